@@ -1,0 +1,1 @@
+"""The differential oracle: real Go runtimes against gomap's engines."""

