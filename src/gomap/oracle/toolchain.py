@@ -84,5 +84,6 @@ def find_go(version: str, *, install: bool = False) -> GoToolchain:
     raise GoToolchainMissing(
         f"Go {version} is needed for the oracle but was not found.\n"
         f"Install it with:\n    {' '.join(install_command(version))}\n"
-        f"or run `gomap verify --install-go`, or point {_env_var(version)} at a Go {version} GOROOT."
+        f"or run `gomap verify --install-go`, "
+        f"or point {_env_var(version)} at a Go {version} GOROOT."
     )

@@ -1,0 +1,178 @@
+"""Snapshots and invariant checks for the classic map (the analogue of Go's
+``table_debug.go`` for the Swiss map; Go 1.23's map.go has no debug dump)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gomap.classic.hmap import (
+    HMap,
+    bucketCnt,
+    emptyOne,
+    emptyRest,
+    evacuated,
+    evacuatedEmpty,
+    evacuatedY,
+    hashWriting,
+    minTopHash,
+    overLoadFactor,
+    sameSizeGrow,
+    tophash,
+)
+from gomap.errors import InvariantError
+
+
+def _chain(b: Any) -> list[dict[str, Any]]:
+    out = []
+    while b is not None:
+        th = list(b.tophash)
+        live = [t >= minTopHash for t in th]
+        out.append(
+            {
+                "tophash": th,
+                "keys": [k if ok else None for k, ok in zip(b.keys, live, strict=True)],
+                "elems": [e if ok else None for e, ok in zip(b.elems, live, strict=True)],
+            }
+        )
+        b = b.overflow
+    return out
+
+
+def chain(h: HMap, arr: str, index: int) -> list[dict[str, Any]]:
+    """One bucket chain as in :func:`snapshot` (``arr`` is ``"new"`` or ``"old"``)."""
+    buckets = h.buckets if arr == "new" else h.oldbuckets
+    if buckets is None:
+        return []
+    return _chain(buckets[index])
+
+
+def snapshot(h: HMap) -> dict[str, Any]:
+    """The whole state: hmap fields, then every bucket chain of both arrays.
+
+    ``buckets`` / ``oldbuckets`` are lists indexed by bucket number; each element is
+    that bucket's chain (primary first, then overflow buckets in chain order); each
+    bucket is ``{"tophash": [8 ints], "keys": [8], "elems": [8]}`` where keys and
+    elems are shown only in live cells (tophash >= minTopHash), None elsewhere.
+    """
+    flags = h.flags | (hashWriting if h.writing else 0)
+    nbuckets = 1 << h.B
+    out: dict[str, Any] = {
+        "impl": "classic",
+        "count": h.count,
+        "flags": flags,
+        "B": h.B,
+        "noverflow": h.noverflow,
+        "hash0": h.hash0,
+        "nevacuate": h.nevacuate,
+        "buckets": None,
+        "oldbuckets": None,
+        "next_overflow": h.next_overflow,
+        "nbuckets_allocated": None if h.buckets is None else len(h.buckets),
+    }
+    if h.buckets is not None:
+        out["buckets"] = [_chain(h.buckets[i]) for i in range(nbuckets)]
+    if h.oldbuckets is not None:
+        out["oldbuckets"] = [_chain(h.oldbuckets[i]) for i in range(h.noldbuckets())]
+    return out
+
+
+def _fail(msg: str) -> None:
+    raise InvariantError(msg)
+
+
+def check_invariants(h: HMap) -> None:
+    """Check every structural rule of the classic map; raise InvariantError if broken."""
+    if h.count < 0:
+        _fail(f"count {h.count} < 0")
+    if not 0 <= h.hash0 < 1 << 32:
+        _fail(f"hash0 {h.hash0} out of uint32 range")
+    if not 0 <= h.noverflow < 1 << 16:
+        _fail(f"noverflow {h.noverflow} out of uint16 range")
+    if h.buckets is None:
+        if h.count:
+            _fail(f"count {h.count} but no buckets")
+        if h.oldbuckets is not None:
+            _fail("oldbuckets without buckets")
+        return
+    nb = 1 << h.B
+    if len(h.buckets) < nb:
+        _fail(f"bucket array holds {len(h.buckets)} < 2^B = {nb} buckets")
+    if h.next_overflow is not None and not nb <= h.next_overflow < len(h.buckets):
+        _fail(f"nextOverflow {h.next_overflow} outside the pre-allocated range")
+    growing = h.oldbuckets is not None
+    if not growing and h.flags & sameSizeGrow:
+        _fail("sameSizeGrow flag set while not growing")
+    live = 0
+    seen: list[Any] = []
+    hasher, hash0 = h.hasher, h.hash0
+
+    def check_chain(b: Any, where: str, index: int, mask: int, old: bool) -> int:
+        n = 0
+        rest = False
+        pos = 0
+        while b is not None:
+            for i in range(bucketCnt):
+                t = b.tophash[i]
+                at = f"{where}[{index}] cell {pos * bucketCnt + i}"
+                if rest and t != emptyRest:
+                    _fail(f"{at}: tophash {t} after an emptyRest cell")
+                if t == emptyRest:
+                    rest = True
+                    continue
+                if t == emptyOne:
+                    continue
+                if t < minTopHash:
+                    if not old:
+                        _fail(f"{at}: evacuation mark {t} in the current bucket array")
+                    continue
+                if old and evacuated(b) and pos == 0:
+                    _fail(f"{at}: live cell in an evacuated bucket")
+                k = b.keys[i]
+                n += 1
+                if k == k:  # NaN keys hash at random: nothing to check
+                    hv = hasher(k, hash0)
+                    if tophash(hv) != t:
+                        _fail(f"{at}: tophash {t} != tophash(hash(key)) {tophash(hv)} for {k!r}")
+                    if hv & mask != index:
+                        _fail(f"{at}: key {k!r} hashes to bucket {hv & mask}, not {index}")
+                    seen.append(k)
+            b = b.overflow
+            pos += 1
+        return n
+
+    for i in range(nb):
+        live += check_chain(h.buckets[i], "buckets", i, nb - 1, False)
+    if h.oldbuckets is not None:
+        nold = h.noldbuckets()
+        if h.flags & sameSizeGrow:
+            if nold != nb:
+                _fail("same-size growth with a different old size")
+        elif nold * 2 != nb:
+            _fail(f"old array of {nold} buckets for B={h.B}")
+        if not 0 <= h.nevacuate < nold:
+            _fail(f"nevacuate {h.nevacuate} outside [0, {nold})")
+        for i in range(nold):
+            b = h.oldbuckets[i]
+            if i < h.nevacuate and not evacuated(b):
+                _fail(f"oldbuckets[{i}] below nevacuate {h.nevacuate} is not evacuated")
+            if evacuated(b):
+                c: Any = b
+                while c is not None:
+                    for t in c.tophash:
+                        if not emptyOne < t <= evacuatedEmpty:
+                            _fail(f"oldbuckets[{i}]: tophash {t} in an evacuated bucket")
+                        if t == evacuatedY and h.flags & sameSizeGrow:
+                            _fail(f"oldbuckets[{i}]: evacuatedY in a same-size growth")
+                    c = c.overflow
+            else:
+                live += check_chain(b, "oldbuckets", i, nold - 1, True)
+    if live != h.count:
+        _fail(f"count {h.count} != {live} live cells")
+    try:
+        distinct = len(set(seen))
+    except TypeError:
+        distinct = len(seen)
+    if distinct != len(seen):
+        _fail("a key is stored twice")
+    if not growing and overLoadFactor(h.count, h.B) and h.count > 2 * 13 * (nb // 2):
+        _fail(f"count {h.count} far over the load factor for B={h.B}")

@@ -1,0 +1,34 @@
+"""Go's allocator size classes (``runtime/sizeclasses.go``, ``runtime/msize.go``).
+
+The table is the one Go 1.23 and Go 1.27 share for linux/amd64: 67 size classes up
+to 32 KiB; larger objects take whole 8 KiB pages. Objects with pointers bigger than
+512 bytes carry an 8-byte malloc header inside their size class (Go ≥ 1.22).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+CLASS_TO_SIZE: tuple[int, ...] = (
+    0, 8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240,
+    256, 288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152,
+    1280, 1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376,
+    6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880, 12288, 13568, 14336,
+    16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768,
+)  # runtime/sizeclasses.go class_to_size
+MAX_SMALL_SIZE = 32768  # _MaxSmallSize
+PAGE_SIZE = 8192  # 1 << _PageShift
+MALLOC_HEADER_SIZE = 8  # mallocHeaderSize
+MIN_SIZE_FOR_MALLOC_HEADER = 512  # goarch.PtrSize * ptrBits
+
+
+def roundupsize(size: int, noscan: bool) -> int:
+    """``runtime.roundupsize``: how many bytes ``mallocgc(size)`` really hands out,
+    less the malloc header when the object carries one."""
+    req = size
+    if req <= MAX_SMALL_SIZE - MALLOC_HEADER_SIZE:
+        if not noscan and req > MIN_SIZE_FOR_MALLOC_HEADER:
+            req += MALLOC_HEADER_SIZE
+        cls = CLASS_TO_SIZE[bisect_left(CLASS_TO_SIZE, req)]
+        return cls - (req - size)
+    return (req + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
