@@ -1,0 +1,389 @@
+"""Replaying a script on the classic model with the real Go 1.23 runtime's hashes and
+random draws, and comparing the state after every operation.
+
+The harness (``go/classic``) applies the script to a real ``map[K]V`` and prints, per
+operation, the hmap counters, the hash the runtime computed for the operation's key,
+what a read or an iterator step produced, and the bucket chains the operation may
+have changed (all of them at checkpoints). The driver runs the same operation on
+:class:`gomap.classic.HMap` with
+
+* ``hasher``: the runtime's hash for each (key, hash0), learnt from the records;
+  NaN keys, whose runtime hash is random, get a hash rebuilt from where the runtime
+  put them (bucket index in the low bits, tophash in the top byte);
+* ``rand``: the runtime's draws, rebuilt from the records (the new ``hash0``, the
+  iterator's start bucket and offset). For ``B >= 16``, where ``incrnoverflow``
+  counts at random, the model's draws never count and the driver adopts the
+  runtime's ``noverflow`` after each operation (allowed by design: the count only
+  feeds ``tooManyOverflowBuckets``).
+
+and stops at the first difference with a readable report.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from gomap.classic import BucketLayout, HMap
+from gomap.classic.debug import chain as model_chain
+from gomap.classic.hmap import evacuated
+from gomap.hashing import M64
+from gomap.oracle.harness import run_harness
+from gomap.oracle.keys import decode_key, encode_key, float_bits, key_repr
+
+# map[K]V bucket layouts on amd64 (size, pointers): 8 tophash bytes, 8 keys, 8 elems,
+# one overflow pointer; keys/elems over 128 bytes are stored as pointers.
+KEY_SLOT = {  # key type -> (slot size, has pointers)
+    "int64": (8, False),
+    "string": (16, True),
+    "float64": (8, False),
+    "struct": (24, True),
+    "array": (6, False),
+    "bigkey": (8, True),  # indirect: a pointer
+}
+ELEM_SLOT = {"int64": (8, False), "bigelem": (8, True)}
+
+
+def classic_layout(key_type: str, elem_type: str) -> BucketLayout:
+    ks, kp = KEY_SLOT[key_type]
+    es, ep = ELEM_SLOT[elem_type]
+    size = 8 + 8 * ks
+    size = (size + 7) & ~7  # elems of an 8-aligned type
+    size += 8 * es + 8
+    return BucketLayout(
+        bucket_size=size,
+        pointers=kp or ep,
+        indirect_key=key_type == "bigkey",
+        indirect_elem=elem_type == "bigelem",
+    )
+
+
+class OracleError(RuntimeError):
+    """The driver could not replay the runtime (missing hash, unexpected record)."""
+
+
+@dataclass
+class Divergence:
+    """The first place where the model and the runtime disagree."""
+
+    op_index: int
+    op: list[Any]
+    field: str
+    model: Any
+    runtime: Any
+    where: str = ""
+
+    def __str__(self) -> str:
+        loc = f" at {self.where}" if self.where else ""
+        return (
+            f"divergence at op #{self.op_index} {self.op!r}: {self.field}{loc}\n"
+            f"  model:   {self.model!r}\n  runtime: {self.runtime!r}"
+        )
+
+
+@dataclass
+class Result:
+    impl: str
+    key_type: str
+    elem_type: str
+    ops: int = 0
+    chains_compared: int = 0
+    full_checks: int = 0
+    noverflow_adopted: int = 0
+    unknown_hashes: int = 0
+    seconds: float = 0.0
+    divergence: Divergence | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.divergence is None
+
+
+def _diff_chain(model: list[dict[str, Any]], runtime: list[dict[str, Any]]) -> str | None:
+    if len(model) != len(runtime):
+        return f"chain length {len(model)} vs {len(runtime)}"
+    for pos, (mb, rb) in enumerate(zip(model, runtime, strict=True)):
+        for fld in ("tophash", "keys", "elems"):
+            if mb[fld] != rb[fld]:
+                for slot, (a, b) in enumerate(zip(mb[fld], rb[fld], strict=True)):
+                    if a != b:
+                        return f"bucket {pos} of the chain, slot {slot}, {fld}: {a!r} vs {b!r}"
+    return None
+
+
+class ClassicReplay:
+    """Runs one script through the model in lock-step with the runtime's records."""
+
+    def __init__(self, key_type: str, elem_type: str) -> None:
+        self.key_type = key_type
+        self.elem_type = elem_type
+        self.hashes: dict[tuple[Any, int], int] = {}
+        self.draws: deque[int] = deque()
+        self.nan_places: dict[int, tuple[int, int]] = {}  # payload bits -> (bucket, tophash)
+        self.nan_op_hash: int | None = None
+        self.nan_op_bits = -1
+        self.record: dict[str, Any] = {}
+        self.h: HMap | None = None
+        self.iters: dict[Any, Any] = {}
+
+    # --- the hooks ------------------------------------------------------------------------
+    def rand(self) -> int:
+        if self.draws:
+            return self.draws.popleft()
+        return M64  # incrnoverflow at B >= 16: never counts (noverflow is adopted)
+
+    def hasher(self, key: Any, seed: int) -> int:
+        if isinstance(key, float) and key != key:
+            return self._nan_hash(key)
+        try:
+            return self.hashes[(key, seed)]
+        except KeyError:
+            # Never an operation's key under this seed, so not in the map: this can
+            # only be an iterator looking up a key from before the map re-seeded
+            # (it emptied). Any hash finds nothing; a wrong guess anywhere else would
+            # show up as a state divergence.
+            self.unknown_hashes += 1
+            return 0
+
+    def _nan_hash(self, key: float) -> int:
+        bits = float_bits(key)
+        if self.nan_op_hash is not None and bits == self.nan_op_bits:
+            return self.nan_op_hash
+        place = self.nan_places.get(bits)
+        if place is None:
+            return 0  # a NaN that did not move: its hash changes nothing
+        bucket, top = place
+        return (top << 56) | bucket
+
+    # --- one record -----------------------------------------------------------------------
+    def _learn_nans(self, rec: dict[str, Any]) -> None:
+        self.nan_places.clear()
+        for ch in rec.get("chains") or ():
+            if ch["arr"] != "new":
+                continue
+            for b in ch["chain"]:
+                for key, top in zip(b["keys"], b["tophash"], strict=True):
+                    if isinstance(key, str) and top >= 5:
+                        bits = int(key, 16)
+                        if (bits >> 52) & 0x7FF == 0x7FF and bits & ((1 << 52) - 1):
+                            self.nan_places[bits] = (ch["b"], top)
+
+    def _nan_op_hash(self, op: list[Any], rec: dict[str, Any]) -> int | None:
+        """The hash to give the model for a NaN key of a set/del/get."""
+        h = self.h
+        assert h is not None
+        if op[0] == "set":
+            place = self.nan_places.get(float_bits(op[1]))
+            if place is None:
+                raise OracleError(f"op #{rec['i']}: the runtime's new NaN key is not in its dump")
+            return (place[1] << 56) | place[0]
+        if op[0] == "del" and h.oldbuckets is not None:
+            # The runtime evacuated the old bucket its random hash chose: find it.
+            was = [i for i in range(h.noldbuckets()) if not evacuated(h.oldbuckets[i])]
+            now_evac = set()
+            for ch in rec.get("chains") or ():
+                if ch["arr"] == "old" and 2 <= ch["chain"][0]["tophash"][0] <= 4:
+                    now_evac.add(ch["b"])
+            newly = [i for i in was if i in now_evac]
+            other = [i for i in newly if i != h.nevacuate]
+            if other:
+                return other[0]
+            return h.nevacuate
+        return 0
+
+    def step(self, i: int, op: list[Any], rec: dict[str, Any]) -> Divergence | None:
+        if rec.get("i") != i:
+            raise OracleError(f"record {rec.get('i')} where op #{i} was expected")
+        self.record = rec
+        kind = op[0]
+        hdr = rec["h"]
+        if self.key_type == "float64":
+            self._learn_nans(rec)
+        self.nan_op_hash = None
+        if kind == "make":
+            self.draws.append(hdr["hash0"])
+            self.h = HMap(
+                op[1],
+                hasher=self.hasher,
+                rand=self.rand,
+                layout=classic_layout(self.key_type, self.elem_type),
+            )
+            return self._compare(i, op, rec)
+        h = self.h
+        assert h is not None
+        if kind in ("set", "get", "del"):
+            key = op[1]
+            if rec.get("hash") is not None:
+                self.hashes[(key, h.hash0)] = rec["hash"]
+            elif isinstance(key, float) and key != key:
+                self.nan_op_hash = self._nan_op_hash(op, rec)
+                self.nan_op_bits = float_bits(key)
+        count_before = h.count
+        if kind == "set":
+            h.assign(op[1], op[2])
+        elif kind == "del":
+            if hdr["hash0"] != h.hash0:
+                self.draws.append(hdr["hash0"])
+            h.delete(op[1])
+        elif kind == "get":
+            ok, v = h.lookup(op[1])
+            if ok != rec["found"] or (ok and v != rec["elem"]):
+                return Divergence(i, op, "lookup result", (ok, v), (rec["found"], rec["elem"]))
+        elif kind == "clear":
+            if count_before:
+                self.draws.append(hdr["hash0"])
+            h.clear()
+        elif kind == "iter":
+            if h.count:
+                self.draws.append(rec["start_bucket"] | (rec["offset"] << h.B))
+            it = h.iterator()
+            self.iters[op[1]] = it
+            d = self._compare_iter_step(i, op, rec, it)
+            if d:
+                return d
+            if h.count and (it.startBucket, it.offset) != (rec["start_bucket"], rec["offset"]):
+                return Divergence(i, op, "iterator start (bucket, offset)",
+                                  (it.startBucket, it.offset),
+                                  (rec["start_bucket"], rec["offset"]))
+        elif kind == "next":
+            d = self._compare_iter_step(i, op, rec, self.iters[op[1]])
+            if d:
+                return d
+        elif kind == "stop":
+            self.iters.pop(op[1], None)
+        elif kind == "dump":
+            pass
+        else:
+            raise OracleError(f"unknown op {op!r}")
+        if self.draws:
+            left = list(self.draws)
+            self.draws.clear()
+            return Divergence(i, op, "random draws", "model drew fewer than the runtime",
+                              f"unused draws {left}")
+        return self._compare(i, op, rec)
+
+    def _compare_iter_step(
+        self, i: int, op: list[Any], rec: dict[str, Any], it: Any
+    ) -> Divergence | None:
+        kv = it.next()
+        if rec.get("end"):
+            if kv is not None:
+                return Divergence(i, op, "iteration", kv, "end")
+            return None
+        want = (decode_key(self.key_type, rec["key"]), rec["elem"])
+        if kv is None:
+            return Divergence(i, op, "iteration", "end", want)
+        got = (encode_key(self.key_type, kv[0]), kv[1])
+        if got != (rec["key"], rec["elem"]):
+            return Divergence(i, op, "iteration", kv, want)
+        return None
+
+    def _compare(self, i: int, op: list[Any], rec: dict[str, Any]) -> Divergence | None:
+        h = self.h
+        assert h is not None
+        hdr = rec["h"]
+        if h.B >= 16 and h.noverflow != hdr["noverflow"]:
+            h.noverflow = hdr["noverflow"]
+            self.adopted += 1
+        model_hdr = {
+            "count": h.count,
+            "flags": h.flags,
+            "B": h.B,
+            "noverflow": h.noverflow,
+            "hash0": h.hash0,
+            "nevacuate": h.nevacuate,
+            "growing": h.oldbuckets is not None,
+        }
+        for name, want in hdr.items():
+            if name in model_hdr and model_hdr[name] != want:
+                return Divergence(i, op, f"hmap.{name}", model_hdr[name], want)
+        if rec.get("full"):
+            self.full_checks += 1
+            if (rec.get("buckets") is None) != (h.buckets is None) and "buckets" in rec:
+                return Divergence(i, op, "buckets allocated", h.buckets is not None,
+                                  rec.get("buckets") is not None)
+        for ch in rec.get("chains") or ():
+            self.chains += 1
+            mine = self._encode_chain(model_chain(h, ch["arr"], ch["b"]))
+            problem = _diff_chain(mine, ch["chain"])
+            if problem:
+                return Divergence(i, op, "bucket chain", mine, ch["chain"],
+                                  where=f"{ch['arr']}buckets[{ch['b']}]: {problem}")
+        if rec.get("full"):
+            nmodel = 0 if h.buckets is None else 1 << h.B
+            nold = 0 if h.oldbuckets is None else h.noldbuckets()
+            got = {(c["arr"], c["b"]) for c in rec.get("chains") or ()}
+            want = {("new", b) for b in range(nmodel)} | {("old", b) for b in range(nold)}
+            if got != want:
+                return Divergence(i, op, "set of buckets in the full dump",
+                                  sorted(want)[:8], sorted(got)[:8])
+        return None
+
+    adopted = 0
+    unknown_hashes = 0
+    full_checks = 0
+    chains = 0
+
+    def _encode_chain(self, chain: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        kt = self.key_type
+        return [
+            {
+                "tophash": b["tophash"],
+                "keys": [None if k is None else encode_key(kt, k) for k in b["keys"]],
+                "elems": b["elems"],
+            }
+            for b in chain
+        ]
+
+
+def replay_classic(
+    script: list[list[Any]],
+    key_type: str = "int64",
+    elem_type: str = "int64",
+    *,
+    full_every: int = 1000,
+    install_go: bool = False,
+) -> Result:
+    """Run ``script`` on the real Go 1.23 runtime and on the model; compare every op."""
+    t0 = time.perf_counter()
+    result = Result("classic", key_type, elem_type)
+    replay = ClassicReplay(key_type, elem_type)
+    encoded = _encode_script(script, key_type)
+    records = run_harness(
+        "classic", encoded,
+        ["-key", key_type, "-elem", elem_type, "-full-every", str(full_every)],
+        install_go=install_go,
+    )
+    try:
+        for i, (op, rec) in enumerate(zip(script, records, strict=False)):
+            d = replay.step(i, op, rec)
+            result.ops = i + 1
+            if d is not None:
+                result.divergence = d
+                break
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
+    if result.divergence is None and result.ops != len(script):
+        raise OracleError(f"the harness produced {result.ops} records for {len(script)} ops")
+    result.chains_compared = replay.chains
+    result.full_checks = replay.full_checks
+    result.noverflow_adopted = replay.adopted
+    result.unknown_hashes = replay.unknown_hashes
+    if replay.h is not None and result.ok:
+        replay.h.check_invariants()
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _encode_script(script: Iterable[list[Any]], key_type: str) -> Iterator[list[Any]]:
+    for op in script:
+        if op[0] in ("set", "get", "del"):
+            yield [op[0], encode_key(key_type, op[1]), *op[2:]]
+        else:
+            yield op

@@ -1,0 +1,225 @@
+package main
+
+// JSON encodings of keys and elems (see docs/ORACLE-HARNESS-CLASSIC.md).
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// codec parses a JSON value into a T and appends a T's JSON encoding.
+type codec[T any] struct {
+	parse func(raw json.RawMessage) (T, error)
+	write func(buf []byte, v *T) []byte
+}
+
+type structKey struct {
+	a int32
+	b string
+}
+
+type arrayKey [3]int16
+type bigKey [17]int64
+type bigElem [20]int64
+
+func parseInt(raw json.RawMessage, bits int) (int64, error) {
+	n, err := strconv.ParseInt(string(raw), 10, bits)
+	if err != nil {
+		return 0, fmt.Errorf("want an integer that fits in int%d, got %s", bits, raw)
+	}
+	return n, nil
+}
+
+func parseString(raw json.RawMessage) (string, error) {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' {
+		return "", fmt.Errorf("want a JSON string, got %s", raw)
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", fmt.Errorf("bad JSON string %s: %v", raw, err)
+	}
+	return s, nil
+}
+
+func parseList(raw json.RawMessage, n int) ([]json.RawMessage, error) {
+	var l []json.RawMessage
+	if len(raw) == 0 || raw[0] != '[' {
+		return nil, fmt.Errorf("want a JSON array of %d items, got %s", n, raw)
+	}
+	if err := json.Unmarshal(raw, &l); err != nil || len(l) != n {
+		return nil, fmt.Errorf("want a JSON array of %d items, got %s", n, raw)
+	}
+	return l, nil
+}
+
+// appendString appends s as a JSON string, escaping everything outside
+// printable ASCII so the output is pure ASCII whatever the reader's locale.
+func appendString(buf []byte, s string) []byte {
+	const hexd = "0123456789abcdef"
+	buf = append(buf, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				buf = append(buf, '\\', c)
+			case c < 0x20 || c == 0x7f:
+				buf = append(buf, '\\', 'u', '0', '0', hexd[c>>4], hexd[c&15])
+			default:
+				buf = append(buf, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		// Invalid UTF-8 cannot come from a JSON script (Go's decoder turns it
+		// into U+FFFD), so r is a real code point here.
+		if r >= 0x10000 {
+			r1, r2 := utf16.EncodeRune(r)
+			for _, u := range [2]rune{r1, r2} {
+				buf = append(buf, '\\', 'u', hexd[u>>12&15], hexd[u>>8&15], hexd[u>>4&15], hexd[u&15])
+			}
+		} else {
+			buf = append(buf, '\\', 'u', hexd[r>>12&15], hexd[r>>8&15], hexd[r>>4&15], hexd[r&15])
+		}
+	}
+	return append(buf, '"')
+}
+
+func appendHex16(buf []byte, x uint64) []byte {
+	const hexd = "0123456789abcdef"
+	for s := 60; s >= 0; s -= 4 {
+		buf = append(buf, hexd[x>>uint(s)&15])
+	}
+	return buf
+}
+
+var int64Codec = codec[int64]{
+	parse: func(raw json.RawMessage) (int64, error) { return parseInt(raw, 64) },
+	write: func(buf []byte, v *int64) []byte { return strconv.AppendInt(buf, *v, 10) },
+}
+
+var stringCodec = codec[string]{
+	parse: parseString,
+	write: func(buf []byte, v *string) []byte { return appendString(buf, *v) },
+}
+
+var float64Codec = codec[float64]{
+	parse: func(raw json.RawMessage) (float64, error) {
+		s, err := parseString(raw)
+		if err != nil || len(s) != 16 {
+			return 0, fmt.Errorf("want a string of 16 hex digits (IEEE-754 bits), got %s", raw)
+		}
+		bits, err := strconv.ParseUint(s, 16, 64)
+		if err != nil {
+			return 0, fmt.Errorf("want a string of 16 hex digits (IEEE-754 bits), got %s", raw)
+		}
+		return math.Float64frombits(bits), nil
+	},
+	write: func(buf []byte, v *float64) []byte {
+		buf = append(buf, '"')
+		buf = appendHex16(buf, math.Float64bits(*v))
+		return append(buf, '"')
+	},
+}
+
+var structCodec = codec[structKey]{
+	parse: func(raw json.RawMessage) (structKey, error) {
+		l, err := parseList(raw, 2)
+		if err != nil {
+			return structKey{}, err
+		}
+		a, err := parseInt(l[0], 32)
+		if err != nil {
+			return structKey{}, err
+		}
+		b, err := parseString(l[1])
+		if err != nil {
+			return structKey{}, err
+		}
+		return structKey{int32(a), b}, nil
+	},
+	write: func(buf []byte, v *structKey) []byte {
+		buf = append(buf, '[')
+		buf = strconv.AppendInt(buf, int64(v.a), 10)
+		buf = append(buf, ',')
+		buf = appendString(buf, v.b)
+		return append(buf, ']')
+	},
+}
+
+var arrayCodec = codec[arrayKey]{
+	parse: func(raw json.RawMessage) (arrayKey, error) {
+		var k arrayKey
+		l, err := parseList(raw, 3)
+		if err != nil {
+			return k, err
+		}
+		for i := range k {
+			n, err := parseInt(l[i], 16)
+			if err != nil {
+				return k, err
+			}
+			k[i] = int16(n)
+		}
+		return k, nil
+	},
+	write: func(buf []byte, v *arrayKey) []byte {
+		buf = append(buf, '[')
+		for i, x := range v {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = strconv.AppendInt(buf, int64(x), 10)
+		}
+		return append(buf, ']')
+	},
+}
+
+// uniform arrays ([17]int64 keys, [20]int64 elems) are written as the single
+// integer every element holds; a non-uniform one (impossible unless memory is
+// corrupt) is written as the full JSON array so the mismatch is visible.
+func appendUniform(buf []byte, v []int64) []byte {
+	for _, x := range v[1:] {
+		if x != v[0] {
+			buf = append(buf, '[')
+			for i, y := range v {
+				if i > 0 {
+					buf = append(buf, ',')
+				}
+				buf = strconv.AppendInt(buf, y, 10)
+			}
+			return append(buf, ']')
+		}
+	}
+	return strconv.AppendInt(buf, v[0], 10)
+}
+
+var bigKeyCodec = codec[bigKey]{
+	parse: func(raw json.RawMessage) (bigKey, error) {
+		var k bigKey
+		n, err := parseInt(raw, 64)
+		for i := range k {
+			k[i] = n
+		}
+		return k, err
+	},
+	write: func(buf []byte, v *bigKey) []byte { return appendUniform(buf, v[:]) },
+}
+
+var bigElemCodec = codec[bigElem]{
+	parse: func(raw json.RawMessage) (bigElem, error) {
+		var e bigElem
+		n, err := parseInt(raw, 64)
+		for i := range e {
+			e[i] = n
+		}
+		return e, err
+	},
+	write: func(buf []byte, v *bigElem) []byte { return appendUniform(buf, v[:]) },
+}

@@ -1,0 +1,3 @@
+module gomaporacle/classic
+
+go 1.23

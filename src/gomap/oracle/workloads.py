@@ -1,0 +1,276 @@
+"""Operation scripts for the oracle: random ones and named shapes that reach every path.
+
+A script is a list of operations with Python keys (see :mod:`gomap.oracle.keys`):
+``["make", hint]`` (always first), ``["set", k, v]``, ``["get", k]``, ``["del", k]``,
+``["clear"]``, ``["iter", id]``, ``["next", id]``, ``["stop", id]``, ``["dump"]``.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+from collections.abc import Callable
+from typing import Any
+
+Op = list[Any]
+
+NAN_BASE = 0x7FF8_0000_0000_0000
+
+
+class KeyMaker:
+    """Turns an integer index into a key of the given type; NaNs get unique payloads."""
+
+    def __init__(self, key_type: str, rng: random.Random) -> None:
+        self.key_type = key_type
+        self.rng = rng
+        self.nan_counter = 0
+        self._salt = rng.getrandbits(30)
+
+    def key(self, i: int) -> Any:
+        t = self.key_type
+        if t in ("int64", "bigkey"):
+            if t == "int64":
+                # spread over the int64 range, deterministic per index
+                x = (i * 0x9E3779B97F4A7C15 + self._salt) & ((1 << 64) - 1)
+                return x - (1 << 64) if x >= 1 << 63 else x
+            return i * 7 - 1000
+        if t == "string":
+            return f"k{i:x}-{'x' * (i % 23)}"
+        if t == "float64":
+            special = {0: 0.0, 1: -0.0, 2: float("inf"), 3: float("-inf")}
+            if i in special:
+                return special[i]
+            return (i - 1000) * 0.25
+        if t == "struct":
+            return ((i * 7919) % 2_000_000 - 1_000_000, f"s{i}")
+        if t == "array":
+            return (i % 65536 - 32768, (i >> 16) - 32768, (i * 31) % 65536 - 32768)
+        raise ValueError(f"unknown key type {t!r}")
+
+    def nan(self) -> float:
+        """A NaN with a payload no other NaN of this script has."""
+        self.nan_counter += 1
+        bits = NAN_BASE | self.nan_counter
+        return float(struct.unpack("<d", bits.to_bytes(8, "little"))[0])
+
+
+class ScriptBuilder:
+    """Builds a script, keeping track of open iterators and stepping them."""
+
+    def __init__(self, key_type: str, seed: int, hint: int = 0) -> None:
+        self.rng = random.Random(seed)
+        self.keys = KeyMaker(key_type, self.rng)
+        self.ops: list[Op] = [["make", hint]]
+        self.open_iters: list[int] = []
+        self.next_iter = 0
+        self.value = 0
+
+    def _v(self) -> int:
+        self.value += 1
+        return self.value
+
+    def set(self, i: int) -> None:
+        self.ops.append(["set", self.keys.key(i), self._v()])
+
+    def set_nan(self) -> None:
+        self.ops.append(["set", self.keys.nan(), self._v()])
+
+    def delete(self, i: int) -> None:
+        self.ops.append(["del", self.keys.key(i)])
+
+    def get(self, i: int) -> None:
+        self.ops.append(["get", self.keys.key(i)])
+
+    def clear(self) -> None:
+        self.ops.append(["clear"])
+
+    def start_iter(self) -> None:
+        self.ops.append(["iter", self.next_iter])
+        self.open_iters.append(self.next_iter)
+        self.next_iter += 1
+
+    def step_iters(self, p: float = 1.0) -> None:
+        for it in list(self.open_iters):
+            if self.rng.random() < p:
+                self.ops.append(["next", it])
+
+    def stop_iter(self, it: int) -> None:
+        self.ops.append(["stop", it])
+        self.open_iters.remove(it)
+
+    def maybe_stop_iters(self, p: float) -> None:
+        for it in list(self.open_iters):
+            if self.rng.random() < p:
+                self.stop_iter(it)
+
+
+def random_script(key_type: str, n_ops: int, seed: int) -> list[Op]:
+    """Random operations in phases (grow, churn, shrink, refill), with iterators open
+    across mutations, occasional clears, and NaN keys for float64."""
+    rng = random.Random(seed)
+    hint = rng.choice([0, 0, 0, 5, 20, 100, 1000])
+    s = ScriptBuilder(key_type, seed, hint)
+    space = 8
+    phase = "grow"
+    while len(s.ops) < n_ops:
+        r = rng.random()
+        if r < 0.002:
+            phase = rng.choice(["grow", "churn", "shrink", "grow", "churn"])
+            space = rng.choice([8, 30, 200, 1000, 5000])
+        if phase == "grow":
+            space += 1 if rng.random() < 0.5 else 0
+        p_set = {"grow": 0.7, "churn": 0.5, "shrink": 0.25}[phase]
+        x = rng.random()
+        k = rng.randrange(space)
+        if x < p_set:
+            s.set(k)
+        elif x < p_set + 0.25:
+            s.delete(k)
+        else:
+            s.get(k)
+        if key_type == "float64" and rng.random() < 0.003:
+            s.set_nan()
+        if rng.random() < 0.0005:
+            s.clear()
+        if rng.random() < 0.003 and len(s.open_iters) < 3:
+            s.start_iter()
+        if s.open_iters:
+            s.step_iters(0.5)
+            s.maybe_stop_iters(0.002)
+    return s.ops[:n_ops]
+
+
+# --- named shapes ---------------------------------------------------------------------
+def shape_steady_growth(key_type: str, seed: int, n: int = 7000) -> list[Op]:
+    """Insert n keys (to B >= 10), looking a few up along the way."""
+    s = ScriptBuilder(key_type, seed)
+    for i in range(n):
+        s.set(i)
+        if i % 50 == 0:
+            s.get(i // 2)
+    return s.ops
+
+
+def shape_hint_sized(key_type: str, seed: int, n: int = 3000) -> list[Op]:
+    """make(map, n) then fill to n and a little beyond."""
+    s = ScriptBuilder(key_type, seed, hint=n)
+    for i in range(n + n // 3):
+        s.set(i)
+    return s.ops
+
+
+def shape_churn(key_type: str, seed: int, size: int = 500, cycles: int = 30) -> list[Op]:
+    """Delete/insert cycles at constant size: overflow buckets pile up and force
+    same-size growth (classic) / tombstones and pruning (Swiss)."""
+    s = ScriptBuilder(key_type, seed)
+    for i in range(size):
+        s.set(i)
+    nxt = size
+    live = list(range(size))
+    for _ in range(cycles):
+        for _ in range(size):
+            j = s.rng.randrange(len(live))
+            s.delete(live[j])
+            live[j] = nxt
+            s.set(nxt)
+            nxt += 1
+    return s.ops
+
+
+def shape_drain_refill(key_type: str, seed: int, n: int = 2000) -> list[Op]:
+    """Fill, delete everything (the map re-seeds when it becomes empty), refill."""
+    s = ScriptBuilder(key_type, seed)
+    for rnd in range(3):
+        for i in range(n):
+            s.set(i + rnd)
+        order = list(range(n))
+        s.rng.shuffle(order)
+        for i in order:
+            s.delete(i + rnd)
+    return s.ops
+
+
+def shape_clear(key_type: str, seed: int, n: int = 1500) -> list[Op]:
+    """Clear with and without live iterators, during and after growth."""
+    s = ScriptBuilder(key_type, seed)
+    for rnd in range(4):
+        for i in range(n):
+            s.set(i * 3 + rnd)
+            if rnd % 2 and i == n // 2:
+                s.start_iter()
+            s.step_iters(0.3)
+        s.clear()
+        for _ in range(5):
+            s.step_iters()
+        s.set(rnd)
+    return s.ops
+
+
+def shape_iterate_while_growing(key_type: str, seed: int, n: int = 3000) -> list[Op]:
+    """Iterators started before and during growth, stepped while inserting and
+    deleting, until they end."""
+    s = ScriptBuilder(key_type, seed)
+    for i in range(n):
+        s.set(i)
+        if i in (5, 9, 40, 300, 1000, 2000):
+            s.start_iter()
+        if i % 3 == 0:
+            s.delete(s.rng.randrange(i + 1))
+        s.step_iters(0.4)
+    for _ in range(4 * n):
+        if not s.open_iters:
+            break
+        s.step_iters()
+        if s.rng.random() < 0.3:
+            s.set(s.rng.randrange(2 * n))
+    return s.ops
+
+
+def shape_iterate_while_deleting(key_type: str, seed: int, n: int = 2000) -> list[Op]:
+    """Range over the map deleting each produced key and others ahead of it."""
+    s = ScriptBuilder(key_type, seed)
+    for i in range(n):
+        s.set(i)
+    s.start_iter()
+    for _ in range(3 * n):
+        if not s.open_iters:
+            break
+        s.step_iters()
+        s.delete(s.rng.randrange(n))
+    return s.ops
+
+
+def shape_nan_growth(key_type: str, seed: int, n: int = 1500) -> list[Op]:
+    """NaN keys inserted while the map grows, with and without an iterator."""
+    s = ScriptBuilder(key_type, seed)
+    for i in range(n):
+        s.set(i)
+        if key_type == "float64" and i % 7 == 0:
+            s.set_nan()
+        if i == n // 2:
+            s.start_iter()
+        s.step_iters(0.5)
+    return s.ops
+
+
+def shape_big_b(key_type: str, seed: int, n: int = 240_000) -> list[Op]:
+    """Grow past B = 16, where incrnoverflow counts overflow buckets at random."""
+    s = ScriptBuilder(key_type, seed, hint=200_000)
+    for i in range(n):
+        s.set(i)
+    for i in range(0, n, 3):
+        s.delete(i)
+    return s.ops
+
+
+SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
+    "steady_growth": shape_steady_growth,
+    "hint_sized": shape_hint_sized,
+    "churn": shape_churn,
+    "drain_refill": shape_drain_refill,
+    "clear": shape_clear,
+    "iterate_while_growing": shape_iterate_while_growing,
+    "iterate_while_deleting": shape_iterate_while_deleting,
+    "nan_growth": shape_nan_growth,
+    "big_b": shape_big_b,
+}
