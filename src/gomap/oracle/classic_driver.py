@@ -95,6 +95,8 @@ class Result:
     noverflow_adopted: int = 0
     unknown_hashes: int = 0
     seconds: float = 0.0
+    max_B: int = 0
+    events: dict[str, int] = field(default_factory=dict)
     divergence: Divergence | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -129,6 +131,7 @@ class ClassicReplay:
         self.record: dict[str, Any] = {}
         self.h: HMap | None = None
         self.iters: dict[Any, Any] = {}
+        self.events: dict[str, int] = {}
 
     # --- the hooks ------------------------------------------------------------------------
     def rand(self) -> int:
@@ -210,6 +213,7 @@ class ClassicReplay:
                 op[1],
                 hasher=self.hasher,
                 rand=self.rand,
+                observer=self._observe,
                 layout=classic_layout(self.key_type, self.elem_type),
             )
             return self._compare(i, op, rec)
@@ -323,6 +327,14 @@ class ClassicReplay:
                                   sorted(want)[:8], sorted(got)[:8])
         return None
 
+    def _observe(self, event: str, details: dict[str, Any]) -> None:
+        if event == "hashGrow" and details.get("sameSize"):
+            event = "hashGrow(sameSize)"
+        self.events[event] = self.events.get(event, 0) + 1
+        if event.startswith("hashGrow"):
+            self.max_B = max(self.max_B, details["B"])
+
+    max_B = 0
     adopted = 0
     unknown_hashes = 0
     full_checks = 0
@@ -350,6 +362,10 @@ def replay_classic(
 ) -> Result:
     """Run ``script`` on the real Go 1.23 runtime and on the model; compare every op."""
     t0 = time.perf_counter()
+    if not script or script[0][0] != "make":
+        raise ValueError("a script starts with ['make', hint]")
+    if script[-1] != ["dump"]:
+        script = [*script, ["dump"]]  # always end on a full comparison
     result = Result("classic", key_type, elem_type)
     replay = ClassicReplay(key_type, elem_type)
     encoded = _encode_script(script, key_type)
@@ -375,6 +391,8 @@ def replay_classic(
     result.full_checks = replay.full_checks
     result.noverflow_adopted = replay.adopted
     result.unknown_hashes = replay.unknown_hashes
+    result.events = dict(sorted(replay.events.items()))
+    result.max_B = max(replay.max_B, replay.h.B if replay.h is not None else 0)
     if replay.h is not None and result.ok:
         replay.h.check_invariants()
     result.seconds = time.perf_counter() - t0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -46,7 +47,7 @@ def build_harness(impl: str, *, install_go: bool = False) -> Path:
     if out.is_file():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
+    tmp = out.with_suffix(f".tmp{os.getpid()}")
     proc = subprocess.run(
         [str(tool.go), "build", "-o", str(tmp), "."],
         cwd=src, env=tool.env(cache_dir()), capture_output=True, text=True,

@@ -159,9 +159,10 @@ def shape_hint_sized(key_type: str, seed: int, n: int = 3000) -> list[Op]:
     return s.ops
 
 
-def shape_churn(key_type: str, seed: int, size: int = 500, cycles: int = 30) -> list[Op]:
-    """Delete/insert cycles at constant size: overflow buckets pile up and force
-    same-size growth (classic) / tombstones and pruning (Swiss)."""
+def shape_churn(key_type: str, seed: int, size: int = 416, cycles: int = 25) -> list[Op]:
+    """Delete/insert cycles at constant size (by default 416 = 6.5 * 64, the most a
+    64-bucket classic map holds): overflow buckets pile up and force same-size
+    growth (classic) / tombstones and pruning (Swiss, golang/go#70886)."""
     s = ScriptBuilder(key_type, seed)
     for i in range(size):
         s.set(i)
@@ -175,6 +176,11 @@ def shape_churn(key_type: str, seed: int, size: int = 500, cycles: int = 30) -> 
             s.set(nxt)
             nxt += 1
     return s.ops
+
+
+def shape_churn_small(key_type: str, seed: int) -> list[Op]:
+    """Churn at 52 entries (the most B=3 holds): same-size growth comes quickly."""
+    return shape_churn(key_type, seed, size=52, cycles=80)
 
 
 def shape_drain_refill(key_type: str, seed: int, n: int = 2000) -> list[Op]:
@@ -267,6 +273,7 @@ SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
     "steady_growth": shape_steady_growth,
     "hint_sized": shape_hint_sized,
     "churn": shape_churn,
+    "churn_small": shape_churn_small,
     "drain_refill": shape_drain_refill,
     "clear": shape_clear,
     "iterate_while_growing": shape_iterate_while_growing,

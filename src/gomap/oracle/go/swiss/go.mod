@@ -1,0 +1,3 @@
+module gomaporacle/swiss
+
+go 1.27
