@@ -176,3 +176,31 @@ def check_invariants(h: HMap) -> None:
         _fail("a key is stored twice")
     if not growing and overLoadFactor(h.count, h.B) and h.count > 2 * 13 * (nb // 2):
         _fail(f"count {h.count} far over the load factor for B={h.B}")
+
+
+def stats(h: HMap) -> dict[str, Any]:
+    """Counts for reports: buckets, overflow buckets in chains, live and empty cells."""
+    out = {
+        "B": h.B,
+        "buckets": 0 if h.buckets is None else 1 << h.B,
+        "overflow_buckets": 0,
+        "live": h.count,
+        "emptyOne": 0,
+        "emptyRest": 0,
+        "growing": h.oldbuckets is not None,
+        "noverflow": h.noverflow,
+    }
+    if h.buckets is None:
+        return out
+    for i in range(1 << h.B):
+        b: Any = h.buckets[i]
+        first = True
+        while b is not None:
+            if not first:
+                out["overflow_buckets"] += 1
+            first = False
+            out["emptyOne"] += b.tophash.count(emptyOne)
+            out["emptyRest"] += b.tophash.count(emptyRest)
+            b = b.overflow
+    out["slots"] = (out["buckets"] + out["overflow_buckets"]) * bucketCnt
+    return out

@@ -87,3 +87,19 @@ def find_go(version: str, *, install: bool = False) -> GoToolchain:
         f"or run `gomap verify --install-go`, "
         f"or point {_env_var(version)} at a Go {version} GOROOT."
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m gomap.oracle.toolchain install``: install both oracle toolchains."""
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["install"]:
+        print("usage: python -m gomap.oracle.toolchain install", file=sys.stderr)
+        return 2
+    for version in GO_VERSIONS.values():
+        tool = find_go(version, install=True)
+        print(f"Go {version}: {tool.go}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
