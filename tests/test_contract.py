@@ -376,3 +376,69 @@ def test_two_threads_writing_without_a_lock_are_caught(impl: str) -> None:
     assert isinstance(errors[0], ConcurrentMapWriteError)
     assert str(errors[0]) == "concurrent map writes"
     m.check_invariants()  # the detecting writer raised before it changed anything
+
+
+class ReadsDuringEq:
+    """A key whose __eq__ reads the map it is being stored in (re-entrant misuse)."""
+
+    target: GoMap | None = None
+
+    def __init__(self, v: int) -> None:
+        self.v = v
+
+    def __hash__(self) -> int:
+        return 1  # all collide, so assign must compare keys
+
+    def __eq__(self, other: object) -> bool:
+        if ReadsDuringEq.target is not None:
+            ReadsDuringEq.target.get(12345)
+        return isinstance(other, ReadsDuringEq) and other.v == self.v
+
+
+def test_a_read_during_a_write_is_a_fatal_read_write_error(impl: str) -> None:
+    from gomap import ConcurrentMapReadWriteError
+
+    m = GoMap(impl=impl, seed=14)
+    m[ReadsDuringEq(1)] = 1
+    m[5] = 5
+    ReadsDuringEq.target = m
+    try:
+        with pytest.raises(ConcurrentMapReadWriteError, match="concurrent map read and map write"):
+            m[ReadsDuringEq(2)] = 2  # comparing with the stored key reads the map mid-write
+    finally:
+        ReadsDuringEq.target = None
+    m.check_invariants()
+    assert m.get(5) == 5 and len(m) in (2, 3)
+
+
+def test_an_iterator_step_during_a_write_is_a_fatal_iteration_write_error(impl: str) -> None:
+    from gomap import ConcurrentMapIterationWriteError
+
+    m = GoMap(((i, i) for i in range(50)), impl=impl, seed=15)
+    it = m.engine.iterator()
+    assert it.next() is not None
+
+    class StepsDuringEq(ReadsDuringEq):
+        __hash__ = ReadsDuringEq.__hash__
+
+        def __eq__(self, other: object) -> bool:
+            it.next()
+            return False
+
+    m[StepsDuringEq(1)] = 1
+    with pytest.raises(ConcurrentMapIterationWriteError, match="iteration and map write"):
+        m[StepsDuringEq(2)] = 2
+    m.check_invariants()
+
+
+def test_fatal_errors_are_one_family() -> None:
+    from gomap import (
+        ConcurrentMapIterationWriteError,
+        ConcurrentMapReadWriteError,
+        ConcurrentMapWriteError,
+    )
+
+    for cls in (ConcurrentMapWriteError, ConcurrentMapReadWriteError,
+                ConcurrentMapIterationWriteError):
+        assert issubclass(cls, MapFatalError)
+        assert str(cls()) == cls.go_message

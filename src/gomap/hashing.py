@@ -80,19 +80,28 @@ class DefaultHasher:
     of Go's panic "hash of unhashable type".
     """
 
-    __slots__ = ("_base", "_rand")
+    __slots__ = ("_base", "_rand", "_str")
 
     def __init__(self, rand: Rand, *, stable: bool = False) -> None:
         self._rand = rand
         self._base: Callable[[Any], int] = _stable_hash if stable else hash
+        self._str: Callable[[Any], int] = _stable_hash if stable else hash
 
     def __call__(self, key: Any, seed: int) -> int:
-        try:
-            h = self._base(key)
-        except TypeError:
-            raise TypeError(f"hash of unhashable type {type(key).__name__}") from None
-        if isinstance(key, float) and key != key:  # NaN: a random hash, as in Go
-            h = self._rand()
+        t = type(key)
+        if t is int:
+            h = hash(key)  # the same in every process
+        elif t is str:
+            h = self._str(key)
+        elif t is float:
+            h = self._rand() if key != key else hash(key)  # NaN: a random hash, as in Go
+        else:
+            try:
+                h = self._base(key)
+            except TypeError:
+                raise TypeError(f"hash of unhashable type {t.__name__}") from None
+            if isinstance(key, float) and key != key:
+                h = self._rand()
         x = ((h ^ seed) * _K1) & M64
         x = ((x ^ (x >> 29)) * _K2) & M64
         return x ^ (x >> 32)

@@ -1,0 +1,112 @@
+"""ns/op of GoMap against dict, measured in the same run.
+
+    python benchmarks/bench_map.py [--impl classic|swiss|both] [--sizes 10000,1000000]
+                                   [--repeat 3] [--json FILE]
+
+For each size n, with n distinct random int keys: ``set`` (insert all n into a new
+map), ``get`` (look each up), ``iterate`` (range over all pairs), ``delete``
+(delete all n). The figure reported is the best of ``--repeat`` runs, as ns per
+operation, and the ratio to ``dict`` doing the same thing in the same process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from gomap import GoMap
+
+
+def _best(fn: Callable[[], Any], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def bench(factory: Callable[[], Any], keys: list[int], repeat: int) -> dict[str, float]:
+    n = len(keys)
+    out: dict[str, float] = {}
+
+    def do_set() -> Any:
+        m = factory()
+        for k in keys:
+            m[k] = k
+        return m
+
+    out["set"] = _best(do_set, repeat) / n * 1e9
+    m = do_set()
+    get = m.get
+
+    def do_get() -> None:
+        for k in keys:
+            get(k)
+
+    out["get"] = _best(do_get, repeat) / n * 1e9
+
+    def do_iter() -> None:
+        for _k, _v in m.items():
+            pass
+
+    out["iterate"] = _best(do_iter, repeat) / n * 1e9
+
+    def do_delete() -> None:
+        mm = do_set()
+        t0 = time.perf_counter()
+        if isinstance(mm, dict):
+            for k in keys:
+                del mm[k]
+        else:
+            d = mm.delete
+            for k in keys:
+                d(k)
+        return time.perf_counter() - t0  # type: ignore[return-value]
+
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        best = min(best, do_delete())  # type: ignore[arg-type]
+    out["delete"] = best / n * 1e9
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--impl", choices=["classic", "swiss", "both"], default="both")
+    p.add_argument("--sizes", default="10000,1000000")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--json", help="write the figures to this file")
+    args = p.parse_args(argv)
+    impls = ["classic", "swiss"] if args.impl == "both" else [args.impl]
+    rng = random.Random(1)
+    results: list[dict[str, Any]] = []
+    print(f"{'map':>8} {'n':>8} {'op':>8} {'ns/op':>10} {'dict ns/op':>11} {'ratio':>7}")
+    for n in (int(s) for s in args.sizes.split(",")):
+        keys = rng.sample(range(1 << 62), n)
+        repeat = args.repeat if n <= 100_000 else 1
+        base = bench(dict, keys, repeat)
+        for impl in impls:
+            figs = bench(lambda impl=impl: GoMap(impl=impl, seed=1), keys, repeat)
+            for op, ns in figs.items():
+                ratio = ns / base[op]
+                results.append({"impl": impl, "n": n, "op": op, "ns_per_op": round(ns, 1),
+                                "dict_ns_per_op": round(base[op], 1), "ratio": round(ratio, 2)})
+                print(f"{impl:>8} {n:>8} {op:>8} {ns:>10.1f} {base[op]:>11.1f} {ratio:>6.1f}x")
+            sys.stdout.flush()
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"python": sys.version.split()[0], "results": results}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
