@@ -355,11 +355,34 @@ class HMap:
         if self._writing.locked():
             raise ConcurrentMapReadWriteError()
         hash = self.hasher(key, self.hash0)
-        found = self._find(self._bucket_for_read(hash), tophash(hash), key)
-        if found is None:
-            return False, None
-        b, i = found
-        return True, b.elems[i]
+        # The hot path of _bucket_for_read, _find and tophash, inlined.
+        B = self.B
+        b: Bucket | None = self.buckets[hash & ((1 << B) - 1)]  # type: ignore[index]
+        c = self.oldbuckets
+        if c is not None:
+            m = (1 << B) - 1 if self.flags & sameSizeGrow else (1 << (B - 1)) - 1
+            oldb = c[hash & m]
+            if not emptyOne < oldb.tophash[0] < minTopHash:  # not evacuated(oldb)
+                b = oldb
+        top = hash >> 56
+        if top < minTopHash:
+            top += minTopHash
+        while b is not None:
+            th = b.tophash
+            if top in th:
+                i = th.index(top)
+                keys = b.keys
+                while True:
+                    if keys[i] == key:
+                        return True, b.elems[i]
+                    try:
+                        i = th.index(top, i + 1)
+                    except ValueError:
+                        break
+            if emptyRest in th:
+                break  # nothing lives past an emptyRest cell
+            b = b.overflow
+        return False, None
 
     def lookup_key(self, key: Any) -> tuple[bool, Any, Any]:
         """``mapaccessK``: the stored key (which may differ, e.g. -0.0 for 0.0) and elem."""
@@ -391,11 +414,13 @@ class HMap:
     def _assign(self, hash: int, key: Any, elem: Any) -> None:
         if self.buckets is None:
             self.buckets = BucketArray([Bucket()])  # newobject(t.Bucket)
-        top = tophash(hash)
+        top = hash >> 56
+        if top < minTopHash:
+            top += minTopHash
         insertb: Bucket | None = None
         inserti = 0
         while True:  # again:
-            bucket = hash & bucketMask(self.B)
+            bucket = hash & ((1 << self.B) - 1)
             if self.oldbuckets is not None:
                 self.growWork(bucket)
             b: Bucket = self.buckets[bucket]
