@@ -23,16 +23,21 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from gomap.classic import BucketLayout, HMap
 from gomap.classic.debug import chain as model_chain
 from gomap.classic.hmap import evacuated
 from gomap.hashing import M64
+from gomap.oracle.common import (
+    Divergence,
+    OracleError,
+    Result,
+    encode_script,
+    with_final_dump,
+)
 from gomap.oracle.harness import run_harness
-from gomap.oracle.keys import decode_key, encode_key, float_bits, key_repr
+from gomap.oracle.keys import decode_key, encode_key, float_bits
 
 # map[K]V bucket layouts on amd64 (size, pointers): 8 tophash bytes, 8 keys, 8 elems,
 # one overflow pointer; keys/elems over 128 bytes are stored as pointers.
@@ -59,50 +64,6 @@ def classic_layout(key_type: str, elem_type: str) -> BucketLayout:
         indirect_key=key_type == "bigkey",
         indirect_elem=elem_type == "bigelem",
     )
-
-
-class OracleError(RuntimeError):
-    """The driver could not replay the runtime (missing hash, unexpected record)."""
-
-
-@dataclass
-class Divergence:
-    """The first place where the model and the runtime disagree."""
-
-    op_index: int
-    op: list[Any]
-    field: str
-    model: Any
-    runtime: Any
-    where: str = ""
-
-    def __str__(self) -> str:
-        loc = f" at {self.where}" if self.where else ""
-        return (
-            f"divergence at op #{self.op_index} {self.op!r}: {self.field}{loc}\n"
-            f"  model:   {self.model!r}\n  runtime: {self.runtime!r}"
-        )
-
-
-@dataclass
-class Result:
-    impl: str
-    key_type: str
-    elem_type: str
-    ops: int = 0
-    chains_compared: int = 0
-    full_checks: int = 0
-    noverflow_adopted: int = 0
-    unknown_hashes: int = 0
-    seconds: float = 0.0
-    max_B: int = 0
-    events: dict[str, int] = field(default_factory=dict)
-    divergence: Divergence | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.divergence is None
 
 
 def _diff_chain(model: list[dict[str, Any]], runtime: list[dict[str, Any]]) -> str | None:
@@ -362,13 +323,10 @@ def replay_classic(
 ) -> Result:
     """Run ``script`` on the real Go 1.23 runtime and on the model; compare every op."""
     t0 = time.perf_counter()
-    if not script or script[0][0] != "make":
-        raise ValueError("a script starts with ['make', hint]")
-    if script[-1] != ["dump"]:
-        script = [*script, ["dump"]]  # always end on a full comparison
+    script = with_final_dump(script)
     result = Result("classic", key_type, elem_type)
     replay = ClassicReplay(key_type, elem_type)
-    encoded = _encode_script(script, key_type)
+    encoded = encode_script(script, key_type)
     records = run_harness(
         "classic", encoded,
         ["-key", key_type, "-elem", elem_type, "-full-every", str(full_every)],
@@ -399,9 +357,5 @@ def replay_classic(
     return result
 
 
-def _encode_script(script: Iterable[list[Any]], key_type: str) -> Iterator[list[Any]]:
-    for op in script:
-        if op[0] in ("set", "get", "del"):
-            yield [op[0], encode_key(key_type, op[1]), *op[2:]]
-        else:
-            yield op
+__all__ = ["ClassicReplay", "Divergence", "OracleError", "Result", "classic_layout",
+           "replay_classic"]

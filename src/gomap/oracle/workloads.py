@@ -103,6 +103,11 @@ class ScriptBuilder:
             if self.rng.random() < p:
                 self.stop_iter(it)
 
+    def remake(self, hint: int = 0) -> None:
+        """A new map (the harness forgets every iterator)."""
+        self.ops.append(["make", hint])
+        self.open_iters.clear()
+
 
 def random_script(key_type: str, n_ops: int, seed: int) -> list[Op]:
     """Random operations in phases (grow, churn, shrink, refill), with iterators open
@@ -281,3 +286,205 @@ SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
     "nan_growth": shape_nan_growth,
     "big_b": shape_big_b,
 }
+
+
+# --- Swiss-table shapes (Go 1.24+ maps) ---------------------------------------------------
+SWISS_TABLE_SLOTS = 1024
+"""``maxTableCapacity``: past this a Swiss table splits instead of growing."""
+SWISS_TABLE_MAX_USED = SWISS_TABLE_SLOTS * 7 // 8
+"""896: the most entries a 1024-slot table holds (``maxAvgGroupLoad`` = 7 per 8)."""
+
+
+def shape_small_to_table(key_type: str, seed: int) -> list[Op]:
+    """The small map (one group, 8 slots) and its move to a 16-slot table at the 9th
+    distinct key, with an iterator open on the small map across the move; for
+    float64 a NaN in the small group (re-hashed, i.e. re-drawn, by the move). Then
+    again from ``make(map, 8)`` (the same as ``make(map)``) and ``make(map, 9)`` (a
+    16-slot table at once)."""
+    s = ScriptBuilder(key_type, seed)
+    for rnd, hint in enumerate((0, 8, 9, 0)):
+        if rnd:
+            s.remake(hint)
+        base = rnd * 100
+        for i in range(8):
+            if key_type == "float64" and i == 3:
+                s.set_nan()
+            else:
+                s.set(base + i)
+        s.set(base + 1)  # an update, not a new key
+        s.delete(base + 2)
+        s.set(base + 2)
+        s.get(base + 5)
+        s.start_iter()
+        s.step_iters()
+        s.step_iters()
+        s.set(base + 8)  # the 9th distinct key (the 10th for hint 9 is no event)
+        s.set(base + 9)
+        s.delete(base + 4)  # deleted before the iterator reaches it: never produced
+        for _ in range(12):
+            s.step_iters()
+        for i in range(10, 30):
+            s.set(base + i)
+            if i % 4 == 0:
+                s.delete(base + i - 3)
+        s.stop_iter(s.open_iters[0])
+    return s.ops
+
+
+def shape_grow_to_1024(key_type: str, seed: int) -> list[Op]:
+    """Grow one table 16 -> 32 -> ... -> 1024 slots (6 grows) and fill it to 896
+    entries, its limit, without splitting; iterators opened at several sizes walk
+    the old tables across each grow."""
+    s = ScriptBuilder(key_type, seed)
+    for i in range(SWISS_TABLE_MAX_USED):
+        s.set(i)
+        if i in (4, 20, 100, 400, 800):
+            s.start_iter()
+        s.step_iters(0.5)
+        if i % 40 == 0:
+            s.get(i // 2)
+    for _ in range(SWISS_TABLE_MAX_USED):
+        s.step_iters()  # every iterator runs to its end
+    for it in list(s.open_iters):
+        s.stop_iter(it)
+    return s.ops
+
+
+def shape_splits(key_type: str, seed: int, n: int = 20_000) -> list[Op]:
+    """20,000 inserts: 1024-slot tables split, one directory bit deeper each time,
+    and the directory doubles whenever a table already uses every bit."""
+    s = ScriptBuilder(key_type, seed)
+    for i in range(n):
+        s.set(i)
+        if i % 97 == 0:
+            s.get(s.rng.randrange(i + 1))
+        if i % 503 == 0:
+            s.delete(s.rng.randrange(i + 1))
+    return s.ops
+
+
+def shape_tombstone_churn(key_type: str, seed: int) -> list[Op]:
+    """Delete/insert cycles at constant size (golang/go#70886): deletes from full
+    groups leave tombstones, which keep using up growthLeft. On the typed paths
+    (int64, string keys) the insert that finds growthLeft == 0 prunes them
+    (``pruneTombstones``) and the table keeps its size; the generic path never
+    prunes, so the table grows (or splits) although the map does not. Twice: 75
+    entries in a 128-slot table, 650 in a 1024-slot one (loads at which pruning
+    frees its 10% of capacity whatever the seed)."""
+    s = ScriptBuilder(key_type, seed)
+    nxt = 0
+    for rnd, (size, cycles) in enumerate(((75, 20), (650, 8))):
+        if rnd:
+            s.remake(0)
+        live = list(range(nxt, nxt + size))
+        for k in live:
+            s.set(k)
+        nxt += size
+        for c in range(cycles * size):
+            j = s.rng.randrange(len(live))
+            s.delete(live[j])
+            live[j] = nxt
+            s.set(nxt)
+            nxt += 1
+            if c % 50 == 0:
+                s.get(live[s.rng.randrange(len(live))])
+    return s.ops
+
+
+def shape_clear_large(key_type: str, seed: int, n: int = 5000) -> list[Op]:
+    """clear of a large map (several tables, kept at their size), with an iterator
+    open across it; clear of an empty map (a no-op: no draw), and clear of a map
+    emptied by deletes that left tombstones (``tombstonePossible``: it still clears,
+    re-seeds and bumps ``clearSeq``)."""
+    s = ScriptBuilder(key_type, seed)
+    for i in range(n):
+        s.set(i)
+    s.start_iter()
+    for _ in range(10):
+        s.step_iters()
+    s.clear()
+    for _ in range(3):
+        s.step_iters()
+    s.clear()  # empty, no tombstones: nothing happens
+    for i in range(n, 2 * n):
+        s.set(i)
+        s.step_iters(0.1)
+    order = list(range(n, 2 * n))
+    s.rng.shuffle(order)
+    for i in order:
+        s.delete(i)  # the last one re-seeds
+    s.clear()  # used == 0 but tombstonePossible
+    s.clear()
+    for i in range(300):
+        s.set(i)
+    s.clear()
+    return s.ops
+
+
+def shape_iterate_grow_split(key_type: str, seed: int, n: int = 6000) -> list[Op]:
+    """Iterators started on the small map, on small tables, just before a split and
+    on a split directory, stepped while inserting and deleting across grows, splits
+    and directory doublings, until every one has ended."""
+    s = ScriptBuilder(key_type, seed)
+    starts = {3, 8, 12, 100, 890, 2000, 4000}
+    for i in range(n):
+        s.set(i)
+        if i in starts:
+            s.start_iter()
+        if i % 3 == 0:
+            s.delete(s.rng.randrange(i + 1))
+        s.step_iters(0.3)
+    for _ in range(n):  # until every iterator has ended
+        s.step_iters()
+        r = s.rng.random()
+        if r < 0.3:
+            s.set(s.rng.randrange(2 * n))
+        elif r < 0.5:
+            s.delete(s.rng.randrange(2 * n))
+    return s.ops
+
+
+def shape_nan_split(key_type: str, seed: int) -> list[Op]:
+    """Fill one table to its limit (896 entries in 1024 slots) so the next insert
+    splits it, and make that insert a NaN for float64 (whose random hash the runtime
+    draws before the split: the model must take the same decision in the old table
+    and land the key in the same new one). Then fill both halves close to their
+    limit and insert NaNs (other key types: new keys) until one splits again, with
+    lookups and deletes of NaNs (never found) in between."""
+    s = ScriptBuilder(key_type, seed)
+    nan = key_type == "float64"
+    extra = 10**6
+
+    def new_key() -> None:
+        nonlocal extra
+        if nan:
+            s.set_nan()
+        else:
+            s.set(extra)
+            extra += 1
+
+    for i in range(SWISS_TABLE_MAX_USED):
+        s.set(i)
+    new_key()  # the 897th entry: the table splits
+    for i in range(SWISS_TABLE_MAX_USED, 2 * SWISS_TABLE_MAX_USED - 96):
+        s.set(i)
+    sets = [op for op in s.ops if op[0] == "set"]
+    for j in range(150):
+        new_key()
+        if j % 10 == 0:
+            s.ops.append(["get", s.ops[-1][1]])
+            s.ops.append(["del", sets[-1 - j][1] if not nan else s.ops[-2][1]])
+    return s.ops
+
+
+SWISS_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
+    "small_to_table": shape_small_to_table,
+    "grow_to_1024": shape_grow_to_1024,
+    "splits": shape_splits,
+    "tombstone_churn": shape_tombstone_churn,
+    "clear_large": shape_clear_large,
+    "iterate_grow_split": shape_iterate_grow_split,
+    "nan_split": shape_nan_split,
+}
+"""Shapes that reach the Swiss map's own paths (run with the engine-neutral
+:data:`SHAPES` by ``gomap verify --impl swiss``)."""

@@ -1,0 +1,660 @@
+"""Replaying a script on the Swiss model with the real Go 1.27 runtime's hashes and
+random draws, and comparing the state after every operation.
+
+The harness (``go/swiss``, see docs/ORACLE-HARNESS-SWISS.md) applies the script to
+a real ``map[K]V`` and prints, per operation, the ``maps.Map`` header, the table
+headers (all of them, or the ones that changed), the hash the runtime computed for
+the operation's key, what a read or an iterator step produced together with the
+``maps.Iter`` fields, and the groups the operation changed (all of them at
+checkpoints). The driver runs the same operation on :class:`gomap.swiss.SwissMap`
+with
+
+* ``hasher``: the runtime's hash for each (key, seed), learnt from the records.
+  NaN keys, whose runtime hash is random (``f64hash`` mixes in a ``rand()``), get a
+  hash rebuilt from where the runtime put them: H2 = the control byte, H1 = the
+  group (so the probe starts there), and the top ``globalDepth`` bits = the first
+  directory index of the table (so the directory picks that table and a split
+  sends the key to the same half). A NaN whose own insert made its table grow or
+  split needs more: its H1 must also probe the *old* table to an empty slot
+  without meeting a tombstone (else the model would reuse the tombstone instead of
+  growing), so the driver searches the new table's group count for an H1 that
+  does both;
+* ``rand``: the runtime's draws in Go's order: the seed at ``make``, the new seed
+  when a delete empties the map or ``clear`` runs, and an iterator's
+  ``entryOffset`` then ``dirOffset`` (the latter as reported, i.e. already moved to
+  the first directory entry of the table the iteration starts in: the model's own
+  adjustment is then 0 and the iteration is the same).
+
+The model's access path follows the compiler's choice for the harness's types
+(``mapfast``): ``map[int64]int64`` takes the ``_fast64`` functions and
+``map[string]int64`` the ``_faststr`` ones (those prune tombstones); every other
+pair, including any key with the 160-byte ``bigelem``, the generic path (which
+never prunes).
+
+Compared after every operation: the map header, lookup results, every iterator
+step (key, elem, and the iterator's fields), the table headers the record carries
+plus the table the key went to, and every group the record carries; at full
+records (checkpoints, table set changes, NaN writes, the end) the directory, every
+table and every group. The first difference stops the replay with a readable
+:class:`~gomap.oracle.common.Divergence`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from gomap.oracle.common import (
+    Divergence,
+    OracleError,
+    Result,
+    encode_script,
+    with_final_dump,
+)
+from gomap.oracle.harness import run_harness
+from gomap.oracle.keys import decode_key, float_bits, key_repr
+from gomap.swiss import SwissMap
+from gomap.swiss.group import CTRL_DELETED, CTRL_EMPTY, GROUP_SLOTS
+
+__all__ = [
+    "Divergence",
+    "OracleError",
+    "Result",
+    "SwissReplay",
+    "replay_swiss",
+    "swiss_key_kind",
+]
+
+_FAST_PATHS = {("int64", "int64"): "fast64", ("string", "int64"): "faststr"}
+
+MAP_FIELDS = ("used", "seed", "global_depth", "global_shift", "dir_len", "clear_seq",
+              "tombstone_possible", "writing", "small")
+TABLE_FIELDS = ("used", "capacity", "growth_left", "local_depth", "index")
+ITER_FIELDS = ("has_map", "entryOffset", "dirOffset", "clearSeq", "globalDepth", "dirIdx",
+               "entryIdx", "tab")
+# Model events after which the model's set of tables (or its numbering) changed.
+_TABLE_SET_EVENTS = frozenset({"smallToTable", "tableGrow", "split", "directoryGrow"})
+
+
+def swiss_key_kind(key_type: str, elem_type: str) -> str:
+    """The access path Go 1.27's compiler picks for the harness's ``map[K]V``."""
+    return _FAST_PATHS.get((key_type, elem_type), "generic")
+
+
+def _key_encoder(key_type: str) -> Callable[[Any], Any]:
+    if key_type == "float64":
+        return lambda k: f"{float_bits(k):016x}"
+    if key_type in ("struct", "array"):
+        return list
+    return lambda k: k
+
+
+def _is_nan_bits(bits: int) -> bool:
+    return (bits >> 52) & 0x7FF == 0x7FF and bits & ((1 << 52) - 1) != 0
+
+
+def _slot_diff(model: list[Any], runtime: list[Any]) -> int:
+    for j, (a, b) in enumerate(zip(model, runtime, strict=True)):
+        if a != b:
+            return j
+    return -1
+
+
+class SwissReplay:
+    """Runs one script through the model in lock-step with the runtime's records."""
+
+    def __init__(self, key_type: str, elem_type: str) -> None:
+        self.key_type = key_type
+        self.elem_type = elem_type
+        self.key_kind = swiss_key_kind(key_type, elem_type)
+        self.enc = _key_encoder(key_type)
+        self.hashes: dict[tuple[Any, int], int] = {}
+        self.draws: deque[int] = deque()
+        self.overdrawn = 0
+        self.m: SwissMap | None = None
+        self.iters: dict[str, Any] = {}
+        self.ended: set[str] = set()
+        self.events: dict[str, int] = {}
+        # The runtime as the records describe it: table headers (the last "tables",
+        # updated by "tables_delta") and groups (the last full record, updated by
+        # the changed groups of each record since).
+        self.rt_tables: list[dict[str, Any]] = []
+        self.rt_global_depth = 0
+        self.rt_groups: dict[int, list[Any]] = {}  # table number (-1: small) -> groups
+        # The model's tables numbered as the harness numbers the runtime's.
+        self.mtabs: list[Any] = []
+        self.mnum: dict[int, int] = {}
+        self.mdir: list[int] = []
+        self.renumber = True
+        self.tables_changed: list[str] = []
+        self.pruned = False  # the model pruned tombstones in this op
+        # NaN keys: where the runtime put each (payload bits -> (table, group, slot,
+        # ctrl)), as of the current full record; the hash for this op's NaN key.
+        self.nan_places: dict[int, tuple[int, int, int, int]] = {}
+        self.nan_op: tuple[int, int] | None = None
+        self.groups_compared = 0
+        self.full_checks = 0
+        self.unknown_hashes = 0
+        self.nan_hashes = 0
+        self.nan_rehash_inserts = 0
+        self.max_global_depth = 0
+
+    # --- the hooks ------------------------------------------------------------------------
+    def rand(self) -> int:
+        if self.draws:
+            return self.draws.popleft()
+        self.overdrawn += 1
+        return 0
+
+    def hasher(self, key: Any, seed: int) -> int:
+        try:
+            return self.hashes[(key, seed)]
+        except KeyError:
+            pass
+        if key != key:
+            return self._nan_hash(key)
+        # Never an operation's key under this seed, so not in the map: only an
+        # iterator looking up a key from before the map re-seeded (it emptied) can
+        # ask. Any hash finds nothing; a wrong guess elsewhere shows as a divergence.
+        self.unknown_hashes += 1
+        return 0
+
+    def _observe(self, event: str, details: dict[str, Any]) -> None:
+        if event == "seed":
+            event = f"seed({details.get('reason')})"
+        elif event == "pruneTombstones":
+            if details.get("pruned"):
+                self.pruned = True
+            else:
+                event = "pruneTombstones(skipped)"
+        elif event in _TABLE_SET_EVENTS:
+            self.renumber = True
+            self.tables_changed.append(event)
+        self.events[event] = self.events.get(event, 0) + 1
+
+    # --- NaN keys -------------------------------------------------------------------------
+    def _prefix(self, t: int) -> int:
+        """Hash bits that make the directory select runtime table ``t``."""
+        gd = self.rt_global_depth
+        if t < 0 or gd == 0:
+            return 0
+        return int(self.rt_tables[t]["index"]) << (64 - gd)
+
+    def _nan_hash(self, key: float) -> int:
+        self.nan_hashes += 1
+        bits = float_bits(key)
+        if self.nan_op is not None and self.nan_op[0] == bits:
+            return self.nan_op[1]
+        place = self.nan_places.get(bits)
+        if place is None:
+            return 0  # a lookup that cannot find a NaN anyway: any hash will do
+        t, g, _, ctrl = place
+        return self._prefix(t) | (g << 7) | ctrl
+
+    def _learn_nans(self, rec: dict[str, Any]) -> None:
+        self.nan_places.clear()
+        for grp in rec["groups"]:
+            for s, (k, c) in enumerate(zip(grp["keys"], grp["ctrl"], strict=True)):
+                if k is None:
+                    continue
+                bits = int(k, 16)
+                if _is_nan_bits(bits):
+                    if bits in self.nan_places:
+                        raise OracleError(f"op #{rec['i']}: two NaN keys with payload "
+                                          f"{bits:016x}; the driver needs distinct payloads")
+                    self.nan_places[bits] = (grp["t"], grp["g"], s, c)
+
+    def _nan_set_hash(self, bits: int, rec: dict[str, Any]) -> int:
+        """The hash that makes the model put this op's new NaN where the runtime did."""
+        m = self.m
+        assert m is not None
+        place = self.nan_places.get(bits)
+        if place is None:
+            raise OracleError(f"op #{rec['i']}: the runtime's new NaN key is not in its dump")
+        t, g, s, ctrl = place
+        if t < 0:
+            return ctrl  # the small group: no probing
+        base = self._prefix(t) | ctrl
+        if m.dir_len == 0:
+            # growToTable: the 8 old entries are re-inserted, then the NaN goes to the
+            # first free slot on its probe sequence: start it at its group.
+            return base | (g << 7)
+        old = m.directory[m.directory_index(base)]
+        hdr = self.rt_tables[t]
+        if old.capacity == hdr["capacity"] and old.local_depth == hdr["local_depth"]:
+            # Inserted without a rehash: the slot is the first free one of its group
+            # (the first tombstone met, or the first empty slot): start the probe there.
+            return base | (g << 7)
+        # The insert grew or split the table first (growthLeft was 0). The model must
+        # take the same decision on the old table: its probe must reach a group with an
+        # empty slot before any group with a tombstone. Then, in the new table, it
+        # must reach the NaN's group first among the groups with a free slot.
+        free = {grp["g"]: grp["g"] == g or any(c & CTRL_EMPTY for c in grp["ctrl"])
+                for grp in rec["groups"] if grp["t"] == t}
+        nmask = int(hdr["capacity"]) // GROUP_SLOTS - 1
+        self.nan_rehash_inserts += 1
+        name = "nan:insertSplit" if hdr["local_depth"] != old.local_depth else "nan:insertGrew"
+        self.events[name] = self.events.get(name, 0) + 1
+        for cand in range(nmask + 1):
+            off, step = cand, 0
+            while not free[off]:
+                step += 1
+                off = (off + step) & nmask
+            if off == g and _probe_ends_on_empty(old.ctrl, old.length_mask, cand):
+                return base | (cand << 7)
+        raise OracleError(f"op #{rec['i']}: no hash puts the new NaN key at table {t} "
+                          f"group {g} slot {s} after the rehash")
+
+    # --- one record -----------------------------------------------------------------------
+    def step(self, i: int, op: list[Any], rec: dict[str, Any]) -> Divergence | None:
+        if rec.get("i") != i or rec.get("op") != op[0]:
+            raise OracleError(f"record {rec.get('i')} ({rec.get('op')}) where op #{i} "
+                              f"{op[0]!r} was expected")
+        kind = op[0]
+        rm = rec["m"]
+        full = bool(rec.get("full"))
+        if "dir" in rm:
+            self.rt_tables = [dict(t) for t in rm["tables"]]
+        else:
+            for n, hdr in rm["tables_delta"].items():
+                self.rt_tables[int(n)] = hdr
+        self.rt_global_depth = rm["global_depth"]
+        self.nan_op = None
+        if self.key_type == "float64" and full:
+            self._learn_nans(rec)
+        self.tables_changed.clear()
+        self.pruned = False
+        self.overdrawn = 0
+
+        if kind == "make":
+            self.draws.append(rm["seed"])
+            self.iters.clear()
+            self.ended.clear()
+            try:
+                self.m = SwissMap(op[1], hasher=self.hasher, rand=self.rand,
+                                  observer=self._observe, key_kind=self.key_kind)
+            except OracleError:
+                raise
+            except Exception as e:  # the model failed where the runtime did not
+                return Divergence(i, op, "model raised", f"{type(e).__name__}: {e}",
+                                  "no error")
+            self.renumber = True
+            self.tables_changed.clear()
+            return self._after(i, op, rec, None)
+
+        m = self.m
+        assert m is not None
+        hash_ = rec.get("hash")
+        if kind in ("set", "get", "del"):
+            key = op[1]
+            if hash_ is not None:
+                k = (key, m.seed)
+                old = self.hashes.setdefault(k, hash_)
+                if old != hash_:
+                    raise OracleError(f"op #{i}: the runtime hashed {key_repr(self.key_type, key)}"
+                                      f" to {hash_}, earlier to {old} (same seed)")
+            elif key != key and kind == "set":
+                bits = float_bits(key)
+                self.nan_op = (bits, self._nan_set_hash(bits, rec))
+        try:
+            d = self._apply(i, op, rec, m)
+        except OracleError:
+            raise
+        except Exception as e:  # the model failed where the runtime did not
+            return Divergence(i, op, "model raised", f"{type(e).__name__}: {e}", "no error")
+        if d is not None:
+            return d
+        return self._after(i, op, rec, hash_ if kind in ("set", "del") else None)
+
+    def _apply(self, i: int, op: list[Any], rec: dict[str, Any], m: SwissMap) -> Divergence | None:
+        kind = op[0]
+        if kind == "set":
+            m.assign(op[1], op[2])
+        elif kind == "get":
+            ok, v = m.lookup(op[1])
+            if ok != rec["found"] or (ok and v != rec["elem"]):
+                return Divergence(i, op, "lookup result", (ok, v), (rec["found"], rec["elem"]))
+        elif kind == "del":
+            if m.used and rec["m"]["used"] == 0:
+                self.draws.append(rec["m"]["seed"])  # the map emptied: Go re-seeds
+            m.delete(op[1])
+        elif kind == "clear":
+            if m.used or m.tombstone_possible:
+                self.draws.append(rec["m"]["seed"])
+            m.clear()
+        elif kind in ("iter", "next"):
+            ident = json.dumps(op[1])
+            if kind == "iter":
+                if m.used:
+                    self.draws.append(rec["entryOffset"])
+                    self.draws.append(rec["dirOffset"])
+                self.iters[ident] = m.iterator()
+                self.ended.discard(ident)
+            it = self.iters.get(ident)
+            if it is None:
+                raise OracleError(f"op #{i}: no iterator {op[1]!r}")
+            return self._iter_step(i, op, rec, ident, it)
+        elif kind == "stop":
+            ident = json.dumps(op[1])
+            self.iters.pop(ident, None)
+            self.ended.discard(ident)
+        elif kind != "dump":
+            raise OracleError(f"unknown op {op!r}")
+        return None
+
+    def _iter_step(self, i: int, op: list[Any], rec: dict[str, Any], ident: str,
+                   it: Any) -> Divergence | None:
+        # The harness does not call the runtime on an iterator that has ended.
+        if ident in self.ended:
+            kv = None
+        else:
+            kv = it.next()
+            ev = self.events
+            if kv is None:
+                self.ended.add(ident)
+                ev["iter:end"] = ev.get("iter:end", 0) + 1
+            elif it.m is not None and it.dir_idx < 0 and it.m.dir_len > 0:
+                ev["iter:smallGrown"] = ev.get("iter:smallGrown", 0) + 1
+            elif it.tab is not None and it.tab.index == -1:
+                ev["iter:staleTable"] = ev.get("iter:staleTable", 0) + 1
+        if rec.get("end"):
+            if kv is not None:
+                return Divergence(i, op, "iteration", kv, "end")
+        else:
+            want = (decode_key(self.key_type, rec["key"]), rec["elem"])
+            if kv is None:
+                return Divergence(i, op, "iteration", "end", want)
+            if (self.enc(kv[0]), kv[1]) != (rec["key"], rec["elem"]):
+                return Divergence(i, op, "iteration", kv, want)
+        if self.renumber:
+            self._renumber()
+        tab = None if it.tab is None else self.mnum.get(id(it.tab), -1)
+        mine = (it.m is not None, it.entry_offset, it.dir_offset, it.clear_seq,
+                it.global_depth, it.dir_idx, it.entry_idx, tab)
+        for name, a in zip(ITER_FIELDS, mine, strict=True):
+            if a != rec[name]:
+                return Divergence(i, op, f"iterator.{name}", a, rec[name])
+        return None
+
+    # --- comparing ------------------------------------------------------------------------
+    def _renumber(self) -> None:
+        """Number the model's tables in order of appearance in the directory, as the
+        harness does (a new number whenever the entry differs from the previous)."""
+        m = self.m
+        assert m is not None
+        tabs: list[Any] = []
+        num: dict[int, int] = {}
+        d: list[int] = []
+        prev = None
+        for t in m.directory:
+            if t is not prev:
+                num.setdefault(id(t), len(tabs))
+                tabs.append(t)
+                prev = t
+            d.append(len(tabs) - 1)
+        self.mtabs, self.mnum, self.mdir = tabs, num, d
+        self.renumber = False
+
+    def _table_number(self, tab: Any) -> int:
+        n = self.mnum.get(id(tab))
+        if n is None:  # a table the model made without telling its observer
+            self._renumber()
+            n = self.mnum[id(tab)]
+        return n
+
+    def _after(self, i: int, op: list[Any], rec: dict[str, Any],
+               key_hash: int | None) -> Divergence | None:
+        if self.overdrawn:
+            return Divergence(i, op, "random draws",
+                              f"model drew {self.overdrawn} more than the runtime",
+                              "no more draws")
+        if self.draws:
+            left = list(self.draws)
+            self.draws.clear()
+            return Divergence(i, op, "random draws", "model drew fewer than the runtime",
+                              f"unused draws {left}")
+        m = self.m
+        assert m is not None
+        rm = rec["m"]
+        mine = (m.used, m.seed, m.global_depth, m.global_shift, m.dir_len, m.clear_seq,
+                m.tombstone_possible, int(m.writing), m.dir_len == 0 and m.small is not None)
+        for name, a in zip(MAP_FIELDS, mine, strict=True):
+            if a != rm[name]:
+                return Divergence(i, op, f"map.{name}", a, rm[name])
+        if m.global_depth > self.max_global_depth:
+            self.max_global_depth = m.global_depth
+        full = bool(rec.get("full"))
+        if self.tables_changed and not full:
+            return Divergence(i, op, "set of tables", f"changed ({', '.join(self.tables_changed)})",
+                              "unchanged")
+        if self.renumber or full:
+            self._renumber()
+        if "dir" in rm:
+            if self.mdir != rm["dir"]:
+                return Divergence(i, op, "directory (table number per entry)",
+                                  self.mdir, rm["dir"])
+            if len(self.mtabs) != len(rm["tables"]):
+                return Divergence(i, op, "number of tables", len(self.mtabs), len(rm["tables"]))
+            for n, hdr in enumerate(rm["tables"]):
+                d = self._compare_table(i, op, n, hdr)
+                if d:
+                    return d
+        else:
+            for ns, hdr in rm["tables_delta"].items():
+                d = self._compare_table(i, op, int(ns), hdr)
+                if d:
+                    return d
+            if key_hash is not None and m.dir_len:
+                # The only table a set/delete may change (the others were compared
+                # when they last changed, and at every full record).
+                n = self._table_number(m.directory[m.directory_index(key_hash)])
+                if n >= len(self.rt_tables):
+                    return Divergence(i, op, "number of tables", f"a table #{n}",
+                                      len(self.rt_tables))
+                d = self._compare_table(i, op, n, self.rt_tables[n])
+                if d:
+                    return d
+        self._absorb_groups(rec, full)
+        d = self._compare_groups(i, op, rec["groups"])
+        if d:
+            return d
+        if key_hash is not None and not full:
+            d = self._compare_probe(i, op, key_hash)
+            if d:
+                return d
+        if full:
+            self.full_checks += 1
+            want: dict[int, int] = {}
+            if m.dir_len == 0 and m.small is not None:
+                want[-1] = 1
+            for n, t in enumerate(self.mtabs):
+                want[n] = t.length_mask + 1
+            got: dict[int, int] = {}
+            for grp in rec["groups"]:
+                got[grp["t"]] = got.get(grp["t"], 0) + 1
+            if got != want:
+                return Divergence(i, op, "groups per table in the full dump (-1 = small)",
+                                  want, got)
+        return None
+
+    def _compare_table(self, i: int, op: list[Any], n: int,
+                       hdr: dict[str, Any]) -> Divergence | None:
+        if n >= len(self.mtabs):
+            return Divergence(i, op, "number of tables", len(self.mtabs), f"a table #{n}")
+        t = self.mtabs[n]
+        mine = (t.used, t.capacity, t.growth_left, t.local_depth, t.index)
+        for name, a in zip(TABLE_FIELDS, mine, strict=True):
+            if a != hdr[name]:
+                return Divergence(i, op, f"table.{name}", a, hdr[name],
+                                  where=f"table {n} (directory index {hdr['index']})")
+        return None
+
+    def _compare_groups(self, i: int, op: list[Any],
+                        groups: list[dict[str, Any]]) -> Divergence | None:
+        for grp in groups:
+            d = self._compare_group(i, op, grp["t"], grp["g"], grp)
+            if d:
+                return d
+        return None
+
+    def _compare_group(self, i: int, op: list[Any], t: int, g: int,
+                       grp: dict[str, Any], note: str = "") -> Divergence | None:
+        m = self.m
+        assert m is not None
+        if t < 0:
+            where = "the small group" + note
+            if m.dir_len != 0 or m.small is None:
+                return Divergence(i, op, "small group", "none", "present")
+            ctrl, keys, elems, base = m.small.ctrl, m.small.keys, m.small.elems, 0
+        else:
+            where = f"table {t} group {g}{note}"
+            if t >= len(self.mtabs):
+                return Divergence(i, op, "number of tables", len(self.mtabs), f"a table #{t}")
+            tab = self.mtabs[t]
+            if g > tab.length_mask:
+                return Divergence(i, op, "groups in table", tab.length_mask + 1,
+                                  f"a group #{g}", where=f"table {t}")
+            ctrl, keys, elems, base = tab.ctrl, tab.keys, tab.elems, g << 3
+        c = list(ctrl[base:base + GROUP_SLOTS])
+        self.groups_compared += 1
+        if c != grp["ctrl"]:
+            j = _slot_diff(c, grp["ctrl"])
+            return Divergence(i, op, "group ctrl", c, grp["ctrl"], where=f"{where} slot {j}")
+        rk = grp["keys"]
+        re_ = grp["elems"]
+        enc = self.enc
+        for j in range(GROUP_SLOTS):
+            if c[j] & CTRL_EMPTY:
+                continue
+            k = keys[base + j]
+            if enc(k) != rk[j]:
+                return Divergence(i, op, "group key", k, decode_key(self.key_type, rk[j]),
+                                  where=f"{where} slot {j}")
+            if elems[base + j] != re_[j]:
+                return Divergence(i, op, "group elem", elems[base + j], re_[j],
+                                  where=f"{where} slot {j} (key {k!r})")
+        return None
+
+    def _absorb_groups(self, rec: dict[str, Any], full: bool) -> None:
+        """Keep the runtime's groups as the records describe them."""
+        if full:
+            self.rt_groups = {}
+        rt = self.rt_groups
+        for grp in rec["groups"]:
+            t = grp["t"]
+            gs = rt.get(t)
+            if gs is None:
+                gs = rt[t] = []
+            g = grp["g"]
+            if g < len(gs):
+                gs[g] = grp
+            else:
+                gs.extend([None] * (g - len(gs)))
+                gs.append(grp)
+
+    def _compare_probe(self, i: int, op: list[Any], hash_: int) -> Divergence | None:
+        """A set or delete may only change groups on the key's probe sequence, up to
+        the first group with an empty slot, or anywhere in the key's table when it
+        prunes tombstones: compare the model's with the runtime's (most of them
+        unchanged, so not in the record) to catch a model that wrote where the
+        runtime did not."""
+        m = self.m
+        assert m is not None
+        if m.dir_len == 0:
+            if m.small is None:
+                return None
+            return self._compare_group(i, op, -1, 0, self.rt_groups[-1][0],
+                                       " (unchanged in the runtime)")
+        tab = m.directory[m.directory_index(hash_)]
+        n = self._table_number(tab)
+        gs = self.rt_groups[n]
+        mask = tab.length_mask
+        if self.pruned:
+            for g in range(mask + 1):
+                d = self._compare_group(i, op, n, g, gs[g], " (after pruning)")
+                if d:
+                    return d
+            return None
+        off = (hash_ >> 7) & mask
+        ctrl = tab.ctrl
+        for step in range(1, mask + 2):
+            d = self._compare_group(i, op, n, off, gs[off], " (on the key's probe sequence)")
+            if d:
+                return d
+            if CTRL_EMPTY in ctrl[off << 3:(off << 3) + GROUP_SLOTS]:
+                break
+            off = (off + step) & mask
+        return None
+
+
+def _probe_ends_on_empty(ctrl: bytearray, mask: int, h1: int) -> bool:
+    """Does the probe sequence from ``h1`` reach a group with an empty slot before
+    any group with a tombstone (so an insert there finds no tombstone to reuse)?"""
+    off = h1 & mask
+    for step in range(1, mask + 2):
+        base = off << 3
+        grp = ctrl[base:base + GROUP_SLOTS]
+        if CTRL_EMPTY in grp:
+            return True
+        if CTRL_DELETED in grp:
+            return False
+        off = (off + step) & mask
+    return False
+
+
+def replay_swiss(
+    script: list[list[Any]],
+    key_type: str = "int64",
+    elem_type: str = "int64",
+    *,
+    full_every: int = 1000,
+    dir_limit: int = 0,
+    install_go: bool = False,
+) -> Result:
+    """Run ``script`` on the real Go 1.27 runtime and on the Swiss model; compare every op.
+
+    ``full_every``: a full comparison every that many ops (0: only on table-set
+    changes, clears, NaN writes and at the end). ``dir_limit``: records carry every
+    table header while the directory has at most that many entries, else only the
+    headers that changed (the default 0 keeps records small; full records always
+    carry all of them).
+    """
+    t0 = time.perf_counter()
+    script = with_final_dump(script)
+    result = Result("swiss", key_type, elem_type)
+    replay = SwissReplay(key_type, elem_type)
+    records = run_harness(
+        "swiss", encode_script(script, key_type),
+        ["-key", key_type, "-elem", elem_type, "-full-every", str(full_every),
+         "-dir-limit", str(dir_limit)],
+        install_go=install_go,
+    )
+    try:
+        for i, (op, rec) in enumerate(zip(script, records, strict=False)):
+            d = replay.step(i, op, rec)
+            result.ops = i + 1
+            if d is not None:
+                result.divergence = d
+                break
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
+    if result.divergence is None and result.ops != len(script):
+        raise OracleError(f"the harness produced {result.ops} records for {len(script)} ops")
+    result.groups_compared = replay.groups_compared
+    result.full_checks = replay.full_checks
+    result.unknown_hashes = replay.unknown_hashes
+    result.max_global_depth = replay.max_global_depth
+    result.events = dict(sorted(replay.events.items()))
+    if replay.nan_hashes:
+        result.notes.append(f"{replay.nan_hashes} NaN hashes rebuilt from the runtime's placement"
+                            f" ({replay.nan_rehash_inserts} NaN inserts that grew or split"
+                            " their table)")
+    if replay.m is not None and result.ok:
+        replay.m.check_invariants()
+    result.seconds = time.perf_counter() - t0
+    return result
