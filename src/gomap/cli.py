@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -41,11 +42,14 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
         raise UsageError(f"unknown --elem {args.elem!r}: choose from {', '.join(ELEM_TYPES)}")
     if args.ops < 1:
         raise UsageError("--ops must be at least 1")
-    shapes = [] if args.no_shapes else [s for s in workloads.SHAPES if s != "big_b"]
-    if args.big:
-        shapes.append("big_b")
     failed = False
     for impl in impls:
+        shape_fns = dict(workloads.SHAPES)
+        if impl == "swiss":
+            shape_fns.update(workloads.SWISS_SHAPES)
+        shapes = [] if args.no_shapes else [s for s in shape_fns if s != "big_b"]
+        if args.big:
+            shapes.append("big_b")
         try:
             find_go(GO_VERSIONS[impl], install=args.install_go)
         except GoToolchainMissing as e:
@@ -61,12 +65,12 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
             ]
             for shape in shapes:
                 fe = 0 if shape == "big_b" else 1000
-                runs.append((shape, workloads.SHAPES[shape](key_type, args.seed), fe))
+                runs.append((shape, shape_fns[shape](key_type, args.seed), fe))
             for name, script, full_every in runs:
                 with console.status(f"{impl} {key_type} {name}: {len(script)} ops"):
                     r = replay(script, key_type, args.elem, full_every=full_every)
                 verdict = "[green]exact[/]" if r.ok else "[bold red]DIVERGED[/]"
-                table.add_row(key_type, name, str(r.ops), str(r.chains_compared),
+                table.add_row(key_type, name, str(r.ops), str(r.compared),
                               str(r.full_checks), f"{r.seconds:.1f}", verdict)
                 if not r.ok:
                     failed = True
@@ -75,6 +79,182 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
                     return 1
         console.print(table)
     return 1 if failed else 0
+
+
+# --- simulate / compare ---------------------------------------------------------------
+def _workload(args: argparse.Namespace, key_type: str) -> tuple[Any, int, str]:
+    """(a factory of fresh op iterators, number of ops, description) from --ops/--pattern."""
+    from gomap.layout.types import GoTypeError, parse_key_type
+    from gomap.sim.ops import MAKE, KeyDomain, OpsFileError, parse_ops_lines
+    from gomap.sim.workloads import WorkloadError, parse_pattern
+
+    try:
+        domain = KeyDomain(parse_key_type(key_type))
+    except GoTypeError as e:
+        raise UsageError(f"--key: {e}") from None
+    if args.ops and args.pattern:
+        raise UsageError("give either --ops FILE or --pattern, not both")
+    if args.ops:
+        path = args.ops
+
+        def lines() -> Any:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    yield from f
+            except OSError as e:
+                raise OpsFileError(path, 0, "", f"cannot read the file: {e.strerror}") from None
+            except UnicodeDecodeError as e:
+                raise OpsFileError(path, 0, "", f"not UTF-8 text: {e.reason}") from None
+
+        total = 0
+        has_make = False
+        try:
+            for code, _ in parse_ops_lines(lines(), domain, path):  # check it all first
+                if code == MAKE:
+                    has_make = True
+                else:
+                    total += 1
+        except OpsFileError as e:
+            raise UsageError(str(e)) from None
+        if has_make and args.hint is not None:
+            raise UsageError(f"{path} starts with make; drop --hint or the make line")
+        hint = args.hint or 0
+
+        def ops() -> Any:
+            if not has_make:
+                yield (MAKE, hint)
+            yield from parse_ops_lines(lines(), domain, path)
+
+        return ops, total, f"ops file {path}"
+    try:
+        w = parse_pattern(args.pattern or "default")
+        if args.hint is not None:
+            if args.hint < 0:
+                raise WorkloadError("--hint must be >= 0")
+            w.hint = args.hint
+    except WorkloadError as e:
+        raise UsageError(f"--pattern: {e}") from None
+    return (lambda: w.ops(domain)), w.total, w.spec()
+
+
+def _check_types(key: str, value: str) -> None:
+    from gomap.layout.maplayout import map_layout
+    from gomap.layout.types import GoTypeError
+
+    try:
+        map_layout(key, value)
+    except GoTypeError as e:
+        raise UsageError(str(e)) from None
+
+
+def _run_one(console: Console, args: argparse.Namespace, impl: str, factory: Any, total: int,
+             name: str, seed: int, label: str) -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from gomap.sim.simulator import simulate
+
+    show = not args.no_progress and total >= 20_000
+    if not show:
+        return simulate(impl, args.key, args.value, factory(), total=total, workload=name,
+                        seed=seed, samples=args.samples)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("ops"), TimeElapsedColumn(), TimeRemainingColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        return simulate(impl, args.key, args.value, factory(), total=total, workload=name,
+                        seed=seed, samples=args.samples,
+                        progress=lambda done: bar.update(task, completed=done))
+
+
+def _outputs(args: argparse.Namespace, console: Console, data: dict[str, Any],
+             reports: list[Any]) -> None:
+    from gomap.sim.report import write_json
+
+    if args.json:
+        try:
+            write_json(args.json, data)
+        except OSError as e:
+            raise UsageError(f"--json {args.json}: {e.strerror}") from None
+        console.print(f"report written to {args.json}")
+    if args.plot:
+        from gomap.sim.plot import plot_reports
+
+        try:
+            plot_reports(reports, args.plot)
+        except OSError as e:
+            raise UsageError(f"--plot {args.plot}: {e.strerror}") from None
+        console.print(f"plot written to {args.plot}")
+
+
+def _simulate(args: argparse.Namespace, console: Console) -> int:
+    from gomap.sim.report import render
+    from gomap.sim.simulator import seed_spread
+
+    _check_types(args.key, args.value)
+    factory, total, name = _workload(args, args.key)
+    if args.seeds < 1:
+        raise UsageError("--seeds must be at least 1")
+    if args.samples < 2:
+        raise UsageError("--samples must be at least 2")
+    reports = []
+    for k in range(args.seeds):
+        seed = args.seed + k
+        label = f"{args.impl} seed {seed}" if args.seeds > 1 else args.impl
+        reports.append(_run_one(console, args, args.impl, factory, total, name, seed, label))
+    spread = seed_spread(reports) if args.seeds > 1 else None
+    render(console, reports[0], spread)
+    data = reports[0].as_dict()
+    if spread:
+        data["spread"] = spread
+        data["seed_runs"] = [
+            {"seed": r.seed, "live_bytes": r.live_bytes, "allocated_bytes": r.allocated_bytes,
+             "peak_live_bytes": r.peak_live_bytes, "overflow_buckets": r.overflow_buckets,
+             "tombstones": r.tombstones} for r in reports
+        ]
+    _outputs(args, console, data, reports[:1])
+    return 0
+
+
+def _compare(args: argparse.Namespace, console: Console) -> int:
+    from gomap.sim.report import render_compare
+
+    _check_types(args.key, args.value)
+    factory, total, name = _workload(args, args.key)
+    if args.samples < 2:
+        raise UsageError("--samples must be at least 2")
+    reports = [_run_one(console, args, impl, factory, total, name, args.seed, impl)
+               for impl in ("classic", "swiss")]
+    render_compare(console, reports)
+    data = {"workload": name, "key": reports[0].key, "value": reports[0].value,
+            "ops": reports[0].ops, "classic": reports[0].as_dict(),
+            "swiss": reports[1].as_dict()}
+    _outputs(args, console, data, reports)
+    return 0
+
+
+def _sim_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--key", default="int64", metavar="T",
+                   help="the map's Go key type (default int64)")
+    p.add_argument("--value", default="int64", metavar="T",
+                   help="the map's Go value type (default int64)")
+    p.add_argument("--ops", metavar="FILE", help="an ops file (see docs/SIMULATE.md)")
+    p.add_argument("--pattern", metavar="NAME[:k=v,...]",
+                   help="a built-in workload: fill, drain, churn, growshrink, mix, hinted, "
+                   "default (the default); e.g. churn:size=10000,cycles=20,keys=string:16")
+    p.add_argument("--hint", type=int, help="make(map[K]V, HINT)")
+    p.add_argument("--seed", type=int, default=1, help="hash seed of the (first) run")
+    p.add_argument("--json", metavar="FILE", help="write the full report as JSON")
+    p.add_argument("--plot", metavar="FILE.png", help="plot the run (matplotlib)")
+    p.add_argument("--samples", type=int, default=1000,
+                   help="timeline points kept (default 1000)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _replayer(impl: str) -> Any:
@@ -101,6 +281,18 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=1)
     d.set_defaults(func=_demo)
 
+    s = sub.add_parser("simulate", help="what a Go map costs, byte-exact, over a workload")
+    s.add_argument("--impl", choices=["classic", "swiss"], default="swiss",
+                   help="swiss (Go >= 1.24, default) or classic (Go <= 1.23)")
+    _sim_args(s)
+    s.add_argument("--seeds", type=int, default=1, metavar="K",
+                   help="run K hash seeds and show the spread (overflow buckets depend on it)")
+    s.set_defaults(func=_simulate)
+
+    c = sub.add_parser("compare", help="the same workload on classic and swiss, side by side")
+    _sim_args(c)
+    c.set_defaults(func=_compare)
+
     v = sub.add_parser("verify", help="prove the model equal to the real Go runtime")
     v.add_argument("--impl", choices=["classic", "swiss", "both"], default="classic")
     v.add_argument("--key", action="append", help="key type (repeatable; default: all)")
@@ -122,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, console))
     except UsageError as e:
-        console.print(f"[bold red]gomap {args.command}:[/] {e}")
+        console.print(f"[bold red]gomap {args.command}:[/] {escape(str(e))}")
         return 2
     except KeyboardInterrupt:
         return 130

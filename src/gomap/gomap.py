@@ -23,10 +23,13 @@ from collections.abc import (
     MutableMapping,
     ValuesView,
 )
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gomap._engine import Engine, Observer
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
+
+if TYPE_CHECKING:
+    from gomap.memory import MemoryStats
 
 _MISSING: Any = object()
 
@@ -69,6 +72,14 @@ class GoMap(MutableMapping[Any, Any]):
     default hash and random source (the oracle uses them to replay a real run).
     ``observer`` ``(event, details)`` receives the engine's internal events.
 
+    ``key_type`` / ``value_type``: the Go types of ``map[K]V`` (``"int64"``,
+    ``"string"``, ``"struct{a int32; b string}"``, ``"[20]int64"``, ...). They fix the
+    bucket/group layout (which changes what the runtime does: overflow buckets
+    pre-allocated, pointer-free buckets, indirect keys, which ``mapassign`` prunes
+    tombstones) and turn on heap accounting: :meth:`memory` then returns the bytes
+    the Go runtime would hold live and would have allocated, byte for byte.
+    ``track_memory=False`` keeps the layout without the accounting.
+
     >>> m = GoMap(seed=1)
     >>> m["a"] = 1
     >>> m.delete("missing")          # Go's delete: no error when absent
@@ -78,7 +89,7 @@ class GoMap(MutableMapping[Any, Any]):
     0
     """
 
-    __slots__ = ("_engine", "impl")
+    __slots__ = ("_accounted", "_engine", "_types", "impl")
 
     def __init__(
         self,
@@ -90,6 +101,9 @@ class GoMap(MutableMapping[Any, Any]):
         hasher: Hasher | None = None,
         rand: Rand | None = None,
         observer: Observer | None = None,
+        key_type: str | None = None,
+        value_type: str | None = None,
+        track_memory: bool | None = None,
         **engine_options: Any,
     ) -> None:
         if not isinstance(hint, int) or isinstance(hint, bool):
@@ -102,9 +116,33 @@ class GoMap(MutableMapping[Any, Any]):
         if hasher is None:
             hasher = DefaultHasher(rand, stable=seed is not None)
         self.impl = impl
-        self._engine: Engine = factory(
-            hint, hasher=hasher, rand=rand, observer=observer, **engine_options
-        )
+        typed = key_type is not None or value_type is not None
+        if track_memory is None:
+            track_memory = typed
+        self._types = (key_type, value_type)
+        self._accounted: Any = None
+        if typed or track_memory:
+            from gomap.layout.maplayout import map_layout
+            from gomap.memory import accounted_engine
+
+            layout = map_layout(key_type or "any", value_type or "any")
+            if track_memory:
+                self._accounted = accounted_engine(
+                    impl, hint, layout, observer, hasher=hasher, rand=rand, **engine_options
+                )
+                self._engine = self._accounted
+            else:
+                if impl == "classic":
+                    engine_options.setdefault("layout", layout.classic_bucket_layout())
+                else:
+                    engine_options.setdefault("key_kind", layout.key_kind)
+                self._engine = factory(
+                    hint, hasher=hasher, rand=rand, observer=observer, **engine_options
+                )
+        else:
+            self._engine = factory(
+                hint, hasher=hasher, rand=rand, observer=observer, **engine_options
+            )
         if items is not None:
             self.update(items)
 
@@ -112,7 +150,21 @@ class GoMap(MutableMapping[Any, Any]):
     @property
     def engine(self) -> Engine:
         """The engine (``gomap.classic.HMap`` or ``gomap.swiss.SwissMap``)."""
+        if self._accounted is not None:
+            return self._accounted.engine
         return self._engine
+
+    def memory(self) -> MemoryStats:
+        """What the map costs on Go's heap: ``live_bytes`` (reachable now, what
+        ``HeapAlloc`` holds for it after a GC), ``allocated_bytes`` (every allocation
+        since ``make``, what ``TotalAlloc`` counts), ``peak_live_bytes`` and a
+        breakdown. Needs ``key_type=``/``value_type=`` (or ``track_memory=True``)."""
+        if self._accounted is None:
+            raise RuntimeError(
+                "memory accounting is off: create the map with key_type=/value_type= "
+                "(or track_memory=True)"
+            )
+        return self._accounted.memory()
 
     def snapshot(self) -> dict[str, Any]:
         """The engine's whole internal state as a JSON-serialisable dict."""
@@ -196,7 +248,8 @@ class GoMap(MutableMapping[Any, Any]):
     def copy(self) -> GoMap:
         """A new map of the same engine with the same entries (``maps.Clone``-like:
         sized by ``len(m)``, fresh seed; NaN keys are copied too)."""
-        new = GoMap(impl=self.impl, hint=len(self))
+        new = GoMap(impl=self.impl, hint=len(self), key_type=self._types[0],
+                    value_type=self._types[1])
         for k, v in self._pairs():
             new._engine.assign(k, v)
         return new

@@ -137,6 +137,14 @@ class Bucket:
         self.overflow = None
 
 
+class OverflowBucket(Bucket):
+    """An overflow bucket ``newoverflow`` allocated on its own (``newobject``), as
+    opposed to one of the overflow buckets pre-allocated behind the main array.
+    Same state; the type only tells the memory accounting which is which."""
+
+    __slots__ = ()
+
+
 def evacuated(b: Bucket) -> bool:
     """Whether an old bucket has been evacuated (its first tophash is a mark 2..4)."""
     h = b.tophash[0]
@@ -279,7 +287,7 @@ class HMap:
             ovf = buckets[nxt]
             self.next_overflow = nxt + 1 if nxt + 1 < len(buckets) else None
         else:
-            ovf = Bucket()
+            ovf = OverflowBucket()
         self.incrnoverflow()
         b.overflow = ovf
         self._emit("newoverflow", prealloc=prealloc, noverflow=self.noverflow)
@@ -680,13 +688,46 @@ class HMap:
             # Unlink the overflow buckets & clear key/elem to help GC (only when no
             # iterator may still read the old buckets, and only if the bucket type
             # holds pointers). The tophash keeps the evacuation state.
-            if not (self.flags & oldIterator) and self.layout.pointers:
+            cleared = not (self.flags & oldIterator) and self.layout.pointers
+            if self.observer is not None:
+                self._emit("evacuate", oldbucket=oldbucket, x=moved[0], y=moved[1],
+                           **self._evacuated_memory(b0, cleared))
+            if cleared:
                 b0.keys[:] = [None] * bucketCnt
                 b0.elems[:] = [None] * bucketCnt
                 b0.overflow = None
-            self._emit("evacuate", oldbucket=oldbucket, x=moved[0], y=moved[1])
         if oldbucket == self.nevacuate:
             self.advanceEvacuationMark(newbit)
+
+    def _evacuated_memory(self, b0: Bucket, cleared: bool) -> dict[str, Any]:
+        """What an evacuation does to the heap, for the memory accounting.
+
+        ``unlinked``: how many individually allocated overflow buckets clearing
+        ``b0`` makes unreachable. Only ``b0`` is cleared: its chain stays reachable
+        from the first pre-allocated overflow bucket on (that one lives inside the
+        old array until the growth ends). ``retained``: for indirect keys/elems, the
+        keys whose key/elem objects old cells still point to until the growth ends
+        (every moved cell if ``b0`` is not cleared, else those from the first
+        pre-allocated bucket on)."""
+        unlinked = 0
+        reachable = not cleared
+        retained: list[Any] = []
+        want_keys = self.layout.indirect_key or self.layout.indirect_elem
+        b: Bucket | None = b0
+        first = True
+        while b is not None:
+            if not first and type(b) is not OverflowBucket:
+                reachable = True
+            if not reachable and not first:
+                unlinked += 1
+            if reachable and want_keys:
+                th = b.tophash
+                retained.extend(
+                    b.keys[i] for i in range(bucketCnt) if evacuatedX <= th[i] <= evacuatedY
+                )
+            first = False
+            b = b.overflow
+        return {"cleared": cleared, "unlinked": unlinked, "retained": retained}
 
     def advanceEvacuationMark(self, newbit: int) -> None:
         """Move ``nevacuate`` past evacuated buckets (at most 1024); end the growth

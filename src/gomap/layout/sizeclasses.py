@@ -32,3 +32,51 @@ def roundupsize(size: int, noscan: bool) -> int:
         cls = CLASS_TO_SIZE[bisect_left(CLASS_TO_SIZE, req)]
         return cls - (req - size)
     return (req + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+
+
+MAX_TINY_SIZE = 16  # maxTinySize: noscan objects below this share 16-byte blocks
+
+
+def malloc_size(size: int, noscan: bool) -> int:
+    """How many heap bytes ``mallocgc(size)`` takes: the size class of ``size``
+    (plus the 8-byte malloc header for pointerful objects over 512 bytes), or whole
+    pages above 32 KiB. This is what ``MemStats.TotalAlloc`` counts per object and
+    what ``HeapAlloc`` keeps while the object is live.
+
+    ``mallocgc(0)`` takes nothing. Tiny noscan objects (under 16 bytes) share
+    16-byte blocks in Go; map allocations are never that small, so they are refused.
+    """
+    if size == 0:
+        return 0
+    if noscan and size < MAX_TINY_SIZE:
+        raise ValueError(f"a {size}-byte noscan object goes to the tiny allocator")
+    req = size
+    if req <= MAX_SMALL_SIZE - MALLOC_HEADER_SIZE:
+        if not noscan and req > MIN_SIZE_FOR_MALLOC_HEADER:
+            req += MALLOC_HEADER_SIZE
+        return CLASS_TO_SIZE[bisect_left(CLASS_TO_SIZE, req)]
+    return (req + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+
+
+def nextslicecap(new_len: int, old_cap: int) -> int:
+    """``runtime.nextslicecap``: the capacity ``append`` asks for before rounding."""
+    newcap = old_cap
+    doublecap = newcap + newcap
+    if new_len > doublecap:
+        return new_len
+    threshold = 256
+    if old_cap < threshold:
+        return doublecap
+    while True:
+        # Transition from growing 2x for small slices to 1.25x for large slices.
+        newcap += (newcap + 3 * threshold) >> 2
+        if newcap >= new_len:
+            return newcap
+
+
+def growslice_ptrs(new_len: int, old_cap: int) -> tuple[int, int]:
+    """``growslice`` for a slice of pointers (8-byte, pointerful elements): the new
+    capacity after size-class rounding and the bytes the new backing array takes."""
+    newcap = nextslicecap(new_len, old_cap)
+    capmem = roundupsize(newcap * 8, False)
+    return capmem // 8, malloc_size(capmem, False)

@@ -70,7 +70,24 @@ def run_harness(
     Yields the harness's output records, one per operation, in order. The script is
     written to a temporary file first so a long run never deadlocks on pipes.
     """
+    lines = (json.dumps(op, separators=(",", ":")) for op in script)
+    yield from run_harness_lines(impl, lines, args, install_go=install_go)
+
+
+def run_harness_lines(
+    impl: str,
+    lines: Iterable[str],
+    args: Iterable[str] = (),
+    *,
+    install_go: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Like :func:`run_harness`, for a harness whose script is plain text lines."""
     binary = build_harness(impl, install_go=install_go)
+    yield from _run(impl, binary, lines, list(args))
+
+
+def _run(impl: str, binary: Path, lines: Iterable[str], args: list[str]
+         ) -> Iterator[dict[str, Any]]:
     work = cache_dir() / "runs"
     work.mkdir(parents=True, exist_ok=True)
     import tempfile
@@ -78,8 +95,8 @@ def run_harness(
     with tempfile.TemporaryFile("w+", dir=work) as fin, tempfile.TemporaryFile(
         "w+", dir=work
     ) as ferr:
-        for op in script:
-            fin.write(json.dumps(op, separators=(",", ":")))
+        for line in lines:
+            fin.write(line)
             fin.write("\n")
         fin.flush()
         fin.seek(0)

@@ -20,7 +20,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-GO_VERSIONS = {"classic": "1.23.9", "swiss": "1.27.3"}
+GO_VERSIONS = {
+    "classic": "1.23.9",
+    "swiss": "1.27.3",
+    # the memory harnesses (gomap.oracle.memory_driver)
+    "memclassic": "1.23.9",
+    "memswiss": "1.27.3",
+}
 
 
 class GoToolchainMissing(RuntimeError):
@@ -95,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     if args != ["install"]:
         print("usage: python -m gomap.oracle.toolchain install", file=sys.stderr)
         return 2
-    for version in GO_VERSIONS.values():
+    for version in dict.fromkeys(GO_VERSIONS.values()):
         tool = find_go(version, install=True)
         print(f"Go {version}: {tool.go}")
     return 0

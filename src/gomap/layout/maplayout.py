@@ -1,0 +1,190 @@
+"""What a ``map[K]V`` looks like in memory, for each engine, on linux/amd64.
+
+Classic (Go 1.23, ``cmd/compile/internal/reflectdata.MapBucketType``): a bucket is
+the struct ``{tophash [8]uint8; keys [8]K'; elems [8]V'; overflow *bucket}`` where
+``K'``/``V'`` is the key/elem type, or a pointer to it when it is larger than 128
+bytes (an *indirect* key/elem, allocated with ``newobject`` on insert). The
+overflow field is a ``uintptr`` when neither key nor elem holds pointers, which
+makes the whole bucket ``noscan``; the map then keeps its overflow buckets alive
+through ``hmap.extra.overflow`` (a ``*[]*bmap``) instead.
+
+Swiss (Go 1.27, ``reflectdata.MapGroupType``, interleaved layout): a group is
+``{ctrl uint64; slots [8]struct{key K'; elem V'}}``; a table (``maps.table``, 32
+bytes) owns an array of groups; a directory (``[]*table``) points at the tables.
+
+Headers: ``hmap`` 48 bytes, ``mapextra`` 24, the overflow slice header 24;
+``maps.Map`` 48, ``maps.table`` 32.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gomap.layout.sizeclasses import malloc_size
+from gomap.layout.types import (
+    GoType,
+    array_of,
+    mapfast,
+    parse_go_type,
+    parse_key_type,
+    pointer_to,
+    struct_of,
+)
+
+MAX_KEY_SIZE = 128  # abi.MapMaxKeyBytes (both engines)
+MAX_ELEM_SIZE = 128  # abi.MapMaxElemBytes
+
+HMAP_SIZE = 48  # runtime.hmap
+MAPEXTRA_SIZE = 24  # runtime.mapextra {overflow, oldoverflow *[]*bmap; nextOverflow *bmap}
+SLICE_HEADER_SIZE = 24  # new([]*bmap)
+SWISS_MAP_SIZE = 48  # internal/runtime/maps.Map
+SWISS_TABLE_SIZE = 32  # internal/runtime/maps.table
+
+_UINT8 = parse_go_type("uint8")
+_UINT64 = parse_go_type("uint64")
+_UINTPTR = parse_go_type("uintptr")
+_UNSAFE_PTR = parse_go_type("unsafe.Pointer")
+
+
+def _slot(t: GoType, limit: int) -> tuple[GoType, bool]:
+    if t.size > limit:
+        return pointer_to(t), True
+    return t, False
+
+
+@dataclass(frozen=True)
+class MapLayout:
+    """The layout of ``map[key]elem`` in both engines, and the sizes of the heap
+    objects each allocates (``malloc_size``: size class, malloc header, pages)."""
+
+    key: GoType
+    elem: GoType
+    indirect_key: bool
+    indirect_elem: bool
+    key_slot: GoType
+    elem_slot: GoType
+    # classic
+    bucket_size: int
+    bucket_keys_offset: int
+    bucket_elems_offset: int
+    bucket_overflow_offset: int
+    bucket_padding: int
+    bucket_pointers: bool
+    # swiss
+    slot_size: int
+    slot_elem_offset: int
+    group_size: int
+    group_pointers: bool
+    key_kind: str
+
+    @property
+    def key_object_bytes(self) -> int:
+        """Heap bytes of one indirect key (``newobject(t.Key)``), 0 if direct."""
+        if not self.indirect_key:
+            return 0
+        return malloc_size(self.key.size, not self.key.pointers)
+
+    @property
+    def elem_object_bytes(self) -> int:
+        """Heap bytes of one indirect elem (``newobject(t.Elem)``), 0 if direct."""
+        if not self.indirect_elem:
+            return 0
+        return malloc_size(self.elem.size, not self.elem.pointers)
+
+    @property
+    def entry_object_bytes(self) -> int:
+        """Heap bytes one entry owns outside its bucket/group (indirect key + elem)."""
+        return self.key_object_bytes + self.elem_object_bytes
+
+    def bucket_array_bytes(self, nbuckets: int) -> int:
+        """Heap bytes of ``newarray(t.Bucket, nbuckets)``."""
+        return malloc_size(self.bucket_size * nbuckets, not self.bucket_pointers)
+
+    def group_array_bytes(self, ngroups: int) -> int:
+        """Heap bytes of ``newarray(typ.Group, ngroups)``."""
+        return malloc_size(self.group_size * ngroups, not self.group_pointers)
+
+    def classic_bucket_layout(self) -> object:
+        """The engine-facing :class:`gomap.classic.BucketLayout`."""
+        from gomap.classic.hmap import BucketLayout
+
+        return BucketLayout(
+            bucket_size=self.bucket_size,
+            pointers=self.bucket_pointers,
+            indirect_key=self.indirect_key,
+            indirect_elem=self.indirect_elem,
+        )
+
+    def describe(self) -> dict[str, object]:
+        """A JSON-able summary of both engines' layouts."""
+        return {
+            "key": {"type": self.key.expr, "size": self.key.size, "align": self.key.align,
+                    "pointers": self.key.pointers, "indirect": self.indirect_key},
+            "value": {"type": self.elem.expr, "size": self.elem.size,
+                      "align": self.elem.align, "pointers": self.elem.pointers,
+                      "indirect": self.indirect_elem},
+            "classic": {
+                "bucket_size": self.bucket_size,
+                "tophash_bytes": 8,
+                "keys_offset": self.bucket_keys_offset,
+                "elems_offset": self.bucket_elems_offset,
+                "overflow_offset": self.bucket_overflow_offset,
+                "padding": self.bucket_padding,
+                "pointers": self.bucket_pointers,
+                "hmap_size": HMAP_SIZE,
+                "mapextra_size": MAPEXTRA_SIZE,
+                "overflow_slice": not self.bucket_pointers,
+            },
+            "swiss": {
+                "slot_size": self.slot_size,
+                "slot_elem_offset": self.slot_elem_offset,
+                "group_size": self.group_size,
+                "pointers": self.group_pointers,
+                "map_size": SWISS_MAP_SIZE,
+                "table_size": SWISS_TABLE_SIZE,
+                "access_path": self.key_kind,
+            },
+            "indirect_key_object": self.key_object_bytes,
+            "indirect_elem_object": self.elem_object_bytes,
+        }
+
+
+def map_layout(key: str | GoType, elem: str | GoType) -> MapLayout:
+    """The layout of ``map[key]elem``; ``key``/``elem`` are Go type expressions."""
+    kt = parse_key_type(key) if isinstance(key, str) else key
+    et = parse_go_type(elem) if isinstance(elem, str) else elem
+    if not kt.comparable:
+        from gomap.layout.types import GoTypeError
+
+        raise GoTypeError(f"invalid map key type {kt.expr}: it is not comparable")
+    ks, ik = _slot(kt, MAX_KEY_SIZE)
+    es, ie = _slot(et, MAX_ELEM_SIZE)
+    pointers = ks.pointers or es.pointers
+    bucket = struct_of([
+        ("tophash", array_of(8, _UINT8)),
+        ("keys", array_of(8, ks)),
+        ("elems", array_of(8, es)),
+        ("overflow", _UNSAFE_PTR if pointers else _UINTPTR),
+    ])
+    f = bucket.fields
+    slot = struct_of([("key", ks), ("elem", es)])
+    group = struct_of([("ctrl", _UINT64), ("slots", array_of(8, slot))])
+    return MapLayout(
+        key=kt,
+        elem=et,
+        indirect_key=ik,
+        indirect_elem=ie,
+        key_slot=ks,
+        elem_slot=es,
+        bucket_size=bucket.size,
+        bucket_keys_offset=f[1].offset,
+        bucket_elems_offset=f[2].offset,
+        bucket_overflow_offset=f[3].offset,
+        bucket_padding=bucket.size - (8 + 8 * ks.size + 8 * es.size + 8),
+        bucket_pointers=pointers,
+        slot_size=slot.size,
+        slot_elem_offset=slot.fields[1].offset,
+        group_size=group.size,
+        group_pointers=group.pointers,
+        key_kind=mapfast(kt, et),
+    )

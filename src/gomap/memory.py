@@ -1,0 +1,571 @@
+"""What a Go map costs in heap bytes: every allocation the runtime makes for it,
+with the allocator's rounding, split into live bytes and cumulative allocated bytes.
+
+An *accounted engine* wraps a classic or Swiss engine and keeps two running totals,
+updated at the engine's allocation points (its observer events: ``hashGrow``,
+``newoverflow``, ``evacuate``, ``growDone``, ``clear``, ``iterInit``; ``smallToTable``,
+``tableGrow``, ``split``, ``directoryGrow``) and at the changes of entry count it sees
+around each operation (indirect keys and elems):
+
+* ``allocated_bytes`` — every ``mallocgc`` since ``make``, in the bytes the allocator
+  really took (size class, 8-byte malloc header for pointerful objects over 512
+  bytes, whole pages over 32 KiB): Go's ``MemStats.TotalAlloc`` delta;
+* ``live_bytes`` — the map's objects still reachable: what ``MemStats.HeapAlloc``
+  says the map holds right after a ``runtime.GC()``.
+
+The wrapper costs nothing when not used: plain engines have no accounting in their
+hot paths. Both totals were checked byte for byte against the real runtimes (see
+``gomap.oracle.memory_driver`` and docs/SIMULATE.md).
+
+Classic (Go 1.23) allocations: ``hmap`` (48 B) at ``make``; the first bucket
+(``newobject``) at the first insert of a ``B == 0`` map; ``makeBucketArray`` at
+``make(map, hint)`` and at every ``hashGrow`` (``2^B`` buckets, plus ``2^(B-4)``
+pre-allocated overflow buckets from ``B == 4``, plus whatever else fits the size
+class); ``mapextra`` (24 B) once, when the array has pre-allocated overflow buckets
+or an overflow list is needed; an overflow bucket per ``newoverflow`` once the
+pre-allocated ones are used up; for buckets without pointers, the overflow list
+(``new([]*bmap)``, 24 B, created by ``newoverflow`` or by ``range`` over a
+non-empty map) and its backing array, grown by ``append``; a key and/or elem object
+per new entry when they are over 128 bytes. Frees: old overflow chains when an
+evacuated old bucket is cleared (pointerful buckets, no iterator since the growth
+began); the old array, its remaining overflow buckets and the old overflow list
+when the growth ends; every overflow bucket and list on ``clear``; indirect objects
+on delete — unless an old bucket still points at them (then at growth end).
+
+Swiss (Go 1.27) allocations: ``maps.Map`` (48 B); one group at the first insert;
+at the 9th entry a 16-slot table (``maps.table`` 32 B + its groups) and a one-entry
+directory; a new table (or two, on split) at every rehash, freeing the old one; a
+directory twice as long when a split needs one; indirect keys/elems per new entry.
+
+Assumption: no iterator is open between operations (an open Go iterator keeps the
+arrays it started on alive); ``range`` loops that run to the end are fine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gomap._engine import EngineIter, Observer
+from gomap.layout.maplayout import (
+    HMAP_SIZE,
+    MAPEXTRA_SIZE,
+    SLICE_HEADER_SIZE,
+    SWISS_MAP_SIZE,
+    SWISS_TABLE_SIZE,
+    MapLayout,
+)
+from gomap.layout.sizeclasses import growslice_ptrs, malloc_size
+
+
+@dataclass
+class MemoryStats:
+    """The memory figures of one map at one moment."""
+
+    impl: str
+    live_bytes: int
+    """Bytes of the map's reachable heap objects (HeapAlloc after a GC)."""
+    allocated_bytes: int
+    """Bytes allocated for the map since it was made (TotalAlloc)."""
+    peak_live_bytes: int
+    """The most ``live_bytes`` after any operation so far."""
+    allocations: int
+    """Number of heap objects allocated since the map was made (Mallocs)."""
+    live: dict[str, int] = field(default_factory=dict)
+    """``live_bytes`` by kind of object."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "impl": self.impl,
+            "live_bytes": self.live_bytes,
+            "allocated_bytes": self.allocated_bytes,
+            "peak_live_bytes": self.peak_live_bytes,
+            "allocations": self.allocations,
+            "live": dict(self.live),
+        }
+
+
+class _Accountant:
+    """Running totals shared by both engines."""
+
+    impl = ""
+
+    def __init__(self, layout: MapLayout, observer: Observer | None) -> None:
+        self.layout = layout
+        self.user_observer = observer
+        self.live = 0
+        self.allocated = 0
+        self.allocations = 0
+        self.peak = 0
+        self.entry_bytes = layout.entry_object_bytes
+        self.entries = 0
+        self._handlers: dict[str, Any] = {}
+
+    def _alloc(self, nbytes: int) -> None:
+        self.allocated += nbytes
+        self.allocations += 1
+        self.live += nbytes
+
+    def on(self, event: str, fn: Any) -> None:
+        """Call ``fn(details)`` on ``event`` too (after the accounting's own handler)."""
+        own = self._handlers.get(event)
+        if own is None:
+            self._handlers[event] = fn
+        else:
+            def both(d: dict[str, Any]) -> None:
+                own(d)
+                fn(d)
+
+            self._handlers[event] = both
+
+    def observe(self, event: str, details: dict[str, Any]) -> None:
+        h = self._handlers.get(event)
+        if h is not None:
+            h(details)
+        if self.user_observer is not None:
+            self.user_observer(event, details)
+
+    # --- entries (indirect keys and elems) ------------------------------------------
+    def inserted(self) -> None:
+        self.entries += 1
+        if self.entry_bytes:
+            if self.layout.indirect_key:
+                self._alloc(self.layout.key_object_bytes)
+            if self.layout.indirect_elem:
+                self._alloc(self.layout.elem_object_bytes)
+
+    def deleted(self, key: Any) -> None:
+        self.entries -= 1
+        self.live -= self.entry_bytes
+
+    def cleared(self, n: int) -> None:
+        self.entries -= n
+        self.live -= n * self.entry_bytes
+
+    def settle(self) -> None:
+        """After an operation: record the peak."""
+        if self.live > self.peak:
+            self.peak = self.live
+
+    def breakdown(self) -> dict[str, int]:
+        raise NotImplementedError
+
+    def stats(self) -> MemoryStats:
+        return MemoryStats(self.impl, self.live, self.allocated, max(self.peak, self.live),
+                           self.allocations, self.breakdown())
+
+
+class ClassicAccountant(_Accountant):
+    """Heap accounting for the classic engine (Go 1.23 ``runtime/map.go``)."""
+
+    impl = "classic"
+
+    def __init__(self, layout: MapLayout, observer: Observer | None) -> None:
+        super().__init__(layout, observer)
+        self.h: Any = None
+        self.pointers = layout.bucket_pointers
+        self.ovf_bytes = malloc_size(layout.bucket_size, not layout.bucket_pointers)
+        self.extra = False
+        self.array_bytes = 0
+        self.old_array_bytes = 0
+        self.heap_ovf = 0  # individually allocated overflow buckets chained to buckets
+        self.old_heap_ovf = 0  # ... still reachable from oldbuckets
+        self.prealloc_used = 0  # pre-allocated overflow buckets handed out since makeBucketArray
+        # overflow lists (pointer-free buckets): [len, cap, backing bytes] or None
+        self.ovf_list: list[int] | None = None
+        self.old_ovf_list: list[int] | None = None
+        self.retained: set[Any] = set()  # keys whose indirect objects old cells hold
+        self.orphans = 0  # deleted entries whose objects old cells still hold
+        self.grow_events = 0
+        self._handlers = {
+            "hashGrow": self._hash_grow,
+            "newoverflow": self._newoverflow,
+            "evacuate": self._evacuate,
+            "growDone": self._grow_done,
+            "clear": self._clear,
+            "iterInit": self._iter_init,
+        }
+
+    def attach(self, h: Any) -> None:
+        """The engine is built: account for ``makemap``."""
+        self.h = h
+        self._alloc(HMAP_SIZE)
+        if h.buckets is not None:
+            self.array_bytes = self.layout.bucket_array_bytes(len(h.buckets))
+            self._alloc(self.array_bytes)
+            if h.next_overflow is not None:
+                self._alloc(MAPEXTRA_SIZE)
+                self.extra = True
+        self.settle()
+
+    def first_bucket(self) -> None:
+        """``h.buckets = newobject(t.Bucket)``: the first insert into a B=0 map."""
+        self.array_bytes = self.layout.bucket_array_bytes(1)
+        self._alloc(self.array_bytes)
+
+    def deleted(self, key: Any) -> None:
+        self.entries -= 1
+        if self.entry_bytes:
+            if self.retained and key in self.retained:
+                # An old bucket still points at the key/elem objects.
+                self.retained.discard(key)
+                self.orphans += 1
+            else:
+                self.live -= self.entry_bytes
+
+    # --- events ---------------------------------------------------------------------
+    def _create_overflow(self) -> None:
+        if not self.extra:
+            self._alloc(MAPEXTRA_SIZE)
+            self.extra = True
+        if self.ovf_list is None:
+            self._alloc(SLICE_HEADER_SIZE)
+            self.ovf_list = [0, 0, 0]
+
+    def _newoverflow(self, d: dict[str, Any]) -> None:
+        if d["prealloc"]:
+            self.prealloc_used += 1
+        else:
+            self._alloc(self.ovf_bytes)
+            self.heap_ovf += 1
+        if not self.pointers:
+            self._create_overflow()
+            lst = self.ovf_list
+            assert lst is not None
+            n, cap, nbytes = lst
+            if n == cap:
+                cap, new_bytes = growslice_ptrs(n + 1, cap)
+                self._alloc(new_bytes)
+                self.live -= nbytes
+                lst[1], lst[2] = cap, new_bytes
+            lst[0] = n + 1
+
+    def _hash_grow(self, d: dict[str, Any]) -> None:
+        h = self.h
+        self.grow_events += 1
+        self.old_array_bytes = self.array_bytes
+        self.array_bytes = self.layout.bucket_array_bytes(len(h.buckets))
+        self._alloc(self.array_bytes)
+        self.old_heap_ovf = self.heap_ovf
+        self.heap_ovf = 0
+        self.prealloc_used = 0
+        if self.ovf_list is not None:
+            self.old_ovf_list = self.ovf_list
+            self.ovf_list = None
+        if h.next_overflow is not None and not self.extra:
+            self._alloc(MAPEXTRA_SIZE)
+            self.extra = True
+
+    def _evacuate(self, d: dict[str, Any]) -> None:
+        n = d.get("unlinked", 0)
+        if n:
+            self.old_heap_ovf -= n
+            self.live -= n * self.ovf_bytes
+        if self.entry_bytes and d.get("retained"):
+            self.retained.update(d["retained"])
+
+    def _free_old(self) -> None:
+        self.live -= self.old_array_bytes + self.old_heap_ovf * self.ovf_bytes
+        self.old_array_bytes = 0
+        self.old_heap_ovf = 0
+        if self.old_ovf_list is not None:
+            self.live -= SLICE_HEADER_SIZE + self.old_ovf_list[2]
+            self.old_ovf_list = None
+        self.live -= self.orphans * self.entry_bytes
+        self.orphans = 0
+        self.retained.clear()
+
+    def _grow_done(self, d: dict[str, Any]) -> None:
+        self._free_old()
+
+    def _clear(self, d: dict[str, Any]) -> None:
+        # mapclear: the old array goes, the main array is zeroed in place (its
+        # pre-allocated overflow buckets recovered), the overflow lists dropped.
+        self._free_old()
+        self.live -= self.heap_ovf * self.ovf_bytes
+        self.heap_ovf = 0
+        self.prealloc_used = 0
+        if self.ovf_list is not None:
+            self.live -= SLICE_HEADER_SIZE + self.ovf_list[2]
+            self.ovf_list = None
+
+    def _iter_init(self, d: dict[str, Any]) -> None:
+        # mapiterinit keeps the overflow buckets of a pointer-free map alive
+        # through the overflow lists, creating them if needed.
+        if not self.pointers:
+            self._create_overflow()
+
+    # --- figures --------------------------------------------------------------------
+    def overflow_buckets(self) -> int:
+        """Overflow buckets chained in the current array (pre-allocated or not)."""
+        return self.heap_ovf + self.prealloc_used
+
+    def breakdown(self) -> dict[str, int]:
+        lists = 0
+        for lst in (self.ovf_list, self.old_ovf_list):
+            if lst is not None:
+                lists += SLICE_HEADER_SIZE + lst[2]
+        return {
+            "header": HMAP_SIZE + (MAPEXTRA_SIZE if self.extra else 0),
+            "buckets": self.array_bytes,
+            "old_buckets": self.old_array_bytes,
+            "overflow_buckets": (self.heap_ovf + self.old_heap_ovf) * self.ovf_bytes,
+            "overflow_lists": lists,
+            "indirect": (self.entries + self.orphans) * self.entry_bytes,
+        }
+
+
+class SwissAccountant(_Accountant):
+    """Heap accounting for the Swiss engine (Go 1.27 ``internal/runtime/maps``)."""
+
+    impl = "swiss"
+
+    def __init__(self, layout: MapLayout, observer: Observer | None) -> None:
+        super().__init__(layout, observer)
+        self.m: Any = None
+        self.small_bytes = 0
+        self.dir_bytes = 0
+        self.tables = 0
+        self.table_bytes = 0  # table headers + their group arrays
+        self.capacity = 0  # slots in all tables (or the small group)
+        self.grow_events = 0
+        self._handlers = {
+            "smallToTable": self._small_to_table,
+            "tableGrow": self._table_grow,
+            "split": self._split,
+            "directoryGrow": self._directory_grow,
+        }
+
+    def _table(self, capacity: int) -> int:
+        return SWISS_TABLE_SIZE + self.layout.group_array_bytes(capacity // 8)
+
+    def _new_table(self, capacity: int) -> None:
+        # newTable: the table header, then its groups.
+        self._alloc(SWISS_TABLE_SIZE)
+        self._alloc(self.layout.group_array_bytes(capacity // 8))
+        self.tables += 1
+        self.table_bytes += self._table(capacity)
+        self.capacity += capacity
+
+    def _drop_table(self, capacity: int) -> None:
+        nbytes = self._table(capacity)
+        self.live -= nbytes
+        self.table_bytes -= nbytes
+        self.tables -= 1
+        self.capacity -= capacity
+
+    def _new_directory(self, n: int) -> None:
+        self.dir_bytes = malloc_size(8 * n, False)
+        self._alloc(self.dir_bytes)
+
+    def attach(self, m: Any) -> None:
+        """The engine is built: account for ``NewMap``."""
+        self.m = m
+        self._alloc(SWISS_MAP_SIZE)
+        if m.dir_len:
+            self._new_directory(m.dir_len)
+            seen: set[int] = set()
+            for t in m.directory:
+                if id(t) not in seen:
+                    seen.add(id(t))
+                    self._new_table(t.capacity)
+        self.settle()
+
+    def grow_to_small(self) -> None:
+        """``growToSmall``: the single group of a small map."""
+        self.small_bytes = self.layout.group_array_bytes(1)
+        self._alloc(self.small_bytes)
+        self.capacity = 8
+
+    def _small_to_table(self, d: dict[str, Any]) -> None:
+        self.grow_events += 1
+        self.capacity = 0
+        self._new_table(d["capacity"])
+        self._new_directory(1)
+        self.live -= self.small_bytes
+        self.small_bytes = 0
+
+    def _table_grow(self, d: dict[str, Any]) -> None:
+        self.grow_events += 1
+        self._new_table(d["new_capacity"])
+        self._drop_table(d["old_capacity"])
+
+    def _split(self, d: dict[str, Any]) -> None:
+        self.grow_events += 1
+        # Both halves were allocated before the directory (if it grew) and the
+        # events come after; the totals do not depend on the order.
+        self._new_table(1024)
+        self._new_table(1024)
+        self._drop_table(1024)
+
+    def _directory_grow(self, d: dict[str, Any]) -> None:
+        old = self.dir_bytes
+        self._new_directory(d["new_dir_len"])
+        self.live -= old
+
+    def tombstones(self) -> int:
+        m = self.m
+        total = 0
+        last = None
+        for t in m.directory:
+            if t is not last:
+                total += t.tombstones()
+                last = t
+        return total
+
+    def breakdown(self) -> dict[str, int]:
+        return {
+            "header": SWISS_MAP_SIZE,
+            "small_group": self.small_bytes,
+            "directory": self.dir_bytes,
+            "tables": self.table_bytes,
+            "indirect": self.entries * self.entry_bytes,
+        }
+
+
+# --- accounted engines -------------------------------------------------------------
+class AccountedClassic:
+    """A classic engine with its heap accounted (implements the Engine contract)."""
+
+    impl = "classic"
+
+    def __init__(self, hint: int, layout: MapLayout, observer: Observer | None = None,
+                 **options: Any) -> None:
+        from gomap.classic.hmap import HMap
+
+        self.acct = ClassicAccountant(layout, observer)
+        options.setdefault("layout", layout.classic_bucket_layout())
+        self.engine = HMap(hint, observer=self.acct.observe, **options)
+        self.acct.attach(self.engine)
+
+    def __len__(self) -> int:
+        return self.engine.count
+
+    def lookup(self, key: Any) -> tuple[bool, Any]:
+        return self.engine.lookup(key)
+
+    def assign(self, key: Any, elem: Any) -> None:
+        h = self.engine
+        n = h.count
+        fresh = h.buckets is None
+        try:
+            h.assign(key, elem)
+        finally:
+            acct = self.acct
+            if fresh and h.buckets is not None:
+                acct.first_bucket()
+            if h.count != n:
+                acct.inserted()
+            if acct.live > acct.peak:
+                acct.peak = acct.live
+
+    def delete(self, key: Any) -> None:
+        h = self.engine
+        n = h.count
+        try:
+            h.delete(key)
+        finally:
+            if h.count != n:
+                self.acct.deleted(key)
+
+    def clear(self) -> None:
+        h = self.engine
+        n = h.count
+        try:
+            h.clear()
+        finally:
+            if h.count != n:
+                self.acct.cleared(n - h.count)
+
+    def iterator(self) -> EngineIter:
+        it = self.engine.iterator()
+        self.acct.settle()
+        return it
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.engine.snapshot()
+
+    def check_invariants(self) -> None:
+        self.engine.check_invariants()
+
+    def memory(self) -> MemoryStats:
+        return self.acct.stats()
+
+
+class AccountedSwiss:
+    """A Swiss engine with its heap accounted (implements the Engine contract)."""
+
+    impl = "swiss"
+
+    def __init__(self, hint: int, layout: MapLayout, observer: Observer | None = None,
+                 **options: Any) -> None:
+        from gomap.swiss.map import SwissMap
+
+        self.acct = SwissAccountant(layout, observer)
+        options.setdefault("key_kind", layout.key_kind)
+        self.engine = SwissMap(hint, observer=self.acct.observe, **options)
+        self.acct.attach(self.engine)
+
+    def __len__(self) -> int:
+        return int(self.engine.used)
+
+    def lookup(self, key: Any) -> tuple[bool, Any]:
+        return self.engine.lookup(key)
+
+    def assign(self, key: Any, elem: Any) -> None:
+        m = self.engine
+        n = m.used
+        fresh = m.small is None and m.dir_len == 0
+        try:
+            m.assign(key, elem)
+        finally:
+            acct = self.acct
+            if fresh and (m.small is not None or m.dir_len):
+                acct.grow_to_small()
+            if m.used != n:
+                acct.inserted()
+            if acct.live > acct.peak:
+                acct.peak = acct.live
+
+    def delete(self, key: Any) -> None:
+        m = self.engine
+        n = m.used
+        try:
+            m.delete(key)
+        finally:
+            if m.used != n:
+                self.acct.deleted(key)
+
+    def clear(self) -> None:
+        m = self.engine
+        n = m.used
+        try:
+            m.clear()
+        finally:
+            if m.used != n:
+                self.acct.cleared(n - m.used)
+
+    def iterator(self) -> EngineIter:
+        return self.engine.iterator()
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.engine.snapshot()
+
+    def check_invariants(self) -> None:
+        self.engine.check_invariants()
+
+    def memory(self) -> MemoryStats:
+        return self.acct.stats()
+
+
+AccountedEngine = AccountedClassic | AccountedSwiss
+
+
+def accounted_engine(impl: str, hint: int, layout: MapLayout,
+                     observer: Observer | None = None, **options: Any) -> AccountedEngine:
+    """An engine of ``impl`` (``classic`` or ``swiss``) with heap accounting."""
+    if impl == "classic":
+        return AccountedClassic(hint, layout, observer, **options)
+    if impl == "swiss":
+        return AccountedSwiss(hint, layout, observer, **options)
+    raise ValueError(f"unknown map implementation {impl!r}: use 'swiss' (Go ≥ 1.24) or 'classic'")

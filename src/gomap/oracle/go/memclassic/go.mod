@@ -1,0 +1,3 @@
+module gomaporacle/memclassic
+
+go 1.23

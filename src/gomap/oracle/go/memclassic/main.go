@@ -1,0 +1,209 @@
+// Command memclassic measures what a real Go 1.23 map (the classic bucket map)
+// allocates, operation by operation: MemStats.TotalAlloc and Mallocs deltas, and
+// on request the live heap after a GC. It prints, per op, those figures, the
+// hash the runtime computed for the op's key and the hash seed after the op, so
+// that gomap's model can replay the very same run. See docs/SIMULATE.md.
+//
+//	memclassic -key K -elem V < script > records
+//	memclassic -layout > layout.json
+//
+// Script: one op per line: "make HINT", "set KEY", "get KEY", "del KEY",
+// "clear", "iter" (a whole range loop); a trailing " !" asks for a live-heap
+// measurement after that op. "make" starts a fresh map (the previous one is
+// dropped and collected first). KEY is a decimal integer, or for string keys a
+// Go quoted string.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"unsafe"
+)
+
+// hmap mirrors runtime.hmap (Go 1.23).
+type hmap struct {
+	count      int
+	flags      uint8
+	B          uint8
+	noverflow  uint16
+	hash0      uint32
+	buckets    unsafe.Pointer
+	oldbuckets unsafe.Pointer
+	nevacuate  uintptr
+	extra      unsafe.Pointer
+}
+
+// mapType mirrors internal/abi.MapType (classic).
+type mapType struct {
+	typ        abiType
+	key        *abiType
+	elem       *abiType
+	bucket     *abiType
+	hasher     func(unsafe.Pointer, uintptr) uintptr
+	keySize    uint8
+	valueSize  uint8
+	bucketSize uint16
+	flags      uint32
+}
+
+//go:noinline
+func mapTypeOf[K comparable, V any](m map[K]V) *mapType {
+	var e any = m
+	return (*mapType)((*eface)(unsafe.Pointer(&e)).typ)
+}
+
+var probeNames = []string{"count", "B", "noverflow", "flags", "growing", "extra"}
+
+var liveEvery int
+
+func run[K comparable, V any](keyOf func(o *op) K, in io.Reader, out io.Writer) error {
+	ops, err := readOps(in)
+	if err != nil {
+		return err
+	}
+	var m map[K]V
+	var h *hmap
+	var mt *mapType
+	var zero V
+	key := new(K) // scratch: the hasher needs the key's address
+	apply := func(o *op, r *rec) {
+		if o == nil {
+			m, h = nil, nil
+			return
+		}
+		switch o.kind {
+		case opMake:
+			m = make(map[K]V, o.hint)
+			sink = m
+			h = *(**hmap)(unsafe.Pointer(&m))
+			mt = mapTypeOf(m)
+		case opSet, opGet, opDel:
+			*key = keyOf(o)
+			r.hashed = true
+			r.hash = uint64(mt.hasher(unsafe.Pointer(key), uintptr(h.hash0)))
+			switch o.kind {
+			case opSet:
+				m[*key] = zero
+			case opGet:
+				if _, ok := m[*key]; ok {
+					nIter++
+				}
+			default:
+				delete(m, *key)
+			}
+		case opClear:
+			clear(m)
+		case opIter:
+			for k := range m {
+				_ = k
+				nIter++
+			}
+		}
+		r.seed = uint64(h.hash0)
+		r.probe = [6]int64{int64(h.count), int64(h.B), int64(h.noverflow), int64(h.flags),
+			b2i(h.oldbuckets != nil), b2i(h.extra != nil)}
+	}
+	growing := func() bool { return h != nil && h.oldbuckets != nil }
+	return writeRecs(out, measure(ops, apply, growing, liveEvery), probeNames)
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+type structKey struct {
+	a int32
+	b string
+}
+
+type runner func(in io.Reader, out io.Writer) error
+
+// The map types the memory oracle measures (keep in sync with
+// gomap.oracle.memory_driver.PAIRS and memswiss).
+var runners = map[string]runner{
+	"int64|int64":     func(i io.Reader, o io.Writer) error { return run[int64, int64](intKey, i, o) },
+	"int64|struct{}":  func(i io.Reader, o io.Writer) error { return run[int64, struct{}](intKey, i, o) },
+	"string|int64":    func(i io.Reader, o io.Writer) error { return run[string, int64](strKey, i, o) },
+	"int64|string":    func(i io.Reader, o io.Writer) error { return run[int64, string](intKey, i, o) },
+	"[17]int64|int64": func(i io.Reader, o io.Writer) error { return run[[17]int64, int64](bigKey, i, o) },
+	"int64|[20]int64": func(i io.Reader, o io.Writer) error { return run[int64, [20]int64](intKey, i, o) },
+	"string|[8]string": func(i io.Reader, o io.Writer) error {
+		return run[string, [8]string](strKey, i, o)
+	},
+	"struct{a int32; b string}|[3]int16": func(i io.Reader, o io.Writer) error {
+		return run[structKey, [3]int16](structKeyOf, i, o)
+	},
+	"[4]int64|[16]int64": func(i io.Reader, o io.Writer) error {
+		return run[[4]int64, [16]int64](quadKey, i, o)
+	},
+}
+
+// Keys of the composite types are built from the integer n (injectively).
+func bigKey(o *op) (k [17]int64) {
+	for j := range k {
+		k[j] = o.n
+	}
+	return
+}
+
+func structKeyOf(o *op) structKey { return structKey{int32(o.n), o.keyString()} }
+
+func quadKey(o *op) [4]int64 { return [4]int64{o.n, o.n, o.n, o.n} }
+
+func main() {
+	key := flag.String("key", "", "key type (see runners)")
+	elem := flag.String("elem", "", "elem type")
+	layout := flag.Bool("layout", false, "print type sizes and map layouts as JSON and exit")
+	flag.IntVar(&liveEvery, "live-every", 0, "also measure the live heap on every N-th op (0: only where it may change)")
+	flag.Parse()
+	if *layout {
+		printLayout(os.Stdout)
+		return
+	}
+	r, ok := runners[*key+"|"+*elem]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "memclassic: unsupported -key %q -elem %q\n", *key, *elem)
+		os.Exit(2)
+	}
+	if err := r(os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "memclassic: %v\n", err)
+		os.Exit(2)
+	}
+}
+
+func mapRowOf[K comparable, V any](key, elem string) mapRow {
+	mt := mapTypeOf(map[K]V(nil))
+	return mapRow{key, elem, [][2]any{
+		{"bucket_size", uintptr(mt.bucketSize)},
+		{"key_slot", uintptr(mt.keySize)},
+		{"elem_slot", uintptr(mt.valueSize)},
+		{"bucket_pointers", mt.bucket.ptrBytes != 0},
+		{"indirect_key", mt.flags&1 != 0},
+		{"indirect_elem", mt.flags&2 != 0},
+	}}
+}
+
+func printLayout(out io.Writer) {
+	writeLayout(out, []mapRow{
+		mapRowOf[int64, int64]("int64", "int64"),
+		mapRowOf[int64, struct{}]("int64", "struct{}"),
+		mapRowOf[string, int64]("string", "int64"),
+		mapRowOf[int64, string]("int64", "string"),
+		mapRowOf[[17]int64, int64]("[17]int64", "int64"),
+		mapRowOf[int64, [20]int64]("int64", "[20]int64"),
+		mapRowOf[string, [8]string]("string", "[8]string"),
+		mapRowOf[structKey, [3]int16]("struct{a int32; b string}", "[3]int16"),
+		mapRowOf[[4]int64, [16]int64]("[4]int64", "[16]int64"),
+		mapRowOf[bool, bool]("bool", "bool"),
+		mapRowOf[struct{}, struct{}]("struct{}", "struct{}"),
+		mapRowOf[int32, struct{}]("int32", "struct{}"),
+		mapRowOf[[200]byte, [200]byte]("[200]byte", "[200]byte"),
+		mapRowOf[any, any]("any", "any"),
+		mapRowOf[[3]int16, [5]byte]("[3]int16", "[5]byte"),
+	})
+}

@@ -1,0 +1,3 @@
+module gomaporacle/memswiss
+
+go 1.27

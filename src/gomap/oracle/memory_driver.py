@@ -1,0 +1,371 @@
+"""The memory oracle: gomap's heap accounting against the real runtime's, byte for byte.
+
+The Go programs ``go/memclassic`` (Go 1.23) and ``go/memswiss`` (Go 1.27) apply an
+operation script to a real ``map[K]V`` and measure every operation with
+``runtime.ReadMemStats``: the ``TotalAlloc`` and ``Mallocs`` deltas, and — after a
+``runtime.GC()``, whenever the operation may have changed it — ``HeapAlloc`` less
+the baseline taken just before ``make``. Nothing else allocates while they measure
+(the script is parsed and every key built beforehand; the records are printed at
+the end; GC runs only when asked; ``GOMAXPROCS=1``). With each record they print
+the hash the runtime computed for the operation's key and the seed after it.
+
+This driver replays the same script on an accounted engine
+(:mod:`gomap.memory`) fed with those hashes and seeds, so the model takes the
+runtime's very overflow buckets, growths and splits, and requires, operation by
+operation, equal allocated bytes, equal allocation counts and equal live bytes
+(plus a few header fields, to pin down where a difference comes from).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gomap.hashing import M32, M64
+from gomap.layout.maplayout import map_layout
+from gomap.layout.types import parse_go_type
+from gomap.memory import AccountedEngine, accounted_engine
+from gomap.oracle.harness import run_harness_lines
+from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, OP_NAMES, SET, KeyDomain, Op, go_quote
+from gomap.sim.workloads import parse_pattern
+
+MEM_HARNESS = {"classic": "memclassic", "swiss": "memswiss"}
+
+PAIRS: tuple[tuple[str, str], ...] = (
+    ("int64", "int64"),  # pointer-free, fast64
+    ("int64", "struct{}"),  # a set: zero-size elem (Swiss pads the slot)
+    ("string", "int64"),  # pointerful key, faststr
+    ("int64", "string"),  # pointerful elem
+    ("[17]int64", "int64"),  # indirect key (136 B > 128), pointer-free key object
+    ("int64", "[20]int64"),  # indirect elem (160 B); generic assign path
+    ("string", "[8]string"),  # big pointerful bucket/group: malloc header
+    ("struct{a int32; b string}", "[3]int16"),  # generic key, padding
+    ("[4]int64", "[16]int64"),  # big pointer-free bucket/group, generic key
+)
+"""The ``map[K]V`` types both memory harnesses are built for."""
+
+SHAPES: dict[str, str] = {
+    "fill": "fill:n=3000",
+    "drain": "drain:n=2000,keep=0.1",
+    "churn": "churn:size=52,cycles=40",
+    "growshrink": "growshrink:cycles=3,high=1500,low=100",
+    "mix": "mix:n=3000,space=2000,set=0.55,get=0.1,del=0.3,iter=0.05,clear=0.001",
+    "hinted": "hinted:n=1500",
+}
+"""The workload shapes of the memory matrix (docs/SIMULATE.md)."""
+
+
+class MemoryOracleError(RuntimeError):
+    """The replay could not follow the runtime (a missing hash, a record short), or
+    the runtime kept allocating for itself during the measuring GCs."""
+
+
+class _Noise(Exception):
+    """The runtime allocated during a measuring GC: the live figures are unusable."""
+
+
+@dataclass
+class MemDivergence:
+    """The first operation where model and runtime disagree."""
+
+    workload: str
+    op_index: int
+    op: str
+    field: str
+    model: Any
+    runtime: Any
+
+    def __str__(self) -> str:
+        return (f"memory divergence in {self.workload} at op #{self.op_index} ({self.op}): "
+                f"{self.field}: model {self.model!r}, runtime {self.runtime!r}")
+
+
+@dataclass
+class MapTotals:
+    """One map's figures, model and runtime (equal when the replay is exact)."""
+
+    workload: str
+    ops: int
+    allocated_bytes: int
+    runtime_allocated_bytes: int
+    allocations: int
+    runtime_allocations: int
+    live_bytes: int
+    runtime_live_bytes: int
+    peak_live_bytes: int
+    runtime_peak_live_bytes: int
+    live_checks: int
+
+
+@dataclass
+class MemResult:
+    impl: str
+    key: str
+    elem: str
+    ops: int = 0
+    live_checks: int = 0
+    unknown_hashes: int = 0
+    seconds: float = 0.0
+    maps: list[MapTotals] = field(default_factory=list)
+    divergence: MemDivergence | None = None
+    noise_bytes: int = 0
+    """Bytes the runtime allocated for itself during the harness's GCs (not the map):
+    a run with noise cannot be compared and is retried."""
+    events: dict[str, int] = field(default_factory=dict)
+    """What the replay went through (growths, splits, overflow lists, orphans, ...),
+    so that tests can require each path to have been compared."""
+
+    @property
+    def ok(self) -> bool:
+        return self.divergence is None
+
+
+def _literal(key: Any) -> str:
+    return go_quote(key) if isinstance(key, str) else str(int(key))
+
+
+def encode(workloads: Sequence[tuple[str, Sequence[Op]]]) -> list[str]:
+    """The harness script: one line per op, the maps one after another."""
+    lines: list[str] = []
+    for _, ops in workloads:
+        for code, arg in ops:
+            if code == MAKE:
+                lines.append(f"make {arg}")
+            elif code in (SET, GET, DEL):
+                lines.append(f"{OP_NAMES[code]} {_literal(arg)}")
+            else:
+                lines.append(OP_NAMES[code])
+    return lines
+
+
+class _Replay:
+    def __init__(self, impl: str, key: str, elem: str) -> None:
+        self.impl = impl
+        self.layout = map_layout(key, elem)
+        self.hashes: dict[tuple[Any, int], int] = {}
+        self.seed = 0
+        self.unknown = 0
+        self.engine: AccountedEngine | None = None
+
+    def rand(self) -> int:
+        return self.seed
+
+    def hasher(self, key: Any, seed: int) -> int:
+        try:
+            return self.hashes[(key, seed)]
+        except KeyError:
+            self.unknown += 1
+            return 0
+
+    def model_seed(self) -> int:
+        assert self.engine is not None
+        h: Any = self.engine.engine
+        return int(h.hash0) if self.impl == "classic" else int(h.seed)
+
+    def probes(self) -> dict[str, int]:
+        assert self.engine is not None
+        h: Any = self.engine.engine
+        if self.impl == "classic":
+            return {"count": h.count, "B": h.B, "noverflow": h.noverflow, "flags": h.flags,
+                    "growing": int(h.oldbuckets is not None)}
+        return {"used": h.used, "dirLen": h.dir_len, "globalDepth": h.global_depth,
+                "tombstonePossible": int(h.tombstone_possible), "clearSeq": h.clear_seq}
+
+
+def replay_memory(
+    impl: str,
+    key: str,
+    elem: str,
+    workloads: Sequence[tuple[str, Sequence[Op]]],
+    *,
+    live_every: int = 0,
+    install_go: bool = False,
+) -> MemResult:
+    """Run each workload (``(name, ops)``, ops starting with ``(MAKE, hint)``) on the
+    real runtime and on the accounted model; compare every operation."""
+    lines = encode(workloads)
+    noise = 0
+    for _ in range(3):
+        try:
+            r = _replay_once(impl, key, elem, workloads, lines, live_every, install_go)
+        except _Noise as e:
+            noise += e.args[0]
+            continue
+        r.noise_bytes = noise
+        return r
+    raise MemoryOracleError(
+        f"the Go runtime allocated {noise} bytes for itself during the measuring GCs in "
+        f"three runs: the live-heap figures cannot be trusted on this machine"
+    )
+
+
+def _replay_once(impl: str, key: str, elem: str,
+                 workloads: Sequence[tuple[str, Sequence[Op]]], lines: list[str],
+                 live_every: int, install_go: bool) -> MemResult:
+    t0 = time.perf_counter()
+    result = MemResult(impl, key, elem)
+    records = run_harness_lines(
+        MEM_HARNESS[impl], lines,
+        ["-key", key, "-elem", elem, "-live-every", str(live_every)], install_go=install_go,
+    )
+    rp = _Replay(impl, key, elem)
+    n = 0
+    try:
+        for name, ops in workloads:
+            totals = _replay_map(rp, name, ops, records, result)
+            n += totals.ops
+            result.maps.append(totals)
+            if result.divergence is not None:
+                break
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
+    result.ops = n
+    result.unknown_hashes = rp.unknown
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _replay_map(rp: _Replay, name: str, ops: Sequence[Op], records: Any,
+                result: MemResult) -> MapTotals:
+    totals = MapTotals(name, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    prev_alloc = prev_mallocs = 0
+    for i, (code, arg) in enumerate(ops):
+        try:
+            rec = next(records)
+        except StopIteration:
+            raise MemoryOracleError(f"{name}: the harness stopped before op #{i}") from None
+        rp.seed = rec["seed"] & (M32 if rp.impl == "classic" else M64)
+        if code == MAKE:
+            if i:
+                raise MemoryOracleError(f"{name}: make is only the first op")
+            rp.hashes.clear()
+            rp.engine = accounted_engine(rp.impl, arg, rp.layout, hasher=rp.hasher,
+                                         rand=rp.rand)
+            _count_events(rp.engine, result.events)
+        else:
+            e = rp.engine
+            assert e is not None
+            if rec["hash"] is not None:
+                rp.hashes[(arg, rp.model_seed())] = rec["hash"]
+            if code == SET:
+                e.assign(arg, 0)
+            elif code == DEL:
+                e.delete(arg)
+            elif code == GET:
+                e.lookup(arg)
+            elif code == CLEAR:
+                e.clear()
+            elif code == ITER:
+                it = e.iterator()
+                while it.next() is not None:
+                    pass
+            raw: Any = e.engine
+            if rp.impl == "classic" and raw.B >= 16:
+                raw.noverflow = rec["noverflow"]  # counted at random by the runtime
+        e = rp.engine
+        assert e is not None
+        acct: Any = e.acct
+        if getattr(acct, "orphans", 0):
+            result.events["orphaned entries (ops)"] = result.events.get(
+                "orphaned entries (ops)", 0) + 1
+        totals.ops += 1
+        checks: list[tuple[str, Any, Any]] = [
+            ("allocated bytes", acct.allocated - prev_alloc, rec["alloc"]),
+            ("allocations", acct.allocations - prev_mallocs, rec["mallocs"]),
+        ]
+        if rec["noise"]:
+            result.noise_bytes += rec["noise"]
+            raise _Noise(rec["noise"])
+        if rec["live"] >= 0:
+            totals.live_checks += 1
+            result.live_checks += 1
+            checks.append(("live bytes", acct.live, rec["live"]))
+            totals.runtime_peak_live_bytes = max(totals.runtime_peak_live_bytes, rec["live"])
+            totals.peak_live_bytes = max(totals.peak_live_bytes, acct.live)
+            totals.live_bytes, totals.runtime_live_bytes = acct.live, rec["live"]
+        checks.extend((f"map.{k}", v, rec[k]) for k, v in rp.probes().items())
+        totals.runtime_allocated_bytes += rec["alloc"]
+        totals.runtime_allocations += rec["mallocs"]
+        totals.allocated_bytes = acct.allocated
+        totals.allocations = acct.allocations
+        prev_alloc, prev_mallocs = acct.allocated, acct.allocations
+        for fld, model, runtime in checks:
+            if model != runtime:
+                op = OP_NAMES[code] + ("" if arg is None else f" {arg!r}")
+                result.divergence = MemDivergence(name, i, op, fld, model, runtime)
+                return totals
+    return totals
+
+
+def _count_events(e: AccountedEngine, counts: dict[str, int]) -> None:
+    def add(name: str, n: int = 1) -> None:
+        if n:
+            counts[name] = counts.get(name, 0) + n
+
+    acct = e.acct
+    acct.on("hashGrow", lambda d: add("same-size grow" if d["sameSize"] else "grow"))
+    acct.on("newoverflow", lambda d: add("prealloc overflow" if d["prealloc"]
+                                         else "heap overflow"))
+    acct.on("evacuate", lambda d: add("unlinked overflow", d.get("unlinked", 0)))
+    acct.on("iterInit", lambda d: add("range"))
+    acct.on("clear", lambda d: add("clear"))
+    for ev in ("smallToTable", "tableGrow", "split", "directoryGrow"):
+        acct.on(ev, lambda d, ev=ev: add(ev))
+    acct.on("pruneTombstones", lambda d: add("prune" if d.get("pruned") else "prune (none)"))
+
+
+def shape_ops(shape: str, key: str, elem: str) -> list[Op]:
+    """The operations of one matrix shape for ``map[key]elem``."""
+    w = parse_pattern(SHAPES[shape])
+    return list(w.ops(KeyDomain(parse_go_type(key))))
+
+
+def replay_matrix_pair(impl: str, key: str, elem: str, shapes: Iterable[str] = SHAPES,
+                       **kw: Any) -> MemResult:
+    """Every matrix shape for one type pair, in one harness run."""
+    return replay_memory(impl, key, elem,
+                         [(s, shape_ops(s, key, elem)) for s in shapes], **kw)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m gomap.oracle.memory_driver [--impl classic|swiss|both]``: run the
+    memory matrix and print it as a Markdown table (totals over the six shapes)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m gomap.oracle.memory_driver")
+    ap.add_argument("--impl", choices=["classic", "swiss", "both"], default="both")
+    args = ap.parse_args(argv)
+    impls = ["classic", "swiss"] if args.impl == "both" else [args.impl]
+    print("| engine | map type | ops | live checks | allocated bytes (model = runtime) "
+          "| allocations | live bytes at the ends | peak live bytes | result |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    failed = False
+    for impl in impls:
+        for key, elem in PAIRS:
+            r = replay_matrix_pair(impl, key, elem)
+            ms = r.maps
+
+            def pair(a: int, b: int) -> str:
+                return f"{a:,}" if a == b else f"{a:,} ≠ {b:,}"
+
+            alloc = pair(sum(m.allocated_bytes for m in ms),
+                         sum(m.runtime_allocated_bytes for m in ms))
+            count = pair(sum(m.allocations for m in ms), sum(m.runtime_allocations for m in ms))
+            final = pair(sum(m.live_bytes for m in ms), sum(m.runtime_live_bytes for m in ms))
+            peak = pair(max(m.peak_live_bytes for m in ms),
+                        max(m.runtime_peak_live_bytes for m in ms))
+            verdict = "exact" if r.ok else f"DIVERGED: {r.divergence}"
+            failed |= not r.ok
+            print(f"| {impl} | `map[{key}]{elem}` | {r.ops:,} | {r.live_checks:,} | {alloc} | "
+                  f"{count} | {final} | {peak} | {verdict} |", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
