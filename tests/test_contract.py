@@ -271,6 +271,7 @@ class MapVersusDict(RuleBasedStateMachine):
         self.d: dict[int, int] = {}
         self.it = None
         self.it_seen: set[int] = set()
+        self.it_cleared = False
 
     keys = st.integers(-50, 250)
 
@@ -292,6 +293,11 @@ class MapVersusDict(RuleBasedStateMachine):
     def clear(self) -> None:
         self.m.clear()
         self.d.clear()
+        # Entries re-created after a clear are "created during iteration": the spec
+        # lets them be produced or not, and Go's Swiss map can even produce one twice
+        # (its iterator re-looks-up keys from a replaced table), so stop the
+        # no-duplicate check for an iterator that lived through a clear.
+        self.it_cleared = True
 
     @rule(n=st.integers(0, 60), base=st.integers(0, 10_000))
     def bulk_insert(self, n: int, base: int) -> None:
@@ -303,6 +309,7 @@ class MapVersusDict(RuleBasedStateMachine):
     def start_iteration(self) -> None:
         self.it = self.m.engine.iterator()
         self.it_seen = set()
+        self.it_cleared = False
 
     @precondition(lambda self: self.it is not None)
     @rule(steps=st.integers(1, 20))
@@ -314,7 +321,7 @@ class MapVersusDict(RuleBasedStateMachine):
                 self.it = None
                 return
             k, v = kv
-            assert k not in self.it_seen
+            assert self.it_cleared or k not in self.it_seen
             self.it_seen.add(k)
             assert self.d.get(k, "absent") == v
 

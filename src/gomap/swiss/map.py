@@ -1,0 +1,572 @@
+"""The Swiss map: small-map group, directory of tables, and the map operations.
+
+Mirrors ``internal/runtime/maps/map.go`` of Go 1.27.3 (``Map``, ``NewMap``,
+``PutSlot``, ``Delete``, ``Clear``, ``Clone``, the directory helpers) together with
+the entry points the compiler calls in ``runtime.go``, ``runtime_fast32.go``,
+``runtime_fast64.go`` and ``runtime_faststr.go`` (``mapaccess2``, ``mapassign``,
+``mapdelete`` and their typed variants).
+
+A map stores its entries in one of three shapes:
+
+* **no storage** (``dirPtr == nil``): ``make(map)`` and any ``make(map, hint)``
+  with ``hint <= 8`` allocate nothing; the first assignment allocates one group
+  (``growToSmall``). Snapshot: ``small: None, directory: []``.
+* **small map** (``dirLen == 0``, ``dirPtr`` → one group): up to 8 entries in a
+  single group, no probing, no tombstones (a deleted slot becomes empty at once).
+  The 9th distinct key moves the entries into a 16-slot table (``growToTable``).
+* **directory of tables** (``dirLen == 1 << globalDepth``): extendible hashing; the
+  top ``globalDepth`` bits of the hash select a directory entry, several entries may
+  share a table of smaller ``localDepth``. The directory only ever grows (when a
+  table with ``localDepth == globalDepth`` splits); no path shrinks a map.
+
+``writing`` is Go's misuse detector. Go toggles a byte; here it is a
+:class:`threading.Lock` taken with ``blocking=False`` right where Go toggles the flag
+(after hashing the key), so a second writer fails to take it
+(:class:`~gomap.errors.ConcurrentMapWriteError`) before it changes anything, and
+reads / iterator steps that see it held raise the read/iteration errors. A Python
+exception raised by user code (``__eq__``, ``__hash__``) releases it again.
+
+Random draws (``rand()``), one hook call per Go call, in Go's order:
+``NewMap``/``NewEmptyMap`` draws the seed; ``Delete`` re-draws it when the map
+becomes empty; ``Clear`` re-draws it whenever it does not return early;
+``Iter.Init`` draws ``entryOffset`` then ``dirOffset`` when the map is non-empty.
+The hasher itself may draw (NaN keys), and it is called exactly where Go calls
+``typ.Hasher``: every grow, split and small-to-table move re-hashes each key.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from gomap._engine import Observer
+from gomap.errors import (
+    ConcurrentMapReadWriteError,
+    ConcurrentMapWriteError,
+    MapFatalError,
+)
+from gomap.hashing import DefaultHasher, Hasher, Rand, check_hashable, default_rand
+from gomap.swiss.group import (
+    CTRL_EMPTY,
+    GROUP_SLOTS,
+    M64,
+    MAX_AVG_GROUP_LOAD,
+    MAX_TABLE_CAPACITY,
+    Group,
+    align_up_pow2,
+)
+from gomap.swiss.iter import Iter
+from gomap.swiss.table import Table, new_table
+
+KEY_KINDS = ("generic", "fast32", "fast64", "faststr")
+"""Which of Go's access paths the modelled key type takes (see :class:`SwissMap`)."""
+
+
+def depth_to_shift(depth: int) -> int:
+    """``depthToShift`` on 64-bit: the shift that leaves ``depth`` top hash bits."""
+    return 64 - depth
+
+
+class SwissMap:
+    """One Go 1.27 map (``maps.Map``), state-exact with the runtime.
+
+    ``SwissMap(hint=0, *, hasher=None, rand=None, observer=None, key_kind="generic")``
+    is ``make(map[K]V, hint)``. ``key_kind`` names the compiled access path of the
+    modelled key type ``K``: ``"generic"`` (``mapassign``: floats, interfaces such as
+    ``map[any]V``, structs, arrays — the right model for arbitrary Python keys),
+    ``"fast32"`` / ``"fast64"`` (4- and 8-byte integers and pointers) or
+    ``"faststr"`` (strings). They differ in one state-visible way: only the typed
+    paths prune tombstones before growing a table.
+
+    >>> m = SwissMap(hasher=lambda k, s: k * 0x9E3779B97F4A7C15 % 2**64, rand=lambda: 7)
+    >>> for i in range(9):
+    ...     m.assign(i, str(i))
+    >>> len(m), m.lookup(3), m.dir_len
+    (9, (True, '3'), 1)
+    """
+
+    __slots__ = (
+        "_fast_small",
+        "_prune",
+        "_writing",
+        "clear_seq",
+        "dir_len",
+        "directory",
+        "global_depth",
+        "global_shift",
+        "hasher",
+        "key_kind",
+        "observer",
+        "rand",
+        "seed",
+        "small",
+        "tombstone_possible",
+        "used",
+    )
+
+    impl = "swiss"
+
+    used: int
+    """Number of entries (full slots in all tables, or in the small group)."""
+    seed: int
+    """``seed``: the hash seed, ``uintptr(rand())``."""
+    small: Group | None
+    """The single group of a small map (``dirPtr`` while ``dirLen == 0``)."""
+    directory: list[Table]
+    """``dirPtr[:dirLen]``: the tables, one entry per ``globalDepth``-bit prefix."""
+    dir_len: int
+    """Directory length: 0 for a small (or not yet allocated) map."""
+    global_depth: int
+    """Number of hash bits used to select a directory entry."""
+    global_shift: int
+    """``64 - globalDepth``."""
+    tombstone_possible: bool
+    """False when no table of the map can contain a tombstone."""
+    clear_seq: int
+    """Number of ``Clear`` calls that did not return early; iterators compare it."""
+
+    def __init__(
+        self,
+        hint: int = 0,
+        *,
+        hasher: Hasher | None = None,
+        rand: Rand | None = None,
+        observer: Observer | None = None,
+        key_kind: str = "generic",
+    ) -> None:
+        if key_kind not in KEY_KINDS:
+            raise ValueError(f"key_kind must be one of {KEY_KINDS}, not {key_kind!r}")
+        self.rand: Rand = rand if rand is not None else default_rand()
+        self.hasher: Hasher = hasher if hasher is not None else DefaultHasher(self.rand)
+        self.observer = observer
+        self.key_kind = key_kind
+        self._prune = key_kind != "generic"
+        # mapaccess2_fast32/64 scan a small group without hashing the key.
+        self._fast_small = key_kind in ("fast32", "fast64")
+        self._writing = threading.Lock()
+        self.used = 0
+        self.small = None
+        self.directory = []
+        self.dir_len = 0
+        self.global_depth = 0
+        self.global_shift = 0  # Go's zero value until a directory exists
+        self.tombstone_possible = False
+        self.clear_seq = 0
+        self.new_map(hint)
+
+    # -- creation (NewMap) ----------------------------------------------------------
+
+    def new_map(self, hint: int) -> None:
+        """``NewMap`` (and ``makemap``: a negative hint is 0)."""
+        self.seed = self.rand() & M64
+        self._emit("seed", {"seed": self.seed, "reason": "new"})
+        if hint <= GROUP_SLOTS:
+            # A small map fills all 8 slots; nothing is allocated until the first
+            # assignment (growToSmall).
+            return
+        # Set initial capacity to hold hint entries without growing in the average
+        # case.
+        target_capacity = (hint * GROUP_SLOTS) // MAX_AVG_GROUP_LOAD
+        dir_size = align_up_pow2((target_capacity + MAX_TABLE_CAPACITY - 1) // MAX_TABLE_CAPACITY)
+        if target_capacity >= 1 << 64 or dir_size >= 1 << 64:
+            return  # overflow: Go returns an empty map
+        self.global_depth = dir_size.bit_length() - 1
+        self.global_shift = depth_to_shift(self.global_depth)
+        self.directory = [
+            new_table(target_capacity // dir_size, i, self.global_depth) for i in range(dir_size)
+        ]
+        self.dir_len = dir_size
+
+    # -- directory (extendible hashing) ---------------------------------------------
+
+    def directory_index(self, hash: int) -> int:
+        """``directoryIndex``: the top ``globalDepth`` bits of the hash."""
+        if self.dir_len == 1:
+            return 0
+        return hash >> (self.global_shift & 63)
+
+    def directory_at(self, i: int) -> Table:
+        """``directoryAt``."""
+        return self.directory[i]
+
+    def directory_set(self, i: int, nt: Table) -> None:
+        """``directorySet``."""
+        self.directory[i] = nt
+
+    def replace_table(self, nt: Table) -> None:
+        """``replaceTable``: point all ``2^(globalDepth-localDepth)`` entries of
+        ``nt``'s range at ``nt``."""
+        entries = 1 << (self.global_depth - nt.local_depth)
+        for i in range(entries):
+            self.directory_set(nt.index + i, nt)
+
+    def install_table_split(self, old: Table, left: Table, right: Table) -> None:
+        """``installTableSplit``: double the directory if ``old`` used every
+        directory bit, then install the halves over ``old``'s range."""
+        if old.local_depth == self.global_depth:
+            # No room for another level in the directory: grow it.
+            old_len = self.dir_len
+            new_dir: list[Table] = []
+            for i in range(old_len):
+                t = self.directory[i]
+                new_dir.append(t)
+                new_dir.append(t)
+                # t may sit at several indices: update t.index once, the first
+                # time (its index must grow, so seeing the old one means first).
+                if t.index == i:
+                    t.index = 2 * i
+            self.directory = new_dir
+            self.global_depth += 1
+            self.global_shift -= 1
+            self.dir_len = len(new_dir)
+            self._emit("directoryGrow", {"old_dir_len": old_len, "new_dir_len": self.dir_len,
+                                         "global_depth": self.global_depth})
+        # left and right may still span several entries if the directory grew
+        # several times since old was last split.
+        left.index = old.index
+        self.replace_table(left)
+        entries = 1 << (self.global_depth - left.local_depth)
+        right.index = left.index + entries
+        self.replace_table(right)
+
+    # -- the Engine API --------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self.used
+
+    def lookup(self, key: Any) -> tuple[bool, Any]:
+        """``v, ok := m[key]`` (``mapaccess2`` / ``_fast32`` / ``_fast64`` /
+        ``_faststr``): ``(ok, v)``, ``(False, None)`` when absent."""
+        if self.used == 0:
+            if not self._prune:
+                check_hashable(key)  # mapKeyError: unhashable panics even here
+            return False, None
+        if self._writing.locked():
+            raise ConcurrentMapReadWriteError()
+        if self.dir_len == 0:
+            g = self.small
+            assert g is not None
+            ctrl = g.ctrl
+            keys = g.keys
+            if self._fast_small:
+                # mapaccess2_fast64: compare each full slot, no hashing.
+                for i in range(GROUP_SLOTS):
+                    if ctrl[i] < CTRL_EMPTY and key == keys[i]:
+                        return True, g.elems[i]
+                return False, None
+            h2 = self.hasher(key, self.seed) & 0x7F
+            i = ctrl.find(h2)
+            while i >= 0:
+                if key == keys[i]:
+                    return True, g.elems[i]
+                i = ctrl.find(h2, i + 1)
+            return False, None
+        hash = self.hasher(key, self.seed) & M64
+        t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
+        # Probe table (inlined table.getWithoutKey).
+        ctrl = t.ctrl
+        keys = t.keys
+        mask = t.length_mask
+        h2 = hash & 0x7F
+        offset = (hash >> 7) & mask
+        index = 0
+        while True:
+            base = offset << 3
+            end = base + 8
+            i = ctrl.find(h2, base, end)
+            while i >= 0:
+                if key == keys[i]:
+                    return True, t.elems[i]
+                i = ctrl.find(h2, i + 1, end)
+            if ctrl.find(CTRL_EMPTY, base, end) >= 0:
+                return False, None
+            index += 1
+            offset = (offset + index) & mask
+
+    def assign(self, key: Any, elem: Any) -> None:
+        """``m[key] = elem`` (``mapassign`` and its typed variants, ``Map.Put``)."""
+        if self._writing.locked():
+            raise ConcurrentMapWriteError()
+        hash = self.hasher(key, self.seed) & M64
+        # Set writing after calling Hasher, since Hasher may panic, in which case
+        # we have not actually done a write.
+        if not self._writing.acquire(blocking=False):
+            raise ConcurrentMapWriteError()
+        try:
+            if self.dir_len == 0:
+                if self.small is None:
+                    self.grow_to_small()
+                if not self.put_slot_small(hash, key, elem):
+                    # Can't fit another entry: grow to a full size map.
+                    tab = self.grow_to_table()
+                    tab.unchecked_put_slot(hash, key, elem)
+                    self.used += 1
+                return
+            t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
+            if not self.tombstone_possible:
+                # Fast path, exact while no table can hold a tombstone: the probe
+                # ends at the first group with an empty slot, which takes the key if
+                # growthLeft allows; otherwise table.put_slot rehashes.
+                ctrl = t.ctrl
+                keys = t.keys
+                mask = t.length_mask
+                h2 = hash & 0x7F
+                offset = (hash >> 7) & mask
+                index = 0
+                while True:
+                    base = offset << 3
+                    end = base + 8
+                    i = ctrl.find(h2, base, end)
+                    while i >= 0:
+                        if key == keys[i]:
+                            keys[i] = key
+                            t.elems[i] = elem
+                            return
+                        i = ctrl.find(h2, i + 1, end)
+                    i = ctrl.find(CTRL_EMPTY, base, end)
+                    if i >= 0:
+                        break
+                    index += 1
+                    offset = (offset + index) & mask
+                if t.growth_left > 0:
+                    keys[i] = key
+                    t.elems[i] = elem
+                    ctrl[i] = h2
+                    t.growth_left -= 1
+                    t.used += 1
+                    self.used += 1
+                    return
+            prune = self._prune
+            while not t.put_slot(self, hash, key, elem, prune):
+                t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
+        finally:
+            self._writing.release()
+
+    put = assign
+    """``Map.Put``."""
+
+    def delete(self, key: Any) -> None:
+        """``delete(m, key)`` (``mapdelete``, ``Map.Delete``)."""
+        if self.used == 0:
+            if not self._prune:
+                check_hashable(key)  # mapKeyError, see issue 23734
+            return
+        if self._writing.locked():
+            raise ConcurrentMapWriteError()
+        hash = self.hasher(key, self.seed) & M64
+        if not self._writing.acquire(blocking=False):
+            raise ConcurrentMapWriteError()
+        try:
+            if self.dir_len == 0:
+                self.delete_small(hash, key)
+            else:
+                t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
+                if t.delete(self, hash, key):
+                    self.tombstone_possible = True
+            if self.used == 0:
+                # Reset the hash seed to make it more difficult for attackers to
+                # repeatedly trigger hash collisions (go.dev/issue/25237).
+                self.seed = self.rand() & M64
+                self._emit("seed", {"seed": self.seed, "reason": "delete"})
+        finally:
+            self._writing.release()
+
+    def clear(self) -> None:
+        """``clear(m)`` (``Map.Clear``). Keeps every table and its capacity."""
+        if self.used == 0 and not self.tombstone_possible:
+            return
+        if not self._writing.acquire(blocking=False):
+            raise ConcurrentMapWriteError()
+        try:
+            used = self.used
+            if self.dir_len == 0:
+                self.clear_small()
+            else:
+                last_tab = None
+                for t in self.directory:
+                    if t is last_tab:
+                        continue
+                    t.clear()
+                    last_tab = t
+                self.used = 0
+                self.tombstone_possible = False
+            self.clear_seq += 1
+            self._emit("clear", {"small": self.dir_len == 0, "used": used,
+                                 "clear_seq": self.clear_seq})
+            # Reset the hash seed (go.dev/issue/25237).
+            self.seed = self.rand() & M64
+            self._emit("seed", {"seed": self.seed, "reason": "clear"})
+        finally:
+            self._writing.release()
+
+    def iterator(self) -> Iter:
+        """``for k, v := range m``: ``Iter.Init`` (the first ``next()`` is the
+        ``Iter.Next`` that ``mapIterStart`` runs)."""
+        it = Iter()
+        it.init(self)
+        return it
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state (see :func:`gomap.swiss.debug.snapshot`)."""
+        from gomap.swiss.debug import snapshot
+
+        return snapshot(self)
+
+    def check_invariants(self) -> None:
+        """Raise :class:`~gomap.errors.InvariantError` on an inconsistent state."""
+        from gomap.swiss.debug import check_invariants
+
+        check_invariants(self)
+
+    @property
+    def writing(self) -> bool:
+        """Go's ``writing`` flag: a write is under way."""
+        return self._writing.locked()
+
+    # -- lookups (Map.getWithKey) ---------------------------------------------------
+
+    def get_with_key(self, key: Any) -> tuple[bool, Any, Any]:
+        """``Map.getWithKey``: ``(ok, stored key, elem)``; used by the iterator."""
+        if self.used == 0:
+            return False, None, None
+        if self._writing.locked():
+            raise ConcurrentMapReadWriteError()
+        hash = self.hasher(key, self.seed) & M64
+        if self.dir_len == 0:
+            return self.get_with_key_small(hash, key)
+        return self.directory[self.directory_index(hash)].get_with_key(hash, key)
+
+    def get(self, key: Any) -> tuple[bool, Any]:
+        """``Map.Get``: ``(ok, elem)``; the generic path, always hashing."""
+        ok, _, elem = self.get_with_key(key)
+        return ok, elem
+
+    def get_with_key_small(self, hash: int, key: Any) -> tuple[bool, Any, Any]:
+        """``getWithKeySmall``: one group, no probing."""
+        g = self.small
+        assert g is not None
+        h2 = hash & 0x7F
+        i = g.ctrl.find(h2)
+        while i >= 0:
+            slot_key = g.keys[i]
+            if key == slot_key:
+                return True, slot_key, g.elems[i]
+            i = g.ctrl.find(h2, i + 1)
+        return False, None, None
+
+    # -- small map ------------------------------------------------------------------
+
+    def grow_to_small(self) -> None:
+        """``growToSmall``: allocate the single group of a small map."""
+        self.small = Group()
+
+    def put_slot_small(self, hash: int, key: Any, elem: Any) -> bool:
+        """``putSlotSmall``: update or insert in the small group; ``False`` if the
+        group is full and the map must grow to a table."""
+        g = self.small
+        assert g is not None
+        ctrl = g.ctrl
+        keys = g.keys
+        h2 = hash & 0x7F
+        i = ctrl.find(h2)
+        while i >= 0:
+            if key == keys[i]:
+                keys[i] = key
+                g.elems[i] = elem
+                return True
+            i = ctrl.find(h2, i + 1)
+        # No deleted slots in a small map: the first empty slot.
+        i = ctrl.find(CTRL_EMPTY)
+        if i < 0:
+            return False
+        keys[i] = key
+        g.elems[i] = elem
+        ctrl[i] = h2
+        self.used += 1
+        return True
+
+    def grow_to_table(self) -> Table:
+        """``growToTable``: move the 8 entries of the small group into a new 16-slot
+        table (re-hashing each, in slot order) and make it the whole directory."""
+        g = self.small
+        assert g is not None
+        tab = new_table(2 * GROUP_SLOTS, 0, 0)
+        hasher = self.hasher
+        seed = self.seed
+        for i in range(GROUP_SLOTS):
+            if g.ctrl[i] & CTRL_EMPTY:
+                continue
+            key = g.keys[i]
+            tab.unchecked_put_slot(hasher(key, seed) & M64, key, g.elems[i])
+        self.directory = [tab]
+        self.dir_len = 1
+        self.small = None  # the group lives on only for iterators that hold it
+        self.global_depth = 0
+        self.global_shift = depth_to_shift(0)
+        self._emit("smallToTable", {"used": tab.used, "capacity": tab.capacity})
+        return tab
+
+    def delete_small(self, hash: int, key: Any) -> None:
+        """``deleteSmall``: a small map reuses deleted slots at once (no tombstone)."""
+        g = self.small
+        assert g is not None
+        h2 = hash & 0x7F
+        i = g.ctrl.find(h2)
+        while i >= 0:
+            if key == g.keys[i]:
+                self.used -= 1
+                g.keys[i] = None
+                g.elems[i] = None
+                g.ctrl[i] = CTRL_EMPTY
+                return
+            i = g.ctrl.find(h2, i + 1)
+
+    def clear_small(self) -> None:
+        """``clearSmall``: zero the group in place."""
+        assert self.small is not None
+        self.small.set_empty()
+        self.used = 0
+
+    # -- clone ----------------------------------------------------------------------
+
+    def clone(self) -> SwissMap:
+        """``Map.Clone`` (``maps.Clone``): an independent copy with the same seed,
+        counters and layout; tables shared by several directory entries stay shared.
+        Draws no random number."""
+        if self._writing.locked():
+            raise MapFatalError("concurrent map clone and map write")
+        m = SwissMap.__new__(SwissMap)
+        m.rand = self.rand
+        m.hasher = self.hasher
+        m.observer = self.observer
+        m.key_kind = self.key_kind
+        m._prune = self._prune
+        m._fast_small = self._fast_small
+        m._writing = threading.Lock()
+        m.used = self.used
+        m.seed = self.seed
+        m.dir_len = self.dir_len
+        m.global_depth = self.global_depth
+        m.global_shift = self.global_shift
+        m.tombstone_possible = self.tombstone_possible
+        m.clear_seq = self.clear_seq
+        m.small = self.small.clone() if self.small is not None else None
+        new_dir: list[Table] = []
+        for i, t in enumerate(self.directory):
+            if i > 0 and t is self.directory[i - 1]:
+                new_dir.append(new_dir[i - 1])
+            else:
+                new_dir.append(t.clone())
+        m.directory = new_dir
+        return m
+
+    # -- helpers --------------------------------------------------------------------
+
+    def _emit(self, event: str, details: dict[str, Any]) -> None:
+        obs = self.observer
+        if obs is not None:
+            obs(event, details)
+
+    def __repr__(self) -> str:
+        shape = "small" if self.dir_len == 0 else f"dir_len={self.dir_len}"
+        return f"<SwissMap used={self.used} {shape} key_kind={self.key_kind}>"
