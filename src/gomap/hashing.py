@@ -69,42 +69,41 @@ def _stable_hash(key: Any) -> int:
     return hash(key)  # ints, floats, None, bools: already process-independent
 
 
-class DefaultHasher:
+def DefaultHasher(rand: Rand, *, stable: bool = False) -> Hasher:
     """The default ``(key, seed) -> uint64`` hasher.
 
     ``rand`` is drawn from for NaN keys only (Go: ``f64hash`` returns a random hash
     for NaN). ``stable=True`` makes ``str``/``bytes``/tuples hash the same in every
     process; otherwise Python's own (per-process randomised) ``hash`` is used.
-
     Keys that Python cannot hash raise ``TypeError`` naming the type, the analogue
     of Go's panic "hash of unhashable type".
+
+    The seed is mixed in by one multiplication by an odd constant (which spreads the
+    low bits upwards, so the top byte — Go's tophash — depends on every bit) and a
+    fold of the high half into the low half (so the bucket index, the low bits, does
+    too). A closure rather than a class: it is called on every operation.
     """
+    base: Callable[[Any], int] = _stable_hash if stable else hash
 
-    __slots__ = ("_base", "_rand", "_str")
-
-    def __init__(self, rand: Rand, *, stable: bool = False) -> None:
-        self._rand = rand
-        self._base: Callable[[Any], int] = _stable_hash if stable else hash
-        self._str: Callable[[Any], int] = _stable_hash if stable else hash
-
-    def __call__(self, key: Any, seed: int) -> int:
+    def hasher(key: Any, seed: int, type: Any = type, hash: Any = hash) -> int:
         t = type(key)
         if t is int:
             h = hash(key)  # the same in every process
         elif t is str:
-            h = self._str(key)
+            h = base(key)
         elif t is float:
-            h = self._rand() if key != key else hash(key)  # NaN: a random hash, as in Go
+            h = rand() if key != key else hash(key)  # NaN: a random hash, as in Go
         else:
             try:
-                h = self._base(key)
+                h = base(key)
             except TypeError:
                 raise TypeError(f"hash of unhashable type {t.__name__}") from None
             if isinstance(key, float) and key != key:
-                h = self._rand()
+                h = rand()
         x = ((h ^ seed) * _K1) & M64
-        x = ((x ^ (x >> 29)) * _K2) & M64
         return x ^ (x >> 32)
+
+    return hasher
 
 
 def default_rand(seed: int | None = None) -> Rand:

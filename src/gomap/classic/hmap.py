@@ -639,16 +639,15 @@ class HMap:
             plan: list[tuple[Bucket, int, int, int]] = []  # (bucket, cell, useY, top)
             b: Bucket | None = b0
             while b is not None:
-                th = b.tophash
-                for i in range(bucketCnt):
-                    top = th[i]
+                keys = b.keys
+                for i, top in enumerate(b.tophash):
                     if top <= emptyOne:
                         continue
                     if top < minTopHash:
                         raise AssertionError("bad map state")
                     useY = 0
                     if not same:
-                        k2 = b.keys[i]
+                        k2 = keys[i]
                         hash = hasher(k2, hash0)
                         if it_flag and k2 != k2:
                             # NaN: the hash is not reproducible, but an iterator needs a
@@ -660,11 +659,7 @@ class HMap:
                             useY = 1
                     plan.append((b, i, useY, top))
                 b = b.overflow
-            # Now move.
-            dsts: list[list[Any]] = [[buckets[oldbucket], 0], [None, 0]]
-            if not same:
-                dsts[1][0] = buckets[oldbucket + newbit]
-            moved = [0, 0]
+            # Now move, in Go's order (so overflow buckets are taken in Go's order).
             b = b0
             while b is not None:
                 th = b.tophash
@@ -672,25 +667,34 @@ class HMap:
                     if th[i] <= emptyOne:
                         th[i] = evacuatedEmpty
                 b = b.overflow
+            xb = buckets[oldbucket]  # the x and y (low and high) destinations
+            yb = xb if same else buckets[oldbucket + newbit]
+            xi = yi = 0
             for src, i, useY, top in plan:
                 src.tophash[i] = evacuatedX + useY
-                dst = dsts[useY]
-                if dst[1] == bucketCnt:
-                    dst[0] = self.newoverflow(dst[0])
-                    dst[1] = 0
-                db: Bucket = dst[0]
-                j = dst[1]
-                db.tophash[j] = top
-                db.keys[j] = src.keys[i]
-                db.elems[j] = src.elems[i]
-                dst[1] = j + 1
-                moved[useY] += 1
+                if useY:
+                    if yi == bucketCnt:
+                        yb = self.newoverflow(yb)
+                        yi = 0
+                    yb.tophash[yi] = top
+                    yb.keys[yi] = src.keys[i]
+                    yb.elems[yi] = src.elems[i]
+                    yi += 1
+                else:
+                    if xi == bucketCnt:
+                        xb = self.newoverflow(xb)
+                        xi = 0
+                    xb.tophash[xi] = top
+                    xb.keys[xi] = src.keys[i]
+                    xb.elems[xi] = src.elems[i]
+                    xi += 1
             # Unlink the overflow buckets & clear key/elem to help GC (only when no
             # iterator may still read the old buckets, and only if the bucket type
             # holds pointers). The tophash keeps the evacuation state.
             cleared = not (self.flags & oldIterator) and self.layout.pointers
             if self.observer is not None:
-                self._emit("evacuate", oldbucket=oldbucket, x=moved[0], y=moved[1],
+                ny = sum(p[2] for p in plan)
+                self._emit("evacuate", oldbucket=oldbucket, x=len(plan) - ny, y=ny,
                            **self._evacuated_memory(b0, cleared))
             if cleared:
                 b0.keys[:] = [None] * bucketCnt
