@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,23 +37,38 @@ def harness_sources(impl: str) -> Path:
     return src
 
 
+def _source_files(src: Path) -> list[Path]:
+    """The harness's own .go files and go.mod, plus the .go files of the sibling
+    folders named in its ``shared.txt`` (one per line): code two harnesses share
+    lives once, in package main, and is copied into each build."""
+    files = [f for f in sorted(src.iterdir()) if f.suffix == ".go" or f.name == "go.mod"]
+    shared = src / "shared.txt"
+    if shared.is_file():
+        for name in shared.read_text().split():
+            files += sorted((src.parent / name).glob("*.go"))
+    return files
+
+
 def build_harness(impl: str, *, install_go: bool = False) -> Path:
     """Build (or reuse) the harness binary for ``impl``; return its path."""
     src = harness_sources(impl)
     tool = find_go(GO_VERSIONS[impl], install=install_go)
+    files = _source_files(src)
     digest = hashlib.sha256(tool.version.encode())
-    for f in sorted(src.iterdir()):
-        if f.suffix == ".go" or f.name == "go.mod":
-            digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    for f in files:
+        digest.update(f.name.encode() + b"\0" + f.read_bytes())
     out = cache_dir() / "bin" / f"harness-{impl}-{digest.hexdigest()[:16]}"
     if out.is_file():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".tmp{os.getpid()}")
-    proc = subprocess.run(
-        [str(tool.go), "build", "-o", str(tmp), "."],
-        cwd=src, env=tool.env(cache_dir()), capture_output=True, text=True,
-    )
+    with tempfile.TemporaryDirectory(dir=out.parent) as build:
+        for f in files:
+            shutil.copyfile(f, Path(build) / f.name)
+        proc = subprocess.run(
+            [str(tool.go), "build", "-o", str(tmp), "."],
+            cwd=build, env=tool.env(cache_dir()), capture_output=True, text=True,
+        )
     if proc.returncode != 0:
         raise HarnessError(f"building the {impl} harness failed:\n{proc.stderr}{proc.stdout}")
     tmp.replace(out)
@@ -90,8 +107,6 @@ def _run(impl: str, binary: Path, lines: Iterable[str], args: list[str]
          ) -> Iterator[dict[str, Any]]:
     work = cache_dir() / "runs"
     work.mkdir(parents=True, exist_ok=True)
-    import tempfile
-
     with tempfile.TemporaryFile("w+", dir=work) as fin, tempfile.TemporaryFile(
         "w+", dir=work
     ) as ferr:

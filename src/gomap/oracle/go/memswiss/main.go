@@ -7,7 +7,7 @@
 //	memswiss -key K -elem V [-live-every N] < script > records
 //	memswiss -layout > layout.json
 //
-// The script format is memclassic's (common.go).
+// The script format is in ../memshared/common.go, shared with memclassic.
 package main
 
 import (
