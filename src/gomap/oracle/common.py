@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from gomap.oracle.keys import encode_key
 
@@ -90,3 +90,31 @@ def with_final_dump(script: list[list[Any]]) -> list[list[Any]]:
     if script[-1] != ["dump"]:
         script = [*script, ["dump"]]  # always end on a full comparison
     return script
+
+
+class Replay(Protocol):
+    """A driver's per-operation step: replay op ``i`` on the model, compare with the
+    runtime's record, return the first divergence or None."""
+
+    def step(self, i: int, op: list[Any], rec: dict[str, Any]) -> Divergence | None: ...
+
+
+def lockstep(
+    replay: Replay, script: list[list[Any]], records: Iterator[dict[str, Any]], result: Result
+) -> None:
+    """Feed the model and the runtime's records through ``replay`` one operation at a
+    time; stop at the first divergence (recorded in ``result``). The harness's output
+    is closed either way, and a short output is an error, not a silent pass."""
+    try:
+        for i, (op, rec) in enumerate(zip(script, records, strict=False)):
+            d = replay.step(i, op, rec)
+            result.ops = i + 1
+            if d is not None:
+                result.divergence = d
+                break
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
+    if result.divergence is None and result.ops != len(script):
+        raise OracleError(f"the harness produced {result.ops} records for {len(script)} ops")

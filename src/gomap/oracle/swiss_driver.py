@@ -52,6 +52,7 @@ from gomap.oracle.common import (
     OracleError,
     Result,
     encode_script,
+    lockstep,
     with_final_dump,
 )
 from gomap.oracle.harness import run_harness
@@ -632,19 +633,7 @@ def replay_swiss(
          "-dir-limit", str(dir_limit)],
         install_go=install_go,
     )
-    try:
-        for i, (op, rec) in enumerate(zip(script, records, strict=False)):
-            d = replay.step(i, op, rec)
-            result.ops = i + 1
-            if d is not None:
-                result.divergence = d
-                break
-    finally:
-        close = getattr(records, "close", None)
-        if close is not None:
-            close()
-    if result.divergence is None and result.ops != len(script):
-        raise OracleError(f"the harness produced {result.ops} records for {len(script)} ops")
+    lockstep(replay, script, records, result)
     result.groups_compared = replay.groups_compared
     result.full_checks = replay.full_checks
     result.unknown_hashes = replay.unknown_hashes
