@@ -183,8 +183,11 @@ def test_evacuation_frees_old_overflow_chains_only_up_to_a_preallocated_bucket()
 
 
 def test_clear_frees_overflow_buckets_and_keeps_the_array() -> None:
-    m = GoMap(impl="classic", key_type="int64", value_type="int64", seed=2)
-    for i in range(3000):
+    # Every key in bucket 0 (distinct tophash): a chain of 25 buckets, most of them
+    # allocated one by one once the pre-allocated ones run out.
+    m = GoMap(impl="classic", key_type="int64", value_type="int64", seed=2,
+              hasher=lambda k, seed: (k % 250 + 5) << 56)
+    for i in range(200):
         m[i] = i
     while m.engine.oldbuckets is not None:  # type: ignore[attr-defined]
         m[0] = 0
