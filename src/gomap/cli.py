@@ -85,7 +85,7 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
 def _workload(args: argparse.Namespace, key_type: str) -> tuple[Any, int, str]:
     """(a factory of fresh op iterators, number of ops, description) from --ops/--pattern."""
     from gomap.layout.types import GoTypeError, parse_key_type
-    from gomap.sim.ops import MAKE, KeyDomain, OpsFileError, parse_ops_lines
+    from gomap.sim.ops import MAKE, KeyDomain, OpsFileError, ops_file_lines, parse_ops_lines
     from gomap.sim.workloads import WorkloadError, parse_pattern
 
     try:
@@ -97,19 +97,11 @@ def _workload(args: argparse.Namespace, key_type: str) -> tuple[Any, int, str]:
     if args.ops:
         path = args.ops
 
-        def lines() -> Any:
-            try:
-                with open(path, encoding="utf-8") as f:
-                    yield from f
-            except OSError as e:
-                raise OpsFileError(path, 0, "", f"cannot read the file: {e.strerror}") from None
-            except UnicodeDecodeError as e:
-                raise OpsFileError(path, 0, "", f"not UTF-8 text: {e.reason}") from None
-
         total = 0
         has_make = False
         try:
-            for code, _ in parse_ops_lines(lines(), domain, path):  # check it all first
+            # Check the whole file before running anything.
+            for code, _ in parse_ops_lines(ops_file_lines(path), domain, path):
                 if code == MAKE:
                     has_make = True
                 else:
@@ -123,7 +115,7 @@ def _workload(args: argparse.Namespace, key_type: str) -> tuple[Any, int, str]:
         def ops() -> Any:
             if not has_make:
                 yield (MAKE, hint)
-            yield from parse_ops_lines(lines(), domain, path)
+            yield from parse_ops_lines(ops_file_lines(path), domain, path)
 
         return ops, total, f"ops file {path}"
     try:

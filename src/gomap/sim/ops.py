@@ -42,7 +42,9 @@ class OpsFileError(ValueError):
         self.lineno = lineno
         self.line = line
         self.msg = msg
-        super().__init__(f"{path}:{lineno}: {msg}\n    {line.rstrip()}")
+        where = f"{path}:{lineno}" if lineno else path  # lineno 0: the file as a whole
+        shown = f"\n    {line.rstrip()}" if line.strip() else ""
+        super().__init__(f"{where}: {msg}{shown}")
 
 
 class KeyLiteralError(ValueError):
@@ -289,13 +291,18 @@ def parse_ops_lines(lines: Iterator[str] | list[str], domain: KeyDomain, path: s
         first = False
 
 
-def read_ops_file(path: str | Path, domain: KeyDomain) -> list[Op]:
-    """Read and check a whole ops file (raises :class:`OpsFileError`)."""
-    p = Path(path)
+def ops_file_lines(path: str | Path) -> Iterator[str]:
+    """The lines of an ops file, read as they are needed (a million-op file is never
+    held in memory); an unreadable or non-UTF-8 file raises :class:`OpsFileError`."""
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as f:
+            yield from f
     except OSError as e:
         raise OpsFileError(str(path), 0, "", f"cannot read the file: {e.strerror}") from None
     except UnicodeDecodeError as e:
         raise OpsFileError(str(path), 0, "", f"not UTF-8 text: {e.reason}") from None
-    return list(parse_ops_lines(text.splitlines(), domain, str(path)))
+
+
+def read_ops_file(path: str | Path, domain: KeyDomain) -> list[Op]:
+    """Read and check a whole ops file (raises :class:`OpsFileError`)."""
+    return list(parse_ops_lines(ops_file_lines(path), domain, str(path)))
