@@ -51,3 +51,20 @@ def test_verify_small_run_is_exact() -> None:
     p = run("verify", "--key", "string", "--ops", "3000", "--no-shapes")
     assert p.returncode == 0, p.stdout + p.stderr
     assert "exact" in p.stdout
+
+
+def test_simulate_reports_a_bad_ops_line_with_its_number_and_exit_2(tmp_path: object) -> None:
+    from pathlib import Path
+
+    ops = Path(str(tmp_path)) / "bad.ops"
+    ops.write_text("set 1\nset \"a\n")
+    p = run("simulate", "--key", "int64", "--value", "int64", "--ops", str(ops))
+    assert p.returncode == 2
+    assert "bad.ops:2:" in p.stdout and 'set "a' in p.stdout
+    assert "Traceback" not in p.stdout + p.stderr
+
+
+def test_simulate_reports_a_missing_ops_file_without_a_line_number() -> None:
+    p = run("simulate", "--key", "int64", "--value", "int64", "--ops", "/no/such.ops")
+    assert p.returncode == 2
+    assert "/no/such.ops: cannot read the file" in p.stdout
