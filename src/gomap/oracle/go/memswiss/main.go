@@ -114,52 +114,6 @@ func run[K comparable, V any](keyOf func(o *op) K, in io.Reader, out io.Writer) 
 	return writeRecs(out, measure(ops, apply, growing, liveEvery), probeNames)
 }
 
-func b2i(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-type structKey struct {
-	a int32
-	b string
-}
-
-type runner func(in io.Reader, out io.Writer) error
-
-// The map types the memory oracle measures (keep in sync with
-// gomap.oracle.memory_driver.PAIRS and memclassic).
-var runners = map[string]runner{
-	"int64|int64":     func(i io.Reader, o io.Writer) error { return run[int64, int64](intKey, i, o) },
-	"int64|struct{}":  func(i io.Reader, o io.Writer) error { return run[int64, struct{}](intKey, i, o) },
-	"string|int64":    func(i io.Reader, o io.Writer) error { return run[string, int64](strKey, i, o) },
-	"int64|string":    func(i io.Reader, o io.Writer) error { return run[int64, string](intKey, i, o) },
-	"[17]int64|int64": func(i io.Reader, o io.Writer) error { return run[[17]int64, int64](bigKey, i, o) },
-	"int64|[20]int64": func(i io.Reader, o io.Writer) error { return run[int64, [20]int64](intKey, i, o) },
-	"string|[8]string": func(i io.Reader, o io.Writer) error {
-		return run[string, [8]string](strKey, i, o)
-	},
-	"struct{a int32; b string}|[3]int16": func(i io.Reader, o io.Writer) error {
-		return run[structKey, [3]int16](structKeyOf, i, o)
-	},
-	"[4]int64|[16]int64": func(i io.Reader, o io.Writer) error {
-		return run[[4]int64, [16]int64](quadKey, i, o)
-	},
-}
-
-// Keys of the composite types are built from the integer n (injectively).
-func bigKey(o *op) (k [17]int64) {
-	for j := range k {
-		k[j] = o.n
-	}
-	return
-}
-
-func structKeyOf(o *op) structKey { return structKey{int32(o.n), o.keyString()} }
-
-func quadKey(o *op) [4]int64 { return [4]int64{o.n, o.n, o.n, o.n} }
-
 func mapRowOf[K comparable, V any](key, elem string) mapRow {
 	mt := mapTypeOf(map[K]V(nil))
 	return mapRow{key, elem, [][2]any{
