@@ -23,3 +23,14 @@ def require_go(version: str) -> None:
 def oracle_ops() -> int:
     """Random operations per key type (GOMAP_ORACLE_OPS, default 200,000)."""
     return int(os.environ.get("GOMAP_ORACLE_OPS", "200000"))
+
+
+def random_scripts(key_type: str, chunk: int = 100_000) -> list[list[list[object]]]:
+    """``oracle_ops()`` random operations for ``key_type``, as seeded scripts of at
+    most ``chunk`` operations each (so no single map grows without bound)."""
+    from gomap.oracle import workloads
+
+    n = oracle_ops()
+    sizes = [min(chunk, n - start) for start in range(0, n, chunk)]
+    return [workloads.random_script(key_type, size, seed=1000 + i)
+            for i, size in enumerate(sizes)]
