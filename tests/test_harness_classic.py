@@ -280,9 +280,14 @@ def test_nine_inserts_grow_to_two_buckets() -> None:
     h = ninth["h"]
     assert h["count"] == 9 and h["B"] == 1
     # the one old bucket is evacuated by the same insert, so growth already finished
-    assert h["growing"] is False and h["nevacuate"] == 1 and h["noverflow"] == 0
+    assert h["growing"] is False and h["nevacuate"] == 1
     assert ninth["full"] is True
     assert [(c["arr"], c["b"]) for c in ninth["chains"]] == [("new", 0), ("new", 1)]
+    # The hash seed is random: all 9 keys land in one bucket with probability 1/128,
+    # and only then does that bucket need an overflow bucket.
+    chain_lengths = [len(c["chain"]) for c in ninth["chains"]]
+    assert h["noverflow"] == sum(n - 1 for n in chain_lengths)
+    assert h["noverflow"] == (1 if max(chain_lengths) == 2 else 0)
     assert len(list(live_cells(ninth["chains"]))) == 9
     check_records(script, out, "int64")
 
