@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from gomap._engine import Engine, Observer
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
+from gomap.versions import GoBehaviour, go_behaviour
 
 if TYPE_CHECKING:
     from gomap.memory import MemoryStats
@@ -66,6 +67,10 @@ class GoMap(MutableMapping[Any, Any]):
     Go's runtime map.
 
     ``impl``: ``"swiss"`` (Go ≥ 1.24, the default) or ``"classic"`` (Go ≤ 1.23).
+    ``go``: the Go release to model, ``"1.21"`` through ``"1.27"`` or an exact
+    release such as ``"1.24.11"`` (default: 1.27.3 for swiss, 1.23.9 for classic);
+    without ``impl`` it picks that release's default map, and ``go="1.24",
+    impl="classic"`` is the ``GOEXPERIMENT=noswissmap`` build (docs/VERSIONS.md).
     ``seed``: makes hashing and every random draw (hash seed, iteration order)
     reproducible across processes. ``hint``: the size hint of ``make(map[K]V, hint)``.
     ``hasher`` ``(key, seed) -> uint64`` and ``rand`` ``() -> uint64`` replace the
@@ -95,7 +100,8 @@ class GoMap(MutableMapping[Any, Any]):
         self,
         items: Iterable[tuple[Any, Any]] | MutableMapping[Any, Any] | None = None,
         *,
-        impl: str = "swiss",
+        impl: str | None = None,
+        go: str | GoBehaviour | None = None,
         seed: int | None = None,
         hint: int = 0,
         hasher: Hasher | None = None,
@@ -110,6 +116,13 @@ class GoMap(MutableMapping[Any, Any]):
             raise TypeError(f"hint must be an int, not {type(hint).__name__}")
         if hint < 0:
             raise ValueError(f"hint must be >= 0 (Go panics on make(map, {hint}))")
+        if go is not None:
+            # The Go release: its default map design unless impl names one, and
+            # the engine's behaviour switches (gomap.versions).
+            release = go_behaviour(go)
+            impl = impl or release.default_impl
+            engine_options["go"] = go_behaviour(release, impl)
+        impl = impl or "swiss"
         factory = _engine_factory(impl)
         if rand is None:
             rand = default_rand(seed)
@@ -153,6 +166,12 @@ class GoMap(MutableMapping[Any, Any]):
         if self._accounted is not None:
             return self._accounted.engine
         return self._engine
+
+    @property
+    def go(self) -> GoBehaviour:
+        """The Go release this map models and its behaviour switches."""
+        b: GoBehaviour = self.engine.go  # type: ignore[attr-defined]
+        return b
 
     def memory(self) -> MemoryStats:
         """What the map costs on Go's heap: ``live_bytes`` (reachable now, what
@@ -248,7 +267,7 @@ class GoMap(MutableMapping[Any, Any]):
     def copy(self) -> GoMap:
         """A new map of the same engine with the same entries (``maps.Clone``-like:
         sized by ``len(m)``, fresh seed; NaN keys are copied too)."""
-        new = GoMap(impl=self.impl, hint=len(self), key_type=self._types[0],
+        new = GoMap(impl=self.impl, go=self.go, hint=len(self), key_type=self._types[0],
                     value_type=self._types[1])
         for k, v in self._pairs():
             new._engine.assign(k, v)

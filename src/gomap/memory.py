@@ -48,6 +48,7 @@ from typing import Any
 
 from gomap._engine import EngineIter, Observer
 from gomap.layout.maplayout import (
+    HMAP_CLEARSEQ_SIZE,
     HMAP_SIZE,
     MAPEXTRA_SIZE,
     SLICE_HEADER_SIZE,
@@ -166,6 +167,7 @@ class ClassicAccountant(_Accountant):
         self.pointers = layout.bucket_pointers
         self.ovf_bytes = malloc_size(layout.bucket_size, not layout.bucket_pointers)
         self.extra = False
+        self.hmap_size = HMAP_SIZE
         self.array_bytes = 0
         self.old_array_bytes = 0
         self.heap_ovf = 0  # individually allocated overflow buckets chained to buckets
@@ -187,9 +189,11 @@ class ClassicAccountant(_Accountant):
         }
 
     def attach(self, h: Any) -> None:
-        """The engine is built: account for ``makemap``."""
+        """The engine is built: account for ``makemap`` as the engine's Go release
+        does it (``h.go``: the hmap's size, the malloc header)."""
         self.h = h
-        self._alloc(HMAP_SIZE)
+        self._adopt_release(h.go)
+        self._alloc(malloc_size(self.hmap_size, False))
         if h.buckets is not None:
             self.array_bytes = self.layout.bucket_array_bytes(len(h.buckets))
             self._alloc(self.array_bytes)
@@ -197,6 +201,17 @@ class ClassicAccountant(_Accountant):
                 self._alloc(MAPEXTRA_SIZE)
                 self.extra = True
         self.settle()
+
+    def _adopt_release(self, go: Any) -> None:
+        if go.hmap_clear_seq:
+            self.hmap_size = HMAP_CLEARSEQ_SIZE
+        if self.layout.malloc_header != go.malloc_header:
+            from dataclasses import replace
+
+            self.layout = replace(self.layout, malloc_header=go.malloc_header)
+            self.ovf_bytes = malloc_size(self.layout.bucket_size, not self.layout.bucket_pointers,
+                                         go.malloc_header)
+            self.entry_bytes = self.layout.entry_object_bytes
 
     def first_bucket(self) -> None:
         """``h.buckets = newobject(t.Bucket)``: the first insert into a B=0 map."""
@@ -234,7 +249,7 @@ class ClassicAccountant(_Accountant):
             assert lst is not None
             n, cap, nbytes = lst
             if n == cap:
-                cap, new_bytes = growslice_ptrs(n + 1, cap)
+                cap, new_bytes = growslice_ptrs(n + 1, cap, self.layout.malloc_header)
                 self._alloc(new_bytes)
                 self.live -= nbytes
                 lst[1], lst[2] = cap, new_bytes
@@ -306,7 +321,7 @@ class ClassicAccountant(_Accountant):
             if lst is not None:
                 lists += SLICE_HEADER_SIZE + lst[2]
         return {
-            "header": HMAP_SIZE + (MAPEXTRA_SIZE if self.extra else 0),
+            "header": malloc_size(self.hmap_size, False) + (MAPEXTRA_SIZE if self.extra else 0),
             "buckets": self.array_bytes,
             "old_buckets": self.old_array_bytes,
             "overflow_buckets": (self.heap_ovf + self.old_heap_ovf) * self.ovf_bytes,
@@ -355,7 +370,7 @@ class SwissAccountant(_Accountant):
         self.capacity -= capacity
 
     def _new_directory(self, n: int) -> None:
-        self.dir_bytes = malloc_size(8 * n, False)
+        self.dir_bytes = malloc_size(8 * n, False, self.layout.malloc_header)
         self._alloc(self.dir_bytes)
 
     def attach(self, m: Any) -> None:

@@ -174,7 +174,7 @@ def check_invariants(h: HMap) -> None:
         distinct = len(seen)
     if distinct != len(seen):
         _fail("a key is stored twice")
-    if not growing and overLoadFactor(h.count, h.B) and h.count > 2 * 13 * (nb // 2):
+    if not growing and overLoadFactor(h.count, h.B, h.go.load_factor_num) and h.count > 2 * 13 * (nb // 2):
         _fail(f"count {h.count} far over the load factor for B={h.B}")
 
 

@@ -40,6 +40,17 @@ growth in progress by reading not-yet-evacuated old buckets.
 Random draws (``hash0``, the iterator start, ``incrnoverflow`` for ``B >= 16``)
 come from ``rand``; hashes from ``hasher``. Both are hooks so that the oracle can
 replay the real runtime's values.
+
+Go releases
+-----------
+``go=`` (a :class:`gomap.versions.GoBehaviour` or a version string, default 1.23.9)
+picks the release, 1.21 through 1.25 (1.24 and 1.25 build this map under
+``GOEXPERIMENT=noswissmap``, from ``runtime/map_noswiss.go``). Three switches change
+the state: ``load_factor_num`` (Go 1.21 grows at load 6, not 6.5), ``hmap_clear_seq`` (1.24+: ``mapclear`` bumps ``hmap.clearSeq`` instead of
+marking the buckets ``emptyRest``, and an iterator started before the clear looks
+every key up again) and ``malloc_header`` (1.22+: ``roundupsize`` leaves room for
+the malloc header, so pointerful bucket arrays pre-allocate fewer overflow buckets
+than on 1.21). See docs/VERSIONS.md.
 """
 
 from __future__ import annotations
@@ -51,6 +62,7 @@ from gomap._engine import Observer
 from gomap.errors import ConcurrentMapReadWriteError, ConcurrentMapWriteError
 from gomap.hashing import M32, DefaultHasher, Hasher, Rand, check_hashable, default_rand
 from gomap.layout.sizeclasses import roundupsize
+from gomap.versions import GoBehaviour, go_behaviour
 
 if TYPE_CHECKING:
     from gomap.classic.iter import HIter
@@ -106,9 +118,11 @@ def isEmpty(x: int) -> bool:
     return x <= emptyOne
 
 
-def overLoadFactor(count: int, B: int) -> bool:
-    """Whether ``count`` items in 1<<B buckets is over the load factor."""
-    return count > bucketCnt and count > loadFactorNum * (bucketShift(B) // loadFactorDen)
+def overLoadFactor(count: int, B: int, num: int = loadFactorNum) -> bool:
+    """Whether ``count`` items in 1<<B buckets is over the load factor
+    (``num / loadFactorDen``: 13/2 from Go 1.22, 12/2 in Go 1.21, whose constant
+    expression ``(bucketCnt * 13 / 16) * loadFactorDen`` truncates 6.5 to 6)."""
+    return count > bucketCnt and count > num * (bucketShift(B) // loadFactorDen)
 
 
 def tooManyOverflowBuckets(noverflow: int, B: int) -> bool:
@@ -201,7 +215,9 @@ class HMap:
         rand: Rand | None = None,
         observer: Observer | None = None,
         layout: BucketLayout | None = None,
+        go: str | GoBehaviour | None = None,
     ) -> None:
+        self.go: GoBehaviour = go_behaviour(go, "classic")
         if hint < 0:
             raise ValueError(f"makemap: size out of range (hint {hint} < 0)")
         self.rand: Rand = rand if rand is not None else default_rand()
@@ -220,6 +236,8 @@ class HMap:
         self.oldbuckets: BucketArray | None = None
         # progress counter for evacuation (buckets less than this have been evacuated)
         self.nevacuate = 0
+        # clearSeq (Go 1.24+): the number of clears; iterators compare it.
+        self.clear_seq = 0
         # mapextra.nextOverflow: index of the next free pre-allocated overflow bucket
         # in self.buckets, or None when there is none left.
         self.next_overflow: int | None = None
@@ -232,7 +250,7 @@ class HMap:
             hint = 0
         self.hash0 = self.rand() & M32
         B = 0
-        while overLoadFactor(hint, B):
+        while overLoadFactor(hint, B, self.go.load_factor_num):
             B += 1
         self.B = B
         if B != 0:
@@ -260,7 +278,7 @@ class HMap:
             nbuckets += bucketShift(b - 4)
             size = self.layout.bucket_size
             sz = size * nbuckets
-            up = roundupsize(sz, not self.layout.pointers)
+            up = roundupsize(sz, not self.layout.pointers, self.go.malloc_header)
             if up != sz:
                 nbuckets = up // size
         arr = BucketArray(Bucket() for _ in range(nbuckets))
@@ -469,7 +487,7 @@ class HMap:
             # max load factor or we have too many overflow buckets, and we're not
             # already in the middle of growing, start growing.
             if self.oldbuckets is None and (
-                overLoadFactor(self.count + 1, self.B)
+                overLoadFactor(self.count + 1, self.B, self.go.load_factor_num)
                 or tooManyOverflowBuckets(self.noverflow, self.B)
             ):
                 self.hashGrow()
@@ -575,14 +593,18 @@ class HMap:
                     b = b.overflow
 
         assert self.buckets is not None
-        markBucketsEmpty(self.buckets, bucketShift(self.B))
-        if self.oldbuckets is not None:
-            markBucketsEmpty(self.oldbuckets, self.noldbuckets())
+        if not self.go.hmap_clear_seq:
+            markBucketsEmpty(self.buckets, bucketShift(self.B))
+            if self.oldbuckets is not None:
+                markBucketsEmpty(self.oldbuckets, self.noldbuckets())
         self.flags &= ~sameSizeGrow
         self.oldbuckets = None
         self.nevacuate = 0
         self.noverflow = 0
         self.count = 0
+        if self.go.hmap_clear_seq:
+            # Go 1.24+: iterators started before this clear see the change.
+            self.clear_seq += 1
         # Reset the hash seed (issue 25237).
         self.hash0 = self.rand() & M32
         # makeBucketArray(t, h.B, h.buckets) clears the array in place and recovers
@@ -598,7 +620,7 @@ class HMap:
         """Start a growth: twice the buckets if over the load factor, else the same
         number (too many overflow buckets). The copying is done by growWork."""
         bigger = 1
-        if not overLoadFactor(self.count + 1, self.B):
+        if not overLoadFactor(self.count + 1, self.B, self.go.load_factor_num):
             bigger = 0
             self.flags |= sameSizeGrow
         oldbuckets = self.buckets

@@ -46,6 +46,7 @@ class HIter:
         "bucket",
         "buckets",
         "checkBucket",
+        "clearSeq",
         "h",
         "i",
         "offset",
@@ -65,6 +66,7 @@ class HIter:
         self.i = 0
         self.bucket = 0
         self.checkBucket = noCheck
+        self.clearSeq = h.clear_seq
         if h.count == 0:
             return  # nothing to iterate; no random draw, no flag
         self.h = h
@@ -150,7 +152,8 @@ class HIter:
                         if checkBucket >> (itB - 1) != (top & 1):
                             i += 1
                             continue
-                if (top != evacuatedX and top != evacuatedY) or k != k:
+                if self.clearSeq == h.clear_seq and (
+                        (top != evacuatedX and top != evacuatedY) or k != k):
                     # This is the golden data; or key != key, so the entry can't be
                     # deleted or updated and we can just return it.
                     key, elem = k, b.elems[offi]
@@ -159,6 +162,8 @@ class HIter:
                     # for this key is elsewhere. Look it up in the current table: it may
                     # have been deleted, updated, or deleted and reinserted (and the key
                     # may now be an equal but not identical one, e.g. -0.0 for +0.0).
+                    # Go 1.24+: also every key once the map was cleared since the
+                    # iterator started (clearSeq), a NaN included (never found).
                     ok, key, elem = h.lookup_key(k)
                     if not ok:
                         i += 1

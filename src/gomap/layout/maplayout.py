@@ -35,6 +35,7 @@ MAX_KEY_SIZE = 128  # abi.MapMaxKeyBytes (both engines)
 MAX_ELEM_SIZE = 128  # abi.MapMaxElemBytes
 
 HMAP_SIZE = 48  # runtime.hmap
+HMAP_CLEARSEQ_SIZE = 56  # runtime.hmap of Go 1.24/1.25 noswissmap (+ clearSeq uint64): a 64-byte object
 MAPEXTRA_SIZE = 24  # runtime.mapextra {overflow, oldoverflow *[]*bmap; nextOverflow *bmap}
 SLICE_HEADER_SIZE = 24  # new([]*bmap)
 SWISS_MAP_SIZE = 48  # internal/runtime/maps.Map
@@ -76,20 +77,23 @@ class MapLayout:
     group_size: int
     group_pointers: bool
     key_kind: str
+    malloc_header: bool = True
+    """Go ≥ 1.22: pointerful objects over 512 bytes carry an 8-byte malloc header
+    (``False`` for Go 1.21)."""
 
     @property
     def key_object_bytes(self) -> int:
         """Heap bytes of one indirect key (``newobject(t.Key)``), 0 if direct."""
         if not self.indirect_key:
             return 0
-        return malloc_size(self.key.size, not self.key.pointers)
+        return malloc_size(self.key.size, not self.key.pointers, self.malloc_header)
 
     @property
     def elem_object_bytes(self) -> int:
         """Heap bytes of one indirect elem (``newobject(t.Elem)``), 0 if direct."""
         if not self.indirect_elem:
             return 0
-        return malloc_size(self.elem.size, not self.elem.pointers)
+        return malloc_size(self.elem.size, not self.elem.pointers, self.malloc_header)
 
     @property
     def entry_object_bytes(self) -> int:
@@ -98,11 +102,13 @@ class MapLayout:
 
     def bucket_array_bytes(self, nbuckets: int) -> int:
         """Heap bytes of ``newarray(t.Bucket, nbuckets)``."""
-        return malloc_size(self.bucket_size * nbuckets, not self.bucket_pointers)
+        return malloc_size(self.bucket_size * nbuckets, not self.bucket_pointers,
+                           self.malloc_header)
 
     def group_array_bytes(self, ngroups: int) -> int:
         """Heap bytes of ``newarray(typ.Group, ngroups)``."""
-        return malloc_size(self.group_size * ngroups, not self.group_pointers)
+        return malloc_size(self.group_size * ngroups, not self.group_pointers,
+                           self.malloc_header)
 
     def classic_bucket_layout(self) -> object:
         """The engine-facing :class:`gomap.classic.BucketLayout`."""

@@ -1,8 +1,10 @@
 """Go's allocator size classes (``runtime/sizeclasses.go``, ``runtime/msize.go``).
 
-The table is the one Go 1.23 and Go 1.27 share for linux/amd64: 67 size classes up
-to 32 KiB; larger objects take whole 8 KiB pages. Objects with pointers bigger than
-512 bytes carry an 8-byte malloc header inside their size class (Go ≥ 1.22).
+The table is the one every Go release from 1.21 to 1.27 has for linux/amd64 (the
+generated ``class_to_size`` is the same in all of them): 67 size classes up to
+32 KiB; larger objects take whole 8 KiB pages. Objects with pointers bigger than 512
+bytes carry an 8-byte malloc header inside their size class from Go 1.22 on
+(allocation headers); ``malloc_header=False`` gives Go 1.21's accounting.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ MALLOC_HEADER_SIZE = 8  # mallocHeaderSize
 MIN_SIZE_FOR_MALLOC_HEADER = 512  # goarch.PtrSize * ptrBits
 
 
-def roundupsize(size: int, noscan: bool) -> int:
+def roundupsize(size: int, noscan: bool, malloc_header: bool = True) -> int:
     """``runtime.roundupsize``: how many bytes ``mallocgc(size)`` really hands out,
-    less the malloc header when the object carries one."""
+    less the malloc header when the object carries one (Go ≥ 1.22; Go 1.21's
+    ``roundupsize(size)`` has no header: ``malloc_header=False``)."""
     req = size
     if req <= MAX_SMALL_SIZE - MALLOC_HEADER_SIZE:
-        if not noscan and req > MIN_SIZE_FOR_MALLOC_HEADER:
+        if malloc_header and not noscan and req > MIN_SIZE_FOR_MALLOC_HEADER:
             req += MALLOC_HEADER_SIZE
         cls = CLASS_TO_SIZE[bisect_left(CLASS_TO_SIZE, req)]
         return cls - (req - size)
@@ -37,7 +40,7 @@ def roundupsize(size: int, noscan: bool) -> int:
 MAX_TINY_SIZE = 16  # maxTinySize: noscan objects below this share 16-byte blocks
 
 
-def malloc_size(size: int, noscan: bool) -> int:
+def malloc_size(size: int, noscan: bool, malloc_header: bool = True) -> int:
     """How many heap bytes ``mallocgc(size)`` takes: the size class of ``size``
     (plus the 8-byte malloc header for pointerful objects over 512 bytes), or whole
     pages above 32 KiB. This is what ``MemStats.TotalAlloc`` counts per object and
@@ -52,7 +55,7 @@ def malloc_size(size: int, noscan: bool) -> int:
         raise ValueError(f"a {size}-byte noscan object goes to the tiny allocator")
     req = size
     if req <= MAX_SMALL_SIZE - MALLOC_HEADER_SIZE:
-        if not noscan and req > MIN_SIZE_FOR_MALLOC_HEADER:
+        if malloc_header and not noscan and req > MIN_SIZE_FOR_MALLOC_HEADER:
             req += MALLOC_HEADER_SIZE
         return CLASS_TO_SIZE[bisect_left(CLASS_TO_SIZE, req)]
     return (req + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
@@ -74,9 +77,9 @@ def nextslicecap(new_len: int, old_cap: int) -> int:
             return newcap
 
 
-def growslice_ptrs(new_len: int, old_cap: int) -> tuple[int, int]:
+def growslice_ptrs(new_len: int, old_cap: int, malloc_header: bool = True) -> tuple[int, int]:
     """``growslice`` for a slice of pointers (8-byte, pointerful elements): the new
     capacity after size-class rounding and the bytes the new backing array takes."""
     newcap = nextslicecap(new_len, old_cap)
-    capmem = roundupsize(newcap * 8, False)
-    return capmem // 8, malloc_size(capmem, False)
+    capmem = roundupsize(newcap * 8, False, malloc_header)
+    return capmem // 8, malloc_size(capmem, False, malloc_header)

@@ -414,14 +414,15 @@ def parse_key_type(expr: str) -> GoType:
 def mapfast(key: GoType, elem: GoType) -> str:
     """Which ``mapassign`` the compiler calls for ``map[key]elem``
     (``cmd/compile/internal/walk/walk.go: mapfast``): ``fast32``, ``fast64``,
-    ``faststr`` or ``generic`` (``mapslow``)."""
+    ``fast64ptr`` (an 8-byte key holding a pointer), ``faststr`` or ``generic``
+    (``mapslow``)."""
     if elem.size > 128:
         return "generic"
     if key.alg == MEM:
         if key.size == 4 and not key.pointers:
             return "fast32"
         if key.size == 8:
-            return "fast64"  # mapfast64 or mapfast64ptr
+            return "fast64ptr" if key.pointers else "fast64"
     if key.alg == "string":
         return "faststr"
     return "generic"

@@ -38,6 +38,7 @@ from gomap.oracle.common import (
     with_final_dump,
 )
 from gomap.oracle.harness import run_harness
+from gomap.versions import GoBehaviour, go_behaviour
 from gomap.oracle.keys import decode_key, encode_key, float_bits
 
 # map[K]V bucket layouts on amd64 (size, pointers): 8 tophash bytes, 8 keys, 8 elems,
@@ -82,7 +83,9 @@ def _diff_chain(model: list[dict[str, Any]], runtime: list[dict[str, Any]]) -> s
 class ClassicReplay:
     """Runs one script through the model in lock-step with the runtime's records."""
 
-    def __init__(self, key_type: str, elem_type: str) -> None:
+    def __init__(self, key_type: str, elem_type: str,
+                 go: str | GoBehaviour | None = None) -> None:
+        self.go = go_behaviour(go, "classic")
         self.key_type = key_type
         self.elem_type = elem_type
         self.hashes: dict[tuple[Any, int], int] = {}
@@ -177,6 +180,7 @@ class ClassicReplay:
                 rand=self.rand,
                 observer=self._observe,
                 layout=classic_layout(self.key_type, self.elem_type),
+                go=self.go,
             )
             return self._compare(i, op, rec)
         h = self.h
@@ -263,6 +267,7 @@ class ClassicReplay:
             "hash0": h.hash0,
             "nevacuate": h.nevacuate,
             "growing": h.oldbuckets is not None,
+            "clear_seq": h.clear_seq,  # Go 1.24+ records carry it
         }
         for name, want in hdr.items():
             if name in model_hdr and model_hdr[name] != want:
@@ -321,17 +326,20 @@ def replay_classic(
     *,
     full_every: int = 1000,
     install_go: bool = False,
+    go: str | GoBehaviour | None = None,
 ) -> Result:
     """Run ``script`` on the real Go 1.23 runtime and on the model; compare every op."""
     t0 = time.perf_counter()
     script = with_final_dump(script)
     result = Result("classic", key_type, elem_type)
-    replay = ClassicReplay(key_type, elem_type)
+    release = go_behaviour(go, "classic")
+    result.go = release.release
+    replay = ClassicReplay(key_type, elem_type, release)
     encoded = encode_script(script, key_type)
     records = run_harness(
         "classic", encoded,
         ["-key", key_type, "-elem", elem_type, "-full-every", str(full_every)],
-        install_go=install_go,
+        install_go=install_go, go=release,
     )
     lockstep(replay, script, records, result)
     result.chains_compared = replay.chains

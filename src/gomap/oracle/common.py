@@ -52,6 +52,8 @@ class Result:
     key_type: str
     elem_type: str
     ops: int = 0
+    go: str = ""
+    """The Go release the harness was built with."""
     chains_compared: int = 0
     groups_compared: int = 0
     full_checks: int = 0

@@ -1,7 +1,10 @@
 """Building and running the Go harnesses that read a real Go map's internals.
 
 Each engine has a harness program under ``gomap/oracle/go/<impl>/`` (``classic``
-built with Go 1.23, ``swiss`` with Go 1.27). A harness reads an operation script,
+built with Go 1.23, ``swiss`` with Go 1.27 by default; ``go=`` builds it with any
+supported release instead, the classic harnesses of Go 1.24 and 1.25 under
+``GOEXPERIMENT=noswissmap``; the harness's ``go.mod`` is given that release's
+``go`` line, and per-release layout mirrors are picked by build tags). A harness reads an operation script,
 one JSON array per line, applies it to a real Go map and prints one JSON object
 per operation describing the runtime's state (see docs/ORACLE.md).
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from gomap.oracle.toolchain import GO_VERSIONS, cache_dir, find_go
+from gomap.versions import GoBehaviour, go_behaviour
 
 GO_DIR = Path(__file__).parent / "go"
 
@@ -49,12 +54,21 @@ def _source_files(src: Path) -> list[Path]:
     return files
 
 
-def build_harness(impl: str, *, install_go: bool = False) -> Path:
-    """Build (or reuse) the harness binary for ``impl``; return its path."""
+def _design(impl: str) -> str:
+    """The map design a harness reads: ``classic`` / ``memclassic`` -> classic."""
+    return "classic" if impl.endswith("classic") else "swiss"
+
+
+def build_harness(impl: str, *, install_go: bool = False,
+                  go: str | GoBehaviour | None = None) -> Path:
+    """Build (or reuse) the harness binary for ``impl`` with Go ``go`` (default: the
+    pinned release of ``impl``); return its path."""
     src = harness_sources(impl)
-    tool = find_go(GO_VERSIONS[impl], install=install_go)
+    release = go_behaviour(go if go is not None else GO_VERSIONS[impl], _design(impl))
+    experiment = release.goexperiment(_design(impl))
+    tool = find_go(release.release, install=install_go)
     files = _source_files(src)
-    digest = hashlib.sha256(tool.version.encode())
+    digest = hashlib.sha256(f"{tool.version}\0{experiment}".encode())
     for f in files:
         digest.update(f.name.encode() + b"\0" + f.read_bytes())
     out = cache_dir() / "bin" / f"harness-{impl}-{digest.hexdigest()[:16]}"
@@ -62,15 +76,23 @@ def build_harness(impl: str, *, install_go: bool = False) -> Path:
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".tmp{os.getpid()}")
+    env = tool.env(cache_dir())
+    env["GOEXPERIMENT"] = experiment
     with tempfile.TemporaryDirectory(dir=out.parent) as build:
         for f in files:
-            shutil.copyfile(f, Path(build) / f.name)
+            if f.name == "go.mod":
+                # The harness needs no newer language than its release offers.
+                mod = re.sub(r"(?m)^go \S+$", f"go {release.minor}", f.read_text())
+                (Path(build) / f.name).write_text(mod)
+            else:
+                shutil.copyfile(f, Path(build) / f.name)
         proc = subprocess.run(
             [str(tool.go), "build", "-o", str(tmp), "."],
-            cwd=build, env=tool.env(cache_dir()), capture_output=True, text=True,
+            cwd=build, env=env, capture_output=True, text=True,
         )
     if proc.returncode != 0:
-        raise HarnessError(f"building the {impl} harness failed:\n{proc.stderr}{proc.stdout}")
+        raise HarnessError(f"building the {impl} harness with {release.label} failed:\n"
+                           f"{proc.stderr}{proc.stdout}")
     tmp.replace(out)
     return out
 
@@ -81,14 +103,16 @@ def run_harness(
     args: Iterable[str] = (),
     *,
     install_go: bool = False,
+    go: str | GoBehaviour | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Run ``script`` (a sequence of JSON-able op lists) through the real runtime.
+    """Run ``script`` (a sequence of JSON-able op lists) through the real runtime
+    of Go ``go`` (default: the pinned release of ``impl``).
 
     Yields the harness's output records, one per operation, in order. The script is
     written to a temporary file first so a long run never deadlocks on pipes.
     """
     lines = (json.dumps(op, separators=(",", ":")) for op in script)
-    yield from run_harness_lines(impl, lines, args, install_go=install_go)
+    yield from run_harness_lines(impl, lines, args, install_go=install_go, go=go)
 
 
 def run_harness_lines(
@@ -97,9 +121,10 @@ def run_harness_lines(
     args: Iterable[str] = (),
     *,
     install_go: bool = False,
+    go: str | GoBehaviour | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Like :func:`run_harness`, for a harness whose script is plain text lines."""
-    binary = build_harness(impl, install_go=install_go)
+    binary = build_harness(impl, install_go=install_go, go=go)
     yield from _run(impl, binary, lines, list(args))
 
 

@@ -56,6 +56,7 @@ from gomap.oracle.common import (
     with_final_dump,
 )
 from gomap.oracle.harness import run_harness
+from gomap.versions import GoBehaviour, go_behaviour
 from gomap.oracle.keys import decode_key, float_bits, key_repr
 from gomap.swiss import SwissMap
 from gomap.swiss.group import CTRL_DELETED, CTRL_EMPTY, GROUP_SLOTS
@@ -107,7 +108,9 @@ def _slot_diff(model: list[Any], runtime: list[Any]) -> int:
 class SwissReplay:
     """Runs one script through the model in lock-step with the runtime's records."""
 
-    def __init__(self, key_type: str, elem_type: str) -> None:
+    def __init__(self, key_type: str, elem_type: str,
+                 go: str | GoBehaviour | None = None) -> None:
+        self.go = go_behaviour(go, "swiss")
         self.key_type = key_type
         self.elem_type = elem_type
         self.key_kind = swiss_key_kind(key_type, elem_type)
@@ -276,7 +279,8 @@ class SwissReplay:
             self.ended.clear()
             try:
                 self.m = SwissMap(op[1], hasher=self.hasher, rand=self.rand,
-                                  observer=self._observe, key_kind=self.key_kind)
+                                  observer=self._observe, key_kind=self.key_kind,
+                                  go=self.go)
             except OracleError:
                 raise
             except Exception as e:  # the model failed where the runtime did not
@@ -614,6 +618,7 @@ def replay_swiss(
     full_every: int = 1000,
     dir_limit: int = 0,
     install_go: bool = False,
+    go: str | GoBehaviour | None = None,
 ) -> Result:
     """Run ``script`` on the real Go 1.27 runtime and on the Swiss model; compare every op.
 
@@ -626,12 +631,14 @@ def replay_swiss(
     t0 = time.perf_counter()
     script = with_final_dump(script)
     result = Result("swiss", key_type, elem_type)
-    replay = SwissReplay(key_type, elem_type)
+    release = go_behaviour(go, "swiss")
+    result.go = release.release
+    replay = SwissReplay(key_type, elem_type, release)
     records = run_harness(
         "swiss", encode_script(script, key_type),
         ["-key", key_type, "-elem", elem_type, "-full-every", str(full_every),
          "-dir-limit", str(dir_limit)],
-        install_go=install_go,
+        install_go=install_go, go=release,
     )
     lockstep(replay, script, records, result)
     result.groups_compared = replay.groups_compared

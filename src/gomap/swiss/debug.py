@@ -207,7 +207,7 @@ def check_invariants(m: SwissMap) -> None:
     if m.dir_len == 0:
         if m.global_depth != 0 or m.global_shift != 0:
             _fail("a small map has globalDepth 0 and globalShift 0 (Go's zero values)")
-        if m.tombstone_possible:
+        if m._tomb:
             _fail("a small map never has tombstones")
         g = m.small
         if g is None:
@@ -265,5 +265,7 @@ def check_invariants(m: SwissMap) -> None:
         i += entries
     if total != m.used:
         _fail(f"tables hold {total} entries, but used is {m.used}")
-    if any_tombstone and not m.tombstone_possible:
+    if any_tombstone and not m._tomb:
         _fail("a table holds tombstones but tombstonePossible is false")
+    if m.tombstone_possible and not m.go.tombstone_possible:
+        _fail(f"{m.go.label} has no tombstonePossible, but the model set it")

@@ -26,6 +26,15 @@ A map stores its entries in one of three shapes:
 reads / iterator steps that see it held raise the read/iteration errors. A Python
 exception raised by user code (``__eq__``, ``__hash__``) releases it again.
 
+Go releases (``go=``, a :class:`gomap.versions.GoBehaviour` or a version string,
+default 1.27.3) differ in three named switches, consulted where Go's code differs:
+``prune_tombstones`` (1.25+: the typed assign paths prune before growing; 1.24
+never prunes), ``tombstone_possible`` (1.25+: ``Clear`` of an emptied map with
+tombstones still clears and re-seeds; 1.24 returns at once) and
+``small_update_in_place`` (1.27: a full small map updates an existing key in place
+and grows only for a new one; 1.24–1.26 grow first). ``prune_on_ptr_keys`` (1.27)
+decides it for the pointer-key paths ``fast32ptr`` / ``fast64ptr``.
+
 Random draws (``rand()``), one hook call per Go call, in Go's order:
 ``NewMap``/``NewEmptyMap`` draws the seed; ``Delete`` re-draws it when the map
 becomes empty; ``Clear`` re-draws it whenever it does not return early;
@@ -57,8 +66,9 @@ from gomap.swiss.group import (
 )
 from gomap.swiss.iter import Iter
 from gomap.swiss.table import Table, new_table
+from gomap.versions import GoBehaviour, go_behaviour
 
-KEY_KINDS = ("generic", "fast32", "fast64", "faststr")
+KEY_KINDS = ("generic", "fast32", "fast64", "faststr", "fast32ptr", "fast64ptr")
 """Which of Go's access paths the modelled key type takes (see :class:`SwissMap`)."""
 
 
@@ -68,15 +78,16 @@ def depth_to_shift(depth: int) -> int:
 
 
 class SwissMap:
-    """One Go 1.27 map (``maps.Map``), state-exact with the runtime.
+    """One Go map (``maps.Map``) of Go 1.24 through 1.27, state-exact with the runtime.
 
-    ``SwissMap(hint=0, *, hasher=None, rand=None, observer=None, key_kind="generic")``
-    is ``make(map[K]V, hint)``. ``key_kind`` names the compiled access path of the
+    ``SwissMap(hint=0, *, hasher=None, rand=None, observer=None, key_kind="generic",
+    go=None)`` is ``make(map[K]V, hint)`` as built by Go ``go`` (default 1.27.3). ``key_kind`` names the compiled access path of the
     modelled key type ``K``: ``"generic"`` (``mapassign``: floats, interfaces such as
     ``map[any]V``, structs, arrays — the right model for arbitrary Python keys),
-    ``"fast32"`` / ``"fast64"`` (4- and 8-byte integers and pointers) or
-    ``"faststr"`` (strings). They differ in one state-visible way: only the typed
-    paths prune tombstones before growing a table.
+    ``"fast32"`` / ``"fast64"`` (4- and 8-byte integers), ``"fast32ptr"`` /
+    ``"fast64ptr"`` (pointers) or ``"faststr"`` (strings). They differ in one
+    state-visible way: only the typed paths prune tombstones before growing a table
+    (from Go 1.25; the pointer paths from Go 1.27).
 
     >>> m = SwissMap(hasher=lambda k, s: k * 0x9E3779B97F4A7C15 % 2**64, rand=lambda: 7)
     >>> for i in range(9):
@@ -88,19 +99,21 @@ class SwissMap:
     __slots__ = (
         "_fast_small",
         "_prune",
+        "_tomb",
+        "_typed",
         "_writing",
         "clear_seq",
         "dir_len",
         "directory",
         "global_depth",
         "global_shift",
+        "go",
         "hasher",
         "key_kind",
         "observer",
         "rand",
         "seed",
         "small",
-        "tombstone_possible",
         "used",
     )
 
@@ -120,8 +133,6 @@ class SwissMap:
     """Number of hash bits used to select a directory entry."""
     global_shift: int
     """``64 - globalDepth``."""
-    tombstone_possible: bool
-    """False when no table of the map can contain a tombstone."""
     clear_seq: int
     """Number of ``Clear`` calls that did not return early; iterators compare it."""
 
@@ -133,16 +144,24 @@ class SwissMap:
         rand: Rand | None = None,
         observer: Observer | None = None,
         key_kind: str = "generic",
+        go: str | GoBehaviour | None = None,
     ) -> None:
         if key_kind not in KEY_KINDS:
             raise ValueError(f"key_kind must be one of {KEY_KINDS}, not {key_kind!r}")
+        self.go: GoBehaviour = go_behaviour(go, "swiss")
         self.rand: Rand = rand if rand is not None else default_rand()
         self.hasher: Hasher = hasher if hasher is not None else DefaultHasher(self.rand)
         self.observer = observer
         self.key_kind = key_kind
-        self._prune = key_kind != "generic"
+        # The typed paths (mapassign_fast*): their probe loop reuses tombstones, and
+        # they prune when the release has pruneTombstones for them.
+        self._typed = key_kind != "generic"
+        if key_kind.endswith("ptr"):
+            self._prune = self.go.prune_on_ptr_keys
+        else:
+            self._prune = self._typed and self.go.prune_tombstones
         # mapaccess2_fast32/64 scan a small group without hashing the key.
-        self._fast_small = key_kind in ("fast32", "fast64")
+        self._fast_small = key_kind in ("fast32", "fast64", "fast32ptr", "fast64ptr")
         self._writing = threading.Lock()
         self.used = 0
         self.small = None
@@ -150,7 +169,9 @@ class SwissMap:
         self.dir_len = 0
         self.global_depth = 0
         self.global_shift = 0  # Go's zero value until a directory exists
-        self.tombstone_possible = False
+        # Whether any table may hold a tombstone: Go's tombstonePossible (1.25+);
+        # tracked on 1.24 too, where it only enables the model's fast assign path.
+        self._tomb = False
         self.clear_seq = 0
         self.new_map(hint)
 
@@ -238,7 +259,7 @@ class SwissMap:
         """``v, ok := m[key]`` (``mapaccess2`` / ``_fast32`` / ``_fast64`` /
         ``_faststr``): ``(ok, v)``, ``(False, None)`` when absent."""
         if self.used == 0:
-            if not self._prune:
+            if not self._typed:
                 check_hashable(key)  # mapKeyError: unhashable panics even here
             return False, None
         if self._writing.locked():
@@ -296,14 +317,23 @@ class SwissMap:
             if self.dir_len == 0:
                 if self.small is None:
                     self.grow_to_small()
-                if not self.put_slot_small(hash, key, elem):
-                    # Can't fit another entry: grow to a full size map.
-                    tab = self.grow_to_table()
-                    tab.unchecked_put_slot(hash, key, elem)
-                    self.used += 1
-                return
+                if self.go.small_update_in_place:
+                    # Go 1.27: putSlotSmall first; a full group grows to a table
+                    # and the new key goes in with uncheckedPutSlotForAssign.
+                    if not self.put_slot_small(hash, key, elem):
+                        tab = self.grow_to_table()
+                        tab.unchecked_put_slot(hash, key, elem)
+                        self.used += 1
+                    return
+                if self.used < GROUP_SLOTS:
+                    self.put_slot_small(hash, key, elem)
+                    return
+                # Go 1.24-1.26: a full small map grows to a table before looking,
+                # even when the key is already there; the assign then takes the
+                # table path below.
+                self.grow_to_table()
             t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
-            if not self.tombstone_possible:
+            if not self._tomb:
                 # Fast path, exact while no table can hold a tombstone: the probe
                 # ends at the first group with an empty slot, which takes the key if
                 # growthLeft allows; otherwise table.put_slot rehashes.
@@ -336,8 +366,8 @@ class SwissMap:
                     t.used += 1
                     self.used += 1
                     return
-            prune = self._prune
-            while not t.put_slot(self, hash, key, elem, prune):
+            typed = self._typed
+            while not t.put_slot(self, hash, key, elem, typed):
                 t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
         finally:
             self._writing.release()
@@ -348,7 +378,7 @@ class SwissMap:
     def delete(self, key: Any) -> None:
         """``delete(m, key)`` (``mapdelete``, ``Map.Delete``)."""
         if self.used == 0:
-            if not self._prune:
+            if not self._typed:
                 check_hashable(key)  # mapKeyError, see issue 23734
             return
         if self._writing.locked():
@@ -362,7 +392,7 @@ class SwissMap:
             else:
                 t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
                 if t.delete(self, hash, key):
-                    self.tombstone_possible = True
+                    self._tomb = True
             if self.used == 0:
                 # Reset the hash seed to make it more difficult for attackers to
                 # repeatedly trigger hash collisions (go.dev/issue/25237).
@@ -373,7 +403,8 @@ class SwissMap:
 
     def clear(self) -> None:
         """``clear(m)`` (``Map.Clear``). Keeps every table and its capacity."""
-        if self.used == 0 and not self.tombstone_possible:
+        if self.used == 0 and (not self._tomb or not self.go.tombstone_possible):
+            # Go 1.24 returns whenever the map has no entries (tombstones stay).
             return
         if not self._writing.acquire(blocking=False):
             raise ConcurrentMapWriteError()
@@ -389,7 +420,7 @@ class SwissMap:
                     t.clear()
                     last_tab = t
                 self.used = 0
-                self.tombstone_possible = False
+                self._tomb = False
             self.clear_seq += 1
             self._emit("clear", {"small": self.dir_len == 0, "used": used,
                                  "clear_seq": self.clear_seq})
@@ -417,6 +448,12 @@ class SwissMap:
         from gomap.swiss.debug import check_invariants
 
         check_invariants(self)
+
+    @property
+    def tombstone_possible(self) -> bool:
+        """Go's ``tombstonePossible`` (1.25+): false when no table of the map can
+        contain a tombstone. Always false on Go 1.24, which has no such field."""
+        return self._tomb and self.go.tombstone_possible
 
     @property
     def writing(self) -> bool:
@@ -532,14 +569,27 @@ class SwissMap:
     def clone(self) -> SwissMap:
         """``Map.Clone`` (``maps.Clone``): an independent copy with the same seed,
         counters and layout; tables shared by several directory entries stay shared.
-        Draws no random number."""
+        Draws no random number.
+
+        Go 1.24 (``clone_copies_layout`` off) has no ``Map.Clone``: its
+        ``mapclone2`` is ``make(map, len(src))`` (a new seed) and a ``Put`` of
+        every entry in iteration order (two more draws), so the copy is compact."""
         if self._writing.locked():
             raise MapFatalError("concurrent map clone and map write")
+        if not self.go.clone_copies_layout:
+            dst = SwissMap(self.used, hasher=self.hasher, rand=self.rand,
+                           observer=self.observer, key_kind=self.key_kind, go=self.go)
+            it = self.iterator()
+            while (kv := it.next()) is not None:
+                dst.put(kv[0], kv[1])
+            return dst
         m = SwissMap.__new__(SwissMap)
         m.rand = self.rand
         m.hasher = self.hasher
         m.observer = self.observer
         m.key_kind = self.key_kind
+        m.go = self.go
+        m._typed = self._typed
         m._prune = self._prune
         m._fast_small = self._fast_small
         m._writing = threading.Lock()
@@ -548,7 +598,7 @@ class SwissMap:
         m.dir_len = self.dir_len
         m.global_depth = self.global_depth
         m.global_shift = self.global_shift
-        m.tombstone_possible = self.tombstone_possible
+        m._tomb = self._tomb
         m.clear_seq = self.clear_seq
         m.small = self.small.clone() if self.small is not None else None
         new_dir: list[Table] = []

@@ -38,7 +38,9 @@ The two loops also test the end of the probe sequence differently
 (``matchEmptyOrDeleted().first()`` is empty vs. ``matchEmpty() != 0``); because a
 group holding a tombstone never holds an empty slot (tombstones are only made in
 full groups and pruning empties a group's tombstones all at once), they pick the same
-slot. Both are modelled literally anyway; ``prune=True`` selects the typed loop.
+slot. Both are modelled literally anyway; ``typed=True`` selects the typed loop.
+Go 1.24 has no ``pruneTombstones`` at all, and 1.25–1.26 skip it on the pointer-key
+paths (``SwissMap.go``, docs/VERSIONS.md).
 """
 
 from __future__ import annotations
@@ -160,15 +162,17 @@ class Table:
 
     # -- insertion ----------------------------------------------------------------
 
-    def put_slot(self, m: SwissMap, hash: int, key: Any, elem: Any, prune: bool) -> bool:
+    def put_slot(self, m: SwissMap, hash: int, key: Any, elem: Any, typed: bool) -> bool:
         """Insert or update ``key`` with ``elem``; ``False`` if the table was rehashed
         instead and the caller must look up the (new) table again.
 
-        ``prune=True`` is ``table.PutSlot`` and the loops of ``mapassign_fast32``,
+        ``typed=True`` is ``table.PutSlot`` and the loops of ``mapassign_fast32``,
         ``_fast64``, ``_faststr``: a tombstone found before the first empty slot of a
         group keeps the probe going, and ``growthLeft == 0`` first tries
-        ``pruneTombstones``. ``prune=False`` is ``runtime_mapassign``: a group with
-        any empty slot ends the probe, and there is no pruning.
+        ``pruneTombstones`` when the map's Go release has it for this path
+        (``m._prune``: Go ≥ 1.25, pointer keys ≥ 1.27). ``typed=False`` is
+        ``runtime_mapassign``: a group with any empty slot ends the probe, and there
+        is no pruning.
         """
         ctrl = self.ctrl
         keys = self.keys
@@ -191,7 +195,7 @@ class Table:
                     return True
                 i = ctrl.find(h2, i + 1, end)
             e = ctrl.find(CTRL_EMPTY, base, end)
-            if prune:
+            if typed:
                 # i := matchEmptyOrDeleted().first(); a tombstone there means
                 # "remember it and keep probing".
                 d = ctrl.find(CTRL_DELETED, base, end if e < 0 else e)
@@ -209,7 +213,7 @@ class Table:
                     # Reuse the tombstone without consuming growthLeft.
                     slot = first_deleted
                     self.growth_left += 1  # decremented below: a no-op
-                if prune and self.growth_left == 0:
+                if self.growth_left == 0 and m._prune:
                     # No space left: first try to remove some tombstones.
                     self.prune_tombstones(m)
                 if self.growth_left > 0:

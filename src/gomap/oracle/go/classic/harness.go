@@ -331,6 +331,9 @@ func (hs *harness[K, V, KS, VS]) begin(i int, op string) []byte {
 	b = strconv.AppendUint(append(b, `,"hash0":`...), uint64(h.hash0), 10)
 	b = strconv.AppendUint(append(b, `,"nevacuate":`...), uint64(h.nevacuate), 10)
 	b = strconv.AppendBool(append(b, `,"growing":`...), h.oldbuckets != nil)
+	if hasClearSeq {
+		b = strconv.AppendUint(append(b, `,"clear_seq":`...), h.clearSeqOf(), 10)
+	}
 	return append(b, '}')
 }
 
@@ -451,7 +454,7 @@ func (hs *harness[K, V, KS, VS]) chain(first *bool, arr string, base unsafe.Poin
 			b = strconv.AppendUint(b, uint64(t), 10)
 		}
 		b = append(b, `],"keys":[`...)
-		for j := range bucketCnt {
+		for j := 0; j < bucketCnt; j++ {
 			if j > 0 {
 				b = append(b, ',')
 			}
@@ -466,7 +469,7 @@ func (hs *harness[K, V, KS, VS]) chain(first *bool, arr string, base unsafe.Poin
 			b = hs.kc.write(b, (*K)(kp))
 		}
 		b = append(b, `],"elems":[`...)
-		for j := range bucketCnt {
+		for j := 0; j < bucketCnt; j++ {
 			if j > 0 {
 				b = append(b, ',')
 			}

@@ -1,8 +1,10 @@
 package main
 
-// Mirrors of Go 1.23's classic-map runtime structures, read with unsafe.
+// Mirrors of the classic-map runtime structures, read with unsafe.
 //
-// Sources (Go 1.23.9):
+// Sources (Go 1.23.9; Go 1.21-1.22 have the same layout; Go 1.24-1.25 build the
+// classic map under GOEXPERIMENT=noswissmap from runtime/map_noswiss.go, whose
+// hmap and hiter gained clearSeq: rt_go123.go / rt_go124.go hold the two):
 //   runtime/map.go           hmap, hiter, bmap, constants, tophash()
 //   internal/abi/type.go     abi.Type, abi.MapType
 //   reflect/value.go         reflect.MapIter{m Value; hiter hiter}, reflect.hiter
@@ -37,19 +39,6 @@ const (
 	maxElemBytes = 128
 )
 
-// hmap mirrors runtime.hmap.
-type hmap struct {
-	count      int
-	flags      uint8
-	B          uint8
-	noverflow  uint16
-	hash0      uint32
-	buckets    unsafe.Pointer
-	oldbuckets unsafe.Pointer
-	nevacuate  uintptr
-	extra      unsafe.Pointer
-}
-
 // abiType mirrors internal/abi.Type.
 type abiType struct {
 	size       uintptr
@@ -78,25 +67,6 @@ type mapType struct {
 	flags      uint32
 }
 
-// hiter mirrors runtime.hiter (and reflect.hiter, which must match it).
-type hiter struct {
-	key         unsafe.Pointer
-	elem        unsafe.Pointer
-	t           unsafe.Pointer
-	h           unsafe.Pointer
-	buckets     unsafe.Pointer
-	bptr        unsafe.Pointer
-	overflow    unsafe.Pointer
-	oldoverflow unsafe.Pointer
-	startBucket uintptr
-	offset      uint8
-	wrapped     bool
-	B           uint8
-	i           uint8
-	bucket      uintptr
-	checkBucket uintptr
-}
-
 // reflectValue mirrors reflect.Value.
 type reflectValue struct {
 	typ  unsafe.Pointer
@@ -120,11 +90,11 @@ type bucket[KS, VS any] struct {
 }
 
 func checkLayout() error {
-	if s := unsafe.Sizeof(hmap{}); s != 48 {
-		return fmt.Errorf("hmap mirror is %d bytes, want 48", s)
+	if s := unsafe.Sizeof(hmap{}); s != hmapSize {
+		return fmt.Errorf("hmap mirror is %d bytes, want %d", s, hmapSize)
 	}
-	if s := unsafe.Sizeof(hiter{}); s != 12*unsafe.Sizeof(uintptr(0)) {
-		return fmt.Errorf("hiter mirror is %d bytes, want 12 words", s)
+	if s := unsafe.Sizeof(hiter{}); s != hiterSize {
+		return fmt.Errorf("hiter mirror is %d bytes, want %d", s, hiterSize)
 	}
 	if a, b := unsafe.Sizeof(mapIter{}), unsafe.Sizeof(reflect.MapIter{}); a != b {
 		return fmt.Errorf("reflect.MapIter is %d bytes, mirror is %d", b, a)

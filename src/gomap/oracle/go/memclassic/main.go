@@ -22,19 +22,6 @@ import (
 	"unsafe"
 )
 
-// hmap mirrors runtime.hmap (Go 1.23).
-type hmap struct {
-	count      int
-	flags      uint8
-	B          uint8
-	noverflow  uint16
-	hash0      uint32
-	buckets    unsafe.Pointer
-	oldbuckets unsafe.Pointer
-	nevacuate  uintptr
-	extra      unsafe.Pointer
-}
-
 // mapType mirrors internal/abi.MapType (classic).
 type mapType struct {
 	typ        abiType

@@ -39,7 +39,7 @@ type typeRow struct {
 
 func info[T any](name string) typeRow {
 	var x T
-	rt := reflect.TypeFor[T]() // an iface whose data word is the *abi.Type
+	rt := reflect.TypeOf((*T)(nil)).Elem() // an iface whose data word is the *abi.Type
 	t := (*abiType)((*[2]unsafe.Pointer)(unsafe.Pointer(&rt))[1])
 	if t.size != unsafe.Sizeof(x) {
 		panic("abi.Type mirror disagrees with unsafe.Sizeof for " + name)

@@ -18,7 +18,9 @@ import (
 	"unsafe"
 )
 
-// mapHeader mirrors internal/runtime/maps.Map (Go 1.27).
+// mapHeader mirrors internal/runtime/maps.Map (Go 1.25-1.27; Go 1.24 has no
+// tombstonePossible, which then reads as the padding byte: 0). abi.MapType differs
+// by release: mt_go124.go, mt_go127.go.
 type mapHeader struct {
 	used              uint64
 	seed              uintptr
@@ -29,22 +31,6 @@ type mapHeader struct {
 	writing           uint8
 	tombstonePossible bool
 	clearSeq          uint64
-}
-
-// mapType mirrors internal/abi.MapType (Go 1.27, interleaved slots).
-type mapType struct {
-	abiType
-	Key        *abiType
-	Elem       *abiType
-	Group      *abiType
-	Hasher     func(unsafe.Pointer, uintptr) uintptr
-	GroupSize  uintptr
-	KeysOff    uintptr
-	KeyStride  uintptr
-	ElemsOff   uintptr
-	ElemStride uintptr
-	ElemOff    uintptr
-	Flags      uint32
 }
 
 // mapTypeOf returns the map type descriptor of m. Not inlined: the Go 1.27
@@ -118,7 +104,7 @@ func mapRowOf[K comparable, V any](key, elem string) mapRow {
 	mt := mapTypeOf(map[K]V(nil))
 	return mapRow{key, elem, [][2]any{
 		{"group_size", mt.GroupSize},
-		{"slot_size", mt.KeyStride},
+		{"slot_size", mt.keyStride()},
 		{"elem_off", mt.ElemOff},
 		{"group_pointers", mt.Group.ptrBytes != 0},
 		{"indirect_key", mt.Flags&(1<<2) != 0},

@@ -1,6 +1,8 @@
 package main
 
-// Copies of the Go 1.27 runtime's map data structures, read with unsafe.
+// Copies of the Go 1.24-1.27 runtimes' map data structures, read with unsafe.
+// abi.MapType differs by release (mt_go124.go, mt_go127.go); maps.Map gained
+// tombstonePossible in Go 1.25, in what is padding in Go 1.24 (always 0 there).
 //
 // Sources (GOROOT/src):
 //   internal/abi/type.go            abi.Type
@@ -46,22 +48,6 @@ type abiType struct {
 	GCData      *byte
 	Str         int32
 	PtrToThis   int32
-}
-
-// mapType mirrors internal/abi.MapType.
-type mapType struct {
-	abiType
-	Key        *abiType
-	Elem       *abiType
-	Group      *abiType
-	Hasher     func(unsafe.Pointer, uintptr) uintptr
-	GroupSize  uintptr
-	KeysOff    uintptr
-	KeyStride  uintptr
-	ElemsOff   uintptr
-	ElemStride uintptr
-	ElemOff    uintptr
-	Flags      uint32
 }
 
 func (mt *mapType) indirectKey() bool  { return mt.Flags&flagIndirectKey != 0 }
@@ -164,7 +150,7 @@ func hasEmpty(g unsafe.Pointer) bool {
 }
 
 func keyPtr(mt *mapType, g unsafe.Pointer, i int) unsafe.Pointer {
-	p := unsafe.Add(g, mt.KeysOff+uintptr(i)*mt.KeyStride)
+	p := unsafe.Add(g, mt.keysOff()+uintptr(i)*mt.keyStride())
 	if mt.indirectKey() {
 		p = *(*unsafe.Pointer)(p)
 	}
@@ -172,7 +158,7 @@ func keyPtr(mt *mapType, g unsafe.Pointer, i int) unsafe.Pointer {
 }
 
 func elemPtr(mt *mapType, g unsafe.Pointer, i int) unsafe.Pointer {
-	p := unsafe.Add(g, mt.ElemsOff+uintptr(i)*mt.ElemStride)
+	p := unsafe.Add(g, mt.elemsOff()+uintptr(i)*mt.elemStride())
 	if mt.indirectElem() {
 		p = *(*unsafe.Pointer)(p)
 	}
@@ -207,9 +193,9 @@ func checkMapType[K comparable, V any](mt *mapType) error {
 	if mt.indirectElem() {
 		eslot = unsafe.Sizeof(uintptr(0))
 	}
-	if mt.GroupSize < 8+groupSlots*(kslot+eslot) || mt.KeysOff < 8 || mt.ElemsOff < 8 {
+	if mt.GroupSize < 8+groupSlots*(kslot+eslot) || mt.keysOff() < 8 || mt.elemsOff() < 8 {
 		return fmt.Errorf("map type descriptor: implausible group layout (size %d, keys at %d, elems at %d)",
-			mt.GroupSize, mt.KeysOff, mt.ElemsOff)
+			mt.GroupSize, mt.keysOff(), mt.elemsOff())
 	}
 	return nil
 }

