@@ -28,8 +28,8 @@ from dataclasses import dataclass, replace
 
 __all__ = [
     "DEFAULT_RELEASE",
-    "GoBehaviour",
     "RELEASES",
+    "GoBehaviour",
     "UnsupportedGoVersion",
     "go_behaviour",
     "parse_go_list",
@@ -179,10 +179,11 @@ def go_behaviour(version: str | GoBehaviour | None = None, impl: str | None = No
     classic, 1.27.3 for swiss and by default). With ``impl``, also check that the
     release builds that map design.
 
-    >>> go_behaviour("1.26", impl="classic")
+    >>> go_behaviour("1.24", impl="classic").goexperiment("classic")
+    'noswissmap'
+    >>> go_behaviour("1.26", impl="classic")  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
-    ...
-    gomap.versions.UnsupportedGoVersion: Go 1.26.6 has no 'classic' map: Go 1.26 removed GOEXPERIMENT=noswissmap; the classic map ends with 1.25
+    gomap.versions.UnsupportedGoVersion: Go 1.26.6 has no 'classic' map: ...
     """
     if isinstance(version, GoBehaviour):
         b = version

@@ -174,7 +174,8 @@ def check_invariants(h: HMap) -> None:
         distinct = len(seen)
     if distinct != len(seen):
         _fail("a key is stored twice")
-    if not growing and overLoadFactor(h.count, h.B, h.go.load_factor_num) and h.count > 2 * 13 * (nb // 2):
+    over = overLoadFactor(h.count, h.B, h.go.load_factor_num)
+    if not growing and over and h.count > 2 * 13 * (nb // 2):
         _fail(f"count {h.count} far over the load factor for B={h.B}")
 
 

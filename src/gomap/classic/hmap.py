@@ -46,7 +46,8 @@ Go releases
 ``go=`` (a :class:`gomap.versions.GoBehaviour` or a version string, default 1.23.9)
 picks the release, 1.21 through 1.25 (1.24 and 1.25 build this map under
 ``GOEXPERIMENT=noswissmap``, from ``runtime/map_noswiss.go``). Three switches change
-the state: ``load_factor_num`` (Go 1.21 grows at load 6, not 6.5), ``hmap_clear_seq`` (1.24+: ``mapclear`` bumps ``hmap.clearSeq`` instead of
+the state: ``load_factor_num`` (Go 1.21 grows at load 6, not 6.5),
+``hmap_clear_seq`` (1.24+: ``mapclear`` bumps ``hmap.clearSeq`` instead of
 marking the buckets ``emptyRest``, and an iterator started before the clear looks
 every key up again) and ``malloc_header`` (1.22+: ``roundupsize`` leaves room for
 the malloc header, so pointerful bucket arrays pre-allocate fewer overflow buckets

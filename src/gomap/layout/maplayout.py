@@ -35,7 +35,7 @@ MAX_KEY_SIZE = 128  # abi.MapMaxKeyBytes (both engines)
 MAX_ELEM_SIZE = 128  # abi.MapMaxElemBytes
 
 HMAP_SIZE = 48  # runtime.hmap
-HMAP_CLEARSEQ_SIZE = 56  # runtime.hmap of Go 1.24/1.25 noswissmap (+ clearSeq uint64): a 64-byte object
+HMAP_CLEARSEQ_SIZE = 56  # hmap of Go 1.24/1.25 noswissmap (+ clearSeq): a 64-byte object
 MAPEXTRA_SIZE = 24  # runtime.mapextra {overflow, oldoverflow *[]*bmap; nextOverflow *bmap}
 SLICE_HEADER_SIZE = 24  # new([]*bmap)
 SWISS_MAP_SIZE = 48  # internal/runtime/maps.Map

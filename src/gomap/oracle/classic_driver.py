@@ -38,8 +38,8 @@ from gomap.oracle.common import (
     with_final_dump,
 )
 from gomap.oracle.harness import run_harness
-from gomap.versions import GoBehaviour, go_behaviour
 from gomap.oracle.keys import decode_key, encode_key, float_bits
+from gomap.versions import GoBehaviour, go_behaviour
 
 # map[K]V bucket layouts on amd64 (size, pointers): 8 tophash bytes, 8 keys, 8 elems,
 # one overflow pointer; keys/elems over 128 bytes are stored as pointers.

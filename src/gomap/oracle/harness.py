@@ -4,7 +4,8 @@ Each engine has a harness program under ``gomap/oracle/go/<impl>/`` (``classic``
 built with Go 1.23, ``swiss`` with Go 1.27 by default; ``go=`` builds it with any
 supported release instead, the classic harnesses of Go 1.24 and 1.25 under
 ``GOEXPERIMENT=noswissmap``; the harness's ``go.mod`` is given that release's
-``go`` line, and per-release layout mirrors are picked by build tags). A harness reads an operation script,
+``go`` line, and per-release layout mirrors are picked by build tags). A harness
+reads an operation script,
 one JSON array per line, applies it to a real Go map and prints one JSON object
 per operation describing the runtime's state (see docs/ORACLE.md).
 

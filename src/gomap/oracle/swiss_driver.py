@@ -56,10 +56,10 @@ from gomap.oracle.common import (
     with_final_dump,
 )
 from gomap.oracle.harness import run_harness
-from gomap.versions import GoBehaviour, go_behaviour
 from gomap.oracle.keys import decode_key, float_bits, key_repr
 from gomap.swiss import SwissMap
 from gomap.swiss.group import CTRL_DELETED, CTRL_EMPTY, GROUP_SLOTS
+from gomap.versions import GoBehaviour, go_behaviour
 
 __all__ = [
     "Divergence",

@@ -81,7 +81,8 @@ class SwissMap:
     """One Go map (``maps.Map``) of Go 1.24 through 1.27, state-exact with the runtime.
 
     ``SwissMap(hint=0, *, hasher=None, rand=None, observer=None, key_kind="generic",
-    go=None)`` is ``make(map[K]V, hint)`` as built by Go ``go`` (default 1.27.3). ``key_kind`` names the compiled access path of the
+    go=None)`` is ``make(map[K]V, hint)`` as built by Go ``go`` (default 1.27.3).
+    ``key_kind`` names the compiled access path of the
     modelled key type ``K``: ``"generic"`` (``mapassign``: floats, interfaces such as
     ``map[any]V``, structs, arrays — the right model for arbitrary Python keys),
     ``"fast32"`` / ``"fast64"`` (4- and 8-byte integers), ``"fast32ptr"`` /
