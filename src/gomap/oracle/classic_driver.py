@@ -327,6 +327,7 @@ def replay_classic(
     full_every: int = 1000,
     install_go: bool = False,
     go: str | GoBehaviour | None = None,
+    model_go: str | GoBehaviour | None = None,
 ) -> Result:
     """Run ``script`` on the real Go 1.23 runtime and on the model; compare every op."""
     t0 = time.perf_counter()
@@ -334,7 +335,9 @@ def replay_classic(
     result = Result("classic", key_type, elem_type)
     release = go_behaviour(go, "classic")
     result.go = release.release
-    replay = ClassicReplay(key_type, elem_type, release)
+    # model_go: model another release than the harness runs (fault tests: a
+    # release's rule must be needed, or the oracle could not tell the releases apart).
+    replay = ClassicReplay(key_type, elem_type, release if model_go is None else model_go)
     encoded = encode_script(script, key_type)
     records = run_harness(
         "classic", encoded,

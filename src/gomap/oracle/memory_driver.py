@@ -30,6 +30,7 @@ from gomap.memory import AccountedEngine, accounted_engine
 from gomap.oracle.harness import run_harness_lines
 from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, OP_NAMES, SET, KeyDomain, Op, go_quote
 from gomap.sim.workloads import parse_pattern
+from gomap.versions import GoBehaviour, go_behaviour
 
 MEM_HARNESS = {"classic": "memclassic", "swiss": "memswiss"}
 
@@ -105,6 +106,7 @@ class MemResult:
     key: str
     elem: str
     ops: int = 0
+    go: str = ""
     live_checks: int = 0
     unknown_hashes: int = 0
     seconds: float = 0.0
@@ -141,8 +143,9 @@ def encode(workloads: Sequence[tuple[str, Sequence[Op]]]) -> list[str]:
 
 
 class _Replay:
-    def __init__(self, impl: str, key: str, elem: str) -> None:
+    def __init__(self, impl: str, key: str, elem: str, go: GoBehaviour) -> None:
         self.impl = impl
+        self.go = go
         self.layout = map_layout(key, elem)
         self.hashes: dict[tuple[Any, int], int] = {}
         self.seed = 0
@@ -182,14 +185,19 @@ def replay_memory(
     *,
     live_every: int = 0,
     install_go: bool = False,
+    go: str | GoBehaviour | None = None,
+    model_go: str | GoBehaviour | None = None,
 ) -> MemResult:
     """Run each workload (``(name, ops)``, ops starting with ``(MAKE, hint)``) on the
-    real runtime and on the accounted model; compare every operation."""
+    real runtime of Go ``go`` (default: the engine's pinned release) and on the
+    accounted model of the same release; compare every operation."""
     lines = encode(workloads)
+    release = go_behaviour(go, impl)
     noise = 0
     for _ in range(3):
         try:
-            r = _replay_once(impl, key, elem, workloads, lines, live_every, install_go)
+            r = _replay_once(impl, key, elem, workloads, lines, live_every, install_go,
+                             release, go_behaviour(model_go, impl) if model_go else release)
         except _Noise as e:
             noise += e.args[0]
             continue
@@ -203,14 +211,17 @@ def replay_memory(
 
 def _replay_once(impl: str, key: str, elem: str,
                  workloads: Sequence[tuple[str, Sequence[Op]]], lines: list[str],
-                 live_every: int, install_go: bool) -> MemResult:
+                 live_every: int, install_go: bool, release: GoBehaviour,
+                 model: GoBehaviour) -> MemResult:
     t0 = time.perf_counter()
     result = MemResult(impl, key, elem)
+    result.go = release.release
     records = run_harness_lines(
         MEM_HARNESS[impl], lines,
         ["-key", key, "-elem", elem, "-live-every", str(live_every)], install_go=install_go,
+        go=release,
     )
-    rp = _Replay(impl, key, elem)
+    rp = _Replay(impl, key, elem, model)
     n = 0
     try:
         for name, ops in workloads:
@@ -244,7 +255,7 @@ def _replay_map(rp: _Replay, name: str, ops: Sequence[Op], records: Any,
                 raise MemoryOracleError(f"{name}: make is only the first op")
             rp.hashes.clear()
             rp.engine = accounted_engine(rp.impl, arg, rp.layout, hasher=rp.hasher,
-                                         rand=rp.rand)
+                                         rand=rp.rand, go=rp.go)
             _count_events(rp.engine, result.events)
         else:
             e = rp.engine

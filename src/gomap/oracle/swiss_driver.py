@@ -619,6 +619,7 @@ def replay_swiss(
     dir_limit: int = 0,
     install_go: bool = False,
     go: str | GoBehaviour | None = None,
+    model_go: str | GoBehaviour | None = None,
 ) -> Result:
     """Run ``script`` on the real Go 1.27 runtime and on the Swiss model; compare every op.
 
@@ -633,7 +634,9 @@ def replay_swiss(
     result = Result("swiss", key_type, elem_type)
     release = go_behaviour(go, "swiss")
     result.go = release.release
-    replay = SwissReplay(key_type, elem_type, release)
+    # model_go: model another release than the harness runs (fault tests: a
+    # release's rule must be needed, or the oracle could not tell the releases apart).
+    replay = SwissReplay(key_type, elem_type, release if model_go is None else model_go)
     records = run_harness(
         "swiss", encode_script(script, key_type),
         ["-key", key_type, "-elem", elem_type, "-full-every", str(full_every),

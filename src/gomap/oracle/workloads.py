@@ -488,3 +488,86 @@ SWISS_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
 }
 """Shapes that reach the Swiss map's own paths (run with the engine-neutral
 :data:`SHAPES` by ``gomap verify --impl swiss``)."""
+
+
+# --- shapes for the differences between Go releases (docs/VERSIONS.md) ------------------
+def shape_small_full_update(key_type: str, seed: int) -> list[Op]:
+    """Update a key of a full small map (8 entries): Go 1.27 updates in place; Go
+    1.24-1.26 grow to a 16-slot table first (``m.used < 8`` fails before the key is
+    looked for). Then the 9th distinct key, and again from ``make(map, 8)``."""
+    s = ScriptBuilder(key_type, seed)
+    for rnd in range(2):
+        if rnd:
+            s.remake(8)
+        base = rnd * 100
+        for i in range(8):
+            s.set(base + i)
+        s.set(base + 3)  # update of an existing key, the group full
+        s.get(base + 3)
+        s.start_iter()
+        s.set(base + 5)
+        for _ in range(4):
+            s.step_iters()
+        s.set(base + 8)  # a 9th distinct key
+        for _ in range(8):
+            s.step_iters()
+        s.stop_iter(s.open_iters[0])
+    return s.ops
+
+
+def shape_drain_then_clear(key_type: str, seed: int) -> list[Op]:
+    """Empty a multi-group table by deletes (leaving tombstones), then ``clear``:
+    Go 1.25+ clears the tombstones and re-seeds (``tombstonePossible``); Go 1.24
+    returns at once. Refill, to see what the tombstones cost."""
+    s = ScriptBuilder(key_type, seed)
+    for rnd in range(3):
+        for i in range(200):
+            s.set(rnd * 1000 + i)
+        order = list(range(200))
+        s.rng.shuffle(order)
+        for i in order:
+            s.delete(rnd * 1000 + i)
+        s.clear()
+        s.clear()  # a second clear: a no-op on every release
+        for i in range(150):
+            s.set(rnd * 1000 + 500 + i)
+        s.clear()
+    return s.ops
+
+
+def shape_clear_during_growth_iter(key_type: str, seed: int) -> list[Op]:
+    """Classic map: an iterator on the old bucket array while a growth is under way,
+    a ``clear``, then some of the same keys re-inserted. Go ≤ 1.23 marks the old
+    buckets ``emptyRest`` (the iterator skips them); Go 1.24/1.25 (noswissmap) bump
+    ``clearSeq`` instead, so the iterator looks each key up and yields the
+    re-inserted ones."""
+    s = ScriptBuilder(key_type, seed)
+    base = 0
+    for n in (52, 104, 208):  # at the load factor of B = 3, 4, 5
+        for i in range(n):
+            s.set(base + i)
+        s.start_iter()
+        s.step_iters()
+        for i in range(n, n + 3):  # the growth starts: old buckets stay under way
+            s.set(base + i)
+        s.clear()
+        for i in range(0, n, 2):
+            s.set(base + i)
+        for _ in range(n):
+            s.step_iters()
+        s.stop_iter(s.open_iters[0])
+        s.clear()
+        base += 1000
+    return s.ops
+
+
+VERSION_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
+    "small_full_update": shape_small_full_update,
+    "drain_then_clear": shape_drain_then_clear,
+    "clear_during_growth_iter": shape_clear_during_growth_iter,
+}
+"""Shapes aimed at the rules that differ between Go releases (docs/VERSIONS.md);
+``small_full_update`` and ``drain_then_clear`` are Swiss-map shapes,
+``clear_during_growth_iter`` a classic one. With ``tombstone_churn`` (pruning) and
+``steady_growth`` (Go 1.21's load factor) they are the version shapes the tests run
+on every supported release."""
