@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gomap import GoMap
-from gomap.classic.hmap import evacuated, oldIterator
+from gomap.classic.hmap import OLD_ITERATOR, evacuated
 from gomap.layout.maplayout import map_layout
 from gomap.memory import accounted_engine
 
@@ -153,7 +153,7 @@ def test_deleted_entries_stay_live_while_an_old_bucket_still_points_at_them() ->
         break
     m[104] = 104  # grow to B=5; old cells are not cleared (oldIterator)
     eng: Any = m.engine
-    assert eng.oldbuckets is not None and eng.flags & oldIterator
+    assert eng.oldbuckets is not None and eng.flags & OLD_ITERATOR
     gone = [k for k in range(104) if evacuated(eng.oldbuckets[table[k] & 15])][:3]
     assert gone
     for k in gone:

@@ -6,17 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from gomap.classic.hmap import (
+    BUCKET_CNT,
+    EMPTY_ONE,
+    EMPTY_REST,
+    EVACUATED_EMPTY,
+    EVACUATED_Y,
+    HASH_WRITING,
+    MIN_TOP_HASH,
+    SAME_SIZE_GROW,
     HMap,
-    bucketCnt,
-    emptyOne,
-    emptyRest,
     evacuated,
-    evacuatedEmpty,
-    evacuatedY,
-    hashWriting,
-    minTopHash,
-    overLoadFactor,
-    sameSizeGrow,
+    over_load_factor,
     tophash,
 )
 from gomap.errors import InvariantError
@@ -26,7 +26,7 @@ def _chain(b: Any) -> list[dict[str, Any]]:
     out = []
     while b is not None:
         th = list(b.tophash)
-        live = [t >= minTopHash for t in th]
+        live = [t >= MIN_TOP_HASH for t in th]
         out.append(
             {
                 "tophash": th,
@@ -54,7 +54,7 @@ def snapshot(h: HMap) -> dict[str, Any]:
     bucket is ``{"tophash": [8 ints], "keys": [8], "elems": [8]}`` where keys and
     elems are shown only in live cells (tophash >= minTopHash), None elsewhere.
     """
-    flags = h.flags | (hashWriting if h.writing else 0)
+    flags = h.flags | (HASH_WRITING if h.writing else 0)
     nbuckets = 1 << h.B
     out: dict[str, Any] = {
         "impl": "classic",
@@ -100,7 +100,7 @@ def check_invariants(h: HMap) -> None:
     if h.next_overflow is not None and not nb <= h.next_overflow < len(h.buckets):
         _fail(f"nextOverflow {h.next_overflow} outside the pre-allocated range")
     growing = h.oldbuckets is not None
-    if not growing and h.flags & sameSizeGrow:
+    if not growing and h.flags & SAME_SIZE_GROW:
         _fail("sameSizeGrow flag set while not growing")
     live = 0
     seen: list[Any] = []
@@ -111,17 +111,17 @@ def check_invariants(h: HMap) -> None:
         rest = False
         pos = 0
         while b is not None:
-            for i in range(bucketCnt):
+            for i in range(BUCKET_CNT):
                 t = b.tophash[i]
-                at = f"{where}[{index}] cell {pos * bucketCnt + i}"
-                if rest and t != emptyRest:
+                at = f"{where}[{index}] cell {pos * BUCKET_CNT + i}"
+                if rest and t != EMPTY_REST:
                     _fail(f"{at}: tophash {t} after an emptyRest cell")
-                if t == emptyRest:
+                if t == EMPTY_REST:
                     rest = True
                     continue
-                if t == emptyOne:
+                if t == EMPTY_ONE:
                     continue
-                if t < minTopHash:
+                if t < MIN_TOP_HASH:
                     if not old:
                         _fail(f"{at}: evacuation mark {t} in the current bucket array")
                     continue
@@ -144,7 +144,7 @@ def check_invariants(h: HMap) -> None:
         live += check_chain(h.buckets[i], "buckets", i, nb - 1, False)
     if h.oldbuckets is not None:
         nold = h.noldbuckets()
-        if h.flags & sameSizeGrow:
+        if h.flags & SAME_SIZE_GROW:
             if nold != nb:
                 _fail("same-size growth with a different old size")
         elif nold * 2 != nb:
@@ -159,9 +159,9 @@ def check_invariants(h: HMap) -> None:
                 c: Any = b
                 while c is not None:
                     for t in c.tophash:
-                        if not emptyOne < t <= evacuatedEmpty:
+                        if not EMPTY_ONE < t <= EVACUATED_EMPTY:
                             _fail(f"oldbuckets[{i}]: tophash {t} in an evacuated bucket")
-                        if t == evacuatedY and h.flags & sameSizeGrow:
+                        if t == EVACUATED_Y and h.flags & SAME_SIZE_GROW:
                             _fail(f"oldbuckets[{i}]: evacuatedY in a same-size growth")
                     c = c.overflow
             else:
@@ -174,7 +174,7 @@ def check_invariants(h: HMap) -> None:
         distinct = len(seen)
     if distinct != len(seen):
         _fail("a key is stored twice")
-    if not growing and overLoadFactor(h.count, h.B) and h.count > 2 * 13 * (nb // 2):
+    if not growing and over_load_factor(h.count, h.B) and h.count > 2 * 13 * (nb // 2):
         _fail(f"count {h.count} far over the load factor for B={h.B}")
 
 
@@ -199,8 +199,8 @@ def stats(h: HMap) -> dict[str, Any]:
             if not first:
                 out["overflow_buckets"] += 1
             first = False
-            out["emptyOne"] += b.tophash.count(emptyOne)
-            out["emptyRest"] += b.tophash.count(emptyRest)
+            out["emptyOne"] += b.tophash.count(EMPTY_ONE)
+            out["emptyRest"] += b.tophash.count(EMPTY_REST)
             b = b.overflow
-    out["slots"] = (out["buckets"] + out["overflow_buckets"]) * bucketCnt
+    out["slots"] = (out["buckets"] + out["overflow_buckets"]) * BUCKET_CNT
     return out

@@ -211,9 +211,9 @@ class ClassicReplay:
             d = self._compare_iter_step(i, op, rec, it)
             if d:
                 return d
-            if h.count and (it.startBucket, it.offset) != (rec["start_bucket"], rec["offset"]):
+            if h.count and (it.start_bucket, it.offset) != (rec["start_bucket"], rec["offset"]):
                 return Divergence(i, op, "iterator start (bucket, offset)",
-                                  (it.startBucket, it.offset),
+                                  (it.start_bucket, it.offset),
                                   (rec["start_bucket"], rec["offset"]))
         elif kind == "next":
             d = self._compare_iter_step(i, op, rec, self.iters[op[1]])
