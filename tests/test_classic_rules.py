@@ -93,7 +93,7 @@ def test_tophash_moves_small_values_above_the_marks() -> None:
 def test_ninth_insert_grows_to_two_buckets_and_finishes_in_the_same_insert() -> None:
     h = HMap(layout=INT64_LAYOUT)
     events: list[str] = []
-    h.observer = lambda e, d: events.append(e)
+    h.subscribe(lambda e, d: events.append(e))
     fill(h, range(8))
     assert h.B == 0 and "hashGrow" not in events
     h.assign(8, 8)
@@ -206,7 +206,7 @@ def test_delete_never_starts_a_growth_but_helps_finish_one() -> None:
 def test_growwork_evacuates_the_written_bucket_then_the_one_at_nevacuate() -> None:
     h = HMap(hint=52, layout=INT64_LAYOUT)
     evac: list[int] = []
-    h.observer = lambda e, d: evac.append(d["oldbucket"]) if e == "evacuate" else None
+    h.subscribe(lambda e, d: evac.append(d["oldbucket"]) if e == "evacuate" else None)
     fill(h, range(52))
     h.assign(52, 52)
     h2 = h.hasher(52, h.hash0)
@@ -242,7 +242,7 @@ def test_same_size_growth_under_churn_with_overflow_chains() -> None:
 
     h = HMap(hint=40, hasher=hasher, layout=INT64_LAYOUT)
     same_size = []
-    h.observer = lambda e, d: same_size.append(d["sameSize"]) if e == "hashGrow" else None
+    h.subscribe(lambda e, d: same_size.append(d["same_size"]) if e == "hashGrow" else None)
     live: list[int] = []
     nxt = 0
     for _ in range(3000):

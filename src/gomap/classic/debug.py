@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from gomap._engine import MapStats
 from gomap.classic.hmap import (
     BUCKET_CNT,
     EMPTY_ONE,
     EMPTY_REST,
     EVACUATED_EMPTY,
     EVACUATED_Y,
+    GO_VERSION,
     HASH_WRITING,
     MIN_TOP_HASH,
     SAME_SIZE_GROW,
@@ -58,6 +60,10 @@ def snapshot(h: HMap) -> dict[str, Any]:
     nbuckets = 1 << h.B
     out: dict[str, Any] = {
         "impl": "classic",
+        "go": GO_VERSION,
+        "entries": h.count,
+        "seed": h.hash0,
+        "writing": h.writing,
         "count": h.count,
         "flags": flags,
         "B": h.B,
@@ -178,29 +184,19 @@ def check_invariants(h: HMap) -> None:
         _fail(f"count {h.count} far over the load factor for B={h.B}")
 
 
-def stats(h: HMap) -> dict[str, Any]:
-    """Counts for reports: buckets, overflow buckets in chains, live and empty cells."""
-    out = {
-        "B": h.B,
-        "buckets": 0 if h.buckets is None else 1 << h.B,
-        "overflow_buckets": 0,
-        "live": h.count,
-        "emptyOne": 0,
-        "emptyRest": 0,
-        "growing": h.oldbuckets is not None,
-        "noverflow": h.noverflow,
-    }
-    if h.buckets is None:
-        return out
-    for i in range(1 << h.B):
-        b: Any = h.buckets[i]
-        first = True
-        while b is not None:
-            if not first:
-                out["overflow_buckets"] += 1
-            first = False
-            out["emptyOne"] += b.tophash.count(EMPTY_ONE)
-            out["emptyRest"] += b.tophash.count(EMPTY_REST)
-            b = b.overflow
-    out["slots"] = (out["buckets"] + out["overflow_buckets"]) * BUCKET_CNT
-    return out
+def stats(h: HMap, deep: bool = False) -> MapStats:
+    """Capacity and occupancy (see :class:`gomap._engine.MapStats`); ``deep`` counts
+    the ``emptyOne`` cells of the current array's chains."""
+    capacity = 0 if h.buckets is None else BUCKET_CNT << h.B
+    tombstones = None
+    if deep:
+        tombstones = 0
+        if h.buckets is not None:
+            for i in range(1 << h.B):
+                b: Any = h.buckets[i]
+                while b is not None:
+                    tombstones += b.tophash.count(EMPTY_ONE)
+                    b = b.overflow
+    return MapStats(entries=h.count, capacity=capacity, overflow_buckets=h.overflow_used,
+                    tombstones=tombstones, growing=h.oldbuckets is not None,
+                    shape={"B": h.B, "noverflow": h.noverflow})

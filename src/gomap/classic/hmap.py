@@ -45,15 +45,20 @@ replay the real runtime's values.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from gomap._engine import Observer
 from gomap.errors import ConcurrentMapReadWriteError, ConcurrentMapWriteError
+from gomap.events import EventSource, Observer
 from gomap.hashing import M32, DefaultHasher, Hasher, Rand, check_hashable, default_rand
 from gomap.layout.sizeclasses import roundupsize
 
 if TYPE_CHECKING:
+    from gomap._engine import MapStats
     from gomap.classic.iter import HIter
+
+GO_VERSION = "1.23.9"
+"""The Go release whose ``runtime/map.go`` this engine mirrors."""
 
 # --- constants (runtime/map.go, internal/abi/map_noswiss.go) -------------------------
 BUCKET_CNT_BITS = 3
@@ -137,14 +142,6 @@ class Bucket:
         self.overflow = None
 
 
-class OverflowBucket(Bucket):
-    """An overflow bucket ``newoverflow`` allocated on its own (``newobject``), as
-    opposed to one of the overflow buckets pre-allocated behind the main array.
-    Same state; the type only tells the memory accounting which is which."""
-
-    __slots__ = ()
-
-
 def evacuated(b: Bucket) -> bool:
     """Whether an old bucket has been evacuated (its first tophash is a mark 2..4)."""
     h = b.tophash[0]
@@ -188,8 +185,11 @@ class BucketArray(list[Bucket]):
     """
 
 
-class HMap:
-    """``hmap``: the header of a classic Go map, and the map operations on it."""
+class HMap(EventSource):
+    """``hmap``: the header of a classic Go map, and the map operations on it.
+
+    ``observer`` is subscribed to the map's events (see :mod:`gomap.events`);
+    ``subscribe`` adds more."""
 
     impl = "classic"
 
@@ -200,19 +200,25 @@ class HMap:
         hasher: Hasher | None = None,
         rand: Rand | None = None,
         observer: Observer | None = None,
+        subscribers: Iterable[Observer] = (),
         layout: BucketLayout | None = None,
     ) -> None:
         if hint < 0:
             raise ValueError(f"makemap: size out of range (hint {hint} < 0)")
         self.rand: Rand = rand if rand is not None else default_rand()
         self.hasher: Hasher = hasher if hasher is not None else DefaultHasher(self.rand)
-        self.observer: Observer | None = observer
+        self.subscribers: list[Observer] = list(subscribers)
+        if observer is not None:
+            self.subscribers.append(observer)
         self.layout: BucketLayout = layout if layout is not None else DEFAULT_LAYOUT
 
         self.count = 0  # live cells == size of map
         self.flags = 0  # iterator | oldIterator | sameSizeGrow (hashWriting lives in _writing)
         self.B = 0  # log_2 of # of buckets (can hold up to loadFactor * 2^B items)
         self.noverflow = 0  # approximate number of overflow buckets; see incrnoverflow
+        # Not in Go: the exact number of overflow buckets chained into ``buckets``
+        # (noverflow is approximate from B 16 on), kept for stats().
+        self.overflow_used = 0
         self.hash0 = 0  # hash seed
         # array of 2^B buckets; None until the first insert when B == 0
         self.buckets: BucketArray | None = None
@@ -237,12 +243,9 @@ class HMap:
         self.B = B
         if B != 0:
             self.buckets, self.next_overflow = self.make_bucket_array(B)
-        self._emit("makemap", hint=hint, B=B, hash0=self.hash0)
-
-    # --- events ---------------------------------------------------------------------------
-    def _emit(self, event: str, **details: Any) -> None:
-        if self.observer is not None:
-            self.observer(event, details)
+        if self.subscribers:
+            self._emit("seed", {"seed": self.hash0, "reason": "new"})
+            self._emit("makemap", {"hint": hint, "B": B})
 
     # --- allocation -------------------------------------------------------------------
     def make_bucket_array(self, b: int) -> tuple[BucketArray, int | None]:
@@ -287,10 +290,12 @@ class HMap:
             ovf = buckets[nxt]
             self.next_overflow = nxt + 1 if nxt + 1 < len(buckets) else None
         else:
-            ovf = OverflowBucket()
+            ovf = Bucket()  # newobject(t.Bucket)
         self.incrnoverflow()
+        self.overflow_used += 1
         b.overflow = ovf
-        self._emit("newoverflow", prealloc=prealloc, noverflow=self.noverflow)
+        if self.subscribers:
+            self._emit("newoverflow", {"prealloc": prealloc, "noverflow": self.noverflow})
         return ovf
 
     # --- small predicates -------------------------------------------------------------
@@ -314,6 +319,11 @@ class HMap:
 
     def __len__(self) -> int:
         return self.count
+
+    @property
+    def seed(self) -> int:
+        """The hash seed (``hash0``), under the name every engine shares."""
+        return self.hash0
 
     @property
     def writing(self) -> bool:
@@ -422,6 +432,8 @@ class HMap:
     def _assign(self, hash: int, key: Any, elem: Any) -> None:
         if self.buckets is None:
             self.buckets = BucketArray([Bucket()])  # newobject(t.Bucket)
+            if self.subscribers:
+                self._emit("firstBucket", {})
         top = hash >> 56
         if top < MIN_TOP_HASH:
             top += MIN_TOP_HASH
@@ -517,7 +529,8 @@ class HMap:
         b.elems[i] = None
         th = b.tophash
         th[i] = EMPTY_ONE
-        self._emit("emptyOne", bucket=bucket, cell=i)
+        if self.subscribers:
+            self._emit("emptyOne", {"bucket": bucket, "cell": i})
         # If the bucket now ends in a bunch of emptyOne states, change those to emptyRest.
         if i == BUCKET_CNT - 1:
             ovf = b.overflow
@@ -543,13 +556,15 @@ class HMap:
                     i -= 1
                 if th[i] != EMPTY_ONE:
                     break
-            self._emit("emptyRest", bucket=bucket, run=run)
+            if self.subscribers:
+                self._emit("emptyRest", {"bucket": bucket, "run": run})
         self.count -= 1
         if self.count == 0:
             # Reset the hash seed to make it more difficult for attackers to
             # repeatedly trigger hash collisions. See issue 25237.
             self.hash0 = self.rand() & M32
-            self._emit("hash0", hash0=self.hash0, why="empty")
+            if self.subscribers:
+                self._emit("seed", {"seed": self.hash0, "reason": "delete"})
         return True
 
     # --- clear --------------------------------------------------------------------------
@@ -582,6 +597,7 @@ class HMap:
         self.oldbuckets = None
         self.nevacuate = 0
         self.noverflow = 0
+        self.overflow_used = 0
         self.count = 0
         # Reset the hash seed (issue 25237).
         self.hash0 = self.rand() & M32
@@ -591,7 +607,9 @@ class HMap:
             b.reset()
         base = bucket_shift(self.B)
         self.next_overflow = base if len(self.buckets) != base else None
-        self._emit("clear", B=self.B, hash0=self.hash0)
+        if self.subscribers:
+            self._emit("clear", {"B": self.B})
+            self._emit("seed", {"seed": self.hash0, "reason": "clear"})
 
     # --- growth -------------------------------------------------------------------------
     def hash_grow(self) -> None:
@@ -612,12 +630,15 @@ class HMap:
         self.buckets = newbuckets
         self.nevacuate = 0
         self.noverflow = 0
+        self.overflow_used = 0
         self.next_overflow = next_ovf
-        self._emit("hashGrow", B=self.B, sameSize=not bigger, count=self.count)
+        if self.subscribers:
+            self._emit("hashGrow", {"B": self.B, "same_size": not bigger, "count": self.count})
 
     def grow_work(self, bucket: int) -> None:
         """Evacuate the old bucket ``bucket`` maps to, then one more at nevacuate."""
-        self._emit("growWork", bucket=bucket, nevacuate=self.nevacuate)
+        if self.subscribers:
+            self._emit("growWork", {"bucket": bucket, "nevacuate": self.nevacuate})
         self.evacuate(bucket & self.oldbucketmask())
         if self.oldbuckets is not None:
             self.evacuate(self.nevacuate)
@@ -692,46 +713,17 @@ class HMap:
             # iterator may still read the old buckets, and only if the bucket type
             # holds pointers). The tophash keeps the evacuation state.
             cleared = not (self.flags & OLD_ITERATOR) and self.layout.pointers
-            if self.observer is not None:
+            if self.subscribers:
+                # Emitted before the clearing: a subscriber can still walk the chain.
                 ny = sum(p[2] for p in plan)
-                self._emit("evacuate", oldbucket=oldbucket, x=len(plan) - ny, y=ny,
-                           **self._evacuated_memory(b0, cleared))
+                self._emit("evacuate", {"oldbucket": oldbucket, "x": len(plan) - ny, "y": ny,
+                                        "cleared": cleared})
             if cleared:
                 b0.keys[:] = [None] * BUCKET_CNT
                 b0.elems[:] = [None] * BUCKET_CNT
                 b0.overflow = None
         if oldbucket == self.nevacuate:
             self.advance_evacuation_mark(newbit)
-
-    def _evacuated_memory(self, b0: Bucket, cleared: bool) -> dict[str, Any]:
-        """What an evacuation does to the heap, for the memory accounting.
-
-        ``unlinked``: how many individually allocated overflow buckets clearing
-        ``b0`` makes unreachable. Only ``b0`` is cleared: its chain stays reachable
-        from the first pre-allocated overflow bucket on (that one lives inside the
-        old array until the growth ends). ``retained``: for indirect keys/elems, the
-        keys whose key/elem objects old cells still point to until the growth ends
-        (every moved cell if ``b0`` is not cleared, else those from the first
-        pre-allocated bucket on)."""
-        unlinked = 0
-        reachable = not cleared
-        retained: list[Any] = []
-        want_keys = self.layout.indirect_key or self.layout.indirect_elem
-        b: Bucket | None = b0
-        first = True
-        while b is not None:
-            if not first and type(b) is not OverflowBucket:
-                reachable = True
-            if not reachable and not first:
-                unlinked += 1
-            if reachable and want_keys:
-                th = b.tophash
-                retained.extend(
-                    b.keys[i] for i in range(BUCKET_CNT) if EVACUATED_X <= th[i] <= EVACUATED_Y
-                )
-            first = False
-            b = b.overflow
-        return {"cleared": cleared, "unlinked": unlinked, "retained": retained}
 
     def advance_evacuation_mark(self, newbit: int) -> None:
         """Move ``nevacuate`` past evacuated buckets (at most 1024); end the growth
@@ -746,7 +738,8 @@ class HMap:
             # Growing is all done. Free old main bucket array.
             self.oldbuckets = None
             self.flags &= ~SAME_SIZE_GROW
-            self._emit("growDone", B=self.B)
+            if self.subscribers:
+                self._emit("growDone", {"B": self.B})
 
     # --- iteration ----------------------------------------------------------------------
     def iterator(self) -> HIter:
@@ -761,6 +754,12 @@ class HMap:
         from gomap.classic.debug import snapshot
 
         return snapshot(self)
+
+    def stats(self, deep: bool = False) -> MapStats:
+        """Capacity and occupancy (see :func:`gomap.classic.debug.stats`)."""
+        from gomap.classic.debug import stats
+
+        return stats(self, deep)
 
     def check_invariants(self) -> None:
         """Raise InvariantError("invariant failed: ...") if the state is inconsistent."""

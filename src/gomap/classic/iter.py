@@ -78,7 +78,9 @@ class HIter:
         self.bucket = self.start_bucket
         # Remember we have an iterator.
         h.flags |= ITERATOR | OLD_ITERATOR
-        h._emit("iterInit", start_bucket=self.start_bucket, offset=self.offset, B=h.B)
+        if h.subscribers:
+            h._emit("iterInit", {"start_bucket": self.start_bucket, "offset": self.offset,
+                                 "B": h.B})
 
     def __iter__(self) -> HIter:
         return self
