@@ -27,12 +27,12 @@ import re
 from dataclasses import dataclass, replace
 
 __all__ = [
-    "DEFAULT_RELEASE",
     "RELEASES",
     "GoBehaviour",
     "UnsupportedGoVersion",
     "go_behaviour",
     "parse_go_list",
+    "releases_of",
 ]
 
 RELEASES: dict[str, tuple[str, ...]] = {
@@ -47,8 +47,6 @@ RELEASES: dict[str, tuple[str, ...]] = {
 }
 """Every supported Go minor release and its known patch releases (newest first)."""
 
-DEFAULT_RELEASE = {"classic": "1.23.9", "swiss": "1.27.3"}
-"""The release each engine models when no Go version is named (the pinned ones)."""
 
 
 class UnsupportedGoVersion(ValueError):
@@ -189,7 +187,10 @@ def go_behaviour(version: str | GoBehaviour | None = None, impl: str | None = No
         b = version
     else:
         if version is None:
-            version = DEFAULT_RELEASE.get(impl or "swiss", DEFAULT_RELEASE["swiss"])
+            # The release the engine mirrors by default (the registry's pin).
+            from gomap.engines import DEFAULT_ENGINE, get_engine
+
+            version = get_engine(impl or DEFAULT_ENGINE).go_version
         if not isinstance(version, str):
             raise TypeError(f"a Go version is a string like '1.24', not {type(version).__name__}")
         m = _VERSION_RE.match(version.strip())
@@ -212,6 +213,11 @@ def go_behaviour(version: str | GoBehaviour | None = None, impl: str | None = No
     if impl is not None:
         b.check_impl(impl)
     return b
+
+
+def releases_of(impl: str) -> tuple[str, ...]:
+    """The minor releases that build map design ``impl``, oldest first."""
+    return tuple(m for m in RELEASES if impl in _behaviour(RELEASES[m][0]).impls)
 
 
 def parse_go_list(text: str) -> list[GoBehaviour]:

@@ -571,3 +571,7 @@ VERSION_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
 ``clear_during_growth_iter`` a classic one. With ``tombstone_churn`` (pruning) and
 ``steady_growth`` (Go 1.21's load factor) they are the version shapes the tests run
 on every supported release."""
+
+
+ENGINE_SHAPES: dict[str, dict[str, Callable[[str, int], list[Op]]]] = {"swiss": SWISS_SHAPES}
+"""The shapes of one engine's own paths, by engine name (added to :data:`SHAPES`)."""
