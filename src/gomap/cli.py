@@ -35,7 +35,18 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
     from gomap.oracle.keys import ELEM_TYPES, KEY_TYPES
     from gomap.oracle.toolchain import GoToolchainMissing, find_go
 
-    impls = engine_names() if args.impl in ("both", "all") else [args.impl]
+    release = _releases(args.go)[0] if args.go else None
+    if args.go and "," in args.go:
+        raise UsageError(f"verify takes one --go release at a time, not {args.go!r}")
+    if args.impl in ("both", "all"):
+        impls = [n for n in engine_names() if release is None or n in release.impls]
+    else:
+        impls = [args.impl or (release.default_impl if release else "classic")]
+    if release is not None:
+        for impl in impls:
+            if impl not in release.impls:
+                raise UsageError(f"Go {release.release} has no {impl!r} map (it has: "
+                                 f"{', '.join(release.impls)})")
     keys = args.key or list(KEY_TYPES)
     for k in keys:
         if k not in KEY_TYPES:
@@ -51,13 +62,14 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
         shapes = [] if args.no_shapes else [s for s in shape_fns if s != "big_b"]
         if args.big:
             shapes.append("big_b")
+        version = release.release if release is not None else spec.go_version
         try:
-            find_go(spec.go_version, install=args.install_go)
+            find_go(version, install=args.install_go)
         except GoToolchainMissing as e:
             console.print(f"[bold red]gomap verify:[/] {e}")
             return 3
         replay = spec.replay()
-        table = Table(title=f"gomap verify --impl {impl}: model vs Go {spec.go_version} runtime")
+        table = Table(title=f"gomap verify --impl {impl}: model vs Go {version} runtime")
         for col in ("key", "workload", "ops", "compared", "full checks", "seconds", "result"):
             table.add_column(col, justify="right" if col in ("ops", "seconds") else "left")
         for key_type in keys:
@@ -69,7 +81,8 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
                 runs.append((shape, shape_fns[shape](key_type, args.seed), fe))
             for name, script, full_every in runs:
                 with console.status(f"{impl} {key_type} {name}: {len(script)} ops"):
-                    r = replay(script, key_type, args.elem, full_every=full_every)
+                    r = replay(script, key_type, args.elem, full_every=full_every,
+                               go=version)
                 verdict = "[green]exact[/]" if r.ok else "[bold red]DIVERGED[/]"
                 table.add_row(key_type, name, str(r.ops), str(r.compared),
                               str(r.full_checks), f"{r.seconds:.1f}", verdict)
@@ -141,7 +154,7 @@ def _check_types(key: str, value: str) -> None:
 
 
 def _run_one(console: Console, args: argparse.Namespace, impl: str, factory: Any, total: int,
-             name: str, seed: int, label: str) -> Any:
+             name: str, seed: int, label: str, go: Any = None, rebuild: bool = True) -> Any:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -156,13 +169,13 @@ def _run_one(console: Console, args: argparse.Namespace, impl: str, factory: Any
     show = not args.no_progress and total >= 20_000
     if not show:
         return simulate(impl, args.key, args.value, factory(), total=total, workload=name,
-                        seed=seed, samples=args.samples)
+                        seed=seed, samples=args.samples, go=go, rebuild=rebuild)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("ops"), TimeElapsedColumn(), TimeRemainingColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
         return simulate(impl, args.key, args.value, factory(), total=total, workload=name,
-                        seed=seed, samples=args.samples,
+                        seed=seed, samples=args.samples, go=go, rebuild=rebuild,
                         progress=lambda done: bar.update(task, completed=done))
 
 
@@ -196,11 +209,13 @@ def _simulate(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("--seeds must be at least 1")
     if args.samples < 2:
         raise UsageError("--samples must be at least 2")
+    impl, release = _release(args)
     reports = []
     for k in range(args.seeds):
         seed = args.seed + k
-        label = f"{args.impl} seed {seed}" if args.seeds > 1 else args.impl
-        reports.append(_run_one(console, args, args.impl, factory, total, name, seed, label))
+        label = f"{impl} seed {seed}" if args.seeds > 1 else impl
+        reports.append(_run_one(console, args, impl, factory, total, name, seed, label,
+                                go=release))
     spread = seed_spread(reports) if args.seeds > 1 else None
     render(console, reports[0], spread)
     data = reports[0].as_dict()
@@ -215,6 +230,60 @@ def _simulate(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _releases(text: str) -> list[Any]:
+    from gomap.versions import UnsupportedGoVersion, parse_go_list
+
+    try:
+        return parse_go_list(text)
+    except UnsupportedGoVersion as e:
+        raise UsageError(f"--go: {e}") from None
+
+
+def _release(args: argparse.Namespace) -> tuple[str, Any]:
+    """(engine, Go release) from --impl and --go (one release)."""
+    from gomap.versions import UnsupportedGoVersion
+
+    if not args.go:
+        impl = args.impl or DEFAULT_ENGINE
+        return impl, None
+    rels = _releases(args.go)
+    if len(rels) != 1:
+        raise UsageError(f"--go takes one release here, not {args.go!r}")
+    impl = args.impl or rels[0].default_impl
+    try:
+        rels[0].check_impl(impl)
+    except UnsupportedGoVersion as e:
+        raise UsageError(str(e)) from None
+    return impl, rels[0]
+
+
+def _compare_go(args: argparse.Namespace, console: Console, factory: Any, total: int,
+                name: str) -> int:
+    from gomap.sim.upgrade import compare_releases, render_upgrades
+    from gomap.versions import UnsupportedGoVersion
+
+    rels = _releases(args.go)
+    if len(rels) < 2:
+        raise UsageError("--go needs two or more releases to compare, e.g. --go 1.24,1.27")
+
+    def run(impl: str, b: Any, final: bool) -> Any:
+        label = f"Go {b.release} {impl}" + ("" if final else " (attributing)")
+        return _run_one(console, args, impl, factory, total, name, args.seed, label, go=b,
+                        rebuild=final)
+
+    try:
+        reports, upgrades = compare_releases(rels, args.impl, run)
+    except UnsupportedGoVersion as e:
+        raise UsageError(str(e)) from None
+    render_upgrades(console, reports, upgrades)
+    data: dict[str, Any] = {"workload": name, "key": reports[0].key,
+                            "value": reports[0].value, "ops": reports[0].ops,
+                            "releases": [r.as_dict() for r in reports],
+                            "upgrades": [u.as_dict() for u in upgrades]}
+    _outputs(args, console, data, reports)
+    return 0
+
+
 def _compare(args: argparse.Namespace, console: Console) -> int:
     from gomap.sim.report import render_compare
 
@@ -222,6 +291,10 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
     factory, total, name = _workload(args, args.key)
     if args.samples < 2:
         raise UsageError("--samples must be at least 2")
+    if args.go:
+        return _compare_go(args, console, factory, total, name)
+    if args.impl:
+        raise UsageError("--impl needs --go A,B (compare one engine across Go releases)")
     reports = [_run_one(console, args, impl, factory, total, name, args.seed, impl)
                for impl in engine_names()]
     render_compare(console, reports)
@@ -265,20 +338,32 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=_demo)
 
     s = sub.add_parser("simulate", help="what a Go map costs, byte-exact, over a workload")
-    s.add_argument("--impl", choices=engine_names(), default=DEFAULT_ENGINE,
+    s.add_argument("--impl", choices=engine_names(), default=None,
                    help=", ".join(f"{n} ({spec.label})" for n, spec in ENGINES.items())
-                   + f"; default {DEFAULT_ENGINE}")
+                   + f"; default {DEFAULT_ENGINE} (or the default map of --go)")
+    s.add_argument("--go", metavar="VERSION",
+                   help="the Go release to model, 1.21-1.27 (e.g. 1.24 or 1.24.11); "
+                   "--go 1.24 --impl classic is the GOEXPERIMENT=noswissmap build")
     _sim_args(s)
     s.add_argument("--seeds", type=int, default=1, metavar="K",
                    help="run K hash seeds and show the spread (overflow buckets depend on it)")
     s.set_defaults(func=_simulate)
 
     c = sub.add_parser("compare", help="the same workload on every engine, side by side")
+    c.add_argument("--go", metavar="A,B[,...]",
+                   help="compare Go releases instead (what changes when you upgrade): "
+                   "bytes and growth events, and the rule that caused each")
+    c.add_argument("--impl", choices=engine_names(), default=None,
+                   help="with --go: one map design for every release (default: each "
+                   "release's own)")
     _sim_args(c)
     c.set_defaults(func=_compare)
 
     v = sub.add_parser("verify", help="prove the model equal to the real Go runtime")
-    v.add_argument("--impl", choices=[*engine_names(), "both", "all"], default="classic",
+    v.add_argument("--go", metavar="VERSION",
+                   help="verify against this Go release (1.21-1.27; default: each engine's "
+                   "pinned one); --go 1.24 --impl classic builds with GOEXPERIMENT=noswissmap")
+    v.add_argument("--impl", choices=[*engine_names(), "both", "all"], default=None,
                    help="an engine, or both/all of them")
     v.add_argument("--key", action="append", help="key type (repeatable; default: all)")
     v.add_argument("--elem", default="int64", help="elem type: int64 or bigelem")

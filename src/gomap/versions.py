@@ -106,10 +106,6 @@ class GoBehaviour:
     loadFactorNum * 2^B / 2``): 13 (load 6.5) from Go 1.22; 12 (load 6.0) in Go
     1.21, where ``(bucketCnt * 13 / 16) * loadFactorDen`` truncates 6.5 to 6 before
     doubling. Also sizes ``make(map, hint)``."""
-    clone_hint_capped: bool
-    """Go ≥ 1.22 (golang/go#69110): classic ``mapclone2`` caps the hint of an
-    overloaded source at its own bucket count."""
-
     @property
     def default_impl(self) -> str:
         """The map design ``go build`` uses by default for this release."""
@@ -163,8 +159,47 @@ def _behaviour(release: str) -> GoBehaviour:
         hmap_clear_seq=n >= 24,
         malloc_header=n >= 22,
         load_factor_num=13 if n >= 22 else 12,
-        clone_hint_capped=n >= 22,
     )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One behaviour switch as people read it: where it lives in Go, since when."""
+
+    switch: str
+    design: str
+    since: str
+    go_source: str
+    summary: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("load_factor_num", "classic", "1.22", "runtime/map.go: loadFactorNum, overLoadFactor",
+         "grow at load 6.5 (Go 1.21: 6.0, the constant truncated)"),
+    Rule("malloc_header", "classic", "1.22", "runtime/msize.go: roundupsize (allocheaders)",
+         "pointerful objects > 512 B carry an 8-byte malloc header"),
+    Rule("hmap_clear_seq", "classic", "1.24", "runtime/map_noswiss.go: hmap.clearSeq, mapclear",
+         "hmap 56 B (a 64 B object); clear bumps clearSeq instead of marking buckets"),
+    Rule("prune_tombstones", "swiss", "1.25", "internal/runtime/maps/table.go: pruneTombstones",
+         "typed assigns free unneeded tombstones before growing (golang/go#70886)"),
+    Rule("prune_on_ptr_keys", "swiss", "1.27",
+         "internal/runtime/maps/runtime_fast64.go: mapassign_fast64ptr",
+         "pointer-key assigns prune tombstones too"),
+    Rule("tombstone_possible", "swiss", "1.25", "internal/runtime/maps/map.go: Map.Clear",
+         "clear of an emptied map with tombstones clears them and re-seeds"),
+    Rule("small_update_in_place", "swiss", "1.27",
+         "internal/runtime/maps/runtime.go: mapassign (uncheckedPutSlotForAssign)",
+         "a full small map updates a key in place instead of growing to a table"),
+    Rule("clone_copies_layout", "swiss", "1.25", "internal/runtime/maps/map.go: Map.Clone",
+         "maps.Clone copies the tables as they are (Go 1.24: make + re-insert)"),
+)
+"""Every behaviour switch of :class:`GoBehaviour`, for reports and docs/VERSIONS.md."""
+
+
+def differing_rules(a: GoBehaviour, b: GoBehaviour, design: str) -> list[Rule]:
+    """The rules of ``design`` whose switch differs between releases ``a`` and ``b``."""
+    return [r for r in RULES if r.design == design
+            and getattr(a, r.switch) != getattr(b, r.switch)]
 
 
 _VERSION_RE = re.compile(r"^(?:go)?(1\.(\d+))(?:\.(\d+))?$")

@@ -35,6 +35,12 @@ def _num(n: Any) -> str:
     return f"{n:,}"
 
 
+def run_label(r: SimReport) -> str:
+    """``Go 1.24.11, Swiss tables``: the release and design a report modelled."""
+    spec = get_engine(r.impl)
+    return f"Go {r.go or spec.go_version}, {spec.design}"
+
+
 def layout_line(r: SimReport) -> str:
     lay = r.layout
     k, v = lay["key"], lay["value"]
@@ -52,7 +58,7 @@ def summary_table(reports: list[SimReport]) -> Table:
     t = Table(show_header=len(reports) > 1, header_style="bold")
     t.add_column("")
     for r in reports:
-        t.add_column(f"{r.impl} ({get_engine(r.impl).label})", justify="right")
+        t.add_column(f"{r.impl} ({run_label(r)})", justify="right")
 
     def row(name: str, f: Any) -> None:
         t.add_row(name, *[f(r) for r in reports])
@@ -141,7 +147,7 @@ def rebuild_panel(r: SimReport) -> Panel:
 
 def render(console: Console, r: SimReport, spread: dict[str, Any] | None = None) -> None:
     title = escape(f"map[{r.key}]{r.value}")
-    head = (f"[bold]{title}[/] on [bold]{r.impl}[/] ({get_engine(r.impl).label}) — "
+    head = (f"[bold]{title}[/] on [bold]{r.impl}[/] ({run_label(r)}) — "
             f"{escape(r.workload or 'ops')}: {r.ops:,} operations"
             + (f", make hint {r.hint:,}" if r.hint else "") + f" — {r.seconds:.1f}s")
     console.print(Panel(Group(Text.from_markup(head), Text(layout_line(r), style="dim")),

@@ -21,9 +21,10 @@ from typing import Any
 
 from gomap.engines import EngineSpec, get_engine
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
-from gomap.layout.maplayout import MapLayout, map_layout
+from gomap.layout.maplayout import HMAP_CLEARSEQ_SIZE, MapLayout, map_layout
 from gomap.memory import AccountedEngine, accounted_engine
 from gomap.ops import MAKE, SET, Op, Replayer
+from gomap.versions import GoBehaviour, go_behaviour
 
 MAX_EVENTS = 2000
 """Growth events kept in a report (later ones are counted, not listed)."""
@@ -38,6 +39,8 @@ class SimReport:
     value: str
     workload: str
     ops: int = 0
+    go: str = ""
+    """The Go release modelled (``1.27.3``)."""
     hint: int = 0
     seed: int = 1
     live_bytes: int = 0
@@ -64,6 +67,7 @@ class SimReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "impl": self.impl,
+            "go": self.go,
             "key": self.key,
             "value": self.value,
             "workload": self.workload,
@@ -141,9 +145,10 @@ def _figures(eng: AccountedEngine, deep: bool = False) -> dict[str, Any]:
     return out
 
 
-def _new_engine(impl: str, hint: int, layout: MapLayout, hasher: Hasher, rand: Rand
-                ) -> AccountedEngine:
-    return accounted_engine(impl, hint, layout, hasher=hasher, rand=rand)
+def _new_engine(impl: str, hint: int, layout: MapLayout, hasher: Hasher, rand: Rand,
+                go: GoBehaviour | None = None) -> AccountedEngine:
+    return accounted_engine(impl, hint, layout, hasher=hasher, rand=rand,
+                            go=go_behaviour(go, impl))
 
 
 def simulate(
@@ -160,8 +165,11 @@ def simulate(
     samples: int = 1000,
     progress: Callable[[int], None] | None = None,
     rebuild: bool = True,
+    go: str | GoBehaviour | None = None,
 ) -> SimReport:
-    """Run ``ops`` on a ``map[key_type]value_type`` of engine ``impl``.
+    """Run ``ops`` on a ``map[key_type]value_type`` of engine ``impl`` as Go ``go``
+    builds it (a release such as ``"1.24"``, or a :class:`~gomap.versions.GoBehaviour`;
+    default: the engine's pinned release).
 
     ``ops`` may start with ``(MAKE, hint)``. ``total`` (the number of operations,
     if known) sets the timeline's sampling stride; ``samples`` caps its length.
@@ -169,6 +177,7 @@ def simulate(
     them, e.g. with a real runtime's). ``progress(done)`` is called every 4096 ops.
     """
     t0 = time.perf_counter()
+    release = go_behaviour(go, impl)
     layout = map_layout(key_type, value_type)
     if rand is None:
         rand = default_rand(seed)
@@ -183,9 +192,11 @@ def simulate(
             hint = int(first[1])
         else:
             pending.append(first)
-    eng = _new_engine(impl, hint, layout, hasher, rand)
+    eng = _new_engine(impl, hint, layout, hasher, rand, release)
     rep = SimReport(impl, layout.key.expr, layout.elem.expr, workload, hint=hint, seed=seed,
-                    layout=layout.describe())
+                    layout=layout.describe(), go=release.release)
+    if impl == "classic" and release.hmap_clear_seq:
+        rep.layout["classic"]["hmap_size"] = HMAP_CLEARSEQ_SIZE  # + clearSeq (Go 1.24+)
     rec = _Recorder(get_engine(impl))
     eng.subscribe(rec)
     acct = eng.acct
@@ -256,7 +267,7 @@ def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: 
                     rand: Rand, live_now: int) -> dict[str, Any]:
     """The "never shrinks" account: the map now against ``make(map, len(m))`` + copy."""
     n = len(eng)
-    fresh = _new_engine(impl, n, layout, hasher, rand)
+    fresh = _new_engine(impl, n, layout, hasher, rand, eng.engine.go)
     it = eng.engine.iterator()
     while (kv := it.next()) is not None:
         fresh.assign(kv[0], kv[1])
