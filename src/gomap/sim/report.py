@@ -38,7 +38,9 @@ def _num(n: Any) -> str:
 def run_label(r: SimReport) -> str:
     """``Go 1.24.11, Swiss tables``: the release and design a report modelled."""
     spec = get_engine(r.impl)
-    return f"Go {r.go or spec.go_version}, {spec.design}"
+    if not r.go or r.go == spec.go_version:
+        return spec.label  # the pinned release: "Go 1.27, Swiss tables"
+    return f"Go {r.go}, {spec.design}"
 
 
 def layout_line(r: SimReport) -> str:
