@@ -75,7 +75,8 @@ def _small_script(key_type: str = "int64") -> list[list[object]]:
 
 
 def test_oracle_catches_a_wrong_load_factor(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hmap_mod, "over_load_factor", lambda c, B: c > 8 and c > 7 * (1 << B))
+    monkeypatch.setattr(hmap_mod, "over_load_factor",
+                        lambda c, B, num=13: c > 8 and c > 7 * (1 << B))
     r = replay_classic(workloads.shape_steady_growth("int64", 1, n=500), "int64", "int64")
     assert r.divergence is not None
     assert r.divergence.field in ("hmap.B", "hmap.growing", "hmap.nevacuate", "bucket chain")

@@ -487,6 +487,10 @@ class SwissMap(EventSource):
         contain a tombstone. Always false on Go 1.24, which has no such field."""
         return self._tomb and self.go.tombstone_possible
 
+    @tombstone_possible.setter
+    def tombstone_possible(self, value: bool) -> None:
+        self._tomb = value
+
     @property
     def writing(self) -> bool:
         """Go's ``writing`` flag: a write is under way."""
