@@ -197,8 +197,10 @@ def simulate(
                     layout=layout.describe(), go=release.release)
     if impl == "classic" and release.hmap_clear_seq:
         rep.layout["classic"]["hmap_size"] = HMAP_CLEARSEQ_SIZE  # + clearSeq (Go 1.24+)
-    rec = _Recorder(get_engine(impl))
+    spec = get_engine(impl)
+    rec = _Recorder(spec)
     eng.subscribe(rec)
+    raw, cnt = eng.engine, spec.count_attr
     acct = eng.acct
     stride = max(1, (total or 0) // max(1, samples)) if total else 1024
     timeline: list[dict[str, Any]] = []
@@ -229,7 +231,7 @@ def simulate(
                 raise ValueError(f"op #{i}: make may only be the first operation")
             apply(op, i)
             if code == SET:
-                n = len(eng)
+                n = getattr(raw, cnt)
                 if n > max_entries:
                     max_entries = n
             if acct.live > peak:
