@@ -31,6 +31,7 @@ from tests.trace_support import (
 )
 
 DATA = Path(__file__).parent / "data"
+DOCS = Path(__file__).parent.parent / "docs"
 
 
 def pattern_ops(pattern: str, key: str = "int64") -> Any:
@@ -109,7 +110,7 @@ def test_classic_fill_growth_starts_and_ends_where_the_simulator_says() -> None:
     assert rules[9] == "count+1 = 9 > bucketCnt 8 (one bucket) → hashGrow (doubling to 2^1 buckets)"
     gw = [(i, n["rule"]) for i, e, _, n in evs if e == "growWork" and i > 105]
     # The 106th insert continues the growth from 16 to 32 buckets.
-    i, rule = gw[0]
+    _, rule = gw[0]
     m = re.fullmatch(r"growWork: evacuate old bucket (\d+) & 15 = (\d+) \(the key's\), then "
                      r"old bucket nevacuate = (\d+) → nevacuate = (\d+)", rule)
     assert m, rule
@@ -126,7 +127,8 @@ def test_swiss_events_match_the_simulator_and_narrate_their_numbers() -> None:
     assert mine == [(e["kind"], e["start_op"]) for e in rep.events]
     first = next((i, n) for i, e, _, n in evs if e == "smallToTable")
     assert first[0] == 9
-    assert first[1]["rule"] == "8 of 8 slots used, insert #9 → growToTable (16 slots, 8 entries re-inserted)"
+    assert first[1]["rule"] == ("8 of 8 slots used, insert #9 → growToTable (16 slots, "
+                                "8 entries re-inserted)")
     split = next((d, n) for _, e, d, n in evs if e == "split")
     assert split[1]["rule"].startswith(f"growthLeft = 0 in table {split[0]['index']} → rehash: "
                                        "1024 × 2 > maxTableCapacity 1024 → split at localDepth")
@@ -174,8 +176,8 @@ def _trace(impl: str, pattern: str, fmt: str) -> tuple[str, Tracer]:
 
 def test_jsonl_records_follow_the_documented_schema(impl: str) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((Path(__file__).parent.parent / "docs" / "gomap-trace-v1.schema.json").read_text())
-    text, tr = _trace(impl, "mix:n=800,space=120,set=0.5,get=0.2,del=0.3,clear=0.004", "jsonl")
+    schema = json.loads((DOCS / "gomap-trace-v1.schema.json").read_text())
+    text, _ = _trace(impl, "mix:n=800,space=120,set=0.5,get=0.2,del=0.3,clear=0.004", "jsonl")
     lines = [json.loads(x) for x in text.splitlines()]
     v = jsonschema.Draft202012Validator(schema)
     for rec in lines:
