@@ -384,10 +384,16 @@
       }
     }
     small() { return this.dir.length === 0 ? this.tables.get(-1) || null : null; }
+    // Tables are named as Go names them: by their first directory index (table.index).
+    label(tid) {
+      if (tid === -1) return 'small group';
+      const i = this.dir.indexOf(tid);
+      return 'table ' + (i >= 0 ? i : '(replaced)');
+    }
     where(t, i) {
       if (!t) return '';
       const op = OPN[DATA.ops[i][0]];
-      const tab = t[0] === -1 ? 'small group' : 'table ' + t[0];
+      const tab = this.label(t[0]);
       const probe = t[4] && t[4].length ? ', probe sequence: group ' + t[4].join(' → ') : '';
       if (t[2] < 0) return tab + ': key not there (H2 ' + hex2(t[3]) + ')' + probe;
       return (op === 'del' ? 'deleted from ' : '') + tab + (t[0] === -1 ? '' : ' group ' + t[1]) + ', slot ' + t[2] + ', H2 ' + hex2(t[3]) + probe;
@@ -428,10 +434,10 @@
           const tb = this.tables.get(this.dir[d]);
           g.fillStyle = HUES[(tb.tid * 37) & 255];
           g.fillRect(d * dw, 2, dw - (dw > 3 ? 1 : 0), 18);
-          if (dw >= 28) { g.fillStyle = '#111'; g.fillText('t' + tb.tid + ' d' + tb.ld, d * dw + 2, 11); }
+          if (dw >= 28) { g.fillStyle = '#111'; g.fillText(this.dir.indexOf(tb.tid) + ' d' + tb.ld, d * dw + 2, 11); }
         }
         this.hits.push({ cv, x: 0, y: 2, w: dw * this.dir.length, h: 18, n: this.dir.length, vertical: false,
-          text: (d) => { const tb = this.tables.get(this.dir[d]); return 'directory[' + d + '] → table ' + tb.tid + ' (localDepth ' + tb.ld + ', globalDepth ' + Math.log2(this.dir.length) + ')'; } });
+          text: (d) => { const tb = this.tables.get(this.dir[d]); return 'directory[' + d + '] → ' + this.label(tb.tid) + ' (localDepth ' + tb.ld + ', globalDepth ' + Math.log2(this.dir.length) + ')'; } });
       }
       for (const bl of blocks) {
         const tb = bl.tb;
@@ -439,7 +445,7 @@
         for (let s = 0; s < tb.cap; s++) { const c = tb.ctrl[s]; if (c === 0xfe) del++; else if (c < 0x80) used++; }
         const maxGL = tb.cap <= 8 ? tb.cap - 1 : tb.cap * 7 / 8;
         g.fillStyle = '#333';
-        g.fillText((tb.tid === -1 ? 'small group' : 'table ' + tb.tid + ' · localDepth ' + tb.ld) + ' · capacity ' + tb.cap + ' · used ' + used + ' · tombstones ' + del + (tb.tid === -1 ? '' : ' · growthLeft ' + (maxGL - used - del)), 0, bl.y + 6);
+        g.fillText((tb.tid === -1 ? 'small group' : this.label(tb.tid) + ' · localDepth ' + tb.ld) + ' · capacity ' + tb.cap + ' · used ' + used + ' · tombstones ' + del + (tb.tid === -1 ? '' : ' · growthLeft ' + (maxGL - used - del)), 0, bl.y + 6);
         const isT = touched && touched[0] === tb.tid;
         const probe = isT && touched[4] ? touched[4] : [];
         for (let gi = 0; gi < tb.cap / 8; gi++) {
@@ -459,7 +465,7 @@
             g.strokeStyle = '#111'; g.lineWidth = 2; g.strokeRect(x + touched[2] * cw, y, cw - 1, ch);
           }
           this.hits.push({ cv, x, y, w: 8 * cw, h: ch, n: 8, vertical: false,
-            text: ((tb2, g2) => (s2) => { const c = tb2.ctrl[g2 * 8 + s2]; return (tb2.tid === -1 ? 'small group' : 'table ' + tb2.tid + ' group ' + g2) + ' slot ' + s2 + ': ' + (c === 0x80 ? 'empty' : c === 0xfe ? 'deleted (tombstone)' : 'H2 ' + hex2(c) + '\nkey ' + keyText(tb2.keys[g2 * 8 + s2])); })(tb, gi) });
+            text: ((tb2, g2) => (s2) => { const c = tb2.ctrl[g2 * 8 + s2]; return (tb2.tid === -1 ? 'small group' : this.label(tb2.tid) + ' group ' + g2) + ' slot ' + s2 + ': ' + (c === 0x80 ? 'empty' : c === 0xfe ? 'deleted (tombstone)' : 'H2 ' + hex2(c) + '\nkey ' + keyText(tb2.keys[g2 * 8 + s2])); })(tb, gi) });
         }
       }
     }
