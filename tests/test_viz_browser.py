@@ -114,7 +114,8 @@ def test_each_control_moves_the_step(browser: Any, tmp_path: Path) -> None:
     page.click("#btn-jump")
     assert step() == 1234
     assert page.text_content("#op-title").startswith("op 1234 of 3000: set")
-    page.eval_on_selector("#slider", "s => { s.value = '77'; s.dispatchEvent(new Event('input')); }")
+    page.eval_on_selector("#slider",
+                          "s => { s.value = '77'; s.dispatchEvent(new Event('input')); }")
     assert step() == 77
     # next event of a kind: lands on a step whose narration lists such an event
     page.select_option("#kind", "split")

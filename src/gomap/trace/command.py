@@ -14,6 +14,10 @@ from typing import Any
 from rich.console import Console
 
 
+class ToolchainMissing(Exception):
+    """--with-runtime without the Go toolchain: exit 3, the message says what to install."""
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", default="int64", metavar="T", help="Go key type (default int64)")
     p.add_argument("--value", default="int64", metavar="T", help="Go value type (default int64)")
@@ -35,13 +39,24 @@ def register(sub: Any) -> None:
     t.add_argument("--impl", choices=["classic", "swiss"], default="swiss")
     t.add_argument("--format", choices=["jsonl", "chrome"], default="jsonl")
     _common(t)
-    t.set_defaults(func=_trace)
+    t.set_defaults(func=_guard(_trace))
     v = sub.add_parser("viz", help="a self-contained HTML page that steps through a workload")
     v.add_argument("--impl", choices=["classic", "swiss", "both"], default="both")
     _common(v)
     v.add_argument("--max-ops", type=int, default=200_000,
                    help="refuse longer workloads (the page holds every step; default 200000)")
-    v.set_defaults(func=_viz)
+    v.set_defaults(func=_guard(_viz))
+
+
+def _guard(fn: Any) -> Any:
+    """Exit 3 with the toolchain message when the Go toolchain is missing."""
+    def run(args: argparse.Namespace, console: Console) -> int:
+        try:
+            return int(fn(args, console))
+        except ToolchainMissing as e:
+            console.print(f"[bold red]gomap {args.command}:[/] {e}")
+            return 3
+    return run
 
 
 def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
@@ -50,11 +65,17 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
     _check_types(args.key, args.value)
     factory, total, name = _workload(args, args.key)
     if args.with_runtime:
+        from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
         from gomap.trace.runtime import runtime_supported
 
         problem = runtime_supported(args.key, args.value)
         if problem:
             raise UsageError(f"--with-runtime: {problem}")
+        for impl in ("classic", "swiss") if args.impl == "both" else (args.impl,):
+            try:
+                find_go(GO_VERSIONS[impl])
+            except GoToolchainMissing as e:
+                raise ToolchainMissing(str(e)) from None
     return factory, total, name
 
 
@@ -77,7 +98,13 @@ def _trace(args: argparse.Namespace, console: Console) -> int:
     ops = factory()
     first = next(ops, None)
     hint = int(first[1]) if first is not None and first[0] == MAKE else 0
-    tr = Tracer(args.impl, args.key, args.value, seed=args.seed)
+    tr: Tracer
+    if args.with_runtime:
+        from gomap.trace.runtime import RuntimeTracer
+
+        tr = RuntimeTracer(args.impl, args.key, args.value)
+    else:
+        tr = Tracer(args.impl, args.key, args.value, seed=args.seed)
 
     def all_ops() -> Any:
         yield (MAKE, hint)
@@ -85,21 +112,18 @@ def _trace(args: argparse.Namespace, console: Console) -> int:
             yield first
         yield from ops
 
-    records: Any = tr.run(all_ops())
-    runtime_note = None
-    if args.with_runtime:
-        from gomap.trace.runtime import with_runtime
-
-        records, runtime_note = with_runtime(args.impl, args.key, args.value, all_ops(),
-                                             records, hint)
     with _open(args.output) as out:
-        res = write_trace(records, out, args.format,
+        res = write_trace(tr.run(all_ops()), out, args.format,
                           header(args.impl, args.key, args.value, name, hint))
     dt = time.perf_counter() - t0
     console.print(f"{res['ops']:,} ops, {res['events']:,} events traced ({args.impl}, "
                   f"{args.format}) in {dt:.1f} s → {args.output}")
-    if runtime_note is not None:
-        console.print(runtime_note())
+    if args.with_runtime:
+        from gomap.trace.runtime import summary
+
+        console.print(summary(tr))  # type: ignore[arg-type]
+        if tr.divergence is not None or tr.final is not None:  # type: ignore[attr-defined]
+            return 1
     return 0
 
 

@@ -95,6 +95,8 @@ class JsonlWriter:
         op["delta"] = rec.delta
         if rec.touched is not None:
             op["touched"] = rec.touched
+        if rec.runtime is not None:
+            op["runtime"] = rec.runtime
         w(_dumps(op) + NL)
         for j, ev in enumerate(rec.events):
             n = ev.narration
@@ -149,6 +151,8 @@ class ChromeWriter:
         delta = rec.delta
         if delta:
             args["delta"] = delta
+        if rec.runtime is not None:
+            args["runtime"] = rec.runtime
         parts = [_dumps({"name": rec.op, "cat": "op", "ph": "X", "ts": ts, "dur": OP_US,
                          "pid": pid, "tid": 1, "args": args})]
         n = len(rec.events)

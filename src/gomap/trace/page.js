@@ -54,6 +54,7 @@
       this.root = root;
       this.kinds = eng.kinds || {};
       this.hits = [];
+      this.rt = {};
       this.buildDom();
       this.precompute();
     }
@@ -75,6 +76,13 @@
         v.dataset.counter = n;
         tr.appendChild(v);
         this.ctrEls[n] = v;
+        if (this.eng.runtime) {
+          const r = el('td', 'rt', '');
+          r.id = 'rt-' + this.impl + '-' + n;
+          tr.appendChild(r);
+          this.rtEls = this.rtEls || {};
+          this.rtEls[n] = r;
+        }
         t.appendChild(tr);
       }
       r.appendChild(t);
@@ -119,18 +127,30 @@
     }
     forward(i) {
       const s = this.eng.steps[i];
-      const u = { c: this.applyCounters(s[3]), d: s[2] ? this.applyDeltas(s[2]) : null };
+      const u = { c: this.applyCounters(s[3]), d: s[2] ? this.applyDeltas(s[2]) : null, r: null };
+      if (s[4] && s[4][1]) {
+        u.r = Object.assign({}, this.rt);
+        Object.assign(this.rt, s[4][1]);
+      }
       this.undo.push(u);
     }
     backward() {
       const u = this.undo.pop();
       this.revertCounters(u.c);
       if (u.d) this.revertDeltas(u.d);
+      if (u.r) this.rt = u.r;
     }
     renderCounters(i) {
       for (const n of this.names) this.ctrEls[n].textContent = String(this.ctr[n]);
+      if (this.rtEls) {
+        for (const n of this.names) {
+          const v = this.rt[n];
+          this.rtEls[n].textContent = v === undefined ? '' : (v === this.ctr[n] ? '= ' : '≠ ') + 'runtime ' + v;
+        }
+      }
       if (this.rtEl) {
-        const r = this.eng.runtime[i];
+        const s4 = this.eng.steps[i][4];
+        const r = s4 ? s4[0] : null;
         if (r === 1) { this.rtEl.textContent = '= runtime (Go ' + this.eng.go.replace('go', '') + ') state equal at this step'; this.rtEl.className = 'runtime eq'; }
         else if (r === 0 || r === undefined || r === null) { this.rtEl.textContent = '· runtime not compared at this step'; this.rtEl.className = 'runtime'; }
         else { this.rtEl.textContent = '≠ runtime differs: ' + r; this.rtEl.className = 'runtime ne'; }

@@ -70,6 +70,8 @@ class OpRecord:
     "group", "slot", "ctrl", "probe"}`` (``table`` -1: the small group)."""
     viz: dict[str, Any]
     """What a page needs to redraw: changed chains (classic) or tables (Swiss)."""
+    runtime: dict[str, Any] | None = None
+    """With the real runtime beside (``--with-runtime``): ``{"equal", "diff", "header"}``."""
 
 
 class Tracer:

@@ -249,11 +249,14 @@ class _SwissShadow:
 
 
 def record_steps(impl: str, key_type: str, value_type: str, ops: Iterator[Op], keys: KeyTable,
-                 seed: int = 1, check: Callable[[Any], None] | None = None
-                 ) -> tuple[list[Any], list[Op], Tracer]:
+                 seed: int = 1, check: Callable[[Any], None] | None = None,
+                 tracer: Tracer | None = None) -> tuple[list[Any], list[Op], Tracer]:
     """The page's steps for one engine (and the ops as replayed). ``check(tracer)``,
-    if given, runs after every op (tests: snapshots, invariants)."""
-    tr = Tracer(impl, key_type, value_type, seed=seed)
+    if given, runs after every op (tests: snapshots, invariants). ``tracer``: a
+    :class:`~gomap.trace.runtime.RuntimeTracer` adds the runtime's verdict and
+    counters to each step (a fifth field)."""
+    tr = tracer if tracer is not None else Tracer(impl, key_type, value_type, seed=seed)
+    last_hdr: dict[str, Any] = {}
     steps: list[Any] = []
     replayed: list[Op] = []
     names = COUNTERS[impl]
@@ -271,7 +274,13 @@ def record_steps(impl: str, key_type: str, value_type: str, ops: Iterator[Op], k
         for k in rec.delta:
             v = rec.counters[k]
             ctr += (names.index(k), int(v))
-        steps.append([shadow.touched(rec), evs or 0, deltas or 0, ctr or 0])
+        step = [shadow.touched(rec), evs or 0, deltas or 0, ctr or 0]
+        if rec.runtime is not None:
+            hdr = rec.runtime["header"]
+            changed = {k: v for k, v in hdr.items() if last_hdr.get(k) != v}
+            last_hdr = dict(hdr)
+            step.append([1 if rec.runtime["equal"] else rec.runtime["diff"], changed or 0])
+        steps.append(step)
         replayed.append((OP_NAMES.index(rec.op), rec.key))
         if check is not None:
             check(tr)
@@ -296,24 +305,32 @@ def build_page(impls: list[str], key_type: str, value_type: str, factory: Callab
                ) -> tuple[str, dict[str, Any]]:
     """The page's HTML and ``{"ops", "bytes_per_op", "notes"}``."""
     keys = KeyTable()
-    engines = []
+    engines: list[dict[str, Any]] = []
     ops_out: list[list[int]] = []
     notes: list[str] = []
     for impl in impls:
-        steps, replayed, tr = record_steps(impl, key_type, value_type, factory(), keys,
-                                           seed=seed)
-        runtime = None
+        rtr = None
         if with_runtime:
-            from gomap.trace.runtime import runtime_steps
+            from gomap.trace.runtime import RuntimeTracer, summary
 
-            runtime, note = runtime_steps(impl, key_type, value_type, replayed)
-            notes.append(note)
-        if not ops_out:
+            rtr = RuntimeTracer(impl, key_type, value_type)
+        steps, replayed, tr = record_steps(impl, key_type, value_type, factory(), keys,
+                                           seed=seed, tracer=rtr)
+        runtime = None
+        if rtr is not None:
+            notes.append(summary(rtr))
+            runtime = True
+            if rtr.final is not None and steps:
+                steps[-1][4][0] = f"final full comparison: {rtr.final}"
+        if not ops_out or len(replayed) < len(ops_out):
             ops_out = [[code, keys.id(k) if code in (1, 2, 3) else
                         (k if isinstance(k, int) else -1)] for code, k in replayed]
         engines.append({"impl": impl, "go": GO_VERSION[impl], "steps": steps,
                         "kinds": event_kinds(impl), "runtime": runtime,
                         "final": tr.counters and {k: int(v) for k, v in tr.counters.items()}})
+    n_steps = len(ops_out)
+    for e in engines:  # a run that stopped at a divergence ends the page there
+        del e["steps"][n_steps:]
     data = {"v": SCHEMA_VERSION, "workload": workload, "key": key_type, "value": value_type,
             "ops": ops_out, "keys": keys.texts, "op_names": list(OP_NAMES),
             "counters": {i: list(COUNTERS[i]) for i in impls}, "engines": engines}
