@@ -230,3 +230,17 @@ def test_embedded_json_cannot_close_the_script_element() -> None:
     s = embed_json({"keys": [hostile, "a&b", "\u2028"]})
     assert "<" not in s and ">" not in s and "&" not in s and "\u2028" not in s
     assert json.loads(s) == {"keys": [hostile, "a&b", "\u2028"]}
+
+
+def test_every_declared_event_is_narrated_in_the_file_the_schema_names() -> None:
+    from gomap.events import EVENTS
+
+    for (engine, name), spec in EVENTS.items():
+        row = TABLES[engine].get(name)
+        assert row is not None, f"{engine} event {name!r} has no narration"
+        files = [row.go_file] + ([row.go_by(d)[1] for d in
+                                  ({"reason": "new"}, {"reason": "delete"}, {"reason": "clear"})]
+                                 if row.go_by else [])
+        for f in files:
+            assert f.split(":")[0].startswith(spec.go_file.rstrip("/")), (engine, name, f)
+    assert {(e, n) for e, rows in TABLES.items() for n in rows} == set(EVENTS)

@@ -66,7 +66,7 @@ def _thr(b: int) -> int:
 def _hash_grow_rule(c: Ctx) -> str:
     d, pre = c.d, c.pre
     n = d["count"] + 1
-    if d.get("sameSize"):
+    if d.get("same_size"):
         b = d["B"]
         cap_b = min(b, 15)
         return (f"noverflow = {pre['noverflow']} ≥ 2^{cap_b} = {1 << cap_b} (too many overflow "
@@ -112,7 +112,7 @@ def _classic_grow_capture(h: Any) -> dict[str, Any]:
 
 
 def _classic_evac_capture(h: Any) -> dict[str, Any]:
-    return {"newbit": h.noldbuckets(), "same": h.isSameSizeGrow()}
+    return {"newbit": h.noldbuckets(), "same": h.is_same_size_grow()}
 
 
 def _classic_b(h: Any) -> dict[str, Any]:
@@ -134,7 +134,7 @@ CLASSIC: dict[str, Narration] = {
     "hashGrow": Narration(
         "hashGrow",
         lambda c: ("too many overflow buckets: a same-size growth re-packs the entries"
-                   if c.d.get("sameSize") else
+                   if c.d.get("same_size") else
                    "over the load factor: the bucket array doubles; entries move over "
                    "incrementally, two old buckets per write"),
         _hash_grow_rule, "hashGrow", f"{M}:1139", kind="grow"),
@@ -175,28 +175,56 @@ CLASSIC: dict[str, Narration] = {
                   f"{c.d['bucket']}'s chain become emptyRest",
         lambda c: f"next cell emptyRest (or chain end) → {c.d['run']} cell(s) ← emptyRest",
         "mapdelete", f"{M}:741", kind="tombstone"),
-    "hash0": Narration(
+    "seed": Narration(
         "hash0",
-        lambda c: f"the map is empty again: new hash seed hash0 = {c.d['hash0']:#x}",
-        lambda c: "count = 0 after delete → hash0 = rand() (issue 25237)",
-        "mapdelete", f"{M}:741"),
+        lambda c: {"new": "make: a new hash seed",
+                   "delete": "the map is empty again: a new hash seed",
+                   "clear": "clear: a new hash seed"}.get(c.d["reason"], "a new hash seed")
+        + f" hash0 = {c.d['seed']:#x}",
+        lambda c: {"new": "makemap → hash0 = uint32(rand())",
+                   "delete": "count = 0 after delete → hash0 = uint32(rand()) (issue 25237)",
+                   "clear": "mapclear → hash0 = uint32(rand()) (issue 25237)"}.get(
+                       c.d["reason"], ""),
+        "makemap", f"{M}:318",
+        go_by=lambda d: {"delete": ("mapdelete", f"{M}:741"),
+                         "clear": ("mapclear", f"{M}:1075")}.get(d["reason"],
+                                                                 ("makemap", f"{M}:318"))),
+    "firstBucket": Narration(
+        "first bucket",
+        lambda c: "the first insert into a B = 0 map allocates its one bucket",
+        lambda c: "h.buckets == nil → h.buckets = newobject(t.Bucket)",
+        "mapassign", f"{M}:615"),
     "clear": Narration(
         "mapclear",
         lambda c: f"clear(m): every cell emptyRest, 2^{c.d['B']} buckets kept, growth "
-                  f"abandoned, new hash0",
+                  f"abandoned",
         lambda c: f"count {c.pre['count']} → 0, noverflow {c.pre['noverflow']} → 0, "
                   f"B stays {c.d['B']}",
         "mapclear", f"{M}:1075", kind="clear"),
     "iterInit": Narration(
         "mapiterinit",
-        lambda c: f"range starts at bucket {c.d['startBucket']}, cell offset "
+        lambda c: f"range starts at bucket {c.d['start_bucket']}, cell offset "
                   f"{c.d['offset']} (random)",
-        lambda c: f"rand() → startBucket = r & (2^{c.d['B']}-1) = {c.d['startBucket']}, "
+        lambda c: f"rand() → startBucket = r & (2^{c.d['B']}-1) = {c.d['start_bucket']}, "
                   f"offset = r >> B & 7 = {c.d['offset']}",
         "mapiterinit", f"{M}:877", kind="iter"),
 }
 
 SWISS: dict[str, Narration] = {
+    "makemap": Narration(
+        "NewMap",
+        lambda c: (f"make(map, {c.d['hint']}): a directory of {c.d['dir_len']} table(s)"
+                   if c.d["dir_len"] else
+                   f"make(map, {c.d['hint']}): nothing allocated until the first insert"),
+        lambda c: (f"hint {c.d['hint']} > 8 → {c.d['dir_len']} table(s), globalDepth "
+                   f"{c.d['global_depth']}" if c.d["dir_len"] else
+                   f"hint {c.d['hint']} ≤ 8 → a small map (one group, allocated later)"),
+        "NewMap", f"{P}:283"),
+    "growToSmall": Narration(
+        "growToSmall",
+        lambda c: "the first insert allocates the small map's single group of 8 slots",
+        lambda c: "dirPtr == nil → growToSmall (one group)",
+        "Map.growToSmall", f"{P}:618"),
     "seed": Narration(
         "seed",
         lambda c: {"new": "make: a new hash seed",

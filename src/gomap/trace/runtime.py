@@ -79,34 +79,20 @@ class _Shim:
         self.rt = rt
         self.impl = rt.impl
         acct_cls = ClassicAccountant if rt.impl == "classic" else SwissAccountant
-        inner = rt.replay._observe
-
-        def observe(event: str, details: dict[str, Any]) -> None:
-            inner(event, details)
-            rt._on_event(event, details)
-
-        self.acct: Any = acct_cls(rt.layout, observe)
+        self.acct: Any = acct_cls(rt.layout)
         self.engine = engine
-        engine.observer = self.acct.observe
+        # The driver subscribed its own observer; the accountant and the tracer follow.
+        engine.subscribe(self.acct.on_event)
+        engine.subscribe(rt._on_event)
         self.acct.attach(engine)
 
     def _n(self) -> int:
         return int(self.engine.count if self.impl == "classic" else self.engine.used)
 
-    def _fresh(self) -> bool:
-        e = self.engine
-        return e.buckets is None if self.impl == "classic" else (e.small is None and
-                                                                 e.dir_len == 0)
-
     def assign(self, key: Any, elem: Any) -> None:
-        n, fresh = self._n(), self._fresh()
+        n = self._n()
         self.rt._replay_pending()
         acct = self.acct
-        if fresh and not self._fresh():
-            if self.impl == "classic":
-                acct.first_bucket()
-            else:
-                acct.grow_to_small()
         if self._n() != n:
             acct.inserted()
         acct.settle()

@@ -100,8 +100,7 @@ class Tracer:
     def _on_event(self, event: str, details: dict[str, Any]) -> None:
         cap = self._capture_rows.get(event)
         captured = cap(self.eng.engine) if cap is not None and self.eng is not None else {}
-        d = {k: v for k, v in details.items() if k != "retained"}
-        self._events.append(EventRecord(event, d, captured))
+        self._events.append(EventRecord(event, dict(details), captured))
 
     def _narrate(self, pre: dict[str, Any]) -> None:
         for ev in self._events:
@@ -186,7 +185,7 @@ class _ClassicProbe:
         return {"count": h.count, "B": h.B, "noverflow": h.noverflow, "nevacuate": h.nevacuate,
                 "growing": h.oldbuckets is not None,
                 "overflow_buckets": acct.overflow_buckets(),
-                "tombstones": stats(h)["emptyOne"],
+                "tombstones": stats(h, deep=True).tombstones,
                 "live_bytes": acct.live, "allocated_bytes": acct.allocated}
 
     def make_viz(self) -> dict[str, Any]:
@@ -251,7 +250,7 @@ class _ClassicProbe:
             e = ev.event
             if e == "hashGrow":
                 grew = True
-                sizes = ev.details.get("sameSize")
+                sizes = ev.details.get("same_size")
             elif e == "evacuate":
                 ob = ev.details["oldbucket"]
                 dests.append(("old", ob))
