@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from gomap.memory import ClassicAccountant, SwissAccountant
-from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, OP_NAMES, SET, Op
-from gomap.trace.tracer import OpRecord, Tracer
+from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, SET, Op
+from gomap.trace.tracer import COUNTERS, OpRecord, Tracer
 
 KEYS = ("int64", "string", "float64")
 VALUES = {"int64": "int64", "[20]int64": "bigelem"}
@@ -225,6 +225,7 @@ class RuntimeTracer(Tracer):
             probe: Any = _ClassicProbe(self) if self.impl == "classic" else _SwissProbe(self)
             self.probe = probe
             self.counters = probe.full_counters()
+            probe.vals = tuple(self.counters[k] for k in COUNTERS[self.impl])
             rt = {"equal": d is None, "diff": None if d is None else str(d),
                   "header": _header(self.impl, rec0)}
             yield OpRecord(0, "make", oplist[0][1], [], self.counters, dict(self.counters),
@@ -237,19 +238,11 @@ class RuntimeTracer(Tracer):
                 self._pending = [(j, script[j], next(recs)) for j in range(a, b)]
                 self._learn_hashes(self._pending)
                 last = self._pending[-1][2]
-                self._events = []
-                pre = dict(self.counters)
-                touched = probe.step(code, arg, i)
-                post = self.counters
-                delta = {k: (v - pre[k] if not isinstance(v, bool) else v)
-                         for k, v in post.items() if pre[k] != v}
-                if self._events:
-                    self._narrate(pre)
+                rec = self._advance(probe, code, arg, i)
                 dv = self.divergence
-                rt = {"equal": dv is None, "diff": None if dv is None else str(dv),
-                      "header": _header(self.impl, last)}
-                yield OpRecord(i, OP_NAMES[code], arg, self._events, post, delta, touched,
-                               probe.viz, rt)
+                rec.runtime = {"equal": dv is None, "diff": None if dv is None else str(dv),
+                               "header": _header(self.impl, last)}
+                yield rec
             # The closing full comparison of every bucket / group.
             rec = next(recs)
             d = self.replay.step(len(script) - 1, script[-1], rec)

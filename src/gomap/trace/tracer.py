@@ -39,9 +39,12 @@ COUNTERS = {"classic": CLASSIC_COUNTERS, "swiss": SWISS_COUNTERS}
 
 _EMPTY_ONE = 1
 _CTRL_EMPTY = 0x80
+_NO_CHAINS: dict[str, Any] = {"chains": (), "grow": None, "done": False, "clear": False}
+_NO_TABLES: dict[str, Any] = {"tables": (), "structural": False, "pruned": False,
+                              "groups": None, "new": ()}
 
 
-@dataclass
+@dataclass(slots=True)
 class EventRecord:
     """One internal event: its name, its details, what was captured at the moment,
     and (once the op is over) its narration."""
@@ -52,7 +55,7 @@ class EventRecord:
     narration: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class OpRecord:
     """One operation: ``i`` (0 is the ``make``), the op, its events, the counters it
     changed and where it landed."""
@@ -100,7 +103,7 @@ class Tracer:
     def _on_event(self, event: str, details: dict[str, Any]) -> None:
         cap = self._capture_rows.get(event)
         captured = cap(self.eng.engine) if cap is not None and self.eng is not None else {}
-        self._events.append(EventRecord(event, dict(details), captured))
+        self._events.append(EventRecord(event, details, captured))
 
     def _narrate(self, pre: dict[str, Any]) -> None:
         for ev in self._events:
@@ -131,28 +134,40 @@ class Tracer:
         probe = _ClassicProbe(self) if self.impl == "classic" else _SwissProbe(self)
         self.probe = probe
         self.counters = probe.full_counters()
-        pre: dict[str, Any] = {}
-        self._narrate(pre)
+        names = COUNTERS[self.impl]
+        probe.vals = tuple(self.counters[k] for k in names)
+        self._narrate({})
         yield OpRecord(0, "make", hint, self._events, self.counters, dict(self.counters),
                        None, probe.make_viz())
+        advance = self._advance
         i = 0
         for src in (pending, it):
             for code, arg in src:
                 i += 1
                 if code == MAKE:
                     raise ValueError(f"op #{i}: make may only be the first operation")
-                self._events = []
-                pre = dict(self.counters)
-                touched = probe.step(code, arg, i)
-                delta = {}
-                post = self.counters
-                for k, v in post.items():
-                    if pre[k] != v:
-                        delta[k] = v - pre[k] if not isinstance(v, bool) else v
-                if self._events:
-                    self._narrate(pre)
-                yield OpRecord(i, OP_NAMES[code], arg, self._events, post, delta, touched,
-                               probe.viz)
+                yield advance(probe, code, arg, i)
+
+    def _advance(self, probe: Any, code: int, arg: Any, i: int,
+                 runtime: dict[str, Any] | None = None) -> OpRecord:
+        """Run op ``i`` through ``probe`` and make its record."""
+        self._events = []
+        prev = probe.vals
+        touched = probe.step(code, arg, i)
+        vals = probe.vals
+        delta: dict[str, Any] = {}
+        counters = self.counters
+        if vals != prev:
+            names = COUNTERS[self.impl]
+            for j, v in enumerate(vals):
+                if v != prev[j]:
+                    k = names[j]
+                    delta[k] = v if v is True or v is False else v - prev[j]
+                    counters[k] = v
+        if self._events:
+            self._narrate(dict(zip(COUNTERS[self.impl], prev, strict=True)))
+        return OpRecord(i, OP_NAMES[code], arg, self._events, counters, delta, touched,
+                        probe.viz, runtime)
 
     def snapshot(self) -> dict[str, Any]:
         """The engine's snapshot now."""
@@ -182,10 +197,11 @@ class _ClassicProbe:
         from gomap.classic.debug import stats
 
         h, acct = self.h, self.acct
+        self.tomb = stats(h, deep=True).tombstones or 0
         return {"count": h.count, "B": h.B, "noverflow": h.noverflow, "nevacuate": h.nevacuate,
                 "growing": h.oldbuckets is not None,
                 "overflow_buckets": acct.overflow_buckets(),
-                "tombstones": stats(h, deep=True).tombstones,
+                "tombstones": self.tomb,
                 "live_bytes": acct.live, "allocated_bytes": acct.allocated}
 
     def make_viz(self) -> dict[str, Any]:
@@ -211,15 +227,30 @@ class _ClassicProbe:
         bk = h.buckets[b]
         while bk is not None:
             th = bk.tophash
-            for c in range(8):
-                if th[c] == top and bk.keys[c] == key:
-                    return {"arr": "new", "bucket": b, "pos": pos, "cell": c, "tophash": top}
+            if top in th:
+                keys = bk.keys
+                c = th.index(top)
+                while True:
+                    if keys[c] == key:
+                        return {"arr": "new", "bucket": b, "pos": pos, "cell": c,
+                                "tophash": top}
+                    try:
+                        c = th.index(top, c + 1)
+                    except ValueError:
+                        break
             bk = bk.overflow
             pos += 1
         return {"arr": "new", "bucket": b, "pos": None, "cell": None, "tophash": top}
 
     def step(self, code: int, key: Any, i: int) -> dict[str, Any] | None:
         h, eng, tr = self.h, self.eng, self.tr
+        if code == GET and key == key:
+            # A lookup changes nothing: only where the key is.
+            eng.lookup(key)
+            self.viz = _NO_CHAINS
+            if h.buckets is None:
+                return None
+            return self._locate(tr.hasher(key, h.hash0), key)
         located = code in (SET, DEL, GET) and key == key
         hash = tr.hasher(key, h.hash0) if located else 0
         pre_objs: list[Any] = []
@@ -241,8 +272,23 @@ class _ClassicProbe:
                 pass
         elif code == CLEAR:
             eng.clear()
-        c = self.tr.counters
-        acct = self.acct
+        if pre_objs and not tr._events:
+            # The common case: no growth, no overflow bucket, no tombstone event — only
+            # the key's chain changed (a new or updated cell, or a reused emptyOne).
+            b = hash & ((1 << h.B) - 1)
+            if code == SET:
+                touched = self._locate(hash, key)
+            after = 0
+            bk = h.buckets[b]
+            while bk is not None:
+                after += bk.tophash.count(_EMPTY_ONE)
+                bk = bk.overflow
+            self.tomb += after - pre_tomb
+            acct = self.acct
+            self.vals = (h.count, h.B, h.noverflow, h.nevacuate, h.oldbuckets is not None,
+                         acct.overflow_buckets(), self.tomb, acct.live, acct.allocated)
+            self.viz = {"chains": (("new", b),), "grow": None, "done": False, "clear": False}
+            return touched
         grew = done = cleared = False
         sizes = None
         dests: list[tuple[str, int]] = []
@@ -267,31 +313,32 @@ class _ClassicProbe:
         if touched is not None and code != GET:
             chains.append(("new", touched["bucket"]))
         chains.extend(dests)
+        tomb = self.tomb
         if cleared:
-            c["tombstones"] = 0
+            tomb = 0
         elif code in (SET, DEL) and located:
             seen: dict[int, Any] = {}
             for arr, b in chains:
                 if arr == "new":
-                    for bk in self._chain(b):
+                    bk = h.buckets[b]
+                    while bk is not None:
                         seen[id(bk)] = bk
-            after = sum(bk.tophash.count(_EMPTY_ONE) for bk in seen.values())
+                        bk = bk.overflow
+            after = 0
+            for bk in seen.values():
+                after += bk.tophash.count(_EMPTY_ONE)
             if grew:
                 # hashGrow: the whole former array (every tombstone) became the old one.
-                c["tombstones"] = after
+                tomb = after
             else:
                 for bk in pre_objs:
                     if id(bk) not in seen:
                         after += bk.tophash.count(_EMPTY_ONE)
-                c["tombstones"] += after - pre_tomb
-        c["count"] = h.count
-        c["B"] = h.B
-        c["noverflow"] = h.noverflow
-        c["nevacuate"] = h.nevacuate
-        c["growing"] = h.oldbuckets is not None
-        c["overflow_buckets"] = acct.overflow_buckets()
-        c["live_bytes"] = acct.live
-        c["allocated_bytes"] = acct.allocated
+                tomb += after - pre_tomb
+        self.tomb = tomb
+        acct = self.acct
+        self.vals = (h.count, h.B, h.noverflow, h.nevacuate, h.oldbuckets is not None,
+                     acct.overflow_buckets(), tomb, acct.live, acct.allocated)
         self.viz = {"chains": chains, "grow": (h.B, bool(sizes)) if grew else None,
                     "done": done, "clear": cleared}
         return touched
@@ -322,10 +369,11 @@ class _SwissProbe:
     def full_counters(self) -> dict[str, Any]:
         m, acct = self.m, self.acct
         tabs = self._tables()
+        self.tomb = sum(t.tombstones() for t in tabs)
+        self.gl = sum(t.growth_left for t in tabs)
         return {"count": m.used, "tables": acct.tables, "dir_len": m.dir_len,
                 "global_depth": m.global_depth, "capacity": acct.capacity,
-                "tombstones": sum(t.tombstones() for t in tabs),
-                "growth_left": sum(t.growth_left for t in tabs),
+                "tombstones": self.tomb, "growth_left": self.gl,
                 "live_bytes": acct.live, "allocated_bytes": acct.allocated}
 
     def make_viz(self) -> dict[str, Any]:
@@ -371,6 +419,10 @@ class _SwissProbe:
 
     def step(self, code: int, key: Any, i: int) -> dict[str, Any] | None:
         m, eng, tr = self.m, self.eng, self.tr
+        if code == GET and key == key:
+            eng.lookup(key)
+            self.viz = _NO_TABLES
+            return self._locate(tr.hasher(key, m.seed), key)
         located = code in (SET, DEL, GET) and key == key
         hash = tr.hasher(key, m.seed) if located else 0
         t0 = self._table_for(hash) if located and code != GET else None
@@ -390,7 +442,20 @@ class _SwissProbe:
                 pass
         elif code == CLEAR:
             eng.clear()
-        c = tr.counters
+        evs = tr._events
+        if t0 is not None and (not evs or (len(evs) == 1 and evs[0].event == "tombstone")):
+            # The common case: the op stayed in the key's table (no rehash, no prune).
+            if code == SET:
+                touched = self._locate(hash, key)
+            self.tomb += t0.tombstones() - t0_tomb
+            self.gl += t0.growth_left - t0_gl
+            acct = self.acct
+            self.vals = (m.used, acct.tables, m.dir_len, m.global_depth, acct.capacity,
+                         self.tomb, self.gl, acct.live, acct.allocated)
+            self.viz = {"tables": (t0,), "structural": False, "pruned": False,
+                        "groups": touched["probe"] if touched is not None else None,
+                        "new": ()}
+            return touched
         structural = False
         cleared = False
         new_tables: list[Any] = []
@@ -418,8 +483,8 @@ class _SwissProbe:
             touched = self._locate(hash, key)
         if cleared:
             tabs = self._tables()
-            c["tombstones"] = sum(t.tombstones() for t in tabs)
-            c["growth_left"] = sum(t.growth_left for t in tabs)
+            self.tomb = sum(t.tombstones() for t in tabs)
+            self.gl = sum(t.growth_left for t in tabs)
             changed = tabs
         elif code in (SET, DEL) and located:
             t1 = self._table_for(hash)
@@ -438,19 +503,14 @@ class _SwissProbe:
             if t0 is not None:
                 dt -= t0_tomb
                 dg -= t0_gl
-            c["tombstones"] += dt
-            c["growth_left"] += dg
+            self.tomb += dt
+            self.gl += dg
             changed = [t for t in seen.values() if t.index != -1]
         else:
             changed = []
         acct = self.acct
-        c["count"] = m.used
-        c["tables"] = acct.tables
-        c["dir_len"] = m.dir_len
-        c["global_depth"] = m.global_depth
-        c["capacity"] = acct.capacity
-        c["live_bytes"] = acct.live
-        c["allocated_bytes"] = acct.allocated
+        self.vals = (m.used, acct.tables, m.dir_len, m.global_depth, acct.capacity, self.tomb,
+                     self.gl, acct.live, acct.allocated)
         groups = None
         if touched is not None and code != GET:
             groups = touched["probe"]
