@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from gomap.layout.types import parse_key_type  # noqa: E402
-from gomap.sim.ops import KeyDomain  # noqa: E402
-from gomap.sim.workloads import parse_pattern  # noqa: E402
-from gomap.trace.viz import build_page  # noqa: E402
+from gomap.layout.types import parse_key_type
+from gomap.sim.ops import KeyDomain
+from gomap.sim.workloads import parse_pattern
+from gomap.trace.viz import build_page
 
 
 def main() -> None:
@@ -48,7 +48,7 @@ def main() -> None:
             w = parse_pattern(spec)
             dom = KeyDomain(parse_key_type("int64"))
             t0 = time.perf_counter()
-            html, info = build_page(impls, "int64", "int64", lambda w=w: w.ops(dom), spec)
+            html, info = build_page(impls, "int64", "int64", lambda w=w, dom=dom: w.ops(dom), spec)
             build = time.perf_counter() - t0
             path = os.path.join(d, f"p{n}.html")
             with open(path, "w", encoding="utf-8") as f:

@@ -5,6 +5,8 @@
   const DATA = JSON.parse(document.getElementById('gomap-data').textContent);
   const OPN = DATA.op_names;
   const KEYS = DATA.keys;
+  const STR = DATA.strings;
+  const S = (i) => (i >= 0 ? STR[i] : null);
   const NSTEPS = DATA.ops.length;          // steps 0..NSTEPS-1; step 0 is make
   const $ = (id) => document.getElementById(id);
   const el = (tag, cls, text) => {
@@ -181,7 +183,7 @@
     stepKinds(i) {
       const ev = this.eng.steps[i][1];
       if (!ev) return [];
-      return ev.map((e) => this.kinds[e[0]]).filter(Boolean);
+      return ev.map((e) => this.kinds[S(e[0])]).filter(Boolean);
     }
     narrate(i, box) {
       const s = this.eng.steps[i];
@@ -189,7 +191,8 @@
       box.appendChild(el('div', 'where', this.where(s[0], i)));
       if (s[1]) {
         const ol = el('ol');
-        for (const e of s[1]) {
+        for (const ix of s[1]) {
+          const e = ix.map(S);
           const li = el('li');
           li.dataset.event = e[0];
           const b = el('b', null, e[1]);

@@ -244,8 +244,8 @@ class RuntimeTracer(Tracer):
                                "header": _header(self.impl, last)}
                 yield rec
             # The closing full comparison of every bucket / group.
-            rec = next(recs)
-            d = self.replay.step(len(script) - 1, script[-1], rec)
+            dump = next(recs)
+            d = self.replay.step(len(script) - 1, script[-1], dump)
             self.compared += 1
             self.final = d
             if d is None and self.eng is not None:

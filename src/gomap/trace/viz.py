@@ -13,13 +13,14 @@ Format of the embedded data (``<script type="application/json">``, every ``<``,
 keys are shown with ``textContent`` only)::
 
     {"v": 1, "workload", "key", "value", "ops": [[opcode, keyid], ...],
-     "keys": ["42", "\\"user:1\\"", ...], "counters": {impl: [names]},
+     "keys": ["42", "\\"user:1\\"", ...], "strings": [...], "counters": {impl: [names]},
      "engines": [{"impl", "go", "steps": [[touched, events, deltas, counters], ...],
                   "runtime": [...] or null}, ...]}
 
 Step fields: ``touched`` 0 or classic ``[bucket, pos, cell, tophash]`` / Swiss
 ``[tid, group, slot, ctrl, [probe groups]]``; ``events`` 0 or
-``[[name, title, detail, rule, go_func, go_file], ...]``; ``deltas`` 0 or a list of
+``[[name, title, detail, rule, go_func, go_file], ...]`` (indices into ``strings``,
+the page's table of narration strings; -1 for none); ``deltas`` 0 or a list of
 ``["A", n]`` (allocate n buckets), ``["G", B]`` (hashGrow), ``["E"]`` (growth done),
 ``["C"]`` (clear), ``["c", arr, bucket, chainlen, [pos*8+cell, tophash, keyid, ...]]``
 (classic chain cells; arr 0 new, 1 old), ``["T", tid, capacity, localDepth, ctrlhex,
@@ -65,6 +66,19 @@ class KeyTable:
     def __init__(self) -> None:
         self.ids: dict[Any, int] = {}
         self.texts: list[str] = []
+        self.string_ids: dict[str, int] = {}
+        self.strings: list[str] = []
+
+    def string(self, s: str | None) -> int:
+        """The id of a narration string in the page's string table (-1: none); each
+        distinct string is sent once."""
+        if s is None:
+            return -1
+        i = self.string_ids.get(s)
+        if i is None:
+            i = self.string_ids[s] = len(self.strings)
+            self.strings.append(s)
+        return i
 
     def id(self, k: Any) -> int:
         """The id of ``k`` (a new one the first time it is seen)."""
@@ -267,9 +281,10 @@ def record_steps(impl: str, key_type: str, value_type: str, ops: Iterator[Op], k
             eng: Any = tr.eng.engine
             shadow = _ClassicShadow(eng, keys) if impl == "classic" else _SwissShadow(eng, keys)
         deltas = shadow.deltas(rec)
-        evs = [[e.event, e.narration.get("title"), e.narration.get("detail"),
-                e.narration.get("rule"), (e.narration.get("go") or {}).get("func"),
-                (e.narration.get("go") or {}).get("file")] for e in rec.events]
+        sid = keys.string
+        evs = [[sid(e.event), sid(e.narration.get("title")), sid(e.narration.get("detail")),
+                sid(e.narration.get("rule")), sid((e.narration.get("go") or {}).get("func")),
+                sid((e.narration.get("go") or {}).get("file"))] for e in rec.events]
         ctr: list[Any] = []
         for k in rec.delta:
             v = rec.counters[k]
@@ -332,7 +347,8 @@ def build_page(impls: list[str], key_type: str, value_type: str, factory: Callab
     for e in engines:  # a run that stopped at a divergence ends the page there
         del e["steps"][n_steps:]
     data = {"v": SCHEMA_VERSION, "workload": workload, "key": key_type, "value": value_type,
-            "ops": ops_out, "keys": keys.texts, "op_names": list(OP_NAMES),
+            "ops": ops_out, "keys": keys.texts, "strings": keys.strings,
+            "op_names": list(OP_NAMES),
             "counters": {i: list(COUNTERS[i]) for i in impls}, "engines": engines}
     title = html.escape(f"gomap viz: map[{key_type}]{value_type}")
     page = _asset("page.html").replace("{{TITLE}}", title)
