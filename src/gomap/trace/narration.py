@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 CLASSIC_GO = "go1.23.9"
 SWISS_GO = "go1.27.3"
@@ -26,8 +26,7 @@ SWISS_GO = "go1.27.3"
 GO_FILES = {"classic": "runtime/map.go", "swiss": "internal/runtime/maps/"}
 
 
-@dataclass(frozen=True)
-class Ctx:
+class Ctx(NamedTuple):
     """What a narration may read: the event's details, the values captured at the
     event, and the op's counters before and after."""
 
@@ -311,13 +310,24 @@ def narrate(impl: str, event: str, ctx: Ctx) -> dict[str, Any]:
     row = narration(impl, event)
     if row is None:
         return {"title": event, "detail": "", "rule": None, "go": None}
-    func, where = row.go_by(ctx.d) if row.go_by is not None else (row.go_func, row.go_file)
+    go: dict[str, str] | None
+    if row.go_by is not None:
+        func, where = row.go_by(ctx.d)
+        go = {"func": func, "file": where, "version": GO_VERSION[impl]}
+    else:
+        go = _GO_CACHE.get((impl, event))
+        if go is None:
+            go = _GO_CACHE[(impl, event)] = {"func": row.go_func, "file": row.go_file,
+                                             "version": GO_VERSION[impl]}
     return {
         "title": row.title,
         "detail": row.detail(ctx),
         "rule": row.rule(ctx) if row.rule is not None else None,
-        "go": {"func": func, "file": where, "version": GO_VERSION[impl]},
+        "go": go,
     }
+
+
+_GO_CACHE: dict[tuple[str, str], dict[str, str]] = {}
 
 
 def event_kinds(impl: str) -> dict[str, str]:
