@@ -244,3 +244,32 @@ def test_every_declared_event_is_narrated_in_the_file_the_schema_names() -> None
         for f in files:
             assert f.split(":")[0].startswith(spec.go_file.rstrip("/")), (engine, name, f)
     assert {(e, n) for e, rows in TABLES.items() for n in rows} == set(EVENTS)
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["trace", "--pattern", "fill:n=oops", "-o", "{tmp}/t.jsonl"], "--pattern"),
+    (["trace", "--pattern", "fill:n=10", "-o", "{tmp}/no/such/dir/t.jsonl"], "-o"),
+    (["trace", "--key", "int32", "--with-runtime", "--pattern", "fill:n=10", "-o",
+      "{tmp}/t.jsonl"], "--with-runtime"),
+    (["viz", "--pattern", "fill:n=300", "--max-ops", "100", "-o", "{tmp}/p.html"], "300"),
+    (["viz", "--ops", "{tmp}/bad.ops", "-o", "{tmp}/p.html"], "bad.ops:2"),
+])
+def test_bad_input_exits_2_with_a_message(tmp_path: Path, capsys: Any, argv: list[str],
+                                          needle: str) -> None:
+    from gomap.cli import main
+
+    (tmp_path / "bad.ops").write_text("set 1\nset 1.5.5\n")
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
+    out = capsys.readouterr().out
+    assert needle in out and "Traceback" not in out
+
+
+def test_cli_trace_writes_the_counters_of_the_final_state(tmp_path: Path) -> None:
+    from gomap.cli import main
+
+    out = tmp_path / "t.jsonl"
+    assert main(["trace", "--impl", "classic", "--pattern", "drain:n=3000,keep=0.1",
+                 "-o", str(out)]) == 0
+    end = json.loads(out.read_text().splitlines()[-1])
+    assert end["type"] == "end" and end["ops"] == 3000 + 2700
+    assert end["counters"]["count"] == 300 and end["counters"]["B"] == 9
