@@ -240,9 +240,9 @@ class RuntimeTracer(Tracer):
                 last = self._pending[-1][2]
                 rec = self._advance(probe, code, arg, i)
                 dv = self.divergence
-                rec.runtime = {"equal": dv is None, "diff": None if dv is None else str(dv),
-                               "header": _header(self.impl, last)}
-                yield rec
+                yield rec._replace(runtime={"equal": dv is None,
+                                            "diff": None if dv is None else str(dv),
+                                            "header": _header(self.impl, last)})
             # The closing full comparison of every bucket / group.
             dump = next(recs)
             d = self.replay.step(len(script) - 1, script[-1], dump)

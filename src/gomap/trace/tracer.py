@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from gomap.hashing import DefaultHasher, default_rand
 from gomap.layout.maplayout import map_layout
@@ -44,6 +44,20 @@ _NO_TABLES: dict[str, Any] = {"tables": (), "structural": False, "pruned": False
                               "groups": None, "new": ()}
 
 
+_CHAIN_EVENTS = frozenset(("emptyOne", "emptyRest", "seed", "newoverflow"))
+_TABLE_EVENTS = frozenset(("tombstone", "seed"))
+
+
+def _same_chain(evs: list[EventRecord]) -> bool:
+    """No event of the op moved entries between chains (no growth, no clear)."""
+    return all(e.event in _CHAIN_EVENTS for e in evs)
+
+
+def _same_table(evs: list[EventRecord]) -> bool:
+    """No event of the op rebuilt, pruned or cleared a table."""
+    return all(e.event in _TABLE_EVENTS for e in evs)
+
+
 @dataclass(slots=True)
 class EventRecord:
     """One internal event: its name, its details, what was captured at the moment,
@@ -55,8 +69,7 @@ class EventRecord:
     narration: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
-class OpRecord:
+class OpRecord(NamedTuple):
     """One operation: ``i`` (0 is the ``make``), the op, its events, the counters it
     changed and where it landed."""
 
@@ -272,9 +285,9 @@ class _ClassicProbe:
                 pass
         elif code == CLEAR:
             eng.clear()
-        if pre_objs and not tr._events:
-            # The common case: no growth, no overflow bucket, no tombstone event — only
-            # the key's chain changed (a new or updated cell, or a reused emptyOne).
+        if pre_objs and _same_chain(tr._events):
+            # The common case: no growth and no clear — only the key's chain changed (a
+            # new, updated or deleted cell, emptyRest marks, maybe a new overflow bucket).
             b = hash & ((1 << h.B) - 1)
             if code == SET:
                 touched = self._locate(hash, key)
@@ -443,7 +456,7 @@ class _SwissProbe:
         elif code == CLEAR:
             eng.clear()
         evs = tr._events
-        if t0 is not None and (not evs or (len(evs) == 1 and evs[0].event == "tombstone")):
+        if t0 is not None and _same_table(evs):
             # The common case: the op stayed in the key's table (no rehash, no prune).
             if code == SET:
                 touched = self._locate(hash, key)
