@@ -36,6 +36,7 @@ except ImportError:  # pragma: no cover - orjson is a dependency; the stdlib doe
         return _json(_clean(obj)).encode()
 
 NL = b"\n"
+_KEYED = frozenset(("set", "get", "del"))
 
 
 def key_json(k: Any) -> Any:
@@ -81,34 +82,45 @@ class JsonlWriter:
         self.out = out
         self.ops = 0
         self.events = 0
+        self._buf: list[bytes] = []
         out.write(_dumps(head) + NL)
 
     def write(self, rec: OpRecord) -> None:
         """Write one op and its events."""
-        w = self.out.write
-        op: dict[str, Any] = {"type": "op", "i": rec.i, "op": rec.op}
-        if rec.op in ("set", "get", "del"):
-            op["key"] = key_json(rec.key)
-        elif rec.op == "make":
-            op["hint"] = rec.key
-        op["events"] = len(rec.events)
+        i, name, key, events = rec.i, rec.op, rec.key, rec.events
+        op: dict[str, Any] = {"type": "op", "i": i, "op": name}
+        if name in _KEYED:
+            op["key"] = key if type(key) is int else key_json(key)
+        elif name == "make":
+            op["hint"] = key
+        op["events"] = len(events)
         op["delta"] = rec.delta
         if rec.touched is not None:
             op["touched"] = rec.touched
         if rec.runtime is not None:
             op["runtime"] = rec.runtime
-        w(_dumps(op) + NL)
-        for j, ev in enumerate(rec.events):
-            n = ev.narration
-            w(_dumps({"type": "event", "i": rec.i, "seq": j, "event": ev.event,
-                      "details": ev.details, "title": n.get("title"),
-                      "detail": n.get("detail"), "rule": n.get("rule"),
-                      "go": n.get("go")}) + NL)
+        line = _dumps(op) + NL
+        if events:
+            parts = [line]
+            for j, ev in enumerate(events):
+                n = ev.narration
+                parts.append(_dumps({"type": "event", "i": i, "seq": j, "event": ev.event,
+                                     "details": ev.details, "title": n.get("title"),
+                                     "detail": n.get("detail"), "rule": n.get("rule"),
+                                     "go": n.get("go")}) + NL)
+            line = b"".join(parts)
+            self.events += len(events)
         self.ops += 1
-        self.events += len(rec.events)
+        buf = self._buf
+        buf.append(line)
+        if len(buf) >= 512:
+            self.out.write(b"".join(buf))
+            buf.clear()
 
     def close(self, counters: dict[str, Any]) -> None:
         """Write the ``end`` record."""
+        self.out.write(b"".join(self._buf))
+        self._buf.clear()
         self.out.write(_dumps({"type": "end", "ops": self.ops - 1, "events": self.events,
                                "counters": counters}) + NL)
 
