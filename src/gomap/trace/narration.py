@@ -165,13 +165,14 @@ CLASSIC: dict[str, Narration] = {
         "newoverflow", f"{M}:239", capture=_classic_b, kind="overflow"),
     "emptyOne": Narration(
         "emptyOne",
-        lambda c: f"delete: bucket {c.d['bucket']} cell {c.d['cell']} becomes a tombstone",
+        # (the bucket is in the op's "touched"; a sentence without it repeats, so the
+        # page sends it once)
+        lambda c: "delete: the cell becomes a tombstone",
         lambda c: f"a live cell may follow → tophash[{c.d['cell']}] = emptyOne",
         "mapdelete", f"{M}:741", kind="tombstone"),
     "emptyRest": Narration(
         "emptyRest",
-        lambda c: f"nothing lives after it: {c.d['run']} trailing cell(s) of bucket "
-                  f"{c.d['bucket']}'s chain become emptyRest",
+        lambda c: "nothing lives after it: the chain's trailing empty cells become emptyRest",
         lambda c: f"next cell emptyRest (or chain end) → {c.d['run']} cell(s) ← emptyRest",
         "mapdelete", f"{M}:741", kind="tombstone"),
     "seed": Narration(
@@ -276,9 +277,8 @@ SWISS: dict[str, Narration] = {
         _prune_rule, "table.pruneTombstones", f"{T}:566", kind="prune"),
     "tombstone": Narration(
         "tombstone",
-        lambda c: f"delete from a full group: table {c.d['index']} group {c.d['group']} "
-                  f"slot {c.d['slot']} becomes a tombstone",
-        lambda c: f"group {c.d['group']} has no empty slot → ctrl[{c.d['slot']}] = ctrlDeleted "
+        lambda c: "delete from a full group: the slot becomes a tombstone",
+        lambda c: f"no empty slot in the group → ctrl[{c.d['slot']}] = ctrlDeleted "
                   f"(growthLeft not returned)",
         "table.Delete", f"{T}:478", kind="tombstone"),
     "clear": Narration(
