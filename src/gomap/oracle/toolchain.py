@@ -26,6 +26,8 @@ GO_VERSIONS = {
     # the memory harnesses (gomap.oracle.memory_driver)
     "memclassic": "1.23.9",
     "memswiss": "1.27.3",
+    # the map-hazard analyzer of `gomap lint` (gomap.lint)
+    "lint": "1.27.3",
 }
 
 

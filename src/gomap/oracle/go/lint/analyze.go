@@ -272,9 +272,13 @@ func (a *analysis) solve() {
 				f.exposed = true
 			}
 		}
+	}
+	for _, f := range a.funcs {
+		// started in a loop, from two places, or by an exported function (which its
+		// callers may call again while the first goroutine still runs)
 		f.multi = f.multi || len(f.spawns) > 1
 		for _, s := range f.spawns {
-			if len(s.loops) > 0 {
+			if len(s.loops) > 0 || s.from.decl != nil && s.from.exposed && s.from.decl.Name.Name != "main" {
 				f.multi = true
 			}
 		}
@@ -516,28 +520,6 @@ func (a *analysis) siblingsApart(r1, r2 int) bool {
 		lo, hi = hi, lo
 	}
 	return joinedBetween(s1.from, lo, hi)
-}
-
-// sharedAcross: can two instances of root r see the same variable key?
-func (a *analysis) sharedAcross(key types.Object, r *fnode) bool {
-	v, ok := key.(*types.Var)
-	if !ok {
-		return false
-	}
-	if v.IsField() || v.Parent() == a.pkg.Scope() {
-		return true
-	}
-	var n ast.Node = r.body
-	if r.decl != nil {
-		n = r.decl
-	} else if r.lit != nil {
-		n = r.lit
-	}
-	if n == nil {
-		return false
-	}
-	// declared inside r (a local or a parameter of r): one per instance
-	return !(key.Pos() >= n.Pos() && key.Pos() < n.End())
 }
 
 func (a *analysis) concurrent(x, y *access) bool {
