@@ -207,7 +207,8 @@ func (a *analysis) run() []Finding {
 			}
 			f.isInit = fd.Recv == nil && fd.Name.Name == "init"
 			lower := strings.ToLower(fd.Name.Name)
-			f.wildcard = strings.HasSuffix(lower, "locked") && !strings.HasSuffix(lower, "unlocked")
+			f.wildcard = strings.HasSuffix(lower, "locked") && !strings.HasSuffix(lower, "unlocked") ||
+				documentsHeldLock(fd.Doc)
 			if obj != nil {
 				a.byObj[obj] = f
 				f.exposed = obj.Exported() || fd.Name.Name == "main"
@@ -998,4 +999,21 @@ func (a *analysis) recvCtx(x *access) map[int]bool {
 		}
 	}
 	return out
+}
+
+// documentsHeldLock: a doc comment that says the caller holds a lock
+// ("mu must be held", "called with c.mu held", "requires the lock").
+func documentsHeldLock(doc *ast.CommentGroup) bool {
+	if doc == nil {
+		return false
+	}
+	t := strings.ToLower(doc.Text())
+	for _, p := range []string{"must be held", "must hold", "must be locked", "lock held",
+		"mu held", "with the lock", "holding the lock", "holds the lock", "requires the lock",
+		"caller holds", "caller must lock", "is held", "locked by the caller"} {
+		if strings.Contains(t, p) {
+			return true
+		}
+	}
+	return false
 }

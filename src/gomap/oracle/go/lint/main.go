@@ -200,7 +200,7 @@ func checkUnit(fset *token.FileSet, imp *srcImporter, u unit, out *output) {
 		}
 		out.Files++
 		out.Lines += bytes.Count(src, []byte("\n"))
-		f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
+		f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution|parser.ParseComments)
 		if err != nil {
 			pe := ParseError{File: path, Error: err.Error()}
 			if el, ok := err.(scanner.ErrorList); ok && len(el) > 0 {

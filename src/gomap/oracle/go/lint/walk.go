@@ -94,7 +94,21 @@ func baseText(e ast.Expr) string {
 
 func (w *walker) lockCallBase(e ast.Expr) (types.Object, string, string, bool) {
 	call, ok := ast.Unparen(e).(*ast.CallExpr)
-	if !ok || len(call.Args) != 0 {
+	if !ok {
+		return nil, "", "", false
+	}
+	if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok && len(call.Args) == 1 {
+		// the runtime's own lock(&l) / unlock(&l) functions
+		if u, ok := ast.Unparen(call.Args[0]).(*ast.UnaryExpr); ok && u.Op == token.AND {
+			op := map[string]string{"lock": "Lock", "unlock": "Unlock"}[id.Name]
+			if op != "" {
+				if k, _ := w.canon(u.X); k != nil {
+					return k, op, baseText(u.X), true
+				}
+			}
+		}
+	}
+	if len(call.Args) != 0 {
 		return nil, "", "", false
 	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
@@ -616,6 +630,9 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 				once[anyLock] = held{mode: writeMode}
 				w.block(lit.Body.List, once)
 				return false
+			}
+			if f := w.callee(ast.Unparen(c.Args[0])); f != nil {
+				f.wildcard = true // runs once, before any Do returns
 			}
 		case sel.Sel.Name == "Wait" && len(c.Args) == 0:
 			w.join()
