@@ -73,8 +73,8 @@ def run(args: argparse.Namespace, console: Any = None) -> int:
     for w in res.warnings:
         print(f"gomap lint: {w}", file=sys.stderr)
     if res.parse_errors:
-        for e in res.parse_errors:
-            print(e["error"], file=sys.stderr)
+        for pe in res.parse_errors:
+            print(pe["error"], file=sys.stderr)
         return 2
     if args.format == "json":
         out = as_json(res)

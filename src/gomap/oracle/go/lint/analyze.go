@@ -81,6 +81,7 @@ type access struct {
 	declPos token.Pos       // lexical: where the variable (or the struct's variable) is declared
 	recvT   *types.TypeName // receiver: the receiver's type
 	base    string          // baseText of the map expression
+	field   bool            // the map is a struct field (of any variable)
 }
 
 // groupMode says which accesses of one map can name the same map value.
@@ -639,7 +640,7 @@ func (a *analysis) checkRaces() {
 			}
 		}
 		for i, w := range accs {
-			if w.kind != aWrite || w.fresh || !longLived(a, key) {
+			if w.kind != aWrite || w.fresh || !(w.field || longLived(a, key)) {
 				continue
 			}
 			var rlocked []string

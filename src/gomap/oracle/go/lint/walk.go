@@ -756,6 +756,7 @@ func (w *walker) classify(x *access, m ast.Expr) {
 		}
 		return
 	}
+	x.field = true
 	// a field: find the variable at the left end of the selector chain
 	e := ast.Unparen(m)
 	for {
