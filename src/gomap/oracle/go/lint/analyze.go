@@ -95,10 +95,19 @@ const (
 )
 
 type spawn struct {
-	from  *fnode
-	seq   int
-	loops []int
-	pos   token.Pos
+	from    *fnode
+	seq     int
+	loops   []int
+	pos     token.Pos
+	recvPos token.Pos // go v.m(): where the local variable v is declared
+}
+
+// lockEffect: a function that only takes (or only releases) a lock, like
+// func lockProfiles() { profiles.mu.Lock() }.
+type lockEffect struct {
+	key  types.Object
+	op   string
+	base string
 }
 
 type joinPt struct {
@@ -127,7 +136,9 @@ type fnode struct {
 	exposed  bool
 	isInit   bool
 	wildcard bool
-	recv     types.Object    // the receiver of the (enclosing) method
+	recv     types.Object // the receiver of the (enclosing) method
+	effect   *lockEffect
+	ownsRecv bool            // started once per loop iteration on that iteration's value
 	recvT    *types.TypeName // its type
 	calls    []callSite      // calls of this function from the package
 	joins    []joinPt
@@ -218,6 +229,9 @@ func (a *analysis) run() []Finding {
 		}
 	}
 	a.findValueUses()
+	for _, p := range decls {
+		a.findLockEffect(p.fn)
+	}
 	queue := make([]*fnode, 0, len(decls))
 	for _, p := range decls {
 		queue = append(queue, p.fn)
@@ -272,6 +286,20 @@ func (a *analysis) solve() {
 			}
 			if len(f.calls) == 0 && len(f.spawns) == 0 {
 				f.exposed = true
+			}
+		}
+	}
+	for _, f := range a.funcs {
+		f.ownsRecv = f.decl != nil && f.recv != nil && len(f.spawns) > 0
+		for _, s := range f.spawns {
+			if !s.recvPos.IsValid() || len(s.loops) == 0 {
+				f.ownsRecv = false
+				continue
+			}
+			for _, id := range s.loops {
+				if n := a.loopNode[id]; n == nil || !(s.recvPos >= n.Pos() && s.recvPos < n.End()) {
+					f.ownsRecv = false
+				}
 			}
 		}
 	}
@@ -530,6 +558,9 @@ func (a *analysis) concurrent(x, y *access) bool {
 	case global:
 		cx, cy = x.fn.ctx, y.fn.ctx
 	case receiver:
+		if x.recvT != y.recvT {
+			return false // reached from different types' methods: not known to be one value
+		}
 		cx, cy = a.recvCtx(x), a.recvCtx(y)
 	case lexical:
 		c1, c2 := a.lexCtx(x), a.lexCtx(y)
@@ -993,7 +1024,7 @@ func (a *analysis) lexMulti(r *fnode, p token.Pos) bool {
 func (a *analysis) recvCtx(x *access) map[int]bool {
 	out := map[int]bool{}
 	for id := range x.fn.ctx {
-		if id != mainCtx && a.funcs[id].recvT == x.recvT {
+		if id != mainCtx && a.funcs[id].recvT == x.recvT && !a.funcs[id].ownsRecv {
 			out[id] = true
 		} else {
 			out[mainCtx] = true
@@ -1017,4 +1048,38 @@ func documentsHeldLock(doc *ast.CommentGroup) bool {
 		}
 	}
 	return false
+}
+
+// findLockEffect: f's body is a few statements whose only lock operations take one
+// lock (or release one) and leave it so: calls of f then count as that operation.
+func (a *analysis) findLockEffect(f *fnode) {
+	if f.body == nil || len(f.body.List) == 0 || len(f.body.List) > 6 || f.decl == nil ||
+		f.decl.Type.Results != nil {
+		return
+	}
+	w := &walker{a: a, fn: f}
+	var eff *lockEffect
+	last := len(f.body.List) - 1
+	for i, s := range f.body.List {
+		if _, ok := s.(*ast.DeferStmt); ok {
+			return
+		}
+		es, ok := s.(*ast.ExprStmt)
+		if !ok {
+			continue
+		}
+		key, op, base, ok := w.lockCallBase(es.X)
+		if !ok {
+			continue
+		}
+		if eff != nil {
+			return // more than one lock operation: not a plain wrapper
+		}
+		acquire := op == "Lock" || op == "RLock"
+		if acquire && i != 0 || !acquire && i != last {
+			return
+		}
+		eff = &lockEffect{key: key, op: op, base: base}
+	}
+	f.effect = eff
 }

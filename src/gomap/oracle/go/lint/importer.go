@@ -21,6 +21,9 @@ type srcImporter struct {
 	fakes   map[string]*types.Package
 	loading map[string]bool
 	modules map[string][2]string // dir -> (module root, module path)
+	// withTests: while checking an external test package (foo_test), the folder
+	// whose import also includes its internal _test.go files (export_test.go).
+	withTests string
 }
 
 func newImporter(fset *token.FileSet, ctx *build.Context) *srcImporter {
@@ -151,7 +154,11 @@ func (im *srcImporter) ImportFrom(path, dir string, _ types.ImportMode) (*types.
 	if d == "" {
 		return im.fake(path), nil
 	}
-	if p, ok := im.byDir[d]; ok {
+	cacheKey := d
+	if d == im.withTests {
+		cacheKey = d + "#test"
+	}
+	if p, ok := im.byDir[cacheKey]; ok {
 		return p, nil
 	}
 	if im.loading[d] {
@@ -164,7 +171,11 @@ func (im *srcImporter) ImportFrom(path, dir string, _ types.ImportMode) (*types.
 		return im.fake(path), nil
 	}
 	var files []*ast.File
-	for _, name := range bp.GoFiles {
+	names := bp.GoFiles
+	if cacheKey != d {
+		names = append(append([]string(nil), names...), bp.TestGoFiles...)
+	}
+	for _, name := range names {
 		f, err := parser.ParseFile(im.fset, filepath.Join(d, name), nil, parser.SkipObjectResolution)
 		if err == nil {
 			files = append(files, f)
@@ -172,7 +183,7 @@ func (im *srcImporter) ImportFrom(path, dir string, _ types.ImportMode) (*types.
 	}
 	if len(files) == 0 {
 		p := im.fake(path)
-		im.byDir[d] = p
+		im.byDir[cacheKey] = p
 		return p, nil
 	}
 	conf := types.Config{
@@ -187,6 +198,6 @@ func (im *srcImporter) ImportFrom(path, dir string, _ types.ImportMode) (*types.
 		p = im.fake(path)
 	}
 	p.MarkComplete()
-	im.byDir[d] = p
+	im.byDir[cacheKey] = p
 	return p, nil
 }

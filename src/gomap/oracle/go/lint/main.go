@@ -71,6 +71,18 @@ type output struct {
 	Files       int          `json:"files"`
 	Lines       int          `json:"lines"`
 	Packages    int          `json:"packages"`
+	Stats       stats        `json:"stats"`
+	TypeErrors  int          `json:"type_errors"`
+}
+
+var debugTypes = os.Getenv("GOMAPLINT_DEBUG") != ""
+
+// stats: what the analysis saw (to tell "nothing found" from "nothing seen").
+type stats struct {
+	MapAccesses    int `json:"map_accesses"`
+	LockedAccesses int `json:"locked_accesses"`
+	Goroutines     int `json:"goroutine_starts"`
+	Functions      int `json:"functions"`
 }
 
 type unit struct {
@@ -223,19 +235,41 @@ func checkUnit(fset *token.FileSet, imp *srcImporter, u unit, out *output) {
 		FileVersions: map[*ast.File]string{},
 	}
 	conf := types.Config{
-		Importer:    imp,
-		Error:       func(error) {}, // keep going: unresolved imports only cost precision
+		Importer: imp,
+		Error: func(err error) { // keep going: unresolved imports only cost precision
+			out.TypeErrors++
+			if debugTypes && out.TypeErrors < 20 {
+				fmt.Fprintln(os.Stderr, err)
+			}
+		},
 		FakeImportC: true,
 		Sizes:       types.SizesFor("gc", "amd64"),
 		GoVersion:   moduleGoVersion(u.dir),
 	}
 	pkgPath := imp.pathOf(u.dir)
+	if strings.HasSuffix(files[0].Name.Name, "_test") {
+		imp.withTests, _ = filepath.Abs(u.dir)
+		defer func() { imp.withTests = "" }()
+		pkgPath += "_test"
+	}
 	pkg, _ := conf.Check(pkgPath, fset, files, info)
 	if pkg == nil {
 		return
 	}
 	a := newAnalysis(fset, pkg, info, files)
 	out.Findings = append(out.Findings, a.run()...)
+	out.Stats.Functions += len(a.funcs)
+	for _, f := range a.funcs {
+		out.Stats.Goroutines += len(f.spawns)
+	}
+	for _, accs := range a.accesses {
+		for _, x := range accs {
+			out.Stats.MapAccesses++
+			if len(a.effLocks(x)) > 0 {
+				out.Stats.LockedAccesses++
+			}
+		}
+	}
 }
 
 // moduleGoVersion is the "go" line of the nearest go.mod ("" if none or unreadable).

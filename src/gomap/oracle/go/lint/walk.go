@@ -167,11 +167,18 @@ func (w *walker) stmt(s ast.Stmt, st lockState) (lockState, bool) {
 			w.applyLock(st, key, op, base)
 			return st, false
 		}
+		if e := w.wrapperEffect(s.X); e != nil {
+			w.applyLock(st, e.key, e.op, e.base)
+			return st, false
+		}
 		w.expr(s.X, st)
 		return st, isPanic(s.X, w.a.info)
 	case *ast.DeferStmt:
-		if _, op, ok := w.lockCall(s.Call); ok {
-			_ = op // a deferred Unlock keeps the lock held to the end of the function
+		// a deferred Unlock keeps the lock held to the end of the function
+		if _, _, ok := w.lockCall(s.Call); ok {
+			return st, false
+		}
+		if w.wrapperEffect(s.Call) != nil {
 			return st, false
 		}
 		w.expr(s.Call, st)
@@ -734,6 +741,13 @@ func (w *walker) startGoroutine(f ast.Expr, st lockState, pos token.Pos) {
 	if sel, ok := f.(*ast.SelectorExpr); ok {
 		w.expr(sel.X, st)
 	}
+	if sel, ok := f.(*ast.SelectorExpr); ok {
+		if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok {
+			if v, ok := w.a.info.Uses[id].(*types.Var); ok && v.Parent() != w.a.pkg.Scope() {
+				sp.recvPos = v.Pos()
+			}
+		}
+	}
 	if callee := w.callee(f); callee != nil {
 		callee.isRoot = true
 		callee.spawns = append(callee.spawns, sp)
@@ -786,4 +800,16 @@ func (w *walker) classify(x *access, m ast.Expr) {
 	default:
 		x.mode, x.declPos, x.key = lexical, base.Pos(), w.a.pairKey(base, v)
 	}
+}
+
+// wrapperEffect: e calls a package function that only takes or releases a lock.
+func (w *walker) wrapperEffect(e ast.Expr) *lockEffect {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok || len(call.Args) != 0 {
+		return nil
+	}
+	if f := w.callee(ast.Unparen(call.Fun)); f != nil && f.effect != nil {
+		return f.effect
+	}
+	return nil
 }
