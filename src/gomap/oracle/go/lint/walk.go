@@ -11,7 +11,8 @@ import (
 )
 
 type loadSite struct {
-	pos token.Pos
+	pos   token.Pos
+	locks lockState // held at the Load
 }
 
 type readSite struct {
@@ -568,10 +569,10 @@ func (w *walker) expr(e ast.Expr, st lockState) {
 		case *ast.FuncLit:
 			// A closure not started as a goroutine runs (if at all) where it is
 			// defined, as far as this analysis can tell: walk it in place.
-			saved := w.loads
-			w.loads = nil
+			savedLoads, savedReads := w.loads, w.reads
+			w.loads, w.reads = nil, nil
 			w.block(n.Body.List, st.clone())
-			w.loads = saved
+			w.loads, w.reads = savedLoads, savedReads
 			return false
 		case *ast.UnaryExpr:
 			if n.Op == token.ARROW {
@@ -652,7 +653,7 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 				}
 			}
 		case isNamed(recvT, "sync", "Map"):
-			w.syncMapCall(sel, c)
+			w.syncMapCall(sel, c, st)
 		}
 	}
 	if callee := w.callee(fun); callee != nil {
@@ -689,7 +690,7 @@ func (w *walker) callee(fun ast.Expr) *fnode {
 }
 
 // syncMapCall: check-then-act on a sync.Map (Load, then Store of the same key).
-func (w *walker) syncMapCall(sel *ast.SelectorExpr, c *ast.CallExpr) {
+func (w *walker) syncMapCall(sel *ast.SelectorExpr, c *ast.CallExpr, st lockState) {
 	if len(c.Args) == 0 {
 		return
 	}
@@ -701,18 +702,38 @@ func (w *walker) syncMapCall(sel *ast.SelectorExpr, c *ast.CallExpr) {
 			w.loads = map[string]loadSite{}
 		}
 		if _, ok := w.loads[k]; !ok {
-			w.loads[k] = loadSite{pos: c.Pos()}
+			w.loads[k] = loadSite{pos: c.Pos(), locks: st.clone()}
 		}
+	case "LoadOrStore", "LoadAndDelete", "Delete", "Swap", "CompareAndSwap", "CompareAndDelete":
+		delete(w.loads, k) // an atomic step on the key: what follows acts on its result
 	case "Store":
-		if l, ok := w.loads[k]; ok {
-			_, line, _ := w.a.where(l.pos)
-			w.a.add("GM004", c.Pos(), fmt.Sprintf(
-				"check-then-act on sync.Map %s: Load at line %d, then Store of the same key; "+
-					"another goroutine can store in between — use LoadOrStore (or CompareAndSwap)",
-				recv, line), w.a.related(l.pos, "the Load"))
-			delete(w.loads, k)
+		l, ok := w.loads[k]
+		if !ok {
+			return
+		}
+		delete(w.loads, k)
+		if w.fn.wildcard || sameCriticalSection(l.locks, st) {
+			return // the Load and the Store run under one mutex: no other writer between
+		}
+		_, line, _ := w.a.where(l.pos)
+		w.a.add("GM004", c.Pos(), fmt.Sprintf(
+			"check-then-act on sync.Map %s: Load at line %d, then Store of the same key; "+
+				"another goroutine can store in between — use LoadOrStore (or CompareAndSwap)",
+			recv, line), w.a.related(l.pos, "the Load"))
+	}
+}
+
+// sameCriticalSection: one lock is held in write mode at both points, unreleased between.
+func sameCriticalSection(a, b lockState) bool {
+	for k, v := range a {
+		if v.mode != writeMode {
+			continue
+		}
+		if u, ok := b[k]; ok && u.mode == writeMode && u.section == v.section {
+			return true
 		}
 	}
+	return false
 }
 
 // --- goroutines -------------------------------------------------------------------
