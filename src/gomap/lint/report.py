@@ -64,7 +64,7 @@ def sarif(res: LintResult, version: str = "0.1.0") -> dict[str, Any]:
     for f in res.findings:
         r: dict[str, Any] = {
             "ruleId": f.check, "ruleIndex": ids.index(f.check),
-            "level": CHECKS[f.check].level,
+            "level": f.sarif_level,
             "message": {"text": f.message},
             "locations": [_location(f.file, f.line, f.col)],
         }

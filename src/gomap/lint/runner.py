@@ -44,12 +44,18 @@ class Finding:
     key_type: str = ""
     value_type: str = ""
     numbers: dict[str, Any] | None = None
+    level: str = ""  # SARIF level of this finding ("" = the check's)
+
+    @property
+    def sarif_level(self) -> str:
+        """The SARIF level: the finding's own, else its check's."""
+        return self.level or CHECKS[self.check].level
 
     def as_dict(self) -> dict[str, Any]:
         """The finding as the ``--format json`` record."""
         d: dict[str, Any] = {"check": self.check, "name": CHECKS[self.check].name,
                              "file": self.file, "line": self.line, "col": self.col,
-                             "message": self.message}
+                             "level": self.sarif_level, "message": self.message}
         if self.related:
             d["related"] = self.related
         if self.numbers:
@@ -184,7 +190,7 @@ def lint(paths: list[str], *, enable: list[str] | None = None,
     for raw in doc["findings"]:
         f = Finding(raw["check"], raw["file"], raw["line"], raw["col"], raw["message"],
                     raw.get("related", []), raw.get("map", ""), raw.get("key_type", ""),
-                    raw.get("value_type", ""))
+                    raw.get("value_type", ""), level=raw.get("level", ""))
         if f.check not in chosen:
             continue
         if _suppressed(f, cache, res.warnings):

@@ -82,6 +82,7 @@ type access struct {
 	recvT   *types.TypeName // receiver: the receiver's type
 	base    string          // baseText of the map expression
 	field   bool            // the map is a struct field (of any variable)
+	obj     types.Object    // the variable or field itself (key may be a (variable, field) pair)
 }
 
 // groupMode says which accesses of one map can name the same map value.
@@ -164,6 +165,7 @@ type analysis struct {
 	synth    map[string]types.Object
 	pairs    map[[2]types.Object]*types.Var
 	pairGlob map[types.Object]bool
+	owners   map[*types.Var]*types.Struct
 	valueUse map[*types.Func]bool
 	drain    map[types.Object]*drainInfo
 	testFile map[*token.File]bool
@@ -738,6 +740,9 @@ func (a *analysis) checkDrain() {
 		if !ok || v.Pkg() != a.pkg || !longLived(a, key) || !key.Pos().IsValid() {
 			continue
 		}
+		if v.IsField() && !a.guardedStruct(v) {
+			continue // a struct without a mutex: not known to be shared or long-lived
+		}
 		if tf := a.fset.File(key.Pos()); tf == nil || a.testFile[tf] {
 			continue
 		}
@@ -1082,4 +1087,38 @@ func (a *analysis) findLockEffect(f *fnode) {
 		eff = &lockEffect{key: key, op: op, base: base}
 	}
 	f.effect = eff
+}
+
+// guardedStruct: field f belongs to a struct type of this package that has a
+// sync.Mutex or sync.RWMutex field: a value shared between goroutines, which in
+// practice lives long (a server, a pool, a cache).
+func (a *analysis) guardedStruct(f *types.Var) bool {
+	if a.owners == nil {
+		a.owners = map[*types.Var]*types.Struct{}
+		scope := a.pkg.Scope()
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok {
+				continue
+			}
+			st, ok := tn.Type().Underlying().(*types.Struct)
+			if !ok {
+				continue
+			}
+			for i := 0; i < st.NumFields(); i++ {
+				a.owners[st.Field(i)] = st
+			}
+		}
+	}
+	st := a.owners[f]
+	if st == nil {
+		return false
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		t := st.Field(i).Type()
+		if isNamed(t, "sync", "Mutex") || isNamed(t, "sync", "RWMutex") {
+			return true
+		}
+	}
+	return false
 }

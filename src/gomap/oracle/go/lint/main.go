@@ -47,6 +47,7 @@ type Finding struct {
 	Map       string    `json:"map,omitempty"`
 	KeyType   string    `json:"key_type,omitempty"`
 	ValueType string    `json:"value_type,omitempty"`
+	Level     string    `json:"level,omitempty"` // overrides the check's SARIF level
 }
 
 // Related is a second place a finding points at (the other side of a race).

@@ -29,8 +29,11 @@ type walker struct {
 	roots     []*fnode
 	nilGuards []string
 	// check-then-act state, per function
-	loads map[string]loadSite   // sync.Map Load: "recv\x00key"
-	reads map[string][]readSite // m[k] read under a lock: "map\x00key"
+	loads map[string]loadSite // sync.Map Load: "recv\x00key"
+	// variables holding (or computed from) a Load's result, by the Load's key
+	taint      map[types.Object]string
+	lhsPending []types.Object
+	reads      map[string][]readSite // m[k] read under a lock: "map\x00key"
 }
 
 func (w *walker) tick() int {
@@ -430,8 +433,27 @@ func (w *walker) isBuiltin(fun ast.Expr, name string) bool {
 }
 
 func (w *walker) assign(s *ast.AssignStmt, st lockState) {
+	var lhs []types.Object
+	for _, l := range s.Lhs {
+		if id, ok := l.(*ast.Ident); ok {
+			if obj := w.a.info.Defs[id]; obj != nil {
+				lhs = append(lhs, obj)
+			} else if obj := w.a.info.Uses[id]; obj != nil {
+				lhs = append(lhs, obj)
+			}
+		}
+	}
+	w.lhsPending = lhs
 	for _, r := range s.Rhs {
 		w.expr(r, st)
+	}
+	w.lhsPending = nil
+	for _, r := range s.Rhs { // values computed from a loaded value carry its taint
+		if k := w.tainted(r); k != "" {
+			for _, o := range lhs {
+				w.taint[o] = k
+			}
+		}
 	}
 	what := "assignment to"
 	for i, l := range s.Lhs {
@@ -474,7 +496,9 @@ func (w *walker) mapAssigned(l ast.Expr) {
 			return
 		}
 	}
-	w.a.drainOf(key).rebuilds++
+	x := &access{key: key, obj: key}
+	w.classify(x, l)
+	w.a.drainOf(x.drainKey()).rebuilds++
 }
 
 // writeTarget records m[k] = ..., m[k]++ etc. as a write of m.
@@ -488,7 +512,7 @@ func (w *walker) writeTarget(l ast.Expr, st lockState, what string) {
 	w.expr(ix.Index, st)
 	x := w.access(ix.X, aWrite, what, types.ExprString(ix.Index), ix.Pos(), st)
 	if x != nil && !x.fresh {
-		w.a.drainOf(x.key).inserts++
+		w.a.drainOf(x.drainKey()).inserts++
 		w.checkThenActWrite(x, st)
 	}
 }
@@ -501,7 +525,7 @@ func (w *walker) access(m ast.Expr, kind accKind, what, keyText string, pos toke
 	}
 	x := &access{key: key, kind: kind, what: what, name: types.ExprString(m), keyText: keyText,
 		pos: pos, fn: w.fn, seq: w.tick(), loops: w.loopsCopy(), locks: st.clone(), fresh: fresh,
-		base: baseText(m)}
+		base: baseText(m), obj: key}
 	w.classify(x, m)
 	w.a.record(x)
 	return x
@@ -612,7 +636,7 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 			}
 			x := w.access(c.Args[0], aWrite, verb, key, c.Pos(), st)
 			if x != nil && name == "delete" && len(w.loops) > 0 && !x.fresh {
-				d := w.a.drainOf(x.key)
+				d := w.a.drainOf(x.drainKey())
 				if d.deleteInLoop == token.NoPos {
 					d.deleteInLoop = c.Pos()
 				}
@@ -704,6 +728,12 @@ func (w *walker) syncMapCall(sel *ast.SelectorExpr, c *ast.CallExpr, st lockStat
 		if _, ok := w.loads[k]; !ok {
 			w.loads[k] = loadSite{pos: c.Pos(), locks: st.clone()}
 		}
+		if w.taint == nil {
+			w.taint = map[types.Object]string{}
+		}
+		for _, o := range w.lhsPending {
+			w.taint[o] = k
+		}
 	case "LoadOrStore", "LoadAndDelete", "Delete", "Swap", "CompareAndSwap", "CompareAndDelete":
 		delete(w.loads, k) // an atomic step on the key: what follows acts on its result
 	case "Store":
@@ -716,10 +746,21 @@ func (w *walker) syncMapCall(sel *ast.SelectorExpr, c *ast.CallExpr, st lockStat
 			return // the Load and the Store run under one mutex: no other writer between
 		}
 		_, line, _ := w.a.where(l.pos)
+		if len(c.Args) == 2 && w.tainted(c.Args[1]) == k {
+			w.a.add("GM004", c.Pos(), fmt.Sprintf(
+				"read-modify-write on sync.Map %s: the value stored is computed from the Load "+
+					"at line %d; a Store by another goroutine in between is lost — loop on "+
+					"CompareAndSwap (or use LoadOrStore)", recv, line),
+				w.a.related(l.pos, "the Load"))
+			return
+		}
 		w.a.add("GM004", c.Pos(), fmt.Sprintf(
-			"check-then-act on sync.Map %s: Load at line %d, then Store of the same key; "+
-				"another goroutine can store in between — use LoadOrStore (or CompareAndSwap)",
-			recv, line), w.a.related(l.pos, "the Load"))
+			"check-then-act on sync.Map %s: Load at line %d, then Store of the same key; two "+
+				"goroutines can both miss and both Store, the later one wins — use LoadOrStore "+
+				"(harmless only if the value is a pure function of the key)", recv, line),
+			w.a.related(l.pos, "the Load"))
+		f := &w.a.findings[len(w.a.findings)-1]
+		f.Level = "note"
 	}
 }
 
@@ -833,4 +874,30 @@ func (w *walker) wrapperEffect(e ast.Expr) *lockEffect {
 		return f.effect
 	}
 	return nil
+}
+
+// tainted: the Load key whose result e uses ("" if none).
+func (w *walker) tainted(e ast.Expr) string {
+	if len(w.taint) == 0 || e == nil {
+		return ""
+	}
+	k := ""
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && k == "" {
+			if obj := w.a.info.Uses[id]; obj != nil {
+				k = w.taint[obj]
+			}
+		}
+		return k == ""
+	})
+	return k
+}
+
+// drainKey names the map for check 6: a field by itself (whatever variable it is
+// reached through), except a field of a package-level variable.
+func (x *access) drainKey() types.Object {
+	if x.mode == global {
+		return x.key
+	}
+	return x.obj
 }
