@@ -266,3 +266,81 @@ def test_directory_walk_and_module_imports(tmp_path: Path) -> None:
     assert [(Path(f.file).name, f.line, f.check) for f in res.findings] == [
         ("main.go", 12, "GM003")]
     assert res.packages == 2
+
+
+# --- the lock matrix: every combination of writer and reader locking ---------------
+
+MODES = {
+    "none": ("", ""),
+    "lock": ("mu.Lock()", "mu.Unlock()"),
+    "rlock": ("mu.RLock()", "mu.RUnlock()"),
+    "other": ("other.Lock()", "other.Unlock()"),
+}
+
+
+def _locked(body: str, mode: str, deferred: bool) -> str:
+    lock, unlock = MODES[mode]
+    if not lock:
+        return body
+    if deferred:
+        return f"\t{lock}\n\tdefer {unlock}\n{body}"
+    return f"\t{lock}\n{body}\t{unlock}\n"
+
+
+def _matrix_program(w: str, r: str, deferred: bool, ranged: bool) -> tuple[str, int, int]:
+    """A package map written by goroutines started in a loop and read by an exported
+    function; returns (source, line of the write, line of the read)."""
+    read = ("\tn := 0\n\tfor range table {\n\t\tn++\n\t}\n\treturn n\n" if ranged
+            else "\treturn table[k]\n")
+    src = ("package main\n\nimport \"sync\"\n\nvar (\n\tmu    sync.RWMutex\n"
+           "\tother sync.Mutex\n\ttable = map[string]int{}\n)\n\n"
+           "func put(k string) {\n" + _locked("\ttable[k] = 1\n", w, deferred) + "}\n\n"
+           "func Get(k string) int {\n" + _locked(read, r, deferred) + "}\n\n"
+           "func Start(ks []string) {\n\tfor _, k := range ks {\n\t\tgo put(k)\n\t}\n}\n")
+    lines = src.splitlines()
+    wline = next(i for i, s in enumerate(lines, 1) if "table[k] = 1" in s)
+    rline = next(i for i, s in enumerate(lines, 1)
+                 if ("for range table" in s if ranged else "return table[k]" in s))
+    return src, wline, rline
+
+
+def test_lock_matrix(tmp_path: Path) -> None:
+    """All 4 x 3 x 2 x 2 lockings of a writer goroutine and a reader, in one run.
+
+    Expected from Go's rules: the writer races with itself unless it holds a mutex in
+    write mode; with the reader unless both hold mu and the writer holds it in write
+    mode; a write under RLock is GM003 (and the pairs it forms with other RLock
+    holders are left to GM003).
+    """
+    cases = {}
+    for w in MODES:
+        for r in ("none", "lock", "rlock"):
+            for deferred in (False, True):
+                for ranged in (False, True):
+                    src, wl, rl = _matrix_program(w, r, deferred, ranged)
+                    f = tmp_path / f"m_{w}_{r}_{int(deferred)}_{int(ranged)}.go"
+                    f.write_text(src)
+                    cases[str(f)] = (w, r, ranged, wl, rl)
+    res = lint(list(cases), numbers=False)
+    assert res.parse_errors == []
+    got: dict[str, set[tuple[int, str]]] = {f: set() for f in cases}
+    for x in res.findings:
+        got[x.file].add((x.line, x.check))
+    for f, (w, r, ranged, wl, rl) in cases.items():
+        # two instances of put race unless put holds a mutex in write mode (under
+        # RLock the pair is GM003's)
+        self_race = w == "none"
+        pair_protected = w == "lock" and r in ("lock", "rlock")
+        pair_left_to_gm003 = w == "rlock" and r in ("lock", "rlock")
+        pair_race = not pair_protected and not pair_left_to_gm003
+        want: set[tuple[int, str]] = set()
+        if w == "rlock":
+            want.add((wl, "GM003"))
+        if ranged:
+            if pair_race:
+                want.add((rl, "GM002"))
+            if self_race:
+                want.add((wl, "GM001"))
+        elif self_race or pair_race:
+            want.add((wl, "GM001"))
+        assert got[f] == want, (Path(f).name, w, r, ranged, sorted(got[f]), sorted(want))
