@@ -26,7 +26,7 @@ def as_json(res: LintResult) -> str:
     """The ``--format json`` document."""
     doc = {"findings": [f.as_dict() for f in res.findings],
            "suppressed": res.suppressed, "files": res.files, "lines": res.lines,
-           "packages": res.packages}
+           "packages": res.packages, "stats": res.stats}
     return json.dumps(doc, indent=2)
 
 

@@ -74,6 +74,7 @@ class LintResult:
     packages: int
     suppressed: int = 0
     warnings: list[str] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
 
 
 def analyzer_binary(*, install_go: bool = False) -> Path:
@@ -186,6 +187,10 @@ def lint(paths: list[str], *, enable: list[str] | None = None,
     chosen -= set(disable or [])
     doc = run_analyzer(paths, tests=tests, install_go=install_go)
     res = LintResult([], doc["parse_errors"], doc["files"], doc["lines"], doc["packages"])
+    res.stats = doc.get("stats", {})
+    for d in doc.get("skipped", []):
+        res.warnings.append(f"{d}: the analyzer failed on this package and skipped it "
+                            f"(a gomap bug: please report it)")
     cache: dict[str, list[str]] = {}
     for raw in doc["findings"]:
         f = Finding(raw["check"], raw["file"], raw["line"], raw["col"], raw["message"],

@@ -74,6 +74,7 @@ type output struct {
 	Packages    int          `json:"packages"`
 	Stats       stats        `json:"stats"`
 	TypeErrors  int          `json:"type_errors"`
+	Skipped     []string     `json:"skipped"` // packages the analyzer failed on (a bug: report it)
 }
 
 var debugTypes = os.Getenv("GOMAPLINT_DEBUG") != ""
@@ -104,7 +105,7 @@ func main() {
 	ctx.CgoEnabled = false
 	fset := token.NewFileSet()
 	imp := newImporter(fset, &ctx)
-	out := output{Findings: []Finding{}, ParseErrors: []ParseError{}}
+	out := output{Findings: []Finding{}, ParseErrors: []ParseError{}, Skipped: []string{}}
 
 	var units []unit
 	for _, arg := range flag.Args() {
@@ -204,6 +205,13 @@ func packageClause(path string) string {
 }
 
 func checkUnit(fset *token.FileSet, imp *srcImporter, u unit, out *output) {
+	defer func() {
+		// a bug of the analyzer on one package must not cost the findings of the others
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "gomaplint: internal error in %s (package skipped): %v\n", u.dir, r)
+			out.Skipped = append(out.Skipped, u.dir)
+		}
+	}()
 	var files []*ast.File
 	for _, path := range u.files {
 		src, err := os.ReadFile(path)
