@@ -344,3 +344,57 @@ def test_lock_matrix(tmp_path: Path) -> None:
         elif self_race or pair_race:
             want.add((wl, "GM001"))
         assert got[f] == want, (Path(f).name, w, r, ranged, sorted(got[f]), sorted(want))
+
+
+# --- GM006's type spelling against go/types' own sizes ------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+BASIC = ["int8", "int16", "int32", "int64", "int", "uint8", "uint16", "uint32", "uint64",
+         "uint", "uintptr", "float32", "float64", "complex64", "complex128", "bool",
+         "string", "byte", "rune"]
+
+
+def _types(comparable: bool) -> st.SearchStrategy[str]:
+    leaves = st.sampled_from(BASIC + ["*int", "*[3]string"] +
+                             ([] if comparable else ["[]int", "map[string]int", "func()",
+                                                     "chan int", "any", "error"]))
+
+    def grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        arr = st.tuples(st.integers(0, 3), inner).map(lambda t: f"[{t[0]}]{t[1]}")
+        fields = st.lists(inner, min_size=1, max_size=3).map(
+            lambda ts: "struct{ " + "; ".join(f"f{i} {t}" for i, t in enumerate(ts)) + " }")
+        return st.one_of(arr, fields)
+
+    return st.recursive(leaves, grow, max_leaves=5)
+
+
+def _drain_program(pairs: list[tuple[str, str]]) -> str:
+    out = ["package main", ""]
+    for i, (k, v) in enumerate(pairs):
+        out += [f"type k{i} {k}", f"type v{i} {v}", f"var m{i} = map[k{i}]v{i}{{}}",
+                f"func fill{i}(ks []k{i}) {{ var v v{i}; for _, k := range ks {{ m{i}[k] = v }} }}",
+                f"func drain{i}(ks []k{i}) {{ for _, k := range ks {{ delete(m{i}, k) }} }}",
+                ""]
+    return "\n".join(out)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                               HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_types(True), _types(False)), min_size=1, max_size=12))
+def test_gm006_layout_spelling_matches_go_sizes(tmp_path: Path,
+                                                pairs: list[tuple[str, str]]) -> None:
+    """Named Go types are spelled out for gomap's layout; the spelled type must have the
+    size go/types (gc, amd64) gives the real one, or the GM006 figures would be wrong."""
+    from gomap.layout.types import parse_go_type
+
+    f = tmp_path / "drain.go"
+    f.write_text(_drain_program(pairs))
+    res = lint([str(f)], numbers=False)
+    assert res.parse_errors == []
+    found = {x.map: x for x in res.findings if x.check == "GM006"}
+    assert set(found) == {f"m{i}" for i in range(len(pairs))}
+    for x in found.values():
+        assert parse_go_type(x.key_type).size == x.key_size, (x.map, x.key_type)
+        assert parse_go_type(x.value_type).size == x.value_size, (x.map, x.value_type)

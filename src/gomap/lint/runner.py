@@ -43,6 +43,8 @@ class Finding:
     map: str = ""
     key_type: str = ""
     value_type: str = ""
+    key_size: int = 0  # go/types sizes (gc, amd64) of the key and value types
+    value_size: int = 0
     numbers: dict[str, Any] | None = None
     level: str = ""  # SARIF level of this finding ("" = the check's)
 
@@ -167,7 +169,8 @@ def drain_numbers(key_type: str, value_type: str) -> dict[str, Any] | None:
 def numbers_text(n: dict[str, Any]) -> str:
     """The numbers of :func:`drain_numbers` as one sentence."""
     s, c = n["swiss"], n["classic"]
-    return (f"gomap simulate --pattern {n['pattern']}: filled to {DRAIN_N:,} entries and "
+    return (f"gomap compare --key '{n['key']}' --value '{n['value']}' --pattern "
+            f"{n['pattern']}: filled to {DRAIN_N:,} entries and "
             f"drained to {s['entries']:,}, it still holds {s['live_bytes']:,} B "
             f"(Go >= 1.24; {c['live_bytes']:,} B on Go <= 1.23) where a rebuilt map takes "
             f"{s['rebuilt_live_bytes']:,} B ({c['rebuilt_live_bytes']:,} B)")
@@ -195,7 +198,8 @@ def lint(paths: list[str], *, enable: list[str] | None = None,
     for raw in doc["findings"]:
         f = Finding(raw["check"], raw["file"], raw["line"], raw["col"], raw["message"],
                     raw.get("related", []), raw.get("map", ""), raw.get("key_type", ""),
-                    raw.get("value_type", ""), level=raw.get("level", ""))
+                    raw.get("value_type", ""), raw.get("key_size", 0), raw.get("value_size", 0),
+                    level=raw.get("level", ""))
         if f.check not in chosen:
             continue
         if _suppressed(f, cache, res.warnings):

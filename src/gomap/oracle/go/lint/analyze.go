@@ -764,6 +764,8 @@ func (a *analysis) checkDrain() {
 			Related: []Related{a.related(d.deleteInLoop, "deleted in a loop here")}}
 		if ok1 && ok2 {
 			f.KeyType, f.ValueType = kt, vt
+			sizes := types.SizesFor("gc", "amd64")
+			f.KeySize, f.ValueSize = sizes.Sizeof(m.Key()), sizes.Sizeof(m.Elem())
 		}
 		a.findings = append(a.findings, f)
 	}

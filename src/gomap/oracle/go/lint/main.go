@@ -47,7 +47,9 @@ type Finding struct {
 	Map       string    `json:"map,omitempty"`
 	KeyType   string    `json:"key_type,omitempty"`
 	ValueType string    `json:"value_type,omitempty"`
-	Level     string    `json:"level,omitempty"` // overrides the check's SARIF level
+	KeySize   int64     `json:"key_size,omitempty"`   // go/types gc/amd64 sizes of the key
+	ValueSize int64     `json:"value_size,omitempty"` // and value types (GM006)
+	Level     string    `json:"level,omitempty"`      // overrides the check's SARIF level
 }
 
 // Related is a second place a finding points at (the other side of a race).
