@@ -398,3 +398,25 @@ def test_gm006_layout_spelling_matches_go_sizes(tmp_path: Path,
     for x in found.values():
         assert parse_go_type(x.key_type).size == x.key_size, (x.map, x.key_type)
         assert parse_go_type(x.value_type).size == x.value_size, (x.map, x.value_type)
+
+
+def test_go_vet_vettool(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """go vet -vettool=$(gomap lint --print-vettool): the same checks, Go's own driver."""
+    import subprocess
+
+    from gomap.oracle.toolchain import cache_dir
+
+    assert main(["lint", "--print-vettool"]) == 0
+    tool = capsys.readouterr().out.strip()
+    (tmp_path / "go.mod").write_text("module example.com/v\n\ngo 1.22\n")
+    (tmp_path / "a.go").write_text((CORPUS / "bad" / "rlock_write_field.go").read_text())
+    (tmp_path / "b.go").write_text(
+        "package main\n\nfunc reset(m map[int]int) {\n"
+        "\t//gomap:ignore GM005 kept for an old toolchain\n"
+        "\tfor k := range m {\n\t\tdelete(m, k)\n\t}\n}\n\nfunc main() {}\n")
+    go = find_go(GO_VERSIONS["lint"])
+    proc = subprocess.run([str(go.go), "vet", f"-vettool={tool}", "./..."], cwd=tmp_path,
+                          env=go.env(cache_dir()), capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    diags = [ln for ln in proc.stderr.splitlines() if ": GM" in ln]
+    assert len(diags) == 1 and re.search(r"a\.go:\d+:\d+: GM003 map c\.n is written", diags[0])

@@ -37,6 +37,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-numbers", action="store_true",
                    help="GM006 without the simulator's figures")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    p.add_argument("--print-vettool", action="store_true",
+                   help="print the analyzer's path, for go vet -vettool=$(gomap lint "
+                   "--print-vettool) ./...")
     p.add_argument("--install-go", action="store_true",
                    help="pip-install the Go toolchain the analyzer is built with if missing")
     p.set_defaults(func=run)
@@ -56,6 +59,18 @@ def run(args: argparse.Namespace, console: Any = None) -> int:
                   f"{', '.join(CHECKS)}", file=sys.stderr)
             return 2
         print(c.explain())
+        return 0
+    if args.print_vettool:
+        from gomap.lint.runner import analyzer_binary
+
+        try:
+            print(analyzer_binary(install_go=args.install_go))
+        except LintError as e:
+            print(f"gomap lint: {e}", file=sys.stderr)
+            return 2
+        except GoToolchainMissing as e:
+            print(f"gomap lint: {e}", file=sys.stderr)
+            return 3
         return 0
     if not args.paths:
         print("gomap lint: give at least one PATH (a Go file or directory)", file=sys.stderr)

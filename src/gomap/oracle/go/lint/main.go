@@ -95,6 +95,9 @@ type unit struct {
 }
 
 func main() {
+	if vetMain(os.Args[1:]) {
+		return
+	}
 	goroot := flag.String("goroot", os.Getenv("GOROOT"), "GOROOT whose src/ resolves standard imports")
 	tests := flag.Bool("tests", true, "also check _test.go files")
 	flag.Parse()
