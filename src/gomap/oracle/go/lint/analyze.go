@@ -101,6 +101,7 @@ type spawn struct {
 	loops   []int
 	pos     token.Pos
 	recvPos token.Pos // go v.m(): where the local variable v is declared
+	many    bool      // one start, many concurrent runs (an HTTP handler)
 }
 
 // lockEffect: a function that only takes (or only releases) a lock, like
@@ -226,6 +227,11 @@ func (a *analysis) run() []Finding {
 			if obj != nil {
 				a.byObj[obj] = f
 				f.exposed = obj.Exported() || fd.Name.Name == "main"
+				if isServeHTTP(obj) {
+					// net/http runs a handler in one goroutine per request
+					f.isRoot = true
+					f.spawns = append(f.spawns, spawn{from: f, pos: fd.Pos(), many: true})
+				}
 			}
 			decls = append(decls, pending{f, file})
 		}
@@ -310,7 +316,7 @@ func (a *analysis) solve() {
 		// callers may call again while the first goroutine still runs)
 		f.multi = f.multi || len(f.spawns) > 1
 		for _, s := range f.spawns {
-			if len(s.loops) > 0 || s.from.decl != nil && s.from.exposed && s.from.decl.Name.Name != "main" {
+			if s.many || len(s.loops) > 0 || s.from.decl != nil && s.from.exposed && s.from.decl.Name.Name != "main" {
 				f.multi = true
 			}
 		}
@@ -1016,6 +1022,9 @@ func (a *analysis) lexCtx(x *access) int {
 // loop that does not also declare the variable afresh each time).
 func (a *analysis) lexMulti(r *fnode, p token.Pos) bool {
 	for _, s := range r.spawns {
+		if s.many {
+			return true
+		}
 		for _, id := range s.loops {
 			n := a.loopNode[id]
 			if n != nil && !(p >= n.Pos() && p < n.End()) {
@@ -1123,4 +1132,14 @@ func (a *analysis) guardedStruct(f *types.Var) bool {
 		}
 	}
 	return false
+}
+
+// isServeHTTP: a method ServeHTTP(http.ResponseWriter, *http.Request).
+func isServeHTTP(fn *types.Func) bool {
+	sig, ok := fn.Type().(*types.Signature)
+	if !ok || fn.Name() != "ServeHTTP" || sig.Recv() == nil || sig.Params().Len() != 2 {
+		return false
+	}
+	return isNamed(sig.Params().At(0).Type(), "net/http", "ResponseWriter") &&
+		isNamed(sig.Params().At(1).Type(), "net/http", "Request")
 }

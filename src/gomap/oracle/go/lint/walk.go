@@ -644,6 +644,21 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 		}
 		return false
 	}
+	if w.isHTTPRegistration(fun) && len(c.Args) == 2 {
+		// http.HandleFunc / mux.Handle(pattern, handler): one goroutine per request
+		h := ast.Unparen(c.Args[1])
+		if conv, ok := h.(*ast.CallExpr); ok && len(conv.Args) == 1 {
+			if tv, ok := w.a.info.Types[conv.Fun]; ok && tv.IsType() { // http.HandlerFunc(f)
+				h = ast.Unparen(conv.Args[0])
+			}
+		}
+		w.expr(c.Args[0], st)
+		if sel, ok := fun.(*ast.SelectorExpr); ok {
+			w.expr(sel.X, st)
+		}
+		w.startGoroutines(h, st, c.Pos(), true)
+		return false
+	}
 	sel, isSel := fun.(*ast.SelectorExpr)
 	if isSel {
 		recvT := w.a.typeOf(sel.X)
@@ -789,8 +804,13 @@ func (w *walker) goStmt(s *ast.GoStmt, st lockState) {
 
 // startGoroutine: f (a func literal or a package function) runs in a new goroutine.
 func (w *walker) startGoroutine(f ast.Expr, st lockState, pos token.Pos) {
+	w.startGoroutines(f, st, pos, false)
+}
+
+// startGoroutines: like startGoroutine; many: each start runs f many times at once.
+func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, many bool) {
 	f = ast.Unparen(f)
-	sp := spawn{from: w.fn, seq: w.tick(), loops: w.loopsCopy(), pos: pos}
+	sp := spawn{from: w.fn, seq: w.tick(), loops: w.loopsCopy(), pos: pos, many: many}
 	if lit, ok := f.(*ast.FuncLit); ok {
 		r := w.a.newFn(w.fn.name + ".func")
 		r.lit, r.body, r.isRoot = lit, lit.Body, true
@@ -900,4 +920,20 @@ func (x *access) drainKey() types.Object {
 		return x.key
 	}
 	return x.obj
+}
+
+// isHTTPRegistration: net/http's HandleFunc or Handle (package function or ServeMux method).
+func (w *walker) isHTTPRegistration(fun ast.Expr) bool {
+	var obj types.Object
+	switch f := fun.(type) {
+	case *ast.Ident:
+		obj = w.a.info.Uses[f]
+	case *ast.SelectorExpr:
+		obj = w.a.info.Uses[f.Sel]
+	}
+	fn, ok := obj.(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "net/http" {
+		return false
+	}
+	return fn.Name() == "HandleFunc" || fn.Name() == "Handle"
 }
