@@ -132,12 +132,16 @@ def test_parse_error_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     rc, _, err = _cli(capsys, str(f))
     assert rc == 2
     assert f"{f}:3:20: expected operand" in err
+    assert "    func main() { x := }" in err  # the offending line
     assert "Traceback" not in err
 
 
 def test_bad_usage_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     rc, _, err = _cli(capsys, str(tmp_path / "nope.go"))
     assert rc == 2 and "no such file" in err
+    (tmp_path / "empty").mkdir()
+    rc, _, err = _cli(capsys, str(tmp_path / "empty"))
+    assert rc == 2 and "no Go files" in err
     rc, _, err = _cli(capsys, "--enable", "GM999", str(CORPUS / "good"))
     assert rc == 2 and "unknown check 'GM999'" in err
     rc, _, err = _cli(capsys, "--explain", "GM42")

@@ -19,6 +19,20 @@ def _ids(text: str) -> list[str]:
     return [t.strip().upper() for t in text.split(",") if t.strip()]
 
 
+def _source_line(path: str, n: int) -> str | None:
+    """Line ``n`` of ``path`` (the offending line of a parse error), if readable."""
+    if n < 1:
+        return None
+    try:
+        with open(path, errors="replace") as fh:
+            for i, line in enumerate(fh, 1):
+                if i == n:
+                    return line.rstrip("\n")
+    except OSError:
+        return None
+    return None
+
+
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add ``lint`` to the subparsers ``sub`` of the gomap command."""
     p: argparse.ArgumentParser = sub.add_parser(
@@ -90,6 +104,12 @@ def run(args: argparse.Namespace, console: Any = None) -> int:
     if res.parse_errors:
         for pe in res.parse_errors:
             print(pe["error"], file=sys.stderr)
+            line = _source_line(pe["file"], pe.get("line", 0))
+            if line is not None:
+                print(f"    {line}", file=sys.stderr)
+        return 2
+    if res.files == 0:
+        print(f"gomap lint: no Go files in {' '.join(args.paths)}", file=sys.stderr)
         return 2
     if args.format == "json":
         out = as_json(res)
