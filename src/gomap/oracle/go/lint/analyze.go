@@ -906,6 +906,12 @@ func (w *walker) freshBase(e ast.Expr) bool {
 		obj := w.a.info.Uses[x]
 		return obj != nil && w.fn.fresh[obj]
 	case *ast.SelectorExpr:
+		// a pointer field of a fresh value points at something older (client.hub)
+		if t := w.a.typeOf(x); t != nil {
+			if _, isPtr := t.Underlying().(*types.Pointer); isPtr {
+				return false
+			}
+		}
 		return w.freshBase(x.X)
 	case *ast.CompositeLit:
 		return true

@@ -880,6 +880,16 @@ func (w *walker) classify(x *access, m ast.Expr) {
 	case w.fn.recv != nil && base == w.fn.recv:
 		x.mode, x.recvT = receiver, w.fn.recvT
 	default:
+		// reached through a pointer (client.hub.clients, p.m with p *T): the value may be
+		// shared with the methods of its type; a local struct value is not
+		if sel, ok := ast.Unparen(m).(*ast.SelectorExpr); ok {
+			if t := w.a.typeOf(sel.X); t != nil {
+				if _, isPtr := t.Underlying().(*types.Pointer); isPtr && namedOf(t) != nil {
+					x.mode, x.recvT = receiver, namedOf(t)
+					return
+				}
+			}
+		}
 		x.mode, x.declPos, x.key = lexical, base.Pos(), w.a.pairKey(base, v)
 	}
 }
