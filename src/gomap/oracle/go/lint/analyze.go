@@ -148,6 +148,8 @@ type fnode struct {
 	entry    lockState
 	entryTop bool
 	fresh    map[types.Object]bool
+	// parameters that receive the same map in every instance of this goroutine
+	sharedParams map[types.Object]bool
 }
 
 type analysis struct {
@@ -189,7 +191,8 @@ func newAnalysis(fset *token.FileSet, pkg *types.Package, info *types.Info, file
 }
 
 func (a *analysis) newFn(name string) *fnode {
-	f := &fnode{id: len(a.funcs), name: name, ctx: map[int]bool{}, fresh: map[types.Object]bool{}}
+	f := &fnode{id: len(a.funcs), name: name, ctx: map[int]bool{}, fresh: map[types.Object]bool{},
+		sharedParams: map[types.Object]bool{}}
 	a.funcs = append(a.funcs, f)
 	return f
 }
@@ -631,6 +634,13 @@ func (a *analysis) goroutineOf(x *access) string {
 }
 
 func (a *analysis) checkRaces() {
+	for _, accs := range a.accesses {
+		for _, x := range accs {
+			if x.mode == lexical && x.fn.sharedParams[x.key] {
+				x.mode = global // one map behind the parameter of every instance
+			}
+		}
+	}
 	for _, key := range a.order {
 		accs := a.accesses[key]
 		eff := make([]lockState, len(accs))
@@ -1148,4 +1158,28 @@ func isServeHTTP(fn *types.Func) bool {
 	}
 	return isNamed(sig.Params().At(0).Type(), "net/http", "ResponseWriter") &&
 		isNamed(sig.Params().At(1).Type(), "net/http", "Request")
+}
+
+// paramObjects: the parameters of f, in order (nil for blank or unnamed ones).
+func (a *analysis) paramObjects(f *fnode) []types.Object {
+	var ft *ast.FuncType
+	switch {
+	case f.decl != nil:
+		ft = f.decl.Type
+	case f.lit != nil:
+		ft = f.lit.Type
+	}
+	if ft == nil || ft.Params == nil {
+		return nil
+	}
+	var out []types.Object
+	for _, field := range ft.Params.List {
+		if len(field.Names) == 0 {
+			out = append(out, nil)
+		}
+		for _, n := range field.Names {
+			out = append(out, a.info.Defs[n])
+		}
+	}
+	return out
 }

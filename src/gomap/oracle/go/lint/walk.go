@@ -799,7 +799,34 @@ func (w *walker) goStmt(s *ast.GoStmt, st lockState) {
 	for _, arg := range c.Args {
 		w.expr(arg, st)
 	}
-	w.startGoroutine(c.Fun, st, s.Go)
+	r := w.startGoroutines(c.Fun, st, s.Go, false)
+	if r == nil {
+		return
+	}
+	// go worker(m) in a loop, m declared outside it: every instance gets the same map
+	params := w.a.paramObjects(r)
+	for i, arg := range c.Args {
+		id, ok := ast.Unparen(arg).(*ast.Ident)
+		if !ok || i >= len(params) || params[i] == nil {
+			continue
+		}
+		v, ok := w.a.info.Uses[id].(*types.Var)
+		if !ok {
+			continue
+		}
+		if _, isMap := v.Type().Underlying().(*types.Map); !isMap {
+			continue
+		}
+		shared := v.Parent() == w.a.pkg.Scope()
+		for _, l := range w.loops {
+			if n := w.a.loopNode[l]; n != nil && !(v.Pos() >= n.Pos() && v.Pos() < n.End()) {
+				shared = true
+			}
+		}
+		if shared {
+			r.sharedParams[params[i]] = true
+		}
+	}
 }
 
 // startGoroutine: f (a func literal or a package function) runs in a new goroutine.
@@ -808,7 +835,8 @@ func (w *walker) startGoroutine(f ast.Expr, st lockState, pos token.Pos) {
 }
 
 // startGoroutines: like startGoroutine; many: each start runs f many times at once.
-func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, many bool) {
+// It returns the goroutine's function when it is one of the package's.
+func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, many bool) *fnode {
 	f = ast.Unparen(f)
 	sp := spawn{from: w.fn, seq: w.tick(), loops: w.loopsCopy(), pos: pos, many: many}
 	if lit, ok := f.(*ast.FuncLit); ok {
@@ -818,7 +846,7 @@ func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, many b
 		r.spawns = []spawn{sp}
 		r.isInit = false
 		w.roots = append(w.roots, r)
-		return
+		return r
 	}
 	if sel, ok := f.(*ast.SelectorExpr); ok {
 		w.expr(sel.X, st)
@@ -833,9 +861,10 @@ func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, many b
 	if callee := w.callee(f); callee != nil {
 		callee.isRoot = true
 		callee.spawns = append(callee.spawns, sp)
-		return
+		return callee
 	}
 	w.expr(f, st)
+	return nil
 }
 
 // classify decides how x's map expression m names a map value (see groupMode).
