@@ -424,3 +424,29 @@ def test_go_vet_vettool(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert proc.returncode == 1, proc.stderr
     diags = [ln for ln in proc.stderr.splitlines() if ": GM" in ln]
     assert len(diags) == 1 and re.search(r"a\.go:\d+:\d+: GM003 map c\.n is written", diags[0])
+
+
+def test_sarif_columns_count_characters(tmp_path: Path) -> None:
+    """Go reports byte columns; SARIF says unicodeCodePoints, so non-ASCII shifts them."""
+    f = tmp_path / "u.go"
+    f.write_text("package main\n\nvar m = map[string]int{}\n\nfunc reset() {\n"
+                 "\t/* é */ for k := range m {\n\t\tdelete(m, k)\n\t}\n}\n", encoding="utf-8")
+    res = lint([str(f)], enable=["GM005"])
+    (finding,) = res.findings
+    assert finding.col == 11  # tab, "/* ", 2-byte é, " */ " -> byte 11
+    region = sarif(res)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert region["startColumn"] == 10
+
+
+def test_docs_show_every_check() -> None:
+    """docs/LINT.md has a section per check with Go examples, bad and good."""
+    doc = (Path(__file__).parent.parent / "docs" / "LINT.md").read_text()
+    sections = re.split(r"^### ", doc, flags=re.M)[1:]
+    by_id = {s.split()[0]: s for s in sections}
+    assert set(by_id) == set(CHECKS)
+    for cid, text in by_id.items():
+        blocks = re.findall(r"```go\n(.*?)```", text, flags=re.S)
+        assert blocks, cid
+        if CHECKS[cid].reports:
+            assert any(cid in b or "bad" in b for b in blocks), cid
+            assert any("good" in b or "fine" in b or "clear(m)" in b for b in blocks), cid

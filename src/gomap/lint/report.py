@@ -38,10 +38,28 @@ def _uri(path: str) -> str:
     return rel.replace(os.sep, "/")
 
 
+_LINES: dict[str, list[bytes]] = {}
+
+
+def _code_point_column(file: str, line: int, col: int) -> int:
+    """Go's columns count bytes; SARIF's (columnKind unicodeCodePoints) count characters."""
+    if file not in _LINES:
+        try:
+            with open(file, "rb") as fh:
+                _LINES[file] = fh.read().split(b"\n")
+        except OSError:
+            _LINES[file] = []
+    lines = _LINES[file]
+    if not 1 <= line <= len(lines) or col < 1:
+        return max(col, 1)
+    return len(lines[line - 1][: col - 1].decode("utf-8", errors="replace")) + 1
+
+
 def _location(file: str, line: int, col: int, message: str | None = None) -> dict[str, Any]:
     loc: dict[str, Any] = {"physicalLocation": {
         "artifactLocation": {"uri": _uri(file)},
-        "region": {"startLine": max(line, 1), "startColumn": max(col, 1)}}}
+        "region": {"startLine": max(line, 1),
+                   "startColumn": _code_point_column(file, line, col)}}}
     if message:
         loc["message"] = {"text": message}
     return loc
