@@ -4,23 +4,27 @@ package main
 //
 // One walk per function body records every map access (read, write, range) with the
 // mutexes held at that point (Lock/Unlock pairs in statement order, defer Unlock,
-// RLock as read mode, branches merged by intersection, loops balanced), every call
-// to a function of the same package with the locks held there, every goroutine
-// start (go statement, X.Go(func), time.AfterFunc) and every join point (channel
-// receive, select, X.Wait()). Then:
+// RLock as read mode, branches merged by intersection, loops balanced, lock wrapper
+// functions), every call to a function of the same package with the locks held
+// there, every goroutine start (go statement, X.Go(func), time.AfterFunc, HTTP
+// handlers) and every join point (channel receive, select, X.Wait()). Then:
 //
 //   - the locks a function is entered with are the intersection over its call
 //     sites (none for exported, go-started or unreferenced functions; "any" for
-//     functions named ...Locked, by Go's convention);
+//     functions named ...Locked or documented as called with the lock held);
 //   - the goroutines a function may run in are propagated along calls from the
-//     roots (each goroutine start) and from MAIN (code not started by a go
-//     statement of this package);
+//     roots (each goroutine start) and from MAIN (code not started by a goroutine
+//     start of this package);
 //   - two accesses of one map race when they may run in different goroutines (or
-//     in two instances of a goroutine started in a loop or from two places), at
-//     least one writes, and no mutex is held by both (the writer in write mode).
+//     in two instances of a goroutine started in a loop, from two places, by an
+//     exported function or per HTTP request), at least one writes, and no mutex is
+//     held by both (the writer in write mode).
 //
-// Maps and mutexes are named by their variable or struct field (types.Object), so
-// all values of one struct type share a name: a deliberate approximation.
+// Which accesses name one map value (groupMode): a package-level variable is one
+// value; a local variable is one per invocation of the function declaring it (its
+// closures share it); a field reached through a receiver or a pointer is one per
+// struct type, the deliberate approximation every such checker makes; a field of
+// a local struct value belongs to that variable.
 
 import (
 	"fmt"
