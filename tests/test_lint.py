@@ -265,11 +265,16 @@ def test_directory_walk_and_module_imports(tmp_path: Path) -> None:
         "func set(s *store.Store) {\n\ts.Mu.RLock()\n\ts.M[\"a\"] = 1\n\ts.Mu.RUnlock()\n}\n")
     (tmp_path / "testdata").mkdir()
     (tmp_path / "testdata" / "broken.go").write_text("package x\nfunc {\n")
+    (tmp_path / "cmd" / "main_test.go").write_text(
+        "package main\n\nfunc wipe(m map[int]int) {\n\tfor k := range m {\n"
+        "\t\tdelete(m, k)\n\t}\n}\n")
     res = lint([str(tmp_path)])
     assert res.parse_errors == []  # testdata is skipped
     assert [(Path(f.file).name, f.line, f.check) for f in res.findings] == [
-        ("main.go", 12, "GM003")]
+        ("main.go", 12, "GM003"), ("main_test.go", 4, "GM005")]
     assert res.packages == 2
+    no_tests = lint([str(tmp_path)], tests=False)
+    assert [Path(f.file).name for f in no_tests.findings] == ["main.go"]
 
 
 # --- the lock matrix: every combination of writer and reader locking ---------------
