@@ -293,6 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gomap.trace.command import register as register_trace  # trace, viz
 
     register_trace(sub)
+
+    from gomap.lint.cli import add_parser as add_lint
+
+    add_lint(sub)
     return p
 
 
