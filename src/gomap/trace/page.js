@@ -19,10 +19,12 @@
   const keyText = (id) => (id >= 0 ? KEYS[id] : '');
 
   // ---- colours ---------------------------------------------------------------------
-  const C_REST = '#f3f3f3', C_ONE = '#e8776f', C_EVX = '#8fb8e8', C_EVY = '#8fd8b0',
-    C_EVE = '#c9c9c9';
+  // Empty and moved cells are greys (evacuatedX/Y dark, evacuatedEmpty mid), a
+  // tombstone is the one strong red, full cells are light hues that avoid red.
+  const C_REST = '#f3f3f3', C_ONE = '#d62728', C_EVX = '#374151', C_EVY = '#6b7280',
+    C_EVE = '#b8bcc4';
   const HUES = [];
-  for (let i = 0; i < 256; i++) HUES.push('hsl(' + ((i * 137) % 360) + ',55%,62%)');
+  for (let i = 0; i < 256; i++) HUES.push('hsl(' + (45 + (i * 137) % 250) + ',55%,72%)');
   function classicColour(th) {
     if (th === 0) return C_REST;
     if (th === 1) return C_ONE;
@@ -327,6 +329,7 @@
             g.fillStyle = classicColour(bk.th[c]);
             g.fillRect(x, y + c * ch, cw, ch - (ch > 3 ? 1 : 0));
             if (text && bk.th[c] >= 5) { g.fillStyle = '#111'; g.fillText(bk.th[c].toString(16).padStart(2, '0'), x + 3, y + c * ch + ch / 2); }
+            else if (text && (bk.th[c] === 2 || bk.th[c] === 3)) { g.fillStyle = '#fff'; g.fillText(bk.th[c] === 2 ? 'X' : 'Y', x + 3, y + c * ch + ch / 2); }
           }
           if (p > 0 && gap > 1) { g.fillStyle = '#999'; g.fillRect(x + cw / 2 - 1, y - gap, 2, gap); }
           this.hits.push({ cv, x, y, w: cw, h: bh, n: 8, vertical: true,
