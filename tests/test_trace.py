@@ -152,13 +152,12 @@ def test_prune_narration_states_the_ten_percent_rule_with_its_numbers() -> None:
 
 
 def test_every_narrated_event_names_a_go_function_that_exists_at_that_line() -> None:
-    from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
+    from gomap.oracle.toolchain import GO_VERSIONS, find_go
+    from tests.oracle_support import require_go
 
     for impl, rows in TABLES.items():
-        try:
-            goroot = Path(find_go(GO_VERSIONS[impl]).goroot)
-        except GoToolchainMissing:
-            pytest.skip(f"Go {GO_VERSIONS[impl]} not installed")
+        require_go(GO_VERSIONS[impl])
+        goroot = Path(find_go(GO_VERSIONS[impl]).goroot)
         src = goroot / "src"
         for event, row in rows.items():
             path, line = row.go_file.rsplit(":", 1)
