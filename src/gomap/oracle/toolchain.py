@@ -26,6 +26,9 @@ GO_VERSIONS = {
     # the memory harnesses (gomap.oracle.memory_driver)
     "memclassic": "1.23.9",
     "memswiss": "1.27.3",
+    # sync.Map (gomap.oracle.syncmap_driver): Go 1.23's design, and the hash-trie of 1.24+
+    "syncmap123": "1.23.9",
+    "syncmap124": "1.27.3",
 }
 
 
