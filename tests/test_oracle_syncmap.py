@@ -4,6 +4,7 @@ really reach the state it is named for) and broken models the oracle must catch.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -107,7 +108,7 @@ def test_shape_full_hash_collisions_make_one_chain_of_four() -> None:
 def test_shape_delete_pruning_chain_prunes_two_or_more_nodes_at_once() -> None:
     states = _states("1.24", drv.shape_delete_pruning_chain())
     counts = [drv.count_indirect(s["root"]) for s in states]
-    drops = [a - b for a, b in zip(counts, counts[1:], strict=False)]
+    drops = [a - b for a, b in itertools.pairwise(counts)]
     assert max(drops) >= 2, "no delete pruned a chain of nodes"
     assert counts[-1] == 1  # only the root is left
 

@@ -13,6 +13,9 @@ See docs/CONCURRENT.md for which to use when.
 """
 
 from gomap.companions.base import ConcurrentMap
+from gomap.companions.cow import COWMap
+from gomap.companions.locked import LockedMap
+from gomap.companions.sharded import ShardedMap
 from gomap.companions.syncmap import SyncMap
 
-__all__ = ["ConcurrentMap", "SyncMap"]
+__all__ = ["COWMap", "ConcurrentMap", "LockedMap", "ShardedMap", "SyncMap"]

@@ -24,7 +24,7 @@ mutating the map while iterating never raises.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, ItemsView, Iterator, MutableMapping, ValuesView
 from typing import Any
 
 _MISSING: Any = object()
@@ -58,7 +58,8 @@ class ConcurrentMap(MutableMapping[Any, Any]):
 
     @abstractmethod
     def swap(self, key: Any, value: Any) -> tuple[Any, bool]:
-        """Set ``key`` to ``value``; ``(previous, True)`` if it was present, else ``(None, False)``."""
+        """Set ``key`` to ``value``; ``(previous, True)`` if it was present, else
+        ``(None, False)``."""
 
     @abstractmethod
     def compare_and_swap(self, key: Any, old: Any, new: Any) -> bool:
@@ -154,6 +155,34 @@ class ConcurrentMap(MutableMapping[Any, Any]):
     def __iter__(self) -> Iterator[Any]:
         return iter([k for k, _ in self.items_list()])
 
+    def items(self) -> ItemsView[Any, Any]:
+        """A view whose iteration is one ``range`` (never a ``KeyError`` under races)."""
+        return _ItemsView(self)
+
+    def values(self) -> ValuesView[Any]:
+        """A view whose iteration is one ``range``."""
+        return _ValuesView(self)
+
     def __repr__(self) -> str:
         body = " ".join(f"{k!r}:{v!r}" for k, v in self.items_list())
         return f"{type(self).__name__}[{body}]"
+
+
+class _ItemsView(ItemsView[Any, Any]):
+    _mapping: ConcurrentMap
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self._mapping.items_list())
+
+    def __contains__(self, item: object) -> bool:
+        if not isinstance(item, tuple) or len(item) != 2:
+            return False
+        value, ok = self._mapping.load(item[0])
+        return ok and (value is item[1] or value == item[1])
+
+
+class _ValuesView(ValuesView[Any]):
+    _mapping: ConcurrentMap
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter([v for _, v in self._mapping.items_list()])

@@ -210,7 +210,7 @@ class HashTrieMap(SyncMap):
             if n is None:
                 return None, False
             if n.isEntry:
-                return n.lookup(key)  # type: ignore[no-any-return]
+                return n.lookup(key)
             i = n
         raise RuntimeError("internal/sync.HashTrieMap: ran out of hash bits while iterating")
 
