@@ -7,7 +7,9 @@ other two classic solutions). Why a library and not ``threading``: the standard
 library has no readers-writer lock, and a correct fair one built from
 ``threading.Condition`` is exactly what the library ships, tested. Its price,
 measured by ``benchmarks/bench_concurrent.py``: a read-lock acquire costs a few
-plain ``Lock`` acquires in pure Python, and under the GIL readers cannot run in
+plain ``Lock`` acquires in pure Python (and a lock object per acquisition: the
+library's lock handles keep their holder's state, so one shared handle breaks as
+soon as two readers overlap), and under the GIL readers cannot run in
 parallel anyway — the lock pays off only on a free-threaded interpreter with long
 reads. Every method is linearizable (its critical section is its linearization
 point). ``range`` copies the entries under the read lock and calls ``f`` outside
@@ -30,30 +32,30 @@ _MISSING: Any = object()
 class LockedMap(ConcurrentMap):
     """A dict behind a readers-writer lock; ``len`` is exact (linearizable)."""
 
-    __slots__ = ("_d", "_r", "_w")
+    __slots__ = ("_d", "_lock")
 
     def __init__(self, *, priority: str = "fair") -> None:
         if priority not in _PRIORITIES:
             raise ValueError(f"priority must be one of {sorted(_PRIORITIES)}, not {priority!r}")
-        lock = _PRIORITIES[priority]()
-        self._r = lock.gen_rlock()
-        self._w = lock.gen_wlock()
+        # readerwriterlock's gen_rlock()/gen_wlock() objects carry their holder's
+        # state (``v_locked``): each acquisition needs its own, never a shared one.
+        self._lock = _PRIORITIES[priority]()
         self._d: dict[Any, Any] = {}
 
     def load(self, key: Any) -> tuple[Any, bool]:
         """``(value, ok)`` under the read lock."""
-        with self._r:
+        with self._lock.gen_rlock():
             v = self._d.get(key, _MISSING)
         return (None, False) if v is _MISSING else (v, True)
 
     def store(self, key: Any, value: Any) -> None:
         """Set under the write lock."""
-        with self._w:
+        with self._lock.gen_wlock():
             self._d[key] = value
 
     def load_or_store(self, key: Any, value: Any) -> tuple[Any, bool]:
         """Go's ``LoadOrStore`` under the write lock."""
-        with self._w:
+        with self._lock.gen_wlock():
             v = self._d.get(key, _MISSING)
             if v is not _MISSING:
                 return v, True
@@ -62,20 +64,20 @@ class LockedMap(ConcurrentMap):
 
     def load_and_delete(self, key: Any) -> tuple[Any, bool]:
         """Go's ``LoadAndDelete`` under the write lock."""
-        with self._w:
+        with self._lock.gen_wlock():
             v = self._d.pop(key, _MISSING)
         return (None, False) if v is _MISSING else (v, True)
 
     def swap(self, key: Any, value: Any) -> tuple[Any, bool]:
         """Go's ``Swap`` under the write lock."""
-        with self._w:
+        with self._lock.gen_wlock():
             v = self._d.get(key, _MISSING)
             self._d[key] = value
         return (None, False) if v is _MISSING else (v, True)
 
     def compare_and_swap(self, key: Any, old: Any, new: Any) -> bool:
         """Go's ``CompareAndSwap`` under the write lock."""
-        with self._w:
+        with self._lock.gen_wlock():
             v = self._d.get(key, _MISSING)
             if v is _MISSING or v != old:
                 return False
@@ -84,7 +86,7 @@ class LockedMap(ConcurrentMap):
 
     def compare_and_delete(self, key: Any, old: Any) -> bool:
         """Go's ``CompareAndDelete`` under the write lock."""
-        with self._w:
+        with self._lock.gen_wlock():
             v = self._d.get(key, _MISSING)
             if v is _MISSING or v != old:
                 return False
@@ -93,7 +95,7 @@ class LockedMap(ConcurrentMap):
 
     def range(self, f: Callable[[Any, Any], Any]) -> None:
         """Call ``f`` on a snapshot copied under the read lock."""
-        with self._r:
+        with self._lock.gen_rlock():
             items = list(self._d.items())
         for k, v in items:
             if f(k, v) is False:
@@ -101,20 +103,20 @@ class LockedMap(ConcurrentMap):
 
     def clear(self) -> None:
         """Empty the map under the write lock."""
-        with self._w:
+        with self._lock.gen_wlock():
             self._d.clear()
 
     def __len__(self) -> int:
         """Exact: read under the read lock."""
-        with self._r:
+        with self._lock.gen_rlock():
             return len(self._d)
 
     def snapshot(self) -> dict[Any, Any]:
         """A consistent copy of the contents."""
-        with self._r:
+        with self._lock.gen_rlock():
             return dict(self._d)
 
     def check_invariants(self) -> None:
         """Nothing can break a dict; checks the lock is free."""
-        with self._w:
+        with self._lock.gen_wlock():
             pass
