@@ -345,3 +345,44 @@ def runtime_states(version: str, script: list[list[Any]]) -> Iterator[dict[str, 
 def count_indirect(node: dict[str, Any]) -> int:
     """Indirect nodes in a trie state (the root included)."""
     return 1 + sum(count_indirect(c) for _, c in node["c"] if isinstance(c, dict))
+
+
+def verify_cli(args: Any, console: Any) -> int:
+    """``gomap verify --impl syncmap``: both versions, ``--ops`` random ops each (from
+    ``--seed``) plus the named shapes unless ``--no-shapes``; exit 1 on a divergence,
+    3 without the Go toolchains."""
+    from rich.table import Table
+
+    from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
+
+    if args.ops < 1:
+        console.print("[bold red]gomap verify:[/] --ops must be at least 1")
+        return 2
+    for version, harness in HARNESS.items():
+        try:
+            find_go(GO_VERSIONS[harness], install=args.install_go)
+        except GoToolchainMissing as e:
+            console.print(f"[bold red]gomap verify:[/] {e}")
+            return 3
+        table = Table(title=f"gomap verify --impl syncmap: SyncMap(version={version!r}) "
+                            f"vs sync.Map of Go {GO_VERSIONS[harness]}")
+        for col in ("workload", "ops", "states compared", "seconds", "result"):
+            table.add_column(col, justify="right" if col in ("ops", "seconds") else "left")
+        runs: list[tuple[str, list[list[Any]], int]] = []
+        chunk = 50_000
+        for j, start in enumerate(range(0, args.ops, chunk)):
+            size = min(chunk, args.ops - start)
+            runs.append((f"random #{j + 1}", random_script(size, seed=args.seed + j), 7))
+        if not args.no_shapes:
+            runs += [(name, fn(), 1) for name, fn in SHAPES.items()]
+        for name, script, full_every in runs:
+            with console.status(f"syncmap {version} {name}: {len(script)} ops"):
+                r = replay_syncmap(version, script, full_every=full_every)
+            verdict = "[green]exact[/]" if r.ok else "[bold red]DIVERGED[/]"
+            table.add_row(name, str(r.ops), str(r.full_checks), f"{r.seconds:.1f}", verdict)
+            if not r.ok:
+                console.print(table)
+                console.print(f"[bold red]syncmap {version} {name}:[/] {r.divergence}")
+                return 1
+        console.print(table)
+    return 0
