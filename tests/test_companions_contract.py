@@ -307,3 +307,12 @@ def test_cow_snapshot_is_immutable_and_unaffected_by_writes() -> None:
     del m[1]
     assert dict(snap) == {1: 1, 2: 2}
     assert dict(m.items()) == {2: 2, 3: 3}
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import gomap.companions.syncmap as mod
+
+    failures, tried = doctest.testmod(mod)
+    assert tried > 0 and failures == 0
