@@ -195,3 +195,19 @@ def test_bad_script_ops_are_rejected() -> None:
         drv.apply_op(SyncMap123(), ["load", ["float64", 1]])
     with pytest.raises(ValueError, match="unknown op"):
         drv.apply_op(SyncMap123(), ["frob"])
+
+
+def test_cli_verify_syncmap_both_versions() -> None:
+    from gomap.cli import main
+
+    assert main(["verify", "--impl", "syncmap", "--ops", "400"]) == 0
+    assert main(["verify", "--impl", "syncmap", "--ops", "0"]) == 2
+
+
+def test_harness_rejects_a_bad_script_line_with_its_number() -> None:
+    from gomap.oracle.harness import HarnessError, run_harness
+
+    with pytest.raises(HarnessError, match="line 2: unknown op"):
+        list(run_harness("syncmap124", [["store", ["int", 1], 1], ["frob"]]))
+    with pytest.raises(HarnessError, match="line 1: bad key type"):
+        list(run_harness("syncmap123", [["load", ["float64", 1]]]))
