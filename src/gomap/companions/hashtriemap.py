@@ -46,6 +46,10 @@ from typing import Any
 from gomap.companions.syncmap import SyncMap
 from gomap.hashing import M64, DefaultHasher, Hasher, Rand, default_rand
 
+GO_VERSION = "1.27.3"
+"""The Go release whose ``internal/sync/hashtriemap.go`` this follows (and whose
+toolchain builds its oracle harness)."""
+
 nChildrenLog2 = 4
 nChildren = 1 << nChildrenLog2  # 16 children: Go's measured sweet spot for loads
 nChildrenMask = nChildren - 1

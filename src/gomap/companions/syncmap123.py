@@ -46,6 +46,10 @@ from typing import Any
 
 from gomap.companions.syncmap import SyncMap
 
+GO_VERSION = "1.23.9"
+"""The Go release whose ``src/sync/map.go`` this follows (and whose toolchain builds
+its oracle harness)."""
+
 
 class _Box:
     """Go's ``*any``: a pointer to one stored value; compared by identity."""
