@@ -1,13 +1,15 @@
 """One MutableMapping contract, run against GoMap (both engines) and every concurrency
 companion, with ``dict`` as the oracle and ``check_invariants()`` after every step;
 then Go's ``sync.Map`` API contract for the companions, against a reference built
-on a dict."""
+on a dict. The companions also join the engines' contract (:class:`MapContract` of
+``test_contract.py``) for every test of it that is about the ``MutableMapping``
+protocol rather than about Go's built-in map."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import MutableMapping
-from typing import Any
+from collections.abc import Callable, MutableMapping
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +17,8 @@ from hypothesis import strategies as st
 
 from gomap import GoMap
 from gomap.companions import ConcurrentMap, COWMap, LockedMap, ShardedMap, SyncMap
+
+from .test_contract import MapContract
 
 _MISSING = object()
 
@@ -140,11 +144,45 @@ class TestGoMapSwiss(MutableMappingContract):
         return GoMap(impl="swiss", seed=1)
 
 
-class ConcurrentMapContract(MutableMappingContract):
-    """Mixin for the companions: Go's ``sync.Map`` methods against a dict reference."""
+class CompanionMapContract(MapContract):
+    """The engines' contract, for a companion: its ``MutableMapping`` tests run as they
+    are; the tests of Go's *built-in map* behaviour are switched off, each for its
+    reason (the companions' counterparts are named)."""
 
-    def make(self) -> ConcurrentMap:
-        raise NotImplementedError
+    factory: ClassVar[Callable[[], ConcurrentMap]]
+
+    def make(self, items: Any = None, **kw: Any) -> Any:  # seed= is GoMap's; ignored
+        m = type(self).factory()
+        if items is not None:
+            m.update(items)
+        return m
+
+    # GoMap.lookup; the companions' load is tested by ConcurrentMapContract
+    test_lookup_returns_go_comma_ok = None
+    # Go's float-key rules (f64hash NaN, the stored key replaced); companions follow dict
+    test_every_nan_insert_is_a_new_unreachable_entry = None
+    test_plus_and_minus_zero_are_one_key_and_the_key_is_updated = None
+    # Go's panic text "hash of unhashable type T"; dict-based companions raise Python's
+    test_unhashable_key_raises_typeerror_naming_the_type = None
+    # Go's randomised iteration, fmt-style repr, runtime fatal errors for misuse: the
+    # companions are the opposite, safe to share (test_companions_misuse/threads)
+    test_iteration_order_is_random_per_iteration_and_reproducible_with_seed = None
+    test_repr_looks_like_go_fmt = None
+    test_two_threads_writing_without_a_lock_are_caught = None
+    test_a_read_during_a_write_is_a_fatal_read_write_error = None
+    test_an_iterator_step_during_a_write_is_a_fatal_iteration_write_error = None
+    # the Go spec's for-range-over-map rules and GoMap's engine iterator; a companion's
+    # iteration is one range (Go's sync.Map Range rules, test_companions_threads)
+    test_iteration_under_mutation_keeps_the_spec_guarantees = None
+    test_random_operations_match_dict = None
+
+
+class ConcurrentMapContract(MutableMappingContract, CompanionMapContract):
+    """Mixin for the companions: Go's ``sync.Map`` methods against a dict reference,
+    the shared MutableMapping contract, and the engines' contract where it applies."""
+
+    def make(self, items: Any = None, **kw: Any) -> Any:
+        return CompanionMapContract.make(self, items, **kw)
 
     def test_go_api_like_a_reference(self) -> None:
         m = self.make()
@@ -227,33 +265,27 @@ class ConcurrentMapContract(MutableMappingContract):
 
 
 class TestSyncMap124(ConcurrentMapContract):
-    def make(self) -> ConcurrentMap:
-        return SyncMap(seed=1)
+    factory = staticmethod(lambda: SyncMap(seed=1))
 
 
 class TestSyncMap123(ConcurrentMapContract):
-    def make(self) -> ConcurrentMap:
-        return SyncMap(version="1.23")
+    factory = staticmethod(lambda: SyncMap(version="1.23"))
 
 
 class TestShardedMap8(ConcurrentMapContract):
-    def make(self) -> ConcurrentMap:
-        return ShardedMap(shards=8, seed=1)
+    factory = staticmethod(lambda: ShardedMap(shards=8, seed=1))
 
 
 class TestShardedMap1(ConcurrentMapContract):
-    def make(self) -> ConcurrentMap:
-        return ShardedMap(shards=1)
+    factory = staticmethod(lambda: ShardedMap(shards=1))
 
 
 class TestCOWMap(ConcurrentMapContract):
-    def make(self) -> ConcurrentMap:
-        return COWMap()
+    factory = staticmethod(lambda: COWMap())
 
 
 class TestLockedMap(ConcurrentMapContract):
-    def make(self) -> ConcurrentMap:
-        return LockedMap()
+    factory = staticmethod(lambda: LockedMap())
 
 
 def test_syncmap_versions_and_bad_arguments() -> None:
@@ -316,3 +348,27 @@ def test_docstring_examples_run() -> None:
 
     failures, tried = doctest.testmod(mod)
     assert tried > 0 and failures == 0
+
+
+def test_syncmap123_dirty_copy_failing_on_a_key_eq_rolls_back_its_expunges() -> None:
+    from .test_contract import Fragile
+
+    m = SyncMap(version="1.23")
+    x, a, b, c = Fragile(2), Fragile(0), Fragile(7), Fragile(1)  # a and b collide
+    for k in (x, a, b):
+        m.store(k, 1)
+    m.range(lambda k, v: True)  # promote: read = {x, a, b}, dirty nil
+    m.delete(x)  # x: nil
+    Fragile.fail_eq = True
+    try:
+        with pytest.raises(RuntimeError, match="eq failed"):
+            m.store(c, 1)  # dirtyLocked expunges x, then copying b compares it with a
+    finally:
+        Fragile.fail_eq = False
+    m.check_invariants()  # x is nil again, dirty still nil
+    snap = m.snapshot()
+    assert snap["dirty"] is None and snap["read"][x] == ["nil"]
+    m.store(c, 2)
+    m.check_invariants()
+    assert m.snapshot()["read"][x] == ["expunged"]
+    assert dict(m.items()) == {a: 1, b: 1, c: 2}

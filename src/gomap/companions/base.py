@@ -86,6 +86,18 @@ class ConcurrentMap(MutableMapping[Any, Any]):
         """The number of entries; each companion documents its consistency."""
 
     @abstractmethod
+    def new_empty(self) -> ConcurrentMap:
+        """An empty map of the same kind and configuration."""
+
+    def copy(self) -> ConcurrentMap:
+        """A new map of the same kind and configuration with the entries one ``range``
+        sees (a consistent copy only where ``range`` is a snapshot)."""
+        new = self.new_empty()
+        for k, v in self.items_list():
+            new.store(k, v)
+        return new
+
+    @abstractmethod
     def check_invariants(self) -> None:
         """Raise ``AssertionError("invariant failed: ...")`` if the structure is broken.
 

@@ -117,6 +117,16 @@ class COWMap(ConcurrentMap):
         """The current version itself: immutable, O(1)."""
         return self._m
 
+    def new_empty(self) -> COWMap:
+        """An empty COWMap."""
+        return COWMap()
+
+    def copy(self) -> COWMap:
+        """O(1): the new map starts from the current (immutable) version."""
+        new = COWMap()
+        new._m = self._m
+        return new
+
     def check_invariants(self) -> None:
         """The version's length equals its entry count."""
         m = self._m

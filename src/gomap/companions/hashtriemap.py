@@ -350,7 +350,11 @@ class HashTrieMap(SyncMap):
                 i.mu.release()
             return None, False
         assert i is not None
-        v, e, loaded = n.load_and_delete(key)
+        try:
+            v, e, loaded = n.load_and_delete(key)
+        except BaseException:
+            i.mu.release()  # a key's __eq__ raised; Go's keys cannot (no defer there)
+            raise
         if not loaded:
             i.mu.release()
             return None, False
@@ -392,7 +396,11 @@ class HashTrieMap(SyncMap):
                 i.mu.release()
             return False
         assert i is not None
-        e, deleted = n.compare_and_delete(key, old)
+        try:
+            e, deleted = n.compare_and_delete(key, old)
+        except BaseException:
+            i.mu.release()  # a key's or value's __eq__ raised
+            raise
         if not deleted:
             i.mu.release()
             return False
@@ -457,6 +465,10 @@ class HashTrieMap(SyncMap):
     def __len__(self) -> int:
         """Exact at a linearization point (an O(1) counter, see the module docstring)."""
         return self.root.count.n
+
+    def new_empty(self) -> HashTrieMap:
+        """An empty trie with the same hasher (and a new seed drawn from it)."""
+        return HashTrieMap(hasher=self.hasher)
 
     # --- introspection ------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

@@ -32,7 +32,7 @@ _MISSING: Any = object()
 class LockedMap(ConcurrentMap):
     """A dict behind a readers-writer lock; ``len`` is exact (linearizable)."""
 
-    __slots__ = ("_d", "_lock")
+    __slots__ = ("_d", "_lock", "priority")
 
     def __init__(self, *, priority: str = "fair") -> None:
         if priority not in _PRIORITIES:
@@ -40,6 +40,7 @@ class LockedMap(ConcurrentMap):
         # readerwriterlock's gen_rlock()/gen_wlock() objects carry their holder's
         # state (``v_locked``): each acquisition needs its own, never a shared one.
         self._lock = _PRIORITIES[priority]()
+        self.priority = priority
         self._d: dict[Any, Any] = {}
 
     def load(self, key: Any) -> tuple[Any, bool]:
@@ -115,6 +116,10 @@ class LockedMap(ConcurrentMap):
         """A consistent copy of the contents."""
         with self._lock.gen_rlock():
             return dict(self._d)
+
+    def new_empty(self) -> LockedMap:
+        """An empty LockedMap with the same lock priority."""
+        return LockedMap(priority=self.priority)
 
     def check_invariants(self) -> None:
         """Nothing can break a dict; checks the lock is free."""

@@ -49,6 +49,11 @@ class ShardedMap(ConcurrentMap):
         self._dicts: list[dict[Any, Any]] = [{} for _ in range(shards)]
         self._locks = [threading.Lock() for _ in range(shards)]
 
+    def new_empty(self) -> ShardedMap:
+        """An empty map with the same shard count, hasher and seed."""
+        m = ShardedMap(self.shards, hasher=self.hasher, rand=lambda: self.seed)
+        return m
+
     def shard_of(self, key: Any) -> int:
         """The index of ``key``'s shard."""
         return self.hasher(key, self.seed) % self.shards

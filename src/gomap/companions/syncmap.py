@@ -100,6 +100,10 @@ class SyncMap(ConcurrentMap):
         """See :meth:`ConcurrentMap.check_invariants`."""
         self._subclass_only()
 
+    def new_empty(self) -> SyncMap:
+        """See :meth:`ConcurrentMap.new_empty`."""
+        return self._subclass_only()
+
     def snapshot(self) -> dict[str, Any]:
         """The internal state in the oracle's format."""
         return self._subclass_only()

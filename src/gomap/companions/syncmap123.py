@@ -205,6 +205,18 @@ class SyncMap123(SyncMap):
         """``unexpungeLocked``: expunged -> nil; true if it was expunged."""
         return self._cas(e, expunged, None)
 
+    def _unexpunge_into_dirty_locked(self, key: Any, e: entry) -> None:
+        """Go's ``if e.unexpungeLocked() { m.dirty[key] = e }``, in the other order.
+
+        Only holders of ``mu`` change an entry from or to expunged, and ``dirty`` is
+        read only under ``mu``, so inserting first is unobservable — and if the key's
+        ``__hash__``/``__eq__`` raise during the insert, nothing has changed yet."""
+        if e.p is expunged:
+            assert self.dirty is not None
+            self.dirty[key] = e
+            if not self.unexpunge_locked(e):
+                raise AssertionError("invariant failed: expunged entry changed without mu")
+
     def load_or_store(self, key: Any, value: Any) -> tuple[Any, bool]:
         """Go's ``LoadOrStore``."""
         read = self.load_read_only()
@@ -217,9 +229,7 @@ class SyncMap123(SyncMap):
             read = self.load_read_only()
             e = read.m.get(key)
             if e is not None:
-                if self.unexpunge_locked(e):
-                    assert self.dirty is not None
-                    self.dirty[key] = e
+                self._unexpunge_into_dirty_locked(key, e)
                 actual, loaded, _ = self.try_load_or_store(e, value)
             elif self.dirty is not None and key in self.dirty:
                 actual, loaded, _ = self.try_load_or_store(self.dirty[key], value)
@@ -302,11 +312,9 @@ class SyncMap123(SyncMap):
             read = self.load_read_only()
             e = read.m.get(key)
             if e is not None:
-                if self.unexpunge_locked(e):
-                    # The entry was previously expunged, which implies that there is a
-                    # non-nil dirty map and this entry is not in it.
-                    assert self.dirty is not None
-                    self.dirty[key] = e
+                # If the entry was expunged, there is a non-nil dirty map and this entry
+                # is not in it: put it back.
+                self._unexpunge_into_dirty_locked(key, e)
                 v = self._swap(e, box)
                 if v is not None:
                     loaded, previous = True, v.v
@@ -397,9 +405,18 @@ class SyncMap123(SyncMap):
             return
         read = self.load_read_only()
         dirty: dict[Any, entry] = {}
-        for k, e in read.m.items():
-            if not self.try_expunge_locked(e):
-                dirty[k] = e
+        done: list[entry] = []
+        try:
+            for k, e in read.m.items():
+                if self.try_expunge_locked(e):
+                    done.append(e)  # (dirty is nil, so nothing in read was expunged yet)
+                else:
+                    dirty[k] = e  # a key's __eq__ may raise here (colliding hashes)
+        except BaseException:
+            # Not in Go (its keys cannot fail): undo the expunges, leave dirty nil.
+            for e in done:
+                self._cas(e, expunged, None)
+            raise
         self.dirty = dirty
 
     def try_expunge_locked(self, e: entry) -> bool:
@@ -414,6 +431,10 @@ class SyncMap123(SyncMap):
     def __len__(self) -> int:
         """Exact at a linearization point (an O(1) counter, see the module docstring)."""
         return self._count.n
+
+    def new_empty(self) -> SyncMap123:
+        """An empty map of the same version."""
+        return SyncMap123()
 
     # --- introspection ------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
