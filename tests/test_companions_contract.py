@@ -372,3 +372,36 @@ def test_syncmap123_dirty_copy_failing_on_a_key_eq_rolls_back_its_expunges() -> 
     m.check_invariants()
     assert m.snapshot()["read"][x] == ["expunged"]
     assert dict(m.items()) == {a: 1, b: 1, c: 2}
+
+
+def test_one_op_vocabulary_drives_every_companion_alike() -> None:
+    from gomap.companions import ops
+
+    script = [op for op in _random_sync_script(3000)]
+    kinds = [SyncMap(seed=1), SyncMap(version="1.23"), ShardedMap(shards=4), COWMap(),
+             LockedMap()]
+    for i, op in enumerate(script):
+        code = ops.from_script(op)
+        results = [ops.apply(m, code) for m in kinds]
+        if code[0] == ops.RANGE:
+            results = [sorted(map(tuple, r)) if len(op) == 1 else len(r) for r in results]
+        assert all(r == results[0] for r in results), (i, op, results)
+    for m in kinds:
+        m.check_invariants()
+    with pytest.raises(ValueError, match="unknown operation"):
+        ops.from_script(["iter", 1])
+    with pytest.raises(ValueError, match="takes 3 arguments"):
+        ops.from_script(["compare_and_swap", 1, 2])
+
+
+def _random_sync_script(n: int) -> list[list[Any]]:
+    rng = random.Random(3)
+    out: list[list[Any]] = []
+    for _ in range(n):
+        k, v, w = rng.randrange(30), rng.randrange(3), rng.randrange(3)
+        out.append(rng.choice([
+            ["get", k], ["set", k, v], ["del", k], ["load_or_store", k, v],
+            ["load_and_delete", k], ["swap", k, v], ["compare_and_swap", k, v, w],
+            ["compare_and_delete", k, v], ["range"], ["range", 2], ["dump"],
+            ["clear"] if rng.random() < 0.05 else ["get", k]]))
+    return out

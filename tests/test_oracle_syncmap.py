@@ -192,9 +192,11 @@ def test_the_oracle_catches_a_wrong_result_on_random_scripts() -> None:
 
 def test_bad_script_ops_are_rejected() -> None:
     with pytest.raises(ValueError, match="bad key"):
-        drv.apply_op(SyncMap123(), ["load", ["float64", 1]])
-    with pytest.raises(ValueError, match="unknown op"):
+        drv.apply_op(SyncMap123(), ["get", ["float64", 1]])
+    with pytest.raises(ValueError, match="unknown operation"):
         drv.apply_op(SyncMap123(), ["frob"])
+    with pytest.raises(ValueError, match="takes 2 arguments"):
+        drv.apply_op(SyncMap123(), ["set", ["int", 1]])
 
 
 def test_cli_verify_syncmap_both_versions() -> None:
@@ -208,6 +210,6 @@ def test_harness_rejects_a_bad_script_line_with_its_number() -> None:
     from gomap.oracle.harness import HarnessError, run_harness
 
     with pytest.raises(HarnessError, match="line 2: unknown op"):
-        list(run_harness("syncmap124", [["store", ["int", 1], 1], ["frob"]]))
+        list(run_harness("syncmap124", [["set", ["int", 1], 1], ["frob"]]))
     with pytest.raises(HarnessError, match="line 1: bad key type"):
-        list(run_harness("syncmap123", [["load", ["float64", 1]]]))
+        list(run_harness("syncmap123", [["get", ["float64", 1]]]))

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from gomap.companions import ops as sync_ops
 from gomap.companions.hashtriemap import HashTrieMap
 from gomap.companions.syncmap import SyncMap
 from gomap.companions.syncmap123 import SyncMap123
@@ -39,7 +40,6 @@ from gomap.oracle.harness import run_harness
 
 HARNESS = {"1.23": "syncmap123", "1.24": "syncmap124"}
 INT_TYPES = ("int", "int64", "uint64", "uintptr")
-OPS = ("load", "store", "los", "lad", "delete", "swap", "cas", "cad", "range", "clear", "dump")
 
 
 def _k(raw: Any) -> tuple[str, Any]:
@@ -63,42 +63,15 @@ def _key_order(pair: list[Any]) -> str:
 
 
 def apply_op(m: SyncMap, op: list[Any]) -> Any:
-    """Apply one script op to the model; return its results in the harness's form."""
-    name = op[0]
-    if name not in OPS:
-        raise ValueError(f"unknown op {name!r}")
-    if name == "load":
-        return list(m.load(_k(op[1])))
-    if name == "store":
-        m.store(_k(op[1]), op[2])
-        return []
-    if name == "los":
-        return list(m.load_or_store(_k(op[1]), op[2]))
-    if name == "lad":
-        return list(m.load_and_delete(_k(op[1])))
-    if name == "delete":
-        m.delete(_k(op[1]))
-        return []
-    if name == "swap":
-        return list(m.swap(_k(op[1]), op[2]))
-    if name == "cas":
-        return [m.compare_and_swap(_k(op[1]), op[2], op[3])]
-    if name == "cad":
-        return [m.compare_and_delete(_k(op[1]), op[2])]
-    if name == "range":
-        limit = op[1]
-        seen: list[Any] = []
-
-        def f(k: Any, v: Any) -> bool:
-            seen.append([list(k), v])
-            return limit < 0 or len(seen) < limit
-
-        m.range(f)
-        return seen
-    if name == "clear":
-        m.clear()
-        return []
-    return []  # dump
+    """Apply one script op to the model (gomap's op vocabulary, with keys as
+    ``[type, value]``); return its results in the harness's form."""
+    code, *args = sync_ops.from_script(op)
+    if args and code != sync_ops.RANGE:
+        args[0] = _k(args[0])
+    out = sync_ops.apply(m, (code, *args))
+    if code == sync_ops.RANGE:
+        return [[list(k), v] for k, v in out]
+    return out
 
 
 def state_123(m: SyncMap123) -> dict[str, Any]:
@@ -194,7 +167,7 @@ class SyncMapReplay:
     def _compare_range_123(self, i: int, op: list[Any], got: list[Any], want: list[Any]
                            ) -> Divergence | None:
         live = sorted(_enc(self.model.items_list()), key=_key_order)
-        if op[1] < 0:
+        if len(op) < 2 or op[1] < 0:
             if sorted(got, key=_key_order) != sorted(want, key=_key_order):
                 return Divergence(i, op, "range (as a set)", got, want)
             return None
@@ -236,8 +209,8 @@ def random_script(n: int, seed: int = 1, *, keys: list[list[Any]] | None = None,
     CompareAndDelete often match), ending with a ``["dump"]``."""
     rng = random.Random(seed)
     pool = keys if keys is not None else key_pool()
-    weights = {"load": 24, "store": 14, "los": 10, "lad": 8, "delete": 8, "swap": 8,
-               "cas": 10, "cad": 7, "range": 3}
+    weights = {"get": 24, "set": 14, "load_or_store": 10, "load_and_delete": 8, "del": 8, "swap": 8,
+               "compare_and_swap": 10, "compare_and_delete": 7, "range": 3}
     names = list(weights)
     cum = list(weights.values())
     out: list[list[Any]] = []
@@ -246,13 +219,13 @@ def random_script(n: int, seed: int = 1, *, keys: list[list[Any]] | None = None,
         v = rng.randrange(values)
         if rng.random() < 0.0015:
             out.append(["clear"])
-        elif name in ("load", "lad", "delete"):
+        elif name in ("get", "load_and_delete", "del"):
             out.append([name, k])
-        elif name in ("store", "los", "swap"):
+        elif name in ("set", "load_or_store", "swap"):
             out.append([name, k, v])
-        elif name == "cas":
+        elif name == "compare_and_swap":
             out.append([name, k, v, rng.randrange(values)])
-        elif name == "cad":
+        elif name == "compare_and_delete":
             out.append([name, k, v])
         else:
             out.append(["range", rng.choice([-1, -1, 1, 2, 3])])
@@ -266,51 +239,53 @@ def _i(v: int) -> list[Any]:
 
 def shape_promotion_after_misses() -> list[list[Any]]:
     """1.23: five new keys in dirty, then misses until ``misses >= len(dirty)`` promotes."""
-    s: list[list[Any]] = [["store", _i(k), k] for k in range(5)]
-    s += [["load", _i(100 + j)] for j in range(6)]  # the 5th miss promotes
-    s += [["store", _i(9), 9], ["load", _i(0)], ["dump"]]
+    s: list[list[Any]] = [["set", _i(k), k] for k in range(5)]
+    s += [["get", _i(100 + j)] for j in range(6)]  # the 5th miss promotes
+    s += [["set", _i(9), 9], ["get", _i(0)], ["dump"]]
     return s
 
 
 def shape_expunge_and_resurrect() -> list[list[Any]]:
     """A deleted key in ``read`` is expunged by ``dirtyLocked`` and revived by a store."""
     return [
-        ["store", _i(1), 1], ["store", _i(2), 2], ["range", -1],  # promote {1, 2}
-        ["delete", _i(1)],            # read: 1 -> nil, lock-free
-        ["store", _i(3), 3],          # first new key: dirtyLocked expunges 1
-        ["load", _i(1)],
-        ["store", _i(1), 11],         # unexpungeLocked, back into dirty
-        ["load", _i(1)], ["range", -1], ["dump"],
+        ["set", _i(1), 1], ["set", _i(2), 2], ["range", -1],  # promote {1, 2}
+        ["del", _i(1)],            # read: 1 -> nil, lock-free
+        ["set", _i(3), 3],          # first new key: dirtyLocked expunges 1
+        ["get", _i(1)],
+        ["set", _i(1), 11],         # unexpungeLocked, back into dirty
+        ["get", _i(1)], ["range", -1], ["dump"],
     ]
 
 
 def shape_store_to_expunged_key() -> list[list[Any]]:
     """Every writing op against an expunged entry (LoadOrStore, Swap, CAS, CAD, Delete)."""
-    s: list[list[Any]] = [["store", _i(k), k] for k in range(4)]
-    s += [["range", -1], ["delete", _i(0)], ["delete", _i(1)], ["delete", _i(2)],
-          ["store", _i(7), 7]]  # 0, 1, 2 expunged
-    s += [["cas", _i(0), 0, 5], ["cad", _i(1), 1], ["delete", _i(2)], ["lad", _i(2)],
-          ["los", _i(0), 10], ["swap", _i(1), 11], ["load", _i(2)], ["store", _i(2), 12],
+    s: list[list[Any]] = [["set", _i(k), k] for k in range(4)]
+    s += [["range", -1], ["del", _i(0)], ["del", _i(1)], ["del", _i(2)],
+          ["set", _i(7), 7]]  # 0, 1, 2 expunged
+    s += [["compare_and_swap", _i(0), 0, 5], ["compare_and_delete", _i(1), 1], ["del", _i(2)],
+          ["load_and_delete", _i(2)],
+          ["load_or_store", _i(0), 10], ["swap", _i(1), 11], ["get", _i(2)], ["set", _i(2), 12],
           ["range", -1], ["dump"]]
     return s
 
 
 def shape_range_during_amended() -> list[list[Any]]:
     """``Range`` while ``amended``: it promotes dirty first; a stopped range too."""
-    s: list[list[Any]] = [["store", _i(k), k] for k in range(6)]
-    s += [["range", 2], ["store", _i(10), 10], ["delete", _i(3)], ["range", -1],
-          ["store", _i(11), 11], ["range", 1], ["dump"]]
+    s: list[list[Any]] = [["set", _i(k), k] for k in range(6)]
+    s += [["range", 2], ["set", _i(10), 10], ["del", _i(3)], ["range", -1],
+          ["set", _i(11), 11], ["range", 1], ["dump"]]
     return s
 
 
 def shape_full_hash_collisions() -> list[list[Any]]:
     """int(5), int64(5), uint64(5), uintptr(5): four keys, one full hash: a chain."""
     ks = [[t, 5] for t in INT_TYPES]
-    s: list[list[Any]] = [["store", k, j] for j, k in enumerate(ks)]
-    s += [["range", -1], ["load", ks[0]], ["swap", ks[1], 21], ["cas", ks[2], 2, 22],
-          ["cas", ks[3], 0, 9], ["los", ks[0], 0], ["cad", ks[1], 21], ["range", -1],
-          ["lad", ks[2]], ["store", ks[1], 31], ["delete", ks[3]], ["delete", ks[0]],
-          ["load", ks[1]], ["delete", ks[1]], ["range", -1], ["dump"]]
+    s: list[list[Any]] = [["set", k, j] for j, k in enumerate(ks)]
+    s += [["range", -1], ["get", ks[0]], ["swap", ks[1], 21], ["compare_and_swap", ks[2], 2, 22],
+          ["compare_and_swap", ks[3], 0, 9], ["load_or_store", ks[0], 0],
+          ["compare_and_delete", ks[1], 21], ["range"],
+          ["load_and_delete", ks[2]], ["set", ks[1], 31], ["del", ks[3]], ["del", ks[0]],
+          ["get", ks[1]], ["del", ks[1]], ["range", -1], ["dump"]]
     return s
 
 
@@ -319,9 +294,9 @@ def shape_delete_pruning_chain(n: int = 300, seed: int = 3) -> list[list[Any]]:
     empties nodes whose parents then empty too: pruning chains of indirect nodes."""
     rng = random.Random(seed)
     keys = [["string", f"p{j}"] for j in range(n)]
-    s: list[list[Any]] = [["store", k, 1] for k in keys]
+    s: list[list[Any]] = [["set", k, 1] for k in keys]
     rng.shuffle(keys)
-    s += [["delete", k] for k in keys]
+    s += [["del", k] for k in keys]
     s.append(["dump"])
     return s
 

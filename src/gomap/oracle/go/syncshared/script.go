@@ -9,9 +9,12 @@ package main
 //
 // Script: one JSON array per line on stdin:
 //
-//	["load", K]  ["store", K, V]  ["los", K, V]  ["lad", K]  ["delete", K]
-//	["swap", K, V]  ["cas", K, OLD, NEW]  ["cad", K, OLD]  ["range", N]
-//	["clear"]  ["dump"]
+//	["get", K] (Load)  ["set", K, V] (Store)  ["del", K] (Delete)
+//	["load_or_store", K, V]  ["load_and_delete", K]  ["swap", K, V]
+//	["compare_and_swap", K, OLD, NEW]  ["compare_and_delete", K, OLD]
+//	["range"] or ["range", N]  ["clear"]  ["dump"]
+//
+// (gomap's op vocabulary: gomap/ops.py, gomap/companions/ops.py)
 //
 // K is [type, value] with type int, int64, uint64, uintptr or string; values are
 // JSON integers (Go int). ["range", N] stops after N calls of f (N < 0: never).
@@ -180,11 +183,15 @@ func step(m *sync.Map, ins inspector, line, fullEvery int, src, b []byte) ([]byt
 	if err := json.Unmarshal(op[0], &name); err != nil {
 		return b, fmt.Errorf("bad op name %s", op[0])
 	}
-	arity := map[string]int{"load": 2, "store": 3, "los": 3, "lad": 2, "delete": 2, "swap": 3,
-		"cas": 4, "cad": 3, "range": 2, "clear": 1, "dump": 1}
+	arity := map[string]int{"get": 2, "set": 3, "load_or_store": 3, "load_and_delete": 2,
+		"del": 2, "swap": 3, "compare_and_swap": 4, "compare_and_delete": 3, "range": 2,
+		"clear": 1, "dump": 1}
 	want, known := arity[name]
 	if !known {
 		return b, fmt.Errorf("unknown op %q", name)
+	}
+	if name == "range" && len(op) == 1 {
+		op = append(op, json.RawMessage("-1"))
 	}
 	if len(op) != want {
 		return b, fmt.Errorf("%s: %w (want %d)", name, errArity, want-1)
@@ -214,29 +221,29 @@ func step(m *sync.Map, ins inspector, line, fullEvery int, src, b []byte) ([]byt
 	}
 	b = append(b, `{"r":`...)
 	switch name {
-	case "load":
+	case "get":
 		v, ok := m.Load(key)
 		b = appendOK(b, v, ok)
-	case "store":
+	case "set":
 		m.Store(key, ints[0])
 		b = append(b, "[]"...)
-	case "los":
+	case "load_or_store":
 		v, loaded := m.LoadOrStore(key, ints[0])
 		b = appendOK(b, v, loaded)
-	case "lad":
+	case "load_and_delete":
 		v, loaded := m.LoadAndDelete(key)
 		b = appendOK(b, v, loaded)
-	case "delete":
+	case "del":
 		m.Delete(key)
 		b = append(b, "[]"...)
 	case "swap":
 		v, loaded := m.Swap(key, ints[0])
 		b = appendOK(b, v, loaded)
-	case "cas":
+	case "compare_and_swap":
 		b = append(b, '[')
 		b = strconv.AppendBool(b, m.CompareAndSwap(key, ints[0], ints[1]))
 		b = append(b, ']')
-	case "cad":
+	case "compare_and_delete":
 		b = append(b, '[')
 		b = strconv.AppendBool(b, m.CompareAndDelete(key, ints[0]))
 		b = append(b, ']')
