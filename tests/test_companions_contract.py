@@ -144,6 +144,46 @@ class TestGoMapSwiss(MutableMappingContract):
         return GoMap(impl="swiss", seed=1)
 
 
+class SyncMapReference:
+    """Go's ``sync.Map`` contract on a plain dict (one thread)."""
+
+    def __init__(self) -> None:
+        self.d: dict[Any, Any] = {}
+
+    def apply(self, name: str, a: list[Any]) -> Any:
+        d = self.d
+        if name == "get":
+            return [d.get(a[0]), a[0] in d]
+        if name == "set":
+            d[a[0]] = a[1]
+            return []
+        if name == "del":
+            d.pop(a[0], None)
+            return []
+        if name == "load_or_store":
+            return [d[a[0]], True] if a[0] in d else [d.setdefault(a[0], a[1]), False]
+        if name == "load_and_delete":
+            return [d.pop(a[0]), True] if a[0] in d else [None, False]
+        if name == "swap":
+            old = [d.get(a[0]), a[0] in d]
+            d[a[0]] = a[1]
+            return old
+        if name == "compare_and_swap":
+            ok = a[0] in d and d[a[0]] == a[1]
+            if ok:
+                d[a[0]] = a[2]
+            return [ok]
+        if name == "compare_and_delete":
+            ok = a[0] in d and d[a[0]] == a[1]
+            if ok:
+                del d[a[0]]
+            return [ok]
+        if name == "range":
+            return sorted(d.items())
+        d.clear()
+        return []
+
+
 class CompanionMapContract(MapContract):
     """The engines' contract, for a companion: its ``MutableMapping`` tests run as they
     are; the tests of Go's *built-in map* behaviour are switched off, each for its
@@ -238,6 +278,30 @@ class ConcurrentMapContract(MutableMappingContract, CompanionMapContract):
                 m.clear()
                 d.clear()
             self.check(m, d)
+
+    @settings(max_examples=40, deadline=None,
+              suppress_health_check=[HealthCheck.differing_executors])
+    @given(st.lists(st.tuples(
+        st.sampled_from(["get", "set", "del", "load_or_store", "load_and_delete", "swap",
+                         "compare_and_swap", "compare_and_delete", "range", "clear"]),
+        st.integers(0, 9), st.integers(0, 2), st.integers(0, 2)), max_size=80))
+    def test_property_go_api_like_a_reference(
+            self, steps: list[tuple[str, int, int, int]]) -> None:
+        from gomap.companions import ops
+
+        m = self.make()
+        ref = SyncMapReference()
+        for name, k, v, w in steps:
+            args = {"get": [k], "set": [k, v], "del": [k], "load_or_store": [k, v],
+                    "load_and_delete": [k], "swap": [k, v], "compare_and_swap": [k, v, w],
+                    "compare_and_delete": [k, v], "range": [], "clear": []}[name]
+            op = ops.from_script([name, *args])
+            got = ops.apply(m, op)
+            want = ref.apply(name, args)
+            if name == "range":
+                got = sorted(map(tuple, got))
+            assert got == want, (name, args)
+            self.check(m, ref.d)
 
     def test_cas_on_absent_key_and_compare_and_delete_of_none(self) -> None:
         m = self.make()
