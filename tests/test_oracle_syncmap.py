@@ -207,6 +207,7 @@ def test_cli_verify_syncmap_both_versions() -> None:
 
     assert main(["verify", "--impl", "syncmap", "--ops", "400"]) == 0
     assert main(["verify", "--impl", "syncmap", "--ops", "0"]) == 2
+    assert main(["verify", "--impl", "syncmap", "--key", "int64"]) == 2
 
 
 def test_harness_rejects_a_bad_script_line_with_its_number() -> None:

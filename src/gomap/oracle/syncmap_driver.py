@@ -333,6 +333,12 @@ def verify_cli(args: Any, console: Any) -> int:
     if args.ops < 1:
         console.print("[bold red]gomap verify:[/] --ops must be at least 1")
         return 2
+    ignored = [flag for flag, given in (("--key", args.key), ("--big", args.big),
+                                         ("--elem", args.elem != "int64")) if given]
+    if ignored:
+        console.print(f"[bold red]gomap verify:[/] {', '.join(ignored)} does not apply to "
+                      "--impl syncmap (its keys are Go `any` values of several types)")
+        return 2
     for version, harness in HARNESS.items():
         try:
             find_go(GO_VERSIONS[harness], install=args.install_go)
