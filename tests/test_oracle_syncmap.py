@@ -217,3 +217,24 @@ def test_harness_rejects_a_bad_script_line_with_its_number() -> None:
         list(run_harness("syncmap124", [["set", ["int", 1], 1], ["frob"]]))
     with pytest.raises(HarnessError, match="line 1: bad key type"):
         list(run_harness("syncmap123", [["get", ["float64", 1]]]))
+
+
+# Other Go releases, where their toolchains are installed (not in CI: it installs
+# Go 1.23.9 and 1.27.3 only): the trie is the default sync.Map from 1.24 on, and
+# 1.24/1.25 still build the 1.23 design with GOEXPERIMENT=nosynchashtriemap.
+@pytest.mark.parametrize(("version", "go"), [
+    ("1.24", "1.24.11"), ("1.24", "1.25.5"), ("1.24", "1.26.6"),
+    ("1.23", "1.24.11"), ("1.23", "1.25.5"),
+])
+def test_other_go_releases_match_where_installed(version: str, go: str) -> None:
+    from gomap.oracle.toolchain import GoToolchainMissing, find_go
+
+    try:
+        find_go(go)
+    except GoToolchainMissing:
+        pytest.skip(f"Go {go} not installed")
+    for script, every in [(drv.random_script(20_000, seed=77), 7),
+                          *((fn(), 1) for fn in drv.SHAPES.values())]:
+        r = drv.replay_syncmap(version, script, full_every=every, go=go)
+        assert r.ok, str(r.divergence)
+        assert r.ops == len(script)

@@ -36,7 +36,7 @@ from gomap.companions.hashtriemap import HashTrieMap
 from gomap.companions.syncmap import SyncMap
 from gomap.companions.syncmap123 import SyncMap123
 from gomap.oracle.common import Divergence, OracleError, Result, lockstep
-from gomap.oracle.harness import run_harness
+from gomap.oracle.harness import build_harness, run_binary, run_harness
 
 HARNESS = {"1.23": "syncmap123", "1.24": "syncmap124"}
 INT_TYPES = ("int", "int64", "uint64", "uintptr")
@@ -180,14 +180,26 @@ class SyncMapReplay:
 
 
 def replay_syncmap(version: str, script: list[list[Any]], *, full_every: int = 1,
-                   check_invariants: bool = True, model: SyncMap | None = None) -> Result:
+                   check_invariants: bool = True, model: SyncMap | None = None,
+                   go: str | None = None) -> Result:
     """Run ``script`` on the real ``sync.Map`` of ``version`` and on the model; compare.
 
-    ``model`` replaces the model (the fault-injection tests pass a broken one)."""
+    ``model`` replaces the model (the fault-injection tests pass a broken one). ``go``
+    runs the harness built by another Go release (e.g. ``"1.25.5"``): for ``"1.24"``
+    any release from 1.24 on; for ``"1.23"`` also 1.24 and 1.25, which still ship
+    the old design behind ``GOEXPERIMENT=nosynchashtriemap`` (set for them here)."""
     t0 = time.perf_counter()
     replay = SyncMapReplay(version, check_invariants=check_invariants, model=model)
     result = Result(impl=f"syncmap-{version}", key_type="any", elem_type="int")
-    records = run_harness(HARNESS[version], script, ["-full-every", str(full_every)])
+    args = ["-full-every", str(full_every)]
+    if go is None:
+        records = run_harness(HARNESS[version], script, args)
+    else:
+        release = tuple(int(x) for x in go.split(".")[:2])
+        experiment = "nosynchashtriemap" if version == "1.23" and release >= (1, 24) else ""
+        binary = build_harness(HARNESS[version], go_version=go, goexperiment=experiment)
+        lines = (json.dumps(op, separators=(",", ":")) for op in script)
+        records = run_binary(HARNESS[version], binary, lines, args)
     lockstep(replay, script, records, result)
     result.full_checks = replay.states
     result.seconds = time.perf_counter() - t0

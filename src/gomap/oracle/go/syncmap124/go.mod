@@ -1,3 +1,3 @@
 module gomaporacle/syncmap124
 
-go 1.27
+go 1.24
