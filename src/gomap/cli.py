@@ -35,6 +35,10 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
     from gomap.oracle.keys import ELEM_TYPES, KEY_TYPES
     from gomap.oracle.toolchain import GoToolchainMissing, find_go
 
+    if args.impl == "syncmap":
+        from gomap.oracle.syncmap_driver import verify_cli
+
+        return verify_cli(args, console)
     release = _releases(args.go)[0] if args.go else None
     if args.go and "," in args.go:
         raise UsageError(f"verify takes one --go release at a time, not {args.go!r}")
@@ -363,8 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--go", metavar="VERSION",
                    help="verify against this Go release (1.21-1.27; default: each engine's "
                    "pinned one); --go 1.24 --impl classic builds with GOEXPERIMENT=noswissmap")
-    v.add_argument("--impl", choices=[*engine_names(), "both", "all"], default=None,
-                   help="an engine, or both/all of them")
+    v.add_argument("--impl", choices=[*engine_names(), "both", "all", "syncmap"],
+                   default=None, help="an engine, or both/all of them (default: classic, or "
+                   "the default map of --go); syncmap: SyncMap 1.23 and 1.24 against sync.Map "
+                   "of Go 1.23.9 / 1.27.3")
     v.add_argument("--key", action="append", help="key type (repeatable; default: all)")
     v.add_argument("--elem", default="int64", help="elem type: int64 or bigelem")
     v.add_argument("--ops", type=int, default=200_000, help="random ops per key type")

@@ -55,18 +55,28 @@ def _source_files(src: Path) -> list[Path]:
     return files
 
 
-def _design(impl: str) -> str:
-    """The map design a harness reads: ``classic`` / ``memclassic`` -> classic."""
-    return "classic" if impl.endswith("classic") else "swiss"
+_MAP_DESIGN = {"classic": "classic", "memclassic": "classic", "swiss": "swiss",
+               "memswiss": "swiss"}
+"""The map design each map harness reads (the others, e.g. ``syncmap*`` or ``lint``,
+have none: no design check and no default ``GOEXPERIMENT``)."""
 
 
 def build_harness(impl: str, *, install_go: bool = False,
-                  go: str | GoBehaviour | None = None) -> Path:
-    """Build (or reuse) the harness binary for ``impl`` with Go ``go`` (default: the
-    pinned release of ``impl``); return its path."""
+                  go: str | GoBehaviour | None = None, go_version: str | None = None,
+                  goexperiment: str | None = None) -> Path:
+    """Build (or reuse) the harness binary for ``impl``; return its path.
+
+    ``go`` (or ``go_version``) builds with another Go release than
+    ``GO_VERSIONS[impl]``; for a map harness the release must have that map design,
+    and the classic map of Go 1.24/1.25 is built with ``GOEXPERIMENT=noswissmap``.
+    ``goexperiment`` sets ``GOEXPERIMENT`` explicitly."""
     src = harness_sources(impl)
-    release = go_behaviour(go if go is not None else GO_VERSIONS[impl], _design(impl))
-    experiment = release.goexperiment(_design(impl))
+    design = _MAP_DESIGN.get(impl)
+    release = go_behaviour(go if go is not None else (go_version or GO_VERSIONS[impl]), design)
+    if goexperiment is not None:
+        experiment = goexperiment
+    else:
+        experiment = release.goexperiment(design) if design else ""
     tool = find_go(release.release, install=install_go)
     files = _source_files(src)
     digest = hashlib.sha256(f"{tool.version}\0{experiment}".encode())
@@ -126,6 +136,12 @@ def run_harness_lines(
 ) -> Iterator[dict[str, Any]]:
     """Like :func:`run_harness`, for a harness whose script is plain text lines."""
     binary = build_harness(impl, install_go=install_go, go=go)
+    yield from _run(impl, binary, lines, list(args))
+
+
+def run_binary(impl: str, binary: Path, lines: Iterable[str], args: Iterable[str] = ()
+               ) -> Iterator[dict[str, Any]]:
+    """Like :func:`run_harness_lines`, for a binary already built by :func:`build_harness`."""
     yield from _run(impl, binary, lines, list(args))
 
 
