@@ -34,16 +34,10 @@ if TYPE_CHECKING:
 _MISSING: Any = object()
 
 
-def _engine_factory(impl: str) -> Callable[..., Engine]:
-    if impl == "classic":
-        from gomap.classic import HMap
+def _engine_factory(impl: str, backend: str) -> Callable[..., Engine]:
+    from gomap.native import engine_class
 
-        return HMap
-    if impl == "swiss":
-        from gomap.swiss import SwissMap
-
-        return SwissMap  # type: ignore[no-any-return,unused-ignore]
-    raise ValueError(f"unknown map implementation {impl!r}: use 'swiss' (Go ≥ 1.24) or 'classic'")
+    return engine_class(impl, backend)  # type: ignore[no-any-return]
 
 
 class _GoItemsView(ItemsView[Any, Any]):
@@ -71,6 +65,9 @@ class GoMap(MutableMapping[Any, Any]):
     ``hasher`` ``(key, seed) -> uint64`` and ``rand`` ``() -> uint64`` replace the
     default hash and random source (the oracle uses them to replay a real run).
     ``observer`` ``(event, details)`` receives the engine's internal events.
+    ``backend``: ``"native"`` (the C engine, the default where it is built and
+    implements ``impl``: classic so far) or ``"python"`` (the reference engines);
+    the environment variable ``GOMAP_BACKEND`` sets the default.
 
     ``key_type`` / ``value_type``: the Go types of ``map[K]V`` (``"int64"``,
     ``"string"``, ``"struct{a int32; b string}"``, ``"[20]int64"``, ...). They fix the
@@ -89,7 +86,7 @@ class GoMap(MutableMapping[Any, Any]):
     0
     """
 
-    __slots__ = ("_accounted", "_engine", "_types", "impl")
+    __slots__ = ("_accounted", "_engine", "_types", "backend", "impl")
 
     def __init__(
         self,
@@ -104,13 +101,21 @@ class GoMap(MutableMapping[Any, Any]):
         key_type: str | None = None,
         value_type: str | None = None,
         track_memory: bool | None = None,
+        backend: str | None = None,
         **engine_options: Any,
     ) -> None:
         if not isinstance(hint, int) or isinstance(hint, bool):
             raise TypeError(f"hint must be an int, not {type(hint).__name__}")
         if hint < 0:
             raise ValueError(f"hint must be >= 0 (Go panics on make(map, {hint}))")
-        factory = _engine_factory(impl)
+        from gomap.native import resolve_backend
+
+        if impl not in ("classic", "swiss"):
+            raise ValueError(
+                f"unknown map implementation {impl!r}: use 'swiss' (Go ≥ 1.24) or 'classic'"
+            )
+        self.backend = resolve_backend(impl, backend)
+        factory = _engine_factory(impl, self.backend)
         if rand is None:
             rand = default_rand(seed)
         if hasher is None:
@@ -128,7 +133,8 @@ class GoMap(MutableMapping[Any, Any]):
             layout = map_layout(key_type or "any", value_type or "any")
             if track_memory:
                 self._accounted = accounted_engine(
-                    impl, hint, layout, observer, hasher=hasher, rand=rand, **engine_options
+                    impl, hint, layout, observer, hasher=hasher, rand=rand,
+                    backend=self.backend, **engine_options
                 )
                 self._engine = self._accounted
             else:
@@ -249,7 +255,7 @@ class GoMap(MutableMapping[Any, Any]):
         """A new map of the same engine with the same entries (``maps.Clone``-like:
         sized by ``len(m)``, fresh seed; NaN keys are copied too)."""
         new = GoMap(impl=self.impl, hint=len(self), key_type=self._types[0],
-                    value_type=self._types[1])
+                    value_type=self._types[1], backend=self.backend)
         for k, v in self._pairs():
             new._engine.assign(k, v)
         return new

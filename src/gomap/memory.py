@@ -424,6 +424,12 @@ class SwissAccountant(_Accountant):
 
 
 # --- accounted engines -------------------------------------------------------------
+def _native_hmap() -> Any:
+    from gomap.native import NativeHMap
+
+    return NativeHMap
+
+
 class AccountedClassic:
     """A classic engine with its heap accounted (implements the Engine contract)."""
 
@@ -433,9 +439,10 @@ class AccountedClassic:
                  **options: Any) -> None:
         from gomap.classic.hmap import HMap
 
+        engine_class = options.pop("engine_class", HMap)
         self.acct = ClassicAccountant(layout, observer)
         options.setdefault("layout", layout.classic_bucket_layout())
-        self.engine = HMap(hint, observer=self.acct.observe, **options)
+        self.engine = engine_class(hint, observer=self.acct.observe, **options)
         self.acct.attach(self.engine)
 
     def __len__(self) -> int:
@@ -562,9 +569,15 @@ AccountedEngine = AccountedClassic | AccountedSwiss
 
 
 def accounted_engine(impl: str, hint: int, layout: MapLayout,
-                     observer: Observer | None = None, **options: Any) -> AccountedEngine:
-    """An engine of ``impl`` (``classic`` or ``swiss``) with heap accounting."""
+                     observer: Observer | None = None, *, backend: str | None = None,
+                     **options: Any) -> AccountedEngine:
+    """An engine of ``impl`` (``classic`` or ``swiss``) with heap accounting, on
+    ``backend`` (see :func:`gomap.native.resolve_backend`)."""
     if impl == "classic":
+        from gomap.native import resolve_backend
+
+        if resolve_backend(impl, backend) == "native":
+            options["engine_class"] = _native_hmap()
         return AccountedClassic(hint, layout, observer, **options)
     if impl == "swiss":
         return AccountedSwiss(hint, layout, observer, **options)
