@@ -266,3 +266,15 @@ class GoMap(MutableMapping[Any, Any]):
             pairs.sort(key=lambda kv: kv[0])  # fmt prints maps sorted by key
         body = " ".join(f"{k!r}:{v!r}" for k, v in pairs)
         return f"GoMap[{self.impl}]{{map[{body}]}}"
+
+
+def _install_native_fast_paths() -> None:
+    """With the C backend built, GoMap's hot methods run in C on native engines (the
+    Python bodies above stay as the fallback for every other engine)."""
+    from gomap.native import _native
+
+    if _native is not None:
+        _native.install_gomap(GoMap, GoMap.__dict__["_engine"])
+
+
+_install_native_fast_paths()

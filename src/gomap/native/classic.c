@@ -20,6 +20,7 @@
 #include <string.h>
 #include <math.h>
 #include <stddef.h>
+#include <structmember.h>
 
 #include "native.h"
 
@@ -1351,6 +1352,7 @@ static PyObject *HMap_noldbuckets(HMapObject *h, PyObject *unused) {
 }
 
 static PyObject *HMap_iterator(HMapObject *h, PyObject *unused);
+static PyObject *hiter_lazy(HMapObject *h, int mode);
 
 static PyMethodDef HMap_methods[] = {
     {"lookup", (PyCFunction)HMap_lookup, METH_O, "v, ok := m[key] (mapaccess2): (ok, v)."},
@@ -1461,6 +1463,8 @@ static PyTypeObject HMapType = {
 typedef struct {
     PyObject_HEAD
     HMapObject *h;       /* NULL: nothing (more) to iterate */
+    HMapObject *pending; /* a lazy iterator's map before its first step */
+    int mode;            /* what tp_iternext yields: 0 (key, elem), 1 key */
     int B;
     barray *buckets;     /* the array the iteration started on (a reference) */
     bmap *bptr;          /* current bucket (a reference) */
@@ -1472,11 +1476,13 @@ typedef struct {
     uint64_t checkBucket;
 } HIterObject;
 
-static PyObject *HMap_iterator(HMapObject *h, PyObject *unused) {
+static HIterObject *hiter_alloc(void) {
     HIterObject *it = PyObject_GC_New(HIterObject, &HIterType);
     if (it == NULL)
         return NULL;
     it->h = NULL;
+    it->pending = NULL;
+    it->mode = 0;
     it->B = 0;
     it->buckets = NULL;
     it->bptr = NULL;
@@ -1486,31 +1492,55 @@ static PyObject *HMap_iterator(HMapObject *h, PyObject *unused) {
     it->bucket = 0;
     it->checkBucket = noCheck;
     PyObject_GC_Track(it);
+    return it;
+}
+
+/* mapiterinit, less its final mapiternext */
+static int hiter_init(HIterObject *it, HMapObject *h) {
     if (h->count == 0)
-        return (PyObject *)it;
+        return 0;  /* nothing to iterate; no random draw, no flag */
     Py_INCREF(h);
     it->h = h;
     it->B = h->B;
     it->buckets = h->buckets;
     it->buckets->refs++;
     uint64_t r;
-    if (call_rand(h->rand, &r) < 0) {
-        Py_DECREF(it);
-        return NULL;
-    }
+    if (call_rand(h->rand, &r) < 0)
+        return -1;
     it->startBucket = r & (((uint64_t)1 << h->B) - 1);
     it->offset = (r >> h->B) & (bucketCnt - 1);
     it->bucket = it->startBucket;
     h->flags |= F_iterator | F_oldIterator;
-    if (EMIT(h, "iterInit", "{s:K,s:K,s:i}", "startBucket", (unsigned long long)it->startBucket,
-             "offset", (unsigned long long)it->offset, "B", h->B) < 0) {
+    return EMIT(h, "iterInit", "{s:K,s:K,s:i}", "startBucket",
+                (unsigned long long)it->startBucket, "offset", (unsigned long long)it->offset,
+                "B", h->B);
+}
+
+static PyObject *HMap_iterator(HMapObject *h, PyObject *unused) {
+    HIterObject *it = hiter_alloc();
+    if (it == NULL)
+        return NULL;
+    if (hiter_init(it, h) < 0) {
         Py_DECREF(it);
         return NULL;
     }
     return (PyObject *)it;
 }
 
+/* An iterator that runs mapiterinit at its first step (as a Python generator that
+ * creates the engine iterator does) and yields pairs (mode 0) or keys (mode 1). */
+static PyObject *hiter_lazy(HMapObject *h, int mode) {
+    HIterObject *it = hiter_alloc();
+    if (it == NULL)
+        return NULL;
+    Py_INCREF(h);
+    it->pending = h;
+    it->mode = mode;
+    return (PyObject *)it;
+}
+
 static void HIter_release(HIterObject *it) {
+    Py_CLEAR(it->pending);
     HMapObject *h = it->h;
     barray *a = it->buckets;
     bmap *b = it->bptr;
@@ -1530,6 +1560,7 @@ static void HIter_dealloc(HIterObject *it) {
 
 static int HIter_traverse(HIterObject *it, visitproc visit, void *arg) {
     Py_VISIT(it->h);
+    Py_VISIT(it->pending);
     return 0;
 }
 
@@ -1715,11 +1746,36 @@ static PyObject *HIter_next_method(HIterObject *it, PyObject *unused) {
 }
 
 static PyObject *HIter_iternext(HIterObject *it) {
-    PyObject *t = HIter_next_method(it, NULL);
-    if (t == Py_None) {
-        Py_DECREF(t);
+    if (it->pending != NULL) {
+        HMapObject *h = it->pending;
+        it->pending = NULL;
+        int r = hiter_init(it, h);
+        Py_DECREF(h);
+        if (r < 0)
+            return NULL;
+    }
+    PyObject *k, *e;
+    bmap *saved = it->bptr;
+    bucket_incref(saved);
+    int r = hiter_next(it, &k, &e);
+    if (r < 0) {
+        if (it->bptr == NULL && it->h != NULL) {
+            it->bptr = saved;
+            saved = NULL;
+        }
+        bucket_decref(saved);
         return NULL;
     }
+    bucket_decref(saved);
+    if (r == 0)
+        return NULL;
+    if (it->mode == 1) {
+        Py_DECREF(e);
+        return k;
+    }
+    PyObject *t = PyTuple_Pack(2, k, e);
+    Py_DECREF(k);
+    Py_DECREF(e);
     return t;
 }
 
@@ -1781,7 +1837,168 @@ static PyTypeObject HIterType = {
     .tp_getset = HIter_getset,
 };
 
+
+/* ---- GoMap's dunders in C ------------------------------------------------------------
+ * gomap.GoMap keeps its engine in the slot _engine. install_gomap() replaces a few of
+ * GoMap's methods by method descriptors of these functions: when the engine is a
+ * native HMap they run the operation directly (no Python frame, no (ok, v) tuple);
+ * otherwise they call the original Python method, kept in fallbacks. */
+static Py_ssize_t gomap_engine_offset = -1;
+enum { FB_getitem, FB_setitem, FB_delitem, FB_contains, FB_get, FB_len, FB_lookup,
+       FB_delete, FB_iter, FB_pairs, FB_N };
+static PyObject *gomap_fallbacks[FB_N];
+static const char *gomap_fallback_names[FB_N] = {"__getitem__", "__setitem__", "__delitem__",
+    "__contains__", "get", "__len__", "lookup", "delete", "__iter__", "_pairs"};
+
+static inline HMapObject *native_engine(PyObject *self) {
+    PyObject *e = *(PyObject **)((char *)self + gomap_engine_offset);
+    if (e != NULL && PyObject_TypeCheck(e, &HMapType))
+        return (HMapObject *)e;
+    return NULL;
+}
+
+static PyObject *fallback(int which, PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    PyObject *stack[4];
+    stack[0] = self;
+    for (Py_ssize_t i = 0; i < nargs && i < 3; i++)
+        stack[i + 1] = args[i];
+    return PyObject_Vectorcall(gomap_fallbacks[which], stack, nargs + 1, NULL);
+}
+
+#define NATIVE_OR_FALLBACK(which, n)                                           \
+    HMapObject *h = native_engine(self);                                       \
+    if (h == NULL || nargs != (n))                                             \
+        return fallback((which), self, args, nargs);
+
+static PyObject *gm_getitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NATIVE_OR_FALLBACK(FB_getitem, 1)
+    return HMap_getitem(h, args[0]);
+}
+
+static PyObject *gm_setitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NATIVE_OR_FALLBACK(FB_setitem, 2)
+    if (hm_assign(h, args[0], args[1]) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *gm_delitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NATIVE_OR_FALLBACK(FB_delitem, 1)
+    if (HMap_ass_sub(h, args[0], NULL) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *gm_contains(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NATIVE_OR_FALLBACK(FB_contains, 1)
+    int r = HMap_contains(h, args[0]);
+    if (r < 0)
+        return NULL;
+    return PyBool_FromLong(r);
+}
+
+static PyObject *gm_get(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    HMapObject *h = native_engine(self);
+    if (h == NULL || nargs < 1 || nargs > 2)
+        return fallback(FB_get, self, args, nargs);
+    return HMap_get(h, args, nargs);
+}
+
+static PyObject *gm_len(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NATIVE_OR_FALLBACK(FB_len, 0)
+    return PyLong_FromSsize_t(h->count);
+}
+
+static PyObject *gm_lookup(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NATIVE_OR_FALLBACK(FB_lookup, 1)
+    PyObject *k, *e;
+    int r = hm_lookup(h, args[0], &k, &e);
+    if (r < 0)
+        return NULL;
+    if (r == 0)
+        return PyTuple_Pack(2, Py_None, Py_False);
+    Py_DECREF(k);
+    PyObject *t = PyTuple_Pack(2, e, Py_True);
+    Py_DECREF(e);
+    return t;
+}
+
+static PyObject *gm_delete(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NATIVE_OR_FALLBACK(FB_delete, 1)
+    if (hm_delete(h, args[0]) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *gm_iter(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NATIVE_OR_FALLBACK(FB_iter, 0)
+    return hiter_lazy(h, 1);
+}
+
+static PyObject *gm_pairs(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    NATIVE_OR_FALLBACK(FB_pairs, 0)
+    return hiter_lazy(h, 0);
+}
+
+#define GM_DEF(name, fn, doc) {name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL, doc}
+static PyMethodDef gomap_defs[FB_N] = {
+    GM_DEF("__getitem__", gm_getitem, "m[key]"),
+    GM_DEF("__setitem__", gm_setitem, "m[key] = value"),
+    GM_DEF("__delitem__", gm_delitem, "del m[key]"),
+    GM_DEF("__contains__", gm_contains, "key in m"),
+    GM_DEF("get", gm_get, "m.get(key, default=None)"),
+    GM_DEF("__len__", gm_len, "len(m)"),
+    GM_DEF("lookup", gm_lookup, "Go's v, ok := m[key]: (elem, True) or (None, False)."),
+    GM_DEF("delete", gm_delete, "Go's delete(m, key): removes key if present."),
+    GM_DEF("__iter__", gm_iter, "iter(m): the keys, in Go's random order."),
+    GM_DEF("_pairs", gm_pairs, "The (key, elem) pairs, in Go's random order."),
+};
+
+static PyObject *install_gomap(PyObject *mod, PyObject *args) {
+    PyObject *cls, *slot;
+    if (!PyArg_ParseTuple(args, "O!O", &PyType_Type, &cls, &slot))
+        return NULL;
+    if (!PyObject_TypeCheck(slot, &PyMemberDescr_Type)) {
+        PyErr_SetString(PyExc_TypeError, "install_gomap: _engine must be a slot");
+        return NULL;
+    }
+    PyMemberDef *md = ((PyMemberDescrObject *)slot)->d_member;
+    if (md->type != T_OBJECT_EX && md->type != T_OBJECT) {
+        PyErr_SetString(PyExc_TypeError, "install_gomap: _engine is not an object slot");
+        return NULL;
+    }
+    if (gomap_engine_offset >= 0) {
+        PyErr_SetString(PyExc_RuntimeError, "install_gomap: already installed");
+        return NULL;
+    }
+    PyObject *descrs[FB_N];
+    for (int i = 0; i < FB_N; i++) {
+        PyObject *fb = PyObject_GetAttrString(cls, gomap_fallback_names[i]);
+        if (fb == NULL)
+            return NULL;
+        gomap_fallbacks[i] = fb;
+        descrs[i] = PyDescr_NewMethod((PyTypeObject *)cls, &gomap_defs[i]);
+        if (descrs[i] == NULL)
+            return NULL;
+    }
+    gomap_engine_offset = md->offset;
+    for (int i = 0; i < FB_N; i++) {
+        int r = PyObject_SetAttrString(cls, gomap_fallback_names[i], descrs[i]);
+        Py_DECREF(descrs[i]);
+        if (r < 0)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef classic_module_methods[] = {
+    {"install_gomap", install_gomap, METH_VARARGS,
+     "install_gomap(GoMap, GoMap._engine): run GoMap's hot methods in C on native engines."},
+    {NULL}};
+
 int gomap_classic_init(PyObject *module) {
+    if (PyModule_AddFunctions(module, classic_module_methods) < 0)
+        return -1;
     PyObject *sc = PyImport_ImportModule("gomap.layout.sizeclasses");
     if (sc == NULL)
         return -1;
