@@ -82,9 +82,13 @@ def _diff_chain(model: list[dict[str, Any]], runtime: list[dict[str, Any]]) -> s
 class ClassicReplay:
     """Runs one script through the model in lock-step with the runtime's records."""
 
-    def __init__(self, key_type: str, elem_type: str) -> None:
+    def __init__(self, key_type: str, elem_type: str, backend: str = "python") -> None:
+        from gomap.native import engine_class
+
         self.key_type = key_type
         self.elem_type = elem_type
+        self.backend = backend
+        self.engine_class = engine_class("classic", backend)
         self.hashes: dict[tuple[Any, int], int] = {}
         self.draws: deque[int] = deque()
         self.nan_places: dict[int, tuple[int, int]] = {}  # payload bits -> (bucket, tophash)
@@ -171,7 +175,7 @@ class ClassicReplay:
         self.nan_op_hash = None
         if kind == "make":
             self.draws.append(hdr["hash0"])
-            self.h = HMap(
+            self.h = self.engine_class(
                 op[1],
                 hasher=self.hasher,
                 rand=self.rand,
@@ -314,6 +318,31 @@ class ClassicReplay:
         ]
 
 
+class _Both:
+    """Several replays (one per backend) fed the same records: the first divergence
+    of any, named after its backend."""
+
+    def __init__(self, replays: list[ClassicReplay]) -> None:
+        self.replays = replays
+
+    def step(self, i: int, op: list[Any], rec: dict[str, Any]) -> Divergence | None:
+        for r in self.replays:
+            d = r.step(i, op, rec)
+            if d is not None:
+                if len(self.replays) > 1:
+                    d.field = f"[{r.backend} backend] {d.field}"
+                return d
+        return None
+
+
+def default_backends() -> tuple[str, ...]:
+    """The backends the oracle checks by default: the Python reference and, where it
+    is built, the native engine (both against one run of the harness)."""
+    from gomap.native import AVAILABLE
+
+    return ("python", "native") if AVAILABLE else ("python",)
+
+
 def replay_classic(
     script: list[list[Any]],
     key_type: str = "int64",
@@ -321,27 +350,38 @@ def replay_classic(
     *,
     full_every: int = 1000,
     install_go: bool = False,
+    backends: tuple[str, ...] | None = None,
 ) -> Result:
-    """Run ``script`` on the real Go 1.23 runtime and on the model; compare every op."""
+    """Run ``script`` on the real Go 1.23 runtime and on the model; compare every op.
+
+    ``backends``: the model's backends to check, each against the same harness run
+    (default :func:`default_backends`)."""
     t0 = time.perf_counter()
     script = with_final_dump(script)
     result = Result("classic", key_type, elem_type)
-    replay = ClassicReplay(key_type, elem_type)
+    replays = [ClassicReplay(key_type, elem_type, b) for b in (backends or default_backends())]
+    replay = replays[0]
     encoded = encode_script(script, key_type)
     records = run_harness(
         "classic", encoded,
         ["-key", key_type, "-elem", elem_type, "-full-every", str(full_every)],
         install_go=install_go,
     )
-    lockstep(replay, script, records, result)
+    lockstep(_Both(replays), script, records, result)
     result.chains_compared = replay.chains
     result.full_checks = replay.full_checks
     result.noverflow_adopted = replay.adopted
     result.unknown_hashes = replay.unknown_hashes
     result.events = dict(sorted(replay.events.items()))
     result.max_B = max(replay.max_B, replay.h.B if replay.h is not None else 0)
-    if replay.h is not None and result.ok:
-        replay.h.check_invariants()
+    if result.ok:
+        for r in replays:
+            if r.h is not None:
+                r.h.check_invariants()
+            if r.events != replay.events and result.divergence is None:
+                result.divergence = Divergence(
+                    result.ops - 1, ["dump"], f"[{r.backend} backend] event counts",
+                    r.events, replay.events)
     result.seconds = time.perf_counter() - t0
     return result
 
