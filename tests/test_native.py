@@ -262,7 +262,7 @@ def test_long_scripts_with_growth_and_iterators(hasher_kind: str) -> None:
     seen = {entry[0] for entry in py.log}
     assert {"hashGrow", "growWork", "evacuate", "growDone", "iterInit", "emptyRest"} <= seen
     if hasher_kind == "collide":
-        assert any(e[0] == "hashGrow" and "'sameSize': True" in e[1] for e in py.log)
+        assert any(e[0] == "hashGrow" and "'same_size': True" in e[1] for e in py.log)
 
 
 def test_user_hash_and_eq_raising_leave_both_backends_alike() -> None:

@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from gomap.engines import DEFAULT_ENGINE, ENGINES, engine_names, get_engine
+
 
 class UsageError(Exception):
     """Bad input from the user: printed without a traceback, exit code 2."""
@@ -31,9 +33,9 @@ def _demo(args: argparse.Namespace, console: Console) -> int:
 def _verify(args: argparse.Namespace, console: Console) -> int:
     from gomap.oracle import workloads
     from gomap.oracle.keys import ELEM_TYPES, KEY_TYPES
-    from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
+    from gomap.oracle.toolchain import GoToolchainMissing, find_go
 
-    impls = ["classic", "swiss"] if args.impl == "both" else [args.impl]
+    impls = engine_names() if args.impl in ("both", "all") else [args.impl]
     keys = args.key or list(KEY_TYPES)
     for k in keys:
         if k not in KEY_TYPES:
@@ -44,19 +46,18 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("--ops must be at least 1")
     failed = False
     for impl in impls:
-        shape_fns = dict(workloads.SHAPES)
-        if impl == "swiss":
-            shape_fns.update(workloads.SWISS_SHAPES)
+        spec = get_engine(impl)
+        shape_fns = spec.shapes()
         shapes = [] if args.no_shapes else [s for s in shape_fns if s != "big_b"]
         if args.big:
             shapes.append("big_b")
         try:
-            find_go(GO_VERSIONS[impl], install=args.install_go)
+            find_go(spec.go_version, install=args.install_go)
         except GoToolchainMissing as e:
             console.print(f"[bold red]gomap verify:[/] {e}")
             return 3
-        replay = _replayer(impl)
-        table = Table(title=f"gomap verify --impl {impl}: model vs Go {GO_VERSIONS[impl]} runtime")
+        replay = spec.replay()
+        table = Table(title=f"gomap verify --impl {impl}: model vs Go {spec.go_version} runtime")
         for col in ("key", "workload", "ops", "compared", "full checks", "seconds", "result"):
             table.add_column(col, justify="right" if col in ("ops", "seconds") else "left")
         for key_type in keys:
@@ -222,11 +223,11 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
     if args.samples < 2:
         raise UsageError("--samples must be at least 2")
     reports = [_run_one(console, args, impl, factory, total, name, args.seed, impl)
-               for impl in ("classic", "swiss")]
+               for impl in engine_names()]
     render_compare(console, reports)
-    data = {"workload": name, "key": reports[0].key, "value": reports[0].value,
-            "ops": reports[0].ops, "classic": reports[0].as_dict(),
-            "swiss": reports[1].as_dict()}
+    data: dict[str, Any] = {"workload": name, "key": reports[0].key,
+                            "value": reports[0].value, "ops": reports[0].ops}
+    data.update({r.impl: r.as_dict() for r in reports})
     _outputs(args, console, data, reports)
     return 0
 
@@ -249,16 +250,6 @@ def _sim_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _replayer(impl: str) -> Any:
-    if impl == "classic":
-        from gomap.oracle.classic_driver import replay_classic
-
-        return replay_classic
-    from gomap.oracle.swiss_driver import replay_swiss
-
-    return replay_swiss
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gomap",
@@ -268,25 +259,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("demo", help="run a built-in workload and show what happens inside")
-    d.add_argument("--impl", choices=["classic", "swiss"], default="classic")
+    d.add_argument("--impl", choices=engine_names(), default="classic")
     d.add_argument("-n", type=int, default=20_000, help="entries to insert (default 20000)")
     d.add_argument("--seed", type=int, default=1)
     d.set_defaults(func=_demo)
 
     s = sub.add_parser("simulate", help="what a Go map costs, byte-exact, over a workload")
-    s.add_argument("--impl", choices=["classic", "swiss"], default="swiss",
-                   help="swiss (Go >= 1.24, default) or classic (Go <= 1.23)")
+    s.add_argument("--impl", choices=engine_names(), default=DEFAULT_ENGINE,
+                   help=", ".join(f"{n} ({spec.label})" for n, spec in ENGINES.items())
+                   + f"; default {DEFAULT_ENGINE}")
     _sim_args(s)
     s.add_argument("--seeds", type=int, default=1, metavar="K",
                    help="run K hash seeds and show the spread (overflow buckets depend on it)")
     s.set_defaults(func=_simulate)
 
-    c = sub.add_parser("compare", help="the same workload on classic and swiss, side by side")
+    c = sub.add_parser("compare", help="the same workload on every engine, side by side")
     _sim_args(c)
     c.set_defaults(func=_compare)
 
     v = sub.add_parser("verify", help="prove the model equal to the real Go runtime")
-    v.add_argument("--impl", choices=["classic", "swiss", "both"], default="classic")
+    v.add_argument("--impl", choices=[*engine_names(), "both", "all"], default="classic",
+                   help="an engine, or both/all of them")
     v.add_argument("--key", action="append", help="key type (repeatable; default: all)")
     v.add_argument("--elem", default="int64", help="elem type: int64 or bigelem")
     v.add_argument("--ops", type=int, default=200_000, help="random ops per key type")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import (
-    Callable,
     ItemsView,
     Iterable,
     Iterator,
@@ -25,19 +24,15 @@ from collections.abc import (
 )
 from typing import TYPE_CHECKING, Any
 
-from gomap._engine import Engine, Observer
+from gomap._engine import Engine, MapStats
+from gomap.engines import DEFAULT_ENGINE, get_engine
+from gomap.events import Observer
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
 
 if TYPE_CHECKING:
     from gomap.memory import MemoryStats
 
 _MISSING: Any = object()
-
-
-def _engine_factory(impl: str, backend: str) -> Callable[..., Engine]:
-    from gomap.native import engine_class
-
-    return engine_class(impl, backend)  # type: ignore[no-any-return]
 
 
 class _GoItemsView(ItemsView[Any, Any]):
@@ -92,7 +87,7 @@ class GoMap(MutableMapping[Any, Any]):
         self,
         items: Iterable[tuple[Any, Any]] | MutableMapping[Any, Any] | None = None,
         *,
-        impl: str = "swiss",
+        impl: str = DEFAULT_ENGINE,
         seed: int | None = None,
         hint: int = 0,
         hasher: Hasher | None = None,
@@ -108,14 +103,11 @@ class GoMap(MutableMapping[Any, Any]):
             raise TypeError(f"hint must be an int, not {type(hint).__name__}")
         if hint < 0:
             raise ValueError(f"hint must be >= 0 (Go panics on make(map, {hint}))")
+        spec = get_engine(impl)
         from gomap.native import resolve_backend
 
-        if impl not in ("classic", "swiss"):
-            raise ValueError(
-                f"unknown map implementation {impl!r}: use 'swiss' (Go ≥ 1.24) or 'classic'"
-            )
-        self.backend = resolve_backend(impl, backend)
-        factory = _engine_factory(impl, self.backend)
+        self.backend = resolve_backend(spec.name, backend)
+        engine_options["backend"] = self.backend
         if rand is None:
             rand = default_rand(seed)
         if hasher is None:
@@ -126,29 +118,24 @@ class GoMap(MutableMapping[Any, Any]):
             track_memory = typed
         self._types = (key_type, value_type)
         self._accounted: Any = None
-        if typed or track_memory:
+        if not (typed or track_memory):
+            self._engine = spec.new(hint, hasher=hasher, rand=rand, observer=observer,
+                                    **engine_options)
+        else:
             from gomap.layout.maplayout import map_layout
-            from gomap.memory import accounted_engine
+            from gomap.memory import AccountedEngine
 
             layout = map_layout(key_type or "any", value_type or "any")
             if track_memory:
-                self._accounted = accounted_engine(
-                    impl, hint, layout, observer, hasher=hasher, rand=rand,
-                    backend=self.backend, **engine_options
+                self._accounted = AccountedEngine(
+                    impl, hint, layout, observer, hasher=hasher, rand=rand, **engine_options
                 )
                 self._engine = self._accounted
             else:
-                if impl == "classic":
-                    engine_options.setdefault("layout", layout.classic_bucket_layout())
-                else:
-                    engine_options.setdefault("key_kind", layout.key_kind)
-                self._engine = factory(
-                    hint, hasher=hasher, rand=rand, observer=observer, **engine_options
-                )
-        else:
-            self._engine = factory(
-                hint, hasher=hasher, rand=rand, observer=observer, **engine_options
-            )
+                for k, v in spec.layout_options(layout).items():
+                    engine_options.setdefault(k, v)
+                self._engine = spec.new(hint, hasher=hasher, rand=rand, observer=observer,
+                                        **engine_options)
         if items is not None:
             self.update(items)
 
@@ -171,6 +158,19 @@ class GoMap(MutableMapping[Any, Any]):
                 "(or track_memory=True)"
             )
         return self._accounted.memory()
+
+    def subscribe(self, fn: Observer) -> Observer:
+        """Call ``fn(event, details)`` at each of the engine's internal events
+        (declared in :mod:`gomap.events`); returns ``fn``."""
+        return self._engine.subscribe(fn)
+
+    def unsubscribe(self, fn: Observer) -> None:
+        """Stop calling ``fn``."""
+        self._engine.unsubscribe(fn)
+
+    def stats(self, deep: bool = False) -> MapStats:
+        """Capacity and occupancy: entries, slots, tombstones, overflow buckets."""
+        return self._engine.stats(deep)
 
     def snapshot(self) -> dict[str, Any]:
         """The engine's whole internal state as a JSON-serialisable dict."""

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from gomap._engine import MapStats
 from gomap.classic.hmap import (
+    BUCKET_CNT,
+    EMPTY_ONE,
+    EMPTY_REST,
+    EVACUATED_EMPTY,
+    EVACUATED_Y,
+    GO_VERSION,
+    HASH_WRITING,
+    MIN_TOP_HASH,
+    SAME_SIZE_GROW,
     HMap,
-    bucketCnt,
-    emptyOne,
-    emptyRest,
     evacuated,
-    evacuatedEmpty,
-    evacuatedY,
-    hashWriting,
-    minTopHash,
-    overLoadFactor,
-    sameSizeGrow,
+    over_load_factor,
     tophash,
 )
 from gomap.errors import InvariantError
@@ -26,7 +28,7 @@ def _chain(b: Any) -> list[dict[str, Any]]:
     out = []
     while b is not None:
         th = list(b.tophash)
-        live = [t >= minTopHash for t in th]
+        live = [t >= MIN_TOP_HASH for t in th]
         out.append(
             {
                 "tophash": th,
@@ -57,10 +59,14 @@ def snapshot(h: HMap) -> dict[str, Any]:
     bucket is ``{"tophash": [8 ints], "keys": [8], "elems": [8]}`` where keys and
     elems are shown only in live cells (tophash >= minTopHash), None elsewhere.
     """
-    flags = h.flags | (hashWriting if h.writing else 0)
+    flags = h.flags | (HASH_WRITING if h.writing else 0)
     nbuckets = 1 << h.B
     out: dict[str, Any] = {
         "impl": "classic",
+        "go": GO_VERSION,
+        "entries": h.count,
+        "seed": h.hash0,
+        "writing": h.writing,
         "count": h.count,
         "flags": flags,
         "B": h.B,
@@ -103,7 +109,7 @@ def check_invariants(h: HMap) -> None:
     if h.next_overflow is not None and not nb <= h.next_overflow < len(h.buckets):
         _fail(f"nextOverflow {h.next_overflow} outside the pre-allocated range")
     growing = h.oldbuckets is not None
-    if not growing and h.flags & sameSizeGrow:
+    if not growing and h.flags & SAME_SIZE_GROW:
         _fail("sameSizeGrow flag set while not growing")
     live = 0
     seen: list[Any] = []
@@ -114,17 +120,17 @@ def check_invariants(h: HMap) -> None:
         rest = False
         pos = 0
         while b is not None:
-            for i in range(bucketCnt):
+            for i in range(BUCKET_CNT):
                 t = b.tophash[i]
-                at = f"{where}[{index}] cell {pos * bucketCnt + i}"
-                if rest and t != emptyRest:
+                at = f"{where}[{index}] cell {pos * BUCKET_CNT + i}"
+                if rest and t != EMPTY_REST:
                     _fail(f"{at}: tophash {t} after an emptyRest cell")
-                if t == emptyRest:
+                if t == EMPTY_REST:
                     rest = True
                     continue
-                if t == emptyOne:
+                if t == EMPTY_ONE:
                     continue
-                if t < minTopHash:
+                if t < MIN_TOP_HASH:
                     if not old:
                         _fail(f"{at}: evacuation mark {t} in the current bucket array")
                     continue
@@ -147,7 +153,7 @@ def check_invariants(h: HMap) -> None:
         live += check_chain(h.buckets[i], "buckets", i, nb - 1, False)
     if h.oldbuckets is not None:
         nold = h.noldbuckets()
-        if h.flags & sameSizeGrow:
+        if h.flags & SAME_SIZE_GROW:
             if nold != nb:
                 _fail("same-size growth with a different old size")
         elif nold * 2 != nb:
@@ -162,9 +168,9 @@ def check_invariants(h: HMap) -> None:
                 c: Any = b
                 while c is not None:
                     for t in c.tophash:
-                        if not emptyOne < t <= evacuatedEmpty:
+                        if not EMPTY_ONE < t <= EVACUATED_EMPTY:
                             _fail(f"oldbuckets[{i}]: tophash {t} in an evacuated bucket")
-                        if t == evacuatedY and h.flags & sameSizeGrow:
+                        if t == EVACUATED_Y and h.flags & SAME_SIZE_GROW:
                             _fail(f"oldbuckets[{i}]: evacuatedY in a same-size growth")
                     c = c.overflow
             else:
@@ -177,33 +183,23 @@ def check_invariants(h: HMap) -> None:
         distinct = len(seen)
     if distinct != len(seen):
         _fail("a key is stored twice")
-    if not growing and overLoadFactor(h.count, h.B) and h.count > 2 * 13 * (nb // 2):
+    if not growing and over_load_factor(h.count, h.B) and h.count > 2 * 13 * (nb // 2):
         _fail(f"count {h.count} far over the load factor for B={h.B}")
 
 
-def stats(h: HMap) -> dict[str, Any]:
-    """Counts for reports: buckets, overflow buckets in chains, live and empty cells."""
-    out = {
-        "B": h.B,
-        "buckets": 0 if h.buckets is None else 1 << h.B,
-        "overflow_buckets": 0,
-        "live": h.count,
-        "emptyOne": 0,
-        "emptyRest": 0,
-        "growing": h.oldbuckets is not None,
-        "noverflow": h.noverflow,
-    }
-    if h.buckets is None:
-        return out
-    for i in range(1 << h.B):
-        b: Any = h.buckets[i]
-        first = True
-        while b is not None:
-            if not first:
-                out["overflow_buckets"] += 1
-            first = False
-            out["emptyOne"] += b.tophash.count(emptyOne)
-            out["emptyRest"] += b.tophash.count(emptyRest)
-            b = b.overflow
-    out["slots"] = (out["buckets"] + out["overflow_buckets"]) * bucketCnt
-    return out
+def stats(h: HMap, deep: bool = False) -> MapStats:
+    """Capacity and occupancy (see :class:`gomap._engine.MapStats`); ``deep`` counts
+    the ``emptyOne`` cells of the current array's chains."""
+    capacity = 0 if h.buckets is None else BUCKET_CNT << h.B
+    tombstones = None
+    if deep:
+        tombstones = 0
+        if h.buckets is not None:
+            for i in range(1 << h.B):
+                b: Any = h.buckets[i]
+                while b is not None:
+                    tombstones += b.tophash.count(EMPTY_ONE)
+                    b = b.overflow
+    return MapStats(entries=h.count, capacity=capacity, overflow_buckets=h.overflow_used,
+                    tombstones=tombstones, growing=h.oldbuckets is not None,
+                    shape={"B": h.B, "noverflow": h.noverflow})

@@ -21,7 +21,9 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, overload
+
+from gomap.events import EventSource
 
 try:
     from gomap import _native  # type: ignore[attr-defined]
@@ -99,13 +101,14 @@ class BucketView:
     """A read-only copy of one native bucket, shaped like ``gomap.classic.hmap.Bucket``
     (``tophash``, ``keys``, ``elems``, ``overflow``) for the Python debug tools."""
 
-    __slots__ = ("elems", "keys", "overflow", "separate", "tophash")
+    __slots__ = ("elems", "ident", "keys", "overflow", "separate", "tophash")
 
     def __init__(self, d: dict[str, Any], overflow: BucketView | None) -> None:
         self.tophash: list[int] = d["tophash"]
         self.keys: list[Any] = d["keys"]
         self.elems: list[Any] = d["elems"]
-        self.separate: bool = d["separate"]
+        self.separate: bool = d["separate"]  # allocated on its own (newobject)
+        self.ident: int = d["ident"]  # the C bucket's address: the same bucket, the same ident
         self.overflow = overflow
 
 
@@ -123,8 +126,16 @@ class ArrayView:
         n = self._h._nallocated(self._which)
         return 0 if n is None else int(n)
 
-    def __getitem__(self, index: int) -> BucketView:
+    @overload
+    def __getitem__(self, index: int) -> BucketView: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[BucketView]: ...
+
+    def __getitem__(self, index: int | slice) -> BucketView | list[BucketView]:
         n = len(self)
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(n))]
         if index < 0:
             index += n
         chain = self._h._chain(self._which, index, True)
@@ -143,9 +154,10 @@ class ArrayView:
 
 if _native is not None:
 
-    class NativeHMap(_native.HMap):  # type: ignore[misc,name-defined]
+    class NativeHMap(_native.HMap, EventSource):  # type: ignore[misc,name-defined]
         """The classic engine in C: the contract of :class:`gomap.classic.HMap`
-        (same constructor, operations, events, ``snapshot()``), state-exact with it."""
+        (same constructor, operations, events, ``snapshot()``), state-exact with it.
+        ``subscribers`` is the C engine's own list: ``subscribe`` appends to it."""
 
         __slots__ = ()
         impl = "classic"
@@ -165,13 +177,19 @@ if _native is not None:
             """Whether the map is growing (to the same size or bigger)."""
             return bool(self.growing_)
 
-        def isSameSizeGrow(self) -> bool:
+        def is_same_size_grow(self) -> bool:
             """Whether the current growth is to a map of the same size."""
             return self.flags & 8 != 0
 
         def oldbucketmask(self) -> int:
             """noldbuckets() - 1."""
             return int(self.noldbuckets()) - 1
+
+        def stats(self, deep: bool = False) -> Any:
+            """Capacity and occupancy (see :func:`gomap.classic.debug.stats`)."""
+            from gomap.classic.debug import stats
+
+            return stats(self, deep)  # type: ignore[arg-type]
 
         def check_invariants(self) -> None:
             """Raise InvariantError("invariant failed: ...") if the state is inconsistent
@@ -182,20 +200,3 @@ if _native is not None:
 
 else:  # pragma: no cover - exercised where the extension is not built
     NativeHMap = None  # type: ignore[assignment,misc]
-
-
-def engine_class(impl: str, backend: str) -> Any:
-    """The engine class of ``impl`` on ``backend`` (after :func:`resolve_backend`)."""
-    if backend == "native":
-        if impl == "classic":
-            return NativeHMap
-        raise ValueError(f"no native engine for {impl!r}")
-    if impl == "classic":
-        from gomap.classic import HMap
-
-        return HMap
-    if impl == "swiss":
-        from gomap.swiss import SwissMap
-
-        return SwissMap
-    raise ValueError(f"unknown map implementation {impl!r}: use 'swiss' (Go ≥ 1.24) or 'classic'")

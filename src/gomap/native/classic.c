@@ -4,7 +4,7 @@
  * Names are Go's (and the reference's): hmap fields, bmap, tophash, evacuate,
  * growWork, advanceEvacuationMark, mapiterinit/mapiternext. Every operation follows
  * the reference statement by statement, including the order in which it calls the
- * user's code (hasher, rand, observer, __eq__), so that a failing callback leaves the
+ * user's code (hasher, rand, subscribers, __eq__), so that a failing callback leaves the
  * same state in both backends.
  *
  * Memory: a bucket array (barray) is one allocation of its 2^B main buckets and the
@@ -165,6 +165,7 @@ typedef struct {
     int writing;        /* hashWriting */
     int B;
     uint32_t noverflow;
+    Py_ssize_t overflow_used;  /* not in Go: overflow buckets chained into buckets */
     uint32_t hash0;
     PyObject *hash0_obj;
     barray *buckets;
@@ -173,13 +174,12 @@ typedef struct {
     Py_ssize_t next_overflow;  /* -1: none */
     PyObject *hasher;
     PyObject *rand;
-    PyObject *observer;
+    PyObject *subscribers;  /* a list of (event, details) callables */
     PyObject *layout;
     int fast_hash;       /* 0: call hasher; 1: the default hasher; 2: the default, stable */
     PyObject *hrand;     /* the default hasher's rand (drawn from for NaN keys) */
     Py_ssize_t bucket_size;
     int pointers;
-    int want_keys;       /* indirect key or elem: the evacuate event lists retained keys */
     PyObject *weakrefs;
 } HMapObject;
 
@@ -187,6 +187,7 @@ static PyTypeObject HMapType;
 static PyTypeObject HIterType;
 
 static PyObject *roundupsize_fn;   /* gomap.layout.sizeclasses.roundupsize */
+static PyObject *go_version;       /* gomap.classic.hmap.GO_VERSION */
 
 /* ---- hooks ------------------------------------------------------------------------ */
 static int call_rand(PyObject *rand, uint64_t *out) {
@@ -339,19 +340,38 @@ static int self_cmp(PyObject *k, int op) {
 
 /* ---- events ----------------------------------------------------------------------- */
 static int emit(HMapObject *h, const char *event, PyObject *details) {
-    /* steals details */
+    /* steals details; calls every subscriber in order (as EventSource._emit) */
     if (details == NULL)
         return -1;
-    PyObject *r = PyObject_CallFunction(h->observer, "sO", event, details);
-    Py_DECREF(details);
-    if (r == NULL)
+    PyObject *name = PyUnicode_InternFromString(event);
+    if (name == NULL) {
+        Py_DECREF(details);
         return -1;
-    Py_DECREF(r);
-    return 0;
+    }
+    PyObject *subs = h->subscribers;
+    Py_INCREF(subs);
+    int rc = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(subs); i++) {
+        PyObject *fn = PyList_GET_ITEM(subs, i);
+        Py_INCREF(fn);
+        PyObject *args[2] = {name, details};
+        PyObject *r = PyObject_Vectorcall(fn, args, 2, NULL);
+        Py_DECREF(fn);
+        if (r == NULL) {
+            rc = -1;
+            break;
+        }
+        Py_DECREF(r);
+    }
+    Py_DECREF(subs);
+    Py_DECREF(name);
+    Py_DECREF(details);
+    return rc;
 }
 
+#define LISTENING(h) ((h)->subscribers != NULL && PyList_GET_SIZE((h)->subscribers) > 0)
 #define EMIT(h, event, ...) \
-    ((h)->observer == NULL ? 0 : emit((h), (event), Py_BuildValue(__VA_ARGS__)))
+    (!LISTENING(h) ? 0 : emit((h), (event), Py_BuildValue(__VA_ARGS__)))
 
 /* ---- allocation ------------------------------------------------------------------- */
 static barray *makeBucketArray(HMapObject *h, int b, Py_ssize_t *nextOverflow) {
@@ -411,6 +431,7 @@ static bmap *newoverflow(HMapObject *h, bmap *b) {
             sep_decref(ovf);
         return NULL;
     }
+    h->overflow_used++;
     set_overflow(b, ovf);
     if (EMIT(h, "newoverflow", "{s:O,s:I}", "prealloc", prealloc ? Py_True : Py_False,
              "noverflow", (unsigned)h->noverflow) < 0)
@@ -447,36 +468,6 @@ typedef struct {
     bmap *b;
     uint8_t i, useY, top;
 } plan_t;
-
-static PyObject *evacuated_memory(HMapObject *h, bmap *b0, int cleared, Py_ssize_t *unlinked) {
-    /* _evacuated_memory of the reference: returns the retained keys list */
-    *unlinked = 0;
-    int reachable = !cleared;
-    PyObject *retained = PyList_New(0);
-    if (retained == NULL)
-        return NULL;
-    int first = 1;
-    for (bmap *b = b0; b != NULL; b = b->overflow) {
-        if (!first && b->owner != NULL)
-            reachable = 1;
-        if (!reachable && !first)
-            (*unlinked)++;
-        if (reachable && h->want_keys) {
-            for (int i = 0; i < bucketCnt; i++) {
-                uint8_t t = b->tophash[i];
-                if (t >= evacuatedX && t <= evacuatedY) {
-                    PyObject *k = b->keys[i] ? b->keys[i] : Py_None;
-                    if (PyList_Append(retained, k) < 0) {
-                        Py_DECREF(retained);
-                        return NULL;
-                    }
-                }
-            }
-        }
-        first = 0;
-    }
-    return retained;
-}
 
 static int evacuate(HMapObject *h, Py_ssize_t oldbucket) {
     barray *oldbuckets = h->oldbuckets;
@@ -577,18 +568,10 @@ static int evacuate(HMapObject *h, Py_ssize_t oldbucket) {
             Py_XSETREF(dst->elems[di], src->elems[i]);
         }
         int cleared = !(h->flags & F_oldIterator) && h->pointers;
-        if (h->observer != NULL) {
-            Py_ssize_t unlinked;
-            PyObject *retained = evacuated_memory(h, b0, cleared, &unlinked);
-            if (retained == NULL)
-                goto fail;
-            if (emit(h, "evacuate",
-                     Py_BuildValue("{s:n,s:n,s:n,s:O,s:n,s:N}", "oldbucket", oldbucket,
-                                   "x", nplan - ny, "y", ny, "cleared",
-                                   cleared ? Py_True : Py_False, "unlinked", unlinked,
-                                   "retained", retained)) < 0)
-                goto fail;
-        }
+        /* emitted before the clearing: a subscriber can still walk the chain */
+        if (EMIT(h, "evacuate", "{s:n,s:n,s:n,s:O}", "oldbucket", oldbucket, "x", nplan - ny,
+                 "y", ny, "cleared", cleared ? Py_True : Py_False) < 0)
+            goto fail;
         if (cleared) {
             bucket_clear_cells(b0);
             set_overflow(b0, NULL);
@@ -637,8 +620,9 @@ static int hashGrow(HMapObject *h) {
     h->buckets = newbuckets;
     h->nevacuate = 0;
     h->noverflow = 0;
+    h->overflow_used = 0;
     h->next_overflow = nextOverflow;
-    return EMIT(h, "hashGrow", "{s:i,s:O,s:n}", "B", h->B, "sameSize",
+    return EMIT(h, "hashGrow", "{s:i,s:O,s:n}", "B", h->B, "same_size",
                 bigger ? Py_False : Py_True, "count", h->count);
 }
 
@@ -730,8 +714,10 @@ static int hm_lookup(HMapObject *h, PyObject *key, PyObject **pk, PyObject **pe)
 /* ---- writing ---------------------------------------------------------------------- */
 static int hm__assign(HMapObject *h, uint64_t hash, PyObject *key, PyObject *elem) {
     if (h->buckets == NULL) {
-        h->buckets = barray_new(1);
+        h->buckets = barray_new(1);  /* newobject(t.Bucket) */
         if (h->buckets == NULL)
+            return -1;
+        if (EMIT(h, "firstBucket", "{}") < 0)
             return -1;
     }
     uint8_t top = tophash(hash);
@@ -868,7 +854,7 @@ static int hm__delete(HMapObject *h, uint64_t hash, PyObject *key) {
     if (h->count == 0) {
         if (draw_hash0(h) < 0)
             return -1;
-        if (EMIT(h, "hash0", "{s:I,s:s}", "hash0", (unsigned)h->hash0, "why", "empty") < 0)
+        if (EMIT(h, "seed", "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "delete") < 0)
             return -1;
     }
     return 1;
@@ -910,6 +896,7 @@ static int hm__clear(HMapObject *h) {
     barray_decref(old);
     h->nevacuate = 0;
     h->noverflow = 0;
+    h->overflow_used = 0;
     h->count = 0;
     if (draw_hash0(h) < 0)
         return -1;
@@ -924,7 +911,9 @@ static int hm__clear(HMapObject *h) {
     Py_ssize_t base = (Py_ssize_t)1 << h->B;
     h->next_overflow = a->n != base ? base : -1;
     barray_decref(a);
-    return EMIT(h, "clear", "{s:i,s:I}", "B", h->B, "hash0", (unsigned)h->hash0);
+    if (EMIT(h, "clear", "{s:i}", "B", h->B) < 0)
+        return -1;
+    return EMIT(h, "seed", "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "clear");
 }
 
 static int hm_clear(HMapObject *h) {
@@ -942,11 +931,13 @@ static int hm_clear(HMapObject *h) {
 
 /* ---- the Python type ---------------------------------------------------------------- */
 static int HMap_init(HMapObject *h, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"hint", "hasher", "rand", "observer", "layout", NULL};
+    static char *kwlist[] = {"hint", "hasher", "rand", "observer", "subscribers", "layout",
+                             NULL};
     Py_ssize_t hint = 0;
     PyObject *hasher = Py_None, *rand = Py_None, *observer = Py_None, *layout = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|n$OOOO", kwlist, &hint, &hasher, &rand,
-                                     &observer, &layout))
+    PyObject *subscribers = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|n$OOOOO", kwlist, &hint, &hasher, &rand,
+                                     &observer, &subscribers, &layout))
         return -1;
     if (h->buckets != NULL || h->hash0_obj != NULL) {
         PyErr_SetString(PyExc_RuntimeError, "a native HMap is initialised once");
@@ -988,10 +979,11 @@ static int HMap_init(HMapObject *h, PyObject *args, PyObject *kwds) {
         }
         Py_DECREF(mark);
     }
-    if (observer != Py_None) {
-        Py_INCREF(observer);
-        h->observer = observer;
-    }
+    h->subscribers = subscribers != NULL ? PySequence_List(subscribers) : PyList_New(0);
+    if (h->subscribers == NULL)
+        return -1;
+    if (observer != Py_None && PyList_Append(h->subscribers, observer) < 0)
+        return -1;
     if (layout == Py_None) {
         PyObject *mod = PyImport_ImportModule("gomap.classic.hmap");
         if (mod == NULL)
@@ -1026,7 +1018,6 @@ static int HMap_init(HMapObject *h, PyObject *args, PyObject *kwds) {
             return -1;
     }
     h->pointers = flags[0];
-    h->want_keys = flags[1] || flags[2];
     h->next_overflow = -1;
     /* makemap */
     if (hint > 0 && (double)hint * (double)h->bucket_size > (double)((int64_t)1 << 48))
@@ -1042,8 +1033,9 @@ static int HMap_init(HMapObject *h, PyObject *args, PyObject *kwds) {
         if (h->buckets == NULL)
             return -1;
     }
-    return EMIT(h, "makemap", "{s:n,s:i,s:I}", "hint", hint, "B", B, "hash0",
-                (unsigned)h->hash0);
+    if (EMIT(h, "seed", "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "new") < 0)
+        return -1;
+    return EMIT(h, "makemap", "{s:n,s:i}", "hint", hint, "B", B);
 fail:
     Py_XDECREF(hashing);
     return -1;
@@ -1068,7 +1060,7 @@ static int HMap_traverse_array(barray *a, visitproc visit, void *arg) {
 static int HMap_traverse(HMapObject *h, visitproc visit, void *arg) {
     Py_VISIT(h->hasher);
     Py_VISIT(h->rand);
-    Py_VISIT(h->observer);
+    Py_VISIT(h->subscribers);
     Py_VISIT(h->layout);
     Py_VISIT(h->hrand);
     int r = HMap_traverse_array(h->buckets, visit, arg);
@@ -1089,7 +1081,7 @@ static int HMap_clear_refs(HMapObject *h) {
     barray_decref(o);
     Py_CLEAR(h->hasher);
     Py_CLEAR(h->rand);
-    Py_CLEAR(h->observer);
+    Py_CLEAR(h->subscribers);
     Py_CLEAR(h->layout);
     Py_CLEAR(h->hrand);
     return 0;
@@ -1250,8 +1242,9 @@ static PyObject *bucket_dict(bmap *b, int raw) {
         PyList_SET_ITEM(es, i, e);
     }
     if (raw)
-        return Py_BuildValue("{s:N,s:N,s:N,s:O}", "tophash", th, "keys", ks, "elems", es,
-                             "separate", b->owner == NULL ? Py_True : Py_False);
+        return Py_BuildValue("{s:N,s:N,s:N,s:O,s:N}", "tophash", th, "keys", ks, "elems", es,
+                             "separate", b->owner == NULL ? Py_True : Py_False, "ident",
+                             PyLong_FromVoidPtr(b));
     return Py_BuildValue("{s:N,s:N,s:N}", "tophash", th, "keys", ks, "elems", es);
 fail:
     Py_XDECREF(th);
@@ -1335,7 +1328,9 @@ static PyObject *HMap_snapshot(HMapObject *h, PyObject *unused) {
         Py_INCREF(nxt);
     if (nalloc == Py_None)
         Py_INCREF(nalloc);
-    return Py_BuildValue("{s:s,s:n,s:i,s:i,s:I,s:I,s:n,s:N,s:N,s:N,s:N}", "impl", "classic",
+    return Py_BuildValue("{s:s,s:O,s:n,s:I,s:O,s:n,s:i,s:i,s:I,s:I,s:n,s:N,s:N,s:N,s:N}",
+                         "impl", "classic", "go", go_version, "entries", h->count, "seed",
+                         (unsigned)h->hash0, "writing", h->writing ? Py_True : Py_False,
                          "count", h->count, "flags",
                          h->flags | (h->writing ? F_hashWriting : 0), "B", h->B, "noverflow",
                          (unsigned)h->noverflow, "hash0", (unsigned)h->hash0, "nevacuate",
@@ -1404,6 +1399,9 @@ static PyObject *get_next_overflow(HMapObject *h, void *c) {
         Py_RETURN_NONE;
     return PyLong_FromSsize_t(h->next_overflow);
 }
+static PyObject *get_overflow_used(HMapObject *h, void *c) {
+    return PyLong_FromSsize_t(h->overflow_used);
+}
 static PyObject *get_writing(HMapObject *h, void *c) { return PyBool_FromLong(h->writing); }
 static PyObject *get_growing(HMapObject *h, void *c) {
     return PyBool_FromLong(h->oldbuckets != NULL);
@@ -1416,7 +1414,7 @@ static PyObject *get_growing(HMapObject *h, void *c) {
     }
 OBJ_GETTER(hasher)
 OBJ_GETTER(rand)
-OBJ_GETTER(observer)
+OBJ_GETTER(subscribers)
 OBJ_GETTER(layout)
 
 static PyGetSetDef HMap_getset[] = {
@@ -1433,7 +1431,11 @@ static PyGetSetDef HMap_getset[] = {
     {"growing_", (getter)get_growing, NULL, "whether oldbuckets is set", NULL},
     {"hasher", (getter)get_hasher, NULL, "the (key, seed) -> uint64 hasher", NULL},
     {"rand", (getter)get_rand, NULL, "the () -> uint64 random source", NULL},
-    {"observer", (getter)get_observer, NULL, "the (event, details) observer or None", NULL},
+    {"subscribers", (getter)get_subscribers, NULL,
+     "the list of (event, details) callables called at every event", NULL},
+    {"overflow_used", (getter)get_overflow_used, NULL,
+     "not in Go: overflow buckets chained into the current array", NULL},
+    {"seed", (getter)get_hash0, NULL, "the hash seed (hash0)", NULL},
     {"layout", (getter)get_layout, NULL, "the BucketLayout", NULL},
     {NULL}};
 
@@ -1511,7 +1513,7 @@ static int hiter_init(HIterObject *it, HMapObject *h) {
     it->offset = (r >> h->B) & (bucketCnt - 1);
     it->bucket = it->startBucket;
     h->flags |= F_iterator | F_oldIterator;
-    return EMIT(h, "iterInit", "{s:K,s:K,s:i}", "startBucket",
+    return EMIT(h, "iterInit", "{s:K,s:K,s:i}", "start_bucket",
                 (unsigned long long)it->startBucket, "offset", (unsigned long long)it->offset,
                 "B", h->B);
 }
@@ -1813,13 +1815,13 @@ static PyObject *it_get_h(HIterObject *it, void *c) {
 }
 
 static PyGetSetDef HIter_getset[] = {
-    {"startBucket", (getter)it_get_startBucket, NULL, "bucket iteration started at", NULL},
+    {"start_bucket", (getter)it_get_startBucket, NULL, "bucket iteration started at", NULL},
     {"offset", (getter)it_get_offset, NULL, "intra-bucket offset to start from", NULL},
     {"B", (getter)it_get_B, NULL, "B when the iteration started", NULL},
     {"bucket", (getter)it_get_bucket, NULL, "next bucket to visit", NULL},
     {"i", (getter)it_get_i, NULL, "next cell of the current bucket", NULL},
     {"wrapped", (getter)it_get_wrapped, NULL, "wrapped around the bucket array", NULL},
-    {"checkBucket", (getter)it_get_checkBucket, NULL, "bucket to check, or noCheck", NULL},
+    {"check_bucket", (getter)it_get_checkBucket, NULL, "bucket to check, or noCheck", NULL},
     {"h", (getter)it_get_h, NULL, "the map, or None once the iteration is over", NULL},
     {NULL}};
 
@@ -2005,6 +2007,13 @@ int gomap_classic_init(PyObject *module) {
     roundupsize_fn = PyObject_GetAttrString(sc, "roundupsize");
     Py_DECREF(sc);
     if (roundupsize_fn == NULL)
+        return -1;
+    PyObject *hm = PyImport_ImportModule("gomap.classic.hmap");
+    if (hm == NULL)
+        return -1;
+    go_version = PyObject_GetAttrString(hm, "GO_VERSION");
+    Py_DECREF(hm);
+    if (go_version == NULL)
         return -1;
     if (PyType_Ready(&HMapType) < 0 || PyType_Ready(&HIterType) < 0)
         return -1;

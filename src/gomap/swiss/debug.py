@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from gomap._engine import MapStats
 from gomap.errors import InvariantError
 from gomap.swiss.group import (
     CTRL_DELETED,
@@ -20,6 +21,7 @@ from gomap.swiss.group import (
     MAX_TABLE_CAPACITY,
     Group,
 )
+from gomap.swiss.map import GO_VERSION
 
 if TYPE_CHECKING:
     from gomap.swiss.map import SwissMap
@@ -85,15 +87,17 @@ def snapshot(m: SwissMap) -> dict[str, Any]:
         small = group_snapshot(g.ctrl, g.keys, g.elems, 0)
     return {
         "impl": "swiss",
+        "go": GO_VERSION,
+        "entries": m.used,
+        "seed": m.seed,
+        "writing": m.writing,
         "key_kind": m.key_kind,
         "used": m.used,
-        "seed": m.seed,
         "global_depth": m.global_depth,
         "global_shift": m.global_shift,
         "dir_len": m.dir_len,
         "clear_seq": m.clear_seq,
         "tombstone_possible": m.tombstone_possible,
-        "writing": m.writing,
         "small": small,
         "directory": directory,
         "tables": [table_snapshot(t) for t in tables],
@@ -267,3 +271,23 @@ def check_invariants(m: SwissMap) -> None:
         _fail(f"tables hold {total} entries, but used is {m.used}")
     if any_tombstone and not m.tombstone_possible:
         _fail("a table holds tombstones but tombstonePossible is false")
+
+
+def stats(m: SwissMap, deep: bool = False) -> MapStats:
+    """Capacity and occupancy (see :class:`gomap._engine.MapStats`); tombstones come
+    from each table's counters, so ``deep`` changes nothing."""
+    capacity = 0
+    tombstones = 0
+    tables = 0
+    last = None
+    for t in m.directory:
+        if t is not last:
+            capacity += t.capacity
+            tombstones += t.tombstones()
+            tables += 1
+            last = t
+    if m.dir_len == 0 and m.small is not None:
+        capacity = GROUP_SLOTS
+    return MapStats(entries=m.used, capacity=capacity, overflow_buckets=None,
+                    tombstones=tombstones, growing=False,
+                    shape={"dir_len": m.dir_len, "tables": tables})

@@ -37,14 +37,15 @@ The hasher itself may draw (NaN keys), and it is called exactly where Go calls
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from gomap._engine import Observer
 from gomap.errors import (
     ConcurrentMapReadWriteError,
     ConcurrentMapWriteError,
     MapFatalError,
 )
+from gomap.events import EventSource, Observer
 from gomap.hashing import DefaultHasher, Hasher, Rand, check_hashable, default_rand
 from gomap.swiss.group import (
     CTRL_EMPTY,
@@ -58,6 +59,12 @@ from gomap.swiss.group import (
 from gomap.swiss.iter import Iter
 from gomap.swiss.table import Table, new_table
 
+if TYPE_CHECKING:
+    from gomap._engine import MapStats
+
+GO_VERSION = "1.27.3"
+"""The Go release whose ``internal/runtime/maps`` this engine mirrors."""
+
 KEY_KINDS = ("generic", "fast32", "fast64", "faststr")
 """Which of Go's access paths the modelled key type takes (see :class:`SwissMap`)."""
 
@@ -67,7 +74,7 @@ def depth_to_shift(depth: int) -> int:
     return 64 - depth
 
 
-class SwissMap:
+class SwissMap(EventSource):
     """One Go 1.27 map (``maps.Map``), state-exact with the runtime.
 
     ``SwissMap(hint=0, *, hasher=None, rand=None, observer=None, key_kind="generic")``
@@ -96,10 +103,10 @@ class SwissMap:
         "global_shift",
         "hasher",
         "key_kind",
-        "observer",
         "rand",
         "seed",
         "small",
+        "subscribers",
         "tombstone_possible",
         "used",
     )
@@ -132,13 +139,16 @@ class SwissMap:
         hasher: Hasher | None = None,
         rand: Rand | None = None,
         observer: Observer | None = None,
+        subscribers: Iterable[Observer] = (),
         key_kind: str = "generic",
     ) -> None:
         if key_kind not in KEY_KINDS:
             raise ValueError(f"key_kind must be one of {KEY_KINDS}, not {key_kind!r}")
         self.rand: Rand = rand if rand is not None else default_rand()
         self.hasher: Hasher = hasher if hasher is not None else DefaultHasher(self.rand)
-        self.observer = observer
+        self.subscribers: list[Observer] = list(subscribers)
+        if observer is not None:
+            self.subscribers.append(observer)
         self.key_kind = key_kind
         self._prune = key_kind != "generic"
         # mapaccess2_fast32/64 scan a small group without hashing the key.
@@ -159,16 +169,19 @@ class SwissMap:
     def new_map(self, hint: int) -> None:
         """``NewMap`` (and ``makemap``: a negative hint is 0)."""
         self.seed = self.rand() & M64
-        self._emit("seed", {"seed": self.seed, "reason": "new"})
+        if self.subscribers:
+            self._emit("seed", {"seed": self.seed, "reason": "new"})
         if hint <= GROUP_SLOTS:
             # A small map fills all 8 slots; nothing is allocated until the first
             # assignment (growToSmall).
+            self._made(hint)
             return
         # Set initial capacity to hold hint entries without growing in the average
         # case.
         target_capacity = (hint * GROUP_SLOTS) // MAX_AVG_GROUP_LOAD
         dir_size = align_up_pow2((target_capacity + MAX_TABLE_CAPACITY - 1) // MAX_TABLE_CAPACITY)
         if target_capacity >= 1 << 64 or dir_size >= 1 << 64:
+            self._made(hint)
             return  # overflow: Go returns an empty map
         self.global_depth = dir_size.bit_length() - 1
         self.global_shift = depth_to_shift(self.global_depth)
@@ -176,6 +189,12 @@ class SwissMap:
             new_table(target_capacity // dir_size, i, self.global_depth) for i in range(dir_size)
         ]
         self.dir_len = dir_size
+        self._made(hint)
+
+    def _made(self, hint: int) -> None:
+        if self.subscribers:
+            self._emit("makemap", {"hint": hint, "dir_len": self.dir_len,
+                                   "global_depth": self.global_depth})
 
     # -- directory (extendible hashing) ---------------------------------------------
 
@@ -219,8 +238,10 @@ class SwissMap:
             self.global_depth += 1
             self.global_shift -= 1
             self.dir_len = len(new_dir)
-            self._emit("directoryGrow", {"old_dir_len": old_len, "new_dir_len": self.dir_len,
-                                         "global_depth": self.global_depth})
+            if self.subscribers:
+                self._emit("directoryGrow", {"old_dir_len": old_len,
+                                             "new_dir_len": self.dir_len,
+                                             "global_depth": self.global_depth})
         # left and right may still span several entries if the directory grew
         # several times since old was last split.
         left.index = old.index
@@ -367,7 +388,8 @@ class SwissMap:
                 # Reset the hash seed to make it more difficult for attackers to
                 # repeatedly trigger hash collisions (go.dev/issue/25237).
                 self.seed = self.rand() & M64
-                self._emit("seed", {"seed": self.seed, "reason": "delete"})
+                if self.subscribers:
+                    self._emit("seed", {"seed": self.seed, "reason": "delete"})
         finally:
             self._writing.release()
 
@@ -391,11 +413,13 @@ class SwissMap:
                 self.used = 0
                 self.tombstone_possible = False
             self.clear_seq += 1
-            self._emit("clear", {"small": self.dir_len == 0, "used": used,
-                                 "clear_seq": self.clear_seq})
+            if self.subscribers:
+                self._emit("clear", {"small": self.dir_len == 0, "used": used,
+                                     "clear_seq": self.clear_seq})
             # Reset the hash seed (go.dev/issue/25237).
             self.seed = self.rand() & M64
-            self._emit("seed", {"seed": self.seed, "reason": "clear"})
+            if self.subscribers:
+                self._emit("seed", {"seed": self.seed, "reason": "clear"})
         finally:
             self._writing.release()
 
@@ -411,6 +435,12 @@ class SwissMap:
         from gomap.swiss.debug import snapshot
 
         return snapshot(self)
+
+    def stats(self, deep: bool = False) -> MapStats:
+        """Capacity and occupancy (see :func:`gomap.swiss.debug.stats`)."""
+        from gomap.swiss.debug import stats
+
+        return stats(self, deep)
 
     def check_invariants(self) -> None:
         """Raise :class:`~gomap.errors.InvariantError` on an inconsistent state."""
@@ -459,6 +489,8 @@ class SwissMap:
     def grow_to_small(self) -> None:
         """``growToSmall``: allocate the single group of a small map."""
         self.small = Group()
+        if self.subscribers:
+            self._emit("growToSmall", {})
 
     def put_slot_small(self, hash: int, key: Any, elem: Any) -> bool:
         """``putSlotSmall``: update or insert in the small group; ``False`` if the
@@ -503,7 +535,8 @@ class SwissMap:
         self.small = None  # the group lives on only for iterators that hold it
         self.global_depth = 0
         self.global_shift = depth_to_shift(0)
-        self._emit("smallToTable", {"used": tab.used, "capacity": tab.capacity})
+        if self.subscribers:
+            self._emit("smallToTable", {"used": tab.used, "capacity": tab.capacity})
         return tab
 
     def delete_small(self, hash: int, key: Any) -> None:
@@ -538,7 +571,7 @@ class SwissMap:
         m = SwissMap.__new__(SwissMap)
         m.rand = self.rand
         m.hasher = self.hasher
-        m.observer = self.observer
+        m.subscribers = list(self.subscribers)
         m.key_kind = self.key_kind
         m._prune = self._prune
         m._fast_small = self._fast_small
@@ -561,11 +594,6 @@ class SwissMap:
         return m
 
     # -- helpers --------------------------------------------------------------------
-
-    def _emit(self, event: str, details: dict[str, Any]) -> None:
-        obs = self.observer
-        if obs is not None:
-            obs(event, details)
 
     def __repr__(self) -> str:
         shape = "small" if self.dir_len == 0 else f"dir_len={self.dir_len}"

@@ -276,10 +276,9 @@ class Table:
                         self.growth_left += 1
                         return False
                     ctrl[i] = CTRL_DELETED
-                    obs = m.observer
-                    if obs is not None:
-                        obs("tombstone", {"index": self.index, "group": offset,
-                                          "slot": i - base, "capacity": self.capacity})
+                    if m.subscribers:
+                        m._emit("tombstone", {"index": self.index, "group": offset,
+                                              "slot": i - base, "capacity": self.capacity})
                     return True
                 i = ctrl.find(h2, i + 1, end)
             if ctrl.find(CTRL_EMPTY, base, end) >= 0:
@@ -297,11 +296,10 @@ class Table:
         equal themselves (NaN) are skipped: lookups never find them anyway.
         """
         tombstones = self.tombstones()
-        obs = m.observer
         if tombstones * 10 < self.capacity:  # 10% of capacity
-            if obs is not None:
-                obs("pruneTombstones", {"index": self.index, "capacity": self.capacity,
-                                        "tombstones": tombstones, "pruned": 0})
+            if m.subscribers:
+                m._emit("pruneTombstones", {"index": self.index, "capacity": self.capacity,
+                                            "tombstones": tombstones, "pruned": 0})
             return
         ctrl = self.ctrl
         keys = self.keys
@@ -341,9 +339,9 @@ class Table:
                 base = i << 3
                 cnt += sum(1 for c in ctrl[base:base + GROUP_SLOTS] if c & CTRL_EMPTY)
         if cnt * 10 < self.capacity:
-            if obs is not None:
-                obs("pruneTombstones", {"index": self.index, "capacity": self.capacity,
-                                        "tombstones": tombstones, "pruned": 0})
+            if m.subscribers:
+                m._emit("pruneTombstones", {"index": self.index, "capacity": self.capacity,
+                                            "tombstones": tombstones, "pruned": 0})
             return
         for i in range(ngroups):
             if needed[i]:
@@ -352,9 +350,9 @@ class Table:
                 if ctrl[idx] & CTRL_EMPTY:  # must be deleted
                     ctrl[idx] = CTRL_EMPTY
                     self.growth_left += 1
-        if obs is not None:
-            obs("pruneTombstones", {"index": self.index, "capacity": self.capacity,
-                                    "tombstones": tombstones, "pruned": cnt})
+        if m.subscribers:
+            m._emit("pruneTombstones", {"index": self.index, "capacity": self.capacity,
+                                        "tombstones": tombstones, "pruned": cnt})
 
     # -- clear --------------------------------------------------------------------
 
@@ -389,11 +387,10 @@ class Table:
         old_index = self.index
         m.replace_table(nt)
         self.index = -1
-        obs = m.observer
-        if obs is not None:
-            obs("tableGrow", {"index": old_index, "old_capacity": self.capacity,
-                              "new_capacity": new_capacity, "used": nt.used,
-                              "dropped_tombstones": self.tombstones()})
+        if m.subscribers:
+            m._emit("tableGrow", {"index": old_index, "old_capacity": self.capacity,
+                                  "new_capacity": new_capacity, "used": nt.used,
+                                  "dropped_tombstones": self.tombstones()})
 
     def split(self, m: SwissMap) -> None:
         """``split``: divide the entries between two new 1024-slot tables by the hash
@@ -406,11 +403,10 @@ class Table:
         old_index = self.index
         m.install_table_split(self, left, right)
         self.index = -1
-        obs = m.observer
-        if obs is not None:
-            obs("split", {"index": old_index, "local_depth": local_depth,
-                          "left_index": left.index, "left_used": left.used,
-                          "right_index": right.index, "right_used": right.used})
+        if m.subscribers:
+            m._emit("split", {"index": old_index, "local_depth": local_depth,
+                              "left_index": left.index, "left_used": left.used,
+                              "right_index": right.index, "right_used": right.used})
 
     def _reinsert(self, m: SwissMap, left: Table, right: Table, mask: int) -> None:
         """The loop of ``grow`` and ``split``: ``uncheckedPutSlot`` of every full slot,
