@@ -401,3 +401,44 @@ def test_references_stay_flat_over_a_million_operations() -> None:
     assert sys.getrefcount(elem) == refs_elem
     assert abs(len(gc.get_objects()) - objects) < 50
     assert after - before < 64 * 1024, f"{after - before} bytes not given back"
+
+
+def test_native_events_follow_the_declared_schema() -> None:
+    from gomap.events import check_event
+
+    seen: set[str] = set()
+
+    def check(event: str, details: dict[str, Any]) -> None:
+        check_event("classic", event, details)
+        seen.add(event)
+
+    h = NativeHMap(0, subscribers=[check], hasher=collide_hasher([]), rand=default_rand(2))
+    it = None
+    for k in range(600):
+        h.assign(k, k)
+        if k == 300:
+            it = h.iterator()
+        if k % 3 == 0:
+            h.delete(k - 20)
+    assert it is not None and it.next() is not None
+    for k in range(600):
+        h.delete(k)
+    h.assign(1, 1)
+    h.clear()
+    assert seen >= {"seed", "makemap", "firstBucket", "newoverflow", "emptyOne", "emptyRest",
+                    "clear", "hashGrow", "growWork", "evacuate", "growDone", "iterInit"}
+
+
+def test_stats_are_the_same_on_both_backends() -> None:
+    rng = random.Random(9)
+    py, c = HMap(0, rand=default_rand(1)), NativeHMap(0, rand=default_rand(1))
+    for step in range(5000):
+        k = rng.randrange(800)
+        for h in (py, c):
+            if step % 3:
+                h.assign(k, step)
+            else:
+                h.delete(k)
+        if step % 250 == 0:
+            assert py.stats(deep=True) == c.stats(deep=True)
+            assert py.stats() == c.stats()

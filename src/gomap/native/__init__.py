@@ -186,10 +186,16 @@ if _native is not None:
             return int(self.noldbuckets()) - 1
 
         def stats(self, deep: bool = False) -> Any:
-            """Capacity and occupancy (see :func:`gomap.classic.debug.stats`)."""
-            from gomap.classic.debug import stats
+            """Capacity and occupancy, as :func:`gomap.classic.debug.stats` computes
+            them (the ``deep`` cell count is done in C)."""
+            from gomap._engine import MapStats
 
-            return stats(self, deep)  # type: ignore[arg-type]
+            return MapStats(entries=self.count,
+                            capacity=0 if self._nallocated(0) is None else 8 << self.B,
+                            overflow_buckets=self.overflow_used,
+                            tombstones=self._tombstones() if deep else None,
+                            growing=bool(self.growing_),
+                            shape={"B": self.B, "noverflow": self.noverflow})
 
         def check_invariants(self) -> None:
             """Raise InvariantError("invariant failed: ...") if the state is inconsistent

@@ -1342,6 +1342,19 @@ fail:
     return NULL;
 }
 
+static PyObject *HMap_tombstones(HMapObject *h, PyObject *unused) {
+    /* the emptyOne cells of the current array's chains (debug.stats(deep=True)) */
+    Py_ssize_t n = 0;
+    if (h->buckets != NULL) {
+        Py_ssize_t nb = (Py_ssize_t)1 << h->B;
+        for (Py_ssize_t i = 0; i < nb; i++)
+            for (bmap *b = &h->buckets->b[i]; b != NULL; b = b->overflow)
+                for (int j = 0; j < bucketCnt; j++)
+                    n += b->tophash[j] == emptyOne;
+    }
+    return PyLong_FromSsize_t(n);
+}
+
 static PyObject *HMap_noldbuckets(HMapObject *h, PyObject *unused) {
     return PyLong_FromSsize_t(noldbuckets(h));
 }
@@ -1361,6 +1374,8 @@ static PyMethodDef HMap_methods[] = {
      "for k, v := range m: mapiterinit (the first step happens at next())."},
     {"snapshot", (PyCFunction)HMap_snapshot, METH_NOARGS,
      "The whole state as a JSON-serialisable dict (as gomap.classic.debug.snapshot)."},
+    {"_tombstones", (PyCFunction)HMap_tombstones, METH_NOARGS,
+     "The emptyOne cells of the current array's chains."},
     {"noldbuckets", (PyCFunction)HMap_noldbuckets, METH_NOARGS,
      "The number of buckets before the current growth."},
     {"getitem", (PyCFunction)HMap_getitem, METH_O, "m[key], raising KeyError when absent."},
