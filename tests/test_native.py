@@ -317,10 +317,11 @@ def test_default_hasher_in_c_is_bit_identical() -> None:
                        True, None, (1, "a"), frozenset({1}), b"xy", 10**30]
     for stable in (False, True):
         for seed in (0, 1, 0xFFFFFFFF):
-            rand = default_rand(3)
+            rand = default_rand(seed)
             hasher = DefaultHasher(rand, stable=stable)
             h = NativeHMap(0, hasher=hasher, rand=rand)
-            py = HMap(0, hasher=DefaultHasher(default_rand(3), stable=stable), rand=default_rand(3))
+            prand = default_rand(seed)
+            py = HMap(0, hasher=DefaultHasher(prand, stable=stable), rand=prand)
             for k in keys:
                 h.assign(k, 1)
                 py.assign(k, 1)

@@ -18,6 +18,7 @@ when it is built.
 
 from __future__ import annotations
 
+import importlib
 import os
 import warnings
 from collections.abc import Iterator
@@ -25,8 +26,9 @@ from typing import Any, overload
 
 from gomap.events import EventSource
 
+_native: Any
 try:
-    from gomap import _native  # type: ignore[attr-defined]
+    _native = importlib.import_module("gomap._native")
 except ImportError as exc:  # not compiled: the Python reference engines serve
     _native = None
     IMPORT_ERROR: ImportError | None = exc
@@ -154,7 +156,7 @@ class ArrayView:
 
 if _native is not None:
 
-    class NativeHMap(_native.HMap, EventSource):  # type: ignore[misc,name-defined]
+    class NativeHMap(_native.HMap, EventSource):
         """The classic engine in C: the contract of :class:`gomap.classic.HMap`
         (same constructor, operations, events, ``snapshot()``), state-exact with it.
         ``subscribers`` is the C engine's own list: ``subscribe`` appends to it."""
@@ -202,7 +204,7 @@ if _native is not None:
             (the reference's checks, run over views of the native state)."""
             from gomap.classic.debug import check_invariants
 
-            check_invariants(self)  # type: ignore[arg-type]
+            check_invariants(self)
 
 else:  # pragma: no cover - exercised where the extension is not built
     NativeHMap = None  # type: ignore[assignment,misc]

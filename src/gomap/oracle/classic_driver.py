@@ -25,7 +25,7 @@ import time
 from collections import deque
 from typing import Any
 
-from gomap.classic import BucketLayout, HMap
+from gomap.classic import BucketLayout
 from gomap.classic.debug import chain as model_chain
 from gomap.classic.hmap import evacuated
 from gomap.engines import get_engine
@@ -98,7 +98,7 @@ class ClassicReplay:
         self.nan_op_hash: int | None = None
         self.nan_op_bits = -1
         self.record: dict[str, Any] = {}
-        self.h: HMap | None = None
+        self.h: Any = None  # gomap.classic.HMap or its native twin
         self.replayer = Replayer()
         self.events: dict[str, int] = {}
 
