@@ -58,6 +58,9 @@ class EngineSpec:
     """The memory harness."""
     replay_ref: str
     """``module:function`` of the state-oracle replay driver."""
+    count_attr: str
+    """The engine's entry-count field (Go's ``hmap.count`` / ``Map.used``), read by the
+    hot loops above the engine instead of calling ``len()``."""
     seed_bits: int
     """Width of the hash seed (classic ``hash0`` is a uint32, Swiss ``seed`` a uintptr)."""
     key_kinds: tuple[str, ...] = ()
@@ -176,6 +179,7 @@ ENGINES: dict[str, EngineSpec] = {
         harness="classic",
         memory_harness="memclassic",
         replay_ref="gomap.oracle.classic_driver:replay_classic",
+        count_attr="count",
         seed_bits=32,
         tombstone_note="deleted cells (emptyOne; reusable by inserts)",
         tracks_overflow=True,
@@ -200,6 +204,7 @@ ENGINES: dict[str, EngineSpec] = {
         harness="swiss",
         memory_harness="memswiss",
         replay_ref="gomap.oracle.swiss_driver:replay_swiss",
+        count_attr="used",
         seed_bits=64,
         key_kinds=SWISS_KEY_KINDS,
         tombstone_note="ctrlDeleted slots; they use up growth until a rehash or prune",

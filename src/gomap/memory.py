@@ -43,6 +43,7 @@ arrays it started on alive); ``range`` loops that run to the end are fine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -490,42 +491,49 @@ class AccountedEngine:
             subscribers.append(observer)
         self.engine: Any = spec.new(hint, subscribers=subscribers, **options)
         self.acct.attach(self.engine)
+        self._bind(self.engine, self.acct, spec.count_attr)
+
+    # The operations are closures over the engine, its accountant and the name of its
+    # count field: this wrapper sits on the simulator's hot path.
+    assign: Callable[[Any, Any], None]
+    delete: Callable[[Any], None]
+    clear: Callable[[], None]
+    lookup: Callable[[Any], tuple[bool, Any]]
+
+    def _bind(self, e: Any, acct: Any, cnt: str) -> None:
+        e_assign, e_delete, e_clear = e.assign, e.delete, e.clear
+
+        def assign(key: Any, elem: Any) -> None:
+            n = getattr(e, cnt)
+            try:
+                e_assign(key, elem)
+            finally:
+                if getattr(e, cnt) != n:
+                    acct.inserted()
+                if acct.live > acct.peak:
+                    acct.peak = acct.live
+
+        def delete(key: Any) -> None:
+            n = getattr(e, cnt)
+            try:
+                e_delete(key)
+            finally:
+                if getattr(e, cnt) != n:
+                    acct.deleted(key)
+
+        def clear() -> None:
+            n = getattr(e, cnt)
+            try:
+                e_clear()
+            finally:
+                now = getattr(e, cnt)
+                if now != n:
+                    acct.cleared(n - now)
+
+        self.assign, self.delete, self.clear, self.lookup = assign, delete, clear, e.lookup
 
     def __len__(self) -> int:
         return len(self.engine)
-
-    def lookup(self, key: Any) -> tuple[bool, Any]:
-        return self.engine.lookup(key)
-
-    def assign(self, key: Any, elem: Any) -> None:
-        e = self.engine
-        n = len(e)
-        try:
-            e.assign(key, elem)
-        finally:
-            acct = self.acct
-            if len(e) != n:
-                acct.inserted()
-            if acct.live > acct.peak:
-                acct.peak = acct.live
-
-    def delete(self, key: Any) -> None:
-        e = self.engine
-        n = len(e)
-        try:
-            e.delete(key)
-        finally:
-            if len(e) != n:
-                self.acct.deleted(key)
-
-    def clear(self) -> None:
-        e = self.engine
-        n = len(e)
-        try:
-            e.clear()
-        finally:
-            if len(e) != n:
-                self.acct.cleared(n - len(e))
 
     def iterator(self) -> EngineIter:
         it: EngineIter = self.engine.iterator()

@@ -21,7 +21,7 @@ from gomap.classic.hmap import (
     over_load_factor,
     tophash,
 )
-from gomap.errors import InvariantError
+from gomap.errors import ConcurrentMapReadWriteError, InvariantError
 
 
 def _chain(b: Any) -> list[dict[str, Any]]:
@@ -203,3 +203,21 @@ def stats(h: HMap, deep: bool = False) -> MapStats:
     return MapStats(entries=h.count, capacity=capacity, overflow_buckets=h.overflow_used,
                     tombstones=tombstones, growing=h.oldbuckets is not None,
                     shape={"B": h.B, "noverflow": h.noverflow})
+
+
+class ReferenceHMap(HMap):
+    """An :class:`HMap` whose lookup calls the named functions (``_bucket_for_read``,
+    ``_find``, ``tophash``) instead of their inlined copy in ``HMap.lookup``.
+    Slower; the tests hold it state-equal to ``HMap``."""
+
+    def lookup(self, key: Any) -> tuple[bool, Any]:
+        if self.count == 0:
+            return HMap.lookup(self, key)
+        if self._writing.locked():
+            raise ConcurrentMapReadWriteError()
+        hash = self.hasher(key, self.hash0)
+        found = self._find(self._bucket_for_read(hash), tophash(hash), key)
+        if found is None:
+            return False, None
+        b, i = found
+        return True, b.elems[i]

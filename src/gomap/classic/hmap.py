@@ -106,11 +106,6 @@ def tophash(hash: int) -> int:
     return top
 
 
-def is_empty(x: int) -> bool:
-    """Whether a tophash value marks an empty cell."""
-    return x <= EMPTY_ONE
-
-
 def over_load_factor(count: int, B: int) -> bool:
     """Whether ``count`` items in 1<<B buckets is over the load factor."""
     return count > BUCKET_CNT and count > LOAD_FACTOR_NUM * (bucket_shift(B) // LOAD_FACTOR_DEN)
@@ -373,7 +368,8 @@ class HMap(EventSource):
         if self._writing.locked():
             raise ConcurrentMapReadWriteError()
         hash = self.hasher(key, self.hash0)
-        # The hot path of _bucket_for_read, _find and tophash, inlined.
+        # inlined: HMap._bucket_for_read, HMap._find, tophash (the reference path:
+        # ReferenceHMap.lookup)
         B = self.B
         b: Bucket | None = self.buckets[hash & ((1 << B) - 1)]  # type: ignore[index]
         c = self.oldbuckets

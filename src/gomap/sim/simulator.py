@@ -186,8 +186,10 @@ def simulate(
     eng = _new_engine(impl, hint, layout, hasher, rand)
     rep = SimReport(impl, layout.key.expr, layout.elem.expr, workload, hint=hint, seed=seed,
                     layout=layout.describe())
-    rec = _Recorder(get_engine(impl))
+    spec = get_engine(impl)
+    rec = _Recorder(spec)
     eng.subscribe(rec)
+    raw, cnt = eng.engine, spec.count_attr
     acct = eng.acct
     stride = max(1, (total or 0) // max(1, samples)) if total else 1024
     timeline: list[dict[str, Any]] = []
@@ -218,7 +220,7 @@ def simulate(
                 raise ValueError(f"op #{i}: make may only be the first operation")
             apply(op, i)
             if code == SET:
-                n = len(eng)
+                n = getattr(raw, cnt)
                 if n > max_entries:
                     max_entries = n
             if acct.live > peak:

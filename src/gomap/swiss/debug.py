@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gomap._engine import MapStats
-from gomap.errors import InvariantError
+from gomap.errors import ConcurrentMapReadWriteError, ConcurrentMapWriteError, InvariantError
 from gomap.swiss.group import (
     CTRL_DELETED,
     CTRL_EMPTY,
@@ -21,10 +21,9 @@ from gomap.swiss.group import (
     MAX_TABLE_CAPACITY,
     Group,
 )
-from gomap.swiss.map import GO_VERSION
+from gomap.swiss.map import GO_VERSION, SwissMap
 
 if TYPE_CHECKING:
-    from gomap.swiss.map import SwissMap
     from gomap.swiss.table import Table
 
 
@@ -291,3 +290,37 @@ def stats(m: SwissMap, deep: bool = False) -> MapStats:
     return MapStats(entries=m.used, capacity=capacity, overflow_buckets=None,
                     tombstones=tombstones, growing=False,
                     shape={"dir_len": m.dir_len, "tables": tables})
+
+
+class ReferenceSwissMap(SwissMap):
+    """A :class:`SwissMap` whose hot paths call the named Go functions instead of the
+    inlined copies marked ``# inlined:`` in :mod:`gomap.swiss.map` and
+    :mod:`gomap.swiss.table` (``Table.get_without_key`` for ``mapaccess2``,
+    ``Table.put_slot`` for the tombstone-free assign, ``Table.unchecked_put_slot``
+    for the rehash loop). Slower; the tests hold it state-equal to ``SwissMap``."""
+
+    INLINED = False
+
+    def lookup(self, key: Any) -> tuple[bool, Any]:
+        if self.used == 0 or self.dir_len == 0:
+            return SwissMap.lookup(self, key)  # no inlined copy on these paths
+        if self._writing.locked():
+            raise ConcurrentMapReadWriteError()
+        hash = self.hasher(key, self.seed) & M64
+        return self.directory[self.directory_index(hash)].get_without_key(hash, key)
+
+    def assign(self, key: Any, elem: Any) -> None:
+        if self.dir_len == 0:
+            SwissMap.assign(self, key, elem)  # the small map: no inlined copy
+            return
+        if self._writing.locked():
+            raise ConcurrentMapWriteError()
+        hash = self.hasher(key, self.seed) & M64
+        if not self._writing.acquire(blocking=False):
+            raise ConcurrentMapWriteError()
+        try:
+            while not self.directory[self.directory_index(hash)].put_slot(
+                    self, hash, key, elem, self._prune):
+                pass
+        finally:
+            self._writing.release()

@@ -113,6 +113,11 @@ class SwissMap(EventSource):
 
     impl = "swiss"
 
+    INLINED = True
+    """Whether the hot paths run their inlined copies of the named Go functions
+    (``False`` in :class:`gomap.swiss.debug.ReferenceSwissMap`, which tests hold
+    equal to this class)."""
+
     used: int
     """Number of entries (full slots in all tables, or in the small group)."""
     seed: int
@@ -204,10 +209,6 @@ class SwissMap(EventSource):
             return 0
         return hash >> (self.global_shift & 63)
 
-    def directory_at(self, i: int) -> Table:
-        """``directoryAt``."""
-        return self.directory[i]
-
     def directory_set(self, i: int, nt: Table) -> None:
         """``directorySet``."""
         self.directory[i] = nt
@@ -284,7 +285,7 @@ class SwissMap(EventSource):
             return False, None
         hash = self.hasher(key, self.seed) & M64
         t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
-        # Probe table (inlined table.getWithoutKey).
+        # inlined: Table.get_without_key (the reference path: ReferenceSwissMap.lookup)
         ctrl = t.ctrl
         keys = t.keys
         mask = t.length_mask
@@ -325,6 +326,7 @@ class SwissMap(EventSource):
                 return
             t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
             if not self.tombstone_possible:
+                # inlined: Table.put_slot (the reference path: ReferenceSwissMap.assign).
                 # Fast path, exact while no table can hold a tombstone: the probe
                 # ends at the first group with an empty slot, which takes the key if
                 # growthLeft allows; otherwise table.put_slot rehashes.
