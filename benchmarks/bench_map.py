@@ -90,14 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backend", choices=["python", "native", "both"], default="both")
     p.add_argument("--json", help="write the figures to this file")
     args = p.parse_args(argv)
-<<<<<<< HEAD
-    impls = ["classic", "swiss"] if args.impl == "both" else [args.impl]
+    impls = engine_names() if args.impl == "both" else [args.impl]
     from gomap.native import AVAILABLE, NATIVE_IMPLS
 
     backends = ["python", "native"] if args.backend == "both" else [args.backend]
-=======
-    impls = engine_names() if args.impl == "both" else [args.impl]
->>>>>>> main
     rng = random.Random(1)
     results: list[dict[str, Any]] = []
     print(f"{'map':>8} {'backend':>8} {'n':>8} {'op':>8} {'ns/op':>10} {'dict ns/op':>11} "
