@@ -211,7 +211,7 @@ LAYOUTS = [
 ]
 
 
-@settings(max_examples=150)
+@settings(max_examples=100)
 @given(
     ops=OPS,
     seed=st.integers(0, 2**32),
@@ -225,7 +225,7 @@ def test_random_scripts_reach_the_same_state(
     run_both(ops, seed, hasher_kind, hint, layout)
 
 
-@settings(max_examples=40)
+@settings(max_examples=30)
 @given(ops=OPS, seed=st.integers(0, 2**32))
 def test_a_raising_observer_leaves_the_same_state(ops: list[tuple[Any, ...]], seed: int) -> None:
     run_both(ops, seed, "collide", 0, LAYOUTS[0], boom_observer=True)
