@@ -1482,6 +1482,7 @@ typedef struct {
     HMapObject *h;       /* NULL: nothing (more) to iterate */
     HMapObject *pending; /* a lazy iterator's map before its first step */
     int mode;            /* what tp_iternext yields: 0 (key, elem), 1 key */
+    PyObject *result;    /* the last (key, elem) tuple, reused when nobody else holds it */
     int B;
     barray *buckets;     /* the array the iteration started on (a reference) */
     bmap *bptr;          /* current bucket (a reference) */
@@ -1500,6 +1501,7 @@ static HIterObject *hiter_alloc(void) {
     it->h = NULL;
     it->pending = NULL;
     it->mode = 0;
+    it->result = NULL;
     it->B = 0;
     it->buckets = NULL;
     it->bptr = NULL;
@@ -1558,6 +1560,7 @@ static PyObject *hiter_lazy(HMapObject *h, int mode) {
 
 static void HIter_release(HIterObject *it) {
     Py_CLEAR(it->pending);
+    Py_CLEAR(it->result);
     HMapObject *h = it->h;
     barray *a = it->buckets;
     bmap *b = it->bptr;
@@ -1577,6 +1580,7 @@ static void HIter_dealloc(HIterObject *it) {
 
 static int HIter_traverse(HIterObject *it, visitproc visit, void *arg) {
     Py_VISIT(it->h);
+    Py_VISIT(it->result);
     Py_VISIT(it->pending);
     return 0;
 }
@@ -1634,6 +1638,25 @@ static int hiter_next(HIterObject *it, PyObject **pk, PyObject **pe) {
                 it->wrapped = 1;
             }
             i = 0;
+        }
+        if (i == 0) {
+            /* a new bucket: fetch the key and elem objects of the next main bucket
+             * ahead of use (this one's were fetched a bucket ago) */
+            if (b == &itbuckets->b[(bucket - 1) & (((uint64_t)1 << itB) - 1)]) {
+                bmap *nb = &itbuckets->b[bucket];
+                for (int j = 0; j < bucketCnt; j++) {
+                    if (nb->tophash[j] >= minTopHash) {
+                        __builtin_prefetch(nb->keys[j]);
+                        __builtin_prefetch(nb->elems[j]);
+                    }
+                }
+            }
+            for (int j = 0; j < bucketCnt; j++) {
+                if (b->tophash[j] >= minTopHash) {
+                    __builtin_prefetch(b->keys[j]);
+                    __builtin_prefetch(b->elems[j]);
+                }
+            }
         }
         while (i < bucketCnt) {
             int offi = (int)((i + offset) & (bucketCnt - 1));
@@ -1790,9 +1813,28 @@ static PyObject *HIter_iternext(HIterObject *it) {
         Py_DECREF(e);
         return k;
     }
-    PyObject *t = PyTuple_Pack(2, k, e);
-    Py_DECREF(k);
-    Py_DECREF(e);
+    PyObject *t = it->result;
+    if (t != NULL && Py_REFCNT(t) == 1) {  /* as dict's items iterator does */
+        Py_INCREF(t);
+        PyObject *ok = PyTuple_GET_ITEM(t, 0), *oe = PyTuple_GET_ITEM(t, 1);
+        PyTuple_SET_ITEM(t, 0, k);
+        PyTuple_SET_ITEM(t, 1, e);
+        Py_DECREF(ok);
+        Py_DECREF(oe);
+        if (!PyObject_GC_IsTracked(t))
+            PyObject_GC_Track(t);
+        return t;
+    }
+    t = PyTuple_New(2);
+    if (t == NULL) {
+        Py_DECREF(k);
+        Py_DECREF(e);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(t, 0, k);
+    PyTuple_SET_ITEM(t, 1, e);
+    Py_XSETREF(it->result, t);
+    Py_INCREF(t);
     return t;
 }
 
