@@ -8,8 +8,8 @@ generated once, then replayed by :func:`gomap.sim.simulate` (accounted engine,
 event recording, timeline) on the Python backend and on the native backend, and by
 a real Go map (``benchmarks/go/replay``, built with the oracle's toolchain of the
 engine's Go release) replaying the very same operations. Figures: best of
-``--repeat`` runs, ns per operation (process CPU time for gomap; wall time of the
-replay loop for Go, parsing excluded). Ratios: python / native (the speed-up) and
+``--repeat`` runs, ns per operation of process CPU time (for Go: of the replay
+loop, parsing excluded; the Go GC's background work counts too). Ratios: python / native (the speed-up) and
 native / Go. Both backends must produce the same report (checked, not assumed).
 """
 
