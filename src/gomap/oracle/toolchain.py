@@ -26,6 +26,7 @@ GO_VERSIONS: dict[str, str] = harness_go_versions()
 """The Go release each harness (``gomap/oracle/go/<name>``) builds with: the engines'
 state and memory harnesses take their engine's release from the registry
 (:mod:`gomap.engines`, the one version table); other harnesses add theirs here."""
+GO_VERSIONS["lint"] = "1.27.3"  # the analyzer of `gomap lint` (gomap.lint): go/types of Go 1.27
 
 
 class GoToolchainMissing(RuntimeError):
