@@ -9,8 +9,9 @@ event recording, timeline) on the Python backend and on the native backend, and 
 a real Go map (``benchmarks/go/replay``, built with the oracle's toolchain of the
 engine's Go release) replaying the very same operations. Figures: best of
 ``--repeat`` runs, ns per operation of process CPU time (for Go: of the replay
-loop, parsing excluded; the Go GC's background work counts too). Ratios: python / native (the speed-up) and
-native / Go. Both backends must produce the same report (checked, not assumed).
+loop, parsing excluded; the Go GC's background work counts too). Ratios:
+python / native (the speed-up) and native / Go. Both backends must produce the same
+report (checked, not assumed).
 """
 
 from __future__ import annotations
