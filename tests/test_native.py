@@ -297,7 +297,7 @@ def test_user_hash_and_eq_raising_leave_both_backends_alike() -> None:
 def test_incrnoverflow_draws_at_B_16_alike() -> None:
     """From B 16 on, incrnoverflow counts at random: the same rand calls on both."""
     ops: list[tuple[Any, ...]] = [("set", i * 131072, i) for i in range(40)]  # one chain
-    py, c = run_both([], 5, "stable", 600_000, LAYOUTS[1])
+    py, c = run_both([], 5, "stable", 300_000, LAYOUTS[1])  # B = 16
     for op in ops:
         assert outcome(py, op) == outcome(c, op)
     assert py.log == c.log
