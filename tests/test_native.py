@@ -80,10 +80,16 @@ def collide_hasher(log: list[Any]) -> Any:
     return hasher
 
 
-def counting_rand(seed: int, log: list[Any]) -> Any:
+def counting_rand(seed: int, log: list[Any], armed: list[int] | None = None) -> Any:
+    """A logged rand; ``armed[0] == 0`` makes the next draw raise (n > 0: n draws on)."""
     r = default_rand(seed)
 
     def rand() -> int:
+        if armed is not None and armed[0] >= 0:
+            armed[0] -= 1
+            if armed[0] < 0:
+                log.append(("rand", "boom"))
+                raise Boom("rand")
         v = r()
         log.append(("rand", v))
         return v
@@ -110,6 +116,7 @@ OPS = st.lists(
         st.tuples(st.just("next"), st.integers(0, 3), st.integers(1, 20)),
         st.tuples(st.just("drop"), st.integers(0, 3)),
         st.tuples(st.just("arm"), st.integers(0, 6)),
+        st.tuples(st.just("armrand"), st.integers(0, 2)),
         st.tuples(st.just("fill"), st.integers(1, 200)),
     ),
     max_size=60,
@@ -122,7 +129,8 @@ class Side:
     def __init__(self, cls: Any, seed: int, hasher_kind: str, hint: int,
                  layout: BucketLayout, boom_observer: bool) -> None:
         self.log: list[Any] = []
-        rand = counting_rand(seed, self.log)
+        self.rand_armed = [-1]
+        rand = counting_rand(seed, self.log, self.rand_armed)
         if hasher_kind == "stable":
             hasher = DefaultHasher(rand, stable=True)
         elif hasher_kind == "process":
@@ -157,6 +165,9 @@ class Side:
                 return None
             it = self.iters[op[1] % len(self.iters)]
             return [it.next() for _ in range(op[2])]
+        if kind == "armrand":  # a later rand() draw raises (iterator start, new seed, ...)
+            self.rand_armed[0] = op[1]
+            return None
         if kind == "drop":
             if self.iters:
                 self.iters.pop(op[1] % len(self.iters))
