@@ -83,6 +83,9 @@ class EngineSpec:
     """One line on the storage a Go type layout gives (``MapLayout.describe()``)."""
     memory_probes: Callable[[Any], dict[str, int]] = lambda e: {}
     """The header fields the memory harness reports, read off the model."""
+    native_factory: str = ""
+    """``module:Class`` of the engine's C twin (:mod:`gomap.native`), state-exact with
+    ``factory``; empty when there is none yet."""
     adopt_runtime: Callable[[Any, dict[str, Any]], None] = lambda e, rec: None
     """Take over what the runtime counts at random and the model cannot replay
     (classic: ``noverflow`` from B = 16, sampled by ``incrnoverflow``)."""
@@ -92,10 +95,39 @@ class EngineSpec:
         """``Go 1.23, buckets``."""
         return f"Go {'.'.join(self.go_version.split('.')[:2])}, {self.design}"
 
-    def new(self, hint: int = 0, **options: Any) -> Engine:
-        """A new engine: ``make(map[K]V, hint)``."""
-        cls = _load(self.factory)
+    def new(self, hint: int = 0, *, backend: str | None = None, **options: Any) -> Engine:
+        """A new engine: ``make(map[K]V, hint)``, on ``backend`` (``"native"`` or
+        ``"python"``; default: see :func:`gomap.native.resolve_backend`)."""
+        from gomap.native import resolve_backend
+
+        backend = self.backend_for(options.get("go"), backend)
+        ref = self.factory
+        if self.native_factory and resolve_backend(self.name, backend) == "native":
+            ref = self.native_factory
+        elif backend == "native":
+            resolve_backend(self.name, backend)  # raises: no native engine for this one
+        cls = _load(ref)
         return cls(hint, **options)
+
+    def backend_for(self, go: Any, backend: str | None) -> str | None:
+        """The backend for a map of Go release ``go``: the native engine mirrors the
+        pinned release only, so another release (whose switches differ,
+        :mod:`gomap.versions`) runs on the Python engine; asking for native then is
+        a ``ValueError``."""
+        if go is None or not self.native_factory:
+            return backend
+        from gomap.versions import go_behaviour
+
+        wanted = go_behaviour(go, self.name)
+        pinned = go_behaviour(self.go_version, self.name)
+        same = all(getattr(wanted, f) == getattr(pinned, f)
+                   for f in wanted.__dataclass_fields__ if f not in ("release", "minor"))
+        if same:
+            return backend
+        if backend == "native":
+            raise ValueError(f"the native {self.name} engine models Go {self.go_version} only; "
+                             f"Go {wanted.release} runs on backend='python'")
+        return "python"
 
     def accountant(self, layout: MapLayout) -> Any:
         """A new heap accountant for a map of ``layout``."""
@@ -166,6 +198,7 @@ ENGINES: dict[str, EngineSpec] = {
         go_files=("runtime/map.go", "runtime/map_fast32.go", "runtime/map_fast64.go",
                   "runtime/map_faststr.go"),
         factory="gomap.classic.hmap:HMap",
+        native_factory="gomap.native:NativeHMap",
         accountant_ref="gomap.memory:ClassicAccountant",
         layout_option=lambda lay: {"layout": lay.classic_bucket_layout()},
         harness="classic",

@@ -65,6 +65,9 @@ class GoMap(MutableMapping[Any, Any]):
     ``hasher`` ``(key, seed) -> uint64`` and ``rand`` ``() -> uint64`` replace the
     default hash and random source (the oracle uses them to replay a real run).
     ``observer`` ``(event, details)`` receives the engine's internal events.
+    ``backend``: ``"native"`` (the C engine, the default where it is built and
+    implements ``impl``: classic so far) or ``"python"`` (the reference engines);
+    the environment variable ``GOMAP_BACKEND`` sets the default.
 
     ``key_type`` / ``value_type``: the Go types of ``map[K]V`` (``"int64"``,
     ``"string"``, ``"struct{a int32; b string}"``, ``"[20]int64"``, ...). They fix the
@@ -83,7 +86,7 @@ class GoMap(MutableMapping[Any, Any]):
     0
     """
 
-    __slots__ = ("_accounted", "_engine", "_types", "impl")
+    __slots__ = ("_accounted", "_engine", "_types", "backend", "impl")
 
     def __init__(
         self,
@@ -99,6 +102,7 @@ class GoMap(MutableMapping[Any, Any]):
         key_type: str | None = None,
         value_type: str | None = None,
         track_memory: bool | None = None,
+        backend: str | None = None,
         **engine_options: Any,
     ) -> None:
         if not isinstance(hint, int) or isinstance(hint, bool):
@@ -113,6 +117,12 @@ class GoMap(MutableMapping[Any, Any]):
             engine_options["go"] = go_behaviour(release, impl)
         impl = impl or DEFAULT_ENGINE
         spec = get_engine(impl)
+        from gomap.native import resolve_backend
+
+        # Another Go release than the native engine's runs on the Python engine.
+        backend = spec.backend_for(engine_options.get("go"), backend)
+        self.backend = resolve_backend(spec.name, backend)
+        engine_options["backend"] = self.backend
         if rand is None:
             rand = default_rand(seed)
         if hasher is None:
@@ -266,7 +276,7 @@ class GoMap(MutableMapping[Any, Any]):
         """A new map of the same engine with the same entries (``maps.Clone``-like:
         sized by ``len(m)``, fresh seed; NaN keys are copied too)."""
         new = GoMap(impl=self.impl, go=self.go, hint=len(self), key_type=self._types[0],
-                    value_type=self._types[1])
+                    value_type=self._types[1], backend=self.backend)
         for k, v in self._pairs():
             new._engine.assign(k, v)
         return new
@@ -277,3 +287,15 @@ class GoMap(MutableMapping[Any, Any]):
             pairs.sort(key=lambda kv: kv[0])  # fmt prints maps sorted by key
         body = " ".join(f"{k!r}:{v!r}" for k, v in pairs)
         return f"GoMap[{self.impl}]{{map[{body}]}}"
+
+
+def _install_native_fast_paths() -> None:
+    """With the C backend built, GoMap's hot methods run in C on native engines (the
+    Python bodies above stay as the fallback for every other engine)."""
+    from gomap.native import _native
+
+    if _native is not None:
+        _native.install_gomap(GoMap, GoMap.__dict__["_engine"])
+
+
+_install_native_fast_paths()

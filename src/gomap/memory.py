@@ -150,6 +150,13 @@ class _Accountant:
                            self.allocations, self.breakdown())
 
 
+def _ident(b: Any) -> int:
+    """A bucket's identity: the Python object's, or the native bucket's address
+    (``gomap.native.BucketView.ident``: a view is a fresh object per access)."""
+    ident = getattr(b, "ident", None)
+    return id(b) if ident is None else int(ident)
+
+
 class ClassicAccountant(_Accountant):
     """Heap accounting for the classic engine (Go 1.23 ``runtime/map.go``)."""
 
@@ -216,7 +223,7 @@ class ClassicAccountant(_Accountant):
 
     def _prealloc_ids(self) -> set[int]:
         h = self.h
-        return {id(b) for b in h.buckets[1 << h.B:]}
+        return {_ident(b) for b in h.buckets[1 << h.B:]}
 
     def _first_bucket(self, d: dict[str, Any]) -> None:
         """``h.buckets = newobject(t.Bucket)``: the first insert into a B=0 map."""
@@ -298,7 +305,7 @@ class ClassicAccountant(_Accountant):
         prealloc = self.old_prealloc_ids
         first = True
         while b is not None:
-            if not first and id(b) in prealloc:
+            if not first and _ident(b) in prealloc:
                 reachable = True
             if not reachable and not first:
                 unlinked += 1
