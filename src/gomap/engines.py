@@ -104,6 +104,7 @@ class EngineSpec:
         ref = self.factory
         if self.native_factory and resolve_backend(self.name, backend) == "native":
             ref = self.native_factory
+            options.pop("go", None)  # the pinned release's rules (backend_for checked it)
         elif backend == "native":
             resolve_backend(self.name, backend)  # raises: no native engine for this one
         cls = _load(ref)

@@ -165,8 +165,8 @@ class GoMap(MutableMapping[Any, Any]):
     @property
     def go(self) -> GoBehaviour:
         """The Go release this map models and its behaviour switches."""
-        b: GoBehaviour = self.engine.go  # type: ignore[attr-defined]
-        return b
+        b: GoBehaviour | None = getattr(self.engine, "go", None)
+        return b if b is not None else go_behaviour(None, self.impl)  # native: the pinned one
 
     def memory(self) -> MemoryStats:
         """What the map costs on Go's heap: ``live_bytes`` (reachable now, what

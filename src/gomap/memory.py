@@ -60,6 +60,7 @@ from gomap.layout.maplayout import (
     MapLayout,
 )
 from gomap.layout.sizeclasses import growslice_ptrs, malloc_size
+from gomap.versions import go_behaviour
 
 
 @dataclass
@@ -199,7 +200,8 @@ class ClassicAccountant(_Accountant):
         """The engine is built: account for ``makemap`` as the engine's Go release
         does it (``h.go``: the hmap's size, the malloc header)."""
         self.h = h
-        self._adopt_release(h.go)
+        # The native engine has no behaviour record: it is the pinned release.
+        self._adopt_release(getattr(h, "go", None) or go_behaviour(None, "classic"))
         self._alloc(malloc_size(self.hmap_size, False))
         if h.buckets is not None:
             self.array_bytes = self.layout.bucket_array_bytes(len(h.buckets))

@@ -260,7 +260,7 @@ class ClassicReplay:
             "hash0": h.hash0,
             "nevacuate": h.nevacuate,
             "growing": h.oldbuckets is not None,
-            "clear_seq": h.clear_seq,  # Go 1.24+ records carry it
+            "clear_seq": getattr(h, "clear_seq", 0),  # Go 1.24+ records carry it
         }
         for name, want in hdr.items():
             if name in model_hdr and model_hdr[name] != want:
@@ -363,7 +363,8 @@ def replay_classic(
     spec = get_engine("classic")
     chosen = backends or default_backends()
     # The native engine mirrors the pinned release only (EngineSpec.backend_for).
-    chosen = tuple(dict.fromkeys(spec.backend_for(model, b) or b for b in chosen))
+    native_ok = spec.backend_for(model, None) is None  # None: the pinned release's rules
+    chosen = tuple(dict.fromkeys(b if native_ok else "python" for b in chosen))
     replays = [ClassicReplay(key_type, elem_type, model, b) for b in chosen]
     replay = replays[0]
     encoded = encode_script(script, key_type)

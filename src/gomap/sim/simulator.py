@@ -269,7 +269,7 @@ def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: 
                     rand: Rand, live_now: int) -> dict[str, Any]:
     """The "never shrinks" account: the map now against ``make(map, len(m))`` + copy."""
     n = len(eng)
-    fresh = _new_engine(impl, n, layout, hasher, rand, eng.engine.go)
+    fresh = _new_engine(impl, n, layout, hasher, rand, getattr(eng.engine, "go", None))
     it = eng.engine.iterator()
     while (kv := it.next()) is not None:
         fresh.assign(kv[0], kv[1])
