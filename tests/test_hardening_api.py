@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import copy
-import re
 import inspect
 import math
 import pickle
+import re
 from typing import Any
 
 import pytest
@@ -122,7 +122,7 @@ def test_popitem_removes_one_entry_even_when_keys_are_nan(impl: str) -> None:
     seen = []
     while m:
         n = len(m)
-        k, v = m.popitem()
+        _k, v = m.popitem()
         seen.append(v)
         assert len(m) == n - 1
         m.check_invariants()

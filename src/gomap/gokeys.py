@@ -180,8 +180,8 @@ def key_checker(t: GoType) -> Callable[[Any], Any]:
         single = t.size == 8
 
         def check_complex(v: Any) -> Any:
-            if isinstance(v, (bool, str, bytes)) or not hasattr(v, "__complex__") and \
-                    not hasattr(v, "__float__"):
+            numeric = hasattr(v, "__complex__") or hasattr(v, "__float__")
+            if isinstance(v, (bool, str, bytes)) or not numeric:
                 raise TypeError(f"key {v!r} ({type(v).__name__}) is not a value of Go "
                                 f"type {name}")
             try:
@@ -245,7 +245,7 @@ def key_checker(t: GoType) -> Callable[[Any], Any]:
             if len(v) != nf:
                 raise ValueError(f"key {v!r} has {len(v)} items, Go type {name} has {nf} "
                                  f"fields")
-            out = []
+            out: list[Any] = []
             for (fname, c), x in zip(fields, v, strict=True):
                 if fname == "_":
                     # A blank field takes no part in ==: checked, then stored as None.

@@ -128,7 +128,9 @@ class GoMap(MutableMapping[Any, Any]):
         if not isinstance(hint, int) or isinstance(hint, bool):
             raise TypeError(f"hint must be an int, not {type(hint).__name__}")
         if hint < 0:
-            raise ValueError(f"hint must be >= 0 (make(map, {hint}) with a constant does not compile)")
+            raise ValueError(
+                f"hint must be >= 0 (make(map, {hint}) with a constant does not compile)"
+            )
         factory = _engine_factory(impl)
         unknown = sorted(set(engine_options) - set(_ENGINE_OPTIONS[impl]))
         if unknown:
