@@ -56,7 +56,7 @@ def _engine_factory(impl: str) -> Callable[..., Engine]:
     raise ValueError(f"unknown map implementation {impl!r}: use 'swiss' (Go ≥ 1.24) or 'classic'")
 
 
-_ENGINE_OPTIONS = {"classic": ("layout",), "swiss": ("key_kind",)}
+_ENGINE_OPTIONS = {"classic": ("layout",), "swiss": ("key_kind", "group_size")}
 """The keyword arguments each engine takes beyond GoMap's own."""
 
 
@@ -166,6 +166,7 @@ class GoMap(MutableMapping[Any, Any]):
                     engine_options.setdefault("layout", layout.classic_bucket_layout())
                 else:
                     engine_options.setdefault("key_kind", layout.key_kind)
+                    engine_options.setdefault("group_size", layout.group_size)
                 self._engine = factory(
                     hint, hasher=hasher, rand=rand, observer=observer, **engine_options
                 )

@@ -56,6 +56,7 @@ from gomap.layout.maplayout import (
     MapLayout,
 )
 from gomap.layout.sizeclasses import growslice_ptrs, malloc_size
+from gomap.swiss.sparse import SparseDirectory
 
 
 @dataclass
@@ -364,8 +365,20 @@ class SwissAccountant(_Accountant):
         self._alloc(SWISS_MAP_SIZE)
         if m.dir_len:
             self._new_directory(m.dir_len)
+            d = m.directory
+            if isinstance(d, SparseDirectory):
+                # NewMap's tables, counted without being built: each is a table
+                # header and its groups, two allocations.
+                n, cap = d.untouched(), d.table_capacity()
+                each = self._table(cap)
+                self.allocated += n * each
+                self.allocations += 2 * n
+                self.live += n * each
+                self.tables += n
+                self.table_bytes += n * each
+                self.capacity += n * cap
             seen: set[int] = set()
-            for t in m.directory:
+            for t in d.tables() if isinstance(d, SparseDirectory) else d:
                 if id(t) not in seen:
                     seen.add(id(t))
                     self._new_table(t.capacity)
@@ -407,7 +420,8 @@ class SwissAccountant(_Accountant):
         m = self.m
         total = 0
         last = None
-        for t in m.directory:
+        d = m.directory
+        for t in d.tables() if isinstance(d, SparseDirectory) else d:
             if t is not last:
                 total += t.tombstones()
                 last = t
@@ -503,6 +517,7 @@ class AccountedSwiss:
 
         self.acct = SwissAccountant(layout, observer)
         options.setdefault("key_kind", layout.key_kind)
+        options.setdefault("group_size", layout.group_size)
         self.engine = SwissMap(hint, observer=self.acct.observe, **options)
         self.acct.attach(self.engine)
 

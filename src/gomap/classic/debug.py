@@ -18,6 +18,7 @@ from gomap.classic.hmap import (
     overLoadFactor,
     sameSizeGrow,
     tophash,
+    touched_indices,
 )
 from gomap.errors import InvariantError
 
@@ -140,7 +141,7 @@ def check_invariants(h: HMap) -> None:
             pos += 1
         return n
 
-    for i in range(nb):
+    for i in touched_indices(h.buckets, nb):  # an untouched sparse bucket is empty
         live += check_chain(h.buckets[i], "buckets", i, nb - 1, False)
     if h.oldbuckets is not None:
         nold = h.noldbuckets()
@@ -151,7 +152,10 @@ def check_invariants(h: HMap) -> None:
             _fail(f"old array of {nold} buckets for B={h.B}")
         if not 0 <= h.nevacuate < nold:
             _fail(f"nevacuate {h.nevacuate} outside [0, {nold})")
-        for i in range(nold):
+        old_idx = touched_indices(h.oldbuckets, nold)
+        if sum(1 for i in old_idx if i < h.nevacuate) != h.nevacuate:
+            _fail(f"an old bucket below nevacuate {h.nevacuate} was never evacuated")
+        for i in old_idx:
             b = h.oldbuckets[i]
             if i < h.nevacuate and not evacuated(b):
                 _fail(f"oldbuckets[{i}] below nevacuate {h.nevacuate} is not evacuated")
@@ -192,7 +196,10 @@ def stats(h: HMap) -> dict[str, Any]:
     }
     if h.buckets is None:
         return out
-    for i in range(1 << h.B):
+    nb = 1 << h.B
+    touched = touched_indices(h.buckets, nb)
+    out["emptyRest"] = (nb - len(touched)) * bucketCnt  # untouched buckets: all emptyRest
+    for i in touched:
         b: Any = h.buckets[i]
         first = True
         while b is not None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from gomap.classic.hmap import (
     HMap,
+    SparseBucketArray,
     bucketCnt,
     bucketMask,
     emptyOne,
@@ -57,7 +58,7 @@ class HIter:
         """``mapiterinit``, less its final ``mapiternext`` (done by the first next())."""
         self.h: HMap | None = None
         self.B = 0
-        self.buckets: list[Any] | None = None
+        self.buckets: Any = None
         self.bptr: Any = None  # current bucket
         self.startBucket = 0  # bucket iteration started at
         self.offset = 0  # intra-bucket offset to start from during iteration
@@ -114,14 +115,17 @@ class HIter:
                     # in yet (the old bucket hasn't been evacuated), iterate through the
                     # old bucket and only return the entries that will migrate here.
                     oldbucket = bucket & h.oldbucketmask()
-                    b = h.oldbuckets[oldbucket]
+                    old = h.oldbuckets
+                    b = old.peek(oldbucket) if type(old) is SparseBucketArray else old[oldbucket]
                     if not evacuated(b):
                         checkBucket = bucket
                     else:
-                        b = self.buckets[bucket]  # type: ignore[index]
+                        arr = self.buckets
+                        b = arr.peek(bucket) if type(arr) is SparseBucketArray else arr[bucket]
                         checkBucket = noCheck
                 else:
-                    b = self.buckets[bucket]  # type: ignore[index]
+                    arr = self.buckets
+                    b = arr.peek(bucket) if type(arr) is SparseBucketArray else arr[bucket]
                     checkBucket = noCheck
                 bucket += 1
                 if bucket == 1 << itB:

@@ -43,6 +43,7 @@ from gomap.swiss.group import (
     bitset_remove_below,
     match_full,
 )
+from gomap.swiss.sparse import SparseDirectory
 
 if TYPE_CHECKING:
     from gomap.swiss.map import SwissMap
@@ -182,7 +183,10 @@ class Iter:
             # Resolve the table.
             if self.tab is None:
                 dir_idx = (self.dir_idx + self.dir_offset) & (m.dir_len - 1)
-                new_tab = m.directory[dir_idx]
+                d = m.directory
+                # An untouched table of a sparse directory is empty: it is skipped
+                # whole (as its empty slots would be), never built.
+                new_tab = d.peek(dir_idx) if type(d) is SparseDirectory else d[dir_idx]
                 if new_tab.index != dir_idx:
                     # Only on the first call: a random dirIdx in the middle of a
                     # run of entries sharing a table. Move the offset so we start
