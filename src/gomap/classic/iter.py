@@ -17,6 +17,7 @@ present for the whole iteration is produced exactly once.
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from gomap.classic.hmap import (
@@ -90,6 +91,21 @@ class HIter:
             raise StopIteration
         return kv
 
+    def _skip_untouched(self, arr: SparseBucketArray, bucket: int) -> int:
+        """The next bucket from ``bucket`` on (in iteration order, wrapping once) that
+        was ever touched: the untouched ones in between are empty, so visiting them
+        would produce nothing and draw nothing."""
+        idx = arr.touched()
+        j = bisect.bisect_left(idx, bucket)
+        if not self.wrapped:
+            if j < len(idx) and idx[j] < 1 << self.B:
+                return idx[j]
+            self.wrapped = True
+            bucket, j = 0, 0
+        if j < len(idx) and idx[j] < self.startBucket:
+            return idx[j]
+        return self.startBucket
+
     def next(self) -> tuple[Any, Any] | None:
         """``mapiternext``: the next (key, elem), or None at the end."""
         h = self.h
@@ -105,6 +121,10 @@ class HIter:
         itB = self.B
         while True:
             if b is None:
+                arr = self.buckets
+                if type(arr) is SparseBucketArray and not dict.__contains__(arr, bucket) and \
+                        not (h.oldbuckets is not None and itB == h.B):
+                    bucket = self._skip_untouched(arr, bucket)
                 if bucket == self.startBucket and self.wrapped:
                     # end of iteration
                     self.h = None
