@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gomap import GoMap
+from gomap.engines import engine_names
 
 
 def _best(fn: Callable[[], Any], repeat: int) -> float:
@@ -81,12 +82,12 @@ def bench(factory: Callable[[], Any], keys: list[int], repeat: int) -> dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--impl", choices=["classic", "swiss", "both"], default="both")
+    p.add_argument("--impl", choices=[*engine_names(), "both"], default="both")
     p.add_argument("--sizes", default="10000,1000000")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--json", help="write the figures to this file")
     args = p.parse_args(argv)
-    impls = ["classic", "swiss"] if args.impl == "both" else [args.impl]
+    impls = engine_names() if args.impl == "both" else [args.impl]
     rng = random.Random(1)
     results: list[dict[str, Any]] = []
     print(f"{'map':>8} {'n':>8} {'op':>8} {'ns/op':>10} {'dict ns/op':>11} {'ratio':>7}")

@@ -23,6 +23,7 @@ import sys
 import time
 from typing import Any
 
+from gomap.engines import engine_names, get_engine
 from gomap.hashing import DefaultHasher, default_rand
 from gomap.layout.maplayout import map_layout
 from gomap.layout.types import parse_go_type
@@ -42,15 +43,8 @@ def bare_run(impl: str, ops: list[Op]) -> float:
     rand = default_rand(1)
     hasher = DefaultHasher(rand, stable=True)
     hint = ops[0][1] if ops and ops[0][0] == MAKE else 0
-    eng: Any
-    if impl == "classic":
-        from gomap.classic.hmap import HMap
-
-        eng = HMap(hint, hasher=hasher, rand=rand, layout=layout.classic_bucket_layout())
-    else:
-        from gomap.swiss.map import SwissMap
-
-        eng = SwissMap(hint, hasher=hasher, rand=rand, key_kind=layout.key_kind)
+    spec = get_engine(impl)
+    eng: Any = spec.new(hint, hasher=hasher, rand=rand, **spec.layout_options(layout))
     assign, delete, lookup = eng.assign, eng.delete, eng.lookup
     peak = 0
     t0 = time.process_time()
@@ -93,12 +87,12 @@ def best_pair(a: Any, b: Any, repeat: int) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--impl", choices=["classic", "swiss", "both"], default="both")
+    ap.add_argument("--impl", choices=[*engine_names(), "both"], default="both")
     ap.add_argument("--ops", type=int, default=200_000, help="operations per workload")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args(argv)
-    impls = ["classic", "swiss"] if args.impl == "both" else [args.impl]
+    impls = engine_names() if args.impl == "both" else [args.impl]
     domain = KeyDomain(parse_go_type("int64"))
     rows = []
     print(f"{'impl':8} {'workload':8} {'ops':>9} {'bare ns/op':>11} {'simulate ns/op':>15} "

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from gomap.engines import engine_names
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -17,20 +18,8 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
-def _have(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-IMPLS = [
-    "classic",
-    pytest.param(
-        "swiss",
-        marks=pytest.mark.skipif(not _have("gomap.swiss.map"), reason="swiss engine not built yet"),
-    ),
-]
+IMPLS = engine_names()
+"""Every engine in the registry (an engine that fails to import fails the run)."""
 
 
 @pytest.fixture(params=IMPLS)

@@ -10,16 +10,16 @@ import pytest
 
 from gomap.classic import BucketLayout, HMap
 from gomap.classic.hmap import (
-    emptyOne,
-    emptyRest,
-    evacuatedEmpty,
-    evacuatedX,
-    evacuatedY,
-    iterator,
-    oldIterator,
-    overLoadFactor,
-    sameSizeGrow,
-    tooManyOverflowBuckets,
+    EMPTY_ONE,
+    EMPTY_REST,
+    EVACUATED_EMPTY,
+    EVACUATED_X,
+    EVACUATED_Y,
+    ITERATOR,
+    OLD_ITERATOR,
+    SAME_SIZE_GROW,
+    over_load_factor,
+    too_many_overflow_buckets,
     tophash,
 )
 from gomap.errors import InvariantError
@@ -69,18 +69,18 @@ def test_b_for_size_hint_matches_go_1_23(hint: int, B: int) -> None:
 
 
 def test_load_factor_is_6_5_and_needs_more_than_8() -> None:
-    assert not overLoadFactor(8, 0)
-    assert overLoadFactor(9, 0)
-    assert not overLoadFactor(13, 1)
-    assert overLoadFactor(14, 1)
-    assert not overLoadFactor(6656, 10)
-    assert overLoadFactor(6657, 10)
+    assert not over_load_factor(8, 0)
+    assert over_load_factor(9, 0)
+    assert not over_load_factor(13, 1)
+    assert over_load_factor(14, 1)
+    assert not over_load_factor(6656, 10)
+    assert over_load_factor(6657, 10)
 
 
 def test_too_many_overflow_buckets_caps_b_at_15() -> None:
-    assert tooManyOverflowBuckets(16, 4)
-    assert not tooManyOverflowBuckets(15, 4)
-    assert tooManyOverflowBuckets(1 << 15, 20)
+    assert too_many_overflow_buckets(16, 4)
+    assert not too_many_overflow_buckets(15, 4)
+    assert too_many_overflow_buckets(1 << 15, 20)
 
 
 def test_tophash_moves_small_values_above_the_marks() -> None:
@@ -93,7 +93,7 @@ def test_tophash_moves_small_values_above_the_marks() -> None:
 def test_ninth_insert_grows_to_two_buckets_and_finishes_in_the_same_insert() -> None:
     h = HMap(layout=INT64_LAYOUT)
     events: list[str] = []
-    h.observer = lambda e, d: events.append(e)
+    h.subscribe(lambda e, d: events.append(e))
     fill(h, range(8))
     assert h.B == 0 and "hashGrow" not in events
     h.assign(8, 8)
@@ -125,25 +125,25 @@ def test_delete_at_chain_end_turns_emptyone_run_into_emptyrest_across_buckets() 
     assert [len(chain)] == [2]
     # Delete a middle key: emptyOne, no run.
     h.delete(3)
-    assert h.snapshot()["buckets"][0][0]["tophash"][3] == emptyOne
+    assert h.snapshot()["buckets"][0][0]["tophash"][3] == EMPTY_ONE
     # Delete keys 8..12 from the overflow bucket from its end: each end-delete
     # turns trailing cells into emptyRest.
     for k in (12, 11, 10, 9):
         h.delete(k)
         h.check_invariants()
     ovf = h.snapshot()["buckets"][0][1]["tophash"]
-    assert ovf[1:] == [emptyRest] * 7 and ovf[0] == 0x80
+    assert ovf[1:] == [EMPTY_REST] * 7 and ovf[0] == 0x80
     # Delete 4..7 (cells 4-7 of the primary) in the middle: emptyOne each.
     for k in (4, 5, 6, 7):
         h.delete(k)
     prim = h.snapshot()["buckets"][0][0]["tophash"]
-    assert prim[3:8] == [emptyOne] * 5
+    assert prim[3:8] == [EMPTY_ONE] * 5
     # Deleting key 8 (overflow cell 0) ends the chain's contents: the walk goes
     # back across the chain, turning cells 3..7 of the primary into emptyRest.
     h.delete(8)
     snap = h.snapshot()["buckets"][0]
-    assert snap[1]["tophash"] == [emptyRest] * 8
-    assert snap[0]["tophash"] == [0x80, 0x80, 0x80] + [emptyRest] * 5
+    assert snap[1]["tophash"] == [EMPTY_REST] * 8
+    assert snap[0]["tophash"] == [0x80, 0x80, 0x80] + [EMPTY_REST] * 5
     h.check_invariants()
 
 
@@ -206,7 +206,7 @@ def test_delete_never_starts_a_growth_but_helps_finish_one() -> None:
 def test_growwork_evacuates_the_written_bucket_then_the_one_at_nevacuate() -> None:
     h = HMap(hint=52, layout=INT64_LAYOUT)
     evac: list[int] = []
-    h.observer = lambda e, d: evac.append(d["oldbucket"]) if e == "evacuate" else None
+    h.subscribe(lambda e, d: evac.append(d["oldbucket"]) if e == "evacuate" else None)
     fill(h, range(52))
     h.assign(52, 52)
     h2 = h.hasher(52, h.hash0)
@@ -242,7 +242,7 @@ def test_same_size_growth_under_churn_with_overflow_chains() -> None:
 
     h = HMap(hint=40, hasher=hasher, layout=INT64_LAYOUT)
     same_size = []
-    h.observer = lambda e, d: same_size.append(d["sameSize"]) if e == "hashGrow" else None
+    h.subscribe(lambda e, d: same_size.append(d["same_size"]) if e == "hashGrow" else None)
     live: list[int] = []
     nxt = 0
     for _ in range(3000):
@@ -275,11 +275,11 @@ def test_iterator_sets_flags_and_growth_moves_iterator_to_olditerator() -> None:
     h = HMap(layout=INT64_LAYOUT)
     fill(h, range(10))
     it = h.iterator()
-    assert h.flags & (iterator | oldIterator) == iterator | oldIterator
+    assert h.flags & (ITERATOR | OLD_ITERATOR) == ITERATOR | OLD_ITERATOR
     it.next()
     fill(h, range(10, 14))  # grows to B=2
     assert h.B == 2
-    assert h.flags & oldIterator
+    assert h.flags & OLD_ITERATOR
     h.check_invariants()
 
 
@@ -292,7 +292,7 @@ def test_evacuated_old_buckets_are_cleared_only_with_pointers_and_no_iterator() 
         snap = h.snapshot()
         if h.oldbuckets is not None:
             old0 = snap["oldbuckets"][0]
-            assert all(t in (evacuatedX, evacuatedY, evacuatedEmpty) for t in old0[0]["tophash"])
+            assert all(t in (EVACUATED_X, EVACUATED_Y, EVACUATED_EMPTY) for t in old0[0]["tophash"])
             assert len(old0) == (1 if pointers else 2)
 
 
@@ -356,4 +356,4 @@ def test_negative_hint_is_rejected() -> None:
 def test_same_size_grow_flag_only_while_growing() -> None:
     h = HMap(layout=INT64_LAYOUT)
     fill(h, range(20))
-    assert not h.flags & sameSizeGrow
+    assert not h.flags & SAME_SIZE_GROW

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from gomap.cli import main
+from gomap.engines import engine_names
 
 from .oracle_support import require_go
 
@@ -20,10 +21,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
                           text=True, env=full_env, timeout=600)
 
 
-@pytest.mark.parametrize("impl", ["classic", "swiss"])
+@pytest.mark.parametrize("impl", engine_names())
 def test_demo_runs_and_explains_that_the_map_never_shrinks(impl: str) -> None:
-    if impl == "swiss":
-        pytest.importorskip("gomap.swiss.map")
     p = run("demo", "--impl", impl, "-n", "3000")
     assert p.returncode == 0, p.stderr
     assert "never shrinks" in p.stdout

@@ -75,7 +75,7 @@ def _small_script(key_type: str = "int64") -> list[list[object]]:
 
 
 def test_oracle_catches_a_wrong_load_factor(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hmap_mod, "overLoadFactor", lambda c, B: c > 8 and c > 7 * (1 << B))
+    monkeypatch.setattr(hmap_mod, "over_load_factor", lambda c, B: c > 8 and c > 7 * (1 << B))
     r = replay_classic(workloads.shape_steady_growth("int64", 1, n=500), "int64", "int64")
     assert r.divergence is not None
     assert r.divergence.field in ("hmap.B", "hmap.growing", "hmap.nevacuate", "bucket chain")
@@ -87,7 +87,7 @@ def test_oracle_catches_growwork_that_evacuates_only_one_bucket(
     def grow_work_one(self: hmap_mod.HMap, bucket: int) -> None:
         self.evacuate(bucket & self.oldbucketmask())
 
-    monkeypatch.setattr(hmap_mod.HMap, "growWork", grow_work_one)
+    monkeypatch.setattr(hmap_mod.HMap, "grow_work", grow_work_one)
     r = replay_classic(_small_script(), "int64", "int64")
     assert r.divergence is not None
 
@@ -112,7 +112,7 @@ def test_oracle_catches_evacuated_buckets_not_being_cleared(
 
 
 def test_oracle_catches_a_missing_emptyrest_walk(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(hmap_mod, "emptyRest", 0)
+    monkeypatch.setattr(hmap_mod, "EMPTY_REST", 0)
     real_delete = hmap_mod.HMap._delete
 
     def delete_without_emptyrest(self: hmap_mod.HMap, hash: int, key: object) -> bool:
@@ -122,8 +122,8 @@ def test_oracle_catches_a_missing_emptyrest_walk(monkeypatch: pytest.MonkeyPatch
         b = self.buckets[hash & ((1 << self.B) - 1)]
         while b is not None:
             for i, t in enumerate(b.tophash):
-                if t == hmap_mod.emptyRest and any(x >= 5 for x in b.tophash[:i]):
-                    b.tophash[i] = hmap_mod.emptyOne
+                if t == hmap_mod.EMPTY_REST and any(x >= 5 for x in b.tophash[:i]):
+                    b.tophash[i] = hmap_mod.EMPTY_ONE
             b = b.overflow
         return found
 

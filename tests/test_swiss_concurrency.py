@@ -30,7 +30,7 @@ def map_calling_during_write(action: Callable[[SwissMap], Any]) -> SwissMap:
 
     for i in range(14):
         m.assign(i, i)
-    m.observer = observer
+    m.subscribe(observer)
     return m
 
 
@@ -52,7 +52,7 @@ def test_operation_during_a_write_is_detected(action: Callable[[SwissMap], Any],
         m.assign(14, 14)  # grows: the observer runs inside the write
     assert not m.writing  # the outer write released the flag
     m.check_invariants()
-    m.observer = None
+    m.subscribers.clear()
     m.assign(14, 14)
     assert m.lookup(14) == (True, 14)
 
@@ -67,10 +67,10 @@ def test_iterator_step_during_a_write_is_detected() -> None:
         if event == "tableGrow":
             it.next()
 
-    m.observer = observer
+    m.subscribe(observer)
     with pytest.raises(ConcurrentMapIterationWriteError, match="iteration and map write"):
         m.assign(14, 14)
-    m.observer = None
+    m.subscribers.clear()
     m.check_invariants()
 
 

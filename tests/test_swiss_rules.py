@@ -337,7 +337,7 @@ def test_split_uses_the_hash_bit_below_local_depth() -> None:
 def test_split_without_directory_growth_when_local_depth_below_global() -> None:
     m = SwissMap(2000, rand=default_rand(5))  # 4 tables of 1024, global depth 2
     events: list[str] = []
-    m.observer = lambda e, d: events.append(e)
+    m.subscribe(lambda e, d: events.append(e))
 
     def fill(prefix: int, bits: int, until: Any) -> None:
         i = 0

@@ -1,25 +1,56 @@
-"""The contract every engine meets, so that :class:`gomap.GoMap`, the oracle driver,
-the simulator and the tracer can drive the classic and the Swiss engine alike.
+"""The contract every engine meets, so that :class:`gomap.GoMap`, the oracle drivers,
+the simulator and the tracer drive the classic and the Swiss engine alike.
 
 An engine is one Go map: it stores Python objects as keys and elems, compares keys
 with ``==`` only (never identity, so a NaN key never matches), and mirrors the Go
-runtime's state exactly given the same hashes and random draws.
+runtime's state exactly given the same hashes and random draws. Which engines
+exist, and which Go release each follows, is the registry's business
+(:mod:`gomap.engines`); nothing above this contract asks an engine for its name.
+
+Events: every engine is an :class:`gomap.events.EventSource`; the events and their
+fields are declared in :data:`gomap.events.EVENTS`.
+
+``snapshot()``: one JSON-serialisable dict. Every engine's snapshot starts with the
+common part (:data:`SNAPSHOT_COMMON`) and adds its own (classic: ``count``,
+``flags``, ``B``, ``noverflow``, ``hash0``, ``nevacuate``, ``buckets``,
+``oldbuckets``, ...; Swiss: ``used``, ``global_depth``, ``directory``, ``tables``,
+... — see docs/ARCHITECTURE.md and docs/SWISS.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-Observer = Callable[[str, dict[str, Any]], None]
-"""``(event, details) -> None``, called by an engine at each internal event.
+from gomap.events import Observer
 
-Event names follow Go's function names: classic ``hashGrow``, ``growWork``,
-``evacuate``, ``newoverflow``, ``emptyOne``, ``emptyRest``, ``iterInit``, ``clear``,
-``hash0``; Swiss ``smallToTable``, ``tableGrow``, ``split``, ``directoryGrow``,
-``pruneTombstones``, ``tombstone``, ``iterInit``, ``clear``. ``details`` is a small
-JSON-serialisable dict.
-"""
+SNAPSHOT_COMMON = ("impl", "go", "entries", "seed", "writing")
+"""The keys every snapshot has: the engine's registry name, the Go release it
+mirrors, the number of entries (``len(m)``), the hash seed (classic ``hash0``,
+Swiss ``seed``) and Go's writing flag."""
+
+
+@dataclass
+class MapStats:
+    """Capacity and occupancy, one definition per engine (``Engine.stats``)."""
+
+    entries: int
+    """``len(m)``."""
+    capacity: int
+    """Slots of the main storage: classic ``8 * 2^B`` (0 before the first bucket),
+    Swiss the slots of every table, or the small map's 8."""
+    overflow_buckets: int | None
+    """Classic: overflow buckets chained into the current array (pre-allocated or
+    not). Swiss: ``None`` (it has none)."""
+    tombstones: int | None
+    """Deleted slots still holding their place: classic ``emptyOne`` cells of the
+    current array (``None`` unless ``deep``: it walks every chain), Swiss
+    ``ctrlDeleted`` slots (from the tables' counters)."""
+    growing: bool
+    """Classic: an incremental growth is in progress. Swiss: always ``False``."""
+    shape: dict[str, int] = field(default_factory=dict)
+    """The engine's own size figures: classic ``B``, ``noverflow``; Swiss
+    ``dir_len``, ``tables``."""
 
 
 class EngineIter(Protocol):
@@ -31,7 +62,7 @@ class EngineIter(Protocol):
 
 
 class Engine(Protocol):
-    """What :class:`gomap.GoMap` needs of an engine."""
+    """What :class:`gomap.GoMap` and the layers above need of an engine."""
 
     impl: str
 
@@ -55,6 +86,18 @@ class Engine(Protocol):
 
     def iterator(self) -> EngineIter:
         """``for k, v := range m``: mapiterinit / Iter.Init."""
+        ...
+
+    def subscribe(self, fn: Observer) -> Observer:
+        """Call ``fn(event, details)`` at every internal event; returns ``fn``."""
+        ...
+
+    def unsubscribe(self, fn: Observer) -> None:
+        """Stop calling ``fn``."""
+        ...
+
+    def stats(self, deep: bool = False) -> MapStats:
+        """Capacity and occupancy; ``deep`` adds the figures that need a full walk."""
         ...
 
     def snapshot(self) -> dict[str, Any]:

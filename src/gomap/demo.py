@@ -16,35 +16,20 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from gomap.engines import DEFAULT_ENGINE, EngineSpec, get_engine
 from gomap.gomap import GoMap
 
 
 def engine_stats(m: GoMap) -> dict[str, Any]:
-    """Capacity and occupancy figures for either engine."""
-    eng: Any = m.engine
-    if m.impl == "classic":
-        from gomap.classic.debug import stats
-
-        s = stats(eng)
-        return {
-            "shape": f"B={s['B']}",
-            "slots": s.get("slots", 0),
-            "live": s["live"],
-            "tombstones": s["emptyOne"],
-            "overflow": s["overflow_buckets"],
-            "growing": s["growing"],
-        }
-    snap = eng.snapshot()
-    groups = [g for t in snap["tables"] for g in t["groups"]]
-    if snap["small"] is not None:
-        groups.append(snap["small"])
+    """Capacity and occupancy figures for either engine (from ``stats``)."""
+    st = m.stats(deep=True)
     return {
-        "shape": f"dir={snap['dir_len']} tables={len(snap['tables'])}",
-        "slots": 8 * len(groups),
-        "live": snap["used"],
-        "tombstones": sum(g["ctrl"].count(0xFE) for g in groups),
-        "overflow": 0,
-        "growing": False,
+        "shape": " ".join(f"{k}={v}" for k, v in st.shape.items()),
+        "slots": st.capacity + 8 * (st.overflow_buckets or 0),
+        "live": st.entries,
+        "tombstones": st.tombstones or 0,
+        "overflow": st.overflow_buckets or 0,
+        "growing": st.growing,
     }
 
 
@@ -52,26 +37,30 @@ def engine_stats(m: GoMap) -> dict[str, Any]:
 class Recorder:
     """Collects the engine's events with the operation number they happened at."""
 
+    spec: EngineSpec
     op: int = 0
     growths: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     def __call__(self, event: str, details: dict[str, Any]) -> None:
         self.counts[event] = self.counts.get(event, 0) + 1
-        if event in ("hashGrow", "tableGrow", "split", "directoryGrow", "smallToTable"):
-            self.growths.append({"event": event, "start": self.op, "end": None, **details})
-        elif event == "growDone":
+        if self.spec.growth_label(event, details) is not None:
+            # a growth that completes within its operation ends where it starts
+            end = None if self.spec.growth_end else self.op
+            self.growths.append({"event": event, "start": self.op, "end": end, **details})
+        elif event == self.spec.growth_end:
             for g in reversed(self.growths):
-                if g["event"] == "hashGrow" and g["end"] is None:
+                if g["end"] is None:
                     g["end"] = self.op
                     break
 
 
-def run_demo(console: Console, *, impl: str = "swiss", n: int = 20_000, seed: int = 1) -> None:
+def run_demo(console: Console, *, impl: str = DEFAULT_ENGINE, n: int = 20_000,
+             seed: int = 1) -> None:
     """Run the demo workload on a ``map[int]int`` of ``n`` keys and print it."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"the demo needs at least 1 key, not {n!r}")
-    rec = Recorder()
+    rec = Recorder(get_engine(impl))
     m = GoMap(impl=impl, seed=seed, observer=rec)
     phases = Table(title=escape(f"gomap demo — map[int]int, {impl} engine, {n:,} keys"))
     for col in ("phase", "ops", "len", "table", "slots", "tombstones", "overflow", "load"):
@@ -116,8 +105,6 @@ def run_demo(console: Console, *, impl: str = "swiss", n: int = 20_000, seed: in
     for g in rec.growths:
         details = {k: v for k, v in g.items() if k not in ("event", "start", "end")}
         end = "-" if g["end"] is None else str(g["end"])
-        if g["event"] != "hashGrow":
-            end = str(g["start"])
         growth.add_row(g["event"], f"{g['start']:,}", end if end == "-" else f"{int(end):,}",
                        " ".join(f"{k}={v}" for k, v in details.items()))
     console.print(growth)

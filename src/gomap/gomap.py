@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import reprlib
 from collections.abc import (
-    Callable,
     ItemsView,
     Iterable,
     Iterator,
@@ -34,7 +33,9 @@ from collections.abc import (
 )
 from typing import TYPE_CHECKING, Any
 
-from gomap._engine import Engine, Observer
+from gomap._engine import Engine, MapStats
+from gomap.engines import DEFAULT_ENGINE, get_engine
+from gomap.events import Observer
 from gomap.gokeys import IfaceKey
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
 
@@ -44,20 +45,18 @@ if TYPE_CHECKING:
 _MISSING: Any = object()
 
 
-def _engine_factory(impl: str) -> Callable[..., Engine]:
-    if impl == "classic":
-        from gomap.classic import HMap
-
-        return HMap
-    if impl == "swiss":
-        from gomap.swiss import SwissMap
-
-        return SwissMap  # type: ignore[no-any-return,unused-ignore]
-    raise ValueError(f"unknown map implementation {impl!r}: use 'swiss' (Go ≥ 1.24) or 'classic'")
+_ENGINE_OPTIONS: dict[str, frozenset[str]] = {}
+"""The keyword arguments each engine takes beyond GoMap's own (by engine name)."""
 
 
-_ENGINE_OPTIONS = {"classic": ("layout",), "swiss": ("key_kind", "group_size")}
-"""The keyword arguments each engine takes beyond GoMap's own."""
+def _engine_options(spec: Any) -> frozenset[str]:
+    opts = _ENGINE_OPTIONS.get(spec.name)
+    if opts is None:
+        from gomap.layout.maplayout import map_layout
+
+        opts = _ENGINE_OPTIONS[spec.name] = frozenset(
+            spec.layout_options(map_layout("any", "any")))
+    return opts
 
 
 class _GoItemsView(ItemsView[Any, Any]):
@@ -114,7 +113,7 @@ class GoMap(MutableMapping[Any, Any]):
         self,
         items: Iterable[tuple[Any, Any]] | MutableMapping[Any, Any] | None = None,
         *,
-        impl: str = "swiss",
+        impl: str = DEFAULT_ENGINE,
         seed: int | None = None,
         hint: int = 0,
         hasher: Hasher | None = None,
@@ -131,8 +130,8 @@ class GoMap(MutableMapping[Any, Any]):
             raise ValueError(
                 f"hint must be >= 0 (make(map, {hint}) with a constant does not compile)"
             )
-        factory = _engine_factory(impl)
-        unknown = sorted(set(engine_options) - set(_ENGINE_OPTIONS[impl]))
+        spec = get_engine(impl)
+        unknown = sorted(set(engine_options) - _engine_options(spec))
         if unknown:
             raise TypeError(
                 f"GoMap() got an unexpected keyword argument {unknown[0]!r} (GoMap takes its "
@@ -151,29 +150,24 @@ class GoMap(MutableMapping[Any, Any]):
         self._track = track_memory
         self._types = (key_type, value_type)
         self._accounted: Any = None
-        if typed or track_memory:
+        if not (typed or track_memory):
+            self._engine = spec.new(hint, hasher=hasher, rand=rand, observer=observer,
+                                    **engine_options)
+        else:
             from gomap.layout.maplayout import map_layout
-            from gomap.memory import accounted_engine
+            from gomap.memory import AccountedEngine
 
             layout = map_layout(key_type or "any", value_type or "any")
             if track_memory:
-                self._accounted = accounted_engine(
+                self._accounted = AccountedEngine(
                     impl, hint, layout, observer, hasher=hasher, rand=rand, **engine_options
                 )
                 self._engine = self._accounted
             else:
-                if impl == "classic":
-                    engine_options.setdefault("layout", layout.classic_bucket_layout())
-                else:
-                    engine_options.setdefault("key_kind", layout.key_kind)
-                    engine_options.setdefault("group_size", layout.group_size)
-                self._engine = factory(
-                    hint, hasher=hasher, rand=rand, observer=observer, **engine_options
-                )
-        else:
-            self._engine = factory(
-                hint, hasher=hasher, rand=rand, observer=observer, **engine_options
-            )
+                for k, v in spec.layout_options(layout).items():
+                    engine_options.setdefault(k, v)
+                self._engine = spec.new(hint, hasher=hasher, rand=rand, observer=observer,
+                                        **engine_options)
         if items is not None:
             self.update(items)
 
@@ -196,6 +190,19 @@ class GoMap(MutableMapping[Any, Any]):
                 "(or track_memory=True)"
             )
         return self._accounted.memory()
+
+    def subscribe(self, fn: Observer) -> Observer:
+        """Call ``fn(event, details)`` at each of the engine's internal events
+        (declared in :mod:`gomap.events`); returns ``fn``."""
+        return self._engine.subscribe(fn)
+
+    def unsubscribe(self, fn: Observer) -> None:
+        """Stop calling ``fn``."""
+        self._engine.unsubscribe(fn)
+
+    def stats(self, deep: bool = False) -> MapStats:
+        """Capacity and occupancy: entries, slots, tombstones, overflow buckets."""
+        return self._engine.stats(deep)
 
     def snapshot(self) -> dict[str, Any]:
         """The engine's whole internal state as a JSON-serialisable dict."""

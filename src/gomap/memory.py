@@ -43,10 +43,13 @@ arrays it started on alive); ``range`` loops that run to the end are fine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gomap._engine import EngineIter, Observer
+from gomap._engine import EngineIter, MapStats
+from gomap.classic.hmap import EVACUATED_X, EVACUATED_Y
+from gomap.events import Observer
 from gomap.layout.maplayout import (
     HMAP_SIZE,
     MAPEXTRA_SIZE,
@@ -87,13 +90,13 @@ class MemoryStats:
 
 
 class _Accountant:
-    """Running totals shared by both engines."""
+    """Running totals shared by both engines. :meth:`on_event` is subscribed to the
+    engine's events (:mod:`gomap.events`) and turns the facts they report into bytes."""
 
     impl = ""
 
-    def __init__(self, layout: MapLayout, observer: Observer | None) -> None:
+    def __init__(self, layout: MapLayout) -> None:
         self.layout = layout
-        self.user_observer = observer
         self.live = 0
         self.allocated = 0
         self.allocations = 0
@@ -107,24 +110,15 @@ class _Accountant:
         self.allocations += 1
         self.live += nbytes
 
-    def on(self, event: str, fn: Any) -> None:
-        """Call ``fn(details)`` on ``event`` too (after the accounting's own handler)."""
-        own = self._handlers.get(event)
-        if own is None:
-            self._handlers[event] = fn
-        else:
-            def both(d: dict[str, Any]) -> None:
-                own(d)
-                fn(d)
-
-            self._handlers[event] = both
-
-    def observe(self, event: str, details: dict[str, Any]) -> None:
+    def on_event(self, event: str, details: dict[str, Any]) -> None:
+        """The engine's subscriber: account for ``event``."""
         h = self._handlers.get(event)
         if h is not None:
             h(details)
-        if self.user_observer is not None:
-            self.user_observer(event, details)
+
+    def attach(self, engine: Any) -> None:
+        """The engine is built: account for what ``make`` allocated."""
+        raise NotImplementedError
 
     # --- entries (indirect keys and elems) ------------------------------------------
     def inserted(self) -> None:
@@ -161,8 +155,8 @@ class ClassicAccountant(_Accountant):
 
     impl = "classic"
 
-    def __init__(self, layout: MapLayout, observer: Observer | None) -> None:
-        super().__init__(layout, observer)
+    def __init__(self, layout: MapLayout) -> None:
+        super().__init__(layout)
         self.h: Any = None
         self.pointers = layout.bucket_pointers
         self.ovf_bytes = malloc_size(layout.bucket_size, not layout.bucket_pointers)
@@ -178,7 +172,13 @@ class ClassicAccountant(_Accountant):
         self.retained: set[Any] = set()  # keys whose indirect objects old cells hold
         self.orphans = 0  # deleted entries whose objects old cells still hold
         self.grow_events = 0
+        # Which overflow buckets were pre-allocated inside the current / old array
+        # (by identity): an old chain stays reachable from its first one on.
+        self.prealloc_ids: set[int] = set()
+        self.old_prealloc_ids: set[int] = set()
+        self.unlinked = 0  # overflow buckets freed by clearing evacuated old buckets
         self._handlers = {
+            "firstBucket": self._first_bucket,
             "hashGrow": self._hash_grow,
             "newoverflow": self._newoverflow,
             "evacuate": self._evacuate,
@@ -194,12 +194,17 @@ class ClassicAccountant(_Accountant):
         if h.buckets is not None:
             self.array_bytes = self.layout.bucket_array_bytes(len(h.buckets))
             self._alloc(self.array_bytes)
+            self.prealloc_ids = self._prealloc_ids()
             if h.next_overflow is not None:
                 self._alloc(MAPEXTRA_SIZE)
                 self.extra = True
         self.settle()
 
-    def first_bucket(self) -> None:
+    def _prealloc_ids(self) -> set[int]:
+        h = self.h
+        return {id(b) for b in h.buckets[1 << h.B:]}
+
+    def _first_bucket(self, d: dict[str, Any]) -> None:
         """``h.buckets = newobject(t.Bucket)``: the first insert into a B=0 map."""
         self.array_bytes = self.layout.bucket_array_bytes(1)
         self._alloc(self.array_bytes)
@@ -250,6 +255,8 @@ class ClassicAccountant(_Accountant):
         self.old_heap_ovf = self.heap_ovf
         self.heap_ovf = 0
         self.prealloc_used = 0
+        self.old_prealloc_ids = self.prealloc_ids
+        self.prealloc_ids = self._prealloc_ids()
         if self.ovf_list is not None:
             self.old_ovf_list = self.ovf_list
             self.ovf_list = None
@@ -258,17 +265,46 @@ class ClassicAccountant(_Accountant):
             self.extra = True
 
     def _evacuate(self, d: dict[str, Any]) -> None:
-        n = d.get("unlinked", 0)
-        if n:
-            self.old_heap_ovf -= n
-            self.live -= n * self.ovf_bytes
-        if self.entry_bytes and d.get("retained"):
-            self.retained.update(d["retained"])
+        """An old bucket was evacuated (the event comes before it is cleared).
+
+        Clearing unlinks the bucket's overflow chain, but the chain stays reachable
+        from its first pre-allocated overflow bucket on (that one lives inside the
+        old array until the growth ends): the individually allocated buckets before
+        it are freed. With indirect keys/elems, the objects that old cells still
+        point to stay live until the growth ends: every moved cell's if the bucket
+        is not cleared, else those from the first pre-allocated bucket on."""
+        cleared = d["cleared"]
+        want_keys = self.entry_bytes != 0
+        if not cleared and not want_keys:
+            return
+        b: Any = self.h.oldbuckets[d["oldbucket"]]
+        unlinked = 0
+        reachable = not cleared
+        retained = self.retained
+        prealloc = self.old_prealloc_ids
+        first = True
+        while b is not None:
+            if not first and id(b) in prealloc:
+                reachable = True
+            if not reachable and not first:
+                unlinked += 1
+            if reachable and want_keys:
+                th = b.tophash
+                retained.update(
+                    b.keys[i] for i in range(8) if EVACUATED_X <= th[i] <= EVACUATED_Y
+                )
+            first = False
+            b = b.overflow
+        if unlinked:
+            self.unlinked += unlinked
+            self.old_heap_ovf -= unlinked
+            self.live -= unlinked * self.ovf_bytes
 
     def _free_old(self) -> None:
         self.live -= self.old_array_bytes + self.old_heap_ovf * self.ovf_bytes
         self.old_array_bytes = 0
         self.old_heap_ovf = 0
+        self.old_prealloc_ids = set()
         if self.old_ovf_list is not None:
             self.live -= SLICE_HEADER_SIZE + self.old_ovf_list[2]
             self.old_ovf_list = None
@@ -321,8 +357,8 @@ class SwissAccountant(_Accountant):
 
     impl = "swiss"
 
-    def __init__(self, layout: MapLayout, observer: Observer | None) -> None:
-        super().__init__(layout, observer)
+    def __init__(self, layout: MapLayout) -> None:
+        super().__init__(layout)
         self.m: Any = None
         self.small_bytes = 0
         self.dir_bytes = 0
@@ -331,6 +367,7 @@ class SwissAccountant(_Accountant):
         self.capacity = 0  # slots in all tables (or the small group)
         self.grow_events = 0
         self._handlers = {
+            "growToSmall": self._grow_to_small,
             "smallToTable": self._small_to_table,
             "tableGrow": self._table_grow,
             "split": self._split,
@@ -384,7 +421,7 @@ class SwissAccountant(_Accountant):
                     self._new_table(t.capacity)
         self.settle()
 
-    def grow_to_small(self) -> None:
+    def _grow_to_small(self, d: dict[str, Any]) -> None:
         """``growToSmall``: the single group of a small map."""
         self.small_bytes = self.layout.group_array_bytes(1)
         self._alloc(self.small_bytes)
@@ -437,131 +474,87 @@ class SwissAccountant(_Accountant):
         }
 
 
-# --- accounted engines -------------------------------------------------------------
-class AccountedClassic:
-    """A classic engine with its heap accounted (implements the Engine contract)."""
+# --- the accounted engine ------------------------------------------------------------
+class AccountedEngine:
+    """An engine with its heap accounted (implements the Engine contract).
 
-    impl = "classic"
+    The accountant listens to the engine's events (the allocations and frees they
+    report); this wrapper adds what no event reports: entries added and removed,
+    seen as changes of ``len(engine)`` around each operation (indirect keys and
+    elems), and the peak after each operation.
+    """
 
-    def __init__(self, hint: int, layout: MapLayout, observer: Observer | None = None,
-                 **options: Any) -> None:
-        from gomap.classic.hmap import HMap
+    def __init__(self, impl: str, hint: int, layout: MapLayout,
+                 observer: Observer | None = None, **options: Any) -> None:
+        from gomap.engines import get_engine
 
-        self.acct = ClassicAccountant(layout, observer)
-        options.setdefault("layout", layout.classic_bucket_layout())
-        self.engine = HMap(hint, observer=self.acct.observe, **options)
+        spec = get_engine(impl)
+        self.impl = spec.name
+        self.acct: Any = spec.accountant(layout)
+        for k, v in spec.layout_options(layout).items():
+            options.setdefault(k, v)
+        subscribers: list[Observer] = [self.acct.on_event]
+        if observer is not None:
+            subscribers.append(observer)
+        self.engine: Any = spec.new(hint, subscribers=subscribers, **options)
         self.acct.attach(self.engine)
+        self._bind(self.engine, self.acct, spec.count_attr)
+
+    # The operations are closures over the engine, its accountant and the name of its
+    # count field: this wrapper sits on the simulator's hot path.
+    assign: Callable[[Any, Any], None]
+    delete: Callable[[Any], None]
+    clear: Callable[[], None]
+    lookup: Callable[[Any], tuple[bool, Any]]
+
+    def _bind(self, e: Any, acct: Any, cnt: str) -> None:
+        e_assign, e_delete, e_clear = e.assign, e.delete, e.clear
+
+        def assign(key: Any, elem: Any) -> None:
+            n = getattr(e, cnt)
+            try:
+                e_assign(key, elem)
+            finally:
+                if getattr(e, cnt) != n:
+                    acct.inserted()
+                if acct.live > acct.peak:
+                    acct.peak = acct.live
+
+        def delete(key: Any) -> None:
+            n = getattr(e, cnt)
+            try:
+                e_delete(key)
+            finally:
+                if getattr(e, cnt) != n:
+                    acct.deleted(key)
+
+        def clear() -> None:
+            n = getattr(e, cnt)
+            try:
+                e_clear()
+            finally:
+                now = getattr(e, cnt)
+                if now != n:
+                    acct.cleared(n - now)
+
+        self.assign, self.delete, self.clear, self.lookup = assign, delete, clear, e.lookup
 
     def __len__(self) -> int:
-        return self.engine.count
-
-    def lookup(self, key: Any) -> tuple[bool, Any]:
-        return self.engine.lookup(key)
-
-    def assign(self, key: Any, elem: Any) -> None:
-        h = self.engine
-        n = h.count
-        fresh = h.buckets is None
-        try:
-            h.assign(key, elem)
-        finally:
-            acct = self.acct
-            if fresh and h.buckets is not None:
-                acct.first_bucket()
-            if h.count != n:
-                acct.inserted()
-            if acct.live > acct.peak:
-                acct.peak = acct.live
-
-    def delete(self, key: Any) -> None:
-        h = self.engine
-        n = h.count
-        try:
-            h.delete(key)
-        finally:
-            if h.count != n:
-                self.acct.deleted(key)
-
-    def clear(self) -> None:
-        h = self.engine
-        n = h.count
-        try:
-            h.clear()
-        finally:
-            if h.count != n:
-                self.acct.cleared(n - h.count)
+        return len(self.engine)
 
     def iterator(self) -> EngineIter:
-        it = self.engine.iterator()
+        it: EngineIter = self.engine.iterator()
         self.acct.settle()
         return it
 
-    def snapshot(self) -> dict[str, Any]:
-        return self.engine.snapshot()
+    def subscribe(self, fn: Observer) -> Observer:
+        return self.engine.subscribe(fn)
 
-    def check_invariants(self) -> None:
-        self.engine.check_invariants()
+    def unsubscribe(self, fn: Observer) -> None:
+        self.engine.unsubscribe(fn)
 
-    def memory(self) -> MemoryStats:
-        return self.acct.stats()
-
-
-class AccountedSwiss:
-    """A Swiss engine with its heap accounted (implements the Engine contract)."""
-
-    impl = "swiss"
-
-    def __init__(self, hint: int, layout: MapLayout, observer: Observer | None = None,
-                 **options: Any) -> None:
-        from gomap.swiss.map import SwissMap
-
-        self.acct = SwissAccountant(layout, observer)
-        options.setdefault("key_kind", layout.key_kind)
-        options.setdefault("group_size", layout.group_size)
-        self.engine = SwissMap(hint, observer=self.acct.observe, **options)
-        self.acct.attach(self.engine)
-
-    def __len__(self) -> int:
-        return int(self.engine.used)
-
-    def lookup(self, key: Any) -> tuple[bool, Any]:
-        return self.engine.lookup(key)
-
-    def assign(self, key: Any, elem: Any) -> None:
-        m = self.engine
-        n = m.used
-        fresh = m.small is None and m.dir_len == 0
-        try:
-            m.assign(key, elem)
-        finally:
-            acct = self.acct
-            if fresh and (m.small is not None or m.dir_len):
-                acct.grow_to_small()
-            if m.used != n:
-                acct.inserted()
-            if acct.live > acct.peak:
-                acct.peak = acct.live
-
-    def delete(self, key: Any) -> None:
-        m = self.engine
-        n = m.used
-        try:
-            m.delete(key)
-        finally:
-            if m.used != n:
-                self.acct.deleted(key)
-
-    def clear(self) -> None:
-        m = self.engine
-        n = m.used
-        try:
-            m.clear()
-        finally:
-            if m.used != n:
-                self.acct.cleared(n - m.used)
-
-    def iterator(self) -> EngineIter:
-        return self.engine.iterator()
+    def stats(self, deep: bool = False) -> MapStats:
+        return self.engine.stats(deep)
 
     def snapshot(self) -> dict[str, Any]:
         return self.engine.snapshot()
@@ -571,16 +564,9 @@ class AccountedSwiss:
 
     def memory(self) -> MemoryStats:
         return self.acct.stats()
-
-
-AccountedEngine = AccountedClassic | AccountedSwiss
 
 
 def accounted_engine(impl: str, hint: int, layout: MapLayout,
                      observer: Observer | None = None, **options: Any) -> AccountedEngine:
-    """An engine of ``impl`` (``classic`` or ``swiss``) with heap accounting."""
-    if impl == "classic":
-        return AccountedClassic(hint, layout, observer, **options)
-    if impl == "swiss":
-        return AccountedSwiss(hint, layout, observer, **options)
-    raise ValueError(f"unknown map implementation {impl!r}: use 'swiss' (Go ≥ 1.24) or 'classic'")
+    """An engine of ``impl`` (a name in :mod:`gomap.engines`) with heap accounting."""
+    return AccountedEngine(impl, hint, layout, observer, **options)

@@ -5,29 +5,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from gomap._engine import MapStats
 from gomap.classic.hmap import (
+    BUCKET_CNT,
+    EMPTY_ONE,
+    EMPTY_REST,
+    EVACUATED_EMPTY,
+    EVACUATED_Y,
+    GO_VERSION,
+    HASH_WRITING,
+    MIN_TOP_HASH,
+    SAME_SIZE_GROW,
     HMap,
-    bucketCnt,
-    emptyOne,
-    emptyRest,
     evacuated,
-    evacuatedEmpty,
-    evacuatedY,
-    hashWriting,
-    minTopHash,
-    overLoadFactor,
-    sameSizeGrow,
+    over_load_factor,
     tophash,
     touched_indices,
 )
-from gomap.errors import InvariantError
+from gomap.errors import ConcurrentMapReadWriteError, InvariantError
 
 
 def _chain(b: Any) -> list[dict[str, Any]]:
     out = []
     while b is not None:
         th = list(b.tophash)
-        live = [t >= minTopHash for t in th]
+        live = [t >= MIN_TOP_HASH for t in th]
         out.append(
             {
                 "tophash": th,
@@ -55,10 +57,14 @@ def snapshot(h: HMap) -> dict[str, Any]:
     bucket is ``{"tophash": [8 ints], "keys": [8], "elems": [8]}`` where keys and
     elems are shown only in live cells (tophash >= minTopHash), None elsewhere.
     """
-    flags = h.flags | (hashWriting if h.writing else 0)
+    flags = h.flags | (HASH_WRITING if h.writing else 0)
     nbuckets = 1 << h.B
     out: dict[str, Any] = {
         "impl": "classic",
+        "go": GO_VERSION,
+        "entries": h.count,
+        "seed": h.hash0,
+        "writing": h.writing,
         "count": h.count,
         "flags": flags,
         "B": h.B,
@@ -101,7 +107,7 @@ def check_invariants(h: HMap) -> None:
     if h.next_overflow is not None and not nb <= h.next_overflow < len(h.buckets):
         _fail(f"nextOverflow {h.next_overflow} outside the pre-allocated range")
     growing = h.oldbuckets is not None
-    if not growing and h.flags & sameSizeGrow:
+    if not growing and h.flags & SAME_SIZE_GROW:
         _fail("sameSizeGrow flag set while not growing")
     live = 0
     seen: list[Any] = []
@@ -112,17 +118,17 @@ def check_invariants(h: HMap) -> None:
         rest = False
         pos = 0
         while b is not None:
-            for i in range(bucketCnt):
+            for i in range(BUCKET_CNT):
                 t = b.tophash[i]
-                at = f"{where}[{index}] cell {pos * bucketCnt + i}"
-                if rest and t != emptyRest:
+                at = f"{where}[{index}] cell {pos * BUCKET_CNT + i}"
+                if rest and t != EMPTY_REST:
                     _fail(f"{at}: tophash {t} after an emptyRest cell")
-                if t == emptyRest:
+                if t == EMPTY_REST:
                     rest = True
                     continue
-                if t == emptyOne:
+                if t == EMPTY_ONE:
                     continue
-                if t < minTopHash:
+                if t < MIN_TOP_HASH:
                     if not old:
                         _fail(f"{at}: evacuation mark {t} in the current bucket array")
                     continue
@@ -145,7 +151,7 @@ def check_invariants(h: HMap) -> None:
         live += check_chain(h.buckets[i], "buckets", i, nb - 1, False)
     if h.oldbuckets is not None:
         nold = h.noldbuckets()
-        if h.flags & sameSizeGrow:
+        if h.flags & SAME_SIZE_GROW:
             if nold != nb:
                 _fail("same-size growth with a different old size")
         elif nold * 2 != nb:
@@ -163,9 +169,9 @@ def check_invariants(h: HMap) -> None:
                 c: Any = b
                 while c is not None:
                     for t in c.tophash:
-                        if not emptyOne < t <= evacuatedEmpty:
+                        if not EMPTY_ONE < t <= EVACUATED_EMPTY:
                             _fail(f"oldbuckets[{i}]: tophash {t} in an evacuated bucket")
-                        if t == evacuatedY and h.flags & sameSizeGrow:
+                        if t == EVACUATED_Y and h.flags & SAME_SIZE_GROW:
                             _fail(f"oldbuckets[{i}]: evacuatedY in a same-size growth")
                     c = c.overflow
             else:
@@ -178,36 +184,41 @@ def check_invariants(h: HMap) -> None:
         distinct = len(seen)
     if distinct != len(seen):
         _fail("a key is stored twice")
-    if not growing and overLoadFactor(h.count, h.B) and h.count > 2 * 13 * (nb // 2):
+    if not growing and over_load_factor(h.count, h.B) and h.count > 2 * 13 * (nb // 2):
         _fail(f"count {h.count} far over the load factor for B={h.B}")
 
 
-def stats(h: HMap) -> dict[str, Any]:
-    """Counts for reports: buckets, overflow buckets in chains, live and empty cells."""
-    out = {
-        "B": h.B,
-        "buckets": 0 if h.buckets is None else 1 << h.B,
-        "overflow_buckets": 0,
-        "live": h.count,
-        "emptyOne": 0,
-        "emptyRest": 0,
-        "growing": h.oldbuckets is not None,
-        "noverflow": h.noverflow,
-    }
-    if h.buckets is None:
-        return out
-    nb = 1 << h.B
-    touched = touched_indices(h.buckets, nb)
-    out["emptyRest"] = (nb - len(touched)) * bucketCnt  # untouched buckets: all emptyRest
-    for i in touched:
-        b: Any = h.buckets[i]
-        first = True
-        while b is not None:
-            if not first:
-                out["overflow_buckets"] += 1
-            first = False
-            out["emptyOne"] += b.tophash.count(emptyOne)
-            out["emptyRest"] += b.tophash.count(emptyRest)
-            b = b.overflow
-    out["slots"] = (out["buckets"] + out["overflow_buckets"]) * bucketCnt
-    return out
+def stats(h: HMap, deep: bool = False) -> MapStats:
+    """Capacity and occupancy (see :class:`gomap._engine.MapStats`); ``deep`` counts
+    the ``emptyOne`` cells of the current array's chains."""
+    capacity = 0 if h.buckets is None else BUCKET_CNT << h.B
+    tombstones = None
+    if deep:
+        tombstones = 0
+        if h.buckets is not None:
+            for i in touched_indices(h.buckets, 1 << h.B):  # untouched: empty
+                b: Any = h.buckets[i]
+                while b is not None:
+                    tombstones += b.tophash.count(EMPTY_ONE)
+                    b = b.overflow
+    return MapStats(entries=h.count, capacity=capacity, overflow_buckets=h.overflow_used,
+                    tombstones=tombstones, growing=h.oldbuckets is not None,
+                    shape={"B": h.B, "noverflow": h.noverflow})
+
+
+class ReferenceHMap(HMap):
+    """An :class:`HMap` whose lookup calls the named functions (``_bucket_for_read``,
+    ``_find``, ``tophash``) instead of their inlined copy in ``HMap.lookup``.
+    Slower; the tests hold it state-equal to ``HMap``."""
+
+    def lookup(self, key: Any) -> tuple[bool, Any]:
+        if self.count == 0:
+            return HMap.lookup(self, key)
+        if self._writing.locked():
+            raise ConcurrentMapReadWriteError()
+        hash = self.hasher(key, self.hash0)
+        found = self._find(self._bucket_for_read(hash), tophash(hash), key)
+        if found is None:
+            return False, None
+        b, i = found
+        return True, b.elems[i]

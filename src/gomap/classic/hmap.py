@@ -45,51 +45,55 @@ replay the real runtime's values.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from gomap._engine import Observer
 from gomap.errors import ConcurrentMapReadWriteError, ConcurrentMapWriteError
+from gomap.events import EventSource, Observer
 from gomap.hashing import M32, DefaultHasher, Hasher, Rand, check_hashable, default_rand
 from gomap.layout.sizeclasses import roundupsize
 
 if TYPE_CHECKING:
+    from gomap._engine import MapStats
     from gomap.classic.iter import HIter
 
+GO_VERSION = "1.23.9"
+"""The Go release whose ``runtime/map.go`` this engine mirrors."""
+
 # --- constants (runtime/map.go, internal/abi/map_noswiss.go) -------------------------
-bucketCntBits = 3
-bucketCnt = 1 << bucketCntBits  # abi.MapBucketCount: max number of key/elem pairs in a bucket
-loadFactorDen = 2
-loadFactorNum = loadFactorDen * bucketCnt * 13 // 16  # 13: load factor 6.5 = 13/2
-maxKeySize = 128  # keys bigger than this are stored indirectly (by pointer)
-maxElemSize = 128  # elems bigger than this are stored indirectly (by pointer)
+BUCKET_CNT_BITS = 3
+BUCKET_CNT = 1 << BUCKET_CNT_BITS  # abi.MapBucketCount: max number of key/elem pairs in a bucket
+LOAD_FACTOR_DEN = 2
+LOAD_FACTOR_NUM = LOAD_FACTOR_DEN * BUCKET_CNT * 13 // 16  # 13: load factor 6.5 = 13/2
+MAX_KEY_SIZE = 128  # keys bigger than this are stored indirectly (by pointer)
+MAX_ELEM_SIZE = 128  # elems bigger than this are stored indirectly (by pointer)
 
 # Possible tophash values. A few are reserved for special marks.
 # emptyRest: this cell is empty, and there are no more non-empty cells at higher
 # indexes or overflows.
-emptyRest = 0
-emptyOne = 1  # this cell is empty
-evacuatedX = 2  # key/elem is valid; entry has been evacuated to first half of larger table
-evacuatedY = 3  # same as above, but evacuated to second half of larger table
-evacuatedEmpty = 4  # cell is empty, bucket is evacuated
-minTopHash = 5  # minimum tophash for a normal filled cell
+EMPTY_REST = 0
+EMPTY_ONE = 1  # this cell is empty
+EVACUATED_X = 2  # key/elem is valid; entry has been evacuated to first half of larger table
+EVACUATED_Y = 3  # same as above, but evacuated to second half of larger table
+EVACUATED_EMPTY = 4  # cell is empty, bucket is evacuated
+MIN_TOP_HASH = 5  # minimum tophash for a normal filled cell
 
 # flags
-iterator = 1  # there may be an iterator using buckets
-oldIterator = 2  # there may be an iterator using oldbuckets
-hashWriting = 4  # a goroutine is writing to the map
-sameSizeGrow = 8  # the current map growth is to a new map of the same size
+ITERATOR = 1  # there may be an iterator using buckets
+OLD_ITERATOR = 2  # there may be an iterator using oldbuckets
+HASH_WRITING = 4  # a goroutine is writing to the map
+SAME_SIZE_GROW = 8  # the current map growth is to a new map of the same size
 
 PTR_SIZE = 8  # goarch.PtrSize (amd64)
 MAX_ALLOC = 1 << 48  # runtime.maxAlloc on linux/amd64
 
 
-def bucketShift(b: int) -> int:
+def bucket_shift(b: int) -> int:
     """1 << b: the number of buckets for a given B."""
     return 1 << b
 
 
-def bucketMask(b: int) -> int:
+def bucket_mask(b: int) -> int:
     """1<<b - 1."""
     return (1 << b) - 1
 
@@ -97,22 +101,17 @@ def bucketMask(b: int) -> int:
 def tophash(hash: int) -> int:
     """The top byte of a hash, moved above the reserved marks."""
     top = hash >> 56
-    if top < minTopHash:
-        top += minTopHash
+    if top < MIN_TOP_HASH:
+        top += MIN_TOP_HASH
     return top
 
 
-def isEmpty(x: int) -> bool:
-    """Whether a tophash value marks an empty cell."""
-    return x <= emptyOne
-
-
-def overLoadFactor(count: int, B: int) -> bool:
+def over_load_factor(count: int, B: int) -> bool:
     """Whether ``count`` items in 1<<B buckets is over the load factor."""
-    return count > bucketCnt and count > loadFactorNum * (bucketShift(B) // loadFactorDen)
+    return count > BUCKET_CNT and count > LOAD_FACTOR_NUM * (bucket_shift(B) // LOAD_FACTOR_DEN)
 
 
-def tooManyOverflowBuckets(noverflow: int, B: int) -> bool:
+def too_many_overflow_buckets(noverflow: int, B: int) -> bool:
     """Whether there are about as many overflow buckets as buckets (B capped at 15)."""
     if B > 15:
         B = 15
@@ -125,31 +124,23 @@ class Bucket:
     __slots__ = ("elems", "keys", "overflow", "tophash")
 
     def __init__(self) -> None:
-        self.tophash: list[int] = [emptyRest] * bucketCnt
-        self.keys: list[Any] = [None] * bucketCnt
-        self.elems: list[Any] = [None] * bucketCnt
+        self.tophash: list[int] = [EMPTY_REST] * BUCKET_CNT
+        self.keys: list[Any] = [None] * BUCKET_CNT
+        self.elems: list[Any] = [None] * BUCKET_CNT
         self.overflow: Bucket | None = None
 
     def reset(self) -> None:
         """Zero the whole bucket in place (memclr): iterators holding it see it empty."""
-        self.tophash[:] = [emptyRest] * bucketCnt
-        self.keys[:] = [None] * bucketCnt
-        self.elems[:] = [None] * bucketCnt
+        self.tophash[:] = [EMPTY_REST] * BUCKET_CNT
+        self.keys[:] = [None] * BUCKET_CNT
+        self.elems[:] = [None] * BUCKET_CNT
         self.overflow = None
-
-
-class OverflowBucket(Bucket):
-    """An overflow bucket ``newoverflow`` allocated on its own (``newobject``), as
-    opposed to one of the overflow buckets pre-allocated behind the main array.
-    Same state; the type only tells the memory accounting which is which."""
-
-    __slots__ = ()
 
 
 def evacuated(b: Bucket) -> bool:
     """Whether an old bucket has been evacuated (its first tophash is a mark 2..4)."""
     h = b.tophash[0]
-    return emptyOne < h < minTopHash
+    return EMPTY_ONE < h < MIN_TOP_HASH
 
 
 class BucketLayout:
@@ -246,8 +237,11 @@ def touched_indices(arr: BucketArray | SparseBucketArray, limit: int) -> Sequenc
     return range(limit)
 
 
-class HMap:
-    """``hmap``: the header of a classic Go map, and the map operations on it."""
+class HMap(EventSource):
+    """``hmap``: the header of a classic Go map, and the map operations on it.
+
+    ``observer`` is subscribed to the map's events (see :mod:`gomap.events`);
+    ``subscribe`` adds more."""
 
     impl = "classic"
 
@@ -258,19 +252,25 @@ class HMap:
         hasher: Hasher | None = None,
         rand: Rand | None = None,
         observer: Observer | None = None,
+        subscribers: Iterable[Observer] = (),
         layout: BucketLayout | None = None,
     ) -> None:
         if hint < 0:
             raise ValueError(f"makemap: size out of range (hint {hint} < 0)")
         self.rand: Rand = rand if rand is not None else default_rand()
         self.hasher: Hasher = hasher if hasher is not None else DefaultHasher(self.rand)
-        self.observer: Observer | None = observer
+        self.subscribers: list[Observer] = list(subscribers)
+        if observer is not None:
+            self.subscribers.append(observer)
         self.layout: BucketLayout = layout if layout is not None else DEFAULT_LAYOUT
 
         self.count = 0  # live cells == size of map
         self.flags = 0  # iterator | oldIterator | sameSizeGrow (hashWriting lives in _writing)
         self.B = 0  # log_2 of # of buckets (can hold up to loadFactor * 2^B items)
         self.noverflow = 0  # approximate number of overflow buckets; see incrnoverflow
+        # Not in Go: the exact number of overflow buckets chained into ``buckets``
+        # (noverflow is approximate from B 16 on), kept for stats().
+        self.overflow_used = 0
         self.hash0 = 0  # hash seed
         # array of 2^B buckets; None until the first insert when B == 0
         self.buckets: BucketArray | SparseBucketArray | None = None
@@ -290,32 +290,29 @@ class HMap:
             hint = 0
         self.hash0 = self.rand() & M32
         B = 0
-        while overLoadFactor(hint, B):
+        while over_load_factor(hint, B):
             B += 1
         self.B = B
         if B != 0:
-            self.buckets, self.next_overflow = self.makeBucketArray(B)
-        self._emit("makemap", hint=hint, B=B, hash0=self.hash0)
-
-    # --- events ---------------------------------------------------------------------------
-    def _emit(self, event: str, **details: Any) -> None:
-        if self.observer is not None:
-            self.observer(event, details)
+            self.buckets, self.next_overflow = self.make_bucket_array(B)
+        if self.subscribers:
+            self._emit("seed", {"seed": self.hash0, "reason": "new"})
+            self._emit("makemap", {"hint": hint, "B": B})
 
     # --- allocation -------------------------------------------------------------------
-    def makeBucketArray(self, b: int) -> tuple[BucketArray | SparseBucketArray, int | None]:
+    def make_bucket_array(self, b: int) -> tuple[BucketArray | SparseBucketArray, int | None]:
         """A new array of 1<<b buckets plus, for b >= 4, pre-allocated overflow buckets.
 
         Returns the array and the index of the first pre-allocated overflow bucket
         (``nextOverflow``), or None when there are none.
         """
-        base = bucketShift(b)
+        base = bucket_shift(b)
         nbuckets = base
         if b >= 4:
             # Add on the estimated number of overflow buckets required to insert the
             # median number of elements used with this value of b, then use the rest
             # of the allocator's size class too.
-            nbuckets += bucketShift(b - 4)
+            nbuckets += bucket_shift(b - 4)
             size = self.layout.bucket_size
             sz = size * nbuckets
             up = roundupsize(sz, not self.layout.pointers)
@@ -349,10 +346,12 @@ class HMap:
             ovf = buckets[nxt]
             self.next_overflow = nxt + 1 if nxt + 1 < len(buckets) else None
         else:
-            ovf = OverflowBucket()
+            ovf = Bucket()  # newobject(t.Bucket)
         self.incrnoverflow()
+        self.overflow_used += 1
         b.overflow = ovf
-        self._emit("newoverflow", prealloc=prealloc, noverflow=self.noverflow)
+        if self.subscribers:
+            self._emit("newoverflow", {"prealloc": prealloc, "noverflow": self.noverflow})
         return ovf
 
     # --- small predicates -------------------------------------------------------------
@@ -360,22 +359,27 @@ class HMap:
         """Whether the map is growing (to the same size or bigger)."""
         return self.oldbuckets is not None
 
-    def isSameSizeGrow(self) -> bool:
+    def is_same_size_grow(self) -> bool:
         """Whether the current growth is to a map of the same size."""
-        return self.flags & sameSizeGrow != 0
+        return self.flags & SAME_SIZE_GROW != 0
 
     def noldbuckets(self) -> int:
         """The number of buckets before the current growth."""
-        oldB = self.B
-        if not self.isSameSizeGrow():
-            oldB -= 1
-        return bucketShift(oldB)
+        old_B = self.B
+        if not self.is_same_size_grow():
+            old_B -= 1
+        return bucket_shift(old_B)
 
     def oldbucketmask(self) -> int:
         return self.noldbuckets() - 1
 
     def __len__(self) -> int:
         return self.count
+
+    @property
+    def seed(self) -> int:
+        """The hash seed (``hash0``), under the name every engine shares."""
+        return self.hash0
 
     @property
     def writing(self) -> bool:
@@ -385,13 +389,13 @@ class HMap:
     # --- lookup -------------------------------------------------------------------------
     def _bucket_for_read(self, hash: int) -> Bucket:
         """The bucket a read of ``hash`` starts at: the old one while not yet evacuated."""
-        m = bucketMask(self.B)
+        m = bucket_mask(self.B)
         buckets = self.buckets
         assert buckets is not None
         b = buckets[hash & m]
         c = self.oldbuckets
         if c is not None:
-            if not self.isSameSizeGrow():
+            if not self.is_same_size_grow():
                 m >>= 1  # there used to be half as many buckets
             oldb = c[hash & m]
             if not evacuated(oldb):
@@ -412,7 +416,7 @@ class HMap:
                         i = th.index(top, i + 1)
                     except ValueError:
                         break
-            if emptyRest in th:
+            if EMPTY_REST in th:
                 return None  # nothing lives past an emptyRest cell
             b = b.overflow
         return None
@@ -425,18 +429,19 @@ class HMap:
         if self._writing.locked():
             raise ConcurrentMapReadWriteError()
         hash = self.hasher(key, self.hash0)
-        # The hot path of _bucket_for_read, _find and tophash, inlined.
+        # inlined: HMap._bucket_for_read, HMap._find, tophash (the reference path:
+        # ReferenceHMap.lookup)
         B = self.B
         b: Bucket | None = self.buckets[hash & ((1 << B) - 1)]  # type: ignore[index]
         c = self.oldbuckets
         if c is not None:
-            m = (1 << B) - 1 if self.flags & sameSizeGrow else (1 << (B - 1)) - 1
+            m = (1 << B) - 1 if self.flags & SAME_SIZE_GROW else (1 << (B - 1)) - 1
             oldb = c[hash & m]
-            if not emptyOne < oldb.tophash[0] < minTopHash:  # not evacuated(oldb)
+            if not EMPTY_ONE < oldb.tophash[0] < MIN_TOP_HASH:  # not evacuated(oldb)
                 b = oldb
         top = hash >> 56
-        if top < minTopHash:
-            top += minTopHash
+        if top < MIN_TOP_HASH:
+            top += MIN_TOP_HASH
         while b is not None:
             th = b.tophash
             if top in th:
@@ -449,7 +454,7 @@ class HMap:
                         i = th.index(top, i + 1)
                     except ValueError:
                         break
-            if emptyRest in th:
+            if EMPTY_REST in th:
                 break  # nothing lives past an emptyRest cell
             b = b.overflow
         return False, None
@@ -484,15 +489,17 @@ class HMap:
     def _assign(self, hash: int, key: Any, elem: Any) -> None:
         if self.buckets is None:
             self.buckets = BucketArray([Bucket()])  # newobject(t.Bucket)
+            if self.subscribers:
+                self._emit("firstBucket", {})
         top = hash >> 56
-        if top < minTopHash:
-            top += minTopHash
+        if top < MIN_TOP_HASH:
+            top += MIN_TOP_HASH
         insertb: Bucket | None = None
         inserti = 0
         while True:  # again:
             bucket = hash & ((1 << self.B) - 1)
             if self.oldbuckets is not None:
-                self.growWork(bucket)
+                self.grow_work(bucket)
             b: Bucket = self.buckets[bucket]
             insertb = None
             inserti = 0
@@ -513,14 +520,14 @@ class HMap:
                         except ValueError:
                             break
                 if insertb is None:
-                    if emptyOne in th:
-                        i1 = th.index(emptyOne)
+                    if EMPTY_ONE in th:
+                        i1 = th.index(EMPTY_ONE)
                         insertb = b
-                        inserti = th.index(emptyRest, 0, i1) if emptyRest in th[:i1] else i1
-                    elif emptyRest in th:
+                        inserti = th.index(EMPTY_REST, 0, i1) if EMPTY_REST in th[:i1] else i1
+                    elif EMPTY_REST in th:
                         insertb = b
-                        inserti = th.index(emptyRest)
-                if emptyRest in th:
+                        inserti = th.index(EMPTY_REST)
+                if EMPTY_REST in th:
                     break
                 ovf = b.overflow
                 if ovf is None:
@@ -531,10 +538,10 @@ class HMap:
             # max load factor or we have too many overflow buckets, and we're not
             # already in the middle of growing, start growing.
             if self.oldbuckets is None and (
-                overLoadFactor(self.count + 1, self.B)
-                or tooManyOverflowBuckets(self.noverflow, self.B)
+                over_load_factor(self.count + 1, self.B)
+                or too_many_overflow_buckets(self.noverflow, self.B)
             ):
-                self.hashGrow()
+                self.hash_grow()
                 continue  # growing the table invalidates everything, so try again
             break
 
@@ -565,53 +572,56 @@ class HMap:
             writing.release()
 
     def _delete(self, hash: int, key: Any) -> bool:
-        bucket = hash & bucketMask(self.B)
+        bucket = hash & bucket_mask(self.B)
         if self.oldbuckets is not None:
-            self.growWork(bucket)
+            self.grow_work(bucket)
         buckets = self.buckets
         assert buckets is not None
-        bOrig = buckets[bucket]
-        found = self._find(bOrig, tophash(hash), key)
+        b_orig = buckets[bucket]
+        found = self._find(b_orig, tophash(hash), key)
         if found is None:
             return False
         b, i = found
         b.keys[i] = None
         b.elems[i] = None
         th = b.tophash
-        th[i] = emptyOne
-        self._emit("emptyOne", bucket=bucket, cell=i)
+        th[i] = EMPTY_ONE
+        if self.subscribers:
+            self._emit("emptyOne", {"bucket": bucket, "cell": i})
         # If the bucket now ends in a bunch of emptyOne states, change those to emptyRest.
-        if i == bucketCnt - 1:
+        if i == BUCKET_CNT - 1:
             ovf = b.overflow
-            notLast = ovf is not None and ovf.tophash[0] != emptyRest
+            not_last = ovf is not None and ovf.tophash[0] != EMPTY_REST
         else:
-            notLast = th[i + 1] != emptyRest
-        if not notLast:
+            not_last = th[i + 1] != EMPTY_REST
+        if not not_last:
             run = 0
             while True:
-                th[i] = emptyRest
+                th[i] = EMPTY_REST
                 run += 1
                 if i == 0:
-                    if b is bOrig:
+                    if b is b_orig:
                         break  # beginning of initial bucket, we're done
                     # Find previous bucket, continue at its last entry.
                     c = b
-                    b = bOrig
+                    b = b_orig
                     while b.overflow is not c:
                         b = b.overflow  # type: ignore[assignment]  # c is in the chain
                     th = b.tophash
-                    i = bucketCnt - 1
+                    i = BUCKET_CNT - 1
                 else:
                     i -= 1
-                if th[i] != emptyOne:
+                if th[i] != EMPTY_ONE:
                     break
-            self._emit("emptyRest", bucket=bucket, run=run)
+            if self.subscribers:
+                self._emit("emptyRest", {"bucket": bucket, "run": run})
         self.count -= 1
         if self.count == 0:
             # Reset the hash seed to make it more difficult for attackers to
             # repeatedly trigger hash collisions. See issue 25237.
             self.hash0 = self.rand() & M32
-            self._emit("hash0", hash0=self.hash0, why="empty")
+            if self.subscribers:
+                self._emit("seed", {"seed": self.hash0, "reason": "delete"})
         return True
 
     # --- clear --------------------------------------------------------------------------
@@ -629,21 +639,22 @@ class HMap:
 
     def _clear(self) -> None:
         # Mark buckets empty, so existing iterators can be terminated (issue #59411).
-        def markBucketsEmpty(arr: BucketArray | SparseBucketArray, nmain: int) -> None:
+        def mark_buckets_empty(arr: BucketArray | SparseBucketArray, nmain: int) -> None:
             for i in touched_indices(arr, nmain):
                 b: Bucket | None = arr[i]
                 while b is not None:
-                    b.tophash[:] = [emptyRest] * bucketCnt
+                    b.tophash[:] = [EMPTY_REST] * BUCKET_CNT
                     b = b.overflow
 
         assert self.buckets is not None
-        markBucketsEmpty(self.buckets, bucketShift(self.B))
+        mark_buckets_empty(self.buckets, bucket_shift(self.B))
         if self.oldbuckets is not None:
-            markBucketsEmpty(self.oldbuckets, self.noldbuckets())
-        self.flags &= ~sameSizeGrow
+            mark_buckets_empty(self.oldbuckets, self.noldbuckets())
+        self.flags &= ~SAME_SIZE_GROW
         self.oldbuckets = None
         self.nevacuate = 0
         self.noverflow = 0
+        self.overflow_used = 0
         self.count = 0
         # Reset the hash seed (issue 25237).
         self.hash0 = self.rand() & M32
@@ -656,35 +667,40 @@ class HMap:
         else:
             for b in arr:
                 b.reset()
-        base = bucketShift(self.B)
+        base = bucket_shift(self.B)
         self.next_overflow = base if len(self.buckets) != base else None
-        self._emit("clear", B=self.B, hash0=self.hash0)
+        if self.subscribers:
+            self._emit("clear", {"B": self.B})
+            self._emit("seed", {"seed": self.hash0, "reason": "clear"})
 
     # --- growth -------------------------------------------------------------------------
-    def hashGrow(self) -> None:
+    def hash_grow(self) -> None:
         """Start a growth: twice the buckets if over the load factor, else the same
         number (too many overflow buckets). The copying is done by growWork."""
         bigger = 1
-        if not overLoadFactor(self.count + 1, self.B):
+        if not over_load_factor(self.count + 1, self.B):
             bigger = 0
-            self.flags |= sameSizeGrow
+            self.flags |= SAME_SIZE_GROW
         oldbuckets = self.buckets
-        newbuckets, nextOverflow = self.makeBucketArray(self.B + bigger)
-        flags = self.flags & ~(iterator | oldIterator)
-        if self.flags & iterator:
-            flags |= oldIterator
+        newbuckets, next_ovf = self.make_bucket_array(self.B + bigger)
+        flags = self.flags & ~(ITERATOR | OLD_ITERATOR)
+        if self.flags & ITERATOR:
+            flags |= OLD_ITERATOR
         self.B += bigger
         self.flags = flags
         self.oldbuckets = oldbuckets
         self.buckets = newbuckets
         self.nevacuate = 0
         self.noverflow = 0
-        self.next_overflow = nextOverflow
-        self._emit("hashGrow", B=self.B, sameSize=not bigger, count=self.count)
+        self.overflow_used = 0
+        self.next_overflow = next_ovf
+        if self.subscribers:
+            self._emit("hashGrow", {"B": self.B, "same_size": not bigger, "count": self.count})
 
-    def growWork(self, bucket: int) -> None:
+    def grow_work(self, bucket: int) -> None:
         """Evacuate the old bucket ``bucket`` maps to, then one more at nevacuate."""
-        self._emit("growWork", bucket=bucket, nevacuate=self.nevacuate)
+        if self.subscribers:
+            self._emit("growWork", {"bucket": bucket, "nevacuate": self.nevacuate})
         self.evacuate(bucket & self.oldbucketmask())
         if self.oldbuckets is not None:
             self.evacuate(self.nevacuate)
@@ -698,9 +714,9 @@ class HMap:
         b0 = oldbuckets[oldbucket]
         newbit = self.noldbuckets()
         if not evacuated(b0):
-            same = self.isSameSizeGrow()
+            same = self.is_same_size_grow()
             hasher, hash0 = self.hasher, self.hash0
-            it_flag = self.flags & iterator
+            it_flag = self.flags & ITERATOR
             # First decide every cell (this runs user hash/eq code), then move: an
             # exception from user code leaves the map untouched.
             plan: list[tuple[Bucket, int, int, int]] = []  # (bucket, cell, useY, top)
@@ -708,11 +724,11 @@ class HMap:
             while b is not None:
                 keys = b.keys
                 for i, top in enumerate(b.tophash):
-                    if top <= emptyOne:
+                    if top <= EMPTY_ONE:
                         continue
-                    if top < minTopHash:
+                    if top < MIN_TOP_HASH:
                         raise AssertionError("bad map state")
-                    useY = 0
+                    use_y = 0
                     if not same:
                         k2 = keys[i]
                         hash = hasher(k2, hash0)
@@ -720,27 +736,27 @@ class HMap:
                             # NaN: the hash is not reproducible, but an iterator needs a
                             # repeatable choice: the low bit of tophash decides, and the
                             # key gets a new random tophash for the next level.
-                            useY = top & 1
+                            use_y = top & 1
                             top = tophash(hash)
                         elif hash & newbit:
-                            useY = 1
-                    plan.append((b, i, useY, top))
+                            use_y = 1
+                    plan.append((b, i, use_y, top))
                 b = b.overflow
             # Now move, in Go's order (so overflow buckets are taken in Go's order).
             b = b0
             while b is not None:
                 th = b.tophash
-                for i in range(bucketCnt):
-                    if th[i] <= emptyOne:
-                        th[i] = evacuatedEmpty
+                for i in range(BUCKET_CNT):
+                    if th[i] <= EMPTY_ONE:
+                        th[i] = EVACUATED_EMPTY
                 b = b.overflow
             xb = buckets[oldbucket]  # the x and y (low and high) destinations
             yb = xb if same else buckets[oldbucket + newbit]
             xi = yi = 0
-            for src, i, useY, top in plan:
-                src.tophash[i] = evacuatedX + useY
-                if useY:
-                    if yi == bucketCnt:
+            for src, i, use_y, top in plan:
+                src.tophash[i] = EVACUATED_X + use_y
+                if use_y:
+                    if yi == BUCKET_CNT:
                         yb = self.newoverflow(yb)
                         yi = 0
                     yb.tophash[yi] = top
@@ -748,7 +764,7 @@ class HMap:
                     yb.elems[yi] = src.elems[i]
                     yi += 1
                 else:
-                    if xi == bucketCnt:
+                    if xi == BUCKET_CNT:
                         xb = self.newoverflow(xb)
                         xi = 0
                     xb.tophash[xi] = top
@@ -758,49 +774,20 @@ class HMap:
             # Unlink the overflow buckets & clear key/elem to help GC (only when no
             # iterator may still read the old buckets, and only if the bucket type
             # holds pointers). The tophash keeps the evacuation state.
-            cleared = not (self.flags & oldIterator) and self.layout.pointers
-            if self.observer is not None:
+            cleared = not (self.flags & OLD_ITERATOR) and self.layout.pointers
+            if self.subscribers:
+                # Emitted before the clearing: a subscriber can still walk the chain.
                 ny = sum(p[2] for p in plan)
-                self._emit("evacuate", oldbucket=oldbucket, x=len(plan) - ny, y=ny,
-                           **self._evacuated_memory(b0, cleared))
+                self._emit("evacuate", {"oldbucket": oldbucket, "x": len(plan) - ny, "y": ny,
+                                        "cleared": cleared})
             if cleared:
-                b0.keys[:] = [None] * bucketCnt
-                b0.elems[:] = [None] * bucketCnt
+                b0.keys[:] = [None] * BUCKET_CNT
+                b0.elems[:] = [None] * BUCKET_CNT
                 b0.overflow = None
         if oldbucket == self.nevacuate:
-            self.advanceEvacuationMark(newbit)
+            self.advance_evacuation_mark(newbit)
 
-    def _evacuated_memory(self, b0: Bucket, cleared: bool) -> dict[str, Any]:
-        """What an evacuation does to the heap, for the memory accounting.
-
-        ``unlinked``: how many individually allocated overflow buckets clearing
-        ``b0`` makes unreachable. Only ``b0`` is cleared: its chain stays reachable
-        from the first pre-allocated overflow bucket on (that one lives inside the
-        old array until the growth ends). ``retained``: for indirect keys/elems, the
-        keys whose key/elem objects old cells still point to until the growth ends
-        (every moved cell if ``b0`` is not cleared, else those from the first
-        pre-allocated bucket on)."""
-        unlinked = 0
-        reachable = not cleared
-        retained: list[Any] = []
-        want_keys = self.layout.indirect_key or self.layout.indirect_elem
-        b: Bucket | None = b0
-        first = True
-        while b is not None:
-            if not first and type(b) is not OverflowBucket:
-                reachable = True
-            if not reachable and not first:
-                unlinked += 1
-            if reachable and want_keys:
-                th = b.tophash
-                retained.extend(
-                    b.keys[i] for i in range(bucketCnt) if evacuatedX <= th[i] <= evacuatedY
-                )
-            first = False
-            b = b.overflow
-        return {"cleared": cleared, "unlinked": unlinked, "retained": retained}
-
-    def advanceEvacuationMark(self, newbit: int) -> None:
+    def advance_evacuation_mark(self, newbit: int) -> None:
         """Move ``nevacuate`` past evacuated buckets (at most 1024); end the growth
         when every old bucket is evacuated."""
         oldbuckets = self.oldbuckets
@@ -812,8 +799,9 @@ class HMap:
         if self.nevacuate == newbit:
             # Growing is all done. Free old main bucket array.
             self.oldbuckets = None
-            self.flags &= ~sameSizeGrow
-            self._emit("growDone", B=self.B)
+            self.flags &= ~SAME_SIZE_GROW
+            if self.subscribers:
+                self._emit("growDone", {"B": self.B})
 
     # --- iteration ----------------------------------------------------------------------
     def iterator(self) -> HIter:
@@ -828,6 +816,12 @@ class HMap:
         from gomap.classic.debug import snapshot
 
         return snapshot(self)
+
+    def stats(self, deep: bool = False) -> MapStats:
+        """Capacity and occupancy (see :func:`gomap.classic.debug.stats`)."""
+        from gomap.classic.debug import stats
+
+        return stats(self, deep)
 
     def check_invariants(self) -> None:
         """Raise InvariantError("invariant failed: ...") if the state is inconsistent."""

@@ -21,22 +21,22 @@ import bisect
 from typing import Any
 
 from gomap.classic.hmap import (
+    BUCKET_CNT,
+    EMPTY_ONE,
+    EVACUATED_EMPTY,
+    EVACUATED_X,
+    EVACUATED_Y,
+    ITERATOR,
+    OLD_ITERATOR,
     HMap,
     SparseBucketArray,
-    bucketCnt,
-    bucketMask,
-    emptyOne,
+    bucket_mask,
     evacuated,
-    evacuatedEmpty,
-    evacuatedX,
-    evacuatedY,
-    iterator,
-    oldIterator,
 )
 from gomap.errors import ConcurrentMapIterationWriteError
 from gomap.hashing import M64
 
-noCheck = M64  # 1<<(8*goarch.PtrSize) - 1: "no bucket to check"
+NO_CHECK = M64  # 1<<(8*goarch.PtrSize) - 1: "no bucket to check"
 
 
 class HIter:
@@ -47,11 +47,11 @@ class HIter:
         "bptr",
         "bucket",
         "buckets",
-        "checkBucket",
+        "check_bucket",
         "h",
         "i",
         "offset",
-        "startBucket",
+        "start_bucket",
         "wrapped",
     )
 
@@ -61,12 +61,12 @@ class HIter:
         self.B = 0
         self.buckets: Any = None
         self.bptr: Any = None  # current bucket
-        self.startBucket = 0  # bucket iteration started at
+        self.start_bucket = 0  # bucket iteration started at
         self.offset = 0  # intra-bucket offset to start from during iteration
         self.wrapped = False  # already wrapped around from end of bucket array to beginning
         self.i = 0
         self.bucket = 0
-        self.checkBucket = noCheck
+        self.check_bucket = NO_CHECK
         if h.count == 0:
             return  # nothing to iterate; no random draw, no flag
         self.h = h
@@ -75,12 +75,14 @@ class HIter:
         self.buckets = h.buckets
         # decide where to start
         r = h.rand()
-        self.startBucket = r & bucketMask(h.B)
-        self.offset = (r >> h.B) & (bucketCnt - 1)
-        self.bucket = self.startBucket
+        self.start_bucket = r & bucket_mask(h.B)
+        self.offset = (r >> h.B) & (BUCKET_CNT - 1)
+        self.bucket = self.start_bucket
         # Remember we have an iterator.
-        h.flags |= iterator | oldIterator
-        h._emit("iterInit", startBucket=self.startBucket, offset=self.offset, B=h.B)
+        h.flags |= ITERATOR | OLD_ITERATOR
+        if h.subscribers:
+            h._emit("iterInit", {"start_bucket": self.start_bucket, "offset": self.offset,
+                                 "B": h.B})
 
     def __iter__(self) -> HIter:
         return self
@@ -102,9 +104,9 @@ class HIter:
                 return idx[j]
             self.wrapped = True
             bucket, j = 0, 0
-        if j < len(idx) and idx[j] < self.startBucket:
+        if j < len(idx) and idx[j] < self.start_bucket:
             return idx[j]
-        return self.startBucket
+        return self.start_bucket
 
     def next(self) -> tuple[Any, Any] | None:
         """``mapiternext``: the next (key, elem), or None at the end."""
@@ -116,20 +118,20 @@ class HIter:
         bucket = self.bucket
         b = self.bptr
         i = self.i
-        checkBucket = self.checkBucket
+        check_bucket = self.check_bucket
         offset = self.offset
-        itB = self.B
+        it_B = self.B
         while True:
             if b is None:
                 arr = self.buckets
                 if type(arr) is SparseBucketArray and not dict.__contains__(arr, bucket) and \
-                        not (h.oldbuckets is not None and itB == h.B):
+                        not (h.oldbuckets is not None and it_B == h.B):
                     bucket = self._skip_untouched(arr, bucket)
-                if bucket == self.startBucket and self.wrapped:
+                if bucket == self.start_bucket and self.wrapped:
                     # end of iteration
                     self.h = None
                     return None
-                if h.oldbuckets is not None and itB == h.B:
+                if h.oldbuckets is not None and it_B == h.B:
                     # The iterator was started in the middle of a grow, and the grow
                     # isn't done yet. If the bucket we're looking at hasn't been filled
                     # in yet (the old bucket hasn't been evacuated), iterate through the
@@ -138,43 +140,43 @@ class HIter:
                     old = h.oldbuckets
                     b = old.peek(oldbucket) if type(old) is SparseBucketArray else old[oldbucket]
                     if not evacuated(b):
-                        checkBucket = bucket
+                        check_bucket = bucket
                     else:
                         arr = self.buckets
                         b = arr.peek(bucket) if type(arr) is SparseBucketArray else arr[bucket]
-                        checkBucket = noCheck
+                        check_bucket = NO_CHECK
                 else:
                     arr = self.buckets
                     b = arr.peek(bucket) if type(arr) is SparseBucketArray else arr[bucket]
-                    checkBucket = noCheck
+                    check_bucket = NO_CHECK
                 bucket += 1
-                if bucket == 1 << itB:
+                if bucket == 1 << it_B:
                     bucket = 0
                     self.wrapped = True
                 i = 0
             th = b.tophash
-            while i < bucketCnt:
-                offi = (i + offset) & (bucketCnt - 1)
+            while i < BUCKET_CNT:
+                offi = (i + offset) & (BUCKET_CNT - 1)
                 top = th[offi]
-                if top <= emptyOne or top == evacuatedEmpty:
+                if top <= EMPTY_ONE or top == EVACUATED_EMPTY:
                     i += 1
                     continue
                 k = b.keys[offi]
-                if checkBucket != noCheck and not h.isSameSizeGrow():
+                if check_bucket != NO_CHECK and not h.is_same_size_grow():
                     # Iterating an old bucket not yet evacuated during a grow to a larger
                     # size: skip the keys that will go to the other new bucket.
                     if k == k:
                         hash = h.hasher(k, h.hash0)
-                        if hash & bucketMask(itB) != checkBucket:
+                        if hash & bucket_mask(it_B) != check_bucket:
                             i += 1
                             continue
                     else:
                         # NaN: the hash is not repeatable; evacuation sends NaNs by the
                         # low bit of tophash, so choose the same way here.
-                        if checkBucket >> (itB - 1) != (top & 1):
+                        if check_bucket >> (it_B - 1) != (top & 1):
                             i += 1
                             continue
-                if (top != evacuatedX and top != evacuatedY) or k != k:
+                if (top != EVACUATED_X and top != EVACUATED_Y) or k != k:
                     # This is the golden data; or key != key, so the entry can't be
                     # deleted or updated and we can just return it.
                     key, elem = k, b.elems[offi]
@@ -190,7 +192,7 @@ class HIter:
                 self.bucket = bucket
                 self.bptr = b
                 self.i = i + 1
-                self.checkBucket = checkBucket
+                self.check_bucket = check_bucket
                 return key, elem
             b = b.overflow
             i = 0

@@ -29,6 +29,7 @@ from gomap.classic import BucketLayout, HMap
 from gomap.classic.debug import chain as model_chain
 from gomap.classic.hmap import evacuated
 from gomap.hashing import M64
+from gomap.ops import Replayer, from_script
 from gomap.oracle.common import (
     Divergence,
     OracleError,
@@ -79,6 +80,9 @@ def _diff_chain(model: list[dict[str, Any]], runtime: list[dict[str, Any]]) -> s
     return None
 
 
+_OP_KINDS = frozenset(("set", "get", "del", "clear", "iter", "next", "stop", "dump"))
+
+
 class ClassicReplay:
     """Runs one script through the model in lock-step with the runtime's records."""
 
@@ -92,7 +96,7 @@ class ClassicReplay:
         self.nan_op_bits = -1
         self.record: dict[str, Any] = {}
         self.h: HMap | None = None
-        self.iters: dict[Any, Any] = {}
+        self.replayer = Replayer()
         self.events: dict[str, int] = {}
 
     # --- the hooks ------------------------------------------------------------------------
@@ -178,6 +182,7 @@ class ClassicReplay:
                 observer=self._observe,
                 layout=classic_layout(self.key_type, self.elem_type),
             )
+            self.replayer = Replayer(engine=self.h)
             return self._compare(i, op, rec)
         h = self.h
         assert h is not None
@@ -189,42 +194,27 @@ class ClassicReplay:
                 self.nan_op_hash = self._nan_op_hash(op, rec)
                 self.nan_op_bits = float_bits(key)
         count_before = h.count
-        if kind == "set":
-            h.assign(op[1], op[2])
-        elif kind == "del":
-            if hdr["hash0"] != h.hash0:
-                self.draws.append(hdr["hash0"])
-            h.delete(op[1])
-        elif kind == "get":
-            ok, v = h.lookup(op[1])
+        # What the runtime drew for this operation, queued for the model's rand().
+        if (kind == "del" and hdr["hash0"] != h.hash0) or (kind == "clear" and count_before):
+            self.draws.append(hdr["hash0"])
+        elif kind == "iter" and h.count:
+            self.draws.append(rec["start_bucket"] | (rec["offset"] << h.B))
+        elif kind not in _OP_KINDS:
+            raise OracleError(f"unknown op {op!r}")
+        result = self.replayer.apply(from_script(op))
+        if kind == "get":
+            ok, v = result
             if ok != rec["found"] or (ok and v != rec["elem"]):
                 return Divergence(i, op, "lookup result", (ok, v), (rec["found"], rec["elem"]))
-        elif kind == "clear":
-            if count_before:
-                self.draws.append(hdr["hash0"])
-            h.clear()
-        elif kind == "iter":
-            if h.count:
-                self.draws.append(rec["start_bucket"] | (rec["offset"] << h.B))
-            it = h.iterator()
-            self.iters[op[1]] = it
-            d = self._compare_iter_step(i, op, rec, it)
+        elif kind in ("iter", "next"):
+            d = self._compare_iter_step(i, op, rec, result)
             if d:
                 return d
-            if h.count and (it.startBucket, it.offset) != (rec["start_bucket"], rec["offset"]):
-                return Divergence(i, op, "iterator start (bucket, offset)",
-                                  (it.startBucket, it.offset),
+            it: Any = self.replayer.iters[op[1]]
+            start = (it.start_bucket, it.offset)
+            if kind == "iter" and h.count and start != (rec["start_bucket"], rec["offset"]):
+                return Divergence(i, op, "iterator start (bucket, offset)", start,
                                   (rec["start_bucket"], rec["offset"]))
-        elif kind == "next":
-            d = self._compare_iter_step(i, op, rec, self.iters[op[1]])
-            if d:
-                return d
-        elif kind == "stop":
-            self.iters.pop(op[1], None)
-        elif kind == "dump":
-            pass
-        else:
-            raise OracleError(f"unknown op {op!r}")
         if self.draws:
             left = list(self.draws)
             self.draws.clear()
@@ -233,9 +223,8 @@ class ClassicReplay:
         return self._compare(i, op, rec)
 
     def _compare_iter_step(
-        self, i: int, op: list[Any], rec: dict[str, Any], it: Any
+        self, i: int, op: list[Any], rec: dict[str, Any], kv: Any
     ) -> Divergence | None:
-        kv = it.next()
         if rec.get("end"):
             if kv is not None:
                 return Divergence(i, op, "iteration", kv, "end")
@@ -290,7 +279,7 @@ class ClassicReplay:
         return None
 
     def _observe(self, event: str, details: dict[str, Any]) -> None:
-        if event == "hashGrow" and details.get("sameSize"):
+        if event == "hashGrow" and details["same_size"]:
             event = "hashGrow(sameSize)"
         self.events[event] = self.events.get(event, 0) + 1
         if event.startswith("hashGrow"):

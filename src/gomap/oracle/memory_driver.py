@@ -23,15 +23,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gomap.hashing import M32, M64
+from gomap.engines import engine_names, get_engine
 from gomap.layout.maplayout import map_layout
 from gomap.layout.types import parse_go_type
 from gomap.memory import AccountedEngine, accounted_engine
+from gomap.ops import DEL, GET, MAKE, SET, Op, Replayer
 from gomap.oracle.harness import run_harness_lines
-from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, OP_NAMES, SET, KeyDomain, Op, go_quote
+from gomap.sim.ops import OP_NAMES, KeyDomain, go_quote
 from gomap.sim.workloads import parse_pattern
-
-MEM_HARNESS = {"classic": "memclassic", "swiss": "memswiss"}
 
 PAIRS: tuple[tuple[str, str], ...] = (
     ("int64", "int64"),  # pointer-free, fast64
@@ -143,11 +142,13 @@ def encode(workloads: Sequence[tuple[str, Sequence[Op]]]) -> list[str]:
 class _Replay:
     def __init__(self, impl: str, key: str, elem: str) -> None:
         self.impl = impl
+        self.spec = get_engine(impl)
         self.layout = map_layout(key, elem)
         self.hashes: dict[tuple[Any, int], int] = {}
         self.seed = 0
         self.unknown = 0
         self.engine: AccountedEngine | None = None
+        self.replayer = Replayer()
 
     def rand(self) -> int:
         return self.seed
@@ -161,17 +162,11 @@ class _Replay:
 
     def model_seed(self) -> int:
         assert self.engine is not None
-        h: Any = self.engine.engine
-        return int(h.hash0) if self.impl == "classic" else int(h.seed)
+        return int(self.engine.engine.seed)
 
     def probes(self) -> dict[str, int]:
         assert self.engine is not None
-        h: Any = self.engine.engine
-        if self.impl == "classic":
-            return {"count": h.count, "B": h.B, "noverflow": h.noverflow, "flags": h.flags,
-                    "growing": int(h.oldbuckets is not None)}
-        return {"used": h.used, "dirLen": h.dir_len, "globalDepth": h.global_depth,
-                "tombstonePossible": int(h.tombstone_possible), "clearSeq": h.clear_seq}
+        return self.spec.memory_probes(self.engine.engine)
 
 
 def replay_memory(
@@ -207,7 +202,7 @@ def _replay_once(impl: str, key: str, elem: str,
     t0 = time.perf_counter()
     result = MemResult(impl, key, elem)
     records = run_harness_lines(
-        MEM_HARNESS[impl], lines,
+        get_engine(impl).memory_harness, lines,
         ["-key", key, "-elem", elem, "-live-every", str(live_every)], install_go=install_go,
     )
     rp = _Replay(impl, key, elem)
@@ -238,34 +233,22 @@ def _replay_map(rp: _Replay, name: str, ops: Sequence[Op], records: Any,
             rec = next(records)
         except StopIteration:
             raise MemoryOracleError(f"{name}: the harness stopped before op #{i}") from None
-        rp.seed = rec["seed"] & (M32 if rp.impl == "classic" else M64)
+        rp.seed = rec["seed"] & ((1 << rp.spec.seed_bits) - 1)
         if code == MAKE:
             if i:
                 raise MemoryOracleError(f"{name}: make is only the first op")
             rp.hashes.clear()
             rp.engine = accounted_engine(rp.impl, arg, rp.layout, hasher=rp.hasher,
                                          rand=rp.rand)
+            rp.replayer = Replayer(engine=rp.engine)
             _count_events(rp.engine, result.events)
         else:
             e = rp.engine
             assert e is not None
             if rec["hash"] is not None:
                 rp.hashes[(arg, rp.model_seed())] = rec["hash"]
-            if code == SET:
-                e.assign(arg, 0)
-            elif code == DEL:
-                e.delete(arg)
-            elif code == GET:
-                e.lookup(arg)
-            elif code == CLEAR:
-                e.clear()
-            elif code == ITER:
-                it = e.iterator()
-                while it.next() is not None:
-                    pass
-            raw: Any = e.engine
-            if rp.impl == "classic" and raw.B >= 16:
-                raw.noverflow = rec["noverflow"]  # counted at random by the runtime
+            rp.replayer.apply((code, arg), 0)
+            rp.spec.adopt_runtime(e.engine, rec)
         e = rp.engine
         assert e is not None
         acct: Any = e.acct
@@ -307,15 +290,27 @@ def _count_events(e: AccountedEngine, counts: dict[str, int]) -> None:
             counts[name] = counts.get(name, 0) + n
 
     acct = e.acct
-    acct.on("hashGrow", lambda d: add("same-size grow" if d["sameSize"] else "grow"))
-    acct.on("newoverflow", lambda d: add("prealloc overflow" if d["prealloc"]
-                                         else "heap overflow"))
-    acct.on("evacuate", lambda d: add("unlinked overflow", d.get("unlinked", 0)))
-    acct.on("iterInit", lambda d: add("range"))
-    acct.on("clear", lambda d: add("clear"))
-    for ev in ("smallToTable", "tableGrow", "split", "directoryGrow"):
-        acct.on(ev, lambda d, ev=ev: add(ev))
-    acct.on("pruneTombstones", lambda d: add("prune" if d.get("pruned") else "prune (none)"))
+    unlinked = [acct.unlinked if hasattr(acct, "unlinked") else 0]
+
+    def on_event(event: str, d: dict[str, Any]) -> None:
+        # subscribed after the accountant, so it sees the event already accounted
+        if event == "hashGrow":
+            add("same-size grow" if d["same_size"] else "grow")
+        elif event == "newoverflow":
+            add("prealloc overflow" if d["prealloc"] else "heap overflow")
+        elif event == "evacuate":
+            add("unlinked overflow", acct.unlinked - unlinked[0])
+            unlinked[0] = acct.unlinked
+        elif event == "iterInit":
+            add("range")
+        elif event == "clear":
+            add("clear")
+        elif event in ("smallToTable", "tableGrow", "split", "directoryGrow"):
+            add(event)
+        elif event == "pruneTombstones":
+            add("prune" if d["pruned"] else "prune (none)")
+
+    e.subscribe(on_event)
 
 
 def shape_ops(shape: str, key: str, elem: str) -> list[Op]:
@@ -337,9 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(prog="python -m gomap.oracle.memory_driver")
-    ap.add_argument("--impl", choices=["classic", "swiss", "both"], default="both")
+    ap.add_argument("--impl", choices=[*engine_names(), "all"], default="all")
     args = ap.parse_args(argv)
-    impls = ["classic", "swiss"] if args.impl == "both" else [args.impl]
+    impls = engine_names() if args.impl == "all" else [args.impl]
     print("| engine | map type | ops | live checks | allocated bytes (model = runtime) "
           "| allocations | live bytes at the ends | peak live bytes | result |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|")

@@ -47,6 +47,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from gomap.ops import Replayer, from_script
 from gomap.oracle.common import (
     Divergence,
     OracleError,
@@ -104,6 +105,9 @@ def _slot_diff(model: list[Any], runtime: list[Any]) -> int:
     return -1
 
 
+_OP_KINDS = frozenset(("set", "get", "del", "clear", "iter", "next", "stop", "dump"))
+
+
 class SwissReplay:
     """Runs one script through the model in lock-step with the runtime's records."""
 
@@ -116,8 +120,7 @@ class SwissReplay:
         self.draws: deque[int] = deque()
         self.overdrawn = 0
         self.m: SwissMap | None = None
-        self.iters: dict[str, Any] = {}
-        self.ended: set[str] = set()
+        self.replayer = Replayer()
         self.events: dict[str, int] = {}
         # The runtime as the records describe it: table headers (the last "tables",
         # updated by "tables_delta") and groups (the last full record, updated by
@@ -272,8 +275,6 @@ class SwissReplay:
 
         if kind == "make":
             self.draws.append(rm["seed"])
-            self.iters.clear()
-            self.ended.clear()
             try:
                 self.m = SwissMap(op[1], hasher=self.hasher, rand=self.rand,
                                   observer=self._observe, key_kind=self.key_kind)
@@ -282,6 +283,7 @@ class SwissReplay:
             except Exception as e:  # the model failed where the runtime did not
                 return Divergence(i, op, "model raised", f"{type(e).__name__}: {e}",
                                   "no error")
+            self.replayer = Replayer(engine=self.m)
             self.renumber = True
             self.tables_changed.clear()
             return self._after(i, op, rec, None)
@@ -312,50 +314,38 @@ class SwissReplay:
 
     def _apply(self, i: int, op: list[Any], rec: dict[str, Any], m: SwissMap) -> Divergence | None:
         kind = op[0]
-        if kind == "set":
-            m.assign(op[1], op[2])
-        elif kind == "get":
-            ok, v = m.lookup(op[1])
+        # What the runtime drew for this operation, queued for the model's rand().
+        if kind == "del" and m.used and rec["m"]["used"] == 0:
+            self.draws.append(rec["m"]["seed"])  # the map emptied: Go re-seeds
+        elif kind == "clear" and (m.used or m.tombstone_possible):
+            self.draws.append(rec["m"]["seed"])
+        elif kind == "iter" and m.used:
+            self.draws.append(rec["entryOffset"])
+            self.draws.append(rec["dirOffset"])
+        elif kind not in _OP_KINDS:
+            raise OracleError(f"unknown op {op!r}")
+        rop = op
+        if kind in ("iter", "next", "stop"):
+            rop = [kind, json.dumps(op[1])]  # iterator ids may be any JSON value
+            if kind == "next" and rop[1] not in self.replayer.iters:
+                raise OracleError(f"op #{i}: no iterator {op[1]!r}")
+        was_ended = kind == "next" and rop[1] in self.replayer.ended
+        result = self.replayer.apply(from_script(rop))
+        if kind == "get":
+            ok, v = result
             if ok != rec["found"] or (ok and v != rec["elem"]):
                 return Divergence(i, op, "lookup result", (ok, v), (rec["found"], rec["elem"]))
-        elif kind == "del":
-            if m.used and rec["m"]["used"] == 0:
-                self.draws.append(rec["m"]["seed"])  # the map emptied: Go re-seeds
-            m.delete(op[1])
-        elif kind == "clear":
-            if m.used or m.tombstone_possible:
-                self.draws.append(rec["m"]["seed"])
-            m.clear()
         elif kind in ("iter", "next"):
-            ident = json.dumps(op[1])
-            if kind == "iter":
-                if m.used:
-                    self.draws.append(rec["entryOffset"])
-                    self.draws.append(rec["dirOffset"])
-                self.iters[ident] = m.iterator()
-                self.ended.discard(ident)
-            it = self.iters.get(ident)
-            if it is None:
-                raise OracleError(f"op #{i}: no iterator {op[1]!r}")
-            return self._iter_step(i, op, rec, ident, it)
-        elif kind == "stop":
-            ident = json.dumps(op[1])
-            self.iters.pop(ident, None)
-            self.ended.discard(ident)
-        elif kind != "dump":
-            raise OracleError(f"unknown op {op!r}")
+            return self._iter_step(i, op, rec, self.replayer.iters[rop[1]], result, was_ended)
         return None
 
-    def _iter_step(self, i: int, op: list[Any], rec: dict[str, Any], ident: str,
-                   it: Any) -> Divergence | None:
-        # The harness does not call the runtime on an iterator that has ended.
-        if ident in self.ended:
-            kv = None
-        else:
-            kv = it.next()
+    def _iter_step(self, i: int, op: list[Any], rec: dict[str, Any], it: Any, kv: Any,
+                   was_ended: bool) -> Divergence | None:
+        # The harness does not call the runtime on an iterator that has ended (nor
+        # does the replayer step the model's).
+        if not was_ended:
             ev = self.events
             if kv is None:
-                self.ended.add(ident)
                 ev["iter:end"] = ev.get("iter:end", 0) + 1
             elif it.m is not None and it.dir_idx < 0 and it.m.dir_len > 0:
                 ev["iter:smallGrown"] = ev.get("iter:smallGrown", 0) + 1

@@ -20,13 +20,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-GO_VERSIONS = {
-    "classic": "1.23.9",
-    "swiss": "1.27.3",
-    # the memory harnesses (gomap.oracle.memory_driver)
-    "memclassic": "1.23.9",
-    "memswiss": "1.27.3",
-}
+from gomap.engines import harness_go_versions
+
+GO_VERSIONS: dict[str, str] = harness_go_versions()
+"""The Go release each harness (``gomap/oracle/go/<name>``) builds with: the engines'
+state and memory harnesses take their engine's release from the registry
+(:mod:`gomap.engines`, the one version table); other harnesses add theirs here."""
+GO_VERSIONS["lint"] = "1.27.3"  # the analyzer of `gomap lint` (gomap.lint): go/types of Go 1.27
 
 
 class GoToolchainMissing(RuntimeError):

@@ -488,3 +488,6 @@ SWISS_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
 }
 """Shapes that reach the Swiss map's own paths (run with the engine-neutral
 :data:`SHAPES` by ``gomap verify --impl swiss``)."""
+
+ENGINE_SHAPES: dict[str, dict[str, Callable[[str, int], list[Op]]]] = {"swiss": SWISS_SHAPES}
+"""The shapes of one engine's own paths, by engine name (added to :data:`SHAPES`)."""

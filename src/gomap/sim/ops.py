@@ -1,6 +1,7 @@
 """Operations, Go key literals, and the ops-file format.
 
-An operation is a small tuple ``(code, arg)``: ``(MAKE, hint)``, ``(SET, key)``,
+An operation (the vocabulary of :mod:`gomap.ops`) is a small tuple ``(code, arg)``:
+``(MAKE, hint)``, ``(SET, key)``,
 ``(GET, key)``, ``(DEL, key)``, ``(CLEAR, None)``, ``(ITER, None)`` — ``ITER`` being a
 whole ``for k, v := range m`` loop. Workloads are iterables of operations, so a
 million-operation run never holds its script in memory.
@@ -38,10 +39,12 @@ from typing import Any, NamedTuple
 
 from gomap.gokeys import IfaceKey, value_count
 from gomap.layout.types import INTEGER_RANGES, GoType
+from gomap.ops import CLEAR, DEL, GET, MAKE, RANGE, SET, Op
 
-MAKE, SET, GET, DEL, CLEAR, ITER = range(6)
+ITER = RANGE
+"""The ops file's ``iter``: a whole ``range`` loop (:data:`gomap.ops.RANGE`)."""
 OP_NAMES = ("make", "set", "get", "del", "clear", "iter")
-Op = tuple[int, Any]
+"""The ops file's (and the memory harness's) spelling of ``MAKE`` … ``RANGE``."""
 
 
 class OpsFileError(ValueError):

@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from gomap.engines import engine_names, get_engine
 from gomap.sim.simulator import SimReport
 
-COLORS = {"classic": "#1f77b4", "swiss": "#d62728"}
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b")
+"""One colour per engine, in registry order."""
 
 
 def _pyplot() -> Any:
@@ -52,7 +54,7 @@ def plot_reports(reports: list[SimReport], path: str | Path) -> None:
     atop = max((p["allocated_bytes"] for r in reports for p in r.timeline), default=1)
     aunit, adiv = _unit(atop)
     for r in reports:
-        c = COLORS.get(r.impl, "black")
+        c = PALETTE[engine_names().index(r.impl) % len(PALETTE)]
         tl = r.timeline
         x = [p["op"] for p in tl]
         tag = f" ({r.impl})" if len(reports) > 1 else ""
@@ -66,12 +68,12 @@ def plot_reports(reports: list[SimReport], path: str | Path) -> None:
         ax_e.plot(x, [p["entries"] for p in tl], color=c, lw=1.6, label=f"entries{tag}")
         ax_e.plot(x, [p["capacity"] for p in tl], color=c, lw=1, ls="--",
                   label=f"slots{tag}")
-        if r.impl == "swiss":
-            ax_t.plot(x, [p["tombstones"] or 0 for p in tl], color=c, lw=1.4,
-                      label=f"tombstones{tag}")
-        else:
+        if get_engine(r.impl).tracks_overflow:
             ax_t.plot(x, [p["overflow_buckets"] or 0 for p in tl], color=c, lw=1.4,
                       label=f"overflow buckets{tag}")
+        else:
+            ax_t.plot(x, [p["tombstones"] or 0 for p in tl], color=c, lw=1.4,
+                      label=f"tombstones{tag}")
         for ax in axes:
             _mark_events(ax, r, c)
     ax_b.set_ylabel(f"live {unit}")

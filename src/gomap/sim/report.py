@@ -12,9 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from gomap.engines import get_engine
 from gomap.sim.simulator import SimReport
-
-GO_VERSION = {"classic": "Go 1.23, buckets", "swiss": "Go 1.27, Swiss tables"}
 
 
 def human(n: int | float | None) -> str:
@@ -45,19 +44,7 @@ def layout_line(r: SimReport) -> str:
     if v["indirect"]:
         ind.append(f"values stored indirectly ({lay['indirect_elem_object']} B objects)")
     extra = ("; " + ", ".join(ind)) if ind else ""
-    if r.impl == "classic":
-        c = lay["classic"]
-        kslot = 8 if k["indirect"] else k["size"]
-        vslot = 8 if v["indirect"] else v["size"]
-        pad = f" + {c['padding']} padding" if c["padding"] else ""
-        ptr = "with pointers" if c["pointers"] else "pointer-free (overflow list kept on the side)"
-        return (f"bucket {c['bucket_size']} B = tophash 8 + keys 8×{kslot} + elems 8×{vslot} + "
-                f"overflow 8{pad}; {ptr}; hmap {c['hmap_size']} B, mapextra "
-                f"{c['mapextra_size']} B{extra}")
-    s = lay["swiss"]
-    return (f"slot {s['slot_size']} B, group {s['group_size']} B (ctrl 8 + 8 slots), table "
-            f"header {s['table_size']} B, map header {s['map_size']} B; assign path "
-            f"{s['access_path']}{extra}")
+    return get_engine(r.impl).layout_text(lay) + extra
 
 
 def summary_table(reports: list[SimReport]) -> Table:
@@ -65,7 +52,7 @@ def summary_table(reports: list[SimReport]) -> Table:
     t = Table(show_header=len(reports) > 1, header_style="bold")
     t.add_column("")
     for r in reports:
-        t.add_column(f"{r.impl} ({GO_VERSION.get(r.impl, '')})", justify="right")
+        t.add_column(f"{r.impl} ({get_engine(r.impl).label})", justify="right")
 
     def row(name: str, f: Any) -> None:
         t.add_row(name, *[f(r) for r in reports])
@@ -90,9 +77,10 @@ def summary_table(reports: list[SimReport]) -> Table:
 def _tomb(r: SimReport) -> str:
     if r.tombstones is None:
         return "—"
-    if r.impl == "classic":
-        return f"{r.tombstones:,} deleted cells (emptyOne; reusable by inserts)"
-    return f"{r.tombstones:,} (ctrlDeleted slots; they use up growth until a rehash or prune)"
+    note = get_engine(r.impl).tombstone_note
+    if note.startswith("deleted"):
+        return f"{r.tombstones:,} {note}"
+    return f"{r.tombstones:,} ({note})"
 
 
 def events_table(r: SimReport, limit: int = 14) -> Table:
@@ -153,7 +141,7 @@ def rebuild_panel(r: SimReport) -> Panel:
 
 def render(console: Console, r: SimReport, spread: dict[str, Any] | None = None) -> None:
     title = escape(f"map[{r.key}]{r.value}")
-    head = (f"[bold]{title}[/] on [bold]{r.impl}[/] ({GO_VERSION.get(r.impl)}) — "
+    head = (f"[bold]{title}[/] on [bold]{r.impl}[/] ({get_engine(r.impl).label}) — "
             f"{escape(r.workload or 'ops')}: {r.ops:,} operations"
             + (f", make hint {r.hint:,}" if r.hint else "") + f" — {r.seconds:.1f}s")
     console.print(Panel(Group(Text.from_markup(head), Text(layout_line(r), style="dim")),
@@ -186,7 +174,7 @@ def render_compare(console: Console, reports: list[SimReport]) -> None:
     console.print(Panel(
         Text.from_markup(f"[bold]{escape(f'map[{r0.key}]{r0.value}')}[/] — "
                          f"{escape(r0.workload or 'ops')}: "
-                         f"{r0.ops:,} operations, classic vs swiss"),
+                         f"{r0.ops:,} operations, " + " vs ".join(r.impl for r in reports)),
         title="gomap compare", title_align="left"))
     for r in reports:
         console.print(Text(f"{r.impl}: {layout_line(r)}", style="dim"))

@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from gomap.engines import EngineSpec, get_engine
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
 from gomap.layout.maplayout import MapLayout, map_layout
-from gomap.memory import AccountedClassic, AccountedEngine, accounted_engine
-from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, SET, Op
+from gomap.memory import AccountedEngine, accounted_engine
+from gomap.ops import MAKE, SET, Op, Replayer
 
 MAX_EVENTS = 2000
 """Growth events kept in a report (later ones are counted, not listed)."""
@@ -93,28 +94,35 @@ class SimReport:
 
 
 class _Recorder:
-    """Growth events with the op numbers they started and ended at."""
+    """Growth events with the op numbers they started and ended at (a subscriber)."""
 
-    def __init__(self, impl: str, eng: AccountedEngine) -> None:
+    def __init__(self, spec: EngineSpec) -> None:
+        self.spec = spec
         self.op = 0
         self.events: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
         self.dropped = 0
         self.open: dict[str, Any] | None = None
-        acct = eng.acct
-        if impl == "classic":
-            acct.on("hashGrow", self._hash_grow)
-            acct.on("growDone", self._grow_done)
-            acct.on("clear", self._clear)
-        else:
-            acct.on("smallToTable", lambda d: self._add("small→table", d))
-            acct.on("tableGrow", lambda d: self._add("table grow", d))
-            acct.on("split", lambda d: self._add("split", d))
-            acct.on("directoryGrow", lambda d: self._add("directory grow", d))
 
-    def _add(self, kind: str, d: dict[str, Any], end: int | None = -1) -> dict[str, Any]:
+    def __call__(self, event: str, d: dict[str, Any]) -> None:
+        kind = self.spec.growth_label(event, d)
+        if kind is not None:
+            ev = self._add(kind, d)
+            if self.spec.growth_end:
+                ev["end_op"] = None
+                self.open = ev
+        elif self.open is not None:
+            if event == self.spec.growth_end:
+                self.open["end_op"] = self.op
+                self.open = None
+            elif event == "clear":  # clear drops the old buckets: the growth ends here
+                self.open["end_op"] = self.op
+                self.open["ended_by"] = "clear"
+                self.open = None
+
+    def _add(self, kind: str, d: dict[str, Any]) -> dict[str, Any]:
         self.counts[kind] = self.counts.get(kind, 0) + 1
-        ev = {"kind": kind, "start_op": self.op, "end_op": self.op if end == -1 else end}
+        ev = {"kind": kind, "start_op": self.op, "end_op": self.op}
         ev.update({k: v for k, v in d.items() if isinstance(v, (int, float, str, bool))})
         if len(self.events) < MAX_EVENTS:
             self.events.append(ev)
@@ -122,33 +130,15 @@ class _Recorder:
             self.dropped += 1
         return ev
 
-    def _hash_grow(self, d: dict[str, Any]) -> None:
-        kind = "same-size grow" if d.get("sameSize") else "grow"
-        self.open = self._add(kind, d, end=None)
 
-    def _grow_done(self, d: dict[str, Any]) -> None:
-        if self.open is not None:
-            self.open["end_op"] = self.op
-            self.open = None
-
-    def _clear(self, d: dict[str, Any]) -> None:
-        if self.open is not None:  # clear drops the old buckets: the growth ends here
-            self.open["end_op"] = self.op
-            self.open["ended_by"] = "clear"
-            self.open = None
-
-
-def _figures(impl: str, eng: AccountedEngine, with_tombstones: bool) -> dict[str, Any]:
-    """Cheap (O(1), plus O(tables) for Swiss tombstones) shape figures."""
-    acct: Any = eng.acct
-    e: Any = eng.engine
-    if impl == "classic":
-        nb = 0 if e.buckets is None else 1 << e.B
-        return {"entries": e.count, "capacity": 8 * nb, "overflow_buckets": acct.overflow_buckets(),
-                "tombstones": None, "growing": e.oldbuckets is not None, "B": e.B}
-    return {"entries": e.used, "capacity": acct.capacity, "overflow_buckets": None,
-            "tombstones": acct.tombstones() if with_tombstones else None,
-            "growing": False, "tables": acct.tables, "dir_len": e.dir_len}
+def _figures(eng: AccountedEngine, deep: bool = False) -> dict[str, Any]:
+    """Shape figures from the engine's :meth:`stats` (O(1), or O(tables) for Swiss)."""
+    st = eng.stats(deep)
+    out: dict[str, Any] = {"entries": st.entries, "capacity": st.capacity,
+                           "overflow_buckets": st.overflow_buckets,
+                           "tombstones": st.tombstones, "growing": st.growing}
+    out.update(st.shape)
+    return out
 
 
 def _new_engine(impl: str, hint: int, layout: MapLayout, hasher: Hasher, rand: Rand
@@ -196,17 +186,17 @@ def simulate(
     eng = _new_engine(impl, hint, layout, hasher, rand)
     rep = SimReport(impl, layout.key.expr, layout.elem.expr, workload, hint=hint, seed=seed,
                     layout=layout.describe())
-    rec = _Recorder(impl, eng)
+    spec = get_engine(impl)
+    rec = _Recorder(spec)
+    eng.subscribe(rec)
+    raw, cnt = eng.engine, spec.count_attr
     acct = eng.acct
-    assign, delete, lookup = eng.assign, eng.delete, eng.lookup
     stride = max(1, (total or 0) // max(1, samples)) if total else 1024
     timeline: list[dict[str, Any]] = []
-    ent_attr = "count" if impl == "classic" else "used"
-    raw = eng.engine
 
     def sample(op: int) -> None:
         nonlocal stride
-        f = _figures(impl, eng, True)
+        f = _figures(eng)
         timeline.append({"op": op, "live_bytes": acct.live, "allocated_bytes": acct.allocated,
                          "entries": f["entries"], "capacity": f["capacity"],
                          "tombstones": f["tombstones"], "overflow_buckets": f["overflow_buckets"],
@@ -220,27 +210,19 @@ def simulate(
     next_sample = stride
     i = 0
     chain: Iterable[Op] = pending if pending else ()
+    apply = Replayer(engine=eng).apply
     for src in (chain, it):
-        for code, arg in src:
+        for op in src:
             i += 1
             rec.op = i
+            code = op[0]
+            if code == MAKE:
+                raise ValueError(f"op #{i}: make may only be the first operation")
+            apply(op, i)
             if code == SET:
-                assign(arg, i)
-                n = getattr(raw, ent_attr)
+                n = getattr(raw, cnt)
                 if n > max_entries:
                     max_entries = n
-            elif code == DEL:
-                delete(arg)
-            elif code == GET:
-                lookup(arg)
-            elif code == ITER:
-                itr = eng.iterator()
-                while itr.next() is not None:
-                    pass
-            elif code == CLEAR:
-                eng.clear()
-            else:
-                raise ValueError(f"op #{i}: make may only be the first operation")
             if acct.live > peak:
                 peak, peak_op = acct.live, i
             if i >= next_sample:
@@ -258,18 +240,12 @@ def simulate(
         st.allocations
     rep.peak_live_bytes, rep.peak_op = peak, peak_op
     rep.breakdown = st.live
-    f = _figures(impl, eng, True)
+    f = _figures(eng, deep=True)
     rep.entries, rep.capacity, rep.max_entries = f["entries"], f["capacity"], max_entries
     rep.load = rep.entries / rep.capacity if rep.capacity else 0.0
     rep.overflow_buckets = f["overflow_buckets"]
     rep.tombstones = f["tombstones"]
     rep.shape = {k: v for k, v in f.items() if k not in ("entries", "capacity")}
-    if isinstance(eng, AccountedClassic):
-        from gomap.classic.debug import stats
-
-        s = stats(eng.engine)
-        rep.tombstones = s["emptyOne"]
-        rep.shape["noverflow"] = s["noverflow"]
     rep.events, rep.event_counts, rep.events_dropped = rec.events, rec.counts, rec.dropped
     rep.timeline = timeline
     if rebuild:
@@ -304,7 +280,7 @@ def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: 
         advice = ("The map is about as small as a rebuilt one would be: nothing to gain by "
                   "copying it.")
     return {"entries": n, "live_bytes": rebuilt, "allocated_bytes": st.allocated_bytes,
-            "capacity": _figures(impl, fresh, False)["capacity"], "saving_bytes": saving,
+            "capacity": fresh.stats().capacity, "saving_bytes": saving,
             "ratio": round(ratio, 4) if rebuilt else None, "advice": advice, "copy": copy}
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gomap.errors import InvariantError
+from gomap._engine import MapStats
+from gomap.errors import ConcurrentMapReadWriteError, ConcurrentMapWriteError, InvariantError
 from gomap.swiss.group import (
     CTRL_DELETED,
     CTRL_EMPTY,
@@ -20,10 +21,10 @@ from gomap.swiss.group import (
     MAX_TABLE_CAPACITY,
     Group,
 )
+from gomap.swiss.map import GO_VERSION, SwissMap
 from gomap.swiss.sparse import SparseDirectory
 
 if TYPE_CHECKING:
-    from gomap.swiss.map import SwissMap
     from gomap.swiss.table import Table
 
 
@@ -86,15 +87,17 @@ def snapshot(m: SwissMap) -> dict[str, Any]:
         small = group_snapshot(g.ctrl, g.keys, g.elems, 0)
     return {
         "impl": "swiss",
+        "go": GO_VERSION,
+        "entries": m.used,
+        "seed": m.seed,
+        "writing": m.writing,
         "key_kind": m.key_kind,
         "used": m.used,
-        "seed": m.seed,
         "global_depth": m.global_depth,
         "global_shift": m.global_shift,
         "dir_len": m.dir_len,
         "clear_seq": m.clear_seq,
         "tombstone_possible": m.tombstone_possible,
-        "writing": m.writing,
         "small": small,
         "directory": directory,
         "tables": [table_snapshot(t) for t in tables],
@@ -291,3 +294,57 @@ def check_invariants(m: SwissMap) -> None:
         _fail(f"tables hold {total} entries, but used is {m.used}")
     if any_tombstone and not m.tombstone_possible:
         _fail("a table holds tombstones but tombstonePossible is false")
+
+
+def stats(m: SwissMap, deep: bool = False) -> MapStats:
+    """Capacity and occupancy (see :class:`gomap._engine.MapStats`); tombstones come
+    from each table's counters, so ``deep`` changes nothing."""
+    capacity = 0
+    tombstones = 0
+    tables = 0
+    last = None
+    for t in m.directory:
+        if t is not last:
+            capacity += t.capacity
+            tombstones += t.tombstones()
+            tables += 1
+            last = t
+    if m.dir_len == 0 and m.small is not None:
+        capacity = GROUP_SLOTS
+    return MapStats(entries=m.used, capacity=capacity, overflow_buckets=None,
+                    tombstones=tombstones, growing=False,
+                    shape={"dir_len": m.dir_len, "tables": tables})
+
+
+class ReferenceSwissMap(SwissMap):
+    """A :class:`SwissMap` whose hot paths call the named Go functions instead of the
+    inlined copies marked ``# inlined:`` in :mod:`gomap.swiss.map` and
+    :mod:`gomap.swiss.table` (``Table.get_without_key`` for ``mapaccess2``,
+    ``Table.put_slot`` for the tombstone-free assign, ``Table.unchecked_put_slot``
+    for the rehash loop). Slower; the tests hold it state-equal to ``SwissMap``."""
+
+    INLINED = False
+
+    def lookup(self, key: Any) -> tuple[bool, Any]:
+        if self.used == 0 or self.dir_len == 0:
+            return SwissMap.lookup(self, key)  # no inlined copy on these paths
+        if self._writing.locked():
+            raise ConcurrentMapReadWriteError()
+        hash = self.hasher(key, self.seed) & M64
+        return self.directory[self.directory_index(hash)].get_without_key(hash, key)
+
+    def assign(self, key: Any, elem: Any) -> None:
+        if self.dir_len == 0:
+            SwissMap.assign(self, key, elem)  # the small map: no inlined copy
+            return
+        if self._writing.locked():
+            raise ConcurrentMapWriteError()
+        hash = self.hasher(key, self.seed) & M64
+        if not self._writing.acquire(blocking=False):
+            raise ConcurrentMapWriteError()
+        try:
+            while not self.directory[self.directory_index(hash)].put_slot(
+                    self, hash, key, elem, self._prune):
+                pass
+        finally:
+            self._writing.release()

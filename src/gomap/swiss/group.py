@@ -60,37 +60,15 @@ def h2(hash: int) -> int:
     return hash & H2_MASK
 
 
-def is_full(c: int) -> bool:
-    """A full control byte has bit 7 clear (``ctrl & ctrlEmpty == 0``)."""
-    return c & CTRL_EMPTY == 0
-
-
 def _translation(pred: Callable[[int], bool]) -> bytes:
     return bytes(0x80 if pred(c) else 0 for c in range(256))
 
 
 _FULL = _translation(lambda c: c & CTRL_EMPTY == 0)
-_EMPTY = _translation(lambda c: c == CTRL_EMPTY)
-_EMPTY_OR_DELETED = _translation(lambda c: c & CTRL_EMPTY != 0)
 
 
 def _bitset(ctrl: bytes | bytearray, base: int, table: bytes) -> int:
     return int.from_bytes(ctrl[base:base + GROUP_SLOTS].translate(table), "little")
-
-
-def match_h2(ctrl: bytes | bytearray, base: int, h: int) -> int:
-    """``ctrlGroup.matchH2``: the full slots of the group at ``base`` whose H2 is ``h``."""
-    return _bitset(ctrl, base, bytes(0x80 if c == h else 0 for c in range(256)))
-
-
-def match_empty(ctrl: bytes | bytearray, base: int) -> int:
-    """``ctrlGroup.matchEmpty``: the empty (not deleted) slots."""
-    return _bitset(ctrl, base, _EMPTY)
-
-
-def match_empty_or_deleted(ctrl: bytes | bytearray, base: int) -> int:
-    """``ctrlGroup.matchEmptyOrDeleted``: slots with bit 7 set."""
-    return _bitset(ctrl, base, _EMPTY_OR_DELETED)
 
 
 def match_full(ctrl: bytes | bytearray, base: int) -> int:
@@ -98,24 +76,9 @@ def match_full(ctrl: bytes | bytearray, base: int) -> int:
     return _bitset(ctrl, base, _FULL)
 
 
-def bitset_first(b: int) -> int:
-    """``bitset.first``: the lowest slot in the set (``b`` must not be 0)."""
-    return ((b & -b).bit_length() - 1) >> 3
-
-
-def bitset_remove_first(b: int) -> int:
-    """``bitset.removeFirst``."""
-    return b & (b - 1)
-
-
 def bitset_remove_below(b: int, i: int) -> int:
     """``bitset.removeBelow``: drop the slots below ``i``."""
     return b & ~((1 << (8 * i)) - 1)
-
-
-def bitset_count(b: int) -> int:
-    """``bitset.count``."""
-    return bin(b).count("1")
 
 
 def align_up_pow2(n: int) -> int:
@@ -156,7 +119,8 @@ class ProbeSeq:
 
     Offsets ``h1, h1+1, h1+1+2, h1+1+2+3, ...`` modulo the group count, which
     visits every group exactly once when the count is a power of two. The hot paths
-    inline this; the class is for readers and for the rarely-run code.
+    inline this (each marked ``# inlined:``); the named paths (``Table.get_with_key``,
+    ``Table.unchecked_put_slot``) use it.
     """
 
     __slots__ = ("index", "mask", "offset")
@@ -170,8 +134,3 @@ class ProbeSeq:
         self.index += 1
         self.offset = (self.offset + self.index) & self.mask
         return self
-
-
-def make_probe_seq(hash1: int, mask: int) -> ProbeSeq:
-    """``makeProbeSeq(h1(hash), lengthMask)``."""
-    return ProbeSeq(hash1, mask)

@@ -117,10 +117,9 @@ class Iter:
         self.dir_idx = dir_idx
         self.small_group = small_group
         self.clear_seq = m.clear_seq
-        obs = m.observer
-        if obs is not None:
-            obs("iterInit", {"entry_offset": self.entry_offset, "dir_offset": self.dir_offset,
-                             "small": dir_idx < 0, "dir_len": m.dir_len})
+        if m.subscribers:
+            m._emit("iterInit", {"entry_offset": self.entry_offset, "dir_offset": self.dir_offset,
+                                 "small": dir_idx < 0, "dir_len": m.dir_len})
 
     def __iter__(self) -> Iter:
         return self

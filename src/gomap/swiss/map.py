@@ -37,14 +37,15 @@ The hasher itself may draw (NaN keys), and it is called exactly where Go calls
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from gomap._engine import Observer
 from gomap.errors import (
     ConcurrentMapReadWriteError,
     ConcurrentMapWriteError,
     MapFatalError,
 )
+from gomap.events import EventSource, Observer
 from gomap.hashing import DefaultHasher, Hasher, Rand, check_hashable, default_rand
 from gomap.swiss.group import (
     CTRL_EMPTY,
@@ -59,6 +60,12 @@ from gomap.swiss.iter import Iter
 from gomap.swiss.sparse import SPARSE_MIN_TABLES, SparseDirectory
 from gomap.swiss.table import Table, new_table
 
+if TYPE_CHECKING:
+    from gomap._engine import MapStats
+
+GO_VERSION = "1.27.3"
+"""The Go release whose ``internal/runtime/maps`` this engine mirrors."""
+
 KEY_KINDS = ("generic", "fast32", "fast64", "faststr")
 """Which of Go's access paths the modelled key type takes (see :class:`SwissMap`)."""
 
@@ -71,7 +78,7 @@ def depth_to_shift(depth: int) -> int:
     return 64 - depth
 
 
-class SwissMap:
+class SwissMap(EventSource):
     """One Go 1.27 map (``maps.Map``), state-exact with the runtime.
 
     ``SwissMap(hint=0, *, hasher=None, rand=None, observer=None, key_kind="generic")``
@@ -101,15 +108,20 @@ class SwissMap:
         "group_size",
         "hasher",
         "key_kind",
-        "observer",
         "rand",
         "seed",
         "small",
+        "subscribers",
         "tombstone_possible",
         "used",
     )
 
     impl = "swiss"
+
+    INLINED = True
+    """Whether the hot paths run their inlined copies of the named Go functions
+    (``False`` in :class:`gomap.swiss.debug.ReferenceSwissMap`, which tests hold
+    equal to this class)."""
 
     used: int
     """Number of entries (full slots in all tables, or in the small group)."""
@@ -137,6 +149,7 @@ class SwissMap:
         hasher: Hasher | None = None,
         rand: Rand | None = None,
         observer: Observer | None = None,
+        subscribers: Iterable[Observer] = (),
         key_kind: str = "generic",
         group_size: int = 8 + GROUP_SLOTS * 32,
     ) -> None:
@@ -144,7 +157,9 @@ class SwissMap:
             raise ValueError(f"key_kind must be one of {KEY_KINDS}, not {key_kind!r}")
         self.rand: Rand = rand if rand is not None else default_rand()
         self.hasher: Hasher = hasher if hasher is not None else DefaultHasher(self.rand)
-        self.observer = observer
+        self.subscribers: list[Observer] = list(subscribers)
+        if observer is not None:
+            self.subscribers.append(observer)
         self.key_kind = key_kind
         self.group_size = group_size  # abi.MapType.GroupSize: NewMap's size limit
         self._prune = key_kind != "generic"
@@ -167,25 +182,30 @@ class SwissMap:
         """``NewMap`` (and ``makemap``: a negative hint is 0), with Go's uintptr
         arithmetic: a hint too large to allocate gives an empty map, as in Go."""
         self.seed = self.rand() & M64
-        self._emit("seed", {"seed": self.seed, "reason": "new"})
+        if self.subscribers:
+            self._emit("seed", {"seed": self.seed, "reason": "new"})
         hint = max(0, hint) & M64
         if hint <= GROUP_SLOTS:
             # A small map fills all 8 slots; nothing is allocated until the first
             # assignment (growToSmall).
+            self._made(hint)
             return
         # Set initial capacity to hold hint entries without growing in the average
         # case.
         target_capacity = ((hint * GROUP_SLOTS) & M64) // MAX_AVG_GROUP_LOAD
         if target_capacity < hint:  # overflow
+            self._made(hint)
             return  # return an empty map
         dir_size = ((target_capacity + MAX_TABLE_CAPACITY - 1) & M64) // MAX_TABLE_CAPACITY
         if dir_size > 1 << 63:  # alignUpPow2 overflows
+            self._made(hint)
             return
         dir_size = align_up_pow2(dir_size)
         # Reject hints that are obviously too large.
         groups = dir_size * MAX_TABLE_CAPACITY
         if groups > M64 or groups * self.group_size > M64 or \
                 groups * self.group_size > MAX_ALLOC:
+            self._made(hint)
             return  # return an empty map
         self.global_depth = dir_size.bit_length() - 1
         self.global_shift = depth_to_shift(self.global_depth)
@@ -198,6 +218,12 @@ class SwissMap:
                 new_table(capacity, i, self.global_depth) for i in range(dir_size)
             ]
         self.dir_len = dir_size
+        self._made(hint)
+
+    def _made(self, hint: int) -> None:
+        if self.subscribers:
+            self._emit("makemap", {"hint": hint, "dir_len": self.dir_len,
+                                   "global_depth": self.global_depth})
 
     # -- directory (extendible hashing) ---------------------------------------------
 
@@ -206,10 +232,6 @@ class SwissMap:
         if self.dir_len == 1:
             return 0
         return hash >> (self.global_shift & 63)
-
-    def directory_at(self, i: int) -> Table:
-        """``directoryAt``."""
-        return self.directory[i]
 
     def directory_set(self, i: int, nt: Table) -> None:
         """``directorySet``."""
@@ -249,8 +271,10 @@ class SwissMap:
             self.global_depth += 1
             self.global_shift -= 1
             self.dir_len = len(new_dir)
-            self._emit("directoryGrow", {"old_dir_len": old_len, "new_dir_len": self.dir_len,
-                                         "global_depth": self.global_depth})
+            if self.subscribers:
+                self._emit("directoryGrow", {"old_dir_len": old_len,
+                                             "new_dir_len": self.dir_len,
+                                             "global_depth": self.global_depth})
         # left and right may still span several entries if the directory grew
         # several times since old was last split.
         left.index = old.index
@@ -293,7 +317,7 @@ class SwissMap:
             return False, None
         hash = self.hasher(key, self.seed) & M64
         t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
-        # Probe table (inlined table.getWithoutKey).
+        # inlined: Table.get_without_key (the reference path: ReferenceSwissMap.lookup)
         ctrl = t.ctrl
         keys = t.keys
         mask = t.length_mask
@@ -334,6 +358,7 @@ class SwissMap:
                 return
             t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
             if not self.tombstone_possible:
+                # inlined: Table.put_slot (the reference path: ReferenceSwissMap.assign).
                 # Fast path, exact while no table can hold a tombstone: the probe
                 # ends at the first group with an empty slot, which takes the key if
                 # growthLeft allows; otherwise table.put_slot rehashes.
@@ -397,7 +422,8 @@ class SwissMap:
                 # Reset the hash seed to make it more difficult for attackers to
                 # repeatedly trigger hash collisions (go.dev/issue/25237).
                 self.seed = self.rand() & M64
-                self._emit("seed", {"seed": self.seed, "reason": "delete"})
+                if self.subscribers:
+                    self._emit("seed", {"seed": self.seed, "reason": "delete"})
         finally:
             self._writing.release()
 
@@ -422,11 +448,13 @@ class SwissMap:
                 self.used = 0
                 self.tombstone_possible = False
             self.clear_seq += 1
-            self._emit("clear", {"small": self.dir_len == 0, "used": used,
-                                 "clear_seq": self.clear_seq})
+            if self.subscribers:
+                self._emit("clear", {"small": self.dir_len == 0, "used": used,
+                                     "clear_seq": self.clear_seq})
             # Reset the hash seed (go.dev/issue/25237).
             self.seed = self.rand() & M64
-            self._emit("seed", {"seed": self.seed, "reason": "clear"})
+            if self.subscribers:
+                self._emit("seed", {"seed": self.seed, "reason": "clear"})
         finally:
             self._writing.release()
 
@@ -442,6 +470,12 @@ class SwissMap:
         from gomap.swiss.debug import snapshot
 
         return snapshot(self)
+
+    def stats(self, deep: bool = False) -> MapStats:
+        """Capacity and occupancy (see :func:`gomap.swiss.debug.stats`)."""
+        from gomap.swiss.debug import stats
+
+        return stats(self, deep)
 
     def check_invariants(self) -> None:
         """Raise :class:`~gomap.errors.InvariantError` on an inconsistent state."""
@@ -490,6 +524,8 @@ class SwissMap:
     def grow_to_small(self) -> None:
         """``growToSmall``: allocate the single group of a small map."""
         self.small = Group()
+        if self.subscribers:
+            self._emit("growToSmall", {})
 
     def put_slot_small(self, hash: int, key: Any, elem: Any) -> bool:
         """``putSlotSmall``: update or insert in the small group; ``False`` if the
@@ -534,7 +570,8 @@ class SwissMap:
         self.small = None  # the group lives on only for iterators that hold it
         self.global_depth = 0
         self.global_shift = depth_to_shift(0)
-        self._emit("smallToTable", {"used": tab.used, "capacity": tab.capacity})
+        if self.subscribers:
+            self._emit("smallToTable", {"used": tab.used, "capacity": tab.capacity})
         return tab
 
     def delete_small(self, hash: int, key: Any) -> None:
@@ -569,7 +606,7 @@ class SwissMap:
         m = SwissMap.__new__(SwissMap)
         m.rand = self.rand
         m.hasher = self.hasher
-        m.observer = self.observer
+        m.subscribers = list(self.subscribers)
         m.key_kind = self.key_kind
         m.group_size = self.group_size
         m._prune = self._prune
@@ -604,11 +641,6 @@ class SwissMap:
         return m
 
     # -- helpers --------------------------------------------------------------------
-
-    def _emit(self, event: str, details: dict[str, Any]) -> None:
-        obs = self.observer
-        if obs is not None:
-            obs(event, details)
 
     def __repr__(self) -> str:
         shape = "small" if self.dir_len == 0 else f"dir_len={self.dir_len}"

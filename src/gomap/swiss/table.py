@@ -53,7 +53,10 @@ from gomap.swiss.group import (
     M64,
     MAX_AVG_GROUP_LOAD,
     MAX_TABLE_CAPACITY,
+    ProbeSeq,
     align_up_pow2,
+    h1,
+    h2,
 )
 
 if TYPE_CHECKING:
@@ -134,24 +137,21 @@ class Table:
         """
         ctrl = self.ctrl
         keys = self.keys
-        mask = self.length_mask
-        h2 = hash & 0x7F
-        offset = (hash >> 7) & mask
-        index = 0
+        top = h2(hash)
+        seq = ProbeSeq(h1(hash), self.length_mask)
         while True:
-            base = offset << 3
-            end = base + 8
-            i = ctrl.find(h2, base, end)
+            base = seq.offset << 3
+            end = base + GROUP_SLOTS
+            i = ctrl.find(top, base, end)  # matchH2
             while i >= 0:
                 slot_key = keys[i]
                 if key == slot_key:
                     return True, slot_key, self.elems[i]
-                i = ctrl.find(h2, i + 1, end)
-            if ctrl.find(CTRL_EMPTY, base, end) >= 0:
+                i = ctrl.find(top, i + 1, end)
+            if ctrl.find(CTRL_EMPTY, base, end) >= 0:  # matchEmpty
                 # An empty slot ends the probe sequence.
                 return False, None, None
-            index += 1
-            offset = (offset + index) & mask
+            seq.next()
 
     def get_without_key(self, hash: int, key: Any) -> tuple[bool, Any]:
         """``table.getWithoutKey``: ``(ok, elem)``."""
@@ -231,21 +231,17 @@ class Table:
         if self.growth_left == 0:
             raise AssertionError("invariant failed: growthLeft is unexpectedly 0")
         ctrl = self.ctrl
-        mask = self.length_mask
-        offset = (hash >> 7) & mask
-        index = 0
+        seq = ProbeSeq(h1(hash), self.length_mask)
         while True:
-            base = offset << 3
-            i = _first_empty_or_deleted(ctrl, base)
+            i = _first_empty_or_deleted(ctrl, seq.offset << 3)
             if i >= 0:
                 self.keys[i] = key
                 self.elems[i] = elem
                 self.growth_left -= 1
                 self.used += 1
-                ctrl[i] = hash & 0x7F
+                ctrl[i] = h2(hash)
                 return
-            index += 1
-            offset = (offset + index) & mask
+            seq.next()
 
     # -- deletion -----------------------------------------------------------------
 
@@ -276,10 +272,9 @@ class Table:
                         self.growth_left += 1
                         return False
                     ctrl[i] = CTRL_DELETED
-                    obs = m.observer
-                    if obs is not None:
-                        obs("tombstone", {"index": self.index, "group": offset,
-                                          "slot": i - base, "capacity": self.capacity})
+                    if m.subscribers:
+                        m._emit("tombstone", {"index": self.index, "group": offset,
+                                              "slot": i - base, "capacity": self.capacity})
                     return True
                 i = ctrl.find(h2, i + 1, end)
             if ctrl.find(CTRL_EMPTY, base, end) >= 0:
@@ -297,11 +292,10 @@ class Table:
         equal themselves (NaN) are skipped: lookups never find them anyway.
         """
         tombstones = self.tombstones()
-        obs = m.observer
         if tombstones * 10 < self.capacity:  # 10% of capacity
-            if obs is not None:
-                obs("pruneTombstones", {"index": self.index, "capacity": self.capacity,
-                                        "tombstones": tombstones, "pruned": 0})
+            if m.subscribers:
+                m._emit("pruneTombstones", {"index": self.index, "capacity": self.capacity,
+                                            "tombstones": tombstones, "pruned": 0})
             return
         ctrl = self.ctrl
         keys = self.keys
@@ -341,9 +335,9 @@ class Table:
                 base = i << 3
                 cnt += sum(1 for c in ctrl[base:base + GROUP_SLOTS] if c & CTRL_EMPTY)
         if cnt * 10 < self.capacity:
-            if obs is not None:
-                obs("pruneTombstones", {"index": self.index, "capacity": self.capacity,
-                                        "tombstones": tombstones, "pruned": 0})
+            if m.subscribers:
+                m._emit("pruneTombstones", {"index": self.index, "capacity": self.capacity,
+                                            "tombstones": tombstones, "pruned": 0})
             return
         for i in range(ngroups):
             if needed[i]:
@@ -352,9 +346,9 @@ class Table:
                 if ctrl[idx] & CTRL_EMPTY:  # must be deleted
                     ctrl[idx] = CTRL_EMPTY
                     self.growth_left += 1
-        if obs is not None:
-            obs("pruneTombstones", {"index": self.index, "capacity": self.capacity,
-                                    "tombstones": tombstones, "pruned": cnt})
+        if m.subscribers:
+            m._emit("pruneTombstones", {"index": self.index, "capacity": self.capacity,
+                                        "tombstones": tombstones, "pruned": cnt})
 
     # -- clear --------------------------------------------------------------------
 
@@ -389,11 +383,10 @@ class Table:
         old_index = self.index
         m.replace_table(nt)
         self.index = -1
-        obs = m.observer
-        if obs is not None:
-            obs("tableGrow", {"index": old_index, "old_capacity": self.capacity,
-                              "new_capacity": new_capacity, "used": nt.used,
-                              "dropped_tombstones": self.tombstones()})
+        if m.subscribers:
+            m._emit("tableGrow", {"index": old_index, "old_capacity": self.capacity,
+                                  "new_capacity": new_capacity, "used": nt.used,
+                                  "dropped_tombstones": self.tombstones()})
 
     def split(self, m: SwissMap) -> None:
         """``split``: divide the entries between two new 1024-slot tables by the hash
@@ -406,17 +399,20 @@ class Table:
         old_index = self.index
         m.install_table_split(self, left, right)
         self.index = -1
-        obs = m.observer
-        if obs is not None:
-            obs("split", {"index": old_index, "local_depth": local_depth,
-                          "left_index": left.index, "left_used": left.used,
-                          "right_index": right.index, "right_used": right.used})
+        if m.subscribers:
+            m._emit("split", {"index": old_index, "local_depth": local_depth,
+                              "left_index": left.index, "left_used": left.used,
+                              "right_index": right.index, "right_used": right.used})
 
     def _reinsert(self, m: SwissMap, left: Table, right: Table, mask: int) -> None:
         """The loop of ``grow`` and ``split``: ``uncheckedPutSlot`` of every full slot,
         in slot order, re-hashing each key, into ``left`` (or into ``right`` when
-        ``hash & mask``). Inlined for speed: the new tables have no tombstones, so
-        ``matchEmptyOrDeleted`` is ``matchEmpty``, and they have room for all."""
+        ``hash & mask``). inlined: Table.unchecked_put_slot, for speed: the new
+        tables have no tombstones, so ``matchEmptyOrDeleted`` is ``matchEmpty``, and
+        they have room for all. ``m.INLINED = False`` runs the named function."""
+        if not m.INLINED:
+            self._reinsert_reference(m, left, right, mask)
+            return
         hasher = m.hasher
         seed = m.seed
         keys = self.keys
@@ -442,6 +438,15 @@ class Table:
             t.elems[i] = elems[idx]
             t.used += 1
             t.growth_left -= 1
+
+    def _reinsert_reference(self, m: SwissMap, left: Table, right: Table, mask: int) -> None:
+        """:meth:`_reinsert` through :meth:`unchecked_put_slot`, as Go writes it."""
+        for idx, c in enumerate(self.ctrl):
+            if c & CTRL_EMPTY:
+                continue
+            key = self.keys[idx]
+            hash = m.hasher(key, m.seed) & M64
+            (right if hash & mask else left).unchecked_put_slot(hash, key, self.elems[idx])
 
     def clone(self) -> Table:
         """``table.clone``: a deep copy of the groups (keys and elems are shared)."""

@@ -1,0 +1,236 @@
+"""The registry of engines: which exist, which Go release each mirrors, and how the
+layers above build, account, verify and present each one.
+
+Everything above the engine packages looks an engine up here by name and never
+compares names itself. Adding an engine (another map design, another Go release)
+is one :class:`EngineSpec` in :data:`ENGINES` plus its package.
+
+>>> [spec.label for spec in ENGINES.values()]
+['Go 1.23, buckets', 'Go 1.27, Swiss tables']
+>>> get_engine("swiss").go_version
+'1.27.3'
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gomap.classic.hmap import GO_VERSION as CLASSIC_GO
+from gomap.swiss.map import GO_VERSION as SWISS_GO
+from gomap.swiss.map import KEY_KINDS as SWISS_KEY_KINDS
+
+if TYPE_CHECKING:
+    from gomap._engine import Engine
+    from gomap.layout.maplayout import MapLayout
+
+
+def _load(ref: str) -> Any:
+    """``"package.module:attr"`` → the object (imported on first use)."""
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """One engine, as the layers above it need to know it."""
+
+    name: str
+    """The registry name (``--impl``, ``GoMap(impl=...)``, ``snapshot()["impl"]``)."""
+    design: str
+    """The map design, for people: ``buckets``, ``Swiss tables``."""
+    go_version: str
+    """The Go release the engine mirrors, and whose toolchain its oracle builds with."""
+    go_files: tuple[str, ...]
+    """The Go source files it mirrors, relative to ``$GOROOT/src``."""
+    factory: str
+    """``module:Class`` of the engine: ``Class(hint, *, hasher, rand, observer,
+    subscribers, **options)``."""
+    accountant_ref: str
+    """``module:Class`` of its heap accountant (:mod:`gomap.memory`)."""
+    layout_option: Callable[[MapLayout], dict[str, Any]]
+    """The engine options a Go type layout implies (bucket layout, key kind)."""
+    harness: str
+    """The state harness (``gomap/oracle/go/<harness>``)."""
+    memory_harness: str
+    """The memory harness."""
+    replay_ref: str
+    """``module:function`` of the state-oracle replay driver."""
+    count_attr: str
+    """The engine's entry-count field (Go's ``hmap.count`` / ``Map.used``), read by the
+    hot loops above the engine instead of calling ``len()``."""
+    seed_bits: int
+    """Width of the hash seed (classic ``hash0`` is a uint32, Swiss ``seed`` a uintptr)."""
+    key_kinds: tuple[str, ...] = ()
+    """The access paths a key type may select (Swiss: generic / fast32 / fast64 /
+    faststr); empty when the engine has one path for all keys."""
+    tombstone_note: str = ""
+    """What a tombstone is in this engine, for reports."""
+    tracks_overflow: bool = False
+    """Whether the engine has overflow buckets (reports and plots show them)."""
+    growth_labels: Mapping[str, str] = field(default_factory=dict)
+    """Growth events, by event name, with the report's label for each."""
+    growth_end: str = ""
+    """The event that ends an incremental growth (classic ``growDone``); empty when
+    every growth completes within the operation that starts it."""
+    layout_text: Callable[[dict[str, Any]], str] = lambda lay: ""
+    """One line on the storage a Go type layout gives (``MapLayout.describe()``)."""
+    memory_probes: Callable[[Any], dict[str, int]] = lambda e: {}
+    """The header fields the memory harness reports, read off the model."""
+    adopt_runtime: Callable[[Any, dict[str, Any]], None] = lambda e, rec: None
+    """Take over what the runtime counts at random and the model cannot replay
+    (classic: ``noverflow`` from B = 16, sampled by ``incrnoverflow``)."""
+
+    @property
+    def label(self) -> str:
+        """``Go 1.23, buckets``."""
+        return f"Go {'.'.join(self.go_version.split('.')[:2])}, {self.design}"
+
+    def new(self, hint: int = 0, **options: Any) -> Engine:
+        """A new engine: ``make(map[K]V, hint)``."""
+        cls = _load(self.factory)
+        return cls(hint, **options)
+
+    def accountant(self, layout: MapLayout) -> Any:
+        """A new heap accountant for a map of ``layout``."""
+        return _load(self.accountant_ref)(layout)
+
+    def layout_options(self, layout: MapLayout) -> dict[str, Any]:
+        """The engine options for a map of ``layout``."""
+        return self.layout_option(layout)
+
+    def replay(self) -> Callable[..., Any]:
+        """The state-oracle replay function ``(script, key_type, elem_type, ...)``."""
+        return _load(self.replay_ref)
+
+    def shapes(self) -> dict[str, Callable[[str, int], list[Any]]]:
+        """The named oracle shapes that run on this engine (by name)."""
+        from gomap.oracle import workloads
+
+        out = dict(workloads.SHAPES)
+        out.update(workloads.ENGINE_SHAPES.get(self.name, {}))
+        return out
+
+    def growth_label(self, event: str, details: Mapping[str, Any]) -> str | None:
+        """The report's label for a growth event, or None if ``event`` is not one."""
+        label = self.growth_labels.get(event)
+        if label is not None and details.get("same_size"):
+            return "same-size " + label
+        return label
+
+
+def _classic_layout_text(lay: dict[str, Any]) -> str:
+    k, v, c = lay["key"], lay["value"], lay["classic"]
+    kslot = 8 if k["indirect"] else k["size"]
+    vslot = 8 if v["indirect"] else v["size"]
+    pad = f" + {c['padding']} padding" if c["padding"] else ""
+    ptr = "with pointers" if c["pointers"] else "pointer-free (overflow list kept on the side)"
+    return (f"bucket {c['bucket_size']} B = tophash 8 + keys 8×{kslot} + elems 8×{vslot} + "
+            f"overflow 8{pad}; {ptr}; hmap {c['hmap_size']} B, mapextra "
+            f"{c['mapextra_size']} B")
+
+
+def _swiss_layout_text(lay: dict[str, Any]) -> str:
+    s = lay["swiss"]
+    return (f"slot {s['slot_size']} B, group {s['group_size']} B (ctrl 8 + 8 slots), table "
+            f"header {s['table_size']} B, map header {s['map_size']} B; assign path "
+            f"{s['access_path']}")
+
+
+def _classic_probes(h: Any) -> dict[str, int]:
+    return {"count": h.count, "B": h.B, "noverflow": h.noverflow, "flags": h.flags,
+            "growing": int(h.oldbuckets is not None)}
+
+
+def _swiss_probes(m: Any) -> dict[str, int]:
+    return {"used": m.used, "dirLen": m.dir_len, "globalDepth": m.global_depth,
+            "tombstonePossible": int(m.tombstone_possible), "clearSeq": m.clear_seq}
+
+
+def _classic_adopt(h: Any, rec: dict[str, Any]) -> None:
+    if h.B >= 16 and "noverflow" in rec:
+        h.noverflow = rec["noverflow"]  # counted at random by the runtime
+
+
+ENGINES: dict[str, EngineSpec] = {
+    "classic": EngineSpec(
+        name="classic",
+        design="buckets",
+        go_version=CLASSIC_GO,
+        go_files=("runtime/map.go", "runtime/map_fast32.go", "runtime/map_fast64.go",
+                  "runtime/map_faststr.go"),
+        factory="gomap.classic.hmap:HMap",
+        accountant_ref="gomap.memory:ClassicAccountant",
+        layout_option=lambda lay: {"layout": lay.classic_bucket_layout()},
+        harness="classic",
+        memory_harness="memclassic",
+        replay_ref="gomap.oracle.classic_driver:replay_classic",
+        count_attr="count",
+        seed_bits=32,
+        tombstone_note="deleted cells (emptyOne; reusable by inserts)",
+        tracks_overflow=True,
+        growth_labels={"hashGrow": "grow"},
+        growth_end="growDone",
+        layout_text=_classic_layout_text,
+        memory_probes=_classic_probes,
+        adopt_runtime=_classic_adopt,
+    ),
+    "swiss": EngineSpec(
+        name="swiss",
+        design="Swiss tables",
+        go_version=SWISS_GO,
+        go_files=("internal/runtime/maps/map.go", "internal/runtime/maps/table.go",
+                  "internal/runtime/maps/group.go", "internal/runtime/maps/runtime.go",
+                  "internal/runtime/maps/runtime_fast32.go",
+                  "internal/runtime/maps/runtime_fast64.go",
+                  "internal/runtime/maps/runtime_faststr.go"),
+        factory="gomap.swiss.map:SwissMap",
+        accountant_ref="gomap.memory:SwissAccountant",
+        layout_option=lambda lay: {"key_kind": lay.key_kind, "group_size": lay.group_size},
+        harness="swiss",
+        memory_harness="memswiss",
+        replay_ref="gomap.oracle.swiss_driver:replay_swiss",
+        count_attr="used",
+        seed_bits=64,
+        key_kinds=SWISS_KEY_KINDS,
+        tombstone_note="ctrlDeleted slots; they use up growth until a rehash or prune",
+        growth_labels={"smallToTable": "small→table", "tableGrow": "table grow",
+                       "split": "split", "directoryGrow": "directory grow"},
+        layout_text=_swiss_layout_text,
+        memory_probes=_swiss_probes,
+    ),
+}
+"""Every engine, by name; the first is the oldest Go release."""
+
+DEFAULT_ENGINE = "swiss"
+"""What ``GoMap()`` and ``gomap simulate`` use: the map of current Go releases."""
+
+
+class UnknownEngineError(ValueError):
+    """An engine name the registry does not know."""
+
+
+def engine_names() -> list[str]:
+    """The registered engine names, oldest Go release first."""
+    return list(ENGINES)
+
+
+def get_engine(name: str) -> EngineSpec:
+    """The spec of engine ``name``; :class:`UnknownEngineError` names the choices."""
+    spec = ENGINES.get(name)
+    if spec is None:
+        raise UnknownEngineError(
+            f"unknown map implementation {name!r}: use "
+            + " or ".join(f"{n!r} ({s.label})" for n, s in ENGINES.items()))
+    return spec
+
+
+def harness_go_versions() -> dict[str, str]:
+    """The Go release each engine harness builds with, by harness name."""
+    out: dict[str, str] = {}
+    for spec in ENGINES.values():
+        out[spec.harness] = spec.go_version
+        out[spec.memory_harness] = spec.go_version
+    return out

@@ -1,0 +1,1189 @@
+package main
+
+// The analysis of one type-checked package.
+//
+// One walk per function body records every map access (read, write, range) with the
+// mutexes held at that point (Lock/Unlock pairs in statement order, defer Unlock,
+// RLock as read mode, branches merged by intersection, loops balanced, lock wrapper
+// functions), every call to a function of the same package with the locks held
+// there, every goroutine start (go statement, X.Go(func), time.AfterFunc, HTTP
+// handlers) and every join point (channel receive, select, X.Wait()). Then:
+//
+//   - the locks a function is entered with are the intersection over its call
+//     sites (none for exported, go-started or unreferenced functions; "any" for
+//     functions named ...Locked or documented as called with the lock held);
+//   - the goroutines a function may run in are propagated along calls from the
+//     roots (each goroutine start) and from MAIN (code not started by a goroutine
+//     start of this package);
+//   - two accesses of one map race when they may run in different goroutines (or
+//     in two instances of a goroutine started in a loop, from two places, by an
+//     exported function or per HTTP request), at least one writes, and no mutex is
+//     held by both (the writer in write mode).
+//
+// Which accesses name one map value (groupMode): a package-level variable is one
+// value; a local variable is one per invocation of the function declaring it (its
+// closures share it); a field reached through a receiver or a pointer is one per
+// struct type, the deliberate approximation every such checker makes; a field of
+// a local struct value belongs to that variable.
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strconv"
+	"strings"
+)
+
+type lockMode int
+
+const (
+	readMode lockMode = 1 + iota
+	writeMode
+)
+
+type held struct {
+	mode    lockMode
+	section int
+	base    string // the lock's receiver base ("c" for c.mu.Lock()), for GM003
+}
+
+type lockState map[types.Object]held
+
+func (s lockState) clone() lockState {
+	c := make(lockState, len(s))
+	for k, v := range s {
+		c[k] = v
+	}
+	return c
+}
+
+// anyLock stands for "some lock the caller holds" (functions named ...Locked).
+var anyLock = types.NewVar(token.NoPos, nil, "<any lock>", nil)
+
+type accKind int
+
+const (
+	aRead accKind = iota
+	aWrite
+	aRange
+)
+
+type access struct {
+	key     types.Object
+	kind    accKind
+	what    string
+	name    string // the map expression as written
+	keyText string // the index expression of m[k] (check-then-act)
+	pos     token.Pos
+	fn      *fnode
+	seq     int
+	loops   []int
+	locks   lockState
+	fresh   bool
+	mode    groupMode
+	declPos token.Pos       // lexical: where the variable (or the struct's variable) is declared
+	recvT   *types.TypeName // receiver: the receiver's type
+	base    string          // baseText of the map expression
+	field   bool            // the map is a struct field (of any variable)
+	obj     types.Object    // the variable or field itself (key may be a (variable, field) pair)
+}
+
+// groupMode says which accesses of one map can name the same map value.
+type groupMode int
+
+const (
+	untracked groupMode = iota
+	global              // a package-level variable (or a field of one): one value, everywhere
+	lexical             // a local variable (or a field of one): this invocation and its closures
+	receiver            // a field reached through a method's receiver: one value per receiver
+)
+
+type spawn struct {
+	from    *fnode
+	seq     int
+	loops   []int
+	pos     token.Pos
+	recvPos token.Pos // go v.m(): where the local variable v is declared
+	many    bool      // one start, many concurrent runs (an HTTP handler)
+}
+
+// lockEffect: a function that only takes (or only releases) a lock, like
+// func lockProfiles() { profiles.mu.Lock() }.
+type lockEffect struct {
+	key  types.Object
+	op   string
+	base string
+}
+
+type joinPt struct {
+	seq   int
+	loops []int
+}
+
+type callSite struct {
+	from  *fnode
+	seq   int
+	loops []int
+	locks lockState
+}
+
+const mainCtx = -1
+
+type fnode struct {
+	id       int
+	name     string
+	decl     *ast.FuncDecl
+	lit      *ast.FuncLit
+	body     *ast.BlockStmt
+	spawns   []spawn
+	isRoot   bool
+	multi    bool
+	exposed  bool
+	isInit   bool
+	wildcard bool
+	recv     types.Object // the receiver of the (enclosing) method
+	effect   *lockEffect
+	ownsRecv bool            // started once per loop iteration on that iteration's value
+	recvT    *types.TypeName // its type
+	calls    []callSite      // calls of this function from the package
+	joins    []joinPt
+	ctx      map[int]bool
+	entry    lockState
+	entryTop bool
+	fresh    map[types.Object]bool
+	// parameters that receive the same map in every instance of this goroutine
+	sharedParams map[types.Object]bool
+}
+
+type analysis struct {
+	fset     *token.FileSet
+	pkg      *types.Package
+	info     *types.Info
+	files    []*ast.File
+	funcs    []*fnode
+	byObj    map[*types.Func]*fnode
+	accesses map[types.Object][]*access
+	order    []types.Object
+	findings []Finding
+	loopID   int
+	loopNode map[int]ast.Node
+	section  int
+	synth    map[string]types.Object
+	pairs    map[[2]types.Object]*types.Var
+	pairGlob map[types.Object]bool
+	owners   map[*types.Var]*types.Struct
+	valueUse map[*types.Func]bool
+	drain    map[types.Object]*drainInfo
+	testFile map[*token.File]bool
+}
+
+type drainInfo struct {
+	deleteInLoop token.Pos
+	inserts      int
+	rebuilds     int
+}
+
+func newAnalysis(fset *token.FileSet, pkg *types.Package, info *types.Info, files []*ast.File) *analysis {
+	a := &analysis{fset: fset, pkg: pkg, info: info, files: files,
+		byObj: map[*types.Func]*fnode{}, accesses: map[types.Object][]*access{},
+		synth: map[string]types.Object{}, valueUse: map[*types.Func]bool{},
+		drain: map[types.Object]*drainInfo{}, testFile: map[*token.File]bool{},
+		loopNode: map[int]ast.Node{}, pairs: map[[2]types.Object]*types.Var{},
+		pairGlob: map[types.Object]bool{}}
+	return a
+}
+
+func (a *analysis) newFn(name string) *fnode {
+	f := &fnode{id: len(a.funcs), name: name, ctx: map[int]bool{}, fresh: map[types.Object]bool{},
+		sharedParams: map[types.Object]bool{}}
+	a.funcs = append(a.funcs, f)
+	return f
+}
+
+func (a *analysis) run() []Finding {
+	// Declared functions first, so calls can be resolved while walking.
+	type pending struct {
+		fn   *fnode
+		file *ast.File
+	}
+	var decls []pending
+	for _, file := range a.files {
+		tf := a.fset.File(file.Pos())
+		if tf != nil && strings.HasSuffix(tf.Name(), "_test.go") {
+			a.testFile[tf] = true
+		}
+		for _, d := range file.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			obj, _ := a.info.Defs[fd.Name].(*types.Func)
+			f := a.newFn(fd.Name.Name)
+			f.decl, f.body = fd, fd.Body
+			if fd.Recv != nil && len(fd.Recv.List) == 1 && len(fd.Recv.List[0].Names) == 1 {
+				f.recv = a.info.Defs[fd.Recv.List[0].Names[0]]
+				if f.recv != nil {
+					f.recvT = namedOf(f.recv.Type())
+				}
+			}
+			f.isInit = fd.Recv == nil && fd.Name.Name == "init"
+			lower := strings.ToLower(fd.Name.Name)
+			f.wildcard = strings.HasSuffix(lower, "locked") && !strings.HasSuffix(lower, "unlocked") ||
+				documentsHeldLock(fd.Doc)
+			if obj != nil {
+				a.byObj[obj] = f
+				f.exposed = obj.Exported() || fd.Name.Name == "main"
+				if isServeHTTP(obj) {
+					// net/http runs a handler in one goroutine per request
+					f.isRoot = true
+					f.spawns = append(f.spawns, spawn{from: f, pos: fd.Pos(), many: true})
+				}
+			}
+			decls = append(decls, pending{f, file})
+		}
+	}
+	a.findValueUses()
+	for _, p := range decls {
+		a.findLockEffect(p.fn)
+	}
+	queue := make([]*fnode, 0, len(decls))
+	for _, p := range decls {
+		queue = append(queue, p.fn)
+	}
+	for i := 0; i < len(queue); i++ {
+		f := queue[i]
+		w := &walker{a: a, fn: f}
+		w.walkBody(f.body, lockState{})
+		queue = append(queue, w.roots...)
+	}
+	a.solve()
+	a.checkRaces()
+	a.checkDrain()
+	return a.findings
+}
+
+// findValueUses marks package functions referenced other than by a direct call:
+// they can be called from anywhere, with any locks.
+func (a *analysis) findValueUses() {
+	called := map[*ast.Ident]bool{}
+	for _, file := range a.files {
+		ast.Inspect(file, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CallExpr); ok {
+				switch fun := ast.Unparen(c.Fun).(type) {
+				case *ast.Ident:
+					called[fun] = true
+				case *ast.SelectorExpr:
+					called[fun.Sel] = true
+				case *ast.IndexExpr: // generic instantiation f[T](...)
+					if id, ok := fun.X.(*ast.Ident); ok {
+						called[id] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	for id, obj := range a.info.Uses {
+		if fn, ok := obj.(*types.Func); ok && !called[id] {
+			a.valueUse[fn.Origin()] = true
+		}
+	}
+}
+
+// --- solving: entry locks and goroutine contexts ---------------------------------
+
+func (a *analysis) solve() {
+	for _, f := range a.funcs {
+		if f.decl != nil {
+			if obj, ok := a.info.Defs[f.decl.Name].(*types.Func); ok && a.valueUse[obj] {
+				f.exposed = true
+			}
+			if len(f.calls) == 0 && len(f.spawns) == 0 {
+				f.exposed = true
+			}
+		}
+	}
+	for _, f := range a.funcs {
+		f.ownsRecv = f.decl != nil && f.recv != nil && len(f.spawns) > 0
+		for _, s := range f.spawns {
+			if !s.recvPos.IsValid() || len(s.loops) == 0 {
+				f.ownsRecv = false
+				continue
+			}
+			for _, id := range s.loops {
+				if n := a.loopNode[id]; n == nil || !(s.recvPos >= n.Pos() && s.recvPos < n.End()) {
+					f.ownsRecv = false
+				}
+			}
+		}
+	}
+	for _, f := range a.funcs {
+		// started in a loop, from two places, or by an exported function (which its
+		// callers may call again while the first goroutine still runs)
+		f.multi = f.multi || len(f.spawns) > 1
+		for _, s := range f.spawns {
+			if s.many || len(s.loops) > 0 || s.from.decl != nil && s.from.exposed && s.from.decl.Name.Name != "main" {
+				f.multi = true
+			}
+		}
+		switch {
+		case f.wildcard:
+			f.entry = lockState{anyLock: {mode: writeMode}}
+		case f.exposed || f.isRoot || f.isInit:
+			f.entry = lockState{}
+		default:
+			f.entryTop = true
+		}
+	}
+	// Entry locks: greatest fixpoint of the intersection over call sites.
+	for changed := true; changed; {
+		changed = false
+		for _, f := range a.funcs {
+			if f.wildcard || f.exposed || f.isRoot || f.isInit || len(f.calls) == 0 {
+				continue
+			}
+			var acc lockState
+			top := true
+			for _, c := range f.calls {
+				if c.from.entryTop {
+					continue
+				}
+				eff := c.locks.clone()
+				for k, v := range c.from.entry {
+					if _, ok := eff[k]; !ok {
+						eff[k] = v
+					}
+				}
+				if top {
+					acc, top = eff, false
+					continue
+				}
+				for k, v := range acc {
+					if w, ok := eff[k]; !ok || w.mode < v.mode {
+						if ok {
+							acc[k] = held{mode: w.mode, section: v.section}
+						} else {
+							delete(acc, k)
+						}
+					}
+				}
+			}
+			if top {
+				continue
+			}
+			if f.entryTop || len(acc) != len(f.entry) {
+				f.entry, f.entryTop, changed = acc, false, true
+			}
+		}
+	}
+	for _, f := range a.funcs {
+		if f.entryTop { // only called from functions never reached: assume nothing
+			f.entry, f.entryTop = lockState{}, false
+		}
+	}
+	// Contexts: roots run in themselves; exposed functions in MAIN; callees inherit.
+	for _, f := range a.funcs {
+		if f.isRoot {
+			f.ctx[f.id] = true
+		}
+		if f.decl != nil && f.exposed && !f.isInit {
+			f.ctx[mainCtx] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, f := range a.funcs {
+			for _, c := range f.calls {
+				for id := range c.from.ctx {
+					if !f.ctx[id] {
+						f.ctx[id] = true
+						changed = true
+					}
+				}
+			}
+		}
+	}
+	// A goroutine started by a goroutine that runs many times runs many times.
+	for changed := true; changed; {
+		changed = false
+		for _, f := range a.funcs {
+			if f.multi || !f.isRoot {
+				continue
+			}
+			for _, s := range f.spawns {
+				for id := range s.from.ctx {
+					if id != mainCtx && a.funcs[id].multi {
+						f.multi, changed = true, true
+					}
+				}
+			}
+		}
+	}
+}
+
+// --- race checks ------------------------------------------------------------------
+
+func (a *analysis) effLocks(x *access) lockState {
+	if len(x.fn.entry) == 0 {
+		return x.locks
+	}
+	eff := x.locks.clone()
+	for k, v := range x.fn.entry {
+		if _, ok := eff[k]; !ok {
+			eff[k] = v
+		}
+	}
+	return eff
+}
+
+// protected: some mutex is held by both, by the writer w in write mode.
+func protected(lw, lb lockState) bool {
+	if _, ok := lw[anyLock]; ok {
+		return true
+	}
+	if _, ok := lb[anyLock]; ok {
+		return true
+	}
+	for k, v := range lw {
+		if v.mode != writeMode {
+			continue
+		}
+		if _, ok := lb[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// readShared: the writer holds a lock in read mode that the other side holds too
+// (check GM003 reports this write; the race checks leave it to it).
+func readShared(lw, lb lockState) bool {
+	for k, v := range lw {
+		if v.mode == readMode {
+			if _, ok := lb[k]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func commonLoop(a, b []int) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func joinedBetween(f *fnode, lo, hi int) bool {
+	for _, j := range f.joins {
+		if j.seq > lo && j.seq < hi {
+			return true
+		}
+	}
+	return false
+}
+
+func joinedInLoop(f *fnode, after int, loops []int) bool {
+	for _, j := range f.joins {
+		if j.seq > after && commonLoop(j.loops, loops) {
+			return true
+		}
+	}
+	return false
+}
+
+// positionsIn gives the places (seq, loops) in function s at which access x happens:
+// x itself if x is in s, or the call sites in s of x's function if every call of
+// it is there (one level).
+func positionsIn(x *access, s *fnode) ([]joinPt, bool) {
+	if x.fn == s {
+		return []joinPt{{x.seq, x.loops}}, true
+	}
+	if x.fn.decl == nil || x.fn.exposed || len(x.fn.calls) == 0 || x.fn.isRoot {
+		return nil, false
+	}
+	var out []joinPt
+	for _, c := range x.fn.calls {
+		if c.from != s {
+			return nil, false
+		}
+		out = append(out, joinPt{c.seq, c.loops})
+	}
+	return out, true
+}
+
+// apart: access x (outside root r) is ordered before r starts or after r is joined.
+func (a *analysis) apart(x *access, rid int) bool {
+	if rid == mainCtx {
+		return false
+	}
+	r := a.funcs[rid]
+	if len(r.spawns) == 0 {
+		return false
+	}
+	for _, sp := range r.spawns {
+		pts, ok := positionsIn(x, sp.from)
+		if !ok {
+			return false
+		}
+		for _, p := range pts {
+			if commonLoop(p.loops, sp.loops) {
+				if !joinedInLoop(sp.from, sp.seq, sp.loops) {
+					return false
+				}
+				continue
+			}
+			if p.seq > sp.seq && !joinedBetween(sp.from, sp.seq, p.seq) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// siblingsApart: two roots started one after the other by one function with a join between.
+func (a *analysis) siblingsApart(r1, r2 int) bool {
+	if r1 == mainCtx || r2 == mainCtx {
+		return false
+	}
+	f1, f2 := a.funcs[r1], a.funcs[r2]
+	if len(f1.spawns) != 1 || len(f2.spawns) != 1 {
+		return false
+	}
+	s1, s2 := f1.spawns[0], f2.spawns[0]
+	if s1.from != s2.from || commonLoop(s1.loops, s2.loops) {
+		return false
+	}
+	lo, hi := s1.seq, s2.seq
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	return joinedBetween(s1.from, lo, hi)
+}
+
+func (a *analysis) concurrent(x, y *access) bool {
+	var cx, cy map[int]bool
+	switch x.mode {
+	case global:
+		cx, cy = x.fn.ctx, y.fn.ctx
+	case receiver:
+		if x.recvT != y.recvT {
+			return false // reached from different types' methods: not known to be one value
+		}
+		cx, cy = a.recvCtx(x), a.recvCtx(y)
+	case lexical:
+		c1, c2 := a.lexCtx(x), a.lexCtx(y)
+		if c1 == c2 {
+			return c1 != mainCtx && a.lexMulti(a.funcs[c1], x.declPos)
+		}
+		return !(a.apart(x, c2) || a.apart(y, c1) || a.siblingsApart(c1, c2))
+	default:
+		return false
+	}
+	for c1 := range cx {
+		for c2 := range cy {
+			if c1 == mainCtx && c2 == mainCtx {
+				continue
+			}
+			if c1 == c2 {
+				r := a.funcs[c1]
+				if r.multi && (x.mode == global || x.fn == r && y.fn == r) {
+					return true
+				}
+				continue
+			}
+			if a.apart(x, c2) || a.apart(y, c1) || a.siblingsApart(c1, c2) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) where(pos token.Pos) (string, int, int) {
+	p := a.fset.Position(pos)
+	return p.Filename, p.Line, p.Column
+}
+
+func (a *analysis) add(check string, pos token.Pos, msg string, rel ...Related) {
+	file, line, col := a.where(pos)
+	a.findings = append(a.findings, Finding{Check: check, File: file, Line: line, Col: col,
+		Message: msg, Related: rel})
+}
+
+func (a *analysis) related(pos token.Pos, msg string) Related {
+	file, line, col := a.where(pos)
+	return Related{File: file, Line: line, Col: col, Message: msg}
+}
+
+func (a *analysis) goroutineOf(x *access) string {
+	for id := range x.fn.ctx {
+		if id == mainCtx {
+			continue
+		}
+		r := a.funcs[id]
+		if len(r.spawns) > 0 {
+			_, line, _ := a.where(r.spawns[0].pos)
+			return fmt.Sprintf("the goroutine started at line %d", line)
+		}
+	}
+	return "another goroutine"
+}
+
+func (a *analysis) checkRaces() {
+	for _, accs := range a.accesses {
+		for _, x := range accs {
+			if x.mode == lexical && x.fn.sharedParams[x.key] {
+				x.mode = global // one map behind the parameter of every instance
+			}
+		}
+	}
+	for _, key := range a.order {
+		accs := a.accesses[key]
+		eff := make([]lockState, len(accs))
+		for i, x := range accs {
+			eff[i] = a.effLocks(x)
+		}
+		for i, w := range accs {
+			if w.kind != aWrite || w.fresh {
+				continue
+			}
+			for j, b := range accs {
+				if b.kind == aRange || b.fresh {
+					continue
+				}
+				if protected(eff[i], eff[j]) || readShared(eff[i], eff[j]) || !a.concurrent(w, b) {
+					continue
+				}
+				var rel Related
+				if i == j {
+					rel = a.related(w.pos, "the same write, in another instance of "+a.goroutineOf(w))
+				} else {
+					rel = a.related(b.pos, fmt.Sprintf("%s %s here", b.what, b.name))
+				}
+				a.add("GM001", w.pos, fmt.Sprintf(
+					"map %s is written here (%s %s) while %s may access it with no common mutex held",
+					w.name, w.what, w.name, a.otherSide(w, b)), rel)
+				break
+			}
+		}
+		for i, r := range accs {
+			if r.kind != aRange || r.fresh {
+				continue
+			}
+			for j, w := range accs {
+				if w.kind != aWrite || w.fresh {
+					continue
+				}
+				if protected(eff[j], eff[i]) || readShared(eff[j], eff[i]) || !a.concurrent(w, r) {
+					continue
+				}
+				a.add("GM002", r.pos, fmt.Sprintf(
+					"range over map %s may run while %s writes it (%s %s) with no common mutex held",
+					r.name, a.otherSide(r, w), w.what, w.name),
+					a.related(w.pos, fmt.Sprintf("%s %s here", w.what, w.name)))
+				break
+			}
+		}
+		for i, w := range accs {
+			if w.kind != aWrite || w.fresh || !(w.field || longLived(a, key)) {
+				continue
+			}
+			var rlocked []string
+			anyWrite := false
+			for k, v := range eff[i] {
+				if v.mode == writeMode {
+					anyWrite = true
+				} else if v.base == w.base {
+					rlocked = append(rlocked, k.Name())
+				}
+			}
+			if len(rlocked) > 0 && !anyWrite {
+				a.add("GM003", w.pos, fmt.Sprintf(
+					"map %s is written (%s %s) while holding only %s.RLock: readers hold it together, "+
+						"so this write can race with them and with other writers",
+					w.name, w.what, w.name, rlocked[0]))
+			}
+		}
+	}
+}
+
+func (a *analysis) otherSide(self, other *access) string {
+	if self.fn == other.fn && self != other {
+		return "another instance of this goroutine"
+	}
+	if other.fn.ctx[mainCtx] && len(other.fn.ctx) == 1 {
+		if self.fn.ctx[mainCtx] {
+			return "another goroutine"
+		}
+		return "code outside this goroutine"
+	}
+	return a.goroutineOf(other)
+}
+
+// longLived: a package-level variable, a struct field, or a field of a package-level variable.
+func longLived(a *analysis, key types.Object) bool {
+	v, ok := key.(*types.Var)
+	return ok && (v.IsField() || v.Parent() == a.pkg.Scope() || a.pairGlob[key])
+}
+
+// pairKey names field f of variable base (a map reached as base.f or base.x.f).
+func (a *analysis) pairKey(base, f *types.Var) types.Object {
+	k := [2]types.Object{base, f}
+	if v, ok := a.pairs[k]; ok {
+		return v
+	}
+	v := types.NewVar(f.Pos(), a.pkg, base.Name()+"."+f.Name(), f.Type())
+	a.pairs[k] = v
+	if base.Parent() == a.pkg.Scope() {
+		a.pairGlob[v] = true
+	}
+	return v
+}
+
+// --- check 6: drained and refilled, never rebuilt ---------------------------------
+
+func (a *analysis) checkDrain() {
+	for _, key := range a.order {
+		d := a.drain[key]
+		if d == nil || d.deleteInLoop == token.NoPos || d.inserts == 0 || d.rebuilds > 0 {
+			continue
+		}
+		v, ok := key.(*types.Var)
+		if !ok || v.Pkg() != a.pkg || !longLived(a, key) || !key.Pos().IsValid() {
+			continue
+		}
+		if v.IsField() && !a.guardedStruct(v) {
+			continue // a struct without a mutex: not known to be shared or long-lived
+		}
+		if tf := a.fset.File(key.Pos()); tf == nil || a.testFile[tf] {
+			continue
+		}
+		m, ok := v.Type().Underlying().(*types.Map)
+		if !ok {
+			continue
+		}
+		kt, ok1 := layoutType(m.Key(), 0)
+		vt, ok2 := layoutType(m.Elem(), 0)
+		what := "package-level map"
+		if v.IsField() {
+			what = "struct field map"
+		}
+		file, line, col := a.where(key.Pos())
+		f := Finding{Check: "GM006", File: file, Line: line, Col: col, Message: fmt.Sprintf(
+			"%s %s is drained by deletes and refilled but never rebuilt: a Go map never "+
+				"shrinks, it keeps the buckets of its largest size", what, key.Name()),
+			Map:     key.Name(),
+			Related: []Related{a.related(d.deleteInLoop, "deleted in a loop here")}}
+		if ok1 && ok2 {
+			f.KeyType, f.ValueType = kt, vt
+			sizes := types.SizesFor("gc", "amd64")
+			f.KeySize, f.ValueSize = sizes.Sizeof(m.Key()), sizes.Sizeof(m.Elem())
+		}
+		a.findings = append(a.findings, f)
+	}
+}
+
+// layoutType spells t as a type expression gomap's layout parser reads: only the
+// shape matters (sizes, pointers, equality), so named types are spelled out.
+func layoutType(t types.Type, depth int) (string, bool) {
+	if depth > 8 {
+		return "", false
+	}
+	switch u := types.Unalias(t).Underlying().(type) {
+	case *types.Basic:
+		switch u.Kind() {
+		case types.UnsafePointer:
+			return "unsafe.Pointer", true
+		case types.Invalid:
+			return "", false
+		}
+		if u.Info()&types.IsUntyped != 0 {
+			return "", false
+		}
+		return u.Name(), true
+	case *types.Pointer:
+		return "*byte", true
+	case *types.Slice:
+		return "[]byte", true
+	case *types.Map:
+		return "map[int]int", true
+	case *types.Chan:
+		return "chan int", true
+	case *types.Signature:
+		return "func()", true
+	case *types.Interface:
+		if u.NumMethods() == 0 {
+			return "any", true
+		}
+		return "error", true
+	case *types.Array:
+		e, ok := layoutType(u.Elem(), depth+1)
+		return "[" + strconv.FormatInt(u.Len(), 10) + "]" + e, ok
+	case *types.Struct:
+		var parts []string
+		for i := 0; i < u.NumFields(); i++ {
+			f := u.Field(i)
+			ft, ok := layoutType(f.Type(), depth+1)
+			if !ok {
+				return "", false
+			}
+			name := fmt.Sprintf("f%d", i)
+			if f.Name() == "_" {
+				name = "_"
+			}
+			parts = append(parts, name+" "+ft)
+		}
+		return "struct{" + strings.Join(parts, "; ") + "}", true
+	}
+	return "", false
+}
+
+// --- helpers on expressions --------------------------------------------------------
+
+func (a *analysis) isMap(e ast.Expr) bool {
+	tv, ok := a.info.Types[e]
+	if !ok || tv.Type == nil {
+		return false
+	}
+	_, ok = tv.Type.Underlying().(*types.Map)
+	return ok
+}
+
+func isNamed(t types.Type, pkg, name string) bool {
+	if t == nil {
+		return false
+	}
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return false
+	}
+	return n.Obj().Pkg().Path() == pkg && n.Obj().Name() == name
+}
+
+func (a *analysis) typeOf(e ast.Expr) types.Type {
+	if tv, ok := a.info.Types[e]; ok {
+		return tv.Type
+	}
+	return nil
+}
+
+// canon names the variable or field an expression denotes; fresh when its base is
+// a value this function just allocated (not yet shared with anyone).
+func (w *walker) canon(e ast.Expr) (types.Object, bool) {
+	e = ast.Unparen(e)
+	switch x := e.(type) {
+	case *ast.Ident:
+		obj := w.a.info.Uses[x]
+		if obj == nil {
+			obj = w.a.info.Defs[x]
+		}
+		if v, ok := obj.(*types.Var); ok {
+			return v, false
+		}
+	case *ast.SelectorExpr:
+		if sel, ok := w.a.info.Selections[x]; ok {
+			if sel.Kind() != types.FieldVal {
+				return nil, false
+			}
+			return sel.Obj(), w.freshBase(x.X)
+		}
+		if v, ok := w.a.info.Uses[x.Sel].(*types.Var); ok {
+			return v, false
+		}
+	case *ast.StarExpr:
+		return w.canon(x.X)
+	}
+	return nil, false
+}
+
+func (w *walker) freshBase(e ast.Expr) bool {
+	e = ast.Unparen(e)
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = u.X
+	}
+	if s, ok := e.(*ast.StarExpr); ok {
+		e = s.X
+	}
+	switch x := e.(type) {
+	case *ast.Ident:
+		obj := w.a.info.Uses[x]
+		return obj != nil && w.fn.fresh[obj]
+	case *ast.SelectorExpr:
+		// a pointer field of a fresh value points at something older (client.hub)
+		if t := w.a.typeOf(x); t != nil {
+			if _, isPtr := t.Underlying().(*types.Pointer); isPtr {
+				return false
+			}
+		}
+		return w.freshBase(x.X)
+	case *ast.CompositeLit:
+		return true
+	}
+	return false
+}
+
+func isAllocation(e ast.Expr, info *types.Info) bool {
+	e = ast.Unparen(e)
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = u.X
+	}
+	switch x := e.(type) {
+	case *ast.CompositeLit:
+		return true
+	case *ast.CallExpr:
+		if id, ok := ast.Unparen(x.Fun).(*ast.Ident); ok {
+			if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "new" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (a *analysis) lockKey(w *walker, recv ast.Expr, sel *types.Selection) types.Object {
+	idx := sel.Index()
+	if len(idx) > 1 { // promoted through embedded fields: the last embedded field
+		t := sel.Recv()
+		var field *types.Var
+		for _, i := range idx[:len(idx)-1] {
+			if p, ok := t.Underlying().(*types.Pointer); ok {
+				t = p.Elem()
+			}
+			st, ok := t.Underlying().(*types.Struct)
+			if !ok {
+				break
+			}
+			field = st.Field(i)
+			t = field.Type()
+		}
+		if field != nil {
+			return field
+		}
+	}
+	obj, _ := w.canon(recv)
+	if v, ok := obj.(*types.Var); ok && !v.IsField() && v.Parent() != a.pkg.Scope() {
+		t := v.Type()
+		if !isNamed(t, "sync", "Mutex") && !isNamed(t, "sync", "RWMutex") {
+			if p, ok := t.(*types.Pointer); ok {
+				t = p.Elem()
+			}
+			if n, ok := types.Unalias(t).(*types.Named); ok {
+				return n.Obj() // a receiver with its own Lock method: name the type
+			}
+		}
+	}
+	if obj != nil {
+		return obj
+	}
+	text := types.ExprString(recv)
+	if s, ok := a.synth[text]; ok {
+		return s
+	}
+	s := types.NewVar(token.NoPos, nil, text, nil)
+	a.synth[text] = s
+	return s
+}
+
+func (a *analysis) record(x *access) {
+	if x.key == nil {
+		return
+	}
+	if _, ok := a.accesses[x.key]; !ok {
+		a.order = append(a.order, x.key)
+	}
+	a.accesses[x.key] = append(a.accesses[x.key], x)
+}
+
+func (a *analysis) drainOf(key types.Object) *drainInfo {
+	d := a.drain[key]
+	if d == nil {
+		d = &drainInfo{}
+		a.drain[key] = d
+		if _, ok := a.accesses[key]; !ok {
+			a.order = append(a.order, key)
+			a.accesses[key] = nil
+		}
+	}
+	return d
+}
+
+func namedOf(t types.Type) *types.TypeName {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if n, ok := types.Unalias(t).(*types.Named); ok {
+		return n.Origin().Obj()
+	}
+	return nil
+}
+
+// lexCtx: the context of access x to a variable declared at p — a goroutine closure
+// that captured it, or the invocation that declared it (ownerCtx).
+func (a *analysis) lexCtx(x *access) int {
+	f := x.fn
+	if f.isRoot && f.lit != nil && !(x.declPos >= f.lit.Pos() && x.declPos < f.lit.End()) {
+		return f.id
+	}
+	return mainCtx
+}
+
+// lexMulti: root r runs several times over one variable declared at p (started in a
+// loop that does not also declare the variable afresh each time).
+func (a *analysis) lexMulti(r *fnode, p token.Pos) bool {
+	for _, s := range r.spawns {
+		if s.many {
+			return true
+		}
+		for _, id := range s.loops {
+			n := a.loopNode[id]
+			if n != nil && !(p >= n.Pos() && p < n.End()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// recvCtx: the contexts of a receiver-based access, with goroutines that are not
+// methods (or closures in methods) of the receiver's type counted as "any caller".
+func (a *analysis) recvCtx(x *access) map[int]bool {
+	out := map[int]bool{}
+	for id := range x.fn.ctx {
+		if id != mainCtx && a.funcs[id].recvT == x.recvT && !a.funcs[id].ownsRecv {
+			out[id] = true
+		} else {
+			out[mainCtx] = true
+		}
+	}
+	return out
+}
+
+// documentsHeldLock: a doc comment that says the caller holds a lock
+// ("mu must be held", "called with c.mu held", "requires the lock").
+func documentsHeldLock(doc *ast.CommentGroup) bool {
+	if doc == nil {
+		return false
+	}
+	t := strings.ToLower(doc.Text())
+	for _, p := range []string{"must be held", "must hold", "must be locked", "lock held",
+		"mu held", "with the lock", "holding the lock", "holds the lock", "requires the lock",
+		"caller holds", "caller must lock", "is held", "locked by the caller"} {
+		if strings.Contains(t, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// findLockEffect: f's body is a few statements whose only lock operations take one
+// lock (or release one) and leave it so: calls of f then count as that operation.
+func (a *analysis) findLockEffect(f *fnode) {
+	if f.body == nil || len(f.body.List) == 0 || len(f.body.List) > 6 || f.decl == nil ||
+		f.decl.Type.Results != nil {
+		return
+	}
+	w := &walker{a: a, fn: f}
+	var eff *lockEffect
+	last := len(f.body.List) - 1
+	for i, s := range f.body.List {
+		if _, ok := s.(*ast.DeferStmt); ok {
+			return
+		}
+		es, ok := s.(*ast.ExprStmt)
+		if !ok {
+			continue
+		}
+		key, op, base, ok := w.lockCallBase(es.X)
+		if !ok {
+			continue
+		}
+		if eff != nil {
+			return // more than one lock operation: not a plain wrapper
+		}
+		acquire := op == "Lock" || op == "RLock"
+		if acquire && i != 0 || !acquire && i != last {
+			return
+		}
+		eff = &lockEffect{key: key, op: op, base: base}
+	}
+	f.effect = eff
+}
+
+// guardedStruct: field f belongs to a struct type of this package that has a
+// sync.Mutex or sync.RWMutex field: a value shared between goroutines, which in
+// practice lives long (a server, a pool, a cache).
+func (a *analysis) guardedStruct(f *types.Var) bool {
+	if a.owners == nil {
+		a.owners = map[*types.Var]*types.Struct{}
+		scope := a.pkg.Scope()
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok {
+				continue
+			}
+			st, ok := tn.Type().Underlying().(*types.Struct)
+			if !ok {
+				continue
+			}
+			for i := 0; i < st.NumFields(); i++ {
+				a.owners[st.Field(i)] = st
+			}
+		}
+	}
+	st := a.owners[f]
+	if st == nil {
+		return false
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		t := st.Field(i).Type()
+		if isNamed(t, "sync", "Mutex") || isNamed(t, "sync", "RWMutex") {
+			return true
+		}
+	}
+	return false
+}
+
+// isServeHTTP: a method ServeHTTP(http.ResponseWriter, *http.Request).
+func isServeHTTP(fn *types.Func) bool {
+	sig, ok := fn.Type().(*types.Signature)
+	if !ok || fn.Name() != "ServeHTTP" || sig.Recv() == nil || sig.Params().Len() != 2 {
+		return false
+	}
+	return isNamed(sig.Params().At(0).Type(), "net/http", "ResponseWriter") &&
+		isNamed(sig.Params().At(1).Type(), "net/http", "Request")
+}
+
+// paramObjects: the parameters of f, in order (nil for blank or unnamed ones).
+func (a *analysis) paramObjects(f *fnode) []types.Object {
+	var ft *ast.FuncType
+	switch {
+	case f.decl != nil:
+		ft = f.decl.Type
+	case f.lit != nil:
+		ft = f.lit.Type
+	}
+	if ft == nil || ft.Params == nil {
+		return nil
+	}
+	var out []types.Object
+	for _, field := range ft.Params.List {
+		if len(field.Names) == 0 {
+			out = append(out, nil)
+		}
+		for _, n := range field.Names {
+			out = append(out, a.info.Defs[n])
+		}
+	}
+	return out
+}

@@ -1,0 +1,3 @@
+module gomaplint
+
+go 1.27

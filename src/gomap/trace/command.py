@@ -1,0 +1,159 @@
+"""``gomap trace`` and ``gomap viz``: parse, call the tracer / page builder, report.
+
+Registered in :mod:`gomap.cli` by :func:`register`; the workload options (``--ops``,
+``--pattern``, ``--hint``, ``--key``, ``--value``) and their checks are the
+simulator's (``gomap.cli._workload``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from rich.console import Console
+
+
+class ToolchainMissing(Exception):
+    """--with-runtime without the Go toolchain: exit 3, the message says what to install."""
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--key", default="int64", metavar="T", help="Go key type (default int64)")
+    p.add_argument("--value", default="int64", metavar="T", help="Go value type (default int64)")
+    p.add_argument("--ops", metavar="FILE", help="an ops file (see docs/SIMULATE.md)")
+    p.add_argument("--pattern", metavar="NAME[:k=v,...]",
+                   help="a built-in workload (as for simulate), e.g. fill:n=1000")
+    p.add_argument("--hint", type=int, help="make(map[K]V, HINT)")
+    p.add_argument("--seed", type=int, default=1, help="hash seed (default 1)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write")
+    p.add_argument("--with-runtime", action="store_true",
+                   help="run the workload on the real Go runtime too (oracle harness) and "
+                   "mark every step equal or show the difference")
+
+
+def register(sub: Any) -> None:
+    """Add the ``trace`` and ``viz`` subcommands to the ``gomap`` parser."""
+    t = sub.add_parser("trace", help="every internal event of a workload, narrated: JSONL "
+                       "or Chrome trace (Perfetto)")
+    t.add_argument("--impl", choices=["classic", "swiss"], default="swiss")
+    t.add_argument("--format", choices=["jsonl", "chrome"], default="jsonl")
+    _common(t)
+    t.set_defaults(func=_guard(_trace))
+    v = sub.add_parser("viz", help="a self-contained HTML page that steps through a workload")
+    v.add_argument("--impl", choices=["classic", "swiss", "both"], default="both")
+    _common(v)
+    v.add_argument("--max-ops", type=int, default=200_000,
+                   help="refuse longer workloads (the page holds every step; default 200000)")
+    v.set_defaults(func=_guard(_viz))
+
+
+def _guard(fn: Any) -> Any:
+    """Exit 3 with the toolchain message when the Go toolchain is missing."""
+    def run(args: argparse.Namespace, console: Console) -> int:
+        try:
+            return int(fn(args, console))
+        except ToolchainMissing as e:
+            console.print(f"[bold red]gomap {args.command}:[/] {e}")
+            return 3
+    return run
+
+
+def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
+    from gomap.cli import UsageError, _check_types, _workload
+
+    _check_types(args.key, args.value)
+    factory, known, name = _workload(args, args.key)
+    if known is None:
+        # An ops file is read once, as a stream; the tracer may replay it (both
+        # engines, the runtime), so keep its operations.
+        from gomap.sim.ops import MAKE
+
+        kept = list(factory())
+        total = sum(1 for code, _ in kept if code != MAKE)
+        factory = lambda: iter(kept)  # noqa: E731
+    else:
+        total = known
+    if args.with_runtime:
+        from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
+        from gomap.trace.runtime import runtime_supported
+
+        problem = runtime_supported(args.key, args.value)
+        if problem:
+            raise UsageError(f"--with-runtime: {problem}")
+        for impl in ("classic", "swiss") if args.impl == "both" else (args.impl,):
+            try:
+                find_go(GO_VERSIONS[impl])
+            except GoToolchainMissing as e:
+                raise ToolchainMissing(str(e)) from None
+    return factory, total, name
+
+
+def _open(path: str) -> Any:
+    from gomap.cli import UsageError
+
+    try:
+        return open(path, "wb")
+    except OSError as e:
+        raise UsageError(f"-o {path}: {e.strerror}") from None
+
+
+def _trace(args: argparse.Namespace, console: Console) -> int:
+    from gomap.sim.ops import MAKE
+    from gomap.trace.export import header, write_trace
+    from gomap.trace.tracer import Tracer
+
+    factory, _total, name = _prepare(args)
+    t0 = time.perf_counter()
+    ops = factory()
+    first = next(ops, None)
+    hint = int(first[1]) if first is not None and first[0] == MAKE else 0
+    tr: Tracer
+    if args.with_runtime:
+        from gomap.trace.runtime import RuntimeTracer
+
+        tr = RuntimeTracer(args.impl, args.key, args.value)
+    else:
+        tr = Tracer(args.impl, args.key, args.value, seed=args.seed)
+
+    def all_ops() -> Any:
+        yield (MAKE, hint)
+        if first is not None and first[0] != MAKE:
+            yield first
+        yield from ops
+
+    with _open(args.output) as out:
+        res = write_trace(tr.run(all_ops()), out, args.format,
+                          header(args.impl, args.key, args.value, name, hint))
+    dt = time.perf_counter() - t0
+    console.print(f"{res['ops']:,} ops, {res['events']:,} events traced ({args.impl}, "
+                  f"{args.format}) in {dt:.1f} s → {args.output}")
+    if args.with_runtime:
+        from gomap.trace.runtime import summary
+
+        console.print(summary(tr))  # type: ignore[arg-type]
+        if tr.divergence is not None or tr.final is not None:  # type: ignore[attr-defined]
+            return 1
+    return 0
+
+
+def _viz(args: argparse.Namespace, console: Console) -> int:
+    from gomap.cli import UsageError
+    from gomap.trace.viz import build_page
+
+    factory, total, name = _prepare(args)
+    if total > args.max_ops:
+        raise UsageError(f"the workload has {total:,} ops; the page holds every step — "
+                         f"give a shorter one or raise --max-ops")
+    impls = ["classic", "swiss"] if args.impl == "both" else [args.impl]
+    t0 = time.perf_counter()
+    page, info = build_page(impls, args.key, args.value, factory, name, seed=args.seed,
+                            with_runtime=args.with_runtime)
+    with _open(args.output) as out:
+        out.write(page.encode())
+    dt = time.perf_counter() - t0
+    console.print(f"{info['ops']:,} ops ({', '.join(impls)}) in {dt:.1f} s → {args.output} "
+                  f"({len(page.encode()):,} bytes, {info['bytes_per_op']:.1f} bytes/op)")
+    for line in info.get("notes", []):
+        console.print(line)
+    return 0
