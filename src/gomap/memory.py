@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gomap._engine import EngineIter, MapStats
-from gomap.classic.hmap import EVACUATED_X, EVACUATED_Y
+from gomap.classic.hmap import EVACUATED_X, EVACUATED_Y, SparseBucketArray
 from gomap.events import Observer
 from gomap.layout.maplayout import (
     HMAP_SIZE,
@@ -60,6 +60,21 @@ from gomap.layout.maplayout import (
 )
 from gomap.layout.sizeclasses import growslice_ptrs, malloc_size
 from gomap.swiss.sparse import SparseDirectory
+
+
+class _SparsePrealloc:
+    """The ids of the pre-allocated overflow buckets of a sparse bucket array: those
+    built so far at index ``2^B`` and beyond (the others are untouched, so in no
+    chain)."""
+
+    __slots__ = ("arr", "base")
+
+    def __init__(self, arr: SparseBucketArray, base: int) -> None:
+        self.arr = arr
+        self.base = base
+
+    def __contains__(self, bid: object) -> bool:
+        return any(id(b) == bid for i, b in dict.items(self.arr) if i >= self.base)
 
 
 @dataclass
@@ -200,9 +215,12 @@ class ClassicAccountant(_Accountant):
                 self.extra = True
         self.settle()
 
-    def _prealloc_ids(self) -> set[int]:
+    def _prealloc_ids(self) -> Any:
         h = self.h
-        return {id(b) for b in h.buckets[1 << h.B:]}
+        arr = h.buckets
+        if isinstance(arr, SparseBucketArray):
+            return _SparsePrealloc(arr, 1 << h.B)
+        return {id(b) for b in arr[1 << h.B:]}
 
     def _first_bucket(self, d: dict[str, Any]) -> None:
         """``h.buckets = newobject(t.Bucket)``: the first insert into a B=0 map."""
