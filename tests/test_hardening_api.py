@@ -217,6 +217,15 @@ def test_keyword_entries_raise_a_type_error_naming_gomap() -> None:
     assert GoMap({"a": 1}) == {"a": 1}
 
 
+def test_hints_follow_go_constants() -> None:
+    with pytest.raises(ValueError, match="overflows int"):
+        GoMap(hint=1 << 63)
+    with pytest.raises(ValueError, match="does not compile"):
+        GoMap(hint=-1)
+    with pytest.raises(TypeError, match="hint must be an int"):
+        GoMap(hint=1.5)  # type: ignore[arg-type]
+
+
 def test_every_public_method_has_a_docstring() -> None:
     missing = []
     for cls in (GoMap, type(GoMap(key_type="int64"))):

@@ -130,6 +130,8 @@ class GoMap(MutableMapping[Any, Any]):
             raise ValueError(
                 f"hint must be >= 0 (make(map, {hint}) with a constant does not compile)"
             )
+        if hint > (1 << 63) - 1:
+            raise ValueError(f"hint {hint} overflows int (Go's make takes at most math.MaxInt)")
         spec = get_engine(impl)
         unknown = sorted(set(engine_options) - _engine_options(spec))
         if unknown:
