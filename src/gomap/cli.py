@@ -70,6 +70,10 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
     from gomap.oracle.keys import ELEM_TYPES, KEY_TYPES
     from gomap.oracle.toolchain import GoToolchainMissing, find_go
 
+    if args.impl == "syncmap":
+        from gomap.oracle.syncmap_driver import verify_cli
+
+        return verify_cli(args, console)
     impls = engine_names() if args.impl in ("both", "all") else [args.impl]
     keys = args.key or list(KEY_TYPES)
     for k in keys:
@@ -466,8 +470,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = add("verify", "prove the model equal to the real Go runtime",
             "gomap verify --impl both --ops 20000 --install-go")
-    v.add_argument("--impl", choices=[*engine_names(), "both", "all"], default="classic",
-                   help="an engine, or both/all of them")
+    v.add_argument("--impl", choices=[*engine_names(), "both", "all", "syncmap"],
+                   default="classic", help="an engine, or both/all of them; syncmap: "
+                   "SyncMap 1.23 and 1.24 against sync.Map of Go 1.23.9 / 1.27.3")
     v.add_argument("--key", action="append", help="key type (repeatable; default: all)")
     v.add_argument("--elem", default="int64", help="elem type: int64 or bigelem")
     v.add_argument("--ops", type=int, default=200_000, help="random ops per key type")

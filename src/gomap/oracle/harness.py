@@ -49,12 +49,16 @@ def _source_files(src: Path) -> list[Path]:
     return files
 
 
-def build_harness(impl: str, *, install_go: bool = False) -> Path:
-    """Build (or reuse) the harness binary for ``impl``; return its path."""
+def build_harness(impl: str, *, install_go: bool = False, go_version: str | None = None,
+                  goexperiment: str = "") -> Path:
+    """Build (or reuse) the harness binary for ``impl``; return its path.
+
+    ``go_version`` builds with another Go release than ``GO_VERSIONS[impl]``;
+    ``goexperiment`` sets ``GOEXPERIMENT`` for the build."""
     src = harness_sources(impl)
-    tool = find_go(GO_VERSIONS[impl], install=install_go)
+    tool = find_go(go_version or GO_VERSIONS[impl], install=install_go)
     files = _source_files(src)
-    digest = hashlib.sha256(tool.version.encode())
+    digest = hashlib.sha256(tool.version.encode() + goexperiment.encode())
     for f in files:
         digest.update(f.name.encode() + b"\0" + f.read_bytes())
     out = cache_dir() / "bin" / f"harness-{impl}-{digest.hexdigest()[:16]}"
@@ -67,7 +71,8 @@ def build_harness(impl: str, *, install_go: bool = False) -> Path:
             shutil.copyfile(f, Path(build) / f.name)
         proc = subprocess.run(
             [str(tool.go), "build", "-o", str(tmp), "."],
-            cwd=build, env=tool.env(cache_dir()), capture_output=True, text=True,
+            cwd=build, env={**tool.env(cache_dir()), "GOEXPERIMENT": goexperiment},
+            capture_output=True, text=True,
         )
     if proc.returncode != 0:
         raise HarnessError(f"building the {impl} harness failed:\n{proc.stderr}{proc.stdout}")
@@ -100,6 +105,12 @@ def run_harness_lines(
 ) -> Iterator[dict[str, Any]]:
     """Like :func:`run_harness`, for a harness whose script is plain text lines."""
     binary = build_harness(impl, install_go=install_go)
+    yield from _run(impl, binary, lines, list(args))
+
+
+def run_binary(impl: str, binary: Path, lines: Iterable[str], args: Iterable[str] = ()
+               ) -> Iterator[dict[str, Any]]:
+    """Like :func:`run_harness_lines`, for a binary already built by :func:`build_harness`."""
     yield from _run(impl, binary, lines, list(args))
 
 

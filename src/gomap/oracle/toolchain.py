@@ -20,9 +20,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from gomap.companions.hashtriemap import GO_VERSION as HASHTRIE_GO
+from gomap.companions.syncmap123 import GO_VERSION as SYNCMAP123_GO
 from gomap.engines import harness_go_versions
 
-GO_VERSIONS: dict[str, str] = harness_go_versions()
+GO_VERSIONS: dict[str, str] = {
+    **harness_go_versions(),
+    # sync.Map (gomap.oracle.syncmap_driver): Go 1.23's design, and the hash-trie of 1.24+
+    "syncmap123": SYNCMAP123_GO,
+    "syncmap124": HASHTRIE_GO,
+}
 """The Go release each harness (``gomap/oracle/go/<name>``) builds with: the engines'
 state and memory harnesses take their engine's release from the registry
 (:mod:`gomap.engines`, the one version table); other harnesses add theirs here."""

@@ -1,0 +1,3 @@
+module gomaporacle/syncmap123
+
+go 1.23

@@ -1,0 +1,3 @@
+module gomaporacle/syncmap124
+
+go 1.24
