@@ -36,7 +36,7 @@ class UsageError(Exception):
 
 EXIT_CODES = """exit codes:
   0    success
-  1    the oracle found a divergence (verify)
+  1    verify: the oracle found a divergence; lint: findings
   2    bad input: usage, an unreadable or malformed file (file:line: message on stderr)
   3    the Go toolchain verify needs is missing (--install-go installs it)
   130  interrupted (Ctrl-C)
