@@ -24,6 +24,15 @@ from rich.table import Table
 from gomap.engines import DEFAULT_ENGINE, ENGINES, engine_names, get_engine
 
 
+class _Console(Console):
+    """rich's Console, but a closed stdout (``| head``) ends the command through
+    ``main``'s BrokenPipeError handler (exit 141, quietly) instead of rich's exit 1."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 class UsageError(Exception):
     """Bad input from the user: printed without a traceback, exit code 2.
 
@@ -498,7 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``gomap`` command; return its exit code (see the module docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    console = Console(quiet=bool(getattr(args, "quiet", False)))
+    console = _Console(quiet=bool(getattr(args, "quiet", False)))
     try:
         return int(args.func(args, console))
     except UsageError as e:
