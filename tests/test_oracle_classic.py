@@ -7,12 +7,14 @@ break the model on purpose and require the oracle to notice.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import gomap.classic.hmap as hmap_mod
 from gomap.classic.iter import HIter
 from gomap.oracle import workloads
-from gomap.oracle.classic_driver import Result, replay_classic
+from gomap.oracle.classic_driver import Result, default_backends, replay_classic
 from gomap.oracle.keys import KEY_TYPES
 
 from .oracle_support import oracle_ops, random_scripts, require_go
@@ -28,6 +30,17 @@ def _go() -> None:
 def assert_exact(r: Result) -> None:
     assert r.divergence is None, str(r.divergence)
     assert r.chains_compared > 0 and r.full_checks > 0
+
+
+def test_the_oracle_checks_both_backends() -> None:
+    from gomap.native import AVAILABLE
+
+    if not AVAILABLE:
+        pytest.skip("the C extension is not built")
+    assert default_backends() == ("python", "native")
+    r = replay_classic(workloads.random_script("int64", 3000, seed=5), "int64", "int64",
+                       backends=("native",))
+    assert_exact(r)
 
 
 @pytest.mark.parametrize("key_type", KEY_TYPES)
@@ -70,13 +83,18 @@ def test_map_beyond_b16_matches_the_runtime_with_random_overflow_counting() -> N
 
 
 # --- the oracle notices a wrong model ------------------------------------------------
+def replay_python(*args: Any, **kw: Any) -> Result:
+    """The faults below break the Python reference: check that backend only."""
+    return replay_classic(*args, backends=("python",), **kw)
+
+
 def _small_script(key_type: str = "int64") -> list[list[object]]:
     return workloads.random_script(key_type, 20_000, seed=99)
 
 
 def test_oracle_catches_a_wrong_load_factor(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hmap_mod, "over_load_factor", lambda c, B: c > 8 and c > 7 * (1 << B))
-    r = replay_classic(workloads.shape_steady_growth("int64", 1, n=500), "int64", "int64")
+    r = replay_python(workloads.shape_steady_growth("int64", 1, n=500), "int64", "int64")
     assert r.divergence is not None
     assert r.divergence.field in ("hmap.B", "hmap.growing", "hmap.nevacuate", "bucket chain")
 
@@ -88,7 +106,7 @@ def test_oracle_catches_growwork_that_evacuates_only_one_bucket(
         self.evacuate(bucket & self.oldbucketmask())
 
     monkeypatch.setattr(hmap_mod.HMap, "grow_work", grow_work_one)
-    r = replay_classic(_small_script(), "int64", "int64")
+    r = replay_python(_small_script(), "int64", "int64")
     assert r.divergence is not None
 
 
@@ -106,7 +124,7 @@ def test_oracle_catches_evacuated_buckets_not_being_cleared(
         return lay
 
     monkeypatch.setattr(drv, "classic_layout", no_pointers)
-    r = replay_classic(workloads.shape_churn_small("string", 1), "string", "int64")
+    r = replay_python(workloads.shape_churn_small("string", 1), "string", "int64")
     assert r.divergence is not None
     assert r.divergence.field == "bucket chain"
 
@@ -128,7 +146,7 @@ def test_oracle_catches_a_missing_emptyrest_walk(monkeypatch: pytest.MonkeyPatch
         return found
 
     monkeypatch.setattr(hmap_mod.HMap, "_delete", delete_without_emptyrest)
-    r = replay_classic(workloads.shape_drain_refill("int64", 1, n=300), "int64", "int64")
+    r = replay_python(workloads.shape_drain_refill("int64", 1, n=300), "int64", "int64")
     assert r.divergence is not None
 
 
@@ -140,7 +158,7 @@ def test_oracle_catches_a_wrong_iteration_offset(monkeypatch: pytest.MonkeyPatch
         self.offset = (self.offset + 1) & 7
 
     monkeypatch.setattr(HIter, "__init__", init_offset_zero)
-    r = replay_classic(workloads.shape_iterate_while_deleting("int64", 1, n=300),
+    r = replay_python(workloads.shape_iterate_while_deleting("int64", 1, n=300),
                        "int64", "int64")
     assert r.divergence is not None
     assert r.divergence.field.startswith("iterator") or r.divergence.field == "iteration"

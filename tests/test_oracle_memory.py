@@ -35,9 +35,17 @@ def assert_exact(r: MemResult) -> None:
         assert m.peak_live_bytes == m.runtime_peak_live_bytes
 
 
+@pytest.mark.parametrize("backend", ["python", "native"])
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("key,elem", PAIRS, ids=[f"{k}->{e}" for k, e in PAIRS])
-def test_memory_matrix_matches_the_runtime(impl: str, key: str, elem: str) -> None:
+def test_memory_matrix_matches_the_runtime(
+    impl: str, key: str, elem: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gomap.native import AVAILABLE, NATIVE_IMPLS
+
+    if backend == "native" and (impl not in NATIVE_IMPLS or not AVAILABLE):
+        pytest.skip(f"no native {impl} engine")
+    monkeypatch.setenv("GOMAP_BACKEND", backend)  # the accounted engines follow it
     require_go(GO_VERSIONS[f"mem{impl}"])
     r = replay_matrix_pair(impl, key, elem)
     assert_exact(r)

@@ -14,6 +14,7 @@ is one :class:`EngineSpec` in :data:`ENGINES` plus its package.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,12 @@ from typing import TYPE_CHECKING, Any
 from gomap.classic.hmap import GO_VERSION as CLASSIC_GO
 from gomap.swiss.map import GO_VERSION as SWISS_GO
 from gomap.swiss.map import KEY_KINDS as SWISS_KEY_KINDS
+
+HUGE_HINT = 3_400_000
+"""Hints above this make a bucket array of 2^20+ buckets (classic, B >= 20) or close
+to a directory of 4096 tables (Swiss): unless a backend is asked for, such maps run on
+the Python engines, whose untouched buckets and tables stay sparse (counted, built
+on first touch), so a hint costs what is written, not what it reserves."""
 
 if TYPE_CHECKING:
     from gomap._engine import Engine
@@ -79,6 +86,9 @@ class EngineSpec:
     """One line on the storage a Go type layout gives (``MapLayout.describe()``)."""
     memory_probes: Callable[[Any], dict[str, int]] = lambda e: {}
     """The header fields the memory harness reports, read off the model."""
+    native_factory: str = ""
+    """``module:Class`` of the engine's C twin (:mod:`gomap.native`), state-exact with
+    ``factory``; empty when there is none yet."""
     adopt_runtime: Callable[[Any, dict[str, Any]], None] = lambda e, rec: None
     """Take over what the runtime counts at random and the model cannot replay
     (classic: ``noverflow`` from B = 16, sampled by ``incrnoverflow``)."""
@@ -88,9 +98,19 @@ class EngineSpec:
         """``Go 1.23, buckets``."""
         return f"Go {'.'.join(self.go_version.split('.')[:2])}, {self.design}"
 
-    def new(self, hint: int = 0, **options: Any) -> Engine:
-        """A new engine: ``make(map[K]V, hint)``."""
-        cls = _load(self.factory)
+    def new(self, hint: int = 0, *, backend: str | None = None, **options: Any) -> Engine:
+        """A new engine: ``make(map[K]V, hint)``, on ``backend`` (``"native"`` or
+        ``"python"``; default: see :func:`gomap.native.resolve_backend`)."""
+        from gomap.native import resolve_backend
+
+        ref = self.factory
+        if backend is None and hint > HUGE_HINT and "GOMAP_BACKEND" not in os.environ:
+            backend = "python"  # its untouched buckets / tables stay sparse
+        if self.native_factory and resolve_backend(self.name, backend) == "native":
+            ref = self.native_factory
+        elif backend == "native":
+            resolve_backend(self.name, backend)  # raises: no native engine for this one
+        cls = _load(ref)
         return cls(hint, **options)
 
     def accountant(self, layout: MapLayout) -> Any:
@@ -162,6 +182,7 @@ ENGINES: dict[str, EngineSpec] = {
         go_files=("runtime/map.go", "runtime/map_fast32.go", "runtime/map_fast64.go",
                   "runtime/map_faststr.go"),
         factory="gomap.classic.hmap:HMap",
+        native_factory="gomap.native:NativeHMap",
         accountant_ref="gomap.memory:ClassicAccountant",
         layout_option=lambda lay: {"layout": lay.classic_bucket_layout()},
         harness="classic",

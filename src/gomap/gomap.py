@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import math
+import os
 import reprlib
 from collections.abc import (
     ItemsView,
@@ -84,6 +85,9 @@ class GoMap(MutableMapping[Any, Any]):
     ``hasher`` ``(key, seed) -> uint64`` and ``rand`` ``() -> uint64`` replace the
     default hash and random source (the oracle uses them to replay a real run).
     ``observer`` ``(event, details)`` receives the engine's internal events.
+    ``backend``: ``"native"`` (the C engine, the default where it is built and
+    implements ``impl``: classic so far) or ``"python"`` (the reference engines);
+    the environment variable ``GOMAP_BACKEND`` sets the default.
 
     ``key_type`` / ``value_type``: the Go types of ``map[K]V`` (``"int64"``,
     ``"string"``, ``"struct{a int32; b string}"``, ``"[20]int64"``, ...). They fix the
@@ -102,7 +106,7 @@ class GoMap(MutableMapping[Any, Any]):
     0
     """
 
-    __slots__ = ("_accounted", "_engine", "_seed", "_track", "_types", "impl")
+    __slots__ = ("_accounted", "_engine", "_seed", "_track", "_types", "backend", "impl")
 
     def __new__(cls, *args: Any, key_type: str | None = None, **kwargs: Any) -> GoMap:
         if key_type is not None and cls is GoMap:
@@ -122,6 +126,7 @@ class GoMap(MutableMapping[Any, Any]):
         key_type: str | None = None,
         value_type: str | None = None,
         track_memory: bool | None = None,
+        backend: str | None = None,
         **engine_options: Any,
     ) -> None:
         if not isinstance(hint, int) or isinstance(hint, bool):
@@ -140,6 +145,13 @@ class GoMap(MutableMapping[Any, Any]):
                 f"entries as a mapping or pairs, e.g. GoMap({{{unknown[0]!r}: ...}}), not as "
                 f"keyword arguments)"
             )
+        from gomap.engines import HUGE_HINT
+        from gomap.native import resolve_backend
+
+        if backend is None and hint > HUGE_HINT and "GOMAP_BACKEND" not in os.environ:
+            backend = "python"  # its bucket arrays / directories stay sparse (see engines)
+        self.backend = resolve_backend(spec.name, backend)
+        engine_options["backend"] = self.backend
         if rand is None:
             rand = default_rand(seed)
         if hasher is None:
@@ -325,12 +337,13 @@ class GoMap(MutableMapping[Any, Any]):
 
     def _options(self) -> dict[str, Any]:
         return {"impl": self.impl, "seed": self._seed, "key_type": self._types[0],
-                "value_type": self._types[1], "track_memory": self._track}
+                "value_type": self._types[1], "track_memory": self._track,
+                "backend": self.backend}
 
     def copy(self) -> GoMap:
-        """A new map of the same engine, Go types and seed with the same entries
-        (NaN keys too): ``make(map[K]V, len(m))`` filled in ``m``'s iteration order.
-        The internal layout is not copied."""
+        """A new map of the same engine, Go types, seed and backend with the same
+        entries (NaN keys too): ``make(map[K]V, len(m))`` filled in ``m``'s iteration
+        order. The internal layout is not copied."""
         new = GoMap(hint=len(self), **self._options())
         for k, v in self._pairs():
             new[k] = v
@@ -463,3 +476,15 @@ class _TypedGoMap(GoMap):
         while (kv := step()) is not None:
             k = kv[0]
             yield (k.value if type(k) is IfaceKey else k), kv[1]
+
+
+def _install_native_fast_paths() -> None:
+    """With the C backend built, GoMap's hot methods run in C on native engines (the
+    Python bodies above stay as the fallback for every other engine)."""
+    from gomap.native import _native
+
+    if _native is not None:
+        _native.install_gomap(GoMap, GoMap.__dict__["_engine"])
+
+
+_install_native_fast_paths()

@@ -103,6 +103,8 @@ def DefaultHasher(rand: Rand, *, stable: bool = False) -> Hasher:
         x = ((h ^ seed) * _K1) & M64
         return x ^ (x >> 32)
 
+    # The native backend recognises this mark and computes the same hash in C.
+    hasher._gomap_default = (rand, stable)  # type: ignore[attr-defined]
     return hasher
 
 

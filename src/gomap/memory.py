@@ -74,7 +74,7 @@ class _SparsePrealloc:
         self.base = base
 
     def __contains__(self, bid: object) -> bool:
-        return any(id(b) == bid for i, b in dict.items(self.arr) if i >= self.base)
+        return any(_ident(b) == bid for i, b in dict.items(self.arr) if i >= self.base)
 
 
 @dataclass
@@ -165,6 +165,13 @@ class _Accountant:
                            self.allocations, self.breakdown())
 
 
+def _ident(b: Any) -> int:
+    """A bucket's identity: the Python object's, or the native bucket's address
+    (``gomap.native.BucketView.ident``: a view is a fresh object per access)."""
+    ident = getattr(b, "ident", None)
+    return id(b) if ident is None else int(ident)
+
+
 class ClassicAccountant(_Accountant):
     """Heap accounting for the classic engine (Go 1.23 ``runtime/map.go``)."""
 
@@ -220,7 +227,7 @@ class ClassicAccountant(_Accountant):
         arr = h.buckets
         if isinstance(arr, SparseBucketArray):
             return _SparsePrealloc(arr, 1 << h.B)
-        return {id(b) for b in arr[1 << h.B:]}
+        return {_ident(b) for b in arr[1 << h.B:]}
 
     def _first_bucket(self, d: dict[str, Any]) -> None:
         """``h.buckets = newobject(t.Bucket)``: the first insert into a B=0 map."""
@@ -302,7 +309,7 @@ class ClassicAccountant(_Accountant):
         prealloc = self.old_prealloc_ids
         first = True
         while b is not None:
-            if not first and id(b) in prealloc:
+            if not first and _ident(b) in prealloc:
                 reachable = True
             if not reachable and not first:
                 unlinked += 1

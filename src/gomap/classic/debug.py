@@ -43,6 +43,9 @@ def _chain(b: Any) -> list[dict[str, Any]]:
 
 def chain(h: HMap, arr: str, index: int) -> list[dict[str, Any]]:
     """One bucket chain as in :func:`snapshot` (``arr`` is ``"new"`` or ``"old"``)."""
+    native_chain = getattr(h, "_chain", None)
+    if native_chain is not None:  # the native engine builds the same lists in C
+        return native_chain(0 if arr == "new" else 1, index)
     buckets = h.buckets if arr == "new" else h.oldbuckets
     if buckets is None:
         return []

@@ -25,9 +25,10 @@ import time
 from collections import deque
 from typing import Any
 
-from gomap.classic import BucketLayout, HMap
+from gomap.classic import BucketLayout
 from gomap.classic.debug import chain as model_chain
 from gomap.classic.hmap import evacuated
+from gomap.engines import get_engine
 from gomap.hashing import M64
 from gomap.ops import Replayer, from_script
 from gomap.oracle.common import (
@@ -86,16 +87,18 @@ _OP_KINDS = frozenset(("set", "get", "del", "clear", "iter", "next", "stop", "du
 class ClassicReplay:
     """Runs one script through the model in lock-step with the runtime's records."""
 
-    def __init__(self, key_type: str, elem_type: str) -> None:
+    def __init__(self, key_type: str, elem_type: str, backend: str = "python") -> None:
         self.key_type = key_type
         self.elem_type = elem_type
+        self.backend = backend
+        self.spec = get_engine("classic")
         self.hashes: dict[tuple[Any, int], int] = {}
         self.draws: deque[int] = deque()
         self.nan_places: dict[int, tuple[int, int]] = {}  # payload bits -> (bucket, tophash)
         self.nan_op_hash: int | None = None
         self.nan_op_bits = -1
         self.record: dict[str, Any] = {}
-        self.h: HMap | None = None
+        self.h: Any = None  # gomap.classic.HMap or its native twin
         self.replayer = Replayer()
         self.events: dict[str, int] = {}
 
@@ -175,8 +178,9 @@ class ClassicReplay:
         self.nan_op_hash = None
         if kind == "make":
             self.draws.append(hdr["hash0"])
-            self.h = HMap(
+            self.h = self.spec.new(
                 op[1],
+                backend=self.backend,
                 hasher=self.hasher,
                 rand=self.rand,
                 observer=self._observe,
@@ -303,6 +307,31 @@ class ClassicReplay:
         ]
 
 
+class _Both:
+    """Several replays (one per backend) fed the same records: the first divergence
+    of any, named after its backend."""
+
+    def __init__(self, replays: list[ClassicReplay]) -> None:
+        self.replays = replays
+
+    def step(self, i: int, op: list[Any], rec: dict[str, Any]) -> Divergence | None:
+        for r in self.replays:
+            d = r.step(i, op, rec)
+            if d is not None:
+                if len(self.replays) > 1:
+                    d.field = f"[{r.backend} backend] {d.field}"
+                return d
+        return None
+
+
+def default_backends() -> tuple[str, ...]:
+    """The backends the oracle checks by default: the Python reference and, where it
+    is built, the native engine (both against one run of the harness)."""
+    from gomap.native import AVAILABLE
+
+    return ("python", "native") if AVAILABLE else ("python",)
+
+
 def replay_classic(
     script: list[list[Any]],
     key_type: str = "int64",
@@ -310,27 +339,38 @@ def replay_classic(
     *,
     full_every: int = 1000,
     install_go: bool = False,
+    backends: tuple[str, ...] | None = None,
 ) -> Result:
-    """Run ``script`` on the real Go 1.23 runtime and on the model; compare every op."""
+    """Run ``script`` on the real Go 1.23 runtime and on the model; compare every op.
+
+    ``backends``: the model's backends to check, each against the same harness run
+    (default :func:`default_backends`)."""
     t0 = time.perf_counter()
     script = with_final_dump(script)
     result = Result("classic", key_type, elem_type)
-    replay = ClassicReplay(key_type, elem_type)
+    replays = [ClassicReplay(key_type, elem_type, b) for b in (backends or default_backends())]
+    replay = replays[0]
     encoded = encode_script(script, key_type)
     records = run_harness(
         "classic", encoded,
         ["-key", key_type, "-elem", elem_type, "-full-every", str(full_every)],
         install_go=install_go,
     )
-    lockstep(replay, script, records, result)
+    lockstep(_Both(replays), script, records, result)
     result.chains_compared = replay.chains
     result.full_checks = replay.full_checks
     result.noverflow_adopted = replay.adopted
     result.unknown_hashes = replay.unknown_hashes
     result.events = dict(sorted(replay.events.items()))
     result.max_B = max(replay.max_B, replay.h.B if replay.h is not None else 0)
-    if replay.h is not None and result.ok:
-        replay.h.check_invariants()
+    if result.ok:
+        for r in replays:
+            if r.h is not None:
+                r.h.check_invariants()
+            if r.events != replay.events and result.divergence is None:
+                result.divergence = Divergence(
+                    result.ops - 1, ["dump"], f"[{r.backend} backend] event counts",
+                    r.events, replay.events)
     result.seconds = time.perf_counter() - t0
     return result
 

@@ -48,6 +48,13 @@ _CHAIN_EVENTS = frozenset(("emptyOne", "emptyRest", "seed", "newoverflow"))
 _TABLE_EVENTS = frozenset(("tombstone", "seed"))
 
 
+def _bucket_id(bk: Any) -> int:
+    """A classic bucket's identity: the object's, or a native bucket view's ``ident``
+    (``gomap.native.BucketView``: a fresh view object per access)."""
+    ident = getattr(bk, "ident", None)
+    return id(bk) if ident is None else int(ident)
+
+
 def _same_chain(evs: list[EventRecord]) -> bool:
     """No event of the op moved entries between chains (no growth, no clear)."""
     return all(e.event in _CHAIN_EVENTS for e in evs)
@@ -335,7 +342,7 @@ class _ClassicProbe:
                 if arr == "new":
                     bk = h.buckets[b]
                     while bk is not None:
-                        seen[id(bk)] = bk
+                        seen[_bucket_id(bk)] = bk
                         bk = bk.overflow
             after = 0
             for bk in seen.values():
@@ -345,7 +352,7 @@ class _ClassicProbe:
                 tomb = after
             else:
                 for bk in pre_objs:
-                    if id(bk) not in seen:
+                    if _bucket_id(bk) not in seen:
                         after += bk.tophash.count(_EMPTY_ONE)
                 tomb += after - pre_tomb
         self.tomb = tomb

@@ -1,0 +1,3 @@
+module gomapbench/replay
+
+go 1.23

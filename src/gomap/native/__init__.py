@@ -1,0 +1,210 @@
+"""The native backend: the engines' state and operations in C (``gomap._native``).
+
+The C code (``classic.c``) mirrors the Python reference engines statement by
+statement, with Go's layout: bucket arrays of 8-cell buckets with ``tophash``
+bytes and overflow pointers, the ``hmap`` fields as C integers, 64-bit hashes as
+``uint64_t``, keys and elems as references to the Python objects. It is proven
+state-exact with the reference by the differential tests (``tests/test_native.py``)
+and by the Go oracle run against it.
+
+Only the classic engine is native so far; the Swiss engine runs on its Python
+reference whatever the backend asked for by default (``backend="native"`` with
+``impl="swiss"`` is refused with a clear error).
+
+:func:`resolve_backend` decides which backend a map gets: an explicit
+``backend=`` wins, then ``GOMAP_BACKEND`` (``native`` or ``python``), then native
+when it is built.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import warnings
+from collections.abc import Iterator
+from typing import Any, overload
+
+from gomap.events import EventSource
+
+_native: Any
+try:
+    _native = importlib.import_module("gomap._native")
+except ImportError as exc:  # not compiled: the Python reference engines serve
+    _native = None
+    IMPORT_ERROR: ImportError | None = exc
+else:
+    IMPORT_ERROR = None
+
+AVAILABLE = _native is not None
+"""Whether the C extension is built and importable."""
+
+BACKENDS = ("native", "python")
+NATIVE_IMPLS = ("classic",)
+"""The engines the C extension implements."""
+
+_warned = False
+
+
+def resolve_backend(impl: str, backend: str | None = None) -> str:
+    """The backend (``"native"`` or ``"python"``) a map of ``impl`` runs on.
+
+    ``backend`` given: that one, or ``ValueError`` when it is unknown or native is
+    not available for ``impl``. Else ``GOMAP_BACKEND`` if set, else ``"native"``
+    when the extension is built and implements ``impl``, else ``"python"`` (with
+    one ``RuntimeWarning`` per process when the extension failed to build).
+    """
+    explicit = backend is not None
+    if backend is None:
+        backend = os.environ.get("GOMAP_BACKEND") or None
+        if backend is not None:
+            backend = backend.strip().lower()
+            if backend not in BACKENDS:
+                raise ValueError(
+                    f"GOMAP_BACKEND={backend!r}: use 'native' or 'python'"
+                )
+    if backend is None:
+        if impl not in NATIVE_IMPLS:
+            return "python"
+        if not AVAILABLE:
+            _warn_once()
+            return "python"
+        return "native"
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}: use 'native' or 'python'")
+    if backend == "native":
+        if impl not in NATIVE_IMPLS:
+            if not explicit:
+                return "python"  # GOMAP_BACKEND=native: engines without C code use Python
+            raise ValueError(
+                f"the native backend implements {', '.join(NATIVE_IMPLS)} only, not {impl!r}: "
+                "use backend='python'"
+            )
+        if not AVAILABLE:
+            raise ValueError(
+                f"the native backend is not built ({IMPORT_ERROR}): reinstall with a C "
+                "compiler and the Python headers (pip install -e .), or use backend='python'"
+            )
+    return backend
+
+
+def _warn_once() -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        warnings.warn(
+            f"gomap: the C backend is not built ({IMPORT_ERROR}); using the Python "
+            "reference engines (slower). Reinstall with gcc and the Python headers to build it.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+
+class BucketView:
+    """A read-only copy of one native bucket, shaped like ``gomap.classic.hmap.Bucket``
+    (``tophash``, ``keys``, ``elems``, ``overflow``) for the Python debug tools."""
+
+    __slots__ = ("elems", "ident", "keys", "overflow", "separate", "tophash")
+
+    def __init__(self, d: dict[str, Any], overflow: BucketView | None) -> None:
+        self.tophash: list[int] = d["tophash"]
+        self.keys: list[Any] = d["keys"]
+        self.elems: list[Any] = d["elems"]
+        self.separate: bool = d["separate"]  # allocated on its own (newobject)
+        self.ident: int = d["ident"]  # the C bucket's address: the same bucket, the same ident
+        self.overflow = overflow
+
+
+class ArrayView:
+    """A native bucket array seen as a sequence of :class:`BucketView` chains
+    (``len`` counts the pre-allocated overflow buckets too, as ``BucketArray``)."""
+
+    __slots__ = ("_h", "_which")
+
+    def __init__(self, h: Any, which: int) -> None:
+        self._h = h
+        self._which = which
+
+    def __len__(self) -> int:
+        n = self._h._nallocated(self._which)
+        return 0 if n is None else int(n)
+
+    @overload
+    def __getitem__(self, index: int) -> BucketView: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[BucketView]: ...
+
+    def __getitem__(self, index: int | slice) -> BucketView | list[BucketView]:
+        n = len(self)
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(n))]
+        if index < 0:
+            index += n
+        chain = self._h._chain(self._which, index, True)
+        if not chain:
+            raise IndexError("bucket array is gone")
+        view: BucketView | None = None
+        for d in reversed(chain):
+            view = BucketView(d, view)
+        assert view is not None
+        return view
+
+    def __iter__(self) -> Iterator[BucketView]:
+        for i in range(len(self)):
+            yield self[i]
+
+
+if _native is not None:
+
+    class NativeHMap(_native.HMap, EventSource):
+        """The classic engine in C: the contract of :class:`gomap.classic.HMap`
+        (same constructor, operations, events, ``snapshot()``), state-exact with it.
+        ``subscribers`` is the C engine's own list: ``subscribe`` appends to it."""
+
+        __slots__ = ()
+        impl = "classic"
+        backend = "native"
+
+        @property
+        def buckets(self) -> ArrayView | None:
+            """The current bucket array (a read-only view), or None before the first insert."""
+            return None if self._nallocated(0) is None else ArrayView(self, 0)
+
+        @property
+        def oldbuckets(self) -> ArrayView | None:
+            """The array being evacuated (a read-only view), or None when not growing."""
+            return None if self._nallocated(1) is None else ArrayView(self, 1)
+
+        def growing(self) -> bool:
+            """Whether the map is growing (to the same size or bigger)."""
+            return bool(self.growing_)
+
+        def is_same_size_grow(self) -> bool:
+            """Whether the current growth is to a map of the same size."""
+            return self.flags & 8 != 0
+
+        def oldbucketmask(self) -> int:
+            """noldbuckets() - 1."""
+            return int(self.noldbuckets()) - 1
+
+        def stats(self, deep: bool = False) -> Any:
+            """Capacity and occupancy, as :func:`gomap.classic.debug.stats` computes
+            them (the ``deep`` cell count is done in C)."""
+            from gomap._engine import MapStats
+
+            return MapStats(entries=self.count,
+                            capacity=0 if self._nallocated(0) is None else 8 << self.B,
+                            overflow_buckets=self.overflow_used,
+                            tombstones=self._tombstones() if deep else None,
+                            growing=bool(self.growing_),
+                            shape={"B": self.B, "noverflow": self.noverflow})
+
+        def check_invariants(self) -> None:
+            """Raise InvariantError("invariant failed: ...") if the state is inconsistent
+            (the reference's checks, run over views of the native state)."""
+            from gomap.classic.debug import check_invariants
+
+            check_invariants(self)
+
+else:  # pragma: no cover - exercised where the extension is not built
+    NativeHMap = None  # type: ignore[assignment,misc]

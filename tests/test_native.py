@@ -1,0 +1,488 @@
+"""The native (C) classic engine against the Python reference: the same random
+operation scripts on both, and after every operation the same ``snapshot()``, the
+same observer events, the same results, the same exceptions, the same hook calls.
+
+Scripts mix every operation (assign, delete, lookup, clear, iterators started,
+stepped and dropped at any point), keys of every kind the default hasher treats
+specially (ints, strs, floats with NaN and ±0.0, tuples through the Python
+fallback), hashers that force collisions, growth in progress (iterators across
+``hashGrow``, same-size growth from overflow chains) and user ``__hash__`` /
+``__eq__`` / observer code that raises mid-operation.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import random
+import sys
+import tracemalloc
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gomap import GoMap
+from gomap.classic import BucketLayout, HMap
+from gomap.hashing import DefaultHasher, default_rand
+
+native = pytest.importorskip("gomap.native")
+if not native.AVAILABLE:  # pragma: no cover
+    pytest.skip("the C extension is not built", allow_module_level=True)
+NativeHMap = native.NativeHMap
+
+
+class Boom(Exception):
+    """Raised by the user code of these tests."""
+
+
+class Key:
+    """A user key with Python __hash__/__eq__ that can be told to raise."""
+
+    armed: int = -1  # raise on this many-th call from now (-1: never)
+    calls: list[str] = []  # noqa: RUF012 - shared on purpose: the call log
+
+    def __init__(self, v: int) -> None:
+        self.v = v
+
+    @staticmethod
+    def tick(what: str) -> None:
+        Key.calls.append(what)
+        if Key.armed == 0:
+            Key.armed = -1
+            raise Boom(what)
+        if Key.armed > 0:
+            Key.armed -= 1
+
+    def __hash__(self) -> int:
+        Key.tick(f"hash {self.v}")
+        return self.v % 3
+
+    def __eq__(self, other: object) -> bool:
+        Key.tick(f"eq {self.v}")
+        return isinstance(other, Key) and other.v == self.v
+
+    def __repr__(self) -> str:
+        return f"Key({self.v})"
+
+
+def collide_hasher(log: list[Any]) -> Any:
+    """A user hasher with few distinct hashes: long overflow chains, same-size growth."""
+
+    def hasher(key: Any, seed: int) -> int:
+        log.append(("hash", repr(key), seed))
+        if isinstance(key, float) and key != key:
+            return 0x9E3779B97F4A7C15 ^ seed
+        h = hash(key) & 0xFFFF
+        return (((h % 251) << 56) | (h // 10)) ^ seed  # runs of 10 keys share a bucket
+
+    return hasher
+
+
+def counting_rand(seed: int, log: list[Any], armed: list[int] | None = None) -> Any:
+    """A logged rand; ``armed[0] == 0`` makes the next draw raise (n > 0: n draws on)."""
+    r = default_rand(seed)
+
+    def rand() -> int:
+        if armed is not None and armed[0] >= 0:
+            armed[0] -= 1
+            if armed[0] < 0:
+                log.append(("rand", "boom"))
+                raise Boom("rand")
+        v = r()
+        log.append(("rand", v))
+        return v
+
+    return rand
+
+
+KEYS = st.one_of(
+    st.integers(-40, 400),
+    st.sampled_from([float("nan"), 0.0, -0.0, 1.5, -2.25, math.inf]),
+    st.text(alphabet="abcxyz", max_size=3),
+    st.tuples(st.integers(0, 5), st.text(alphabet="ab", max_size=1)),
+    st.integers(0, 12).map(Key),
+)
+
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), KEYS, st.integers(0, 9)),
+        st.tuples(st.just("set"), st.integers(0, 2000), st.integers(0, 9)),
+        st.tuples(st.just("del"), KEYS),
+        st.tuples(st.just("get"), KEYS),
+        st.tuples(st.just("clear")),
+        st.tuples(st.just("iter")),
+        st.tuples(st.just("next"), st.integers(0, 3), st.integers(1, 20)),
+        st.tuples(st.just("drop"), st.integers(0, 3)),
+        st.tuples(st.just("arm"), st.integers(0, 6)),
+        st.tuples(st.just("armrand"), st.integers(0, 2)),
+        st.tuples(st.just("fill"), st.integers(1, 200)),
+    ),
+    max_size=60,
+)
+
+
+class Side:
+    """One backend's map, its hook log and its iterators."""
+
+    def __init__(self, cls: Any, seed: int, hasher_kind: str, hint: int,
+                 layout: BucketLayout, boom_observer: bool) -> None:
+        self.log: list[Any] = []
+        self.rand_armed = [-1]
+        rand = counting_rand(seed, self.log, self.rand_armed)
+        if hasher_kind == "stable":
+            hasher = DefaultHasher(rand, stable=True)
+        elif hasher_kind == "process":
+            hasher = DefaultHasher(rand)
+        else:
+            hasher = collide_hasher(self.log)
+        self.boom_observer = boom_observer
+        self.h = cls(hint, hasher=hasher, rand=rand, observer=self.observe, layout=layout)
+        self.iters: list[Any] = []
+
+    def observe(self, event: str, details: dict[str, Any]) -> None:
+        self.log.append((event, repr(details)))
+        if self.boom_observer and event in ("newoverflow", "emptyRest"):
+            raise Boom(event)
+
+    def run(self, op: tuple[Any, ...]) -> Any:
+        kind = op[0]
+        h = self.h
+        if kind == "set":
+            return h.assign(op[1], op[2])
+        if kind == "del":
+            return h.delete(op[1])
+        if kind == "get":
+            return h.lookup(op[1])
+        if kind == "clear":
+            return h.clear()
+        if kind == "iter":
+            self.iters.append(h.iterator())
+            return None
+        if kind == "next":
+            if not self.iters:
+                return None
+            it = self.iters[op[1] % len(self.iters)]
+            return [it.next() for _ in range(op[2])]
+        if kind == "armrand":  # a later rand() draw raises (iterator start, new seed, ...)
+            self.rand_armed[0] = op[1]
+            return None
+        if kind == "drop":
+            if self.iters:
+                self.iters.pop(op[1] % len(self.iters))
+            return None
+        if kind == "fill":
+            for k in range(op[1]):
+                h.assign(k * 7919 % 5003, k)
+            return None
+        raise AssertionError(op)
+
+
+def outcome(side: Side, op: tuple[Any, ...]) -> tuple[str, str]:
+    Key.calls = []
+    try:
+        r = side.run(op)
+    except Exception as e:  # the failure itself is compared
+        return ("raise", f"{type(e).__name__}: {e} | {Key.calls}")
+    return ("ok", f"{r!r} | {Key.calls}")
+
+
+def run_both(ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, hint: int,
+             layout: BucketLayout, boom_observer: bool = False) -> tuple[Side, Side]:
+    py = Side(HMap, seed, hasher_kind, hint, layout, boom_observer)
+    c = Side(NativeHMap, seed, hasher_kind, hint, layout, boom_observer)
+    assert repr(py.h.snapshot()) == repr(c.h.snapshot())
+    for step, op in enumerate(ops):
+        if op[0] == "arm":
+            armed = op[1]
+            Key.armed = armed
+            a = outcome(py, ("get", Key(1)))
+            Key.armed = armed
+            b = outcome(c, ("get", Key(1)))
+            Key.armed = -1
+            assert a == b, f"step {step} {op}"
+            continue
+        a = outcome(py, op)
+        b = outcome(c, op)
+        Key.armed = -1
+        assert a == b, f"step {step} {op}: results differ"
+        assert repr(py.h.snapshot()) == repr(c.h.snapshot()), f"step {step} {op}: state"
+        assert py.log == c.log, f"step {step} {op}: hook calls/events differ"
+        if a[0] == "ok" and not boom_observer:
+            py.h.check_invariants()  # (both: the checks call the hasher, which logs)
+            c.h.check_invariants()
+    return py, c
+
+
+LAYOUTS = [
+    BucketLayout(),  # map[any]any: pointers, cleared after evacuation
+    BucketLayout(bucket_size=8 + 64 + 64 + 8, pointers=False),  # map[int64]int64
+    BucketLayout(bucket_size=8 + 64 + 64 + 8, pointers=True, indirect_key=True),
+]
+
+
+@settings(max_examples=100)
+@given(
+    ops=OPS,
+    seed=st.integers(0, 2**32),
+    hasher_kind=st.sampled_from(["stable", "process", "collide"]),
+    hint=st.sampled_from([0, 0, 9, 100, 300]),
+    layout=st.sampled_from(LAYOUTS),
+)
+def test_random_scripts_reach_the_same_state(
+    ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, hint: int, layout: BucketLayout
+) -> None:
+    run_both(ops, seed, hasher_kind, hint, layout)
+
+
+@settings(max_examples=30)
+@given(ops=OPS, seed=st.integers(0, 2**32))
+def test_a_raising_observer_leaves_the_same_state(ops: list[tuple[Any, ...]], seed: int) -> None:
+    run_both(ops, seed, "collide", 0, LAYOUTS[0], boom_observer=True)
+
+
+@pytest.mark.parametrize("hasher_kind", ["stable", "collide"])
+def test_long_scripts_with_growth_and_iterators(hasher_kind: str) -> None:
+    rng = random.Random(hasher_kind)
+    ops: list[tuple[Any, ...]] = []
+    nkeys = 1500 if hasher_kind == "stable" else 300
+    if hasher_kind == "collide":  # a sliding window: overflow everywhere, then sparse
+        for k in range(300):
+            ops += [("set", k, 1), ("del", k - 20)]
+    for _ in range(3000 if hasher_kind == "stable" else 1500):
+        r = rng.random()
+        k: Any = rng.randrange(nkeys)
+        if rng.random() < 0.03:
+            k = float("nan")
+        if r < 0.55:
+            ops.append(("set", k, rng.randrange(9)))
+        elif r < 0.8:
+            ops.append(("del", k))
+        elif r < 0.85:
+            ops.append(("get", k))
+        elif r < 0.87:
+            ops.append(("iter",))
+        elif r < 0.99:
+            ops.append(("next", rng.randrange(4), rng.randrange(1, 30)))
+        elif r < 0.995:
+            ops.append(("drop", rng.randrange(4)))
+        else:
+            ops.append(("clear",))
+    py, _ = run_both(ops, 7, hasher_kind, 0, LAYOUTS[0])
+    seen = {entry[0] for entry in py.log}
+    assert {"hashGrow", "growWork", "evacuate", "growDone", "iterInit", "emptyRest"} <= seen
+    if hasher_kind == "collide":
+        assert any(e[0] == "hashGrow" and "'same_size': True" in e[1] for e in py.log)
+
+
+def test_user_hash_and_eq_raising_leave_both_backends_alike() -> None:
+    """The contract test's Fragile keys, with the state compared after every op."""
+    rng = random.Random(3)
+    ops: list[tuple[Any, ...]] = []
+    for _ in range(1500):
+        ops.append(("arm", rng.randrange(8)) if rng.random() < 0.3 else
+                   ("set", Key(rng.randrange(40)), rng.randrange(9)) if rng.random() < 0.6 else
+                   ("del", Key(rng.randrange(40))))
+    py = Side(HMap, 1, "stable", 0, LAYOUTS[0], False)
+    c = Side(NativeHMap, 1, "stable", 0, LAYOUTS[0], False)
+    raised = 0
+    for step, op in enumerate(ops):
+        if op[0] == "arm":
+            continue
+        n = rng.randrange(6) if rng.random() < 0.4 else -1
+        Key.armed = n
+        a = outcome(py, op)
+        Key.armed = n
+        b = outcome(c, op)
+        Key.armed = -1
+        raised += a[0] == "raise"
+        assert a == b, f"step {step}"
+        assert repr(py.h.snapshot()) == repr(c.h.snapshot()), f"step {step}"
+        assert py.log == c.log, f"step {step}: hook calls/events differ"
+        py.h.check_invariants()
+        c.h.check_invariants()
+    assert raised > 50
+
+
+def test_incrnoverflow_draws_at_B_16_alike() -> None:
+    """From B 16 on, incrnoverflow counts at random: the same rand calls on both."""
+    ops: list[tuple[Any, ...]] = [("set", i * 131072, i) for i in range(40)]  # one chain
+    py, c = run_both([], 5, "stable", 300_000, LAYOUTS[1])  # B = 16
+    for op in ops:
+        assert outcome(py, op) == outcome(c, op)
+    assert py.log == c.log
+    assert py.h.B >= 16 and py.h.noverflow == c.h.noverflow
+    assert repr(py.h.snapshot()) == repr(c.h.snapshot())
+
+
+def test_default_hasher_in_c_is_bit_identical() -> None:
+    from gomap import _native  # type: ignore[attr-defined]
+    from gomap.hashing import _stable_bytes_hash
+
+    rng = random.Random(1)
+    for _ in range(300):
+        b = bytes(rng.randrange(256) for _ in range(rng.randrange(40)))
+        assert _native.stable_bytes_hash(b) == _stable_bytes_hash(b)
+    keys: list[Any] = [0, -1, -2, 2**63, -(2**70), 1.5, -0.0, math.inf, "", "héllo", "\udcff",
+                       True, None, (1, "a"), frozenset({1}), b"xy", 10**30]
+    for stable in (False, True):
+        for seed in (0, 1, 0xFFFFFFFF):
+            rand = default_rand(seed)
+            hasher = DefaultHasher(rand, stable=stable)
+            h = NativeHMap(0, hasher=hasher, rand=rand)
+            prand = default_rand(seed)
+            py = HMap(0, hasher=DefaultHasher(prand, stable=stable), rand=prand)
+            for k in keys:
+                h.assign(k, 1)
+                py.assign(k, 1)
+            assert repr(h.snapshot()) == repr(py.snapshot())
+
+
+def test_goMap_native_is_the_default_and_python_can_be_forced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GOMAP_BACKEND", raising=False)
+    assert GoMap(impl="classic").backend == "native"
+    assert isinstance(GoMap(impl="classic").engine, NativeHMap)
+    assert GoMap(impl="classic", backend="python").backend == "python"
+    assert GoMap(impl="swiss").backend == "python"  # no native Swiss engine yet
+    with pytest.raises(ValueError, match="native backend implements classic only"):
+        GoMap(impl="swiss", backend="native")
+    with pytest.raises(ValueError, match="unknown backend"):
+        GoMap(impl="classic", backend="rust")
+    monkeypatch.setenv("GOMAP_BACKEND", "python")
+    assert GoMap(impl="classic").backend == "python"
+    monkeypatch.setenv("GOMAP_BACKEND", "cobol")
+    with pytest.raises(ValueError, match="GOMAP_BACKEND"):
+        GoMap(impl="classic")
+
+
+def test_accounted_memory_is_the_same_on_both_backends() -> None:
+    rng = random.Random(4)
+    maps = [GoMap(impl="classic", seed=3, key_type="int64", value_type="string", backend=b)
+            for b in ("python", "native")]
+    for step in range(20000):
+        k = rng.randrange(3000)
+        for m in maps:
+            if step % 3:
+                m[k] = "v"
+            else:
+                m.delete(k)
+        if step % 997 == 0:
+            its = [iter(m) for m in maps]
+            for it in its:
+                next(it, None)
+    a, b = (m.memory() for m in maps)
+    assert a == b
+    assert maps[0].snapshot() == maps[1].snapshot()
+
+
+def test_references_stay_flat_over_a_million_operations() -> None:
+    """No leak of keys, elems or buckets: object counts, a sample key's refcount and
+    traced memory come back to where they were."""
+    sample = "sample-key-" + str(random.random())
+    elem = object()
+
+    def churn(n: int) -> None:
+        m = GoMap(impl="classic", seed=1)
+        for i in range(n):
+            k = i % 5000
+            m[k] = elem
+            m[sample] = elem
+            if i % 3 == 0:
+                m.delete(k)
+            if i % 1000 == 0:
+                it = m.engine.iterator()
+                it.next()
+            if i % 250_000 == 0:
+                m.clear()
+        del m
+
+    churn(10_000)  # warm caches
+    gc.collect()
+    refs_key, refs_elem = sys.getrefcount(sample), sys.getrefcount(elem)
+    objects = len(gc.get_objects())
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    churn(1_000_000 // 3)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert sys.getrefcount(sample) == refs_key
+    assert sys.getrefcount(elem) == refs_elem
+    assert abs(len(gc.get_objects()) - objects) < 50
+    assert after - before < 64 * 1024, f"{after - before} bytes not given back"
+
+
+def test_native_events_follow_the_declared_schema() -> None:
+    from gomap.events import check_event
+
+    seen: set[str] = set()
+
+    def check(event: str, details: dict[str, Any]) -> None:
+        check_event("classic", event, details)
+        seen.add(event)
+
+    h = NativeHMap(0, subscribers=[check], hasher=collide_hasher([]), rand=default_rand(2))
+    it = None
+    for k in range(600):
+        h.assign(k, k)
+        if k == 300:
+            it = h.iterator()
+        if k % 3 == 0:
+            h.delete(k - 20)
+    assert it is not None and it.next() is not None
+    for k in range(600):
+        h.delete(k)
+    h.assign(1, 1)
+    h.clear()
+    assert seen >= {"seed", "makemap", "firstBucket", "newoverflow", "emptyOne", "emptyRest",
+                    "clear", "hashGrow", "growWork", "evacuate", "growDone", "iterInit"}
+
+
+def test_stats_are_the_same_on_both_backends() -> None:
+    rng = random.Random(9)
+    py, c = HMap(0, rand=default_rand(1)), NativeHMap(0, rand=default_rand(1))
+    for step in range(5000):
+        k = rng.randrange(800)
+        for h in (py, c):
+            if step % 3:
+                h.assign(k, step)
+            else:
+                h.delete(k)
+        if step % 250 == 0:
+            assert py.stats(deep=True) == c.stats(deep=True)
+            assert py.stats() == c.stats()
+
+
+@pytest.mark.parametrize(("key", "value", "pattern"), [
+    ("int64", "int64", "fill:n=20000"),
+    ("int64", "int64", "churn:size=3000,cycles=4"),
+    ("int64", "int64", "mix:n=30000,space=4000,set=0.5,get=0.3,del=0.2"),
+    ("string", "[]byte", "churn:size=2000,cycles=3,keys=string:24"),
+    ("[17]int64", "int64", "mix:n=8000,space=900,set=0.6,get=0.2,del=0.2"),
+])
+def test_simulate_reports_are_the_same_on_both_backends(
+    key: str, value: str, pattern: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulator's C loop (native backend) against its Python loop, whole report."""
+    from gomap.layout.types import parse_go_type
+    from gomap.ops import CLEAR, ITER, RANGE
+    from gomap.sim.ops import KeyDomain
+    from gomap.sim.simulator import simulate
+    from gomap.sim.workloads import parse_pattern
+
+    ops = list(parse_pattern(pattern).ops(KeyDomain(parse_go_type(key))))
+    # other kinds of op in between: the C loop hands them back to Python
+    ops[len(ops) // 3: len(ops) // 3] = [(RANGE,), (ITER, "a"), (CLEAR,)]
+    ops[len(ops) // 2: len(ops) // 2] = [(ITER, "b")]
+    reports = []
+    for backend in ("python", "native"):
+        monkeypatch.setenv("GOMAP_BACKEND", backend)
+        seen: list[int] = []
+        rep = simulate("classic", key, value, ops, total=len(ops) - 1, samples=50,
+                       progress=seen.append, rebuild=True).as_dict()
+        rep.pop("seconds")
+        reports.append((rep, seen))
+    assert reports[0] == reports[1]
