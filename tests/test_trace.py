@@ -259,7 +259,7 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path, capsys: Any, argv: lis
 
     (tmp_path / "bad.ops").write_text("set 1\nset 1.5.5\n")
     assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 2
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # errors go to stderr
     flat = "".join(out.split())  # the console may wrap a long path anywhere
     assert needle.replace(" ", "") in flat and "Traceback" not in out
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from gomap.engines import EngineSpec, get_engine
+from gomap.engines import DEFAULT_ENGINE, EngineSpec, get_engine
 from gomap.gomap import GoMap
 
 
@@ -54,24 +55,28 @@ class Recorder:
                     break
 
 
-def run_demo(console: Console, *, impl: str = "classic", n: int = 20_000, seed: int = 1) -> None:
+def run_demo(console: Console, *, impl: str = DEFAULT_ENGINE, n: int = 20_000,
+             seed: int = 1) -> None:
+    """Run the demo workload on a ``map[int]int`` of ``n`` keys and print it."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"the demo needs at least 1 key, not {n!r}")
     rec = Recorder(get_engine(impl))
     m = GoMap(impl=impl, seed=seed, observer=rec)
-    phases = Table(title=f"gomap demo — map[int]int, {impl} engine, {n} keys")
+    phases = Table(title=escape(f"gomap demo — map[int]int, {impl} engine, {n:,} keys"))
     for col in ("phase", "ops", "len", "table", "slots", "tombstones", "overflow", "load"):
         phases.add_column(col, justify="left" if col in ("phase", "table") else "right")
 
     def row(name: str) -> None:
         s = engine_stats(m)
         load = s["live"] / s["slots"] if s["slots"] else 0.0
-        phases.add_row(name, str(rec.op), str(len(m)), s["shape"], str(s["slots"]),
-                       str(s["tombstones"]), str(s["overflow"]), f"{load:.1%}")
+        phases.add_row(name, f"{rec.op:,}", f"{len(m):,}", s["shape"], f"{s['slots']:,}",
+                       f"{s['tombstones']:,}", f"{s['overflow']:,}", f"{load:.1%}")
 
     row("empty")
     for k in range(n):
         rec.op += 1
         m[k] = k
-    row(f"fill {n}")
+    row(f"fill {n:,}")
     peak_slots = engine_stats(m)["slots"]
     for k in range(n):
         if k % 10:
@@ -81,7 +86,7 @@ def run_demo(console: Console, *, impl: str = "classic", n: int = 20_000, seed: 
     for k in range(n, n + n // 4):
         rec.op += 1
         m[k] = k
-    row(f"refill {n // 4}")
+    row(f"refill {n // 4:,}")
     produced: set[int] = set()
     steps = 0
     for k in m:
@@ -100,7 +105,7 @@ def run_demo(console: Console, *, impl: str = "classic", n: int = 20_000, seed: 
     for g in rec.growths:
         details = {k: v for k, v in g.items() if k not in ("event", "start", "end")}
         end = "-" if g["end"] is None else str(g["end"])
-        growth.add_row(g["event"], str(g["start"]), end,
+        growth.add_row(g["event"], f"{g['start']:,}", end if end == "-" else f"{int(end):,}",
                        " ".join(f"{k}={v}" for k, v in details.items()))
     console.print(growth)
 
@@ -111,12 +116,12 @@ def run_demo(console: Console, *, impl: str = "classic", n: int = 20_000, seed: 
     r = engine_stats(rebuilt)
     console.print(
         Panel(
-            f"Peak: {peak_slots} slots for {n} entries. Now: {s['slots']} slots hold "
-            f"{s['live']} entries ({s['tombstones']} tombstones).\n"
+            f"Peak: {peak_slots:,} slots for {n:,} entries. Now: {s['slots']:,} slots hold "
+            f"{s['live']:,} entries ({s['tombstones']:,} tombstones).\n"
             f"The map never shrinks: deleting frees cells, never buckets or groups. "
-            f"A map rebuilt with make(map, len(m)) and a copy would need {r['slots']} "
+            f"A map rebuilt with make(map, len(m)) and a copy would need {r['slots']:,} "
             f"slots ({r['slots'] / max(1, s['slots']):.0%} of now).\n"
-            f"Ranging while deleting produced {steps} entries"
+            f"Ranging while deleting produced {steps:,} entries"
             f"{', each once' if steps == len(produced) else ', SOME TWICE (bug!)'}.",
             title="the map never shrinks",
         )

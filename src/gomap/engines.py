@@ -14,6 +14,7 @@ is one :class:`EngineSpec` in :data:`ENGINES` plus its package.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,12 @@ from gomap.classic.hmap import GO_VERSION as CLASSIC_GO
 from gomap.swiss.map import GO_VERSION as SWISS_GO
 from gomap.swiss.map import KEY_KINDS as SWISS_KEY_KINDS
 from gomap.versions import releases_of
+
+HUGE_HINT = 3_400_000
+"""Hints above this make a bucket array of 2^20+ buckets (classic, B >= 20) or close
+to a directory of 4096 tables (Swiss): unless a backend is asked for, such maps run on
+the Python engines, whose untouched buckets and tables stay sparse (counted, built
+on first touch), so a hint costs what is written, not what it reserves."""
 
 if TYPE_CHECKING:
     from gomap._engine import Engine
@@ -102,6 +109,8 @@ class EngineSpec:
 
         backend = self.backend_for(options.get("go"), backend)
         ref = self.factory
+        if backend is None and hint > HUGE_HINT and "GOMAP_BACKEND" not in os.environ:
+            backend = "python"  # its untouched buckets / tables stay sparse
         if self.native_factory and resolve_backend(self.name, backend) == "native":
             ref = self.native_factory
             options.pop("go", None)  # the pinned release's rules (backend_for checked it)
@@ -227,7 +236,7 @@ ENGINES: dict[str, EngineSpec] = {
                   "internal/runtime/maps/runtime_faststr.go"),
         factory="gomap.swiss.map:SwissMap",
         accountant_ref="gomap.memory:SwissAccountant",
-        layout_option=lambda lay: {"key_kind": lay.key_kind},
+        layout_option=lambda lay: {"key_kind": lay.key_kind, "group_size": lay.group_size},
         harness="swiss",
         memory_harness="memswiss",
         replay_ref="gomap.oracle.swiss_driver:replay_swiss",

@@ -9,11 +9,21 @@
   insert adds an entry that no lookup or delete can reach (``clear`` removes them).
 * Concurrent misuse is detected where Go detects it and raised as a
   :class:`gomap.errors.MapFatalError` subclass.
+* With ``key_type=``, every key is checked against the Go type and stored the way
+  Go compares it (:mod:`gomap.gokeys`): ``GoMap(key_type="any")`` holds ``1``,
+  ``1.0``, ``True`` and ``"1"`` as four keys; ``key_type="int8"`` refuses ``300``.
+* Copies (``m.copy()``, ``copy.copy``, ``copy.deepcopy``, ``pickle``) keep the
+  engine, the Go types, memory tracking, the seed and every entry (NaN keys too);
+  they do not keep the internal layout (a copy is a fresh ``make(map, len(m))``
+  refilled in ``m``'s iteration order, like Go's ``maps.Clone`` of Go <= 1.20),
+  nor a custom ``hasher``/``rand``/``observer`` (functions are not copied).
 """
 
 from __future__ import annotations
 
-import contextlib
+import math
+import os
+import reprlib
 from collections.abc import (
     ItemsView,
     Iterable,
@@ -27,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from gomap._engine import Engine, MapStats
 from gomap.engines import DEFAULT_ENGINE, get_engine
 from gomap.events import Observer
+from gomap.gokeys import IfaceKey
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
 from gomap.versions import GoBehaviour, go_behaviour
 
@@ -34,6 +45,20 @@ if TYPE_CHECKING:
     from gomap.memory import MemoryStats
 
 _MISSING: Any = object()
+
+
+_ENGINE_OPTIONS: dict[str, frozenset[str]] = {}
+"""The keyword arguments each engine takes beyond GoMap's own (by engine name)."""
+
+
+def _engine_options(spec: Any) -> frozenset[str]:
+    opts = _ENGINE_OPTIONS.get(spec.name)
+    if opts is None:
+        from gomap.layout.maplayout import map_layout
+
+        opts = _ENGINE_OPTIONS[spec.name] = frozenset(
+            spec.layout_options(map_layout("any", "any")))
+    return opts
 
 
 class _GoItemsView(ItemsView[Any, Any]):
@@ -86,7 +111,12 @@ class GoMap(MutableMapping[Any, Any]):
     0
     """
 
-    __slots__ = ("_accounted", "_engine", "_types", "backend", "impl")
+    __slots__ = ("_accounted", "_engine", "_seed", "_track", "_types", "backend", "impl")
+
+    def __new__(cls, *args: Any, key_type: str | None = None, **kwargs: Any) -> GoMap:
+        if key_type is not None and cls is GoMap:
+            cls = _TypedGoMap
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -108,19 +138,35 @@ class GoMap(MutableMapping[Any, Any]):
         if not isinstance(hint, int) or isinstance(hint, bool):
             raise TypeError(f"hint must be an int, not {type(hint).__name__}")
         if hint < 0:
-            raise ValueError(f"hint must be >= 0 (Go panics on make(map, {hint}))")
+            raise ValueError(
+                f"hint must be >= 0 (make(map, {hint}) with a constant does not compile)"
+            )
+        if hint > (1 << 63) - 1:
+            raise ValueError(f"hint {hint} overflows int (Go's make takes at most math.MaxInt)")
         if go is not None:
             # The Go release: its default map design unless impl names one, and
             # the engine's behaviour switches (gomap.versions).
             release = go_behaviour(go)
             impl = impl or release.default_impl
-            engine_options["go"] = go_behaviour(release, impl)
+            go = go_behaviour(release, impl)
         impl = impl or DEFAULT_ENGINE
         spec = get_engine(impl)
+        unknown = sorted(set(engine_options) - _engine_options(spec))
+        if unknown:
+            raise TypeError(
+                f"GoMap() got an unexpected keyword argument {unknown[0]!r} (GoMap takes its "
+                f"entries as a mapping or pairs, e.g. GoMap({{{unknown[0]!r}: ...}}), not as "
+                f"keyword arguments)"
+            )
+        if go is not None:
+            engine_options["go"] = go
+        from gomap.engines import HUGE_HINT
         from gomap.native import resolve_backend
 
         # Another Go release than the native engine's runs on the Python engine.
         backend = spec.backend_for(engine_options.get("go"), backend)
+        if backend is None and hint > HUGE_HINT and "GOMAP_BACKEND" not in os.environ:
+            backend = "python"  # its bucket arrays / directories stay sparse (see engines)
         self.backend = resolve_backend(spec.name, backend)
         engine_options["backend"] = self.backend
         if rand is None:
@@ -128,9 +174,11 @@ class GoMap(MutableMapping[Any, Any]):
         if hasher is None:
             hasher = DefaultHasher(rand, stable=seed is not None)
         self.impl = impl
+        self._seed = seed
         typed = key_type is not None or value_type is not None
         if track_memory is None:
             track_memory = typed
+        self._track = track_memory
         self._types = (key_type, value_type)
         self._accounted: Any = None
         if not (typed or track_memory):
@@ -217,28 +265,39 @@ class GoMap(MutableMapping[Any, Any]):
 
     # --- the MutableMapping contract ------------------------------------------------------
     def __getitem__(self, key: Any) -> Any:
+        """``m[key]``: the elem, or ``KeyError`` when absent (Go would return the zero
+        value; use :meth:`lookup` for ``v, ok := m[key]``). Raises
+        :class:`~gomap.errors.ConcurrentMapReadWriteError` during a write."""
         ok, v = self._engine.lookup(key)
         if not ok:
             raise KeyError(key)
         return v
 
     def get(self, key: Any, default: Any = None) -> Any:
+        """The elem for ``key``, or ``default`` when absent."""
         ok, v = self._engine.lookup(key)
         return v if ok else default
 
     def __contains__(self, key: object) -> bool:
+        """``_, ok := m[key]``: whether ``key`` is present (never true for NaN)."""
         return self._engine.lookup(key)[0]
 
     def __setitem__(self, key: Any, value: Any) -> None:
+        """``m[key] = value`` (mapassign). Raises ``TypeError`` for an unhashable key
+        and :class:`~gomap.errors.ConcurrentMapWriteError` when another write is under
+        way; with ``key_type=``, ``TypeError``/``ValueError`` for a key Go's type
+        cannot hold."""
         self._engine.assign(key, value)
 
     def __delitem__(self, key: Any) -> None:
+        """``del m[key]``: like :meth:`delete`, but ``KeyError`` when absent."""
         engine = self._engine
         if not engine.lookup(key)[0]:
             raise KeyError(key)
         engine.delete(key)
 
     def pop(self, key: Any, default: Any = _MISSING) -> Any:
+        """Remove ``key`` and return its elem; ``default`` (or ``KeyError``) if absent."""
         engine = self._engine
         ok, v = engine.lookup(key)
         if not ok:
@@ -248,10 +307,34 @@ class GoMap(MutableMapping[Any, Any]):
         engine.delete(key)
         return v
 
+    def popitem(self) -> tuple[Any, Any]:
+        """Remove and return some ``(key, elem)`` pair; ``KeyError`` when empty.
+
+        NaN keys can be neither looked up nor deleted (as in Go), so a key that equals
+        itself is preferred; when only NaN keys remain, one of them is removed by
+        clearing the map and re-inserting the others (O(len(m)))."""
+        seen: list[tuple[Any, Any]] = []
+        for k, v in self._pairs():
+            if k == k:
+                del self[k]
+                return k, v
+            seen.append((k, v))
+        if not seen:
+            raise KeyError("popitem(): map is empty")
+        self.clear()
+        for k, v in seen[1:]:
+            self[k] = v
+        return seen[0]
+
     def __len__(self) -> int:
+        """The number of entries (``len(m)``), NaN keys included."""
         return len(self._engine)
 
     def __iter__(self) -> Iterator[Any]:
+        """``for k := range m``: every key once, in a random order; inserting and
+        deleting during the loop is allowed (Go's rules). Raises
+        :class:`~gomap.errors.ConcurrentMapIterationWriteError` when stepped during
+        a write."""
         it = self._engine.iterator()
         step = it.next
         while (kv := step()) is not None:
@@ -264,29 +347,158 @@ class GoMap(MutableMapping[Any, Any]):
             yield kv
 
     def keys(self) -> KeysView[Any]:
+        """A view of the keys (iterates like the map itself)."""
         return KeysView(self)
 
     def items(self) -> ItemsView[Any, Any]:
+        """A view of the ``(key, elem)`` pairs (``for k, v := range m``)."""
         return _GoItemsView(self)
 
     def values(self) -> ValuesView[Any]:
+        """A view of the elems."""
         return _GoValuesView(self)
 
+    def _options(self) -> dict[str, Any]:
+        return {"impl": self.impl, "seed": self._seed, "key_type": self._types[0],
+                "value_type": self._types[1], "track_memory": self._track,
+                "backend": self.backend, "go": self.go}
+
     def copy(self) -> GoMap:
-        """A new map of the same engine with the same entries (``maps.Clone``-like:
-        sized by ``len(m)``, fresh seed; NaN keys are copied too)."""
-        new = GoMap(impl=self.impl, go=self.go, hint=len(self), key_type=self._types[0],
-                    value_type=self._types[1], backend=self.backend)
+        """A new map of the same engine, Go types, seed and backend with the same
+        entries (NaN keys too): ``make(map[K]V, len(m))`` filled in ``m``'s iteration
+        order. The internal layout is not copied."""
+        new = GoMap(hint=len(self), **self._options())
         for k, v in self._pairs():
-            new._engine.assign(k, v)
+            new[k] = v
         return new
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle / ``copy`` / ``deepcopy`` support: what :meth:`copy` keeps."""
+        return (_restore, (self._options(), len(self)), list(self._pairs()))
+
+    def __setstate__(self, state: list[tuple[Any, Any]]) -> None:
+        for k, v in state:
+            self[k] = v
+
+    @reprlib.recursive_repr("map[...]")
     def __repr__(self) -> str:
-        pairs = list(self._pairs())
-        with contextlib.suppress(TypeError):
-            pairs.sort(key=lambda kv: kv[0])  # fmt prints maps sorted by key
+        """``GoMap[impl]{map[k:v ...]}``, keys sorted the way Go's ``fmt`` sorts them
+        (``internal/fmtsort``: numbers by value, NaN first, ``false`` before ``true``,
+        strings bytewise, arrays/structs item by item; mixed dynamic types grouped
+        by type), so two prints of one map agree."""
+        pairs = sorted(self._pairs(), key=lambda kv: fmt_sort_key(kv[0]))
         body = " ".join(f"{k!r}:{v!r}" for k, v in pairs)
         return f"GoMap[{self.impl}]{{map[{body}]}}"
+
+
+def fmt_sort_key(v: Any) -> tuple[Any, ...]:
+    """A sort key ordering map keys as Go's ``fmt`` does (``internal/fmtsort``)."""
+    if type(v) is IfaceKey:
+        v = v.value
+    t = type(v)
+    if t is bool:
+        return ("bool", int(v))
+    if t is int:
+        return ("int", v)
+    if t is float:
+        return ("float64", (0, 0.0) if math.isnan(v) else (1, v))
+    if t is str:
+        return ("string", v.encode("utf-8", "surrogatepass"))
+    if t is complex:
+        return ("complex128", fmt_sort_key(v.real)[1], fmt_sort_key(v.imag)[1])
+    if v is None:
+        return ("", 0)
+    if t is tuple:
+        return ("tuple", tuple(fmt_sort_key(x) for x in v))
+    return (t.__qualname__, repr(v))
+
+
+def _restore(options: dict[str, Any], n: int) -> GoMap:
+    return GoMap(hint=n, **options)
+
+
+class _TypedGoMap(GoMap):
+    """A :class:`GoMap` whose keys are checked against (and stored as) values of its
+    Go key type (:func:`gomap.gokeys.key_checker`)."""
+
+    __slots__ = ("_check",)
+
+    def __init__(self, items: Any = None, *, key_type: str | None = None,
+                 **kwargs: Any) -> None:
+        from gomap.gokeys import key_checker
+        from gomap.layout.types import parse_key_type
+
+        assert key_type is not None
+        self._check = key_checker(parse_key_type(key_type))
+        super().__init__(items, key_type=key_type, **kwargs)
+
+    def __getitem__(self, key: Any) -> Any:
+        """``m[key]``; ``KeyError`` when absent (see :meth:`GoMap.__getitem__`)."""
+        ok, v = self._engine.lookup(self._check(key))
+        if not ok:
+            raise KeyError(key)
+        return v
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        """The elem for ``key``, or ``default`` when absent."""
+        ok, v = self._engine.lookup(self._check(key))
+        return v if ok else default
+
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is present; a value outside the key type never is."""
+        try:
+            k = self._check(key)
+        except (TypeError, ValueError):
+            return False
+        return self._engine.lookup(k)[0]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """``m[key] = value``; ``TypeError``/``ValueError`` naming the Go key type for
+        a key it cannot hold (see :meth:`GoMap.__setitem__`)."""
+        self._engine.assign(self._check(key), value)
+
+    def __delitem__(self, key: Any) -> None:
+        """``del m[key]``; ``KeyError`` when absent."""
+        k = self._check(key)
+        if not self._engine.lookup(k)[0]:
+            raise KeyError(key)
+        self._engine.delete(k)
+
+    def pop(self, key: Any, default: Any = _MISSING) -> Any:
+        """Remove ``key`` and return its elem; ``default`` (or ``KeyError``) if absent."""
+        k = self._check(key)
+        ok, v = self._engine.lookup(k)
+        if not ok:
+            if default is _MISSING:
+                raise KeyError(key)
+            return default
+        self._engine.delete(k)
+        return v
+
+    def delete(self, key: Any) -> None:
+        """Go's ``delete(m, key)``; no error when absent."""
+        self._engine.delete(self._check(key))
+
+    def lookup(self, key: Any) -> tuple[Any, bool]:
+        """Go's ``v, ok := m[key]``."""
+        ok, v = self._engine.lookup(self._check(key))
+        return v, ok
+
+    def __iter__(self) -> Iterator[Any]:
+        """``for k := range m`` (see :meth:`GoMap.__iter__`); interface keys come back
+        as the Python values they hold."""
+        it = self._engine.iterator()
+        step = it.next
+        while (kv := step()) is not None:
+            k = kv[0]
+            yield k.value if type(k) is IfaceKey else k
+
+    def _pairs(self) -> Iterator[tuple[Any, Any]]:
+        it = self._engine.iterator()
+        step = it.next
+        while (kv := step()) is not None:
+            k = kv[0]
+            yield (k.value if type(k) is IfaceKey else k), kv[1]
 
 
 def _install_native_fast_paths() -> None:

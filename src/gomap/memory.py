@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gomap._engine import EngineIter, MapStats
-from gomap.classic.hmap import EVACUATED_X, EVACUATED_Y
+from gomap.classic.hmap import EVACUATED_X, EVACUATED_Y, SparseBucketArray
 from gomap.events import Observer
 from gomap.layout.maplayout import (
     HMAP_CLEARSEQ_SIZE,
@@ -60,7 +60,23 @@ from gomap.layout.maplayout import (
     MapLayout,
 )
 from gomap.layout.sizeclasses import growslice_ptrs, malloc_size
+from gomap.swiss.sparse import SparseDirectory
 from gomap.versions import go_behaviour
+
+
+class _SparsePrealloc:
+    """The ids of the pre-allocated overflow buckets of a sparse bucket array: those
+    built so far at index ``2^B`` and beyond (the others are untouched, so in no
+    chain)."""
+
+    __slots__ = ("arr", "base")
+
+    def __init__(self, arr: SparseBucketArray, base: int) -> None:
+        self.arr = arr
+        self.base = base
+
+    def __contains__(self, bid: object) -> bool:
+        return any(_ident(b) == bid for i, b in dict.items(self.arr) if i >= self.base)
 
 
 @dataclass
@@ -223,9 +239,12 @@ class ClassicAccountant(_Accountant):
                                          go.malloc_header)
             self.entry_bytes = self.layout.entry_object_bytes
 
-    def _prealloc_ids(self) -> set[int]:
+    def _prealloc_ids(self) -> Any:
         h = self.h
-        return {_ident(b) for b in h.buckets[1 << h.B:]}
+        arr = h.buckets
+        if isinstance(arr, SparseBucketArray):
+            return _SparsePrealloc(arr, 1 << h.B)
+        return {_ident(b) for b in arr[1 << h.B:]}
 
     def _first_bucket(self, d: dict[str, Any]) -> None:
         """``h.buckets = newobject(t.Bucket)``: the first insert into a B=0 map."""
@@ -425,8 +444,20 @@ class SwissAccountant(_Accountant):
         self._alloc(SWISS_MAP_SIZE)
         if m.dir_len:
             self._new_directory(m.dir_len)
+            d = m.directory
+            if isinstance(d, SparseDirectory):
+                # NewMap's tables, counted without being built: each is a table
+                # header and its groups, two allocations.
+                n, cap = d.untouched(), d.table_capacity()
+                each = self._table(cap)
+                self.allocated += n * each
+                self.allocations += 2 * n
+                self.live += n * each
+                self.tables += n
+                self.table_bytes += n * each
+                self.capacity += n * cap
             seen: set[int] = set()
-            for t in m.directory:
+            for t in d.tables() if isinstance(d, SparseDirectory) else d:
                 if id(t) not in seen:
                     seen.add(id(t))
                     self._new_table(t.capacity)
@@ -468,7 +499,8 @@ class SwissAccountant(_Accountant):
         m = self.m
         total = 0
         last = None
-        for t in m.directory:
+        d = m.directory
+        for t in d.tables() if isinstance(d, SparseDirectory) else d:
             if t is not last:
                 total += t.tombstones()
                 last = t

@@ -20,6 +20,7 @@ from gomap.classic.hmap import (
     evacuated,
     over_load_factor,
     tophash,
+    touched_indices,
 )
 from gomap.errors import ConcurrentMapReadWriteError, InvariantError
 
@@ -149,7 +150,7 @@ def check_invariants(h: HMap) -> None:
             pos += 1
         return n
 
-    for i in range(nb):
+    for i in touched_indices(h.buckets, nb):  # an untouched sparse bucket is empty
         live += check_chain(h.buckets[i], "buckets", i, nb - 1, False)
     if h.oldbuckets is not None:
         nold = h.noldbuckets()
@@ -160,7 +161,10 @@ def check_invariants(h: HMap) -> None:
             _fail(f"old array of {nold} buckets for B={h.B}")
         if not 0 <= h.nevacuate < nold:
             _fail(f"nevacuate {h.nevacuate} outside [0, {nold})")
-        for i in range(nold):
+        old_idx = touched_indices(h.oldbuckets, nold)
+        if sum(1 for i in old_idx if i < h.nevacuate) != h.nevacuate:
+            _fail(f"an old bucket below nevacuate {h.nevacuate} was never evacuated")
+        for i in old_idx:
             b = h.oldbuckets[i]
             if i < h.nevacuate and not evacuated(b):
                 _fail(f"oldbuckets[{i}] below nevacuate {h.nevacuate} is not evacuated")
@@ -197,7 +201,7 @@ def stats(h: HMap, deep: bool = False) -> MapStats:
     if deep:
         tombstones = 0
         if h.buckets is not None:
-            for i in range(1 << h.B):
+            for i in touched_indices(h.buckets, 1 << h.B):  # untouched: empty
                 b: Any = h.buckets[i]
                 while b is not None:
                     tombstones += b.tophash.count(EMPTY_ONE)

@@ -57,7 +57,7 @@ than on 1.21). See docs/VERSIONS.md.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gomap.errors import ConcurrentMapReadWriteError, ConcurrentMapWriteError
@@ -195,6 +195,63 @@ class BucketArray(list[Bucket]):
     """
 
 
+SPARSE_MIN_BUCKETS = 1 << 20
+"""Bucket arrays of at least this many buckets are :class:`SparseBucketArray` s."""
+
+
+class SparseBucketArray(dict[int, Bucket]):
+    """A bucket array of ``n`` buckets of which only those touched exist.
+
+    Go zeroes a new bucket array, so an untouched bucket is an empty one: it is made
+    on first access (``arr[i]``), counted but not materialised before. A hinted
+    ``make(map[int64]int64, 1e9)`` then costs memory and time in proportion to what
+    is written into it, while every figure (``len``, bytes) is the full array's.
+    Readers that must not materialise use :meth:`peek`.
+    """
+
+    __slots__ = ("n",)
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def __missing__(self, i: int) -> Bucket:
+        if not 0 <= i < self.n:
+            raise IndexError(f"bucket index {i} out of range (array of {self.n})")
+        b = self[i] = Bucket()
+        return b
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[Bucket]:  # type: ignore[override]
+        """Every bucket, in index order (materialising all: avoid on huge arrays)."""
+        for i in range(self.n):
+            yield self[i]
+
+    def peek(self, i: int) -> Bucket:
+        """Bucket ``i`` without materialising it (the shared :data:`EMPTY_BUCKET`
+        when untouched): for readers only."""
+        return dict.get(self, i, EMPTY_BUCKET)
+
+    def touched(self, limit: int | None = None) -> list[int]:
+        """The indices of the materialised buckets (below ``limit``), in order."""
+        idx = sorted(dict.keys(self))
+        return idx if limit is None else [i for i in idx if i < limit]
+
+
+EMPTY_BUCKET = Bucket()
+"""The untouched bucket of a :class:`SparseBucketArray`, as readers see it (never
+written: writers materialise their own)."""
+
+
+def touched_indices(arr: BucketArray | SparseBucketArray, limit: int) -> Sequence[int]:
+    """The bucket indices below ``limit`` that may hold anything."""
+    if isinstance(arr, SparseBucketArray):
+        return arr.touched(limit)
+    return range(limit)
+
+
 class HMap(EventSource):
     """``hmap``: the header of a classic Go map, and the map operations on it.
 
@@ -233,9 +290,9 @@ class HMap(EventSource):
         self.overflow_used = 0
         self.hash0 = 0  # hash seed
         # array of 2^B buckets; None until the first insert when B == 0
-        self.buckets: BucketArray | None = None
+        self.buckets: BucketArray | SparseBucketArray | None = None
         # previous bucket array of half the size, non-None only when growing
-        self.oldbuckets: BucketArray | None = None
+        self.oldbuckets: BucketArray | SparseBucketArray | None = None
         # progress counter for evacuation (buckets less than this have been evacuated)
         self.nevacuate = 0
         # clearSeq (Go 1.24+): the number of clears; iterators compare it.
@@ -262,7 +319,7 @@ class HMap(EventSource):
             self._emit("makemap", {"hint": hint, "B": B})
 
     # --- allocation -------------------------------------------------------------------
-    def make_bucket_array(self, b: int) -> tuple[BucketArray, int | None]:
+    def make_bucket_array(self, b: int) -> tuple[BucketArray | SparseBucketArray, int | None]:
         """A new array of 1<<b buckets plus, for b >= 4, pre-allocated overflow buckets.
 
         Returns the array and the index of the first pre-allocated overflow bucket
@@ -280,7 +337,11 @@ class HMap(EventSource):
             up = roundupsize(sz, not self.layout.pointers, self.go.malloc_header)
             if up != sz:
                 nbuckets = up // size
-        arr = BucketArray(Bucket() for _ in range(nbuckets))
+        arr: BucketArray | SparseBucketArray
+        if nbuckets >= SPARSE_MIN_BUCKETS:
+            arr = SparseBucketArray(nbuckets)  # zeroed memory: buckets made on first touch
+        else:
+            arr = BucketArray(Bucket() for _ in range(nbuckets))
         return arr, (base if nbuckets != base else None)
 
     def incrnoverflow(self) -> None:
@@ -597,8 +658,8 @@ class HMap(EventSource):
 
     def _clear(self) -> None:
         # Mark buckets empty, so existing iterators can be terminated (issue #59411).
-        def mark_buckets_empty(arr: BucketArray, nmain: int) -> None:
-            for i in range(nmain):
+        def mark_buckets_empty(arr: BucketArray | SparseBucketArray, nmain: int) -> None:
+            for i in touched_indices(arr, nmain):
                 b: Bucket | None = arr[i]
                 while b is not None:
                     b.tophash[:] = [EMPTY_REST] * BUCKET_CNT
@@ -622,8 +683,13 @@ class HMap(EventSource):
         self.hash0 = self.rand() & M32
         # makeBucketArray(t, h.B, h.buckets) clears the array in place and recovers
         # the pre-allocated overflow buckets as if the array were new.
-        for b in self.buckets:
-            b.reset()
+        arr = self.buckets
+        if isinstance(arr, SparseBucketArray):
+            for i in arr.touched():
+                arr[i].reset()
+        else:
+            for b in arr:
+                b.reset()
         base = bucket_shift(self.B)
         self.next_overflow = base if len(self.buckets) != base else None
         if self.subscribers:

@@ -17,6 +17,7 @@ present for the whole iteration is produced exactly once.
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from gomap.classic.hmap import (
@@ -28,6 +29,7 @@ from gomap.classic.hmap import (
     ITERATOR,
     OLD_ITERATOR,
     HMap,
+    SparseBucketArray,
     bucket_mask,
     evacuated,
 )
@@ -58,7 +60,7 @@ class HIter:
         """``mapiterinit``, less its final ``mapiternext`` (done by the first next())."""
         self.h: HMap | None = None
         self.B = 0
-        self.buckets: list[Any] | None = None
+        self.buckets: Any = None
         self.bptr: Any = None  # current bucket
         self.start_bucket = 0  # bucket iteration started at
         self.offset = 0  # intra-bucket offset to start from during iteration
@@ -93,6 +95,21 @@ class HIter:
             raise StopIteration
         return kv
 
+    def _skip_untouched(self, arr: SparseBucketArray, bucket: int) -> int:
+        """The next bucket from ``bucket`` on (in iteration order, wrapping once) that
+        was ever touched: the untouched ones in between are empty, so visiting them
+        would produce nothing and draw nothing."""
+        idx = arr.touched()
+        j = bisect.bisect_left(idx, bucket)
+        if not self.wrapped:
+            if j < len(idx) and idx[j] < 1 << self.B:
+                return idx[j]
+            self.wrapped = True
+            bucket, j = 0, 0
+        if j < len(idx) and idx[j] < self.start_bucket:
+            return idx[j]
+        return self.start_bucket
+
     def next(self) -> tuple[Any, Any] | None:
         """``mapiternext``: the next (key, elem), or None at the end."""
         h = self.h
@@ -108,6 +125,10 @@ class HIter:
         it_B = self.B
         while True:
             if b is None:
+                arr = self.buckets
+                if type(arr) is SparseBucketArray and not dict.__contains__(arr, bucket) and \
+                        not (h.oldbuckets is not None and it_B == h.B):
+                    bucket = self._skip_untouched(arr, bucket)
                 if bucket == self.start_bucket and self.wrapped:
                     # end of iteration
                     self.h = None
@@ -118,14 +139,17 @@ class HIter:
                     # in yet (the old bucket hasn't been evacuated), iterate through the
                     # old bucket and only return the entries that will migrate here.
                     oldbucket = bucket & h.oldbucketmask()
-                    b = h.oldbuckets[oldbucket]
+                    old = h.oldbuckets
+                    b = old.peek(oldbucket) if type(old) is SparseBucketArray else old[oldbucket]
                     if not evacuated(b):
                         check_bucket = bucket
                     else:
-                        b = self.buckets[bucket]  # type: ignore[index]
+                        arr = self.buckets
+                        b = arr.peek(bucket) if type(arr) is SparseBucketArray else arr[bucket]
                         check_bucket = NO_CHECK
                 else:
-                    b = self.buckets[bucket]  # type: ignore[index]
+                    arr = self.buckets
+                    b = arr.peek(bucket) if type(arr) is SparseBucketArray else arr[bucket]
                     check_bucket = NO_CHECK
                 bucket += 1
                 if bucket == 1 << it_B:

@@ -24,6 +24,7 @@ from gomap.layout.sizeclasses import malloc_size
 from gomap.layout.types import (
     GoType,
     array_of,
+    check_map_types,
     mapfast,
     parse_go_type,
     parse_key_type,
@@ -163,6 +164,7 @@ def map_layout(key: str | GoType, elem: str | GoType) -> MapLayout:
         from gomap.layout.types import GoTypeError
 
         raise GoTypeError(f"invalid map key type {kt.expr}: it is not comparable")
+    check_map_types(kt, et)
     ks, ik = _slot(kt, MAX_KEY_SIZE)
     es, ie = _slot(et, MAX_ELEM_SIZE)
     pointers = ks.pointers or es.pointers

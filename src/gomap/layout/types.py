@@ -32,6 +32,14 @@ from dataclasses import dataclass, field
 from typing import NoReturn
 
 PTR_SIZE = 8
+MAX_WIDTH = 1 << 50
+"""``types.MaxWidth`` on amd64 (``arch.MAXWIDTH``): no type may be this large."""
+MAX_MAP_SLOT_WIDTH = 1 << 31
+"""A map's key and element types must be smaller (``map key type too large``)."""
+MAX_CHAN_ELEM_WIDTH = 1 << 16
+"""A channel's element type must be smaller (``channel element type too large``)."""
+MAX_ARRAY_LENGTH = (1 << 63) - 1
+"""An array length must be representable as an ``int``."""
 
 # alg kinds (cmd/compile/internal/types/alg.go), by name
 MEM, SPECIAL, NOEQ = "mem", "special", "noeq"
@@ -149,8 +157,11 @@ def slice_of(elem: GoType) -> GoType:
 
 def array_of(n: int, elem: GoType) -> GoType:
     """``[n]elem`` (``CalcArraySize``)."""
-    if n < 0:
+    if n < 0 or n > MAX_ARRAY_LENGTH:
         raise GoTypeError(f"invalid array length {n}")
+    if elem.size and n > (MAX_WIDTH - 1) // elem.size:
+        # CalcArraySize (cmd/compile/internal/types/size.go)
+        raise GoTypeError(f"type [{n}]{elem.expr} larger than address space")
     if elem.alg in (MEM, NOEQ):
         alg = elem.alg
     elif n == 0:
@@ -169,7 +180,12 @@ def struct_of(members: list[tuple[str, GoType]]) -> GoType:
     offset = 0
     max_align = 1
     laid: list[GoField] = []
+    seen: set[str] = set()
     for name, t in members:
+        if name != "_":
+            if name in seen:  # types2: declareInSet
+                raise GoTypeError(f"{name} redeclared (duplicate field name in a struct)")
+            seen.add(name)
         offset = _round_up(offset, t.align)
         laid.append(GoField(name, t, offset))
         offset += t.size
@@ -180,6 +196,9 @@ def struct_of(members: list[tuple[str, GoType]]) -> GoType:
     if size > 0 and laid and laid[-1].type.size == 0:
         size += 1
     size = _round_up(size, max_align)
+    if size >= MAX_WIDTH:  # CalcStructSize
+        body = "; ".join(f"{f.name} {f.type.expr}" for f in laid)
+        raise GoTypeError(f"type struct {{ {body} }} too large")
     # alg: one named field is the field alone; otherwise memory only if every field
     # is memory, not blank and not followed by padding.
     alg = MEM
@@ -206,7 +225,16 @@ def struct_of(members: list[tuple[str, GoType]]) -> GoType:
     return GoType(expr, "struct", size, max_align, ptr, alg, fields=tuple(laid))
 
 
+def check_map_types(key: GoType, elem: GoType) -> None:
+    """Go's limits on a map type (``CalcSize``, case ``TMAP``)."""
+    if elem.size >= MAX_MAP_SLOT_WIDTH:
+        raise GoTypeError("map element type too large")
+    if key.size >= MAX_MAP_SLOT_WIDTH:
+        raise GoTypeError("map key type too large")
+
+
 def map_of(key: GoType, elem: GoType) -> GoType:
+    check_map_types(key, elem)
     return GoType(f"map[{key.expr}]{elem.expr}", "map", PTR_SIZE, PTR_SIZE, PTR_SIZE, NOEQ,
                   elem=elem)
 
@@ -337,6 +365,8 @@ class _Parser:
 
     def _chan(self, prefix: str) -> GoType:
         elem = self.type_()
+        if elem.size >= MAX_CHAN_ELEM_WIDTH:
+            raise GoTypeError("channel element type too large (>64kB)")
         return GoType(f"{prefix}{elem.expr}", "chan", PTR_SIZE, PTR_SIZE, PTR_SIZE, MEM, elem=elem)
 
     def _skip_balanced(self, open_: str, close: str) -> str:

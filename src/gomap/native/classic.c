@@ -2013,6 +2013,8 @@ static PyMethodDef gomap_defs[FB_N] = {
     GM_DEF("_pairs", gm_pairs, "The (key, elem) pairs, in Go's random order."),
 };
 
+static PyObject *gomap_docs[FB_N];
+
 static PyObject *install_gomap(PyObject *mod, PyObject *args) {
     PyObject *cls, *slot;
     if (!PyArg_ParseTuple(args, "O!O", &PyType_Type, &cls, &slot))
@@ -2036,6 +2038,22 @@ static PyObject *install_gomap(PyObject *mod, PyObject *args) {
         if (fb == NULL)
             return NULL;
         gomap_fallbacks[i] = fb;
+        /* The C method documents itself with the Python method's docstring (it names
+           the errors it may raise); the string stays alive with the fallback. */
+        PyObject *doc = PyObject_GetAttrString(fb, "__doc__");
+        if (doc == NULL)
+            return NULL;
+        if (PyUnicode_Check(doc)) {
+            const char *utf8 = PyUnicode_AsUTF8(doc);
+            if (utf8 == NULL) {
+                Py_DECREF(doc);
+                return NULL;
+            }
+            gomap_defs[i].ml_doc = utf8;
+            gomap_docs[i] = doc; /* keeps utf8 valid */
+        } else {
+            Py_DECREF(doc);
+        }
         descrs[i] = PyDescr_NewMethod((PyTypeObject *)cls, &gomap_defs[i]);
         if (descrs[i] == NULL)
             return NULL;

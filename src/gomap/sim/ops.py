@@ -11,23 +11,33 @@ The ops file (documented in docs/SIMULATE.md)::
     # a comment; blank lines are ignored
     make 1000          # optional, first op only: make(map[K]V, 1000)
     set 42             # m[42] = v
-    set "user:17"      # keys are Go literals: integers, quoted strings,
-    get 0x2a           #   floats, true/false, 'runes'
-    del 42
+    set 17             # keys are Go literals: integers (42, 0x2a, 0b101),
+    get 0x11           #   quoted strings, floats (1.5, 1e3, 0x1p-2, NaN, +Inf,
+    del 17             #   math.NaN(), math.Inf(-1)), true/false, 'runes'
+    set 18
     iter               # for k, v := range m {}
     clear
 
 A bad line raises :class:`OpsFileError` carrying the file, the line number and the
-line itself.
+line itself. Literals follow Go's constant rules: ``1e309`` overflows ``float64``,
+``1.5`` is not an ``int64`` but ``1.0`` is, ``300`` overflows ``int8``; in a
+``map[any]V`` a literal has its default type, so ``1``, ``1.0``, ``'1'`` (an
+``int32``), ``"1"`` and ``true`` are five keys. The file is UTF-8, with or without
+a byte-order mark; ``-`` reads standard input.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from gomap.gokeys import IfaceKey, value_count
 from gomap.layout.types import INTEGER_RANGES, GoType
 from gomap.ops import CLEAR, DEL, GET, MAKE, RANGE, SET, Op
 
@@ -46,8 +56,15 @@ class OpsFileError(ValueError):
         self.line = line
         self.msg = msg
         where = f"{path}:{lineno}" if lineno else path  # lineno 0: the file as a whole
-        shown = f"\n    {line.rstrip()}" if line.strip() else ""
-        super().__init__(f"{where}: {msg}{shown}")
+        shown = f"\n    {_clip(line.rstrip())}" if line.strip() else ""
+        super().__init__(f"{where}: {_clip(msg, 300)}{shown}")
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """``text``, cut to ``limit`` characters with a note of how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
 
 
 class KeyLiteralError(ValueError):
@@ -105,24 +122,56 @@ def _unquote(body: str, quote: str) -> str:
     return "".join(out)
 
 
-def parse_literal(text: str) -> Any:
-    """A Go literal → Python value: int, float, str, bool. ValueError if not one."""
+class GoLiteral(NamedTuple):
+    """A parsed Go literal: ``kind`` is ``int``, ``rune``, ``float``, ``string`` or
+    ``bool``; ``value`` is exact (an ``int``, a :class:`~fractions.Fraction` for a
+    finite float literal, a ``float`` for NaN and the infinities, a ``str``, a
+    ``bool``); ``text`` is the literal as written."""
+
+    kind: str
+    value: Any
+    text: str
+
+
+_HEXFLOAT = re.compile(r"[+-]?0[xX]([0-9a-fA-F_]*)(?:\.([0-9a-fA-F_]*))?[pP]([+-]?[0-9_]+)\Z")
+_SPECIALS = {"nan": math.nan, "inf": math.inf, "+inf": math.inf,
+             "-inf": -math.inf, "infinity": math.inf, "+infinity": math.inf,
+             "-infinity": -math.inf}
+_EXP_CLAMP = 5000
+"""Exponents beyond this are clamped: the value overflows (or underflows) every Go
+type either way, and the exact number would cost memory for nothing."""
+_MATH_INF = re.compile(r"math\.Inf\(\s*([+-]?[0-9]+)\s*\)\Z")
+
+
+def parse_go_literal(text: str) -> GoLiteral:
+    """A Go literal, exactly (:class:`GoLiteral`); ValueError if ``text`` is not one.
+
+    Beyond Go's literals, the float specials Go can only compute are accepted:
+    ``NaN``, ``Inf``, ``+Inf``, ``-Inf`` (any case, as ``strconv.ParseFloat``
+    reads them), ``math.NaN()`` and ``math.Inf(sign)``."""
     t = text.strip()
     if not t:
         raise ValueError("missing key")
     if len(t) >= 2 and t[0] == t[-1] == '"':
-        return _unquote(t[1:-1], '"')
+        return GoLiteral("string", _unquote(t[1:-1], '"'), t)
     if len(t) >= 2 and t[0] == t[-1] == "`":
         if "`" in t[1:-1]:
             raise ValueError("unexpected ` inside a raw string")
-        return t[1:-1].replace("\r", "")
+        return GoLiteral("string", t[1:-1].replace("\r", ""), t)
     if len(t) >= 3 and t[0] == t[-1] == "'":
         s = _unquote(t[1:-1], "'")
         if len(s) != 1:
             raise ValueError("a rune literal holds exactly one character")
-        return ord(s)
+        return GoLiteral("rune", ord(s), t)
     if t in ("true", "false"):
-        return t == "true"
+        return GoLiteral("bool", t == "true", t)
+    if t == "math.NaN()":
+        return GoLiteral("float", math.nan, t)
+    if t.lower() in _SPECIALS:
+        return GoLiteral("float", _SPECIALS[t.lower()], t)
+    mi = _MATH_INF.match(t)
+    if mi:
+        return GoLiteral("float", math.inf if int(mi.group(1)) >= 0 else -math.inf, t)
     if _INT.match(t):
         sign = -1 if t[0] == "-" else 1
         d = t.lstrip("+-").replace("_", "")
@@ -136,10 +185,72 @@ def parse_literal(text: str) -> Any:
             v = int(d[1:], 8)
         else:
             v = int(d)
-        return sign * v
+        return GoLiteral("int", sign * v, t)
+    mh = _HEXFLOAT.match(t)
+    if mh:
+        whole, frac, exp = (g.replace("_", "") if g else "" for g in mh.groups())
+        if not whole and not frac:
+            raise ValueError(f"{t!r}: a hexadecimal float needs mantissa digits")
+        mant = int(whole + frac, 16) if whole + frac else 0
+        e2 = max(-_EXP_CLAMP, min(_EXP_CLAMP, int(exp) - 4 * len(frac)))
+        q = Fraction(mant) * Fraction(2) ** e2
+        return GoLiteral("float", -q if t[0] == "-" else q, t)
     if _FLOAT.match(t) and any(ch.isdigit() for ch in t):
-        return float(t.replace("_", ""))
+        try:
+            dec = Decimal(t.replace("_", ""))
+            if dec and abs(dec.adjusted()) > _EXP_CLAMP:  # far beyond any float: keep it small
+                sign, digits, exp = dec.as_tuple()
+                target = _EXP_CLAMP if dec.adjusted() > 0 else -_EXP_CLAMP
+                dec = Decimal((sign, digits, int(exp) + target - dec.adjusted()))
+            q = Fraction(dec)
+        except (InvalidOperation, ValueError):
+            raise ValueError(f"{t!r} is not a Go float literal") from None
+        return GoLiteral("float", q, t)
     raise ValueError(f"{t!r} is not a Go literal (integer, quoted string, float, true/false)")
+
+
+def parse_literal(text: str) -> Any:
+    """A Go literal → Python value: int, float, str, bool. ValueError if not one
+    (or if a float literal overflows ``float64``)."""
+    lit = parse_go_literal(text)
+    if lit.kind == "float":
+        return to_float64(lit)
+    return lit.value
+
+
+def to_float64(lit: GoLiteral) -> float:
+    """The ``float64`` nearest to a numeric literal; ValueError when it overflows."""
+    v = lit.value
+    if isinstance(v, float):
+        return v
+    try:
+        return float(v)  # int / Fraction → float rounds correctly
+    except OverflowError:
+        raise ValueError(f"constant {lit.text} overflows float64") from None
+
+
+_F32_MAX = Fraction(2 ** 128 - 2 ** 104)
+
+
+def to_float32(lit: GoLiteral) -> float:
+    """The ``float32`` nearest to a numeric literal (rounded once, half to even);
+    ValueError when it overflows."""
+    v = lit.value
+    if isinstance(v, float):
+        return v
+    q = Fraction(v)
+    if q == 0:
+        return 0.0
+    a = abs(q)
+    e = a.numerator.bit_length() - a.denominator.bit_length()
+    if Fraction(2) ** e > a:
+        e -= 1
+    e = max(e, -126)  # subnormals share the smallest exponent
+    scale = Fraction(2) ** (23 - e)
+    r = Fraction(round(a * scale)) / scale
+    if r > _F32_MAX:
+        raise ValueError(f"constant {lit.text} overflows float32")
+    return float(-r if q < 0 else r)
 
 
 def go_quote(s: str) -> str:
@@ -175,39 +286,69 @@ class KeyDomain:
         self.type = t
         self.kind = t.kind
         self.range = INTEGER_RANGES.get(t.expr)
+        self.count = value_count(t)
+        """Distinct values of the type (None: unbounded), see :func:`gomap.gokeys.value_count`."""
 
     def from_literal(self, v: Any) -> Any:
-        """A key written in an ops file (strict: no conversions Go would refuse)."""
-        k, t = self.kind, self.type.expr
+        """A key written in an ops file (strict: no conversions Go would refuse).
+
+        ``v`` is a :class:`GoLiteral` (or, for callers holding Python values, an
+        int, float, str or bool, read as the literal it would be written as)."""
+        lit = v if isinstance(v, GoLiteral) else _as_literal(v)
+        k, t, val = self.kind, self.type.expr, lit.value
         if k in ("int", "uint"):
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise KeyLiteralError(f"key {v!r} is not an integer (the key type is {t})")
+            if lit.kind == "float":
+                if isinstance(val, float):
+                    raise KeyLiteralError(f"key {lit.text} is not an integer (the key type is {t})")
+                if val.denominator != 1:
+                    raise KeyLiteralError(f"constant {lit.text} truncated to integer (the key "
+                                          f"type is {t})")
+                val = int(val)
+            elif lit.kind not in ("int", "rune"):
+                raise KeyLiteralError(f"key {lit.text} is not an integer (the key type is {t})")
             assert self.range is not None
             lo, hi = self.range
-            if not lo <= v <= hi:
-                raise KeyLiteralError(f"constant {v} overflows {t}")
-            return v
+            if not lo <= val <= hi:
+                raise KeyLiteralError(f"constant {lit.text} overflows {t}")
+            return val
         if k in ("float", "complex"):
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise KeyLiteralError(f"key {v!r} is not a number (the key type is {t})")
-            return complex(v) if k == "complex" else float(v)
+            if lit.kind not in ("int", "rune", "float"):
+                raise KeyLiteralError(f"key {lit.text} is not a number (the key type is {t})")
+            single = self.type.size == (8 if k == "complex" else 4)
+            f = to_float32(lit) if single else to_float64(lit)
+            return complex(f) if k == "complex" else f
         if k == "string":
-            if not isinstance(v, str):
+            if lit.kind != "string":
                 raise KeyLiteralError(
-                    f"key {v!r} is not a string (the key type is string): quote it"
+                    f"key {lit.text} is not a string (the key type is string): quote it"
                 )
-            return v
+            return val
         if k == "bool":
-            if not isinstance(v, bool):
-                raise KeyLiteralError(f"key {v!r} is not true or false (the key type is bool)")
-            return v
+            if lit.kind != "bool":
+                raise KeyLiteralError(f"key {lit.text} is not true or false (the key type is bool)")
+            return val
         if k == "interface":
-            return v
-        if isinstance(v, bool) or not isinstance(v, int):
+            # An untyped constant converted to an interface takes its default type.
+            if lit.kind == "int":
+                lo, hi = INTEGER_RANGES["int"]
+                if not lo <= val <= hi:
+                    raise KeyLiteralError(f"constant {lit.text} overflows int")
+                return IfaceKey(val, "int")
+            if lit.kind == "rune":
+                return IfaceKey(val, "int32")
+            if lit.kind == "float":
+                return IfaceKey(to_float64(lit), "float64")
+            return IfaceKey(val, lit.kind)
+        if lit.kind != "int":
             raise KeyLiteralError(
-                f"key {v!r}: for key type {t} write an integer n, meaning its n-th distinct value"
+                f"key {lit.text}: for key type {t} write an integer n, meaning its n-th "
+                f"distinct value"
             )
-        return v
+        if self.count is not None and not 0 <= val < self.count:
+            only = "only one value (write 0)" if self.count == 1 else \
+                f"{self.count} distinct values (write 0..{self.count - 1})"
+            raise KeyLiteralError(f"key {lit.text}: type {t} has {only}")
+        return val
 
     def from_value(self, v: Any) -> Any:
         """A generated key (lenient: integers wrap into the type, ints become
@@ -223,14 +364,39 @@ class KeyDomain:
         if k == "string":
             return v if isinstance(v, str) else str(v)
         if k == "float":
-            return float(v) if not isinstance(v, str) else float(len(v))
+            f = float(v) if not isinstance(v, str) else float(len(v))
+            return _round32(f) if self.type.size == 4 else f
         if k == "complex":
-            return complex(v) if not isinstance(v, str) else complex(len(v))
+            c = complex(v) if not isinstance(v, str) else complex(len(v))
+            return complex(_round32(c.real), _round32(c.imag)) if self.type.size == 8 else c
         if k == "bool":
             return bool(v & 1) if isinstance(v, int) else bool(len(v) & 1)
         if k == "interface":
             return v
         return v if isinstance(v, int) else hash(v) & ((1 << 63) - 1)
+
+
+def _round32(f: float) -> float:
+    """``float32(f)`` (round to nearest even; ±Inf beyond float32's range)."""
+    import struct
+
+    try:
+        return float(struct.unpack("<f", struct.pack("<f", f))[0])
+    except OverflowError:
+        return math.copysign(math.inf, f)
+
+
+def _as_literal(v: Any) -> GoLiteral:
+    if isinstance(v, bool):
+        return GoLiteral("bool", v, "true" if v else "false")
+    if isinstance(v, int):
+        return GoLiteral("int", v, str(v))
+    if isinstance(v, float):
+        exact: Any = v if not math.isfinite(v) else Fraction(v)
+        return GoLiteral("float", exact, repr(v))
+    if isinstance(v, str):
+        return GoLiteral("string", v, go_quote(v))
+    raise KeyLiteralError(f"key {v!r} is not a Go literal")
 
 
 # --- the ops file -------------------------------------------------------------------------
@@ -268,7 +434,7 @@ def parse_ops_lines(lines: Iterator[str] | list[str], domain: KeyDomain, path: s
             if not arg:
                 raise OpsFileError(path, lineno, raw, f"{word} needs a key")
             try:
-                key = domain.from_literal(parse_literal(arg))
+                key = domain.from_literal(parse_go_literal(arg))
             except ValueError as e:
                 raise OpsFileError(path, lineno, raw, str(e)) from None
             yield ({"set": SET, "get": GET, "del": DEL}[word], key)
@@ -280,11 +446,9 @@ def parse_ops_lines(lines: Iterator[str] | list[str], domain: KeyDomain, path: s
             if not first:
                 raise OpsFileError(path, lineno, raw, "make may only be the first operation")
             try:
-                hint = parse_literal(arg) if arg else 0
+                hint = make_hint(parse_go_literal(arg)) if arg else 0
             except ValueError as e:
                 raise OpsFileError(path, lineno, raw, str(e)) from None
-            if isinstance(hint, bool) or not isinstance(hint, int) or hint < 0:
-                raise OpsFileError(path, lineno, raw, "make needs a size hint >= 0")
             yield (MAKE, hint)
         else:
             raise OpsFileError(
@@ -294,11 +458,47 @@ def parse_ops_lines(lines: Iterator[str] | list[str], domain: KeyDomain, path: s
         first = False
 
 
+MAX_INT = (1 << 63) - 1
+"""Go's ``math.MaxInt`` on amd64: the largest ``make`` size hint that compiles."""
+
+
+def make_hint(lit: GoLiteral) -> int:
+    """The size hint of ``make N`` as Go's type checker reads a constant: an integer
+    (``1e6`` is one) from 0 to ``math.MaxInt``."""
+    v = lit.value
+    if lit.kind == "float" and isinstance(v, Fraction) and v.denominator == 1:
+        v = int(v)
+    elif lit.kind not in ("int", "rune"):
+        raise ValueError(f"make needs an integer size hint, not {lit.text}")
+    if v < 0:
+        raise ValueError(f"make: negative size hint {lit.text} (Go: must not be negative)")
+    if v > MAX_INT:
+        raise ValueError(f"make: size hint {lit.text} overflows int (at most {MAX_INT})")
+    return int(v)
+
+
 def ops_file_lines(path: str | Path) -> Iterator[str]:
-    """The lines of an ops file, read as they are needed (a million-op file is never
-    held in memory); an unreadable or non-UTF-8 file raises :class:`OpsFileError`."""
+    """The lines of an ops file, read once, as they are needed (a million-op file is
+    never held in memory, a pipe works); ``"-"`` is standard input. A UTF-8
+    byte-order mark is skipped; an unreadable or non-UTF-8 file raises
+    :class:`OpsFileError`."""
+    if str(path) == "":
+        raise OpsFileError("<ops>", 0, "", "no ops file named (the path is empty)")
     try:
-        with open(path, encoding="utf-8") as f:
+        if str(path) == "-":
+            buf = getattr(sys.stdin, "buffer", None)
+            if buf is None:  # a text stream put in place of stdin
+                yield from sys.stdin
+                return
+            for lineno, raw in enumerate(buf, 1):
+                try:
+                    text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+                except UnicodeDecodeError as e:
+                    raise OpsFileError("<stdin>", lineno, "", f"not UTF-8 text: {e.reason}"
+                                       ) from None
+                yield text
+            return
+        with open(path, encoding="utf-8-sig") as f:
             yield from f
     except OSError as e:
         raise OpsFileError(str(path), 0, "", f"cannot read the file: {e.strerror}") from None

@@ -94,5 +94,9 @@ def plot_reports(reports: list[SimReport], path: str | Path) -> None:
         ax.legend(fontsize=8, loc="upper left")
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(str(path), dpi=110)
+    # Write exactly the path given: matplotlib would add ".png" to a name without a
+    # known extension; with an explicit format it does not.
+    ext = Path(path).suffix.lower().lstrip(".")
+    fmt = ext if ext in fig.canvas.get_supported_filetypes() else "png"
+    fig.savefig(str(path), dpi=110, format=fmt)
     plt.close(fig)

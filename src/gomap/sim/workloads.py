@@ -27,17 +27,26 @@ Every pattern also takes ``keys=seq|random|string:L`` (sequential ints, random
 ints, random strings of length L; default ``random``), ``hint=N`` (the ``make``
 size hint) and ``seed=S`` (the workload's own random choices; default 1). Numbers
 may be written ``1_000_000``, ``1e6``, ``100k`` or ``1M``.
+
+A workload promises distinct keys: ``fill:n=1000`` inserts 1000 different keys.
+When the key type (``int8``: 256 values, ``bool``: 2, ``struct{}``: 1) or the key
+source (``string:2``: 1296 strings) has fewer, :meth:`Workload.check` refuses it,
+naming both; string keys only make ``string`` and interface keys. Within a finite
+key space, ``seq`` takes its values in order and ``random`` in a pseudo-random
+permutation, so no two key numbers ever give one key. Sizes are capped by Go's own
+limits (``math.MaxInt`` entries or hint).
 """
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from gomap.hashing import mix64
-from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, SET, KeyDomain, Op
+from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, MAX_INT, SET, KeyDomain, Op
 
 
 class WorkloadError(ValueError):
@@ -62,26 +71,99 @@ def check_key_spec(spec: str) -> int:
     raise WorkloadError(f"keys={spec!r}: use seq, random or string:LENGTH")
 
 
+def _permute_bits(x: int, bits: int, salt: int) -> int:
+    """A bijection of ``[0, 2^bits)`` keyed by ``salt`` (odd multipliers and
+    xor-shifts, each invertible modulo 2^bits)."""
+    mask = (1 << bits) - 1
+    shift = max(1, (bits + 1) // 2)
+    x = (x ^ salt) & mask
+    for k in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB):
+        x = (x * k) & mask
+        x ^= x >> shift
+        x = (x + (salt >> 7)) & mask
+    return x
+
+
+def permute(i: int, size: int, salt: int) -> int:
+    """A bijection of ``[0, size)`` (cycle-walking over the next power of two)."""
+    bits = max(1, (size - 1).bit_length())
+    x = _permute_bits(i, bits, salt)
+    while x >= size:
+        x = _permute_bits(x, bits, salt)
+    return x
+
+
+def _key_space(spec: str, length: int, domain: KeyDomain) -> tuple[int | None, str]:
+    """How many distinct keys the source ``spec`` can make for ``domain`` (None: no
+    practical limit), and what limits it."""
+    t = domain.type.expr
+    k = domain.kind
+    if length:
+        if k not in ("string", "interface"):
+            raise WorkloadError(f"keys={spec} makes string keys, and a {t} key is not a string: "
+                                f"use keys=seq or keys=random")
+        n = 36 ** length
+        return (n if n < 1 << 63 else None), f"keys={spec} makes only {n:,} distinct strings"
+    if k in ("float", "complex"):
+        single = domain.type.size == (8 if k == "complex" else 4)
+        if spec == "seq" or single:
+            bits = 24 if single else 53
+            return 1 << bits, (f"{t} holds every integer exactly only up to 2^{bits} "
+                               f"({1 << bits:,} keys)")
+        return None, ""
+    if domain.count is not None:
+        only = "one value" if domain.count == 1 else f"{domain.count:,} distinct values"
+        return domain.count, f"{t} has only {only}"
+    return None, ""
+
+
 class KeySource:
     """The i-th key of a workload, deterministically: ``seq`` (i), ``random``
     (a 63-bit pseudo-random int) or ``string:L`` (a pseudo-random string of L
-    characters); turned into the map's key type by a :class:`KeyDomain`."""
+    characters); turned into the map's key type by a :class:`KeyDomain`.
+
+    ``capacity`` is the number of distinct keys it can make (None: unlimited);
+    key numbers below it always give distinct keys."""
 
     def __init__(self, spec: str, domain: KeyDomain, salt: int = 1) -> None:
         self.spec = spec
         self.domain = domain
         self.salt = mix64(salt * 0x9E3779B97F4A7C15 + 12345)
         self.length = check_key_spec(spec)
+        self.capacity, self.limit = _key_space(spec, self.length, domain)
+        fv = domain.from_value
+        size = self.capacity
+        salt_ = self.salt
+        if size is not None:
+            # A finite key space: index → distinct element, in order or permuted.
+            length = self.length
+
+            def elem(j: int) -> Any:
+                if not length:
+                    return fv(j)  # the j-th value of the type (a float holding j exactly)
+                out = []
+                for _ in range(length):
+                    j, d = divmod(j, 36)
+                    out.append(_ALPHABET[d])
+                return "".join(out)
+            if spec == "seq":
+                self.key: Callable[[int], Any] = elem
+            else:
+                self.key = lambda i: elem(permute(i, size, salt_))
+            return
         if spec == "seq":
             self._raw: Callable[[int], Any] = lambda i: i
         elif spec == "random":
-            salt_ = self.salt
             self._raw = lambda i: mix64(i ^ salt_) >> 1
         else:
             self._raw = self._string
-        fv = domain.from_value
         raw = self._raw
-        self.key: Callable[[int], Any] = lambda i: fv(raw(i))
+        self.key = lambda i: fv(raw(i))
+
+    def check(self, needed: int, what: str) -> None:
+        """Raise :class:`WorkloadError` unless ``needed`` distinct keys can be made."""
+        if self.capacity is not None and needed > self.capacity:
+            raise WorkloadError(f"{what} needs {needed:,} distinct keys, but {self.limit}")
 
     def _string(self, i: int) -> str:
         out: list[str] = []
@@ -115,9 +197,17 @@ class Workload:
             parts.append(f"hint={self.hint}")
         return f"{self.name}:{','.join(parts)}"
 
+    def check(self, domain: KeyDomain) -> None:
+        """Raise :class:`WorkloadError` when the key type (or the key source) has
+        fewer distinct keys than the workload needs."""
+        KeySource(self.keys, domain, self.seed).check(distinct_keys(self.name, self.params),
+                                                      self.spec())
+
     def ops(self, domain: KeyDomain) -> Iterator[Op]:
-        """``(MAKE, hint)`` then the operations, generated lazily."""
+        """``(MAKE, hint)`` then the operations, generated lazily (checked first,
+        see :meth:`check`)."""
         src = KeySource(self.keys, domain, self.seed)
+        src.check(distinct_keys(self.name, self.params), self.spec())
         rng = random.Random(self.seed)
         yield (MAKE, self.hint)
         yield from _GENERATORS[self.name](self.params, src.key, rng)
@@ -234,11 +324,28 @@ def _number(name: str, text: str, as_float: bool) -> int | float:
         v = float(t) * mult
     except ValueError:
         raise WorkloadError(f"{name}={text!r} is not a number") from None
+    if not math.isfinite(v):
+        raise WorkloadError(f"{name}={text!r} is not a finite number")
     if as_float:
         return v
     if v != int(v):
         raise WorkloadError(f"{name}={text!r} must be a whole number")
+    if abs(v) > MAX_INT:
+        raise WorkloadError(f"{name}={text} exceeds {MAX_INT:,} (math.MaxInt, the most "
+                            f"entries a Go map can count or a make hint can ask for)")
     return int(v)
+
+
+def distinct_keys(name: str, p: dict[str, Any]) -> int:
+    """How many distinct keys a pattern's generator uses."""
+    if name == "churn":
+        return int(p["size"]) * (1 + int(p["cycles"]))
+    if name == "growshrink":
+        c, hi, lo = int(p["cycles"]), int(p["high"]), int(p["low"])
+        return 0 if c == 0 else hi + (hi - lo) * (c - 1)
+    if name == "mix":
+        return int(p["space"])
+    return int(p["n"])
 
 
 def _count(name: str, p: dict[str, Any]) -> int:
@@ -297,4 +404,7 @@ def parse_pattern(spec: str) -> Workload:
     check_key_spec(w.keys)
     w.params = params
     w.total = _count(name, params)
+    if w.total > MAX_INT:
+        raise WorkloadError(f"pattern {w.spec()} is {w.total:,} operations, more than "
+                            f"{MAX_INT:,} (math.MaxInt)")
     return w

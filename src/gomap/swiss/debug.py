@@ -22,6 +22,7 @@ from gomap.swiss.group import (
     Group,
 )
 from gomap.swiss.map import GO_VERSION, SwissMap
+from gomap.swiss.sparse import SparseDirectory
 
 if TYPE_CHECKING:
     from gomap.swiss.table import Table
@@ -246,6 +247,29 @@ def check_invariants(m: SwissMap) -> None:
         _fail(f"dirLen {m.dir_len} != 1 << globalDepth {m.global_depth}")
     total = 0
     any_tombstone = False
+    d: Any = m.directory
+    if isinstance(d, SparseDirectory):
+        # Only the tables built so far; the untouched ones are empty by definition.
+        covered = d.untouched() << (m.global_depth - d.depth0)
+        for t in d.tables():
+            entries = 1 << (m.global_depth - t.local_depth)
+            where = f"table at directory index {t.index}"
+            if t.index % entries:
+                _fail(f"{where}: {entries} entries not aligned to their count")
+            for k in range(t.index, t.index + entries):
+                if dict.get(d, k) is not t:
+                    _fail(f"{where}: entry {k} of its {entries} entries holds another table")
+            check_table(m, t, where)
+            total += t.used
+            any_tombstone = any_tombstone or t.tombstones() > 0
+            covered += entries
+        if covered != m.dir_len:
+            _fail(f"tables cover {covered} directory entries, not {m.dir_len}")
+        if total != m.used:
+            _fail(f"tables hold {total} entries, but used is {m.used}")
+        if any_tombstone and not m.tombstone_possible:
+            _fail("a table holds tombstones but tombstonePossible is false")
+        return
     i = 0
     while i < m.dir_len:
         t = m.directory[i]

@@ -32,6 +32,7 @@ place; after a stale table, ``nextDirIdx`` skips all entries its range now cover
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING, Any
 
 from gomap.errors import ConcurrentMapIterationWriteError
@@ -43,6 +44,7 @@ from gomap.swiss.group import (
     bitset_remove_below,
     match_full,
 )
+from gomap.swiss.sparse import SparseDirectory, UntouchedTable
 
 if TYPE_CHECKING:
     from gomap.swiss.map import SwissMap
@@ -155,6 +157,25 @@ class Iter:
             return False, None, None
         return True, new_key, new_elem
 
+    def _skip_untouched(self, d: SparseDirectory) -> None:
+        """Advance ``dirIdx`` past the run of untouched tables starting at the
+        current (aligned) position, to the next entry whose table exists."""
+        m = self.m
+        assert m is not None
+        mask = m.dir_len - 1
+        p = (self.dir_idx + self.dir_offset) & mask
+        idx = sorted(dict.keys(d))
+        j = bisect.bisect_left(idx, p)
+        if idx:
+            q = idx[j] if j < len(idx) else idx[0]
+            jump = (q - p) & mask
+        else:
+            jump = m.dir_len
+        self.dir_idx += jump if jump else m.dir_len
+        self.tab = None
+        self.group = -1
+        self.entry_idx = 0
+
     def next(self) -> tuple[Any, Any] | None:
         """``Iter.Next``: the next ``(key, elem)``, or ``None`` at the end."""
         m = self.m
@@ -181,7 +202,10 @@ class Iter:
             # Resolve the table.
             if self.tab is None:
                 dir_idx = (self.dir_idx + self.dir_offset) & (m.dir_len - 1)
-                new_tab = m.directory[dir_idx]
+                d = m.directory
+                # An untouched table of a sparse directory is empty: it is skipped
+                # whole (as its empty slots would be), never built.
+                new_tab = d.peek(dir_idx) if type(d) is SparseDirectory else d[dir_idx]
                 if new_tab.index != dir_idx:
                     # Only on the first call: a random dirIdx in the middle of a
                     # run of entries sharing a table. Move the offset so we start
@@ -189,6 +213,11 @@ class Iter:
                     diff = dir_idx - new_tab.index
                     self.dir_offset = (self.dir_offset - diff) & M64
                 self.tab = new_tab
+                if type(new_tab) is UntouchedTable:
+                    # Empty tables, each visited as an empty table would be (slot by
+                    # slot, nothing found): jump to the next table that exists.
+                    self._skip_untouched(d)
+                    continue
 
             # N.B. use self.tab: the old table decides the keys if it has grown.
             tab = self.tab

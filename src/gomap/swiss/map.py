@@ -66,6 +66,7 @@ from gomap.swiss.group import (
     align_up_pow2,
 )
 from gomap.swiss.iter import Iter
+from gomap.swiss.sparse import SPARSE_MIN_TABLES, SparseDirectory
 from gomap.swiss.table import Table, new_table
 from gomap.versions import GoBehaviour, go_behaviour
 
@@ -79,6 +80,9 @@ GO_VERSION = "1.27.3"
 KEY_KINDS = ("generic", "fast32", "fast64", "faststr", "fast32ptr", "fast64ptr")
 """Which of Go's access paths the modelled key type takes (see :class:`SwissMap`)."""
 
+
+MAX_ALLOC = 1 << 48
+"""``runtime.maxAlloc`` on linux/amd64: NewMap refuses hints needing more."""
 
 def depth_to_shift(depth: int) -> int:
     """``depthToShift`` on 64-bit: the shift that leaves ``depth`` top hash bits."""
@@ -117,6 +121,7 @@ class SwissMap(EventSource):
         "global_depth",
         "global_shift",
         "go",
+        "group_size",
         "hasher",
         "key_kind",
         "rand",
@@ -160,6 +165,7 @@ class SwissMap(EventSource):
         subscribers: Iterable[Observer] = (),
         key_kind: str = "generic",
         go: str | GoBehaviour | None = None,
+        group_size: int = 8 + GROUP_SLOTS * 32,
     ) -> None:
         if key_kind not in KEY_KINDS:
             raise ValueError(f"key_kind must be one of {KEY_KINDS}, not {key_kind!r}")
@@ -170,6 +176,7 @@ class SwissMap(EventSource):
         if observer is not None:
             self.subscribers.append(observer)
         self.key_kind = key_kind
+        self.group_size = group_size  # abi.MapType.GroupSize: NewMap's size limit
         # The typed paths (mapassign_fast*): their probe loop reuses tombstones, and
         # they prune when the release has pruneTombstones for them.
         self._typed = key_kind != "generic"
@@ -195,10 +202,12 @@ class SwissMap(EventSource):
     # -- creation (NewMap) ----------------------------------------------------------
 
     def new_map(self, hint: int) -> None:
-        """``NewMap`` (and ``makemap``: a negative hint is 0)."""
+        """``NewMap`` (and ``makemap``: a negative hint is 0), with Go's uintptr
+        arithmetic: a hint too large to allocate gives an empty map, as in Go."""
         self.seed = self.rand() & M64
         if self.subscribers:
             self._emit("seed", {"seed": self.seed, "reason": "new"})
+        hint = max(0, hint) & M64
         if hint <= GROUP_SLOTS:
             # A small map fills all 8 slots; nothing is allocated until the first
             # assignment (growToSmall).
@@ -206,16 +215,31 @@ class SwissMap(EventSource):
             return
         # Set initial capacity to hold hint entries without growing in the average
         # case.
-        target_capacity = (hint * GROUP_SLOTS) // MAX_AVG_GROUP_LOAD
-        dir_size = align_up_pow2((target_capacity + MAX_TABLE_CAPACITY - 1) // MAX_TABLE_CAPACITY)
-        if target_capacity >= 1 << 64 or dir_size >= 1 << 64:
+        target_capacity = ((hint * GROUP_SLOTS) & M64) // MAX_AVG_GROUP_LOAD
+        if target_capacity < hint:  # overflow
             self._made(hint)
-            return  # overflow: Go returns an empty map
+            return  # return an empty map
+        dir_size = ((target_capacity + MAX_TABLE_CAPACITY - 1) & M64) // MAX_TABLE_CAPACITY
+        if dir_size > 1 << 63:  # alignUpPow2 overflows
+            self._made(hint)
+            return
+        dir_size = align_up_pow2(dir_size)
+        # Reject hints that are obviously too large.
+        groups = dir_size * MAX_TABLE_CAPACITY
+        if groups > M64 or groups * self.group_size > M64 or \
+                groups * self.group_size > MAX_ALLOC:
+            self._made(hint)
+            return  # return an empty map
         self.global_depth = dir_size.bit_length() - 1
         self.global_shift = depth_to_shift(self.global_depth)
-        self.directory = [
-            new_table(target_capacity // dir_size, i, self.global_depth) for i in range(dir_size)
-        ]
+        capacity = target_capacity // dir_size
+        if dir_size >= SPARSE_MIN_TABLES:
+            # Untouched tables are counted, not built (see SparseDirectory).
+            self.directory = SparseDirectory(dir_size, capacity, self)  # type: ignore[assignment]
+        else:
+            self.directory = [
+                new_table(capacity, i, self.global_depth) for i in range(dir_size)
+            ]
         self.dir_len = dir_size
         self._made(hint)
 
@@ -246,7 +270,15 @@ class SwissMap(EventSource):
     def install_table_split(self, old: Table, left: Table, right: Table) -> None:
         """``installTableSplit``: double the directory if ``old`` used every
         directory bit, then install the halves over ``old``'s range."""
-        if old.local_depth == self.global_depth:
+        if old.local_depth == self.global_depth and isinstance(self.directory, SparseDirectory):
+            old_len = self.dir_len
+            self.directory = self.directory.grown()
+            self.global_depth += 1
+            self.global_shift -= 1
+            self.dir_len = 2 * old_len
+            self._emit("directoryGrow", {"old_dir_len": old_len, "new_dir_len": self.dir_len,
+                                         "global_depth": self.global_depth})
+        elif old.local_depth == self.global_depth:
             # No room for another level in the directory: grow it.
             old_len = self.dir_len
             new_dir: list[Table] = []
@@ -440,7 +472,8 @@ class SwissMap(EventSource):
                 self.clear_small()
             else:
                 last_tab = None
-                for t in self.directory:
+                d = self.directory
+                for t in d.tables() if isinstance(d, SparseDirectory) else d:
                     if t is last_tab:
                         continue
                     t.clear()
@@ -631,6 +664,7 @@ class SwissMap(EventSource):
         m.key_kind = self.key_kind
         m.go = self.go
         m._typed = self._typed
+        m.group_size = self.group_size
         m._prune = self._prune
         m._fast_small = self._fast_small
         m._writing = threading.Lock()
@@ -642,6 +676,17 @@ class SwissMap(EventSource):
         m._tomb = self._tomb
         m.clear_seq = self.clear_seq
         m.small = self.small.clone() if self.small is not None else None
+        d = self.directory
+        if isinstance(d, SparseDirectory):
+            sparse = SparseDirectory(d.n, d.capacity, m, d.depth0)
+            copies: dict[int, Table] = {}
+            for i in sorted(dict.keys(d)):
+                t = dict.__getitem__(d, i)
+                if id(t) not in copies:
+                    copies[id(t)] = t.clone()
+                dict.__setitem__(sparse, i, copies[id(t)])
+            m.directory = sparse
+            return m
         new_dir: list[Table] = []
         for i, t in enumerate(self.directory):
             if i > 0 and t is self.directory[i - 1]:

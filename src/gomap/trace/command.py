@@ -63,7 +63,17 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
     from gomap.cli import UsageError, _check_types, _workload
 
     _check_types(args.key, args.value)
-    factory, total, name = _workload(args, args.key)
+    factory, known, name = _workload(args, args.key)
+    if known is None:
+        # An ops file is read once, as a stream; the tracer may replay it (both
+        # engines, the runtime), so keep its operations.
+        from gomap.sim.ops import MAKE
+
+        kept = list(factory())
+        total = sum(1 for code, _ in kept if code != MAKE)
+        factory = lambda: iter(kept)  # noqa: E731
+    else:
+        total = known
     if args.with_runtime:
         from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
         from gomap.trace.runtime import runtime_supported

@@ -1,0 +1,265 @@
+"""The gomap command behaves like a Unix tool, and its ops files read Go's literals
+(issue 8). Subprocess tests run ``python -m gomap`` exactly as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def gomap(*args: str, stdin: str | bytes | None = None, cwd: Path | None = None
+          ) -> subprocess.CompletedProcess[bytes]:
+    import gomap as pkg
+
+    src = str(Path(pkg.__file__).resolve().parents[1])  # the gomap under test, from any cwd
+    path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
+    env = dict(os.environ, COLUMNS="100", MPLBACKEND="Agg", PYTHONPATH=path)
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    return subprocess.run([sys.executable, "-m", "gomap", *args], input=data,
+                          capture_output=True, env=env, timeout=300, cwd=cwd)
+
+
+def report(p: subprocess.CompletedProcess[bytes]) -> dict:  # type: ignore[type-arg]
+    assert p.returncode == 0, p.stderr.decode()
+    return json.loads(p.stdout)  # type: ignore[no-any-return]
+
+
+OPS = "set 1\nset 2\nset 3\ndel 2\nget 1\n"
+
+
+# --- pipes and stdin ---------------------------------------------------------------------
+def test_ops_from_a_pipe_are_all_run(tmp_path: Path) -> None:
+    for path in ("-", "/dev/stdin"):
+        d = report(gomap("simulate", "--ops", path, "--json", "-", stdin=OPS))
+        assert d["ops"] == 5 and d["entries"] == 2, path
+
+
+def test_ops_from_a_pipe_feed_every_run_of_compare_and_seeds() -> None:
+    d = report(gomap("compare", "--ops", "-", "--json", "-", stdin=OPS))
+    assert d["classic"]["ops"] == d["swiss"]["ops"] == 5
+    d = report(gomap("simulate", "--ops", "-", "--seeds", "3", "--json", "-", stdin=OPS))
+    assert [r["seed"] for r in d["seed_runs"]] == [1, 2, 3] and d["ops"] == 5
+
+
+def test_an_empty_ops_path_is_an_error_not_the_default_workload() -> None:
+    p = gomap("simulate", "--ops", "")
+    assert p.returncode == 2 and b"--ops" in p.stderr and not p.stdout
+    p = gomap("simulate", "--pattern", "")
+    assert p.returncode == 2 and b"--pattern" in p.stderr
+
+
+def test_a_bad_line_in_piped_ops_is_reported_with_its_line() -> None:
+    p = gomap("simulate", "--ops", "-", stdin="set 1\nset 2\nsett 3\n")
+    assert p.returncode == 2
+    err = p.stderr.decode()
+    assert err.startswith("<stdin>:3: unknown operation 'sett'")
+    assert err.count("sett 3") == 1  # echoed once
+    assert "Traceback" not in err and "Exception" not in err and not p.stdout
+
+
+def test_a_utf8_byte_order_mark_is_skipped(tmp_path: Path) -> None:
+    f = tmp_path / "bom.ops"
+    f.write_bytes(b"\xef\xbb\xbfset 1\nset 2\n")
+    assert report(gomap("simulate", "--ops", str(f), "--json", "-"))["ops"] == 2
+    assert report(gomap("simulate", "--ops", "-", "--json", "-",
+                        stdin=b"\xef\xbb\xbfset 1\n"))["ops"] == 1
+
+
+def test_invalid_utf8_on_stdin_names_the_line() -> None:
+    p = gomap("simulate", "--ops", "-", stdin=b"set 1\nset \"\xff\"\n")
+    assert p.returncode == 2 and p.stderr.decode().startswith("<stdin>:2: not UTF-8")
+
+
+# --- Go literals in ops files ------------------------------------------------------------
+@pytest.mark.parametrize("key,lines,entries", [
+    ("float64", ["NaN", "NaN", "+Inf", "-Inf", "math.NaN()", "math.Inf(1)", "math.Inf(-1)"], 5),
+    ("float64", ["0x1p-2", "0.25", "0x1.8p1", "3"], 2),
+    ("float64", ["0x10", "16", "1e1", "10.0"], 2),
+    ("int64", ["0x10", "16", "1e1", "10.0", "0b1010"], 2),
+    ("float32", ["0.1", "0.10000000000000001", "0.1000000001"], 1),
+    ("any", ["1", "1.0", "'1'", '"1"', "true", "1", "49"], 6),  # '1' is int32(49), not 49
+    ("struct{}", ["0", "0"], 1),
+])
+def test_ops_literals_follow_go(key: str, lines: list[str], entries: int) -> None:
+    ops = "".join(f"set {x}\n" for x in lines)
+    d = report(gomap("simulate", "--key", key, "--ops", "-", "--json", "-", stdin=ops))
+    assert d["entries"] == entries and d["ops"] == len(lines)
+
+
+@pytest.mark.parametrize("key,line,msg", [
+    ("float64", "1e309", "constant 1e309 overflows float64"),
+    ("float32", "1e39", "constant 1e39 overflows float32"),
+    ("int64", "1.5", "truncated to integer"),
+    ("int8", "300", "constant 300 overflows int8"),
+    ("int64", "NaN", "is not an integer"),
+    ("struct{}", "1", "has only one value"),
+    ("struct{_ int}", "2", "has only one value"),
+    ("any", "9223372036854775808", "overflows int"),
+])
+def test_ops_literals_go_rejects_are_rejected(key: str, line: str, msg: str) -> None:
+    p = gomap("simulate", "--key", key, "--ops", "-", stdin=f"set {line}\n")
+    assert p.returncode == 2
+    assert p.stderr.decode().startswith(f"<stdin>:1: {msg}") or msg in p.stderr.decode()
+
+
+def test_make_hints_are_go_constants() -> None:
+    d = report(gomap("simulate", "--ops", "-", "--json", "-", stdin="make 1e3\nset 1\n"))
+    assert d["hint"] == 1000
+    for bad, msg in [("make -1", "negative"), ("make 1.5", "integer"),
+                     ("make 9223372036854775808", "overflows int")]:
+        p = gomap("simulate", "--ops", "-", stdin=bad + "\n")
+        assert p.returncode == 2 and msg in p.stderr.decode(), bad
+
+
+def test_a_huge_offending_line_is_echoed_once_and_truncated() -> None:
+    line = "set " + "9" * 5000
+    p = gomap("simulate", "--key", "int64", "--ops", "-", stdin=line + "\n")
+    err = p.stderr.decode()
+    assert p.returncode == 2
+    assert len(err) < 1200 and "more characters" in err
+
+
+def test_the_simulate_docs_ops_example_runs_as_written(tmp_path: Path) -> None:
+    import shlex
+
+    doc = (Path(__file__).parent.parent / "docs" / "SIMULATE.md").read_text()
+    start = doc.index("# my.ops — ")
+    body = doc[start:doc.index("```", start)]
+    cmd = body.splitlines()[0].split("— ", 1)[1].split("(")[0]
+    (tmp_path / "my.ops").write_text(body)
+    args = shlex.split(cmd)
+    assert args[:2] == ["gomap", "simulate"]
+    d = report(gomap(*args[1:], "--json", "-", cwd=tmp_path))
+    assert d["ops"] == len([ln for ln in body.splitlines()
+                            if ln.split("#")[0].strip() and not ln.startswith("make")])
+
+
+# --- a Unix tool ---------------------------------------------------------------------------
+def test_errors_go_to_stderr_and_reports_to_stdout() -> None:
+    p = gomap("simulate", "--key", "[]int")
+    assert p.returncode == 2 and not p.stdout
+    assert p.stderr.decode() == "gomap simulate: invalid map key type []int: it is not " \
+        "comparable\n"
+    ok = gomap("simulate", "--pattern", "fill:n=100")
+    assert ok.returncode == 0 and b"fill" in ok.stdout and not ok.stderr
+
+
+def test_a_closed_pipe_exits_quietly() -> None:
+    import gomap as pkg
+
+    src = str(Path(pkg.__file__).resolve().parents[1])
+    env = dict(os.environ, COLUMNS="100", PYTHONPATH=src)
+    # A report long enough that the reader is gone before it is written.
+    cmd = (f"{sys.executable} -m gomap simulate --pattern fill:n=2000 --seeds 3 "
+           f"| head -n 1 >/dev/null; echo ${{PIPESTATUS[0]}}")
+    p = subprocess.run(["bash", "-c", cmd], capture_output=True, env=env, timeout=300)
+    assert p.stdout.decode().strip() == "141"  # SIGPIPE's status, not 1 (a divergence)
+    assert p.stderr == b""
+
+
+def test_no_progress_bar_and_no_stray_blank_lines_when_piped() -> None:
+    p = gomap("simulate", "--pattern", "fill:n=30000")
+    assert p.returncode == 0 and not p.stderr
+    out = p.stdout.decode()
+    assert "\x1b[" not in out and not out.startswith("\n") and "\n\n\n" not in out
+
+
+def test_output_paths_are_checked_before_the_run(tmp_path: Path) -> None:
+    for flag, path in [("--json", "/no/such/dir/r.json"), ("--plot", str(tmp_path)),
+                       ("--json", "")]:
+        p = gomap("simulate", "--pattern", "fill:n=1000", flag, path)
+        assert p.returncode == 2 and flag in p.stderr.decode(), (flag, path)
+        assert not p.stdout  # refused before the run: no report was printed
+
+
+def test_plot_writes_exactly_the_path_given(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "out"
+    p = gomap("simulate", "--pattern", "fill:n=1000", "--plot", str(out), "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert out.exists() and not (tmp_path / "out.png").exists()
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_json_dash_writes_only_the_json_to_stdout() -> None:
+    p = gomap("compare", "--pattern", "fill:n=100", "--json", "-")
+    d = json.loads(p.stdout)  # nothing else there
+    assert d["classic"]["go_version"] and d["swiss"]["go_version"] and d["gomap_version"]
+
+
+def test_every_json_report_names_the_gomap_and_go_versions(tmp_path: Path) -> None:
+    import gomap as pkg
+
+    for impl, go in [("classic", "1.23.9"), ("swiss", "1.27.3")]:
+        d = report(gomap("simulate", "--impl", impl, "--pattern", "fill:n=10", "--json", "-"))
+        assert d["gomap_version"] == pkg.__version__ and d["go_version"] == go
+
+
+def test_version_quiet_help_and_python_dash_m() -> None:
+    import gomap as pkg
+
+    v = gomap("--version")
+    assert v.returncode == 0 and v.stdout.decode().startswith(f"gomap {pkg.__version__}")
+    q = gomap("simulate", "--pattern", "fill:n=100", "--quiet")
+    assert q.returncode == 0 and not q.stdout and not q.stderr
+    h = gomap("--help").stdout.decode()
+    assert "examples:" in h and "exit codes:" in h and "141" in h
+    hs = gomap("simulate", "--help").stdout.decode()
+    assert "example:" in hs and "exit codes:" in hs
+
+
+def test_hint_accepts_go_constants_and_rejects_what_go_rejects() -> None:
+    assert report(gomap("simulate", "--hint", "1e3", "--pattern", "fill:n=10",
+                        "--json", "-"))["hint"] == 1000
+    for bad in ("-1", "1.5", "99999999999999999999"):
+        p = gomap("simulate", "--hint", bad, "--pattern", "fill:n=10")
+        assert p.returncode == 2 and b"--hint" in p.stderr, bad
+
+
+# --- demo --------------------------------------------------------------------------------
+def test_demo_defaults_to_the_simulate_engine_and_prints_its_title_whole() -> None:
+    p = gomap("demo", "-n", "2000")
+    out = p.stdout.decode()
+    assert p.returncode == 0
+    assert "map[int]int, swiss engine, 2,000 keys" in out
+
+
+def test_demo_rejects_a_negative_count() -> None:
+    for n in ("-5", "0"):
+        p = gomap("demo", "-n", n)
+        assert p.returncode == 2 and b"-n" in p.stderr
+
+
+# --- generators that cannot keep their promise -------------------------------------------
+@pytest.mark.parametrize("key,pattern,msg", [
+    ("int8", "fill:n=1000", "int8 has only 256 distinct values"),
+    ("bool", "fill:n=3", "bool has only 2 distinct values"),
+    ("struct{}", "fill:n=2", "has only one value"),
+    ("float64", "fill:n=10,keys=string:4", "not a string"),
+    ("string", "fill:n=2000,keys=string:2", "only 1,296 distinct strings"),
+    ("int16", "churn:size=1000,cycles=100", "int16 has only 65,536"),
+    ("int64", "fill:n=1e30", "math.MaxInt"),
+    ("int64", "fill:n=inf", "not a finite number"),
+])
+def test_generators_that_cannot_make_n_distinct_keys_say_so(key: str, pattern: str,
+                                                            msg: str) -> None:
+    p = gomap("simulate", "--key", key, "--pattern", pattern)
+    assert p.returncode == 2 and msg in p.stderr.decode(), p.stderr
+
+
+@pytest.mark.parametrize("key,n", [("int8", 256), ("int16", 5000), ("int32", 100000),
+                                   ("bool", 2), ("uint8", 200), ("float32", 50000),
+                                   ("struct{a int8; _ string}", 256)])
+def test_generated_keys_are_distinct_when_the_type_has_room(key: str, n: int) -> None:
+    d = report(gomap("simulate", "--key", key, "--pattern", f"fill:n={n}", "--json", "-"))
+    assert d["entries"] == n
+    d = report(gomap("simulate", "--key", key, "--pattern", f"fill:n={n},keys=seq",
+                     "--json", "-"))
+    assert d["entries"] == n
