@@ -34,3 +34,14 @@ def test_readme_example_prints_what_it_says(block: str) -> None:
     with contextlib.redirect_stdout(buf):
         exec(compile(block, "README.md", "exec"), {})
     assert buf.getvalue().split("\n")[: len(expected)] == expected
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_command() -> None:
+    text = README.read_text()
+    blocks = re.findall(r"```bash\n(.*?)\n```", text, flags=re.S)
+    main_job, tests = blocks[0], blocks[1]
+    assert text.index(main_job) < text.index("\n## ")  # the two commands come first
+    assert main_job == "pip install -e . && gomap simulate"
+    assert "python -m pytest" in tests and "\n" not in tests
+    ci = (README.parent / ".ci" / "run").read_text().splitlines()
+    assert tests in ci, ".ci/run must run README's test command as written"
