@@ -25,6 +25,8 @@ from pathlib import Path
 
 from vs_previous import ROOT, export
 
+from gomap.engines import engine_names
+
 SETUP = """
 import random
 from gomap import GoMap
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                    {"fill": "fill:n={n}", "churn": "churn:size={s},cycles=2",
                     "mix": "mix:n={n},space={s},set=0.5,get=0.3,del=0.2"}.items()}
         print(f"{'engine':8} {'workload':9} {'previous/op':>12} {'now/op':>10} {'ratio':>6}")
-        for impl in a.impl or ["classic", "swiss"]:
+        for impl in a.impl or engine_names():
             for name, work in WORK.items():
                 code = setup + work.format(impl=impl)
                 got = {k: instructions(t, code) - base[k] for k, t in trees.items()}

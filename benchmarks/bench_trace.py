@@ -25,6 +25,7 @@ import tempfile
 import time
 from typing import Any
 
+from gomap.engines import engine_names
 from gomap.layout.types import parse_key_type
 from gomap.sim.ops import KeyDomain
 from gomap.sim.simulator import simulate
@@ -66,13 +67,13 @@ def child_rss(variant: str, impl: str, n: int) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--impl", choices=["classic", "swiss", "both"], default="both")
+    ap.add_argument("--impl", choices=[*engine_names(), "both"], default="both")
     ap.add_argument("--ops", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--no-rss", action="store_true", help="skip the child-process RSS runs")
     ap.add_argument("--json", metavar="FILE")
     a = ap.parse_args()
-    impls = ["classic", "swiss"] if a.impl == "both" else [a.impl]
+    impls = engine_names() if a.impl == "both" else [a.impl]
     results: dict[str, Any] = {"ops": a.ops, "workload": pattern(a.ops), "engines": {}}
     for impl in impls:
         best = {"simulate": float("inf"), "jsonl": float("inf"), "chrome": float("inf")}

@@ -20,6 +20,8 @@ import tempfile
 import time
 from typing import Any
 
+from gomap.engines import engine_names
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from gomap.layout.types import parse_key_type
@@ -33,10 +35,10 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ops", default="10000,100000")
-    ap.add_argument("--impl", choices=["classic", "swiss", "both"], default="both")
+    ap.add_argument("--impl", choices=[*engine_names(), "both"], default="both")
     ap.add_argument("--json", metavar="FILE")
     a = ap.parse_args()
-    impls = ["classic", "swiss"] if a.impl == "both" else [a.impl]
+    impls = engine_names() if a.impl == "both" else [a.impl]
     from playwright.sync_api import sync_playwright
 
     out: list[dict[str, Any]] = []

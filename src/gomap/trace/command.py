@@ -13,6 +13,8 @@ from typing import Any
 
 from rich.console import Console
 
+from gomap.engines import DEFAULT_ENGINE, engine_names
+
 
 class ToolchainMissing(Exception):
     """--with-runtime without the Go toolchain: exit 3, the message says what to install."""
@@ -36,12 +38,12 @@ def register(sub: Any) -> None:
     """Add the ``trace`` and ``viz`` subcommands to the ``gomap`` parser."""
     t = sub.add_parser("trace", help="every internal event of a workload, narrated: JSONL "
                        "or Chrome trace (Perfetto)")
-    t.add_argument("--impl", choices=["classic", "swiss"], default="swiss")
+    t.add_argument("--impl", choices=engine_names(), default=DEFAULT_ENGINE)
     t.add_argument("--format", choices=["jsonl", "chrome"], default="jsonl")
     _common(t)
     t.set_defaults(func=_guard(_trace))
     v = sub.add_parser("viz", help="a self-contained HTML page that steps through a workload")
-    v.add_argument("--impl", choices=["classic", "swiss", "both"], default="both")
+    v.add_argument("--impl", choices=[*engine_names(), "both"], default="both")
     _common(v)
     v.add_argument("--max-ops", type=int, default=200_000,
                    help="refuse longer workloads (the page holds every step; default 200000)")
@@ -81,7 +83,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
         problem = runtime_supported(args.key, args.value)
         if problem:
             raise UsageError(f"--with-runtime: {problem}")
-        for impl in ("classic", "swiss") if args.impl == "both" else (args.impl,):
+        for impl in engine_names() if args.impl == "both" else [args.impl]:
             try:
                 find_go(GO_VERSIONS[impl])
             except GoToolchainMissing as e:
@@ -145,7 +147,7 @@ def _viz(args: argparse.Namespace, console: Console) -> int:
     if total > args.max_ops:
         raise UsageError(f"the workload has {total:,} ops; the page holds every step — "
                          f"give a shorter one or raise --max-ops")
-    impls = ["classic", "swiss"] if args.impl == "both" else [args.impl]
+    impls = engine_names() if args.impl == "both" else [args.impl]
     t0 = time.perf_counter()
     page, info = build_page(impls, args.key, args.value, factory, name, seed=args.seed,
                             with_runtime=args.with_runtime)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from gomap.memory import ClassicAccountant, SwissAccountant
+from gomap.engines import get_engine
 from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, SET, Op
 from gomap.trace.tracer import COUNTERS, OpRecord, Tracer
 
@@ -78,8 +78,9 @@ class _Shim:
     def __init__(self, rt: RuntimeTracer, engine: Any) -> None:
         self.rt = rt
         self.impl = rt.impl
-        acct_cls = ClassicAccountant if rt.impl == "classic" else SwissAccountant
-        self.acct: Any = acct_cls(rt.layout)
+        spec = get_engine(rt.impl)
+        self.acct: Any = spec.accountant(rt.layout)
+        self._count = spec.count_attr
         self.engine = engine
         # The driver subscribed its own observer; the accountant and the tracer follow.
         engine.subscribe(self.acct.on_event)
@@ -87,7 +88,7 @@ class _Shim:
         self.acct.attach(engine)
 
     def _n(self) -> int:
-        return int(self.engine.count if self.impl == "classic" else self.engine.used)
+        return int(getattr(self.engine, self._count))
 
     def assign(self, key: Any, elem: Any) -> None:
         n = self._n()
@@ -194,7 +195,7 @@ class RuntimeTracer(Tracer):
         """Teach the model the runtime's hash of the op's key before the tracer
         locates the key (the driver would learn it only while replaying)."""
         eng = self.replay.h if self.impl == "classic" else self.replay.m
-        seed = eng.hash0 if self.impl == "classic" else eng.seed
+        seed = eng.seed
         for _, op, rec in chunk:
             if op[0] in ("set", "get", "del") and rec.get("hash") is not None:
                 self.replay.hashes.setdefault((op[1], seed), rec["hash"])

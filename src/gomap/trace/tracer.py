@@ -28,7 +28,8 @@ from typing import Any, NamedTuple
 from gomap.hashing import DefaultHasher, default_rand
 from gomap.layout.maplayout import map_layout
 from gomap.memory import AccountedEngine, accounted_engine
-from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, OP_NAMES, SET, Op
+from gomap.ops import Replayer
+from gomap.sim.ops import DEL, GET, MAKE, OP_NAMES, SET, Op
 from gomap.trace.narration import Ctx, narrate, narration
 
 CLASSIC_COUNTERS = ("count", "B", "noverflow", "nevacuate", "growing", "overflow_buckets",
@@ -209,6 +210,7 @@ class _ClassicProbe:
         self.tr = tr
         assert tr.eng is not None
         self.eng = tr.eng
+        self.apply = Replayer(engine=tr.eng).apply
         self.h: Any = tr.eng.engine
         self.acct: Any = tr.eng.acct
         self.viz: dict[str, Any] = {}
@@ -263,10 +265,10 @@ class _ClassicProbe:
         return {"arr": "new", "bucket": b, "pos": None, "cell": None, "tophash": top}
 
     def step(self, code: int, key: Any, i: int) -> dict[str, Any] | None:
-        h, eng, tr = self.h, self.eng, self.tr
+        h, tr = self.h, self.tr
         if code == GET and key == key:
             # A lookup changes nothing: only where the key is.
-            eng.lookup(key)
+            self.apply((code, key), i)
             self.viz = _NO_CHAINS
             if h.buckets is None:
                 return None
@@ -280,18 +282,7 @@ class _ClassicProbe:
             if code == DEL:
                 touched = self._locate(hash, key)
         pre_tomb = sum(bk.tophash.count(_EMPTY_ONE) for bk in pre_objs)
-        if code == SET:
-            eng.assign(key, i)
-        elif code == DEL:
-            eng.delete(key)
-        elif code == GET:
-            eng.lookup(key)
-        elif code == ITER:
-            itr = eng.iterator()
-            while itr.next() is not None:
-                pass
-        elif code == CLEAR:
-            eng.clear()
+        self.apply((code, key), i)
         if pre_objs and _same_chain(tr._events):
             # The common case: no growth and no clear — only the key's chain changed (a
             # new, updated or deleted cell, emptyRest marks, maybe a new overflow bucket).
@@ -373,6 +364,7 @@ class _SwissProbe:
         self.tr = tr
         assert tr.eng is not None
         self.eng = tr.eng
+        self.apply = Replayer(engine=tr.eng).apply
         self.m: Any = tr.eng.engine
         self.acct: Any = tr.eng.acct
         self.viz: dict[str, Any] = {}
@@ -438,9 +430,9 @@ class _SwissProbe:
             offset = (offset + step) & mask
 
     def step(self, code: int, key: Any, i: int) -> dict[str, Any] | None:
-        m, eng, tr = self.m, self.eng, self.tr
+        m, tr = self.m, self.tr
         if code == GET and key == key:
-            eng.lookup(key)
+            self.apply((code, key), i)
             self.viz = _NO_TABLES
             return self._locate(tr.hasher(key, m.seed), key)
         located = code in (SET, DEL, GET) and key == key
@@ -450,18 +442,7 @@ class _SwissProbe:
         if t0 is not None:
             t0_tomb, t0_gl = t0.tombstones(), t0.growth_left
         touched = self._locate(hash, key) if code == DEL and located else None
-        if code == SET:
-            eng.assign(key, i)
-        elif code == DEL:
-            eng.delete(key)
-        elif code == GET:
-            eng.lookup(key)
-        elif code == ITER:
-            itr = eng.iterator()
-            while itr.next() is not None:
-                pass
-        elif code == CLEAR:
-            eng.clear()
+        self.apply((code, key), i)
         evs = tr._events
         if t0 is not None and _same_table(evs):
             # The common case: the op stayed in the key's table (no rehash, no prune).
