@@ -268,4 +268,7 @@ def test_oracle_catches_growth_into_the_wrong_slot(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(table_mod.Table, "unchecked_put_slot", put_last)
     d = _diverges(workloads.shape_small_to_table("int64", 1))
     assert d.field == "group ctrl" and d.op_index < 20
-    assert CTRL_EMPTY in d.model  # ctrl words differ in where the empty slots are
+    # The same H2s in the group (each key still lands in the first group with room),
+    # in other slots. (Whether the group also has empty slots depends on the hash
+    # seed: all 8 keys start in group 0 once in 256 runs.)
+    assert d.model != d.runtime and sorted(d.model) == sorted(d.runtime)
