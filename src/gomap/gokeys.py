@@ -193,22 +193,8 @@ def key_checker(t: GoType) -> Callable[[Any], Any]:
             return c
 
         return check_complex
-    if k == "string":
-        def check_str(v: Any) -> Any:
-            if type(v) is not str:
-                raise TypeError(f"key {v!r} ({type(v).__name__}) is not a value of Go "
-                                f"type string")
-            return v
-
-        return check_str
-    if k == "bool":
-        def check_bool(v: Any) -> Any:
-            if type(v) is not bool:
-                raise TypeError(f"key {v!r} ({type(v).__name__}) is not a value of Go "
-                                f"type bool")
-            return v
-
-        return check_bool
+    if k in ("string", "bool"):
+        return _exactly(str if k == "string" else bool, k)
     if k == "interface":
         def check_iface(v: Any) -> Any:
             if isinstance(v, IfaceKey):
@@ -277,3 +263,15 @@ def unwrap_key(k: Any) -> Any:
 def is_nan(v: Any) -> bool:
     """Whether ``v`` is a float NaN (a key that never equals itself)."""
     return isinstance(v, float) and math.isnan(v)
+
+
+def _exactly(cls: type, go_name: str) -> Callable[[Any], Any]:
+    """A key check that takes values of exactly ``cls`` (no subclass, no conversion)."""
+
+    def check(v: Any) -> Any:
+        if type(v) is not cls:
+            raise TypeError(f"key {v!r} ({type(v).__name__}) is not a value of Go "
+                            f"type {go_name}")
+        return v
+
+    return check
