@@ -1,15 +1,21 @@
 """The native backend: the engines' state and operations in C (``gomap._native``).
 
-The C code (``classic.c``) mirrors the Python reference engines statement by
+The C code (``classic.c``, ``swiss.c``) mirrors the Python reference engines statement by
 statement, with Go's layout: bucket arrays of 8-cell buckets with ``tophash``
 bytes and overflow pointers, the ``hmap`` fields as C integers, 64-bit hashes as
 ``uint64_t``, keys and elems as references to the Python objects. It is proven
 state-exact with the reference by the differential tests (``tests/test_native.py``)
 and by the Go oracle run against it.
 
-Only the classic engine is native so far; the Swiss engine runs on its Python
-reference whatever the backend asked for by default (``backend="native"`` with
-``impl="swiss"`` is refused with a clear error).
+``swiss.c`` does the same for the Swiss engine of Go 1.27.3: groups of one
+``uint64`` control word and 8 (key, elem) slots matched with bit tricks, tables
+(``used``, ``capacity``, ``growth_left``, ``local_depth``, ``index``, the group
+array) as Python objects so that iterators and the debug tools can hold stale
+ones, the directory of table references with shared entries, the small map's single
+group, tombstones, ``pruneTombstones``, grow / split / directory growth and Go's
+randomised iterator (``tests/test_native_swiss.py``). Both native engines mirror
+their pinned Go release only; other releases run on the Python engines
+(:meth:`gomap.engines.EngineSpec.backend_for`).
 
 :func:`resolve_backend` decides which backend a map gets: an explicit
 ``backend=`` wins, then ``GOMAP_BACKEND`` (``native`` or ``python``), then native
@@ -39,7 +45,7 @@ AVAILABLE = _native is not None
 """Whether the C extension is built and importable."""
 
 BACKENDS = ("native", "python")
-NATIVE_IMPLS = ("classic",)
+NATIVE_IMPLS = ("classic", "swiss")
 """The engines the C extension implements."""
 
 _warned = False
@@ -206,5 +212,72 @@ if _native is not None:
 
             check_invariants(self)
 
+    class NativeSwissMap(_native.SwissMap, EventSource):
+        """The Swiss engine in C: the contract of :class:`gomap.swiss.SwissMap`
+        (same constructor less ``go=``, operations, events, ``snapshot()``),
+        state-exact with it for the pinned release (Go 1.27.3). ``directory`` and
+        ``small`` are the C tables themselves (read-only from Python: ``ctrl``,
+        ``keys``, ``elems`` are copies); ``subscribers`` is the C engine's own list."""
+
+        __slots__ = ()
+        impl = "swiss"
+        backend = "native"
+
+        @property
+        def go(self) -> Any:
+            """The Go release this engine mirrors (the pinned one) and its switches."""
+            from gomap.versions import go_behaviour
+
+            return go_behaviour(None, "swiss")
+
+        def stats(self, deep: bool = False) -> Any:
+            """Capacity and occupancy (see :func:`gomap.swiss.debug.stats`)."""
+            from gomap.swiss.debug import stats
+
+            return stats(self, deep)  # type: ignore[arg-type]
+
+        def check_invariants(self) -> None:
+            """Raise InvariantError if the state is inconsistent (the reference's
+            checks, run over one read-only copy of the native state)."""
+            from gomap.swiss.debug import check_invariants
+
+            check_invariants(_SwissView(self))  # type: ignore[arg-type]
+
+        def __repr__(self) -> str:
+            shape = "small" if self.dir_len == 0 else f"dir_len={self.dir_len}"
+            return f"<NativeSwissMap used={self.used} {shape} key_kind={self.key_kind}>"
+
+    class _TableView:
+        """One native table copied once (the C getters copy at every access)."""
+
+        __slots__ = ("_t", "capacity", "ctrl", "elems", "growth_left", "index", "keys",
+                     "length_mask", "local_depth", "used")
+
+        def __init__(self, t: Any) -> None:
+            self._t = t
+            for f in self.__slots__[1:]:
+                setattr(self, f, getattr(t, f))
+
+        def tombstones(self) -> int:
+            return int(self._t.tombstones())
+
+        def max_growth_left(self) -> int:
+            return int(self._t.max_growth_left())
+
+        def get_with_key(self, hash: int, key: Any) -> tuple[bool, Any, Any]:
+            return self._t.get_with_key(hash, key)  # type: ignore[no-any-return]
+
+    class _SwissView:
+        """A native Swiss map's fields and tables, copied for the Python checks."""
+
+        def __init__(self, m: Any) -> None:
+            views: dict[int, _TableView] = {}
+            self.directory = [views.setdefault(id(t), _TableView(t)) for t in m.directory]
+            self.small = None if m.small is None else _TableView(m.small)
+            for f in ("used", "seed", "dir_len", "global_depth", "global_shift", "clear_seq",
+                      "hasher", "key_kind", "tombstone_possible", "_tomb", "go", "writing"):
+                setattr(self, f, getattr(m, f))
+
 else:  # pragma: no cover - exercised where the extension is not built
     NativeHMap = None  # type: ignore[assignment,misc]
+    NativeSwissMap = None  # type: ignore[assignment,misc]

@@ -1900,8 +1900,9 @@ static PyTypeObject HIterType = {
 /* ---- GoMap's dunders in C ------------------------------------------------------------
  * gomap.GoMap keeps its engine in the slot _engine. install_gomap() replaces a few of
  * GoMap's methods by method descriptors of these functions: when the engine is a
- * native HMap they run the operation directly (no Python frame, no (ok, v) tuple);
- * otherwise they call the original Python method, kept in fallbacks. */
+ * native HMap, or another native engine (gomap_engine_ops: the Swiss map), they run
+ * the operation directly (no Python frame, no (ok, v) tuple); otherwise they call the
+ * original Python method, kept in fallbacks. */
 static Py_ssize_t gomap_engine_offset = -1;
 enum { FB_getitem, FB_setitem, FB_delitem, FB_contains, FB_get, FB_len, FB_lookup,
        FB_delete, FB_iter, FB_pairs, FB_N };
@@ -1924,33 +1925,94 @@ static PyObject *fallback(int which, PyObject *self, PyObject *const *args, Py_s
     return PyObject_Vectorcall(gomap_fallbacks[which], stack, nargs + 1, NULL);
 }
 
+/* Another native engine (gomap_engine_ops, e.g. the Swiss map of swiss.c): its ops,
+ * with a new reference to it in *pe; NULL when the engine is not native. */
+static inline const gomap_engine_ops *other_engine(PyObject *self, PyObject **pe) {
+    PyObject *e = *(PyObject **)((char *)self + gomap_engine_offset);
+    if (e != NULL && PyObject_TypeCheck(e, gomap_swiss_ops.type)) {
+        Py_INCREF(e);
+        *pe = e;
+        return &gomap_swiss_ops;
+    }
+    return NULL;
+}
+
 #define NATIVE_OR_FALLBACK(which, n)                                           \
     HMapObject *h = native_engine(self);                                       \
-    if (h == NULL || nargs != (n))                                             \
+    PyObject *oe = NULL;                                                       \
+    const gomap_engine_ops *ops = NULL;                                        \
+    if (nargs != (n) || (h == NULL && (ops = other_engine(self, &oe)) == NULL)) \
         return fallback((which), self, args, nargs);
+
+static PyObject *key_error(PyObject *key) {
+    PyObject *t = PyTuple_Pack(1, key);
+    if (t != NULL) {
+        PyErr_SetObject(PyExc_KeyError, t);
+        Py_DECREF(t);
+    }
+    return NULL;
+}
 
 static PyObject *gm_getitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     NATIVE_OR_FALLBACK(FB_getitem, 1)
-    return HMap_getitem(h, args[0]);
+    if (ops == NULL)
+        return HMap_getitem(h, args[0]);
+    PyObject *e;
+    int r = ops->lookup(oe, args[0], &e);
+    Py_DECREF(oe);
+    if (r < 0)
+        return NULL;
+    return r ? e : key_error(args[0]);
 }
 
 static PyObject *gm_setitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     NATIVE_OR_FALLBACK(FB_setitem, 2)
-    if (hm_assign(h, args[0], args[1]) < 0)
+    int r;
+    if (ops == NULL) {
+        r = hm_assign(h, args[0], args[1]);
+    } else {
+        r = ops->assign(oe, args[0], args[1]);
+        Py_DECREF(oe);
+    }
+    if (r < 0)
         return NULL;
     Py_RETURN_NONE;
 }
 
 static PyObject *gm_delitem(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     NATIVE_OR_FALLBACK(FB_delitem, 1)
-    if (HMap_ass_sub(h, args[0], NULL) < 0)
+    if (ops == NULL) {
+        if (HMap_ass_sub(h, args[0], NULL) < 0)
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    PyObject *e;
+    int r = ops->lookup(oe, args[0], &e);
+    if (r == 1) {
+        Py_DECREF(e);
+        r = ops->del(oe, args[0]);
+    } else if (r == 0) {
+        key_error(args[0]);
+        r = -1;
+    }
+    Py_DECREF(oe);
+    if (r < 0)
         return NULL;
     Py_RETURN_NONE;
 }
 
 static PyObject *gm_contains(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     NATIVE_OR_FALLBACK(FB_contains, 1)
-    int r = HMap_contains(h, args[0]);
+    int r;
+    if (ops == NULL) {
+        r = HMap_contains(h, args[0]);
+    } else {
+        PyObject *e;
+        r = ops->lookup(oe, args[0], &e);
+        Py_DECREF(oe);
+        if (r == 1)
+            Py_DECREF(e);
+    }
     if (r < 0)
         return NULL;
     return PyBool_FromLong(r);
@@ -1958,25 +2020,49 @@ static PyObject *gm_contains(PyObject *self, PyObject *const *args, Py_ssize_t n
 
 static PyObject *gm_get(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     HMapObject *h = native_engine(self);
-    if (h == NULL || nargs < 1 || nargs > 2)
+    PyObject *oe = NULL;
+    const gomap_engine_ops *ops = NULL;
+    if (nargs < 1 || nargs > 2 || (h == NULL && (ops = other_engine(self, &oe)) == NULL))
         return fallback(FB_get, self, args, nargs);
-    return HMap_get(h, args, nargs);
+    if (ops == NULL)
+        return HMap_get(h, args, nargs);
+    PyObject *e;
+    int r = ops->lookup(oe, args[0], &e);
+    Py_DECREF(oe);
+    if (r < 0)
+        return NULL;
+    if (r == 0) {
+        e = nargs == 2 ? args[1] : Py_None;
+        Py_INCREF(e);
+    }
+    return e;
 }
 
 static PyObject *gm_len(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     NATIVE_OR_FALLBACK(FB_len, 0)
-    return PyLong_FromSsize_t(h->count);
+    if (ops == NULL)
+        return PyLong_FromSsize_t(h->count);
+    Py_ssize_t n = ops->len(oe);
+    Py_DECREF(oe);
+    return PyLong_FromSsize_t(n);
 }
 
 static PyObject *gm_lookup(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     NATIVE_OR_FALLBACK(FB_lookup, 1)
     PyObject *k, *e;
-    int r = hm_lookup(h, args[0], &k, &e);
+    int r;
+    if (ops == NULL) {
+        r = hm_lookup(h, args[0], &k, &e);
+        if (r == 1)
+            Py_DECREF(k);
+    } else {
+        r = ops->lookup(oe, args[0], &e);
+        Py_DECREF(oe);
+    }
     if (r < 0)
         return NULL;
     if (r == 0)
         return PyTuple_Pack(2, Py_None, Py_False);
-    Py_DECREF(k);
     PyObject *t = PyTuple_Pack(2, e, Py_True);
     Py_DECREF(e);
     return t;
@@ -1984,19 +2070,34 @@ static PyObject *gm_lookup(PyObject *self, PyObject *const *args, Py_ssize_t nar
 
 static PyObject *gm_delete(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     NATIVE_OR_FALLBACK(FB_delete, 1)
-    if (hm_delete(h, args[0]) < 0)
+    int r;
+    if (ops == NULL) {
+        r = hm_delete(h, args[0]);
+    } else {
+        r = ops->del(oe, args[0]);
+        Py_DECREF(oe);
+    }
+    if (r < 0)
         return NULL;
     Py_RETURN_NONE;
 }
 
 static PyObject *gm_iter(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     NATIVE_OR_FALLBACK(FB_iter, 0)
-    return hiter_lazy(h, 1);
+    if (ops == NULL)
+        return hiter_lazy(h, 1);
+    PyObject *it = ops->iter(oe, 1);
+    Py_DECREF(oe);
+    return it;
 }
 
 static PyObject *gm_pairs(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     NATIVE_OR_FALLBACK(FB_pairs, 0)
-    return hiter_lazy(h, 0);
+    if (ops == NULL)
+        return hiter_lazy(h, 0);
+    PyObject *it = ops->iter(oe, 0);
+    Py_DECREF(oe);
+    return it;
 }
 
 #define GM_DEF(name, fn, doc) {name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL, doc}

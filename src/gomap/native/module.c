@@ -50,7 +50,7 @@ PyMODINIT_FUNC PyInit__native(void) {
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
-    if (gomap_classic_init(m) < 0) {
+    if (gomap_classic_init(m) < 0 || gomap_swiss_init(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }
