@@ -72,6 +72,8 @@ static inline uint64_t matchEmptyOrDeleted(uint64_t ctrl) { return ctrl & BITSET
 static inline uint64_t matchFull(uint64_t ctrl) { return ~ctrl & BITSET_MSB; }
 static inline int bitset_first(uint64_t b) { return __builtin_ctzll(b) >> 3; }
 static inline uint64_t bitset_remove_below(uint64_t b, int i) {
+    if (i >= GROUP_SLOTS)
+        return 0;
     return b & ~(((uint64_t)1 << (8 * i)) - 1);
 }
 /* the slots of b below j (for "the first deleted before the first empty") */
