@@ -1,0 +1,420 @@
+"""The native (C) Swiss engine against the Python reference: the same random
+operation scripts on both, and after every operation the same ``snapshot()``, the
+same events, the same results, the same exceptions, the same hasher / rand calls.
+
+Scripts mix every operation (assign, delete, lookup, clear, iterators started,
+stepped and dropped at any point), keys of every kind the default hasher treats
+specially (ints, strs, floats with NaN and ±0.0, tuples through the Python
+fallback, user keys whose ``__hash__`` / ``__eq__`` log and raise), hashers that
+force collisions (long probe sequences, tombstones, pruning), hints that make
+directories, every key kind (access path) of the registry, growth, splits and
+directory growth under live iterators, and user code (``__eq__``, hashers,
+``rand``, subscribers) that raises mid-operation. The helpers are the classic
+differential test's (:mod:`tests.test_native`).
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import random
+import sys
+import tracemalloc
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gomap import GoMap
+from gomap.engines import HUGE_HINT, get_engine
+from gomap.hashing import DefaultHasher, default_rand
+from gomap.swiss import SwissMap
+
+from .test_native import OPS, Boom, Key, Side, collide_hasher, counting_rand, outcome
+
+native = pytest.importorskip("gomap.native")
+if not native.AVAILABLE:  # pragma: no cover
+    pytest.skip("the C extension is not built", allow_module_level=True)
+NativeSwissMap = native.NativeSwissMap
+KEY_KINDS = get_engine("swiss").key_kinds
+
+
+def few_hashes(log: list[Any]) -> Any:
+    """A hasher with 61 distinct hashes (whole 64-bit collisions): one probe sequence
+    per hash, full groups, tombstones, pruning that must keep them."""
+
+    def hasher(key: Any, seed: int) -> int:
+        log.append(("hash", repr(key), seed))
+        if isinstance(key, float) and key != key:
+            return 0x9E3779B97F4A7C15 ^ seed
+        return ((hash(key) % 61) * 0x9E3779B97F4A7C15 ^ seed) & (2**64 - 1)
+
+    return hasher
+
+
+class SwissSide(Side):
+    """One backend's Swiss map (the classic test's Side: same ops, same logs)."""
+
+    def __init__(self, cls: Any, seed: int, hasher_kind: str, hint: int, key_kind: str,
+                 boom_observer: bool) -> None:
+        self.log: list[Any] = []
+        self.rand_armed = [-1]
+        rand = counting_rand(seed, self.log, self.rand_armed)
+        if hasher_kind == "stable":
+            hasher = DefaultHasher(rand, stable=True)
+        elif hasher_kind == "process":
+            hasher = DefaultHasher(rand)
+        elif hasher_kind == "few":
+            hasher = few_hashes(self.log)
+        else:
+            hasher = collide_hasher(self.log)
+        self.boom_observer = boom_observer
+        self.h = cls(hint, hasher=hasher, rand=rand, observer=self.observe, key_kind=key_kind)
+        self.iters: list[Any] = []
+
+    def observe(self, event: str, details: dict[str, Any]) -> None:
+        self.log.append((event, repr(details)))
+        if self.boom_observer and event in ("tombstone", "tableGrow", "split", "directoryGrow",
+                                            "smallToTable", "pruneTombstones", "iterInit"):
+            raise Boom(event)
+
+
+def same(py: SwissSide, c: SwissSide, where: str) -> None:
+    assert repr(py.h.snapshot()) == repr(c.h.snapshot()), f"{where}: state"
+    assert py.log == c.log, f"{where}: hook calls / events differ"
+
+
+def run_both(ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, hint: int,
+             key_kind: str = "generic", boom_observer: bool = False,
+             check_every: int = 1) -> tuple[SwissSide, SwissSide]:
+    py = SwissSide(SwissMap, seed, hasher_kind, hint, key_kind, boom_observer)
+    c = SwissSide(NativeSwissMap, seed, hasher_kind, hint, key_kind, boom_observer)
+    same(py, c, "make")
+    for step, op in enumerate(ops):
+        if op[0] == "arm":  # a user key whose __hash__ / __eq__ raises after n calls
+            Key.armed = op[1]
+            a = outcome(py, ("get", Key(1)))
+            Key.armed = op[1]
+            b = outcome(c, ("get", Key(1)))
+            Key.armed = -1
+            assert a == b, f"step {step} {op}"
+            continue
+        a = outcome(py, op)
+        b = outcome(c, op)
+        Key.armed = -1
+        assert a == b, f"step {step} {op}: results differ"
+        if step % check_every == 0 or step == len(ops) - 1:
+            same(py, c, f"step {step} {op}")
+            if a[0] == "ok" and not boom_observer:
+                py.h.check_invariants()  # both: the checks call the hasher, which logs
+                c.h.check_invariants()
+    same(py, c, "end")
+    return py, c
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    ops=OPS,
+    seed=st.integers(0, 2**64 - 1),
+    hasher_kind=st.sampled_from(["stable", "process", "collide", "few"]),
+    hint=st.sampled_from([0, 0, 5, 9, 100, 1000, 3000]),
+    key_kind=st.sampled_from(KEY_KINDS),
+)
+def test_random_scripts_reach_the_same_state(
+    ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, hint: int, key_kind: str
+) -> None:
+    run_both(ops, seed, hasher_kind, hint, key_kind)
+
+
+@settings(max_examples=40, deadline=None)
+@given(ops=OPS, seed=st.integers(0, 2**32), hasher_kind=st.sampled_from(["collide", "few"]),
+       key_kind=st.sampled_from(["generic", "fast64"]))
+def test_a_raising_subscriber_leaves_the_same_state(
+    ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, key_kind: str
+) -> None:
+    run_both(ops, seed, hasher_kind, 0, key_kind, boom_observer=True)
+
+
+def long_script(rng: random.Random, nkeys: int, n: int) -> list[tuple[Any, ...]]:
+    ops: list[tuple[Any, ...]] = []
+    for _ in range(n):
+        r = rng.random()
+        k: Any = rng.randrange(nkeys)
+        if rng.random() < 0.02:
+            k = float("nan")
+        elif rng.random() < 0.02:
+            k = rng.choice([0.0, -0.0])
+        if r < 0.55:
+            ops.append(("set", k, rng.randrange(9)))
+        elif r < 0.8:
+            ops.append(("del", k))
+        elif r < 0.85:
+            ops.append(("get", k))
+        elif r < 0.87:
+            ops.append(("iter",))
+        elif r < 0.99:
+            ops.append(("next", rng.randrange(4), rng.randrange(1, 40)))
+        elif r < 0.997:
+            ops.append(("drop", rng.randrange(4)))
+        else:
+            ops.append(("clear",))
+    return ops
+
+
+@pytest.mark.parametrize(("hasher_kind", "key_kind"), [
+    ("stable", "generic"), ("stable", "fast64"), ("collide", "faststr"), ("few", "fast32ptr"),
+])
+def test_long_scripts_with_growth_splits_and_iterators(hasher_kind: str, key_kind: str) -> None:
+    rng = random.Random(hasher_kind + key_kind)
+    nkeys = 6000 if hasher_kind == "stable" else 700
+    ops: list[tuple[Any, ...]] = []
+    if hasher_kind != "stable":  # a sliding window: tombstones everywhere, then prunes
+        for k in range(900):
+            ops += [("set", k, 1), ("del", k - 30)]
+    ops += [("iter",), ("next", 0, 3)]
+    ops += [("set", k, k) for k in range(nkeys)]  # grow, split, grow the directory
+    ops += long_script(rng, nkeys, 6000 if hasher_kind == "stable" else 2500)
+    py, _ = run_both(ops, 7, hasher_kind, 0, key_kind, check_every=97)
+    seen = {entry[0] for entry in py.log}
+    assert {"growToSmall", "smallToTable", "tableGrow", "iterInit", "tombstone", "clear",
+            "seed"} <= seen
+    if hasher_kind == "stable":
+        assert {"split", "directoryGrow"} <= seen
+    if key_kind != "generic":
+        assert "pruneTombstones" in seen
+
+
+def test_user_hash_and_eq_raising_leave_both_backends_alike() -> None:
+    rng = random.Random(3)
+    ops: list[tuple[Any, ...]] = []
+    for _ in range(1500):
+        ops.append(("set", Key(rng.randrange(60)), rng.randrange(9)) if rng.random() < 0.6
+                   else ("del", Key(rng.randrange(60))) if rng.random() < 0.8
+                   else ("iter",) if rng.random() < 0.3 else ("next", rng.randrange(3), 5))
+    for key_kind in ("generic", "faststr"):
+        py = SwissSide(SwissMap, 1, "stable", 0, key_kind, False)
+        c = SwissSide(NativeSwissMap, 1, "stable", 0, key_kind, False)
+        raised = 0
+        for step, op in enumerate(ops):
+            n = rng.randrange(6) if rng.random() < 0.4 else -1
+            Key.armed = n
+            a = outcome(py, op)
+            Key.armed = n
+            b = outcome(c, op)
+            Key.armed = -1
+            raised += a[0] == "raise"
+            assert a == b, f"step {step}"
+            same(py, c, f"step {step}")
+            py.h.check_invariants()
+            c.h.check_invariants()
+        assert raised > 50
+
+
+def test_raising_rand_leaves_both_backends_alike() -> None:
+    """rand() failing at make, at the delete that empties the map, at clear and at
+    an iterator's start: the same state and the same exceptions."""
+    rng = random.Random(5)
+    ops: list[tuple[Any, ...]] = []
+    for _ in range(800):
+        r = rng.random()
+        ops.append(("armrand", rng.randrange(3)) if r < 0.1 else
+                   ("iter",) if r < 0.2 else ("clear",) if r < 0.25 else
+                   ("set", rng.randrange(30), 1) if r < 0.6 else ("del", rng.randrange(30)))
+    py, _ = run_both(ops, 11, "stable", 0)
+    assert ("rand", "boom") in py.log
+
+
+def test_nan_and_signed_zero_keys() -> None:
+    ops: list[tuple[Any, ...]] = []
+    for i in range(40):
+        ops += [("set", float("nan"), i), ("set", 0.0, i), ("set", -0.0, -i), ("iter",)]
+    ops += [("next", 0, 50), ("set", 1, 1)] + [("set", i, i) for i in range(2, 2000)]
+    ops += [("next", 1, 200), ("del", 0.0), ("get", -0.0), ("next", 2, 100), ("clear",),
+            ("next", 3, 100)]
+    run_both(ops, 2, "stable", 0, check_every=50)
+
+
+def test_native_events_follow_the_declared_schema() -> None:
+    from gomap.events import check_event
+
+    seen: set[str] = set()
+
+    def check(event: str, details: dict[str, Any]) -> None:
+        check_event("swiss", event, details)
+        seen.add(event)
+
+    m = NativeSwissMap(0, subscribers=[check], rand=default_rand(2), key_kind="fast64")
+    it = m.iterator()
+    for k in range(5000):
+        m.assign(k, k)
+        if k == 3:
+            it = m.iterator()
+        if k % 3 == 0:
+            m.delete(k - 20)
+    assert it.next() is not None
+    for k in range(5000):
+        m.delete(k)
+    m.assign(1, 1)
+    m.clear()
+    assert seen >= {"seed", "makemap", "growToSmall", "smallToTable", "tableGrow", "split",
+                    "directoryGrow", "tombstone", "pruneTombstones", "clear", "iterInit"}
+
+
+def test_stats_are_the_same_on_both_backends() -> None:
+    rng = random.Random(9)
+    py, c = SwissMap(0, rand=default_rand(1)), NativeSwissMap(0, rand=default_rand(1))
+    for step in range(6000):
+        k = rng.randrange(3000)
+        for m in (py, c):
+            if step % 3:
+                m.assign(k, step)
+            else:
+                m.delete(k)
+        if step % 250 == 0:
+            assert py.stats(deep=True) == c.stats(deep=True)
+            assert py.stats() == c.stats()
+
+
+def test_iterator_fields_match() -> None:
+    """The Iter's own fields (the oracle compares them against the runtime's)."""
+    py, c = (cls(0, rand=default_rand(4)) for cls in (SwissMap, NativeSwissMap))
+    its: list[tuple[Any, Any]] = []
+    for k in range(3000):
+        py.assign(k, k)
+        c.assign(k, k)
+        if k % 300 == 7:
+            its.append((py.iterator(), c.iterator()))
+        for a, b in its:
+            assert a.next() == b.next()
+            assert a.state() == b.state()
+            assert (a.dir_idx, a.entry_idx, a.group) == (b.dir_idx, b.entry_idx, b.group)
+
+
+def test_goMap_runs_swiss_natively_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOMAP_BACKEND", raising=False)
+    assert GoMap().backend == "native"
+    assert isinstance(GoMap(impl="swiss").engine, NativeSwissMap)
+    assert GoMap(impl="swiss", backend="python").backend == "python"
+    assert GoMap(impl="swiss", go="1.24").backend == "python"  # not the pinned release
+    with pytest.raises(ValueError, match="models Go 1.27.3 only"):
+        GoMap(impl="swiss", go="1.24", backend="native")
+    assert GoMap(hint=HUGE_HINT + 1).backend == "python"  # its directory stays sparse
+    monkeypatch.setenv("GOMAP_BACKEND", "python")
+    assert GoMap().backend == "python"
+
+
+def test_goMap_fast_paths_match_the_python_backend() -> None:
+    """GoMap's dunders (run in C on a native engine) against the Python backend."""
+    rng = random.Random(6)
+    maps = [GoMap(impl="swiss", seed=3, backend=b) for b in ("python", "native")]
+    assert isinstance(maps[1].engine, NativeSwissMap)
+
+    def result(m: GoMap, op: int, k: Any) -> Any:
+        try:
+            if op == 0:
+                m[k] = k
+                return None
+            if op == 1:
+                return m[k]
+            if op == 2:
+                del m[k]
+                return None
+            if op == 3:
+                return (k in m, m.get(k), m.get(k, "d"), m.lookup(k), len(m))
+            if op == 4:
+                m.delete(k)
+                return None
+            it = iter(m)
+            return [next(it, None) for _ in range(3)] + list(m.items())[:5]
+        except Exception as e:  # compared
+            return repr(e)
+
+    for _ in range(8000):
+        op = rng.choice([0, 0, 0, 1, 2, 3, 4, 5] if rng.random() < 0.99 else [5])
+        k: Any = rng.randrange(2500) if rng.random() < 0.9 else rng.choice(
+            [float("nan"), "s", (1, 2), [1]])
+        assert result(maps[0], op, k) == result(maps[1], op, k)
+    assert maps[0].snapshot() == maps[1].snapshot()
+    assert sorted(maps[0].items(), key=repr) == sorted(maps[1].items(), key=repr)
+    maps[1].engine.check_invariants()
+
+
+def test_accounted_memory_is_the_same_on_both_backends() -> None:
+    rng = random.Random(4)
+    maps = [GoMap(impl="swiss", seed=3, key_type="int64", value_type="string", backend=b)
+            for b in ("python", "native")]
+    for step in range(20000):
+        k = rng.randrange(5000)
+        for m in maps:
+            if step % 3:
+                m[k] = "v"
+            else:
+                m.delete(k)
+        if step % 997 == 0:
+            its = [iter(m) for m in maps]
+            for it in its:
+                next(it, None)
+    a, b = (m.memory() for m in maps)
+    assert a == b
+    assert maps[0].snapshot() == maps[1].snapshot()
+
+
+def test_references_stay_flat_over_a_million_operations() -> None:
+    """No leak of keys, elems or tables: a sample key's refcount, the object count
+    and traced memory come back to where they were."""
+    sample = "sample-key-" + str(random.random())
+    elem = object()
+
+    def churn(n: int) -> None:
+        m = GoMap(impl="swiss", seed=1)
+        assert m.backend == "native"
+        for i in range(n):
+            k = i % 20000
+            m[k] = elem
+            m[sample] = elem
+            if i % 3 == 0:
+                m.delete(k)
+            if i % 1000 == 0:
+                it = m.engine.iterator()
+                it.next()
+            if i % 5000 == 0:
+                m.get(math.nan)
+                m[math.nan] = elem
+            if i % 250_000 == 0:
+                m.clear()
+        del m
+
+    churn(10_000)  # warm caches
+    gc.collect()
+    refs_key, refs_elem = sys.getrefcount(sample), sys.getrefcount(elem)
+    objects = len(gc.get_objects())
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    churn(1_000_000 // 3)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert sys.getrefcount(sample) == refs_key
+    assert sys.getrefcount(elem) == refs_elem
+    assert abs(len(gc.get_objects()) - objects) < 50
+    assert after - before < 64 * 1024, f"{after - before} bytes not given back"
+
+
+def test_a_cycle_through_the_map_is_collected() -> None:
+    """Tables and iterators are GC-tracked: a key that holds its map is freed."""
+    import weakref
+
+    class Holder:
+        def __init__(self, m: Any) -> None:
+            self.m = m
+
+    m = NativeSwissMap(0)
+    for i in range(100):
+        m.assign(Holder(m), i)
+    it = m.iterator()
+    m.assign("it", it)
+    ref = weakref.ref(m)
+    del m, it
+    gc.collect()
+    assert ref() is None
