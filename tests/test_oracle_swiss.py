@@ -18,6 +18,7 @@ import gomap.swiss.map as map_mod
 import gomap.swiss.table as table_mod
 from gomap.oracle import workloads
 from gomap.oracle.keys import KEY_TYPES
+from gomap.oracle.classic_driver import default_backends
 from gomap.oracle.swiss_driver import Result, replay_swiss, swiss_key_kind
 from gomap.swiss.group import CTRL_DELETED, CTRL_EMPTY
 from gomap.swiss.iter import Iter
@@ -39,6 +40,21 @@ def assert_exact(r: Result) -> None:
 
 def ev(r: Result, name: str) -> int:
     return r.events.get(name, 0)
+
+
+def test_the_oracle_checks_both_backends() -> None:
+    from gomap.native import AVAILABLE
+
+    if not AVAILABLE:
+        pytest.skip("the C extension is not built")
+    assert default_backends() == ("python", "native")
+    for key_type in ("int64", "string", "float64"):
+        r = replay_swiss(workloads.random_script(key_type, 3000, seed=5), key_type, "int64",
+                         backends=("native",))
+        assert_exact(r)
+    r = replay_swiss(workloads.shape_iterate_grow_split("int64", 1, n=3000), "int64", "int64",
+                     backends=("native",))
+    assert_exact(r)
 
 
 @pytest.mark.parametrize("key_type", KEY_TYPES)
@@ -136,7 +152,8 @@ def test_record_formats_give_the_same_verdict() -> None:
 
 # --- the oracle notices a wrong model ------------------------------------------------
 def _diverges(script: list[list[Any]], key_type: str = "int64") -> Any:
-    r = replay_swiss(script, key_type, "int64")
+    """The faults below break the Python reference: check that backend only."""
+    r = replay_swiss(script, key_type, "int64", backends=("python",))
     assert r.divergence is not None, "the oracle missed a broken model"
     return r.divergence
 

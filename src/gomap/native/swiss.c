@@ -1876,7 +1876,37 @@ static PyObject *Table_get_with_key(TableObject *t, PyObject *const *args, Py_ss
     return out;
 }
 
+static PyObject *Table_group_slots(TableObject *t, PyObject *arg) {
+    Py_ssize_t g = PyLong_AsSsize_t(arg);
+    if (g == -1 && PyErr_Occurred())
+        return NULL;
+    if (g < 0 || g > (Py_ssize_t)t->length_mask) {
+        PyErr_SetString(PyExc_IndexError, "group index out of range");
+        return NULL;
+    }
+    group_t *gr = &t->groups[g];
+    char c[GROUP_SLOTS];
+    PyObject *ks = PyList_New(GROUP_SLOTS), *es = PyList_New(GROUP_SLOTS);
+    if (ks == NULL || es == NULL) {
+        Py_XDECREF(ks);
+        Py_XDECREF(es);
+        return NULL;
+    }
+    for (int j = 0; j < GROUP_SLOTS; j++) {
+        c[j] = (char)ctrl_get(gr, j);
+        PyObject *k = gr->slots[j].key ? gr->slots[j].key : Py_None;
+        PyObject *e = gr->slots[j].elem ? gr->slots[j].elem : Py_None;
+        Py_INCREF(k);
+        PyList_SET_ITEM(ks, j, k);
+        Py_INCREF(e);
+        PyList_SET_ITEM(es, j, e);
+    }
+    return Py_BuildValue("(y#NN)", c, (Py_ssize_t)GROUP_SLOTS, ks, es);
+}
+
 static PyMethodDef Table_methods[] = {
+    {"group_slots", (PyCFunction)Table_group_slots, METH_O,
+     "group_slots(g): group g as (ctrl bytes, keys, elems), 8 each (copies)"},
     {"tombstones", (PyCFunction)Table_tombstones, METH_NOARGS, "deleted slots (counters)"},
     {"max_growth_left", (PyCFunction)Table_max_growth_left, METH_NOARGS, "maxGrowthLeft"},
     {"get_with_key", (PyCFunction)(void (*)(void))Table_get_with_key, METH_FASTCALL,

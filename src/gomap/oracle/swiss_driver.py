@@ -6,8 +6,8 @@ a real ``map[K]V`` and prints, per operation, the ``maps.Map`` header, the table
 headers (all of them, or the ones that changed), the hash the runtime computed for
 the operation's key, what a read or an iterator step produced together with the
 ``maps.Iter`` fields, and the groups the operation changed (all of them at
-checkpoints). The driver runs the same operation on :class:`gomap.swiss.SwissMap`
-with
+checkpoints). The driver runs the same operation on :class:`gomap.swiss.SwissMap` (and, where
+it is built, on its native twin, both against the same harness run) with
 
 * ``hasher``: the runtime's hash for each (key, seed), learnt from the records.
   NaN keys, whose runtime hash is random (``f64hash`` mixes in a ``rand()``), get a
@@ -47,7 +47,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from gomap.engines import get_engine
 from gomap.ops import Replayer, from_script
+from gomap.oracle.classic_driver import _Both, default_backends
 from gomap.oracle.common import (
     Divergence,
     OracleError,
@@ -58,7 +60,6 @@ from gomap.oracle.common import (
 )
 from gomap.oracle.harness import run_harness
 from gomap.oracle.keys import decode_key, float_bits, key_repr
-from gomap.swiss import SwissMap
 from gomap.swiss.group import CTRL_DELETED, CTRL_EMPTY, GROUP_SLOTS
 from gomap.versions import GoBehaviour, go_behaviour
 
@@ -113,8 +114,9 @@ class SwissReplay:
     """Runs one script through the model in lock-step with the runtime's records."""
 
     def __init__(self, key_type: str, elem_type: str,
-                 go: str | GoBehaviour | None = None) -> None:
+                 go: str | GoBehaviour | None = None, backend: str = "python") -> None:
         self.go = go_behaviour(go, "swiss")
+        self.backend = backend
         self.key_type = key_type
         self.elem_type = elem_type
         self.key_kind = swiss_key_kind(key_type, elem_type)
@@ -122,7 +124,7 @@ class SwissReplay:
         self.hashes: dict[tuple[Any, int], int] = {}
         self.draws: deque[int] = deque()
         self.overdrawn = 0
-        self.m: SwissMap | None = None
+        self.m: Any = None  # gomap.swiss.SwissMap or its native twin
         self.replayer = Replayer()
         self.events: dict[str, int] = {}
         # The runtime as the records describe it: table headers (the last "tables",
@@ -279,9 +281,9 @@ class SwissReplay:
         if kind == "make":
             self.draws.append(rm["seed"])
             try:
-                self.m = SwissMap(op[1], hasher=self.hasher, rand=self.rand,
-                                  observer=self._observe, key_kind=self.key_kind,
-                                  go=self.go)
+                self.m = get_engine("swiss").new(
+                    op[1], backend=self.backend, hasher=self.hasher, rand=self.rand,
+                    observer=self._observe, key_kind=self.key_kind, go=self.go)
             except OracleError:
                 raise
             except Exception as e:  # the model failed where the runtime did not
@@ -316,7 +318,7 @@ class SwissReplay:
             return d
         return self._after(i, op, rec, hash_ if kind in ("set", "del") else None)
 
-    def _apply(self, i: int, op: list[Any], rec: dict[str, Any], m: SwissMap) -> Divergence | None:
+    def _apply(self, i: int, op: list[Any], rec: dict[str, Any], m: Any) -> Divergence | None:
         kind = op[0]
         # What the runtime drew for this operation, queued for the model's rand().
         if kind == "del" and m.used and rec["m"]["used"] == 0:
@@ -512,7 +514,7 @@ class SwissReplay:
             if g > tab.length_mask:
                 return Divergence(i, op, "groups in table", tab.length_mask + 1,
                                   f"a group #{g}", where=f"table {t}")
-            ctrl, keys, elems, base = tab.ctrl, tab.keys, tab.elems, g << 3
+            ctrl, keys, elems, base = _group_slots(tab, g)
         c = list(ctrl[base:base + GROUP_SLOTS])
         self.groups_compared += 1
         if c != grp["ctrl"]:
@@ -585,6 +587,17 @@ class SwissReplay:
         return None
 
 
+def _group_slots(tab: Any, g: int) -> tuple[Any, list[Any], list[Any], int]:
+    """Group ``g`` of a table as ``(ctrl, keys, elems, base)``: the Python table's
+    flat arrays, or one group copied out of a native table (whose ``ctrl`` /
+    ``keys`` / ``elems`` copy the whole table)."""
+    group = getattr(tab, "group_slots", None)
+    if group is not None:
+        ctrl, keys, elems = group(g)
+        return ctrl, keys, elems, 0
+    return tab.ctrl, tab.keys, tab.elems, g << 3
+
+
 def _probe_ends_on_empty(ctrl: bytearray, mask: int, h1: int) -> bool:
     """Does the probe sequence from ``h1`` reach a group with an empty slot before
     any group with a tombstone (so an insert there finds no tombstone to reuse)?"""
@@ -610,8 +623,12 @@ def replay_swiss(
     install_go: bool = False,
     go: str | GoBehaviour | None = None,
     model_go: str | GoBehaviour | None = None,
+    backends: tuple[str, ...] | None = None,
 ) -> Result:
     """Run ``script`` on the real Go 1.27 runtime and on the Swiss model; compare every op.
+
+    ``backends``: the model's backends to check, each against the same harness run
+    (default: the Python reference and, where it is built, the native engine).
 
     ``full_every``: a full comparison every that many ops (0: only on table-set
     changes, clears, NaN writes and at the end). ``dir_limit``: records carry every
@@ -626,14 +643,20 @@ def replay_swiss(
     result.go = release.release
     # model_go: model another release than the harness runs (fault tests: a
     # release's rule must be needed, or the oracle could not tell the releases apart).
-    replay = SwissReplay(key_type, elem_type, release if model_go is None else model_go)
+    model = release if model_go is None else go_behaviour(model_go, "swiss")
+    chosen = backends or default_backends()
+    # The native engine mirrors the pinned release only (EngineSpec.backend_for).
+    native_ok = get_engine("swiss").backend_for(model, None) is None
+    chosen = tuple(dict.fromkeys(b if native_ok else "python" for b in chosen))
+    replays = [SwissReplay(key_type, elem_type, model, b) for b in chosen]
+    replay = replays[0]
     records = run_harness(
         "swiss", encode_script(script, key_type),
         ["-key", key_type, "-elem", elem_type, "-full-every", str(full_every),
          "-dir-limit", str(dir_limit)],
         install_go=install_go, go=release,
     )
-    lockstep(replay, script, records, result)
+    lockstep(_Both(replays), script, records, result)  # type: ignore[arg-type]
     result.groups_compared = replay.groups_compared
     result.full_checks = replay.full_checks
     result.unknown_hashes = replay.unknown_hashes
@@ -643,7 +666,13 @@ def replay_swiss(
         result.notes.append(f"{replay.nan_hashes} NaN hashes rebuilt from the runtime's placement"
                             f" ({replay.nan_rehash_inserts} NaN inserts that grew or split"
                             " their table)")
-    if replay.m is not None and result.ok:
-        replay.m.check_invariants()
+    if result.ok:
+        for r in replays:
+            if r.m is not None:
+                r.m.check_invariants()
+            if r.events != replay.events and result.divergence is None:
+                result.divergence = Divergence(
+                    result.ops - 1, ["dump"], f"[{r.backend} backend] event counts",
+                    r.events, replay.events)
     result.seconds = time.perf_counter() - t0
     return result
