@@ -346,9 +346,7 @@ def test_goMap_native_is_the_default_and_python_can_be_forced(
     assert GoMap(impl="classic").backend == "native"
     assert isinstance(GoMap(impl="classic").engine, NativeHMap)
     assert GoMap(impl="classic", backend="python").backend == "python"
-    assert GoMap(impl="swiss").backend == "python"  # no native Swiss engine yet
-    with pytest.raises(ValueError, match="native backend implements classic only"):
-        GoMap(impl="swiss", backend="native")
+    assert GoMap(impl="swiss").backend == "native"  # tests/test_native_swiss.py
     with pytest.raises(ValueError, match="unknown backend"):
         GoMap(impl="classic", backend="rust")
     monkeypatch.setenv("GOMAP_BACKEND", "python")
