@@ -297,7 +297,7 @@ def test_goMap_runs_swiss_natively_by_default(monkeypatch: pytest.MonkeyPatch) -
     assert isinstance(GoMap(impl="swiss").engine, NativeSwissMap)
     assert GoMap(impl="swiss", backend="python").backend == "python"
     assert GoMap(impl="swiss", go="1.24").backend == "python"  # not the pinned release
-    with pytest.raises(ValueError, match="models Go 1.27.3 only"):
+    with pytest.raises(ValueError, match=r"models Go 1\.27\.3 only"):
         GoMap(impl="swiss", go="1.24", backend="native")
     assert GoMap(hint=HUGE_HINT + 1).backend == "python"  # its directory stays sparse
     monkeypatch.setenv("GOMAP_BACKEND", "python")

@@ -17,8 +17,8 @@ import gomap.oracle.swiss_driver as drv
 import gomap.swiss.map as map_mod
 import gomap.swiss.table as table_mod
 from gomap.oracle import workloads
-from gomap.oracle.keys import KEY_TYPES
 from gomap.oracle.classic_driver import default_backends
+from gomap.oracle.keys import KEY_TYPES
 from gomap.oracle.swiss_driver import Result, replay_swiss, swiss_key_kind
 from gomap.swiss.group import CTRL_DELETED, CTRL_EMPTY
 from gomap.swiss.iter import Iter

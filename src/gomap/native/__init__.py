@@ -234,7 +234,7 @@ if _native is not None:
             """Capacity and occupancy (see :func:`gomap.swiss.debug.stats`)."""
             from gomap.swiss.debug import stats
 
-            return stats(self, deep)  # type: ignore[arg-type]
+            return stats(self, deep)
 
         def check_invariants(self) -> None:
             """Raise InvariantError if the state is inconsistent (the reference's
@@ -265,7 +265,7 @@ if _native is not None:
             return int(self._t.max_growth_left())
 
         def get_with_key(self, hash: int, key: Any) -> tuple[bool, Any, Any]:
-            return self._t.get_with_key(hash, key)  # type: ignore[no-any-return]
+            return self._t.get_with_key(hash, key)
 
     class _SwissView:
         """A native Swiss map's fields and tables, copied for the Python checks."""
