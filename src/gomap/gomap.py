@@ -228,10 +228,11 @@ class GoMap(MutableMapping[Any, Any]):
             )
         return self._accounted.memory()
 
-    def subscribe(self, fn: Observer) -> Observer:
+    def subscribe(self, fn: Observer, events: Iterable[str] | None = None) -> Observer:
         """Call ``fn(event, details)`` at each of the engine's internal events
-        (declared in :mod:`gomap.events`); returns ``fn``."""
-        return self._engine.subscribe(fn)
+        (declared in :mod:`gomap.events`), or only at those named in ``events``
+        (``ValueError`` for a name the engine does not declare); returns ``fn``."""
+        return self._engine.subscribe(fn, events)
 
     def unsubscribe(self, fn: Observer) -> None:
         """Stop calling ``fn``."""

@@ -1,6 +1,7 @@
 /* gomap._native: the C backend of gomap's engines (see classic.c). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include "native.h"
 
 static uint32_t crc_table[256];
@@ -35,6 +36,77 @@ static PyObject *stable_bytes_hash(PyObject *mod, PyObject *arg) {
     return PyLong_FromUnsignedLongLong(h);
 }
 
+/* ---- subscribers ------------------------------------------------------------------ */
+PyTypeObject *gomap_filter_type;
+Py_ssize_t gomap_filter_fn_off, gomap_filter_events_off;
+
+int gomap_emit(PyObject *subs, PyObject *name, PyObject *details) {
+    if (details == NULL)
+        return -1;
+    Py_INCREF(subs);
+    int rc = 0;
+    /* the list may change under us (a subscriber unsubscribing): re-read its size */
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(subs); i++) {
+        PyObject *fn = PyList_GET_ITEM(subs, i);
+        if (Py_TYPE(fn) == gomap_filter_type) {
+            PyObject *ev = *(PyObject **)((char *)fn + gomap_filter_events_off);
+            if (ev == NULL || PySet_Contains(ev, name) != 1)
+                continue;
+            fn = *(PyObject **)((char *)fn + gomap_filter_fn_off);
+            if (fn == NULL)
+                continue;
+        }
+        Py_INCREF(fn);
+        PyObject *args[2] = {name, details};
+        PyObject *r = PyObject_Vectorcall(fn, args, 2, NULL);
+        Py_DECREF(fn);
+        if (r == NULL) {
+            rc = -1;
+            break;
+        }
+        Py_DECREF(r);
+    }
+    Py_DECREF(subs);
+    Py_DECREF(details);
+    return rc;
+}
+
+PyObject *gomap_intern(const char *s) {
+    return PyUnicode_InternFromString(s);  /* the reference is kept: immortal enough */
+}
+
+static Py_ssize_t slot_offset(PyObject *cls, const char *name) {
+    PyObject *d = PyObject_GetAttrString(cls, name);
+    if (d == NULL)
+        return -1;
+    Py_ssize_t off = -1;
+    if (PyObject_TypeCheck(d, &PyMemberDescr_Type))
+        off = ((PyMemberDescrObject *)d)->d_member->offset;
+    else
+        PyErr_Format(PyExc_TypeError, "gomap.events.EventFilter.%s is not a slot", name);
+    Py_DECREF(d);
+    return off;
+}
+
+static int events_init(void) {
+    PyObject *mod = PyImport_ImportModule("gomap.events");
+    if (mod == NULL)
+        return -1;
+    PyObject *cls = PyObject_GetAttrString(mod, "EventFilter");
+    Py_DECREF(mod);
+    if (cls == NULL)
+        return -1;
+    if (!PyType_Check(cls)) {
+        PyErr_SetString(PyExc_TypeError, "gomap.events.EventFilter is not a class");
+        Py_DECREF(cls);
+        return -1;
+    }
+    gomap_filter_type = (PyTypeObject *)cls;  /* the reference is kept */
+    gomap_filter_fn_off = slot_offset(cls, "fn");
+    gomap_filter_events_off = slot_offset(cls, "events");
+    return gomap_filter_fn_off < 0 || gomap_filter_events_off < 0 ? -1 : 0;
+}
+
 static PyMethodDef module_methods[] = {
     {"stable_bytes_hash", stable_bytes_hash, METH_O,
      "The C twin of gomap.hashing._stable_bytes_hash (for tests)."},
@@ -50,7 +122,7 @@ PyMODINIT_FUNC PyInit__native(void) {
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
-    if (gomap_classic_init(m) < 0) {
+    if (events_init() < 0 || gomap_classic_init(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -98,17 +98,24 @@ class SimReport:
 
 
 class _Recorder:
-    """Growth events with the op numbers they started and ended at (a subscriber)."""
+    """Growth events with the op numbers they started and ended at (a subscriber of
+    :attr:`events` only). The op number is ``op``, or the engine's own ``op`` while
+    the native engine runs the loop (``clock``)."""
 
     def __init__(self, spec: EngineSpec) -> None:
         self.spec = spec
         self.op = 0
+        self.clock: Any = None
+        self.events_wanted = frozenset(
+            e for e in (*spec.growth_labels, spec.growth_end, "clear") if e)
         self.events: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
         self.dropped = 0
         self.open: dict[str, Any] | None = None
 
     def __call__(self, event: str, d: dict[str, Any]) -> None:
+        if self.clock is not None:
+            self.op = self.clock.op
         kind = self.spec.growth_label(event, d)
         if kind is not None:
             ev = self._add(kind, d)
@@ -199,7 +206,7 @@ def simulate(
         rep.layout["classic"]["hmap_size"] = HMAP_CLEARSEQ_SIZE  # + clearSeq (Go 1.24+)
     spec = get_engine(impl)
     rec = _Recorder(spec)
-    eng.subscribe(rec)
+    eng.subscribe(rec, rec.events_wanted)
     raw, cnt = eng.engine, spec.count_attr
     acct = eng.acct
     stride = max(1, (total or 0) // max(1, samples)) if total else 1024
@@ -222,20 +229,48 @@ def simulate(
     i = 0
     chain: Iterable[Op] = pending if pending else ()
     apply = Replayer(engine=eng).apply
-    for src in (chain, it):
+
+    def step(op: Op) -> None:
+        nonlocal i, peak, peak_op, max_entries
+        i += 1
+        rec.op = i
+        code = op[0]
+        if code == MAKE:
+            raise ValueError(f"op #{i}: make may only be the first operation")
+        apply(op, i)
+        if code == SET:
+            n = getattr(raw, cnt)
+            if n > max_entries:
+                max_entries = n
+        if acct.live > peak:
+            peak, peak_op = acct.live, i
+
+    native_loop = getattr(raw, "_replay", None) if getattr(acct, "native", False) else None
+    for src in (iter(chain), it):
+        if native_loop is not None:
+            # The loop in C: it stops at each sample and progress point, and before
+            # an op it leaves to Python (iterators, a misplaced make).
+            rec.clock = raw
+            while True:
+                stop = next_sample if progress is None else min(next_sample, (i | 4095) + 1)
+                before = i
+                i, op, ended, peak, peak_op, max_entries = native_loop(
+                    src, i, stop, peak, peak_op, max_entries)
+                if op is not None:
+                    rec.clock = None
+                    step(op)
+                    rec.clock = raw
+                if i >= next_sample:
+                    sample(i)
+                    next_sample = i + stride
+                if progress is not None and i != before and not i & 4095:
+                    progress(i)
+                if ended:
+                    break
+            rec.clock = None
+            continue
         for op in src:
-            i += 1
-            rec.op = i
-            code = op[0]
-            if code == MAKE:
-                raise ValueError(f"op #{i}: make may only be the first operation")
-            apply(op, i)
-            if code == SET:
-                n = getattr(raw, cnt)
-                if n > max_entries:
-                    max_entries = n
-            if acct.live > peak:
-                peak, peak_op = acct.live, i
+            step(op)
             if i >= next_sample:
                 sample(i)
                 next_sample = i + stride
