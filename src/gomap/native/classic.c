@@ -1722,6 +1722,23 @@ static PyObject *get_acct_overflow_buckets(HMapObject *h, void *c) {
     return PyLong_FromLongLong((long long)(h->acct->heap_ovf + h->acct->prealloc_used));
 }
 
+/* One point of the simulator's timeline (gomap.sim.simulator.simulate's sample()). */
+static PyObject *HMap_sample(HMapObject *h, PyObject *arg) {
+    Py_ssize_t op = PyLong_AsSsize_t(arg);
+    if (op == -1 && PyErr_Occurred())
+        return NULL;
+    if (h->acct == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_sample: the map is not accounted");
+        return NULL;
+    }
+    return Py_BuildValue("{s:n,s:L,s:L,s:n,s:n,s:O,s:n,s:O}", "op", op, "live_bytes",
+                         (long long)h->acct->live, "allocated_bytes",
+                         (long long)h->acct->allocated, "entries", h->count, "capacity",
+                         h->buckets == NULL ? (Py_ssize_t)0 : (Py_ssize_t)bucketCnt << h->B,
+                         "tombstones", Py_None, "overflow_buckets", h->overflow_used,
+                         "growing", h->oldbuckets != NULL ? Py_True : Py_False);
+}
+
 static PyObject *get_op(HMapObject *h, void *c) { return PyLong_FromSsize_t(h->op); }
 static int set_op(HMapObject *h, PyObject *v, void *c) {
     Py_ssize_t n = v == NULL ? -1 : PyLong_AsSsize_t(v);
@@ -1758,6 +1775,8 @@ static PyMethodDef HMap_methods[] = {
      "Buckets allocated in the new (0) or old (1) array, or None."},
     {"_account", (PyCFunction)(void (*)(void))HMap_account, METH_VARARGS | METH_KEYWORDS,
      "Account the map's heap in C from now on (gomap.memory.NativeClassicAccountant)."},
+    {"_sample", (PyCFunction)HMap_sample, METH_O,
+     "_sample(op): the simulator's timeline point after op number op (accounted maps)."},
     {"_acct_state", (PyCFunction)HMap_acct_state, METH_NOARGS,
      "The C accountant's totals and state as a dict, or None when not accounted."},
     {"_replay", (PyCFunction)(void (*)(void))HMap_replay, METH_FASTCALL,

@@ -212,13 +212,19 @@ def simulate(
     stride = max(1, (total or 0) // max(1, samples)) if total else 1024
     timeline: list[dict[str, Any]] = []
 
+    native_sample = getattr(raw, "_sample", None) if getattr(acct, "native", False) else None
+
     def sample(op: int) -> None:
         nonlocal stride
-        f = _figures(eng)
-        timeline.append({"op": op, "live_bytes": acct.live, "allocated_bytes": acct.allocated,
-                         "entries": f["entries"], "capacity": f["capacity"],
-                         "tombstones": f["tombstones"], "overflow_buckets": f["overflow_buckets"],
-                         "growing": f["growing"]})
+        if native_sample is not None:  # the same point, built in C
+            timeline.append(native_sample(op))
+        else:
+            f = _figures(eng)
+            timeline.append({"op": op, "live_bytes": acct.live,
+                             "allocated_bytes": acct.allocated, "entries": f["entries"],
+                             "capacity": f["capacity"], "tombstones": f["tombstones"],
+                             "overflow_buckets": f["overflow_buckets"],
+                             "growing": f["growing"]})
         if len(timeline) >= 2 * samples:  # unknown length: thin out, double the stride
             del timeline[1::2]
             stride *= 2
