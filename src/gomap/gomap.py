@@ -193,7 +193,10 @@ class GoMap(MutableMapping[Any, Any]):
                 self._accounted = AccountedEngine(
                     impl, hint, layout, observer, hasher=hasher, rand=rand, **engine_options
                 )
-                self._engine = self._accounted
+                # A native engine accounts its own operations: GoMap then talks to it
+                # directly (and its C fast paths apply).
+                self._engine = (self._accounted.engine if self._accounted.native
+                                else self._accounted)
             else:
                 for k, v in spec.layout_options(layout).items():
                     engine_options.setdefault(k, v)
