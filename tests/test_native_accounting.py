@@ -180,6 +180,7 @@ def sim(backend: str, ops: list[tuple[Any, ...]], monkeypatch: pytest.MonkeyPatc
         return ("error", type(exc).__name__, str(exc))
     d = rep.as_dict()
     d.pop("seconds")
+    d.pop("backend")
     return d, seen
 
 

@@ -63,6 +63,8 @@ class SimReport:
     rebuild: dict[str, Any] | None = None
     layout: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    backend: str = "python"
+    """The engine's backend: ``native`` (C) or ``python`` (the reference)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +96,7 @@ class SimReport:
             "rebuild": self.rebuild,
             "layout": self.layout,
             "seconds": round(self.seconds, 3),
+            "backend": self.backend,
         }
 
 
@@ -204,6 +207,7 @@ def simulate(
                     layout=layout.describe(), go=release.release)
     if impl == "classic" and release.hmap_clear_seq:
         rep.layout["classic"]["hmap_size"] = HMAP_CLEARSEQ_SIZE  # + clearSeq (Go 1.24+)
+    rep.backend = getattr(eng.engine, "backend", "python")
     spec = get_engine(impl)
     rec = _Recorder(spec)
     eng.subscribe(rec, rec.events_wanted)
