@@ -2317,20 +2317,27 @@ static PyTypeObject HIterType = {
 };
 
 
-/* ---- the simulator's loop -------------------------------------------------------------
- * _replay(ops, i, stop, peak, peak_op, max_entries) runs the operations of the iterator
- * ops (gomap.ops tuples) as gomap.sim.simulate's loop does with Replayer.apply: SET
- * (an op without an elem stores its op number), GET, DEL, CLEAR, RANGE and DUMP, the
- * op number in h->op (the recorder reads it), the peak of the accounted live bytes
- * and the most entries after a SET. It stops after op number stop, at the end of ops,
- * or before an op it does not run (ITER, NEXT, STOP, MAKE, anything else), which it
- * hands back for Python to apply. Returns (i, pending op or None, ended, peak,
- * peak_op, max_entries); an exception propagates as from the Python loop. */
-enum { OP_MAKE, OP_SET, OP_GET, OP_DEL, OP_CLEAR, OP_RANGE, OP_ITER, OP_NEXT, OP_STOP,
-       OP_DUMP };
+/* ---- the simulator's loop (gomap_replay in module.c) ---------------------------------- */
+static int replay_assign(PyObject *m, PyObject *key, PyObject *elem) {
+    return hm_assign((HMapObject *)m, key, elem);
+}
 
-static int replay_range(HMapObject *h) {
-    HIterObject *it = (HIterObject *)HMap_iterator(h, NULL);
+static int replay_lookup(PyObject *m, PyObject *key) {
+    PyObject *k, *e;
+    int r = hm_lookup((HMapObject *)m, key, &k, &e);
+    if (r == 1) {
+        Py_DECREF(k);
+        Py_DECREF(e);
+    }
+    return r;
+}
+
+static int replay_delete(PyObject *m, PyObject *key) { return hm_delete((HMapObject *)m, key); }
+
+static int replay_clear(PyObject *m) { return hm_clear((HMapObject *)m); }
+
+static int replay_range(PyObject *m) {
+    HIterObject *it = (HIterObject *)HMap_iterator((HMapObject *)m, NULL);
     if (it == NULL)
         return -1;
     PyObject *k, *e;
@@ -2343,111 +2350,21 @@ static int replay_range(HMapObject *h) {
     return r;
 }
 
+static Py_ssize_t replay_count(PyObject *m) { return ((HMapObject *)m)->count; }
+
+static const int64_t *replay_live(PyObject *m) {
+    acct_t *a = ((HMapObject *)m)->acct;
+    return a == NULL ? NULL : &a->live;
+}
+
+static Py_ssize_t *replay_op(PyObject *m) { return &((HMapObject *)m)->op; }
+
+static const gomap_replay_ops classic_replay_ops = {
+    replay_assign, replay_lookup, replay_delete, replay_clear, replay_range, replay_count,
+    replay_live, replay_op};
+
 static PyObject *HMap_replay(HMapObject *h, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 6) {
-        PyErr_SetString(PyExc_TypeError,
-                        "_replay(ops, i, stop, peak, peak_op, max_entries) takes 6 arguments");
-        return NULL;
-    }
-    PyObject *ops = args[0];
-    Py_ssize_t i = PyLong_AsSsize_t(args[1]);
-    Py_ssize_t stop = PyLong_AsSsize_t(args[2]);
-    long long peak = PyLong_AsLongLong(args[3]);
-    Py_ssize_t peak_op = PyLong_AsSsize_t(args[4]);
-    Py_ssize_t max_entries = PyLong_AsSsize_t(args[5]);
-    if (PyErr_Occurred())
-        return NULL;
-    if (!PyIter_Check(ops)) {
-        PyErr_SetString(PyExc_TypeError, "_replay: ops must be an iterator");
-        return NULL;
-    }
-    iternextfunc next = Py_TYPE(ops)->tp_iternext;
-    acct_t *a = h->acct;
-    PyObject *pending = NULL;
-    int ended = 0;
-    while (i < stop) {
-        PyObject *op = next(ops);
-        if (op == NULL) {
-            if (PyErr_Occurred()) {
-                if (!PyErr_ExceptionMatches(PyExc_StopIteration))
-                    return NULL;
-                PyErr_Clear();
-            }
-            ended = 1;
-            break;
-        }
-        long code = -1;
-        Py_ssize_t n = PyTuple_Check(op) ? PyTuple_GET_SIZE(op) : 0;
-        if (n >= 1 && PyLong_CheckExact(PyTuple_GET_ITEM(op, 0))) {
-            code = PyLong_AsLong(PyTuple_GET_ITEM(op, 0));
-            if (code == -1 && PyErr_Occurred())
-                PyErr_Clear();
-        }
-        int rc = 0;
-        h->op = i + 1;
-        switch (code) {
-        case OP_SET:
-            if (n == 2 || n == 3) {
-                PyObject *elem = n == 3 ? PyTuple_GET_ITEM(op, 2) : PyLong_FromSsize_t(i + 1);
-                if (elem == NULL) {
-                    rc = -1;
-                    break;
-                }
-                rc = hm_assign(h, PyTuple_GET_ITEM(op, 1), elem);
-                if (n == 2)
-                    Py_DECREF(elem);
-                if (h->count > max_entries)
-                    max_entries = h->count;
-            } else {
-                code = -1;
-            }
-            break;
-        case OP_GET:
-            if (n == 2) {
-                PyObject *k, *e;
-                rc = hm_lookup(h, PyTuple_GET_ITEM(op, 1), &k, &e);
-                if (rc == 1) {
-                    Py_DECREF(k);
-                    Py_DECREF(e);
-                }
-            } else {
-                code = -1;
-            }
-            break;
-        case OP_DEL:
-            if (n == 2)
-                rc = hm_delete(h, PyTuple_GET_ITEM(op, 1));
-            else
-                code = -1;
-            break;
-        case OP_CLEAR:
-            rc = hm_clear(h);
-            break;
-        case OP_RANGE:
-            rc = replay_range(h);
-            break;
-        case OP_DUMP:
-            break;
-        default:
-            code = -1;
-        }
-        if (code == -1) {  /* not ours: Python applies it (or says what is wrong) */
-            pending = op;
-            break;
-        }
-        Py_DECREF(op);
-        if (rc < 0)
-            return NULL;
-        i++;
-        if (a != NULL && a->live > peak) {
-            peak = a->live;
-            peak_op = i;
-        }
-    }
-    PyObject *res = Py_BuildValue("(nOOLnn)", i, pending ? pending : Py_None,
-                                  ended ? Py_True : Py_False, peak, peak_op, max_entries);
-    Py_XDECREF(pending);
-    return res;
+    return gomap_replay((PyObject *)h, &classic_replay_ops, args, nargs);
 }
 
 /* ---- GoMap's dunders in C ------------------------------------------------------------

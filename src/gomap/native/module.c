@@ -75,6 +75,122 @@ PyObject *gomap_intern(const char *s) {
     return PyUnicode_InternFromString(s);  /* the reference is kept: immortal enough */
 }
 
+/* ---- the simulator's loop -------------------------------------------------------------
+ * _replay(ops, i, stop, peak, peak_op, max_entries) runs the operations of the iterator
+ * ops (gomap.ops tuples) as gomap.sim.simulate's loop does with Replayer.apply: SET
+ * (an op without an elem stores its op number), GET, DEL, CLEAR, RANGE and DUMP, the
+ * op number in the engine (the recorder reads it), the peak of the accounted live bytes
+ * and the most entries after a SET. It stops after op number stop, at the end of ops,
+ * or before an op it does not run (ITER, NEXT, STOP, MAKE, anything else), which it
+ * hands back for Python to apply. Returns (i, pending op or None, ended, peak,
+ * peak_op, max_entries); an exception propagates as from the Python loop. */
+enum { OP_MAKE, OP_SET, OP_GET, OP_DEL, OP_CLEAR, OP_RANGE, OP_ITER, OP_NEXT, OP_STOP,
+       OP_DUMP };
+
+PyObject *gomap_replay(PyObject *m, const gomap_replay_ops *ops, PyObject *const *args,
+                       Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_replay(ops, i, stop, peak, peak_op, max_entries) takes 6 arguments");
+        return NULL;
+    }
+    PyObject *it = args[0];
+    Py_ssize_t i = PyLong_AsSsize_t(args[1]);
+    Py_ssize_t stop = PyLong_AsSsize_t(args[2]);
+    long long peak = PyLong_AsLongLong(args[3]);
+    Py_ssize_t peak_op = PyLong_AsSsize_t(args[4]);
+    Py_ssize_t max_entries = PyLong_AsSsize_t(args[5]);
+    if (PyErr_Occurred())
+        return NULL;
+    if (!PyIter_Check(it)) {
+        PyErr_SetString(PyExc_TypeError, "_replay: ops must be an iterator");
+        return NULL;
+    }
+    iternextfunc next = Py_TYPE(it)->tp_iternext;
+    const int64_t *live = ops->live(m);
+    Py_ssize_t *opno = ops->op(m);
+    PyObject *pending = NULL;
+    int ended = 0;
+    while (i < stop) {
+        PyObject *op = next(it);
+        if (op == NULL) {
+            if (PyErr_Occurred()) {
+                if (!PyErr_ExceptionMatches(PyExc_StopIteration))
+                    return NULL;
+                PyErr_Clear();
+            }
+            ended = 1;
+            break;
+        }
+        long code = -1;
+        Py_ssize_t n = PyTuple_Check(op) ? PyTuple_GET_SIZE(op) : 0;
+        if (n >= 1 && PyLong_CheckExact(PyTuple_GET_ITEM(op, 0))) {
+            code = PyLong_AsLong(PyTuple_GET_ITEM(op, 0));
+            if (code == -1 && PyErr_Occurred())
+                PyErr_Clear();
+        }
+        int rc = 0;
+        *opno = i + 1;
+        switch (code) {
+        case OP_SET:
+            if (n == 2 || n == 3) {
+                PyObject *elem = n == 3 ? PyTuple_GET_ITEM(op, 2) : PyLong_FromSsize_t(i + 1);
+                if (elem == NULL) {
+                    rc = -1;
+                    break;
+                }
+                rc = ops->assign(m, PyTuple_GET_ITEM(op, 1), elem);
+                if (n == 2)
+                    Py_DECREF(elem);
+                Py_ssize_t count = ops->count(m);
+                if (count > max_entries)
+                    max_entries = count;
+            } else {
+                code = -1;
+            }
+            break;
+        case OP_GET:
+            if (n == 2)
+                rc = ops->lookup(m, PyTuple_GET_ITEM(op, 1));
+            else
+                code = -1;
+            break;
+        case OP_DEL:
+            if (n == 2)
+                rc = ops->del(m, PyTuple_GET_ITEM(op, 1));
+            else
+                code = -1;
+            break;
+        case OP_CLEAR:
+            rc = ops->clear(m);
+            break;
+        case OP_RANGE:
+            rc = ops->range(m);
+            break;
+        case OP_DUMP:
+            break;
+        default:
+            code = -1;
+        }
+        if (code == -1) {  /* not ours: Python applies it (or says what is wrong) */
+            pending = op;
+            break;
+        }
+        Py_DECREF(op);
+        if (rc < 0)
+            return NULL;
+        i++;
+        if (live != NULL && *live > peak) {
+            peak = *live;
+            peak_op = i;
+        }
+    }
+    PyObject *res = Py_BuildValue("(nOOLnn)", i, pending ? pending : Py_None,
+                                  ended ? Py_True : Py_False, peak, peak_op, max_entries);
+    Py_XDECREF(pending);
+    return res;
+}
+
 static Py_ssize_t slot_offset(PyObject *cls, const char *name) {
     PyObject *d = PyObject_GetAttrString(cls, name);
     if (d == NULL)

@@ -36,6 +36,23 @@ static inline int gomap_wants(PyObject *subs, PyObject *name) {
  * steals details (NULL: an error building them). 0, or -1 with an exception set. */
 int gomap_emit(PyObject *subs, PyObject *name, PyObject *details);
 
+/* ---- the simulator's loop (module.c) -----------------------------------------------
+ * gomap_replay runs gomap.sim.simulate's loop over an iterator of gomap.ops tuples on
+ * one engine, through these operations of it (see HMap._replay for the contract). */
+typedef struct {
+    int (*assign)(PyObject *m, PyObject *key, PyObject *elem);  /* 0, or -1 */
+    int (*lookup)(PyObject *m, PyObject *key);                  /* 1 found, 0, or -1 */
+    int (*del)(PyObject *m, PyObject *key);                     /* 0, or -1 */
+    int (*clear)(PyObject *m);
+    int (*range)(PyObject *m);                                  /* a whole range loop */
+    Py_ssize_t (*count)(PyObject *m);
+    const int64_t *(*live)(PyObject *m);  /* the accounted live bytes, or NULL */
+    Py_ssize_t *(*op)(PyObject *m);       /* where the op number goes */
+} gomap_replay_ops;
+
+PyObject *gomap_replay(PyObject *m, const gomap_replay_ops *ops, PyObject *const *args,
+                       Py_ssize_t nargs);
+
 /* An interned str, kept for the life of the process (NULL on error). */
 PyObject *gomap_intern(const char *s);
 
