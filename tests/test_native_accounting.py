@@ -232,3 +232,38 @@ def test_replay_rejects_what_is_not_an_iterator() -> None:
     e = AccountedEngine("classic", 0, map_layout("int64", "int64"), backend="native")
     with pytest.raises(TypeError, match="iterator"):
         e.engine._replay([(SET, 1)], 0, 10, 0, 0, 0)
+
+
+def test_the_c_accountant_and_loop_leak_nothing_over_a_million_operations() -> None:
+    """Indirect keys go through the retained set at every growth; the loop makes an
+    elem per SET: object counts, a sample key's refcount and traced memory come back."""
+    import gc
+    import sys
+    import tracemalloc
+
+    sample = tuple(range(17))
+    keys = [tuple([i] * 17) for i in range(3000)] + [sample]
+
+    def run(n: int) -> None:
+        e = AccountedEngine("classic", 0, map_layout("[17]int64", "int64"), backend="native")
+        rng = random.Random(3)
+        ops = ((SET if rng.random() < 0.55 else DEL, rng.choice(keys)) for _ in range(n))
+        done, op, ended, *_ = e.engine._replay(ops, 0, n + 1, 0, 0, 0)
+        assert (done, op, ended) == (n, None, True)
+        assert e.acct.entries == len(e)
+        e.clear()
+        del e
+
+    run(20_000)  # warm caches
+    gc.collect()
+    refs = sys.getrefcount(sample)
+    objects = len(gc.get_objects())
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    run(1_000_000)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert sys.getrefcount(sample) == refs
+    assert abs(len(gc.get_objects()) - objects) < 50
+    assert after - before < 64 * 1024, f"{after - before} bytes not given back"
