@@ -58,6 +58,7 @@ def sim_once(impl: str, backend: str, ops: list[Op]) -> tuple[float, dict[str, A
             os.environ["GOMAP_BACKEND"] = old
     d = rep.as_dict()
     d.pop("seconds", None)
+    d.pop("backend", None)
     return dt, d
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -67,3 +68,21 @@ def test_simulate_reports_a_missing_ops_file_without_a_line_number() -> None:
     p = run("simulate", "--key", "int64", "--value", "int64", "--ops", "/no/such.ops")
     assert p.returncode == 2
     assert "/no/such.ops: cannot read the file" in p.stderr
+
+
+def test_backend_flag_picks_the_engines_backend_and_the_report_says_which() -> None:
+    from gomap.native import AVAILABLE
+
+    backends = ["python", "native"] if AVAILABLE else ["python"]
+    reports = {}
+    for backend in backends:
+        r = run("simulate", "--impl", "classic", "--pattern", "churn:size=3000,cycles=2",
+                "--backend", backend, "--json", "-", "-q")
+        assert r.returncode == 0, r.stderr
+        reports[backend] = json.loads(r.stdout)
+        assert reports[backend]["backend"] == backend
+    figures = [{k: v for k, v in d.items() if k not in ("backend", "seconds")}
+               for d in reports.values()]
+    assert all(f == figures[0] for f in figures)  # the same map, whichever backend
+    bad = run("simulate", "--backend", "cobol")
+    assert bad.returncode == 2 and "--backend" in bad.stderr

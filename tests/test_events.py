@@ -104,3 +104,58 @@ def test_accounting_and_user_subscribers_see_the_same_stream(impl: str) -> None:
             m2.delete(i // 2)
     assert plain == accounted
     assert m2.memory().live_bytes > 0
+
+
+BACKENDS = ["python", "native"]
+
+
+def _backends(impl: str) -> list[str]:
+    from gomap.native import AVAILABLE, NATIVE_IMPLS
+
+    return BACKENDS if AVAILABLE and impl in NATIVE_IMPLS else ["python"]
+
+
+@pytest.mark.parametrize("impl", engine_names())
+def test_a_subscriber_that_names_its_events_gets_those_and_no_other(impl: str) -> None:
+    streams: dict[str, tuple[list[Any], list[Any]]] = {}
+    for backend in _backends(impl):
+        everything: list[Any] = []
+        some: list[Any] = []
+        m = GoMap(impl=impl, seed=9, backend=backend)
+        m.subscribe(lambda e, d, out=everything: out.append((e, dict(d))))
+        wanted = {"seed", "clear", *get_engine(impl).growth_labels}
+        m.subscribe(lambda e, d, out=some: out.append((e, dict(d))), events=wanted)
+        for i in range(3000):
+            m[i] = i
+            if i % 3 == 0:
+                del m[i // 2]
+        m.clear()
+        assert some == [(e, d) for e, d in everything if e in wanted]
+        assert {e for e, _ in some} == wanted  # each of them happened
+        streams[backend] = (everything, some)
+    assert len({repr(v) for v in streams.values()}) == 1  # the backends agree
+
+
+@pytest.mark.parametrize("impl", engine_names())
+def test_naming_an_undeclared_event_is_an_error_and_filtered_subscribers_unsubscribe(
+        impl: str) -> None:
+    for backend in _backends(impl):
+        m = GoMap(impl=impl, backend=backend)
+        with pytest.raises(ValueError, match=f"the {impl} engine has no event 'hashgrow'"):
+            m.subscribe(print, events={"hashgrow"})
+        with pytest.raises(TypeError, match="not one string"):
+            m.subscribe(print, events="clear")
+        seen: list[str] = []
+
+        def fn(e: str, d: dict[str, Any], seen: list[str] = seen) -> None:
+            seen.append(e)
+
+        m.subscribe(fn, events={"clear"})
+        m[1] = 1
+        m.clear()
+        m.unsubscribe(fn)
+        m[1] = 1
+        m.clear()
+        assert seen == ["clear"]
+        with pytest.raises(ValueError, match="not subscribed"):
+            m.unsubscribe(fn)

@@ -19,6 +19,7 @@ common part (:data:`SNAPSHOT_COMMON`) and adds its own (classic: ``count``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -88,8 +89,9 @@ class Engine(Protocol):
         """``for k, v := range m``: mapiterinit / Iter.Init."""
         ...
 
-    def subscribe(self, fn: Observer) -> Observer:
-        """Call ``fn(event, details)`` at every internal event; returns ``fn``."""
+    def subscribe(self, fn: Observer, events: Iterable[str] | None = None) -> Observer:
+        """Call ``fn(event, details)`` at every internal event (or at those named in
+        ``events`` only); returns ``fn``."""
         ...
 
     def unsubscribe(self, fn: Observer) -> None:

@@ -509,6 +509,9 @@ def _sim_args(p: argparse.ArgumentParser) -> None:
                    help="timeline points kept (default 1000)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (there is none unless stderr is a terminal)")
+    p.add_argument("--backend", choices=("native", "python"),
+                   help="the engines' backend: native (the C engines, the default where "
+                   "built) or python (the reference engines); as GOMAP_BACKEND")
     _common_args(p)
 
 
@@ -593,12 +596,25 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _use_backend(backend: str | None) -> None:
+    """``--backend``: every engine of this run on that backend (as ``GOMAP_BACKEND``)."""
+    if backend is None:
+        return
+    from gomap.native import AVAILABLE, IMPORT_ERROR
+
+    if backend == "native" and not AVAILABLE:
+        raise UsageError(f"--backend native: the C extension is not built ({IMPORT_ERROR}); "
+                         "reinstall with gcc and the Python headers, or use --backend python")
+    os.environ["GOMAP_BACKEND"] = backend
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``gomap`` command; return its exit code (see the module docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     console = _Console(quiet=bool(getattr(args, "quiet", False)))
     try:
+        _use_backend(getattr(args, "backend", None))
         return int(args.func(args, console))
     except UsageError as e:
         msg = str(e)

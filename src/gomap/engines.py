@@ -93,6 +93,10 @@ class EngineSpec:
     native_factory: str = ""
     """``module:Class`` of the engine's C twin (:mod:`gomap.native`), state-exact with
     ``factory``; empty when there is none yet."""
+    native_accountant_ref: str = ""
+    """``module:Class`` of the accountant that reads the heap totals the C twin keeps
+    itself (same figures as ``accountant_ref``'s); empty: the Python accountant
+    subscribes to the C engine's events."""
     adopt_runtime: Callable[[Any, dict[str, Any]], None] = lambda e, rec: None
     """Take over what the runtime counts at random and the model cannot replay
     (classic: ``noverflow`` from B = 16, sampled by ``incrnoverflow``)."""
@@ -139,9 +143,12 @@ class EngineSpec:
                              f"Go {wanted.release} runs on backend='python'")
         return "python"
 
-    def accountant(self, layout: MapLayout) -> Any:
-        """A new heap accountant for a map of ``layout``."""
-        return _load(self.accountant_ref)(layout)
+    def accountant(self, layout: MapLayout, native: bool = False) -> Any:
+        """A new heap accountant for a map of ``layout`` (``native``: for the C twin,
+        which then keeps the totals itself when it can)."""
+        ref = self.native_accountant_ref if native and self.native_accountant_ref else \
+            self.accountant_ref
+        return _load(ref)(layout)
 
     def layout_options(self, layout: MapLayout) -> dict[str, Any]:
         """The engine options for a map of ``layout``."""
@@ -210,6 +217,7 @@ ENGINES: dict[str, EngineSpec] = {
         factory="gomap.classic.hmap:HMap",
         native_factory="gomap.native:NativeHMap",
         accountant_ref="gomap.memory:ClassicAccountant",
+        native_accountant_ref="gomap.memory:NativeClassicAccountant",
         layout_option=lambda lay: {"layout": lay.classic_bucket_layout()},
         harness="classic",
         memory_harness="memclassic",

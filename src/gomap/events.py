@@ -160,6 +160,44 @@ def check_event(engine: str, event: str, details: dict[str, Any]) -> None:
                 f"{engine} event {event!r}: {name}={v!r} is not {typ.__name__}")
 
 
+class EventFilter:
+    """A subscriber that wants only some events: ``fn`` is called for the events
+    named in ``events`` and for no other (the engine builds no details for an
+    event no subscriber wants). :meth:`EventSource.subscribe` makes one when it
+    is given ``events=``; the C engines read its two slots directly."""
+
+    __slots__ = ("events", "fn")
+
+    def __init__(self, fn: Observer, events: Iterable[str]) -> None:
+        self.fn = fn
+        self.events = frozenset(events)
+
+    def __call__(self, event: str, details: dict[str, Any]) -> None:
+        if event in self.events:
+            self.fn(event, details)
+
+    def __repr__(self) -> str:
+        return f"EventFilter({self.fn!r}, {sorted(self.events)!r})"
+
+
+def _filtered(source: object, fn: Observer, events: Iterable[str] | None) -> Observer:
+    """``fn``, or an :class:`EventFilter` of it when ``events`` names the events wanted
+    (checked against the declared events of ``source``'s engine)."""
+    if events is None:
+        return fn
+    if isinstance(events, str):
+        raise TypeError("events must be a collection of event names, not one string")
+    wanted = frozenset(events)
+    impl = getattr(source, "impl", None)
+    if isinstance(impl, str) and any(e == impl for e, _ in EVENTS):
+        declared = events_of(impl)
+        unknown = sorted(wanted - set(declared))
+        if unknown:
+            raise ValueError(f"the {impl} engine has no event {', '.join(map(repr, unknown))}"
+                             f" (declared: {', '.join(sorted(declared))})")
+    return EventFilter(fn, wanted)
+
+
 class EventSource:
     """The one emit path, mixed into every engine.
 
@@ -170,14 +208,22 @@ class EventSource:
 
     subscribers: list[Observer]
 
-    def subscribe(self, fn: Observer) -> Observer:
-        """Call ``fn(event, details)`` at every event from now on; returns ``fn``."""
-        self.subscribers.append(fn)
+    def subscribe(self, fn: Observer, events: Iterable[str] | None = None) -> Observer:
+        """Call ``fn(event, details)`` at every event from now on, or only at the
+        events named in ``events`` (declared event names; ``ValueError`` for any
+        other); returns ``fn``."""
+        self.subscribers.append(_filtered(self, fn, events))
         return fn
 
     def unsubscribe(self, fn: Observer) -> None:
         """Stop calling ``fn``; ``ValueError`` if it was not subscribed."""
-        self.subscribers.remove(fn)
+        subs = self.subscribers
+        for i, s in enumerate(subs):
+            if s is fn or s == fn or (isinstance(s, EventFilter) and
+                                      (s.fn is fn or s.fn == fn)):
+                del subs[i]
+                return
+        raise ValueError(f"{fn!r} is not subscribed")
 
     def _emit(self, event: str, details: dict[str, Any]) -> None:
         for fn in self.subscribers:

@@ -193,7 +193,10 @@ class GoMap(MutableMapping[Any, Any]):
                 self._accounted = AccountedEngine(
                     impl, hint, layout, observer, hasher=hasher, rand=rand, **engine_options
                 )
-                self._engine = self._accounted
+                # A native engine accounts its own operations: GoMap then talks to it
+                # directly (and its C fast paths apply).
+                self._engine = (self._accounted.engine if self._accounted.native
+                                else self._accounted)
             else:
                 for k, v in spec.layout_options(layout).items():
                     engine_options.setdefault(k, v)
@@ -228,10 +231,11 @@ class GoMap(MutableMapping[Any, Any]):
             )
         return self._accounted.memory()
 
-    def subscribe(self, fn: Observer) -> Observer:
+    def subscribe(self, fn: Observer, events: Iterable[str] | None = None) -> Observer:
         """Call ``fn(event, details)`` at each of the engine's internal events
-        (declared in :mod:`gomap.events`); returns ``fn``."""
-        return self._engine.subscribe(fn)
+        (declared in :mod:`gomap.events`), or only at those named in ``events``
+        (``ValueError`` for a name the engine does not declare); returns ``fn``."""
+        return self._engine.subscribe(fn, events)
 
     def unsubscribe(self, fn: Observer) -> None:
         """Stop calling ``fn``."""

@@ -43,7 +43,7 @@ arrays it started on alive); ``range`` loops that run to the end are fine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -394,6 +394,90 @@ class ClassicAccountant(_Accountant):
         }
 
 
+class NativeClassicAccountant:
+    """:class:`ClassicAccountant`'s figures for the native classic engine, which keeps
+    them itself, in C, at the same points (``HMap._account``): nothing crosses into
+    Python per operation. The constants (sizes, the release's rules) are computed
+    here, by a :class:`ClassicAccountant`, and handed over at :meth:`attach`."""
+
+    impl = "classic"
+    native = True
+
+    def __init__(self, layout: MapLayout) -> None:
+        self.layout = layout
+        self.h: Any = None
+        self._ref = ClassicAccountant(layout)
+
+    def attach(self, h: Any) -> None:
+        """Start the C accountant on ``h`` (it counts ``makemap``'s allocations)."""
+        ref = self._ref
+        ref._adopt_release(go_behaviour(None, "classic"))  # the native engine's release
+        lay = ref.layout
+        self.h = h
+        h._account(entry_bytes=ref.entry_bytes, key_bytes=lay.key_object_bytes,
+                   elem_bytes=lay.elem_object_bytes, indirect_key=lay.indirect_key,
+                   indirect_elem=lay.indirect_elem, ovf_bytes=ref.ovf_bytes,
+                   hmap_bytes=malloc_size(ref.hmap_size, False), mapextra_size=MAPEXTRA_SIZE,
+                   slice_header_size=SLICE_HEADER_SIZE, array_bytes=lay.bucket_array_bytes,
+                   growslice=lambda n, cap: growslice_ptrs(n, cap, lay.malloc_header))
+
+    @property
+    def live(self) -> int:
+        return int(self.h.acct_live)
+
+    @property
+    def allocated(self) -> int:
+        return int(self.h.acct_allocated)
+
+    @property
+    def allocations(self) -> int:
+        return int(self.h.acct_allocations)
+
+    @property
+    def peak(self) -> int:
+        return int(self.h.acct_peak)
+
+    @property
+    def entries(self) -> int:
+        return int(self.h.acct_entries)
+
+    @property
+    def unlinked(self) -> int:
+        return int(self.h.acct_unlinked)
+
+    @property
+    def grow_events(self) -> int:
+        return int(self.h._acct_state()["grow_events"])
+
+    @property
+    def orphans(self) -> int:
+        """Deleted entries whose indirect objects old cells still hold."""
+        return int(self.h._acct_state()["orphans"])
+
+    def settle(self) -> None:
+        """The C operations record the peak themselves."""
+
+    def overflow_buckets(self) -> int:
+        """Overflow buckets chained in the current array (pre-allocated or not)."""
+        return int(self.h.acct_overflow_buckets)
+
+    def breakdown(self) -> dict[str, int]:
+        s = self.h._acct_state()
+        return {
+            "header": s["hmap_bytes"] + (MAPEXTRA_SIZE if s["extra"] else 0),
+            "buckets": s["array_bytes"],
+            "old_buckets": s["old_array_bytes"],
+            "overflow_buckets": (s["heap_ovf"] + s["old_heap_ovf"]) * self._ref.ovf_bytes,
+            "overflow_lists": s["ovf_list_bytes"] + s["old_ovf_list_bytes"],
+            "indirect": (s["entries"] + s["orphans"]) * self._ref.entry_bytes,
+        }
+
+    def stats(self) -> MemoryStats:
+        live = self.live
+        return MemoryStats(self.impl, live, self.allocated, max(self.peak, live),
+                           self.allocations, self.breakdown())
+
+
 class SwissAccountant(_Accountant):
     """Heap accounting for the Swiss engine (Go 1.27 ``internal/runtime/maps``)."""
 
@@ -532,13 +616,23 @@ class AccountedEngine:
 
         spec = get_engine(impl)
         self.impl = spec.name
-        self.acct: Any = spec.accountant(layout)
         for k, v in spec.layout_options(layout).items():
             options.setdefault(k, v)
-        subscribers: list[Observer] = [self.acct.on_event]
-        if observer is not None:
-            subscribers.append(observer)
+        subscribers: list[Observer] = [] if observer is None else [observer]
         self.engine: Any = spec.new(hint, subscribers=subscribers, **options)
+        self.native = getattr(self.engine, "backend", "python") == "native"
+        self.acct: Any = spec.accountant(layout, native=self.native)
+        if getattr(self.acct, "native", False):
+            # The C engine accounts its own operations: nothing to wrap.
+            self.acct.attach(self.engine)
+            e = self.engine
+            self.assign, self.delete, self.clear, self.lookup = (e.assign, e.delete, e.clear,
+                                                                 e.lookup)
+            return
+        self.native = False
+        # First in line, as if subscribed at make: no event before this one needs it.
+        engine: Any = self.engine
+        engine.subscribers.insert(0, self.acct.on_event)
         self.acct.attach(self.engine)
         self._bind(self.engine, self.acct, spec.count_attr)
 
@@ -586,11 +680,11 @@ class AccountedEngine:
 
     def iterator(self) -> EngineIter:
         it: EngineIter = self.engine.iterator()
-        self.acct.settle()
+        self.acct.settle()  # (a native accountant has settled already)
         return it
 
-    def subscribe(self, fn: Observer) -> Observer:
-        return self.engine.subscribe(fn)
+    def subscribe(self, fn: Observer, events: Iterable[str] | None = None) -> Observer:
+        return self.engine.subscribe(fn, events)
 
     def unsubscribe(self, fn: Observer) -> None:
         self.engine.unsubscribe(fn)

@@ -181,6 +181,8 @@ typedef struct {
     Py_ssize_t bucket_size;
     int pointers;
     PyObject *weakrefs;
+    struct acct *acct;   /* the heap accountant, or NULL: not accounted */
+    Py_ssize_t op;       /* not in Go: the number of the op being replayed (_replay) */
 } HMapObject;
 
 static PyTypeObject HMapType;
@@ -338,40 +340,239 @@ static int self_cmp(PyObject *k, int op) {
     return ok;
 }
 
-/* ---- events ----------------------------------------------------------------------- */
-static int emit(HMapObject *h, const char *event, PyObject *details) {
-    /* steals details; calls every subscriber in order (as EventSource._emit) */
-    if (details == NULL)
-        return -1;
-    PyObject *name = PyUnicode_InternFromString(event);
-    if (name == NULL) {
-        Py_DECREF(details);
-        return -1;
-    }
-    PyObject *subs = h->subscribers;
-    Py_INCREF(subs);
-    int rc = 0;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(subs); i++) {
-        PyObject *fn = PyList_GET_ITEM(subs, i);
-        Py_INCREF(fn);
-        PyObject *args[2] = {name, details};
-        PyObject *r = PyObject_Vectorcall(fn, args, 2, NULL);
-        Py_DECREF(fn);
-        if (r == NULL) {
-            rc = -1;
-            break;
-        }
-        Py_DECREF(r);
-    }
-    Py_DECREF(subs);
-    Py_DECREF(name);
-    Py_DECREF(details);
-    return rc;
+/* ---- events -----------------------------------------------------------------------
+ * Every event the engine emits, by id; their names are interned once, so that a
+ * filtered subscriber (gomap.events.EventFilter) costs one set lookup per event. */
+enum { EV_makemap, EV_seed, EV_firstBucket, EV_newoverflow, EV_hashGrow, EV_growWork,
+       EV_evacuate, EV_growDone, EV_emptyOne, EV_emptyRest, EV_clear, EV_iterInit, EV_N };
+static const char *ev_cnames[EV_N] = {"makemap", "seed", "firstBucket", "newoverflow",
+    "hashGrow", "growWork", "evacuate", "growDone", "emptyOne", "emptyRest", "clear",
+    "iterInit"};
+static PyObject *ev_names[EV_N];
+
+#define EMIT(h, ev, ...)                                                            \
+    (!gomap_wants((h)->subscribers, ev_names[ev])                                   \
+         ? 0                                                                        \
+         : gomap_emit((h)->subscribers, ev_names[ev], Py_BuildValue(__VA_ARGS__)))
+
+/* ---- heap accounting ------------------------------------------------------------------
+ * gomap.memory.ClassicAccountant in C, for an accounted native map (_account()): the
+ * same running totals, changed at the same points, in the same order. Where the Python
+ * accountant is a subscriber called at an event, the C one is called just before the
+ * event is emitted (a subscriber sees the event already accounted, as it does when
+ * the Python accountant is subscribed first); where AccountedEngine watches the entry
+ * count around an operation, the C operations do it themselves. The sizes that need
+ * the allocator's size classes come from Python (layout.bucket_array_bytes,
+ * growslice_ptrs), at growths and overflow-list appends only. */
+typedef struct acct {
+    int64_t live, allocated, allocations, peak, entries;
+    int64_t entry_bytes, key_bytes, elem_bytes;
+    int indirect_key, indirect_elem;
+    int64_t ovf_bytes, hmap_bytes, mapextra_size, slice_header_size;
+    int extra;
+    int64_t array_bytes, old_array_bytes, heap_ovf, old_heap_ovf, prealloc_used;
+    int has_list, has_old_list;        /* the overflow lists (pointer-free buckets) */
+    int64_t list_len, list_cap, list_bytes, old_list_bytes;
+    PyObject *retained;                /* keys whose indirect objects old cells hold */
+    int64_t orphans, grow_events, unlinked;
+    PyObject *array_bytes_fn;          /* layout.bucket_array_bytes */
+    PyObject *growslice_fn;            /* growslice_ptrs(n, cap) -> (cap, bytes) */
+} acct_t;
+
+static inline void a_alloc(acct_t *a, int64_t n) {
+    a->allocated += n;
+    a->allocations++;
+    a->live += n;
 }
 
-#define LISTENING(h) ((h)->subscribers != NULL && PyList_GET_SIZE((h)->subscribers) > 0)
-#define EMIT(h, event, ...) \
-    (!LISTENING(h) ? 0 : emit((h), (event), Py_BuildValue(__VA_ARGS__)))
+static inline void a_settle(acct_t *a) {
+    if (a->live > a->peak)
+        a->peak = a->live;
+}
+
+static int a_array_bytes(acct_t *a, Py_ssize_t n, int64_t *out) {
+    PyObject *r = PyObject_CallFunction(a->array_bytes_fn, "n", n);
+    if (r == NULL)
+        return -1;
+    long long v = PyLong_AsLongLong(r);
+    Py_DECREF(r);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void acct_free(acct_t *a) {
+    if (a == NULL)
+        return;
+    Py_CLEAR(a->retained);
+    Py_CLEAR(a->array_bytes_fn);
+    Py_CLEAR(a->growslice_fn);
+    PyMem_Free(a);
+}
+
+/* firstBucket: h.buckets = newobject(t.Bucket) */
+static int acct_first_bucket(acct_t *a) {
+    if (a_array_bytes(a, 1, &a->array_bytes) < 0)
+        return -1;
+    a_alloc(a, a->array_bytes);
+    return 0;
+}
+
+static void acct_create_overflow(acct_t *a) {
+    if (!a->extra) {
+        a_alloc(a, a->mapextra_size);
+        a->extra = 1;
+    }
+    if (!a->has_list) {
+        a_alloc(a, a->slice_header_size);
+        a->has_list = 1;
+        a->list_len = a->list_cap = a->list_bytes = 0;
+    }
+}
+
+static int acct_newoverflow(acct_t *a, int prealloc, int pointers) {
+    if (prealloc) {
+        a->prealloc_used++;
+    } else {
+        a_alloc(a, a->ovf_bytes);
+        a->heap_ovf++;
+    }
+    if (!pointers) {
+        acct_create_overflow(a);
+        if (a->list_len == a->list_cap) {
+            PyObject *r = PyObject_CallFunction(a->growslice_fn, "LL", (long long)a->list_len + 1,
+                                                (long long)a->list_cap);
+            if (r == NULL)
+                return -1;
+            long long cap, nbytes;
+            int ok = PyArg_ParseTuple(r, "LL", &cap, &nbytes);
+            Py_DECREF(r);
+            if (!ok)
+                return -1;
+            a_alloc(a, nbytes);
+            a->live -= a->list_bytes;
+            a->list_cap = cap;
+            a->list_bytes = nbytes;
+        }
+        a->list_len++;
+    }
+    return 0;
+}
+
+static int acct_hash_grow(acct_t *a, HMapObject *h) {
+    a->grow_events++;
+    a->old_array_bytes = a->array_bytes;
+    if (a_array_bytes(a, h->buckets->n, &a->array_bytes) < 0)
+        return -1;
+    a_alloc(a, a->array_bytes);
+    a->old_heap_ovf = a->heap_ovf;
+    a->heap_ovf = 0;
+    a->prealloc_used = 0;
+    if (a->has_list) {
+        a->has_old_list = 1;
+        a->old_list_bytes = a->list_bytes;
+        a->has_list = 0;
+    }
+    if (h->next_overflow >= 0 && !a->extra) {
+        a_alloc(a, a->mapextra_size);
+        a->extra = 1;
+    }
+    return 0;
+}
+
+/* An old bucket was evacuated, before it is cleared (see ClassicAccountant._evacuate):
+ * the heap overflow buckets before the first pre-allocated one of its chain are freed
+ * if it is cleared; the indirect objects of the moved cells that stay reachable are
+ * retained until the growth ends. */
+static int acct_evacuate(acct_t *a, HMapObject *h, bmap *b0, int cleared) {
+    int want_keys = a->entry_bytes != 0;
+    if (!cleared && !want_keys)
+        return 0;
+    int64_t unlinked = 0;
+    int reachable = !cleared;
+    int first = 1;
+    for (bmap *b = b0; b != NULL; b = b->overflow) {
+        if (!first && b->owner == h->oldbuckets)
+            reachable = 1;  /* pre-allocated in the old array: alive until growth ends */
+        if (!reachable && !first)
+            unlinked++;
+        if (reachable && want_keys) {
+            for (int i = 0; i < bucketCnt; i++) {
+                uint8_t t = b->tophash[i];
+                if (t >= evacuatedX && t <= evacuatedY && PySet_Add(a->retained, b->keys[i]) < 0)
+                    return -1;
+            }
+        }
+        first = 0;
+    }
+    if (unlinked) {
+        a->unlinked += unlinked;
+        a->old_heap_ovf -= unlinked;
+        a->live -= unlinked * a->ovf_bytes;
+    }
+    return 0;
+}
+
+static void acct_free_old(acct_t *a) {
+    a->live -= a->old_array_bytes + a->old_heap_ovf * a->ovf_bytes;
+    a->old_array_bytes = 0;
+    a->old_heap_ovf = 0;
+    if (a->has_old_list) {
+        a->live -= a->slice_header_size + a->old_list_bytes;
+        a->has_old_list = 0;
+    }
+    a->live -= a->orphans * a->entry_bytes;
+    a->orphans = 0;
+    PySet_Clear(a->retained);
+}
+
+static void acct_clear(acct_t *a) {
+    acct_free_old(a);
+    a->live -= a->heap_ovf * a->ovf_bytes;
+    a->heap_ovf = 0;
+    a->prealloc_used = 0;
+    if (a->has_list) {
+        a->live -= a->slice_header_size + a->list_bytes;
+        a->has_list = 0;
+    }
+}
+
+static void acct_inserted(acct_t *a) {
+    a->entries++;
+    if (a->entry_bytes) {
+        if (a->indirect_key)
+            a_alloc(a, a->key_bytes);
+        if (a->indirect_elem)
+            a_alloc(a, a->elem_bytes);
+    }
+}
+
+static int acct_deleted(acct_t *a, PyObject *key) {
+    a->entries--;
+    if (a->entry_bytes) {
+        int held = 0;
+        if (PySet_GET_SIZE(a->retained) > 0) {  /* `key in retained`, then discard */
+            held = PySet_Contains(a->retained, key);
+            if (held < 0 || (held && PySet_Discard(a->retained, key) < 0))
+                return -1;
+        }
+        if (held)
+            a->orphans++;  /* an old bucket still points at the key/elem objects */
+        else
+            a->live -= a->entry_bytes;
+    }
+    return 0;
+}
+
+static void acct_cleared(acct_t *a, Py_ssize_t n) {
+    a->entries -= n;
+    a->live -= n * a->entry_bytes;
+}
+
+/* An accountant hook that fails (a user __hash__ raising in the retained set, a
+ * size-class call failing) fails the operation, as the Python accountant's does. */
+#define ACCT(h, call) ((h)->acct == NULL ? 0 : (call))
 
 /* ---- allocation ------------------------------------------------------------------- */
 static barray *makeBucketArray(HMapObject *h, int b, Py_ssize_t *nextOverflow) {
@@ -433,7 +634,9 @@ static bmap *newoverflow(HMapObject *h, bmap *b) {
     }
     h->overflow_used++;
     set_overflow(b, ovf);
-    if (EMIT(h, "newoverflow", "{s:O,s:I}", "prealloc", prealloc ? Py_True : Py_False,
+    if (ACCT(h, acct_newoverflow(h->acct, prealloc, h->pointers)) < 0)
+        return NULL;
+    if (EMIT(h, EV_newoverflow, "{s:O,s:I}", "prealloc", prealloc ? Py_True : Py_False,
              "noverflow", (unsigned)h->noverflow) < 0)
         return NULL;
     return ovf;
@@ -459,7 +662,9 @@ static int advanceEvacuationMark(HMapObject *h, Py_ssize_t newbit) {
         h->oldbuckets = NULL;
         h->flags &= ~F_sameSizeGrow;
         barray_decref(old);
-        return EMIT(h, "growDone", "{s:i}", "B", h->B);
+        if (h->acct != NULL)
+            acct_free_old(h->acct);
+        return EMIT(h, EV_growDone, "{s:i}", "B", h->B);
     }
     return 0;
 }
@@ -569,7 +774,9 @@ static int evacuate(HMapObject *h, Py_ssize_t oldbucket) {
         }
         int cleared = !(h->flags & F_oldIterator) && h->pointers;
         /* emitted before the clearing: a subscriber can still walk the chain */
-        if (EMIT(h, "evacuate", "{s:n,s:n,s:n,s:O}", "oldbucket", oldbucket, "x", nplan - ny,
+        if (ACCT(h, acct_evacuate(h->acct, h, b0, cleared)) < 0)
+            goto fail;
+        if (EMIT(h, EV_evacuate, "{s:n,s:n,s:n,s:O}", "oldbucket", oldbucket, "x", nplan - ny,
                  "y", ny, "cleared", cleared ? Py_True : Py_False) < 0)
             goto fail;
         if (cleared) {
@@ -591,7 +798,7 @@ done:
 }
 
 static int growWork(HMapObject *h, uint64_t bucket) {
-    if (EMIT(h, "growWork", "{s:K,s:n}", "bucket", (unsigned long long)bucket, "nevacuate",
+    if (EMIT(h, EV_growWork, "{s:K,s:n}", "bucket", (unsigned long long)bucket, "nevacuate",
              h->nevacuate) < 0)
         return -1;
     if (evacuate(h, (Py_ssize_t)(bucket & (uint64_t)(noldbuckets(h) - 1))) < 0)
@@ -622,7 +829,9 @@ static int hashGrow(HMapObject *h) {
     h->noverflow = 0;
     h->overflow_used = 0;
     h->next_overflow = nextOverflow;
-    return EMIT(h, "hashGrow", "{s:i,s:O,s:n}", "B", h->B, "same_size",
+    if (ACCT(h, acct_hash_grow(h->acct, h)) < 0)
+        return -1;
+    return EMIT(h, EV_hashGrow, "{s:i,s:O,s:n}", "B", h->B, "same_size",
                 bigger ? Py_False : Py_True, "count", h->count);
 }
 
@@ -717,7 +926,7 @@ static int hm__assign(HMapObject *h, uint64_t hash, PyObject *key, PyObject *ele
         h->buckets = barray_new(1);  /* newobject(t.Bucket) */
         if (h->buckets == NULL)
             return -1;
-        if (EMIT(h, "firstBucket", "{}") < 0)
+        if (ACCT(h, acct_first_bucket(h->acct)) < 0 || EMIT(h, EV_firstBucket, "{}") < 0)
             return -1;
     }
     uint8_t top = tophash(hash);
@@ -784,7 +993,7 @@ static int hm__assign(HMapObject *h, uint64_t hash, PyObject *key, PyObject *ele
     return 0;
 }
 
-static int hm_assign(HMapObject *h, PyObject *key, PyObject *elem) {
+static int hm_assign_(HMapObject *h, PyObject *key, PyObject *elem) {
     if (h->writing) {
         concurrent_error("ConcurrentMapWriteError");
         return -1;
@@ -799,6 +1008,19 @@ static int hm_assign(HMapObject *h, PyObject *key, PyObject *elem) {
     h->writing = 1;
     int r = hm__assign(h, hash, key, elem);
     h->writing = 0;
+    return r;
+}
+
+/* mapassign, and for an accounted map what AccountedEngine.assign adds around it */
+static int hm_assign(HMapObject *h, PyObject *key, PyObject *elem) {
+    acct_t *a = h->acct;
+    if (a == NULL)
+        return hm_assign_(h, key, elem);
+    Py_ssize_t n = h->count;
+    int r = hm_assign_(h, key, elem);
+    if (h->count != n)
+        acct_inserted(a);
+    a_settle(a);
     return r;
 }
 
@@ -817,7 +1039,7 @@ static int hm__delete(HMapObject *h, uint64_t hash, PyObject *key) {
     Py_CLEAR(b->elems[i]);
     uint8_t *th = b->tophash;
     th[i] = emptyOne;
-    if (EMIT(h, "emptyOne", "{s:K,s:i}", "bucket", (unsigned long long)bucket, "cell", i) < 0)
+    if (EMIT(h, EV_emptyOne, "{s:K,s:i}", "bucket", (unsigned long long)bucket, "cell", i) < 0)
         return -1;
     int notLast;
     if (i == bucketCnt - 1) {
@@ -846,7 +1068,7 @@ static int hm__delete(HMapObject *h, uint64_t hash, PyObject *key) {
             if (th[i] != emptyOne)
                 break;
         }
-        if (EMIT(h, "emptyRest", "{s:K,s:l}", "bucket", (unsigned long long)bucket, "run",
+        if (EMIT(h, EV_emptyRest, "{s:K,s:l}", "bucket", (unsigned long long)bucket, "run",
                  run) < 0)
             return -1;
     }
@@ -854,13 +1076,13 @@ static int hm__delete(HMapObject *h, uint64_t hash, PyObject *key) {
     if (h->count == 0) {
         if (draw_hash0(h) < 0)
             return -1;
-        if (EMIT(h, "seed", "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "delete") < 0)
+        if (EMIT(h, EV_seed, "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "delete") < 0)
             return -1;
     }
     return 1;
 }
 
-static int hm_delete(HMapObject *h, PyObject *key) {
+static int hm_delete_(HMapObject *h, PyObject *key) {
     if (h->count == 0)
         return check_hashable(key);
     if (h->writing) {
@@ -878,6 +1100,26 @@ static int hm_delete(HMapObject *h, PyObject *key) {
     int r = hm__delete(h, hash, key);
     h->writing = 0;
     return r < 0 ? -1 : 0;
+}
+
+static int hm_delete(HMapObject *h, PyObject *key) {
+    acct_t *a = h->acct;
+    if (a == NULL)
+        return hm_delete_(h, key);
+    Py_ssize_t n = h->count;
+    int r = hm_delete_(h, key);
+    if (h->count != n) {
+        if (r < 0) {  /* accounted even so, as AccountedEngine's finally does */
+            PyObject *et, *ev, *tb;
+            PyErr_Fetch(&et, &ev, &tb);
+            if (acct_deleted(a, key) < 0)
+                PyErr_Clear();
+            PyErr_Restore(et, ev, tb);
+        } else if (acct_deleted(a, key) < 0) {
+            return -1;
+        }
+    }
+    return r;
 }
 
 static void markBucketsEmpty(barray *a, Py_ssize_t nmain) {
@@ -911,12 +1153,14 @@ static int hm__clear(HMapObject *h) {
     Py_ssize_t base = (Py_ssize_t)1 << h->B;
     h->next_overflow = a->n != base ? base : -1;
     barray_decref(a);
-    if (EMIT(h, "clear", "{s:i}", "B", h->B) < 0)
+    if (h->acct != NULL)
+        acct_clear(h->acct);
+    if (EMIT(h, EV_clear, "{s:i}", "B", h->B) < 0)
         return -1;
-    return EMIT(h, "seed", "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "clear");
+    return EMIT(h, EV_seed, "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "clear");
 }
 
-static int hm_clear(HMapObject *h) {
+static int hm_clear_(HMapObject *h) {
     if (h->count == 0)
         return 0;
     if (h->writing) {
@@ -926,6 +1170,14 @@ static int hm_clear(HMapObject *h) {
     h->writing = 1;
     int r = hm__clear(h);
     h->writing = 0;
+    return r;
+}
+
+static int hm_clear(HMapObject *h) {
+    Py_ssize_t n = h->count;
+    int r = hm_clear_(h);
+    if (h->acct != NULL && h->count != n)
+        acct_cleared(h->acct, n - h->count);
     return r;
 }
 
@@ -1033,9 +1285,9 @@ static int HMap_init(HMapObject *h, PyObject *args, PyObject *kwds) {
         if (h->buckets == NULL)
             return -1;
     }
-    if (EMIT(h, "seed", "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "new") < 0)
+    if (EMIT(h, EV_seed, "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "new") < 0)
         return -1;
-    return EMIT(h, "makemap", "{s:n,s:i}", "hint", hint, "B", B);
+    return EMIT(h, EV_makemap, "{s:n,s:i}", "hint", hint, "B", B);
 fail:
     Py_XDECREF(hashing);
     return -1;
@@ -1063,6 +1315,11 @@ static int HMap_traverse(HMapObject *h, visitproc visit, void *arg) {
     Py_VISIT(h->subscribers);
     Py_VISIT(h->layout);
     Py_VISIT(h->hrand);
+    if (h->acct != NULL) {
+        Py_VISIT(h->acct->retained);
+        Py_VISIT(h->acct->array_bytes_fn);
+        Py_VISIT(h->acct->growslice_fn);
+    }
     int r = HMap_traverse_array(h->buckets, visit, arg);
     if (r)
         return r;
@@ -1084,6 +1341,9 @@ static int HMap_clear_refs(HMapObject *h) {
     Py_CLEAR(h->subscribers);
     Py_CLEAR(h->layout);
     Py_CLEAR(h->hrand);
+    acct_t *acct = h->acct;
+    h->acct = NULL;
+    acct_free(acct);
     return 0;
 }
 
@@ -1361,6 +1621,135 @@ static PyObject *HMap_noldbuckets(HMapObject *h, PyObject *unused) {
 
 static PyObject *HMap_iterator(HMapObject *h, PyObject *unused);
 static PyObject *hiter_lazy(HMapObject *h, int mode);
+static PyObject *HMap_replay(HMapObject *h, PyObject *const *args, Py_ssize_t nargs);
+
+/* _account(...): account this map's heap from now on, in C (see "heap accounting");
+ * makemap's allocations are counted here, as ClassicAccountant.attach does. */
+static PyObject *HMap_account(HMapObject *h, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"entry_bytes", "key_bytes", "elem_bytes", "indirect_key",
+                             "indirect_elem", "ovf_bytes", "hmap_bytes", "mapextra_size",
+                             "slice_header_size", "array_bytes", "growslice", NULL};
+    long long eb, kb, vb, ob, hb, mx, sh;
+    int ik, iv;
+    PyObject *abf, *gsf;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "$LLLppLLLLOO", kwlist, &eb, &kb, &vb, &ik,
+                                     &iv, &ob, &hb, &mx, &sh, &abf, &gsf))
+        return NULL;
+    if (h->acct != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "this map is accounted already");
+        return NULL;
+    }
+    if (h->hash0_obj == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the map is not initialised");
+        return NULL;
+    }
+    acct_t *a = PyMem_Calloc(1, sizeof(acct_t));
+    if (a == NULL)
+        return PyErr_NoMemory();
+    a->entry_bytes = eb;
+    a->key_bytes = kb;
+    a->elem_bytes = vb;
+    a->indirect_key = ik;
+    a->indirect_elem = iv;
+    a->ovf_bytes = ob;
+    a->hmap_bytes = hb;
+    a->mapextra_size = mx;
+    a->slice_header_size = sh;
+    a->retained = PySet_New(NULL);
+    Py_INCREF(abf);
+    a->array_bytes_fn = abf;
+    Py_INCREF(gsf);
+    a->growslice_fn = gsf;
+    if (a->retained == NULL) {
+        acct_free(a);
+        return NULL;
+    }
+    a->entries = h->count;
+    a_alloc(a, a->hmap_bytes);
+    if (h->buckets != NULL) {
+        if (a_array_bytes(a, h->buckets->n, &a->array_bytes) < 0) {
+            acct_free(a);
+            return NULL;
+        }
+        a_alloc(a, a->array_bytes);
+        if (h->next_overflow >= 0) {
+            a_alloc(a, a->mapextra_size);
+            a->extra = 1;
+        }
+    }
+    a_settle(a);
+    h->acct = a;
+    Py_RETURN_NONE;
+}
+
+/* The accountant's totals and state, by ClassicAccountant's attribute names. */
+static PyObject *HMap_acct_state(HMapObject *h, PyObject *unused) {
+    acct_t *a = h->acct;
+    if (a == NULL)
+        Py_RETURN_NONE;
+    return Py_BuildValue(
+        "{s:L,s:L,s:L,s:L,s:L,s:O,s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:n}",
+        "live", (long long)a->live, "allocated", (long long)a->allocated, "allocations",
+        (long long)a->allocations, "peak", (long long)a->peak, "entries", (long long)a->entries,
+        "extra", a->extra ? Py_True : Py_False, "array_bytes", (long long)a->array_bytes,
+        "old_array_bytes", (long long)a->old_array_bytes, "heap_ovf", (long long)a->heap_ovf,
+        "old_heap_ovf", (long long)a->old_heap_ovf, "prealloc_used",
+        (long long)a->prealloc_used, "ovf_list_bytes",
+        (long long)(a->has_list ? a->slice_header_size + a->list_bytes : 0),
+        "old_ovf_list_bytes",
+        (long long)(a->has_old_list ? a->slice_header_size + a->old_list_bytes : 0),
+        "orphans", (long long)a->orphans, "grow_events", (long long)a->grow_events,
+        "unlinked", (long long)a->unlinked, "hmap_bytes", (long long)a->hmap_bytes,
+        "retained", PySet_GET_SIZE(a->retained));
+}
+
+#define ACCT_GETTER(field)                                                 \
+    static PyObject *get_acct_##field(HMapObject *h, void *c) {            \
+        if (h->acct == NULL)                                               \
+            Py_RETURN_NONE;                                                \
+        return PyLong_FromLongLong((long long)h->acct->field);             \
+    }
+ACCT_GETTER(live)
+ACCT_GETTER(allocated)
+ACCT_GETTER(allocations)
+ACCT_GETTER(peak)
+ACCT_GETTER(unlinked)
+ACCT_GETTER(entries)
+
+static PyObject *get_acct_overflow_buckets(HMapObject *h, void *c) {
+    if (h->acct == NULL)
+        Py_RETURN_NONE;
+    return PyLong_FromLongLong((long long)(h->acct->heap_ovf + h->acct->prealloc_used));
+}
+
+/* One point of the simulator's timeline (gomap.sim.simulator.simulate's sample()). */
+static PyObject *HMap_sample(HMapObject *h, PyObject *arg) {
+    Py_ssize_t op = PyLong_AsSsize_t(arg);
+    if (op == -1 && PyErr_Occurred())
+        return NULL;
+    if (h->acct == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_sample: the map is not accounted");
+        return NULL;
+    }
+    return Py_BuildValue("{s:n,s:L,s:L,s:n,s:n,s:O,s:n,s:O}", "op", op, "live_bytes",
+                         (long long)h->acct->live, "allocated_bytes",
+                         (long long)h->acct->allocated, "entries", h->count, "capacity",
+                         h->buckets == NULL ? (Py_ssize_t)0 : (Py_ssize_t)bucketCnt << h->B,
+                         "tombstones", Py_None, "overflow_buckets", h->overflow_used,
+                         "growing", h->oldbuckets != NULL ? Py_True : Py_False);
+}
+
+static PyObject *get_op(HMapObject *h, void *c) { return PyLong_FromSsize_t(h->op); }
+static int set_op(HMapObject *h, PyObject *v, void *c) {
+    Py_ssize_t n = v == NULL ? -1 : PyLong_AsSsize_t(v);
+    if (n == -1 && (v == NULL || PyErr_Occurred())) {
+        if (v == NULL)
+            PyErr_SetString(PyExc_AttributeError, "cannot delete op");
+        return -1;
+    }
+    h->op = n;
+    return 0;
+}
 
 static PyMethodDef HMap_methods[] = {
     {"lookup", (PyCFunction)HMap_lookup, METH_O, "v, ok := m[key] (mapaccess2): (ok, v)."},
@@ -1384,6 +1773,14 @@ static PyMethodDef HMap_methods[] = {
      "_chain(which, index, raw=False): one bucket chain of the new (0) or old (1) array."},
     {"_nallocated", (PyCFunction)HMap_nallocated, METH_O,
      "Buckets allocated in the new (0) or old (1) array, or None."},
+    {"_account", (PyCFunction)(void (*)(void))HMap_account, METH_VARARGS | METH_KEYWORDS,
+     "Account the map's heap in C from now on (gomap.memory.NativeClassicAccountant)."},
+    {"_sample", (PyCFunction)HMap_sample, METH_O,
+     "_sample(op): the simulator's timeline point after op number op (accounted maps)."},
+    {"_acct_state", (PyCFunction)HMap_acct_state, METH_NOARGS,
+     "The C accountant's totals and state as a dict, or None when not accounted."},
+    {"_replay", (PyCFunction)(void (*)(void))HMap_replay, METH_FASTCALL,
+     "_replay(ops, i, stop, peak, peak_op, max_entries): the simulator's loop in C."},
     {NULL}};
 
 static PyObject *get_count(HMapObject *h, void *c) { return PyLong_FromSsize_t(h->count); }
@@ -1452,6 +1849,18 @@ static PyGetSetDef HMap_getset[] = {
      "not in Go: overflow buckets chained into the current array", NULL},
     {"seed", (getter)get_hash0, NULL, "the hash seed (hash0)", NULL},
     {"layout", (getter)get_layout, NULL, "the BucketLayout", NULL},
+    {"acct_live", (getter)get_acct_live, NULL, "accounted live bytes (None: not accounted)",
+     NULL},
+    {"acct_allocated", (getter)get_acct_allocated, NULL, "accounted allocated bytes", NULL},
+    {"acct_allocations", (getter)get_acct_allocations, NULL, "accounted allocations", NULL},
+    {"acct_peak", (getter)get_acct_peak, NULL, "accounted peak live bytes", NULL},
+    {"acct_unlinked", (getter)get_acct_unlinked, NULL,
+     "overflow buckets freed by clearing evacuated old buckets", NULL},
+    {"acct_entries", (getter)get_acct_entries, NULL, "entries the accountant counts", NULL},
+    {"acct_overflow_buckets", (getter)get_acct_overflow_buckets, NULL,
+     "overflow buckets chained in the current array (accounted)", NULL},
+    {"op", (getter)get_op, (setter)set_op,
+     "not in Go: the number of the operation _replay is running", NULL},
     {NULL}};
 
 static PyMappingMethods HMap_as_mapping = {
@@ -1515,7 +1924,16 @@ static HIterObject *hiter_alloc(void) {
 }
 
 /* mapiterinit, less its final mapiternext */
+static int hiter_init_(HIterObject *it, HMapObject *h);
+
 static int hiter_init(HIterObject *it, HMapObject *h) {
+    int r = hiter_init_(it, h);
+    if (h->acct != NULL)
+        a_settle(h->acct);  /* as AccountedEngine.iterator */
+    return r;
+}
+
+static int hiter_init_(HIterObject *it, HMapObject *h) {
     if (h->count == 0)
         return 0;  /* nothing to iterate; no random draw, no flag */
     Py_INCREF(h);
@@ -1530,7 +1948,9 @@ static int hiter_init(HIterObject *it, HMapObject *h) {
     it->offset = (r >> h->B) & (bucketCnt - 1);
     it->bucket = it->startBucket;
     h->flags |= F_iterator | F_oldIterator;
-    return EMIT(h, "iterInit", "{s:K,s:K,s:i}", "start_bucket",
+    if (h->acct != NULL && !h->pointers)
+        acct_create_overflow(h->acct);  /* the overflow lists keep overflow buckets alive */
+    return EMIT(h, EV_iterInit, "{s:K,s:K,s:i}", "start_bucket",
                 (unsigned long long)it->startBucket, "offset", (unsigned long long)it->offset,
                 "B", h->B);
 }
@@ -1897,6 +2317,56 @@ static PyTypeObject HIterType = {
 };
 
 
+/* ---- the simulator's loop (gomap_replay in module.c) ---------------------------------- */
+static int replay_assign(PyObject *m, PyObject *key, PyObject *elem) {
+    return hm_assign((HMapObject *)m, key, elem);
+}
+
+static int replay_lookup(PyObject *m, PyObject *key) {
+    PyObject *k, *e;
+    int r = hm_lookup((HMapObject *)m, key, &k, &e);
+    if (r == 1) {
+        Py_DECREF(k);
+        Py_DECREF(e);
+    }
+    return r;
+}
+
+static int replay_delete(PyObject *m, PyObject *key) { return hm_delete((HMapObject *)m, key); }
+
+static int replay_clear(PyObject *m) { return hm_clear((HMapObject *)m); }
+
+static int replay_range(PyObject *m) {
+    HIterObject *it = (HIterObject *)HMap_iterator((HMapObject *)m, NULL);
+    if (it == NULL)
+        return -1;
+    PyObject *k, *e;
+    int r;
+    while ((r = hiter_next(it, &k, &e)) > 0) {
+        Py_DECREF(k);
+        Py_DECREF(e);
+    }
+    Py_DECREF(it);
+    return r;
+}
+
+static Py_ssize_t replay_count(PyObject *m) { return ((HMapObject *)m)->count; }
+
+static const int64_t *replay_live(PyObject *m) {
+    acct_t *a = ((HMapObject *)m)->acct;
+    return a == NULL ? NULL : &a->live;
+}
+
+static Py_ssize_t *replay_op(PyObject *m) { return &((HMapObject *)m)->op; }
+
+static const gomap_replay_ops classic_replay_ops = {
+    replay_assign, replay_lookup, replay_delete, replay_clear, replay_range, replay_count,
+    replay_live, replay_op};
+
+static PyObject *HMap_replay(HMapObject *h, PyObject *const *args, Py_ssize_t nargs) {
+    return gomap_replay((PyObject *)h, &classic_replay_ops, args, nargs);
+}
+
 /* ---- GoMap's dunders in C ------------------------------------------------------------
  * gomap.GoMap keeps its engine in the slot _engine. install_gomap() replaces a few of
  * GoMap's methods by method descriptors of these functions: when the engine is a
@@ -2175,6 +2645,9 @@ static PyMethodDef classic_module_methods[] = {
     {NULL}};
 
 int gomap_classic_init(PyObject *module) {
+    for (int i = 0; i < EV_N; i++)
+        if ((ev_names[i] = gomap_intern(ev_cnames[i])) == NULL)
+            return -1;
     if (PyModule_AddFunctions(module, classic_module_methods) < 0)
         return -1;
     PyObject *sc = PyImport_ImportModule("gomap.layout.sizeclasses");

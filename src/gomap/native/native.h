@@ -25,4 +25,51 @@ typedef struct {
 
 extern const gomap_engine_ops gomap_swiss_ops;
 
+/* ---- subscribers (module.c): the engines' one emit path, as gomap.events.EventSource.
+ * A subscriber is a callable fn(event, details), or a gomap.events.EventFilter, which
+ * wants only the events in its frozenset `events`: an event nobody wants costs no
+ * details. */
+extern PyTypeObject *gomap_filter_type;
+extern Py_ssize_t gomap_filter_fn_off, gomap_filter_events_off;
+
+/* Whether some subscriber in the list subs wants event `name` (an interned str). */
+static inline int gomap_wants(PyObject *subs, PyObject *name) {
+    if (subs == NULL)
+        return 0;
+    Py_ssize_t n = PyList_GET_SIZE(subs);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *fn = PyList_GET_ITEM(subs, i);
+        if (Py_TYPE(fn) != gomap_filter_type)
+            return 1;
+        PyObject *ev = *(PyObject **)((char *)fn + gomap_filter_events_off);
+        if (ev != NULL && PySet_Contains(ev, name) == 1)
+            return 1;
+    }
+    return 0;
+}
+
+/* Call every subscriber of subs that wants `name` with (name, details), in order;
+ * steals details (NULL: an error building them). 0, or -1 with an exception set. */
+int gomap_emit(PyObject *subs, PyObject *name, PyObject *details);
+
+/* ---- the simulator's loop (module.c) -----------------------------------------------
+ * gomap_replay runs gomap.sim.simulate's loop over an iterator of gomap.ops tuples on
+ * one engine, through these operations of it (see HMap._replay for the contract). */
+typedef struct {
+    int (*assign)(PyObject *m, PyObject *key, PyObject *elem);  /* 0, or -1 */
+    int (*lookup)(PyObject *m, PyObject *key);                  /* 1 found, 0, or -1 */
+    int (*del)(PyObject *m, PyObject *key);                     /* 0, or -1 */
+    int (*clear)(PyObject *m);
+    int (*range)(PyObject *m);                                  /* a whole range loop */
+    Py_ssize_t (*count)(PyObject *m);
+    const int64_t *(*live)(PyObject *m);  /* the accounted live bytes, or NULL */
+    Py_ssize_t *(*op)(PyObject *m);       /* where the op number goes */
+} gomap_replay_ops;
+
+PyObject *gomap_replay(PyObject *m, const gomap_replay_ops *ops, PyObject *const *args,
+                       Py_ssize_t nargs);
+
+/* An interned str, kept for the life of the process (NULL on error). */
+PyObject *gomap_intern(const char *s);
+
 #endif

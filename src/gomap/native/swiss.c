@@ -382,40 +382,21 @@ static PyObject *concurrent_error(const char *name) {
     return NULL;
 }
 
-/* ---- events ------------------------------------------------------------------------ */
-static int emit(SwissMapObject *m, const char *event, PyObject *details) {
-    /* steals details; calls every subscriber in order (as EventSource._emit) */
-    if (details == NULL)
-        return -1;
-    PyObject *name = PyUnicode_InternFromString(event);
-    if (name == NULL) {
-        Py_DECREF(details);
-        return -1;
-    }
-    PyObject *subs = m->subscribers;
-    Py_INCREF(subs);
-    int rc = 0;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(subs); i++) {
-        PyObject *fn = PyList_GET_ITEM(subs, i);
-        Py_INCREF(fn);
-        PyObject *args[2] = {name, details};
-        PyObject *r = PyObject_Vectorcall(fn, args, 2, NULL);
-        Py_DECREF(fn);
-        if (r == NULL) {
-            rc = -1;
-            break;
-        }
-        Py_DECREF(r);
-    }
-    Py_DECREF(subs);
-    Py_DECREF(name);
-    Py_DECREF(details);
-    return rc;
-}
+/* ---- events ------------------------------------------------------------------------
+ * Every event the engine emits, by id; their names are interned once, so that a
+ * filtered subscriber (gomap.events.EventFilter) costs one set lookup per event and
+ * an event nobody wants builds no details (gomap_wants / gomap_emit, module.c). */
+enum { EV_seed, EV_makemap, EV_directoryGrow, EV_clear, EV_growToSmall, EV_smallToTable,
+       EV_tombstone, EV_pruneTombstones, EV_tableGrow, EV_split, EV_iterInit, EV_N };
+static const char *ev_cnames[EV_N] = {"seed", "makemap", "directoryGrow", "clear",
+    "growToSmall", "smallToTable", "tombstone", "pruneTombstones", "tableGrow", "split",
+    "iterInit"};
+static PyObject *ev_names[EV_N];
 
-#define LISTENING(m) ((m)->subscribers != NULL && PyList_GET_SIZE((m)->subscribers) > 0)
-#define EMIT(m, event, ...) \
-    (!LISTENING(m) ? 0 : emit((m), (event), Py_BuildValue(__VA_ARGS__)))
+#define EMIT(m, ev, ...)                                                            \
+    (!gomap_wants((m)->subscribers, ev_names[ev])                                   \
+         ? 0                                                                        \
+         : gomap_emit((m)->subscribers, ev_names[ev], Py_BuildValue(__VA_ARGS__)))
 
 /* ---- the directory ------------------------------------------------------------------ */
 static inline TableObject *dir_table(SwissMapObject *m, uint64_t hash) {
@@ -458,7 +439,7 @@ static int install_table_split(SwissMapObject *m, TableObject *old, TableObject 
         m->global_depth++;
         m->global_shift--;
         m->dir_len = 2 * old_len;
-        if (EMIT(m, "directoryGrow", "{s:n,s:n,s:i}", "old_dir_len", old_len, "new_dir_len",
+        if (EMIT(m, EV_directoryGrow, "{s:n,s:n,s:i}", "old_dir_len", old_len, "new_dir_len",
                  m->dir_len, "global_depth", m->global_depth) < 0)
             return -1;
     }
@@ -645,7 +626,7 @@ static int table_delete(SwissMapObject *m, TableObject *t, uint64_t hash, PyObje
                         return 0;
                     }
                     ctrl_set(g, i, CTRL_DELETED);
-                    if (EMIT(m, "tombstone", "{s:n,s:K,s:i,s:n}", "index", t->index, "group",
+                    if (EMIT(m, EV_tombstone, "{s:n,s:K,s:i,s:n}", "index", t->index, "group",
                              (unsigned long long)offset, "slot", i, "capacity",
                              t->capacity) < 0)
                         return -1;
@@ -665,7 +646,7 @@ static int table_delete(SwissMapObject *m, TableObject *t, uint64_t hash, PyObje
 static int prune_tombstones(SwissMapObject *m, TableObject *t) {
     Py_ssize_t ts = tombstones(t);
     if (ts * 10 < t->capacity) {
-        return EMIT(m, "pruneTombstones", "{s:n,s:n,s:n,s:i}", "index", t->index, "capacity",
+        return EMIT(m, EV_pruneTombstones, "{s:n,s:n,s:n,s:i}", "index", t->index, "capacity",
                     t->capacity, "tombstones", ts, "pruned", 0);
     }
     uint64_t mask = t->length_mask;
@@ -718,7 +699,7 @@ static int prune_tombstones(SwissMapObject *m, TableObject *t) {
             cnt += __builtin_popcountll(matchEmptyOrDeleted(t->groups[g].ctrl));
     if (cnt * 10 < t->capacity) {
         PyMem_Free(has_free);
-        return EMIT(m, "pruneTombstones", "{s:n,s:n,s:n,s:i}", "index", t->index, "capacity",
+        return EMIT(m, EV_pruneTombstones, "{s:n,s:n,s:n,s:i}", "index", t->index, "capacity",
                     t->capacity, "tombstones", ts, "pruned", 0);
     }
     for (Py_ssize_t g = 0; g < ngroups; g++) {
@@ -732,7 +713,7 @@ static int prune_tombstones(SwissMapObject *m, TableObject *t) {
         }
     }
     PyMem_Free(has_free);
-    return EMIT(m, "pruneTombstones", "{s:n,s:n,s:n,s:n}", "index", t->index, "capacity",
+    return EMIT(m, EV_pruneTombstones, "{s:n,s:n,s:n,s:n}", "index", t->index, "capacity",
                 t->capacity, "tombstones", ts, "pruned", cnt);
 fail:
     PyMem_Free(has_free);
@@ -813,7 +794,7 @@ static int table_grow(SwissMapObject *m, TableObject *t, Py_ssize_t new_capacity
     t->index = -1;
     Py_ssize_t used = nt->used;
     Py_DECREF(nt);  /* the directory holds it */
-    return EMIT(m, "tableGrow", "{s:n,s:n,s:n,s:n,s:n}", "index", old_index, "old_capacity",
+    return EMIT(m, EV_tableGrow, "{s:n,s:n,s:n,s:n,s:n}", "index", old_index, "old_capacity",
                 t->capacity, "new_capacity", new_capacity, "used", used, "dropped_tombstones",
                 tombstones(t));
 }
@@ -835,7 +816,7 @@ static int table_split(SwissMapObject *m, TableObject *t) {
         rc = install_table_split(m, t, left, right);
         if (rc == 0) {
             t->index = -1;
-            rc = EMIT(m, "split", "{s:n,s:i,s:n,s:n,s:n,s:n}", "index", old_index,
+            rc = EMIT(m, EV_split, "{s:n,s:i,s:n,s:n,s:n,s:n}", "index", old_index,
                       "local_depth", local_depth, "left_index", left->index, "left_used",
                       left->used, "right_index", right->index, "right_used", right->used);
         }
@@ -859,7 +840,7 @@ static int grow_to_small(SwissMapObject *m) {
     if (g == NULL)
         return -1;
     Py_XSETREF(m->small, g);
-    return EMIT(m, "growToSmall", "{}");
+    return EMIT(m, EV_growToSmall, "{}");
 }
 
 /* putSlotSmall: 1 done, 0 the group is full, -1 error */
@@ -938,7 +919,7 @@ static TableObject *grow_to_table(SwissMapObject *m) {
     m->global_depth = 0;
     m->global_shift = 64;
     Py_DECREF(small);
-    if (EMIT(m, "smallToTable", "{s:n,s:n}", "used", tab->used, "capacity", tab->capacity) < 0) {
+    if (EMIT(m, EV_smallToTable, "{s:n,s:n}", "used", tab->used, "capacity", tab->capacity) < 0) {
         Py_DECREF(tab);
         return NULL;
     }
@@ -1231,7 +1212,7 @@ static int sm__delete(SwissMapObject *m, uint64_t hash, PyObject *key) {
         /* Reset the hash seed (go.dev/issue/25237). */
         if (draw_seed(m) < 0)
             return -1;
-        if (EMIT(m, "seed", "{s:K,s:s}", "seed", (unsigned long long)m->seed, "reason",
+        if (EMIT(m, EV_seed, "{s:K,s:s}", "seed", (unsigned long long)m->seed, "reason",
                  "delete") < 0)
             return -1;
     }
@@ -1284,12 +1265,12 @@ static int sm__clear(SwissMapObject *m) {
         m->tomb = 0;
     }
     m->clear_seq++;
-    if (EMIT(m, "clear", "{s:O,s:n,s:n}", "small", m->dir_len == 0 ? Py_True : Py_False,
+    if (EMIT(m, EV_clear, "{s:O,s:n,s:n}", "small", m->dir_len == 0 ? Py_True : Py_False,
              "used", used, "clear_seq", m->clear_seq) < 0)
         return -1;
     if (draw_seed(m) < 0)
         return -1;
-    return EMIT(m, "seed", "{s:K,s:s}", "seed", (unsigned long long)m->seed, "reason", "clear");
+    return EMIT(m, EV_seed, "{s:K,s:s}", "seed", (unsigned long long)m->seed, "reason", "clear");
 }
 
 static int sm_clear(SwissMapObject *m) {
@@ -1307,14 +1288,14 @@ static int sm_clear(SwissMapObject *m) {
 
 /* ---- NewMap ------------------------------------------------------------------------ */
 static int made(SwissMapObject *m, uint64_t hint) {
-    return EMIT(m, "makemap", "{s:K,s:n,s:i}", "hint", (unsigned long long)hint, "dir_len",
+    return EMIT(m, EV_makemap, "{s:K,s:n,s:i}", "hint", (unsigned long long)hint, "dir_len",
                 m->dir_len, "global_depth", m->global_depth);
 }
 
 static int new_map(SwissMapObject *m, uint64_t hint) {
     if (draw_seed(m) < 0)
         return -1;
-    if (EMIT(m, "seed", "{s:K,s:s}", "seed", (unsigned long long)m->seed, "reason", "new") < 0)
+    if (EMIT(m, EV_seed, "{s:K,s:s}", "seed", (unsigned long long)m->seed, "reason", "new") < 0)
         return -1;
     if (hint <= GROUP_SLOTS)
         return made(m, hint);
@@ -2000,7 +1981,7 @@ static int siter_init(SwissIterObject *it, SwissMapObject *m) {
     Py_XINCREF(small_group);
     Py_XSETREF(it->small_group, small_group);
     it->clear_seq = m->clear_seq;
-    return EMIT(m, "iterInit", "{s:K,s:K,s:O,s:n}", "entry_offset",
+    return EMIT(m, EV_iterInit, "{s:K,s:K,s:O,s:n}", "entry_offset",
                 (unsigned long long)it->entry_offset, "dir_offset",
                 (unsigned long long)it->dir_offset, "small", dir_idx < 0 ? Py_True : Py_False,
                 "dir_len", m->dir_len);
@@ -2469,6 +2450,9 @@ int gomap_swiss_init(PyObject *module) {
     Py_DECREF(sm);
     if (swiss_go_version == NULL)
         return -1;
+    for (int i = 0; i < EV_N; i++)
+        if ((ev_names[i] = gomap_intern(ev_cnames[i])) == NULL)
+            return -1;
     if (PyType_Ready(&TableType) < 0 || PyType_Ready(&SwissMapType) < 0 ||
         PyType_Ready(&SwissIterType) < 0)
         return -1;

@@ -63,6 +63,8 @@ class SimReport:
     rebuild: dict[str, Any] | None = None
     layout: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    backend: str = "python"
+    """The engine's backend: ``native`` (C) or ``python`` (the reference)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,21 +96,29 @@ class SimReport:
             "rebuild": self.rebuild,
             "layout": self.layout,
             "seconds": round(self.seconds, 3),
+            "backend": self.backend,
         }
 
 
 class _Recorder:
-    """Growth events with the op numbers they started and ended at (a subscriber)."""
+    """Growth events with the op numbers they started and ended at (a subscriber of
+    :attr:`events` only). The op number is ``op``, or the engine's own ``op`` while
+    the native engine runs the loop (``clock``)."""
 
     def __init__(self, spec: EngineSpec) -> None:
         self.spec = spec
         self.op = 0
+        self.clock: Any = None
+        self.events_wanted = frozenset(
+            e for e in (*spec.growth_labels, spec.growth_end, "clear") if e)
         self.events: list[dict[str, Any]] = []
         self.counts: dict[str, int] = {}
         self.dropped = 0
         self.open: dict[str, Any] | None = None
 
     def __call__(self, event: str, d: dict[str, Any]) -> None:
+        if self.clock is not None:
+            self.op = self.clock.op
         kind = self.spec.growth_label(event, d)
         if kind is not None:
             ev = self._add(kind, d)
@@ -197,21 +207,28 @@ def simulate(
                     layout=layout.describe(), go=release.release)
     if impl == "classic" and release.hmap_clear_seq:
         rep.layout["classic"]["hmap_size"] = HMAP_CLEARSEQ_SIZE  # + clearSeq (Go 1.24+)
+    rep.backend = getattr(eng.engine, "backend", "python")
     spec = get_engine(impl)
     rec = _Recorder(spec)
-    eng.subscribe(rec)
+    eng.subscribe(rec, rec.events_wanted)
     raw, cnt = eng.engine, spec.count_attr
     acct = eng.acct
     stride = max(1, (total or 0) // max(1, samples)) if total else 1024
     timeline: list[dict[str, Any]] = []
 
+    native_sample = getattr(raw, "_sample", None) if getattr(acct, "native", False) else None
+
     def sample(op: int) -> None:
         nonlocal stride
-        f = _figures(eng)
-        timeline.append({"op": op, "live_bytes": acct.live, "allocated_bytes": acct.allocated,
-                         "entries": f["entries"], "capacity": f["capacity"],
-                         "tombstones": f["tombstones"], "overflow_buckets": f["overflow_buckets"],
-                         "growing": f["growing"]})
+        if native_sample is not None:  # the same point, built in C
+            timeline.append(native_sample(op))
+        else:
+            f = _figures(eng)
+            timeline.append({"op": op, "live_bytes": acct.live,
+                             "allocated_bytes": acct.allocated, "entries": f["entries"],
+                             "capacity": f["capacity"], "tombstones": f["tombstones"],
+                             "overflow_buckets": f["overflow_buckets"],
+                             "growing": f["growing"]})
         if len(timeline) >= 2 * samples:  # unknown length: thin out, double the stride
             del timeline[1::2]
             stride *= 2
@@ -222,20 +239,48 @@ def simulate(
     i = 0
     chain: Iterable[Op] = pending if pending else ()
     apply = Replayer(engine=eng).apply
-    for src in (chain, it):
+
+    def step(op: Op) -> None:
+        nonlocal i, peak, peak_op, max_entries
+        i += 1
+        rec.op = i
+        code = op[0]
+        if code == MAKE:
+            raise ValueError(f"op #{i}: make may only be the first operation")
+        apply(op, i)
+        if code == SET:
+            n = getattr(raw, cnt)
+            if n > max_entries:
+                max_entries = n
+        if acct.live > peak:
+            peak, peak_op = acct.live, i
+
+    native_loop = getattr(raw, "_replay", None) if getattr(acct, "native", False) else None
+    for src in (iter(chain), it):
+        if native_loop is not None:
+            # The loop in C: it stops at each sample and progress point, and before
+            # an op it leaves to Python (iterators, a misplaced make).
+            rec.clock = raw
+            while True:
+                stop = next_sample if progress is None else min(next_sample, (i | 4095) + 1)
+                before = i
+                i, op, ended, peak, peak_op, max_entries = native_loop(
+                    src, i, stop, peak, peak_op, max_entries)
+                if op is not None:
+                    rec.clock = None
+                    step(op)
+                    rec.clock = raw
+                if i >= next_sample:
+                    sample(i)
+                    next_sample = i + stride
+                if progress is not None and i != before and not i & 4095:
+                    progress(i)
+                if ended:
+                    break
+            rec.clock = None
+            continue
         for op in src:
-            i += 1
-            rec.op = i
-            code = op[0]
-            if code == MAKE:
-                raise ValueError(f"op #{i}: make may only be the first operation")
-            apply(op, i)
-            if code == SET:
-                n = getattr(raw, cnt)
-                if n > max_entries:
-                    max_entries = n
-            if acct.live > peak:
-                peak, peak_op = acct.live, i
+            step(op)
             if i >= next_sample:
                 sample(i)
                 next_sample = i + stride
