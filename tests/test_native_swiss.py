@@ -183,6 +183,8 @@ def test_long_scripts_with_growth_splits_and_iterators(hasher_kind: str, key_kin
         assert {"split", "directoryGrow"} <= seen
     if key_kind != "generic":
         assert "pruneTombstones" in seen
+    if hasher_kind == "few":  # full groups: some prunes recover slots
+        assert any(e[0] == "pruneTombstones" and "'pruned': 0}" not in e[1] for e in py.log)
 
 
 def test_user_hash_and_eq_raising_leave_both_backends_alike() -> None:
@@ -418,3 +420,24 @@ def test_a_cycle_through_the_map_is_collected() -> None:
     del m, it
     gc.collect()
     assert ref() is None
+
+
+@pytest.mark.parametrize("window", [11, 23, 50, 97, 180, 400])
+def test_tombstone_churn_prunes_alike(window: int) -> None:
+    """Random sets and deletes over a steady key space, on the typed paths: every
+    pruneTombstones decision on both backends, with the same counts (pruning that
+    recovers slots is in the long scripts above)."""
+    rng = random.Random(window)
+    ops: list[tuple[Any, ...]] = []
+    for _ in range(60 * window):
+        k = rng.randrange(2 * window)
+        ops.append(("set", k, k) if rng.random() < 0.5 else ("del", k))
+        if rng.random() < 0.01:
+            ops.append(("iter",))
+        elif rng.random() < 0.05:
+            ops.append(("next", rng.randrange(3), 7))
+    decisions = 0
+    for hasher_kind, key_kind in (("stable", "fast64"), ("collide", "faststr")):
+        py, _ = run_both(ops, window, hasher_kind, 0, key_kind, check_every=499)
+        decisions += sum(e[0] == "pruneTombstones" for e in py.log)
+    assert decisions > 0
