@@ -244,6 +244,7 @@ ENGINES: dict[str, EngineSpec] = {
                   "internal/runtime/maps/runtime_faststr.go"),
         factory="gomap.swiss.map:SwissMap",
         native_factory="gomap.native:NativeSwissMap",
+        native_accountant_ref="gomap.memory:NativeSwissAccountant",
         accountant_ref="gomap.memory:SwissAccountant",
         layout_option=lambda lay: {"key_kind": lay.key_kind, "group_size": lay.group_size},
         harness="swiss",

@@ -600,6 +600,86 @@ class SwissAccountant(_Accountant):
         }
 
 
+class NativeSwissAccountant:
+    """:class:`SwissAccountant`'s figures for the native Swiss engine, which keeps them
+    itself, in C, at the same points (``SwissMap._account``): nothing crosses into
+    Python per operation. The sizes are the layout's, handed over at :meth:`attach`."""
+
+    impl = "swiss"
+    native = True
+
+    def __init__(self, layout: MapLayout) -> None:
+        self.layout = layout
+        self.m: Any = None
+        self.entry_bytes = layout.entry_object_bytes
+
+    def attach(self, m: Any) -> None:
+        """Start the C accountant on ``m`` (it counts ``NewMap``'s allocations)."""
+        lay = self.layout
+        self.m = m
+        m._account(entry_bytes=self.entry_bytes, key_bytes=lay.key_object_bytes,
+                   elem_bytes=lay.elem_object_bytes, indirect_key=lay.indirect_key,
+                   indirect_elem=lay.indirect_elem, table_size=SWISS_TABLE_SIZE,
+                   map_size=SWISS_MAP_SIZE, group_array_bytes=lay.group_array_bytes,
+                   dir_bytes=lambda n: malloc_size(8 * n, False, lay.malloc_header))
+
+    @property
+    def live(self) -> int:
+        return int(self.m.acct_live)
+
+    @property
+    def allocated(self) -> int:
+        return int(self.m.acct_allocated)
+
+    @property
+    def allocations(self) -> int:
+        return int(self.m.acct_allocations)
+
+    @property
+    def peak(self) -> int:
+        return int(self.m.acct_peak)
+
+    @property
+    def entries(self) -> int:
+        return int(self.m.acct_entries)
+
+    def _state(self, name: str) -> int:
+        return int(self.m._acct_state()[name])
+
+    @property
+    def tables(self) -> int:
+        return self._state("tables")
+
+    @property
+    def capacity(self) -> int:
+        return self._state("capacity")
+
+    @property
+    def grow_events(self) -> int:
+        return self._state("grow_events")
+
+    def settle(self) -> None:
+        """The C operations record the peak themselves."""
+
+    def tombstones(self) -> int:
+        return int(self.m.stats().tombstones)
+
+    def breakdown(self) -> dict[str, int]:
+        s = self.m._acct_state()
+        return {
+            "header": SWISS_MAP_SIZE,
+            "small_group": s["small_bytes"],
+            "directory": s["dir_bytes"],
+            "tables": s["table_bytes"],
+            "indirect": s["entries"] * self.entry_bytes,
+        }
+
+    def stats(self) -> MemoryStats:
+        live = self.live
+        return MemoryStats(self.impl, live, self.allocated, max(self.peak, live),
+                           self.allocations, self.breakdown())
+
+
 # --- the accounted engine ------------------------------------------------------------
 class AccountedEngine:
     """An engine with its heap accounted (implements the Engine contract).

@@ -214,6 +214,8 @@ typedef struct {
     int fast_hash;             /* 0: call hasher; 1: the default hasher; 2: the default, stable */
     PyObject *hrand;
     int inited;
+    struct sacct *acct;        /* not in Go: the heap accountant (_account), or NULL */
+    Py_ssize_t op;             /* not in Go: the number of the op being replayed (_replay) */
     PyObject *weakrefs;
 } SwissMapObject;
 
@@ -398,6 +400,93 @@ static PyObject *ev_names[EV_N];
          ? 0                                                                        \
          : gomap_emit((m)->subscribers, ev_names[ev], Py_BuildValue(__VA_ARGS__)))
 
+/* ---- heap accounting ------------------------------------------------------------------
+ * gomap.memory.SwissAccountant in C, for an accounted native map (_account()): the same
+ * figures at the same points (the reference counts them from the events growToSmall,
+ * smallToTable, tableGrow, split and directoryGrow, as their first subscriber, and the
+ * entries from len() around each assign / delete / clear, as AccountedEngine does).
+ * The sizes come from the layout's own functions, called once per size. */
+typedef struct sacct {
+    int64_t live, allocated, allocations, peak, entries;
+    int64_t entry_bytes, key_bytes, elem_bytes;
+    int indirect_key, indirect_elem;
+    int64_t small_bytes, dir_bytes, tables, table_bytes, capacity, grow_events;
+    int64_t table_size, map_size;
+    int64_t gab[8];            /* group_array_bytes(1 << i), -1 until asked */
+    PyObject *group_array_bytes;
+    PyObject *dir_alloc_bytes;
+} sacct_t;
+
+static int64_t call_size(PyObject *fn, Py_ssize_t n) {
+    PyObject *r = PyObject_CallFunction(fn, "n", n);
+    if (r == NULL)
+        return -1;
+    long long v = PyLong_AsLongLong(r);
+    Py_DECREF(r);
+    return v;
+}
+
+static int64_t acct_gab(sacct_t *a, Py_ssize_t ngroups) {
+    int i = 63 - __builtin_clzll((unsigned long long)ngroups);
+    if (i < 8 && ((Py_ssize_t)1 << i) == ngroups) {
+        if (a->gab[i] < 0)
+            a->gab[i] = call_size(a->group_array_bytes, ngroups);
+        return a->gab[i];
+    }
+    return call_size(a->group_array_bytes, ngroups);
+}
+
+static inline void acct_alloc(sacct_t *a, int64_t n) {
+    a->allocated += n;
+    a->allocations++;
+    a->live += n;
+}
+
+static int acct_new_table(sacct_t *a, Py_ssize_t capacity) {
+    int64_t g = acct_gab(a, capacity / GROUP_SLOTS);
+    if (g < 0)
+        return -1;
+    acct_alloc(a, a->table_size);
+    acct_alloc(a, g);
+    a->tables++;
+    a->table_bytes += a->table_size + g;
+    a->capacity += capacity;
+    return 0;
+}
+
+static int acct_drop_table(sacct_t *a, Py_ssize_t capacity) {
+    int64_t g = acct_gab(a, capacity / GROUP_SLOTS);
+    if (g < 0)
+        return -1;
+    a->live -= a->table_size + g;
+    a->table_bytes -= a->table_size + g;
+    a->tables--;
+    a->capacity -= capacity;
+    return 0;
+}
+
+static int acct_new_directory(sacct_t *a, Py_ssize_t n) {
+    int64_t b = call_size(a->dir_alloc_bytes, n);
+    if (b < 0)
+        return -1;
+    a->dir_bytes = b;
+    acct_alloc(a, b);
+    return 0;
+}
+
+static inline void acct_settle(sacct_t *a) {
+    if (a != NULL && a->live > a->peak)
+        a->peak = a->live;
+}
+
+static void acct_free(sacct_t *a) {
+    if (a == NULL)
+        return;
+    Py_CLEAR(a->group_array_bytes);
+    Py_CLEAR(a->dir_alloc_bytes);
+    PyMem_Free(a);
+}
+
 /* ---- the directory ------------------------------------------------------------------ */
 static inline TableObject *dir_table(SwissMapObject *m, uint64_t hash) {
     return m->directory[m->dir_len == 1 ? 0 : (Py_ssize_t)(hash >> (m->global_shift & 63))];
@@ -439,6 +528,12 @@ static int install_table_split(SwissMapObject *m, TableObject *old, TableObject 
         m->global_depth++;
         m->global_shift--;
         m->dir_len = 2 * old_len;
+        if (m->acct != NULL) {
+            int64_t old_bytes = m->acct->dir_bytes;
+            if (acct_new_directory(m->acct, m->dir_len) < 0)
+                return -1;
+            m->acct->live -= old_bytes;
+        }
         if (EMIT(m, EV_directoryGrow, "{s:n,s:n,s:i}", "old_dir_len", old_len, "new_dir_len",
                  m->dir_len, "global_depth", m->global_depth) < 0)
             return -1;
@@ -794,6 +889,12 @@ static int table_grow(SwissMapObject *m, TableObject *t, Py_ssize_t new_capacity
     t->index = -1;
     Py_ssize_t used = nt->used;
     Py_DECREF(nt);  /* the directory holds it */
+    if (m->acct != NULL) {
+        m->acct->grow_events++;
+        if (acct_new_table(m->acct, new_capacity) < 0 ||
+            acct_drop_table(m->acct, t->capacity) < 0)
+            return -1;
+    }
     return EMIT(m, EV_tableGrow, "{s:n,s:n,s:n,s:n,s:n}", "index", old_index, "old_capacity",
                 t->capacity, "new_capacity", new_capacity, "used", used, "dropped_tombstones",
                 tombstones(t));
@@ -814,6 +915,13 @@ static int table_split(SwissMapObject *m, TableObject *t) {
     if (rc == 0) {
         Py_ssize_t old_index = t->index;
         rc = install_table_split(m, t, left, right);
+        if (rc == 0 && m->acct != NULL) {
+            m->acct->grow_events++;
+            if (acct_new_table(m->acct, MAX_TABLE_CAPACITY) < 0 ||
+                acct_new_table(m->acct, MAX_TABLE_CAPACITY) < 0 ||
+                acct_drop_table(m->acct, MAX_TABLE_CAPACITY) < 0)
+                rc = -1;
+        }
         if (rc == 0) {
             t->index = -1;
             rc = EMIT(m, EV_split, "{s:n,s:i,s:n,s:n,s:n,s:n}", "index", old_index,
@@ -840,6 +948,14 @@ static int grow_to_small(SwissMapObject *m) {
     if (g == NULL)
         return -1;
     Py_XSETREF(m->small, g);
+    if (m->acct != NULL) {
+        int64_t b = acct_gab(m->acct, 1);
+        if (b < 0)
+            return -1;
+        m->acct->small_bytes = b;
+        acct_alloc(m->acct, b);
+        m->acct->capacity = GROUP_SLOTS;
+    }
     return EMIT(m, EV_growToSmall, "{}");
 }
 
@@ -919,6 +1035,17 @@ static TableObject *grow_to_table(SwissMapObject *m) {
     m->global_depth = 0;
     m->global_shift = 64;
     Py_DECREF(small);
+    if (m->acct != NULL) {
+        sacct_t *a = m->acct;
+        a->grow_events++;
+        a->capacity = 0;
+        if (acct_new_table(a, tab->capacity) < 0 || acct_new_directory(a, 1) < 0) {
+            Py_DECREF(tab);
+            return NULL;
+        }
+        a->live -= a->small_bytes;
+        a->small_bytes = 0;
+    }
     if (EMIT(m, EV_smallToTable, "{s:n,s:n}", "used", tab->used, "capacity", tab->capacity) < 0) {
         Py_DECREF(tab);
         return NULL;
@@ -1158,8 +1285,22 @@ static int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem) {
         return -1;
     }
     m->writing = 1;
+    Py_ssize_t n = m->used;
     int r = sm__assign(m, hash, key, elem);
     m->writing = 0;
+    sacct_t *a = m->acct;
+    if (a != NULL) {  /* AccountedEngine's assign: entries from len() around the op */
+        if (m->used != n) {
+            a->entries++;
+            if (a->entry_bytes) {
+                if (a->indirect_key)
+                    acct_alloc(a, a->key_bytes);
+                if (a->indirect_elem)
+                    acct_alloc(a, a->elem_bytes);
+            }
+        }
+        acct_settle(a);
+    }
     return r;
 }
 
@@ -1237,8 +1378,13 @@ static int sm_delete(SwissMapObject *m, PyObject *key) {
         return -1;
     }
     m->writing = 1;
+    Py_ssize_t n = m->used;
     int r = sm__delete(m, hash, key);
     m->writing = 0;
+    if (m->acct != NULL && m->used != n) {
+        m->acct->entries--;
+        m->acct->live -= m->acct->entry_bytes;
+    }
     return r;
 }
 
@@ -1281,8 +1427,13 @@ static int sm_clear(SwissMapObject *m) {
         return -1;
     }
     m->writing = 1;
+    Py_ssize_t n = m->used;
     int r = sm__clear(m);
     m->writing = 0;
+    if (m->acct != NULL && m->used != n) {
+        m->acct->entries -= n - m->used;
+        m->acct->live -= (n - m->used) * m->acct->entry_bytes;
+    }
     return r;
 }
 
@@ -1457,6 +1608,10 @@ static int SwissMap_traverse(SwissMapObject *m, visitproc visit, void *arg) {
     Py_VISIT(m->subscribers);
     Py_VISIT(m->hrand);
     Py_VISIT(m->small);
+    if (m->acct != NULL) {
+        Py_VISIT(m->acct->group_array_bytes);
+        Py_VISIT(m->acct->dir_alloc_bytes);
+    }
     for (Py_ssize_t i = 0; i < m->dir_len; i++)
         Py_VISIT(m->directory[i]);
     return 0;
@@ -1464,6 +1619,10 @@ static int SwissMap_traverse(SwissMapObject *m, visitproc visit, void *arg) {
 
 static int SwissMap_clear_refs(SwissMapObject *m) {
     sm_drop_storage(m);
+    if (m->acct != NULL) {
+        Py_CLEAR(m->acct->group_array_bytes);
+        Py_CLEAR(m->acct->dir_alloc_bytes);
+    }
     Py_CLEAR(m->hasher);
     Py_CLEAR(m->rand);
     Py_CLEAR(m->subscribers);
@@ -1476,6 +1635,8 @@ static void SwissMap_dealloc(SwissMapObject *m) {
     if (m->weakrefs != NULL)
         PyObject_ClearWeakRefs((PyObject *)m);
     SwissMap_clear_refs(m);
+    acct_free(m->acct);
+    m->acct = NULL;
     Py_CLEAR(m->seed_obj);
     Py_TYPE(m)->tp_free((PyObject *)m);
 }
@@ -1678,8 +1839,124 @@ static PyObject *SwissMap_directory_index(SwissMapObject *m, PyObject *arg) {
 }
 
 static PyObject *SwissMap_iterator(SwissMapObject *m, PyObject *unused);
+static PyObject *SwissMap_replay(SwissMapObject *m, PyObject *const *args, Py_ssize_t nargs);
+
+/* _account(...): account this map's heap from now on, in C (gomap.memory's
+ * NativeSwissAccountant hands over the sizes); counts NewMap's allocations now. */
+static PyObject *SwissMap_account(SwissMapObject *m, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"entry_bytes", "key_bytes", "elem_bytes", "indirect_key",
+                             "indirect_elem", "table_size", "map_size", "group_array_bytes",
+                             "dir_bytes", NULL};
+    long long entry_bytes, key_bytes, elem_bytes, table_size, map_size;
+    int ik, ie;
+    PyObject *gab, *dirb;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "$LLLppLLOO", kwlist, &entry_bytes,
+                                     &key_bytes, &elem_bytes, &ik, &ie, &table_size, &map_size,
+                                     &gab, &dirb))
+        return NULL;
+    if (sm_ready(m) < 0)
+        return NULL;
+    if (m->acct != NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_account: the map is accounted already");
+        return NULL;
+    }
+    sacct_t *a = PyMem_Calloc(1, sizeof(sacct_t));
+    if (a == NULL)
+        return PyErr_NoMemory();
+    a->entry_bytes = entry_bytes;
+    a->key_bytes = key_bytes;
+    a->elem_bytes = elem_bytes;
+    a->indirect_key = ik;
+    a->indirect_elem = ie;
+    a->table_size = table_size;
+    a->map_size = map_size;
+    for (int i = 0; i < 8; i++)
+        a->gab[i] = -1;
+    Py_INCREF(gab);
+    a->group_array_bytes = gab;
+    Py_INCREF(dirb);
+    a->dir_alloc_bytes = dirb;
+    /* SwissAccountant.attach */
+    acct_alloc(a, a->map_size);
+    if (m->dir_len) {
+        if (acct_new_directory(a, m->dir_len) < 0)
+            goto fail;
+        TableObject *last = NULL;
+        for (Py_ssize_t i = 0; i < m->dir_len; i++) {
+            if (m->directory[i] == last)
+                continue;
+            last = m->directory[i];
+            if (acct_new_table(a, last->capacity) < 0)
+                goto fail;
+        }
+    }
+    acct_settle(a);
+    m->acct = a;
+    Py_RETURN_NONE;
+fail:
+    acct_free(a);
+    return NULL;
+}
+
+/* stats(): capacity and tombstones as gomap.swiss.debug.stats counts them */
+static void sm_shape(SwissMapObject *m, Py_ssize_t *capacity, Py_ssize_t *tombs,
+                     Py_ssize_t *tables) {
+    Py_ssize_t cap = 0, ts = 0, n = 0;
+    TableObject *last = NULL;
+    for (Py_ssize_t i = 0; i < m->dir_len; i++) {
+        TableObject *t = m->directory[i];
+        if (t != last) {
+            cap += t->capacity;
+            ts += tombstones(t);
+            n++;
+            last = t;
+        }
+    }
+    if (m->dir_len == 0 && m->small != NULL)
+        cap = GROUP_SLOTS;
+    *capacity = cap;
+    *tombs = ts;
+    *tables = n;
+}
+
+/* One point of the simulator's timeline (gomap.sim.simulator.simulate's sample()). */
+static PyObject *SwissMap_sample(SwissMapObject *m, PyObject *arg) {
+    Py_ssize_t op = PyLong_AsSsize_t(arg);
+    if (op == -1 && PyErr_Occurred())
+        return NULL;
+    if (m->acct == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_sample: the map is not accounted");
+        return NULL;
+    }
+    Py_ssize_t cap, ts, n;
+    sm_shape(m, &cap, &ts, &n);
+    return Py_BuildValue("{s:n,s:L,s:L,s:n,s:n,s:n,s:O,s:O}", "op", op, "live_bytes",
+                         (long long)m->acct->live, "allocated_bytes",
+                         (long long)m->acct->allocated, "entries", m->used, "capacity", cap,
+                         "tombstones", ts, "overflow_buckets", Py_None, "growing", Py_False);
+}
+
+static PyObject *SwissMap_acct_state(SwissMapObject *m, PyObject *unused) {
+    sacct_t *a = m->acct;
+    if (a == NULL)
+        Py_RETURN_NONE;
+    return Py_BuildValue("{s:L,s:L,s:L,s:L,s:L,s:L,s:L,s:L}", "small_bytes",
+                         (long long)a->small_bytes, "dir_bytes", (long long)a->dir_bytes,
+                         "tables", (long long)a->tables, "table_bytes",
+                         (long long)a->table_bytes, "capacity", (long long)a->capacity,
+                         "grow_events", (long long)a->grow_events, "entries",
+                         (long long)a->entries, "map_size", (long long)a->map_size);
+}
 
 static PyMethodDef SwissMap_methods[] = {
+    {"_account", (PyCFunction)(void (*)(void))SwissMap_account, METH_VARARGS | METH_KEYWORDS,
+     "_account(...): keep gomap.memory.SwissAccountant's figures in C from now on."},
+    {"_sample", (PyCFunction)SwissMap_sample, METH_O,
+     "_sample(op): the simulator's timeline point after op number op (accounted maps)."},
+    {"_acct_state", (PyCFunction)SwissMap_acct_state, METH_NOARGS,
+     "The C accountant's figures (None when not accounted)."},
+    {"_replay", (PyCFunction)(void (*)(void))SwissMap_replay, METH_FASTCALL,
+     "_replay(ops, i, stop, peak, peak_op, max_entries): the simulator's loop in C."},
     {"lookup", (PyCFunction)SwissMap_lookup, METH_O,
      "v, ok := m[key] (mapaccess2 and its typed variants): (ok, v)."},
     {"get_with_key", (PyCFunction)SwissMap_get_with_key, METH_O,
@@ -1748,7 +2025,28 @@ SM_OBJ_GETTER(hasher)
 SM_OBJ_GETTER(rand)
 SM_OBJ_GETTER(subscribers)
 
+#define SACCT_GETTER(field)                                                \
+    static PyObject *sm_get_acct_##field(SwissMapObject *m, void *c) {     \
+        if (m->acct == NULL)                                               \
+            Py_RETURN_NONE;                                                \
+        return PyLong_FromLongLong((long long)m->acct->field);             \
+    }
+SACCT_GETTER(live)
+SACCT_GETTER(allocated)
+SACCT_GETTER(allocations)
+SACCT_GETTER(peak)
+SACCT_GETTER(entries)
+
+static PyObject *sm_get_op(SwissMapObject *m, void *c) { return PyLong_FromSsize_t(m->op); }
+
 static PyGetSetDef SwissMap_getset[] = {
+    {"acct_live", (getter)sm_get_acct_live, NULL, "accounted live bytes (or None)", NULL},
+    {"acct_allocated", (getter)sm_get_acct_allocated, NULL, "accounted bytes allocated", NULL},
+    {"acct_allocations", (getter)sm_get_acct_allocations, NULL, "accounted allocations", NULL},
+    {"acct_peak", (getter)sm_get_acct_peak, NULL, "accounted peak live bytes", NULL},
+    {"acct_entries", (getter)sm_get_acct_entries, NULL, "accounted entries", NULL},
+    {"op", (getter)sm_get_op, NULL, "not in Go: the number of the operation _replay is running",
+     NULL},
     {"used", (getter)sm_get_used, NULL, "number of entries", NULL},
     {"seed", (getter)sm_get_seed, NULL, "the hash seed", NULL},
     {"dir_len", (getter)sm_get_dir_len, NULL, "directory length (0: small map)", NULL},
@@ -1997,6 +2295,7 @@ static PyObject *SwissMap_iterator(SwissMapObject *m, PyObject *unused) {
         Py_DECREF(it);
         return NULL;
     }
+    acct_settle(m->acct);  /* AccountedEngine.iterator() */
     return (PyObject *)it;
 }
 
@@ -2293,6 +2592,8 @@ static PyObject *SwissIter_iternext(SwissIterObject *it) {
         SwissMapObject *m = it->pending;
         it->pending = NULL;
         int r = siter_init(it, m);
+        if (r == 0)
+            acct_settle(m->acct);
         Py_DECREF(m);
         if (r < 0)
             return NULL;
@@ -2419,6 +2720,58 @@ static PyTypeObject SwissIterType = {
     .tp_methods = SwissIter_methods,
     .tp_getset = SwissIter_getset,
 };
+
+/* ---- the simulator's loop (gomap_replay in module.c) ---------------------------------- */
+static int replay_assign(PyObject *m, PyObject *key, PyObject *elem) {
+    return sm_assign((SwissMapObject *)m, key, elem);
+}
+
+static int replay_lookup(PyObject *m, PyObject *key) {
+    PyObject *e;
+    int r = sm_lookup((SwissMapObject *)m, key, &e);
+    if (r == 1)
+        Py_DECREF(e);
+    return r;
+}
+
+static int replay_delete(PyObject *m, PyObject *key) {
+    return sm_delete((SwissMapObject *)m, key);
+}
+
+static int replay_clear(PyObject *m) { return sm_clear((SwissMapObject *)m); }
+
+static int replay_range(PyObject *m) {
+    SwissIterObject *it = (SwissIterObject *)SwissMap_iterator((SwissMapObject *)m, NULL);
+    if (it == NULL)
+        return -1;
+    PyObject *k, *e;
+    int r;
+    while ((r = siter_next(it, &k, &e)) > 0) {
+        Py_DECREF(k);
+        Py_DECREF(e);
+    }
+    Py_DECREF(it);
+    return r;
+}
+
+static Py_ssize_t replay_count(PyObject *m) { return ((SwissMapObject *)m)->used; }
+
+static const int64_t *replay_live(PyObject *m) {
+    sacct_t *a = ((SwissMapObject *)m)->acct;
+    return a == NULL ? NULL : &a->live;
+}
+
+static Py_ssize_t *replay_op(PyObject *m) { return &((SwissMapObject *)m)->op; }
+
+static const gomap_replay_ops swiss_replay_ops = {
+    replay_assign, replay_lookup, replay_delete, replay_clear, replay_range, replay_count,
+    replay_live, replay_op};
+
+static PyObject *SwissMap_replay(SwissMapObject *m, PyObject *const *args, Py_ssize_t nargs) {
+    if (sm_ready(m) < 0)
+        return NULL;
+    return gomap_replay((PyObject *)m, &swiss_replay_ops, args, nargs);
+}
 
 /* ---- what GoMap's C fast paths (classic.c) call -------------------------------------- */
 static int ops_lookup(PyObject *e, PyObject *key, PyObject **pe) {
