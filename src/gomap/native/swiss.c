@@ -2342,7 +2342,7 @@ static int SwissIter_clear(SwissIterObject *it) {
 /* Not in Go: fetch the key and elem objects of the group after gi ahead of use.
  * Go's iteration order is hash order, unrelated to where the objects live in memory,
  * which is what iteration over a large map pays for. */
-#define PREFETCH_GROUPS 2  /* how far ahead (one group is too close for main memory) */
+#define PREFETCH_GROUPS 2  /* how many groups ahead */
 
 /* (a macro: gcc -O2 dropped the calls of a static function holding only these
  * loads and prefetches) */
