@@ -475,3 +475,30 @@ def test_simulate_reports_are_the_same_on_both_backends(
         assert rep.pop("backend") == backend
         reports.append((rep, seen))
     assert reports[0] == reports[1]
+
+
+def test_clone_is_the_same_on_both_backends() -> None:
+    """Map.Clone at any shape (small, one table, a directory with shared entries):
+    the same copy, independent of its source, and no random draw."""
+    py = SwissSide(SwissMap, 3, "stable", 0, "generic", False)
+    c = SwissSide(NativeSwissMap, 3, "stable", 0, "generic", False)
+    for n in (0, 5, 9, 200, 3000, 9000):
+        py.h.clear()
+        c.h.clear()
+        for k in range(n):
+            py.h.assign(k * 7, k)
+            c.h.assign(k * 7, k)
+            if k % 5 == 0:
+                py.h.delete(k * 3)
+                c.h.delete(k * 3)
+        a, b = py.h.clone(), c.h.clone()
+        assert type(b) is NativeSwissMap
+        assert repr(a.snapshot()) == repr(b.snapshot())
+        same(py, c, f"clone at {n}")
+        for k in range(n // 2):
+            for m in (a, b):
+                m.assign(-k, k)
+                m.delete(k * 7)
+        assert repr(a.snapshot()) == repr(b.snapshot())
+        same(py, c, f"source after the clones changed ({n})")
+        b.check_invariants()

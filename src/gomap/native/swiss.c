@@ -1838,6 +1838,96 @@ static PyObject *SwissMap_directory_index(SwissMapObject *m, PyObject *arg) {
     return PyLong_FromUnsignedLongLong(hash >> (m->global_shift & 63));
 }
 
+/* table.clone: a copy of the groups (keys and elems are shared) */
+static TableObject *table_clone(TableObject *t) {
+    TableObject *c = table_alloc(t->capacity, t->index, t->local_depth);
+    if (c == NULL)
+        return NULL;
+    Py_ssize_t ngroups = t->capacity / GROUP_SLOTS;
+    for (Py_ssize_t g = 0; g < ngroups; g++) {
+        c->groups[g].ctrl = t->groups[g].ctrl;
+        for (int j = 0; j < GROUP_SLOTS; j++) {
+            Py_XINCREF(t->groups[g].slots[j].key);
+            c->groups[g].slots[j].key = t->groups[g].slots[j].key;
+            Py_XINCREF(t->groups[g].slots[j].elem);
+            c->groups[g].slots[j].elem = t->groups[g].slots[j].elem;
+        }
+    }
+    c->used = t->used;
+    c->growth_left = t->growth_left;
+    return c;
+}
+
+/* Map.Clone (maps.Clone): an independent copy with the same seed, counters and
+ * layout; tables shared by several directory entries stay shared. No random draw,
+ * no event; the copy is not accounted. */
+static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *unused) {
+    if (sm_ready(m) < 0)
+        return NULL;
+    if (m->writing) {
+        PyObject *mod = PyImport_ImportModule("gomap.errors");
+        if (mod == NULL)
+            return NULL;
+        PyObject *cls = PyObject_GetAttrString(mod, "MapFatalError");
+        Py_DECREF(mod);
+        if (cls == NULL)
+            return NULL;
+        PyErr_SetString(cls, "concurrent map clone and map write");
+        Py_DECREF(cls);
+        return NULL;
+    }
+    PyTypeObject *tp = Py_TYPE(m);
+    SwissMapObject *c = (SwissMapObject *)tp->tp_alloc(tp, 0);
+    if (c == NULL)
+        return NULL;
+    c->inited = 1;
+    c->used = m->used;
+    c->seed = m->seed;
+    Py_INCREF(m->seed_obj);
+    c->seed_obj = m->seed_obj;
+    c->global_depth = m->global_depth;
+    c->global_shift = m->global_shift;
+    c->tomb = m->tomb;
+    c->clear_seq = m->clear_seq;
+    c->key_kind = m->key_kind;
+    c->typed = m->typed;
+    c->prune = m->prune;
+    c->fast_small = m->fast_small;
+    c->group_size = m->group_size;
+    c->fast_hash = m->fast_hash;
+    Py_XINCREF(m->hasher);
+    c->hasher = m->hasher;
+    Py_XINCREF(m->rand);
+    c->rand = m->rand;
+    Py_XINCREF(m->hrand);
+    c->hrand = m->hrand;
+    c->subscribers = PySequence_List(m->subscribers);
+    if (c->subscribers == NULL)
+        goto fail;
+    if (m->small != NULL && (c->small = table_clone(m->small)) == NULL)
+        goto fail;
+    if (m->dir_len) {
+        c->directory = PyMem_Calloc((size_t)m->dir_len, sizeof(TableObject *));
+        if (c->directory == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        c->dir_len = m->dir_len;
+        for (Py_ssize_t i = 0; i < m->dir_len; i++) {
+            if (i > 0 && m->directory[i] == m->directory[i - 1]) {
+                Py_INCREF(c->directory[i - 1]);
+                c->directory[i] = c->directory[i - 1];
+            } else if ((c->directory[i] = table_clone(m->directory[i])) == NULL) {
+                goto fail;
+            }
+        }
+    }
+    return (PyObject *)c;
+fail:
+    Py_DECREF(c);
+    return NULL;
+}
+
 static PyObject *SwissMap_iterator(SwissMapObject *m, PyObject *unused);
 static PyObject *SwissMap_replay(SwissMapObject *m, PyObject *const *args, Py_ssize_t nargs);
 
@@ -1949,6 +2039,8 @@ static PyObject *SwissMap_acct_state(SwissMapObject *m, PyObject *unused) {
 }
 
 static PyMethodDef SwissMap_methods[] = {
+    {"clone", (PyCFunction)SwissMap_clone, METH_NOARGS,
+     "Map.Clone (maps.Clone): an independent copy, same seed and layout; no draw."},
     {"_account", (PyCFunction)(void (*)(void))SwissMap_account, METH_VARARGS | METH_KEYWORDS,
      "_account(...): keep gomap.memory.SwissAccountant's figures in C from now on."},
     {"_sample", (PyCFunction)SwissMap_sample, METH_O,
