@@ -502,3 +502,40 @@ def test_clone_is_the_same_on_both_backends() -> None:
         assert repr(a.snapshot()) == repr(b.snapshot())
         same(py, c, f"source after the clones changed ({n})")
         b.check_invariants()
+
+
+def test_a_goMap_loop_that_raised_is_over_on_both_backends() -> None:
+    """GoMap's iteration is a generator on the Python backend: once it raised (here
+    rand() failing at Iter.Init, then an iteration during a write), it is over; the
+    C iterator behind the native GoMap ends the same way."""
+    outcomes = []
+    for backend in ("python", "native"):
+        log: list[Any] = []
+        armed = [-1]
+        m = GoMap(impl="swiss", rand=counting_rand(1, log, armed), backend=backend)
+        for k in range(50):
+            m[k] = k
+        armed[0] = 0
+        it = iter(m)
+        with pytest.raises(Boom):
+            next(it)
+        after_init = list(it)
+        it = iter(m)
+        first = next(it)
+
+        class Stepper:
+            def __init__(self, loop: Any) -> None:
+                self.loop = loop
+
+            def __hash__(self) -> int:
+                return 1
+
+            def __eq__(self, other: object) -> bool:
+                with pytest.raises(Exception, match="iteration and map write"):
+                    next(self.loop)
+                return False
+
+        m[Stepper(it)] = 1  # steps the loop from inside the write
+        outcomes.append((after_init, first, list(it), log))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == [] and outcomes[0][2] == []

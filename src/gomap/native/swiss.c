@@ -2315,6 +2315,7 @@ typedef struct {
     SwissMapObject *m;        /* NULL: empty at Init */
     SwissMapObject *pending;  /* a lazy iterator's map before its first step */
     int mode;                 /* what tp_iternext yields: 0 (key, elem), 1 key */
+    int lazy;                 /* a GoMap iteration: ends for good at an exception */
     PyObject *result;
     uint64_t entry_offset;
     uint64_t dir_offset;
@@ -2334,6 +2335,7 @@ static SwissIterObject *siter_alloc(void) {
     it->m = NULL;
     it->pending = NULL;
     it->mode = 0;
+    it->lazy = 0;
     it->result = NULL;
     it->entry_offset = it->dir_offset = 0;
     it->clear_seq = 0;
@@ -2400,6 +2402,7 @@ static PyObject *siter_lazy(SwissMapObject *m, int mode) {
     Py_INCREF(m);
     it->pending = m;
     it->mode = mode;
+    it->lazy = 1;
     return (PyObject *)it;
 }
 
@@ -2711,13 +2714,18 @@ static PyObject *SwissIter_iternext(SwissIterObject *it) {
         if (r == 0)
             acct_settle(m->acct);
         Py_DECREF(m);
-        if (r < 0)
+        if (r < 0) {
+            SwissIter_release(it);  /* as a generator that raised: over */
             return NULL;
+        }
     }
     PyObject *k, *e;
     int r = siter_next(it, &k, &e);
-    if (r <= 0)
+    if (r <= 0) {
+        if (r < 0 && it->lazy)
+            SwissIter_release(it);  /* as a generator that raised: over */
         return NULL;
+    }
     if (it->mode == 1) {
         Py_DECREF(e);
         return k;
