@@ -78,7 +78,7 @@ PyObject *gomap_intern(const char *s) {
 /* ---- the simulator's loop -------------------------------------------------------------
  * _replay(ops, i, stop, peak, peak_op, max_entries) runs the operations of the iterator
  * ops (gomap.ops tuples) as gomap.sim.simulate's loop does with Replayer.apply: SET
- * (an op without an elem stores its op number), GET, DEL, CLEAR, RANGE and DUMP, the
+ * (an op without an elem stores None), GET, DEL, CLEAR, RANGE and DUMP, the
  * op number in the engine (the recorder reads it), the peak of the accounted live bytes
  * and the most entries after a SET. It stops after op number stop, at the end of ops,
  * or before an op it does not run (ITER, NEXT, STOP, MAKE, anything else), which it
@@ -134,14 +134,8 @@ PyObject *gomap_replay(PyObject *m, const gomap_replay_ops *ops, PyObject *const
         switch (code) {
         case OP_SET:
             if (n == 2 || n == 3) {
-                PyObject *elem = n == 3 ? PyTuple_GET_ITEM(op, 2) : PyLong_FromSsize_t(i + 1);
-                if (elem == NULL) {
-                    rc = -1;
-                    break;
-                }
+                PyObject *elem = n == 3 ? PyTuple_GET_ITEM(op, 2) : Py_None;
                 rc = ops->assign(m, PyTuple_GET_ITEM(op, 1), elem);
-                if (n == 2)
-                    Py_DECREF(elem);
                 Py_ssize_t count = ops->count(m);
                 if (count > max_entries)
                     max_entries = count;

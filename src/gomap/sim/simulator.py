@@ -247,7 +247,7 @@ def simulate(
         code = op[0]
         if code == MAKE:
             raise ValueError(f"op #{i}: make may only be the first operation")
-        apply(op, i)
+        apply(op)  # a SET without an elem stores None: values cost nothing here
         if code == SET:
             n = getattr(raw, cnt)
             if n > max_entries:
