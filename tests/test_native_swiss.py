@@ -504,7 +504,8 @@ def test_clone_is_the_same_on_both_backends() -> None:
         b.check_invariants()
 
 
-def test_a_goMap_loop_that_raised_is_over_on_both_backends() -> None:
+@pytest.mark.parametrize("impl", ["swiss", "classic"])
+def test_a_goMap_loop_that_raised_is_over_on_both_backends(impl: str) -> None:
     """GoMap's iteration is a generator on the Python backend: once it raised (here
     rand() failing at Iter.Init, then an iteration during a write), it is over; the
     C iterator behind the native GoMap ends the same way."""
@@ -512,7 +513,7 @@ def test_a_goMap_loop_that_raised_is_over_on_both_backends() -> None:
     for backend in ("python", "native"):
         log: list[Any] = []
         armed = [-1]
-        m = GoMap(impl="swiss", rand=counting_rand(1, log, armed), backend=backend)
+        m = GoMap(impl=impl, rand=counting_rand(1, log, armed), backend=backend)
         for k in range(50):
             m[k] = k
         armed[0] = 0

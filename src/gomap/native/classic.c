@@ -1891,6 +1891,7 @@ typedef struct {
     HMapObject *h;       /* NULL: nothing (more) to iterate */
     HMapObject *pending; /* a lazy iterator's map before its first step */
     int mode;            /* what tp_iternext yields: 0 (key, elem), 1 key */
+    int lazy;            /* a GoMap iteration: ends for good at an exception */
     PyObject *result;    /* the last (key, elem) tuple, reused when nobody else holds it */
     int B;
     barray *buckets;     /* the array the iteration started on (a reference) */
@@ -1910,6 +1911,7 @@ static HIterObject *hiter_alloc(void) {
     it->h = NULL;
     it->pending = NULL;
     it->mode = 0;
+    it->lazy = 0;
     it->result = NULL;
     it->B = 0;
     it->buckets = NULL;
@@ -1975,6 +1977,7 @@ static PyObject *hiter_lazy(HMapObject *h, int mode) {
     Py_INCREF(h);
     it->pending = h;
     it->mode = mode;
+    it->lazy = 1;
     return (PyObject *)it;
 }
 
@@ -2211,8 +2214,10 @@ static PyObject *HIter_iternext(HIterObject *it) {
         it->pending = NULL;
         int r = hiter_init(it, h);
         Py_DECREF(h);
-        if (r < 0)
+        if (r < 0) {
+            HIter_release(it);  /* as a generator that raised: over */
             return NULL;
+        }
     }
     PyObject *k, *e;
     bmap *saved = it->bptr;
@@ -2224,6 +2229,8 @@ static PyObject *HIter_iternext(HIterObject *it) {
             saved = NULL;
         }
         bucket_decref(saved);
+        if (it->lazy)
+            HIter_release(it);  /* as a generator that raised: over */
         return NULL;
     }
     bucket_decref(saved);
