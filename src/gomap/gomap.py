@@ -90,9 +90,11 @@ class GoMap(MutableMapping[Any, Any]):
     ``hasher`` ``(key, seed) -> uint64`` and ``rand`` ``() -> uint64`` replace the
     default hash and random source (the oracle uses them to replay a real run).
     ``observer`` ``(event, details)`` receives the engine's internal events.
-    ``backend``: ``"native"`` (the C engine, the default where it is built and
-    implements ``impl``: classic so far) or ``"python"`` (the reference engines);
-    the environment variable ``GOMAP_BACKEND`` sets the default.
+    ``backend``: ``"native"`` (the C engines, the default where the extension is
+    built; another Go release than the engine's pinned one and hints above
+    ``gomap.engines.HUGE_HINT`` run on Python unless native is asked for) or
+    ``"python"`` (the reference engines); the environment variable
+    ``GOMAP_BACKEND`` sets the default.
 
     ``key_type`` / ``value_type``: the Go types of ``map[K]V`` (``"int64"``,
     ``"string"``, ``"struct{a int32; b string}"``, ``"[20]int64"``, ...). They fix the
