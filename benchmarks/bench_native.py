@@ -1,6 +1,6 @@
 """The native backend's figures, each ratio measured in the same run.
 
-    python benchmarks/bench_native.py [--impl classic] [--ops 200000] [--repeat 3]
+    python benchmarks/bench_native.py [--impl classic|swiss|both] [--ops 200000] [--repeat 3]
                                       [--no-go] [--json FILE]
 
 For each workload (fill, churn, mix; ``map[int64]int64``) the operations are
@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gomap.engines import get_engine
+from gomap.engines import engine_names, get_engine
 from gomap.layout.types import parse_go_type
 from gomap.ops import CLEAR, DEL, GET, MAKE, RANGE, SET, Op
 from gomap.sim.ops import KeyDomain
@@ -92,49 +92,50 @@ def go_lines(ops: list[Op]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--impl", choices=["classic", "swiss"], default="classic")
+    ap.add_argument("--impl", choices=[*engine_names(), "both"], default="both")
     ap.add_argument("--ops", type=int, default=200_000, help="operations per workload")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-go", action="store_true", help="skip the real Go map")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args(argv)
     domain = KeyDomain(parse_go_type("int64"))
-    go_bin: Path | None = None
     tmp = Path(tempfile.mkdtemp(prefix="gomap-bench-"))
-    if not args.no_go:
-        go_bin = build_go(get_engine(args.impl).go_version, tmp)
+    impls = engine_names() if args.impl == "both" else [args.impl]
     rows = []
     print(f"{'impl':8} {'workload':8} {'ops':>9} {'python':>9} {'native':>9} {'go':>7} "
           f"{'py/nat':>7} {'nat/go':>7}   (ns/op)")
-    for name, pat in WORKLOADS.items():
-        n = args.ops
-        ops = list(parse_pattern(pat.format(n=n, s=max(8, n // 9))).ops(domain))
-        nops = len(ops) - 1
-        tp = tn = float("inf")
-        rp = rn = None
-        for _ in range(args.repeat):  # interleaved: both see the same machine
-            t, rp = sim_once(args.impl, "python", ops)
-            tp = min(tp, t)
-            t, rn = sim_once(args.impl, "native", ops)
-            tn = min(tn, t)
-        if rp != rn:
-            print(f"{name}: the backends' reports differ", file=sys.stderr)
-            return 1
-        py_ns, nat_ns = tp / nops * 1e9, tn / nops * 1e9
-        go_ns = None
-        if go_bin is not None:
-            res = subprocess.run([str(go_bin), "-repeat", str(args.repeat)],
-                                 input=go_lines(ops), capture_output=True, text=True, check=True)
-            go_ns = float(res.stdout.strip())
-        rows.append({"impl": args.impl, "workload": name, "ops": nops, "python_ns_per_op": py_ns,
-                     "native_ns_per_op": nat_ns, "go_ns_per_op": go_ns,
-                     "speedup": py_ns / nat_ns,
-                     "native_over_go": None if go_ns is None else nat_ns / go_ns})
-        go_s = "-" if go_ns is None else f"{go_ns:.0f}"
-        ratio_go = "-" if go_ns is None else f"{nat_ns / go_ns:.1f}x"
-        print(f"{args.impl:8} {name:8} {nops:>9,} {py_ns:>9.0f} {nat_ns:>9.0f} {go_s:>7} "
-              f"{py_ns / nat_ns:>6.1f}x {ratio_go:>7}")
-        sys.stdout.flush()
+    for impl in impls:
+        go_bin = None if args.no_go else build_go(get_engine(impl).go_version, tmp)
+        for name, pat in WORKLOADS.items():
+            n = args.ops
+            ops = list(parse_pattern(pat.format(n=n, s=max(8, n // 9))).ops(domain))
+            nops = len(ops) - 1
+            tp = tn = float("inf")
+            rp = rn = None
+            for _ in range(args.repeat):  # interleaved: both see the same machine
+                t, rp = sim_once(impl, "python", ops)
+                tp = min(tp, t)
+                t, rn = sim_once(impl, "native", ops)
+                tn = min(tn, t)
+            if rp != rn:
+                print(f"{impl} {name}: the backends' reports differ", file=sys.stderr)
+                return 1
+            py_ns, nat_ns = tp / nops * 1e9, tn / nops * 1e9
+            go_ns = None
+            if go_bin is not None:
+                res = subprocess.run([str(go_bin), "-repeat", str(args.repeat)],
+                                     input=go_lines(ops), capture_output=True, text=True,
+                                     check=True)
+                go_ns = float(res.stdout.strip())
+            rows.append({"impl": impl, "workload": name, "ops": nops,
+                         "python_ns_per_op": py_ns, "native_ns_per_op": nat_ns,
+                         "go_ns_per_op": go_ns, "speedup": py_ns / nat_ns,
+                         "native_over_go": None if go_ns is None else nat_ns / go_ns})
+            go_s = "-" if go_ns is None else f"{go_ns:.0f}"
+            ratio_go = "-" if go_ns is None else f"{nat_ns / go_ns:.1f}x"
+            print(f"{impl:8} {name:8} {nops:>9,} {py_ns:>9.0f} {nat_ns:>9.0f} {go_s:>7} "
+                  f"{py_ns / nat_ns:>6.1f}x {ratio_go:>7}")
+            sys.stdout.flush()
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"python": sys.version.split()[0], "rows": rows}, f, indent=1)

@@ -133,6 +133,12 @@ EVENTS: dict[tuple[str, str], EventSpec] = {(s.engine, s.name): s for s in _SPEC
 """Every declared event, by ``(engine, name)``."""
 
 
+EVENT_BITS: dict[str, int] = {name: 1 << i for i, name in
+                              enumerate(sorted({s.name for s in _SPECS}))}
+"""One bit per declared event name (any engine): an :class:`EventFilter`'s ``mask``."""
+assert len(EVENT_BITS) <= 64, "an EventFilter mask is a uint64"
+
+
 def events_of(engine: str) -> dict[str, EventSpec]:
     """The events ``engine`` declares, by name."""
     return {s.name: s for s in _SPECS if s.engine == engine}
@@ -166,11 +172,15 @@ class EventFilter:
     event no subscriber wants). :meth:`EventSource.subscribe` makes one when it
     is given ``events=``; the C engines read its two slots directly."""
 
-    __slots__ = ("events", "fn")
+    __slots__ = ("events", "fn", "mask")
 
     def __init__(self, fn: Observer, events: Iterable[str]) -> None:
         self.fn = fn
         self.events = frozenset(events)
+        self.mask = 0
+        """The events' bits (:data:`EVENT_BITS`; what the C engines test)."""
+        for e in self.events:
+            self.mask |= EVENT_BITS.get(e, 0)
 
     def __call__(self, event: str, details: dict[str, Any]) -> None:
         if event in self.events:

@@ -302,7 +302,9 @@ static int check_hashable(PyObject *key) {
 static inline int keq(PyObject *stored, PyObject *key) {
     PyTypeObject *t = Py_TYPE(stored);
     if (t == Py_TYPE(key)) {
-        if (t == &PyLong_Type || t == &PyUnicode_Type) {
+        if (t == &PyLong_Type)
+            return stored == key || gomap_long_eq(stored, key);
+        if (t == &PyUnicode_Type) {
             if (stored == key)
                 return 1;
             return PyObject_RichCompareBool(stored, key, Py_EQ);
@@ -349,11 +351,13 @@ static const char *ev_cnames[EV_N] = {"makemap", "seed", "firstBucket", "newover
     "hashGrow", "growWork", "evacuate", "growDone", "emptyOne", "emptyRest", "clear",
     "iterInit"};
 static PyObject *ev_names[EV_N];
+static uint64_t ev_bits[EV_N];  /* gomap.events.EVENT_BITS of each */
 
 #define EMIT(h, ev, ...)                                                            \
-    (!gomap_wants((h)->subscribers, ev_names[ev])                                   \
+    (!gomap_wants((h)->subscribers, ev_bits[ev])                                     \
          ? 0                                                                        \
-         : gomap_emit((h)->subscribers, ev_names[ev], Py_BuildValue(__VA_ARGS__)))
+         : gomap_emit((h)->subscribers, ev_names[ev], ev_bits[ev],                   \
+                      Py_BuildValue(__VA_ARGS__)))
 
 /* ---- heap accounting ------------------------------------------------------------------
  * gomap.memory.ClassicAccountant in C, for an accounted native map (_account()): the
@@ -2653,7 +2657,8 @@ static PyMethodDef classic_module_methods[] = {
 
 int gomap_classic_init(PyObject *module) {
     for (int i = 0; i < EV_N; i++)
-        if ((ev_names[i] = gomap_intern(ev_cnames[i])) == NULL)
+        if ((ev_names[i] = gomap_intern(ev_cnames[i])) == NULL ||
+            gomap_event_bit(ev_cnames[i], &ev_bits[i]) < 0)
             return -1;
     if (PyModule_AddFunctions(module, classic_module_methods) < 0)
         return -1;

@@ -38,9 +38,20 @@ static PyObject *stable_bytes_hash(PyObject *mod, PyObject *arg) {
 
 /* ---- subscribers ------------------------------------------------------------------ */
 PyTypeObject *gomap_filter_type;
-Py_ssize_t gomap_filter_fn_off, gomap_filter_events_off;
+Py_ssize_t gomap_filter_fn_off, gomap_filter_mask_off;
+static PyObject *event_bits;  /* gomap.events.EVENT_BITS */
 
-int gomap_emit(PyObject *subs, PyObject *name, PyObject *details) {
+int gomap_event_bit(const char *name, uint64_t *bit) {
+    PyObject *v = PyDict_GetItemString(event_bits, name);  /* borrowed */
+    if (v == NULL) {
+        PyErr_Format(PyExc_RuntimeError, "gomap._native emits an undeclared event %s", name);
+        return -1;
+    }
+    *bit = PyLong_AsUnsignedLongLongMask(v);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+int gomap_emit(PyObject *subs, PyObject *name, uint64_t bit, PyObject *details) {
     if (details == NULL)
         return -1;
     Py_INCREF(subs);
@@ -49,8 +60,7 @@ int gomap_emit(PyObject *subs, PyObject *name, PyObject *details) {
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(subs); i++) {
         PyObject *fn = PyList_GET_ITEM(subs, i);
         if (Py_TYPE(fn) == gomap_filter_type) {
-            PyObject *ev = *(PyObject **)((char *)fn + gomap_filter_events_off);
-            if (ev == NULL || PySet_Contains(ev, name) != 1)
+            if (!(gomap_filter_mask(fn) & bit))
                 continue;
             fn = *(PyObject **)((char *)fn + gomap_filter_fn_off);
             if (fn == NULL)
@@ -213,8 +223,21 @@ static int events_init(void) {
     }
     gomap_filter_type = (PyTypeObject *)cls;  /* the reference is kept */
     gomap_filter_fn_off = slot_offset(cls, "fn");
-    gomap_filter_events_off = slot_offset(cls, "events");
-    return gomap_filter_fn_off < 0 || gomap_filter_events_off < 0 ? -1 : 0;
+    gomap_filter_mask_off = slot_offset(cls, "mask");
+    if (gomap_filter_fn_off < 0 || gomap_filter_mask_off < 0)
+        return -1;
+    mod = PyImport_ImportModule("gomap.events");
+    if (mod == NULL)
+        return -1;
+    event_bits = PyObject_GetAttrString(mod, "EVENT_BITS");  /* the reference is kept */
+    Py_DECREF(mod);
+    if (event_bits == NULL)
+        return -1;
+    if (!PyDict_Check(event_bits)) {
+        PyErr_SetString(PyExc_TypeError, "gomap.events.EVENT_BITS is not a dict");
+        return -1;
+    }
+    return 0;
 }
 
 static PyMethodDef module_methods[] = {

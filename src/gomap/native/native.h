@@ -30,27 +30,43 @@ extern const gomap_engine_ops gomap_swiss_ops;
  * wants only the events in its frozenset `events`: an event nobody wants costs no
  * details. */
 extern PyTypeObject *gomap_filter_type;
-extern Py_ssize_t gomap_filter_fn_off, gomap_filter_events_off;
+extern Py_ssize_t gomap_filter_fn_off, gomap_filter_mask_off;
 
-/* Whether some subscriber in the list subs wants event `name` (an interned str). */
-static inline int gomap_wants(PyObject *subs, PyObject *name) {
+/* The bits an EventFilter wants (its `mask` slot: gomap.events.EVENT_BITS). */
+static inline uint64_t gomap_filter_mask(PyObject *filter) {
+    PyObject *mask = *(PyObject **)((char *)filter + gomap_filter_mask_off);
+    if (mask == NULL || !PyLong_Check(mask))
+        return 0;
+    uint64_t m = PyLong_AsUnsignedLongLongMask(mask);
+    if (m == (uint64_t)-1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    return m;
+}
+
+/* Whether some subscriber in the list subs wants the event of bit `bit`
+ * (gomap_event_bit of its name). */
+static inline int gomap_wants(PyObject *subs, uint64_t bit) {
     if (subs == NULL)
         return 0;
     Py_ssize_t n = PyList_GET_SIZE(subs);
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *fn = PyList_GET_ITEM(subs, i);
-        if (Py_TYPE(fn) != gomap_filter_type)
-            return 1;
-        PyObject *ev = *(PyObject **)((char *)fn + gomap_filter_events_off);
-        if (ev != NULL && PySet_Contains(ev, name) == 1)
+        if (Py_TYPE(fn) != gomap_filter_type || (gomap_filter_mask(fn) & bit))
             return 1;
     }
     return 0;
 }
 
-/* Call every subscriber of subs that wants `name` with (name, details), in order;
- * steals details (NULL: an error building them). 0, or -1 with an exception set. */
-int gomap_emit(PyObject *subs, PyObject *name, PyObject *details);
+/* Call every subscriber of subs that wants the event (name, of bit `bit`) with
+ * (name, details), in order; steals details (NULL: an error building them). 0, or -1
+ * with an exception set. */
+int gomap_emit(PyObject *subs, PyObject *name, uint64_t bit, PyObject *details);
+
+/* The bit of a declared event name (gomap.events.EVENT_BITS); -1 with an exception
+ * set for a name that is not declared. */
+int gomap_event_bit(const char *name, uint64_t *bit);
 
 /* ---- the simulator's loop (module.c) -----------------------------------------------
  * gomap_replay runs gomap.sim.simulate's loop over an iterator of gomap.ops tuples on
@@ -68,6 +84,18 @@ typedef struct {
 
 PyObject *gomap_replay(PyObject *m, const gomap_replay_ops *ops, PyObject *const *args,
                        Py_ssize_t nargs);
+
+/* a == b for two exact ints, as Python's `a == b` (in int64 range, without the generic
+ * rich comparison and its bool). */
+static inline int gomap_long_eq(PyObject *a, PyObject *b) {
+    int oa, ob;
+    long long x = PyLong_AsLongLongAndOverflow(a, &oa);
+    if (oa == 0) {
+        long long y = PyLong_AsLongLongAndOverflow(b, &ob);
+        return ob == 0 && x == y;  /* (b out of range cannot equal a in range) */
+    }
+    return PyObject_RichCompareBool(a, b, Py_EQ);
+}
 
 /* An interned str, kept for the life of the process (NULL on error). */
 PyObject *gomap_intern(const char *s);

@@ -333,7 +333,9 @@ static int check_hashable(PyObject *key) {
 static inline int keq(PyObject *key, PyObject *stored) {
     PyTypeObject *t = Py_TYPE(key);
     if (t == Py_TYPE(stored)) {
-        if (t == &PyLong_Type || t == &PyUnicode_Type) {
+        if (t == &PyLong_Type)
+            return stored == key || gomap_long_eq(key, stored);
+        if (t == &PyUnicode_Type) {
             if (stored == key)
                 return 1;
             return PyObject_RichCompareBool(key, stored, Py_EQ);
@@ -394,11 +396,13 @@ static const char *ev_cnames[EV_N] = {"seed", "makemap", "directoryGrow", "clear
     "growToSmall", "smallToTable", "tombstone", "pruneTombstones", "tableGrow", "split",
     "iterInit"};
 static PyObject *ev_names[EV_N];
+static uint64_t ev_bits[EV_N];  /* gomap.events.EVENT_BITS of each */
 
 #define EMIT(m, ev, ...)                                                            \
-    (!gomap_wants((m)->subscribers, ev_names[ev])                                   \
+    (!gomap_wants((m)->subscribers, ev_bits[ev])                                     \
          ? 0                                                                        \
-         : gomap_emit((m)->subscribers, ev_names[ev], Py_BuildValue(__VA_ARGS__)))
+         : gomap_emit((m)->subscribers, ev_names[ev], ev_bits[ev],                   \
+                      Py_BuildValue(__VA_ARGS__)))
 
 /* ---- heap accounting ------------------------------------------------------------------
  * gomap.memory.SwissAccountant in C, for an accounted native map (_account()): the same
@@ -2928,7 +2932,8 @@ int gomap_swiss_init(PyObject *module) {
     if (swiss_go_version == NULL)
         return -1;
     for (int i = 0; i < EV_N; i++)
-        if ((ev_names[i] = gomap_intern(ev_cnames[i])) == NULL)
+        if ((ev_names[i] = gomap_intern(ev_cnames[i])) == NULL ||
+            gomap_event_bit(ev_cnames[i], &ev_bits[i]) < 0)
             return -1;
     if (PyType_Ready(&TableType) < 0 || PyType_Ready(&SwissMapType) < 0 ||
         PyType_Ready(&SwissIterType) < 0)
