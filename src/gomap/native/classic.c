@@ -1889,6 +1889,20 @@ static PyTypeObject HMapType = {
     .tp_weaklistoffset = offsetof(HMapObject, weakrefs),
 };
 
+/* The iterator's prefetch distance, in main buckets (measured: 4 beats 1 and 2 on a
+ * map of 10^6 int keys; benchmarks/bench_map.py). */
+#define ITER_AHEAD 4
+#define PREFETCH_CELLS(nb)                                   \
+    do {                                                     \
+        const bmap *pb_ = (nb);                              \
+        for (int j_ = 0; j_ < bucketCnt; j_++) {             \
+            if (pb_->tophash[j_] >= minTopHash) {            \
+                __builtin_prefetch(pb_->keys[j_], 1);        \
+                __builtin_prefetch(pb_->elems[j_], 1);       \
+            }                                                \
+        }                                                    \
+    } while (0)
+
 /* ---- iteration -------------------------------------------------------------------- */
 typedef struct {
     PyObject_HEAD
@@ -2067,22 +2081,14 @@ static int hiter_next(HIterObject *it, PyObject **pk, PyObject **pe) {
             i = 0;
         }
         if (i == 0) {
-            /* a new bucket: fetch the key and elem objects of the next main bucket
-             * ahead of use (this one's were fetched a bucket ago) */
-            if (b == &itbuckets->b[(bucket - 1) & (((uint64_t)1 << itB) - 1)]) {
-                bmap *nb = &itbuckets->b[bucket];
-                for (int j = 0; j < bucketCnt; j++) {
-                    if (nb->tophash[j] >= minTopHash) {
-                        __builtin_prefetch(nb->keys[j]);
-                        __builtin_prefetch(nb->elems[j]);
-                    }
-                }
-            }
-            for (int j = 0; j < bucketCnt; j++) {
-                if (b->tophash[j] >= minTopHash) {
-                    __builtin_prefetch(b->keys[j]);
-                    __builtin_prefetch(b->elems[j]);
-                }
+            /* a new main bucket: fetch the key and elem objects ITER_AHEAD main
+             * buckets on ahead of their use (at the first bucket: those up to there) */
+            uint64_t mask = ((uint64_t)1 << itB) - 1;
+            uint64_t cur = (bucket - 1) & mask;
+            if (b == &itbuckets->b[cur]) {
+                int from = cur == it->startBucket && !it->wrapped ? 0 : ITER_AHEAD;
+                for (int d = from; d <= ITER_AHEAD; d++)
+                    PREFETCH_CELLS(&itbuckets->b[(cur + (uint64_t)d) & mask]);
             }
         }
         while (i < bucketCnt) {
