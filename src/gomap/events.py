@@ -170,7 +170,8 @@ class EventFilter:
     """A subscriber that wants only some events: ``fn`` is called for the events
     named in ``events`` and for no other (the engine builds no details for an
     event no subscriber wants). :meth:`EventSource.subscribe` makes one when it
-    is given ``events=``; the C engines read its two slots directly."""
+    is given ``events=``. ``mask`` has the bit (:data:`EVENT_BITS`) of each name:
+    the C engines test it and call ``fn`` directly, reading both slots."""
 
     __slots__ = ("events", "fn", "mask")
 
@@ -178,7 +179,6 @@ class EventFilter:
         self.fn = fn
         self.events = frozenset(events)
         self.mask = 0
-        """The events' bits (:data:`EVENT_BITS`; what the C engines test)."""
         for e in self.events:
             self.mask |= EVENT_BITS.get(e, 0)
 

@@ -394,18 +394,70 @@ class ClassicAccountant(_Accountant):
         }
 
 
-class NativeClassicAccountant:
-    """:class:`ClassicAccountant`'s figures for the native classic engine, which keeps
-    them itself, in C, at the same points (``HMap._account``): nothing crosses into
-    Python per operation. The constants (sizes, the release's rules) are computed
-    here, by a :class:`ClassicAccountant`, and handed over at :meth:`attach`."""
+class _NativeAccountant:
+    """The figures an accountant gives, read off a native engine that keeps them
+    itself, in C, at the points the Python accountant would (``_account``): nothing
+    crosses into Python per operation. Subclasses hand the constants over at
+    :meth:`attach` and say how the totals break down."""
 
-    impl = "classic"
+    impl = ""
     native = True
 
     def __init__(self, layout: MapLayout) -> None:
         self.layout = layout
-        self.h: Any = None
+        self.engine: Any = None
+
+    def attach(self, engine: Any) -> None:
+        raise NotImplementedError
+
+    def _state(self, name: str) -> int:
+        return int(self.engine._acct_state()[name])
+
+    @property
+    def live(self) -> int:
+        return int(self.engine.acct_live)
+
+    @property
+    def allocated(self) -> int:
+        return int(self.engine.acct_allocated)
+
+    @property
+    def allocations(self) -> int:
+        return int(self.engine.acct_allocations)
+
+    @property
+    def peak(self) -> int:
+        return int(self.engine.acct_peak)
+
+    @property
+    def entries(self) -> int:
+        return int(self.engine.acct_entries)
+
+    @property
+    def grow_events(self) -> int:
+        return self._state("grow_events")
+
+    def settle(self) -> None:
+        """The C operations record the peak themselves."""
+
+    def breakdown(self) -> dict[str, int]:
+        raise NotImplementedError
+
+    def stats(self) -> MemoryStats:
+        live = self.live
+        return MemoryStats(self.impl, live, self.allocated, max(self.peak, live),
+                           self.allocations, self.breakdown())
+
+
+class NativeClassicAccountant(_NativeAccountant):
+    """:class:`ClassicAccountant`'s figures for the native classic engine
+    (``HMap._account``). The constants (sizes, the release's rules) are computed by
+    a :class:`ClassicAccountant` and handed over at :meth:`attach`."""
+
+    impl = "classic"
+
+    def __init__(self, layout: MapLayout) -> None:
+        super().__init__(layout)
         self._ref = ClassicAccountant(layout)
 
     def attach(self, h: Any) -> None:
@@ -413,7 +465,7 @@ class NativeClassicAccountant:
         ref = self._ref
         ref._adopt_release(go_behaviour(None, "classic"))  # the native engine's release
         lay = ref.layout
-        self.h = h
+        self.engine = h
         h._account(entry_bytes=ref.entry_bytes, key_bytes=lay.key_object_bytes,
                    elem_bytes=lay.elem_object_bytes, indirect_key=lay.indirect_key,
                    indirect_elem=lay.indirect_elem, ovf_bytes=ref.ovf_bytes,
@@ -422,47 +474,20 @@ class NativeClassicAccountant:
                    growslice=lambda n, cap: growslice_ptrs(n, cap, lay.malloc_header))
 
     @property
-    def live(self) -> int:
-        return int(self.h.acct_live)
-
-    @property
-    def allocated(self) -> int:
-        return int(self.h.acct_allocated)
-
-    @property
-    def allocations(self) -> int:
-        return int(self.h.acct_allocations)
-
-    @property
-    def peak(self) -> int:
-        return int(self.h.acct_peak)
-
-    @property
-    def entries(self) -> int:
-        return int(self.h.acct_entries)
-
-    @property
     def unlinked(self) -> int:
-        return int(self.h.acct_unlinked)
-
-    @property
-    def grow_events(self) -> int:
-        return int(self.h._acct_state()["grow_events"])
+        return int(self.engine.acct_unlinked)
 
     @property
     def orphans(self) -> int:
         """Deleted entries whose indirect objects old cells still hold."""
-        return int(self.h._acct_state()["orphans"])
-
-    def settle(self) -> None:
-        """The C operations record the peak themselves."""
+        return self._state("orphans")
 
     def overflow_buckets(self) -> int:
         """Overflow buckets chained in the current array (pre-allocated or not)."""
-        return int(self.h.acct_overflow_buckets)
+        return int(self.engine.acct_overflow_buckets)
 
     def breakdown(self) -> dict[str, int]:
-        s = self.h._acct_state()
+        s = self.engine._acct_state()
         return {
             "header": s["hmap_bytes"] + (MAPEXTRA_SIZE if s["extra"] else 0),
             "buckets": s["array_bytes"],
@@ -471,11 +496,6 @@ class NativeClassicAccountant:
             "overflow_lists": s["ovf_list_bytes"] + s["old_ovf_list_bytes"],
             "indirect": (s["entries"] + s["orphans"]) * self._ref.entry_bytes,
         }
-
-    def stats(self) -> MemoryStats:
-        live = self.live
-        return MemoryStats(self.impl, live, self.allocated, max(self.peak, live),
-                           self.allocations, self.breakdown())
 
 
 class SwissAccountant(_Accountant):
@@ -600,51 +620,26 @@ class SwissAccountant(_Accountant):
         }
 
 
-class NativeSwissAccountant:
-    """:class:`SwissAccountant`'s figures for the native Swiss engine, which keeps them
-    itself, in C, at the same points (``SwissMap._account``): nothing crosses into
-    Python per operation. The sizes are the layout's, handed over at :meth:`attach`."""
+class NativeSwissAccountant(_NativeAccountant):
+    """:class:`SwissAccountant`'s figures for the native Swiss engine
+    (``SwissMap._account``). The sizes are the layout's, handed over at
+    :meth:`attach`."""
 
     impl = "swiss"
-    native = True
 
     def __init__(self, layout: MapLayout) -> None:
-        self.layout = layout
-        self.m: Any = None
+        super().__init__(layout)
         self.entry_bytes = layout.entry_object_bytes
 
     def attach(self, m: Any) -> None:
         """Start the C accountant on ``m`` (it counts ``NewMap``'s allocations)."""
         lay = self.layout
-        self.m = m
+        self.engine = m
         m._account(entry_bytes=self.entry_bytes, key_bytes=lay.key_object_bytes,
                    elem_bytes=lay.elem_object_bytes, indirect_key=lay.indirect_key,
                    indirect_elem=lay.indirect_elem, table_size=SWISS_TABLE_SIZE,
                    map_size=SWISS_MAP_SIZE, group_array_bytes=lay.group_array_bytes,
                    dir_bytes=lambda n: malloc_size(8 * n, False, lay.malloc_header))
-
-    @property
-    def live(self) -> int:
-        return int(self.m.acct_live)
-
-    @property
-    def allocated(self) -> int:
-        return int(self.m.acct_allocated)
-
-    @property
-    def allocations(self) -> int:
-        return int(self.m.acct_allocations)
-
-    @property
-    def peak(self) -> int:
-        return int(self.m.acct_peak)
-
-    @property
-    def entries(self) -> int:
-        return int(self.m.acct_entries)
-
-    def _state(self, name: str) -> int:
-        return int(self.m._acct_state()[name])
 
     @property
     def tables(self) -> int:
@@ -654,18 +649,11 @@ class NativeSwissAccountant:
     def capacity(self) -> int:
         return self._state("capacity")
 
-    @property
-    def grow_events(self) -> int:
-        return self._state("grow_events")
-
-    def settle(self) -> None:
-        """The C operations record the peak themselves."""
-
     def tombstones(self) -> int:
-        return int(self.m.stats().tombstones)
+        return int(self.engine.stats().tombstones)
 
     def breakdown(self) -> dict[str, int]:
-        s = self.m._acct_state()
+        s = self.engine._acct_state()
         return {
             "header": SWISS_MAP_SIZE,
             "small_group": s["small_bytes"],
@@ -673,11 +661,6 @@ class NativeSwissAccountant:
             "tables": s["table_bytes"],
             "indirect": s["entries"] * self.entry_bytes,
         }
-
-    def stats(self) -> MemoryStats:
-        live = self.live
-        return MemoryStats(self.impl, live, self.allocated, max(self.peak, live),
-                           self.allocations, self.breakdown())
 
 
 # --- the accounted engine ------------------------------------------------------------

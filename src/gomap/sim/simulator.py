@@ -102,8 +102,8 @@ class SimReport:
 
 class _Recorder:
     """Growth events with the op numbers they started and ended at (a subscriber of
-    :attr:`events` only). The op number is ``op``, or the engine's own ``op`` while
-    the native engine runs the loop (``clock``)."""
+    :attr:`events_wanted` only). The op number is ``op``, or the engine's own ``op``
+    while the native engine runs the loop (``clock``)."""
 
     def __init__(self, spec: EngineSpec) -> None:
         self.spec = spec
