@@ -191,23 +191,6 @@ static PyTypeObject HIterType;
 static PyObject *roundupsize_fn;   /* gomap.layout.sizeclasses.roundupsize */
 static PyObject *go_version;       /* gomap.classic.hmap.GO_VERSION */
 
-/* ---- hooks ------------------------------------------------------------------------ */
-static int call_rand(PyObject *rand, uint64_t *out) {
-    PyObject *r = PyObject_CallNoArgs(rand);
-    if (r == NULL)
-        return -1;
-    if (!PyLong_Check(r)) {
-        PyErr_Format(PyExc_TypeError, "rand() must return an int, not %.100s",
-                     Py_TYPE(r)->tp_name);
-        Py_DECREF(r);
-        return -1;
-    }
-    *out = PyLong_AsUnsignedLongLongMask(r);
-    Py_DECREF(r);
-    if (*out == (uint64_t)-1 && PyErr_Occurred())
-        return -1;
-    return 0;
-}
 
 static int set_hash0(HMapObject *h, uint32_t v) {
     PyObject *o = PyLong_FromUnsignedLong(v);
@@ -220,131 +203,31 @@ static int set_hash0(HMapObject *h, uint32_t v) {
 
 static int draw_hash0(HMapObject *h) {
     uint64_t r;
-    if (call_rand(h->rand, &r) < 0)
+    if (gomap_call_rand(h->rand, &r) < 0)
         return -1;
     return set_hash0(h, (uint32_t)(r & 0xFFFFFFFFu));
 }
 
-#define K1 0xBF58476D1CE4E5B9ULL
 
-static int call_hasher(HMapObject *h, PyObject *key, uint64_t *out) {
-    PyObject *args[2] = {key, h->hash0_obj};
-    PyObject *r = PyObject_Vectorcall(h->hasher, args, 2, NULL);
-    if (r == NULL)
-        return -1;
-    if (!PyLong_Check(r)) {
-        PyErr_Format(PyExc_TypeError, "hasher must return an int, not %.100s",
-                     Py_TYPE(r)->tp_name);
-        Py_DECREF(r);
-        return -1;
-    }
-    *out = PyLong_AsUnsignedLongLongMask(r);
-    Py_DECREF(r);
-    if (*out == (uint64_t)-1 && PyErr_Occurred())
-        return -1;
-    return 0;
-}
-
-/* hash(key) as DefaultHasher computes it, for the types it treats specially; other
- * keys go through the Python hasher itself (the very same function). */
+/* hasher(key, hash0): the default hasher computed in C where it can be (the very
+ * same function as gomap.hashing.DefaultHasher), else the Python hasher. */
 static int hm_hash(HMapObject *h, PyObject *key, uint64_t *out) {
     if (h->fast_hash) {
-        PyTypeObject *t = Py_TYPE(key);
-        int64_t hv;
-        if (t == &PyLong_Type) {
-            hv = (int64_t)PyObject_Hash(key);
-        } else if (t == &PyUnicode_Type) {
-            if (h->fast_hash == 2) {
-                Py_ssize_t n;
-                const char *s = PyUnicode_AsUTF8AndSize(key, &n);
-                if (s == NULL) {  /* lone surrogates: the Python hasher copes */
-                    PyErr_Clear();
-                    return call_hasher(h, key, out);
-                }
-                hv = (int64_t)gomap_stable_bytes_hash((const unsigned char *)s, (size_t)n);
-            } else {
-                hv = (int64_t)PyObject_Hash(key);
-                if (hv == -1 && PyErr_Occurred())
-                    return -1;
-            }
-        } else if (t == &PyFloat_Type) {
-            double d = PyFloat_AS_DOUBLE(key);
-            if (d != d) {
-                uint64_t r;
-                if (call_rand(h->hrand, &r) < 0)
-                    return -1;
-                hv = (int64_t)r;
-            } else {
-                hv = (int64_t)PyObject_Hash(key);
-            }
-        } else {
-            return call_hasher(h, key, out);
-        }
-        uint64_t x = ((uint64_t)hv ^ (uint64_t)h->hash0) * K1;
-        *out = x ^ (x >> 32);
-        return 0;
+        int r = gomap_default_hash(h->fast_hash, h->hrand, (uint64_t)h->hash0, key, out);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
     }
-    return call_hasher(h, key, out);
+    return gomap_call_hasher(h->hasher, key, h->hash0_obj, out);
 }
 
-static int check_hashable(PyObject *key) {
-    if (PyObject_Hash(key) == -1 && PyErr_Occurred()) {
-        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "hash of unhashable type %s", Py_TYPE(key)->tp_name);
-        }
-        return -1;
-    }
-    return 0;
-}
 
-/* stored == key, as Python's `stored == key` (no identity shortcut: NaN != NaN). */
-static inline int keq(PyObject *stored, PyObject *key) {
-    PyTypeObject *t = Py_TYPE(stored);
-    if (t == Py_TYPE(key)) {
-        if (t == &PyLong_Type)
-            return stored == key || gomap_long_eq(stored, key);
-        if (t == &PyUnicode_Type) {
-            if (stored == key)
-                return 1;
-            return PyObject_RichCompareBool(stored, key, Py_EQ);
-        }
-        if (t == &PyFloat_Type)
-            return PyFloat_AS_DOUBLE(stored) == PyFloat_AS_DOUBLE(key);
-    }
-    Py_INCREF(stored);
-    Py_INCREF(key);
-    PyObject *r = PyObject_RichCompare(stored, key, Py_EQ);
-    Py_DECREF(stored);
-    Py_DECREF(key);
-    if (r == NULL)
-        return -1;
-    int ok = PyObject_IsTrue(r);
-    Py_DECREF(r);
-    return ok;
-}
+/* stored == key, as the reference's `stored == key` */
+static inline int keq(PyObject *stored, PyObject *key) { return gomap_eq(stored, key); }
 
-/* k != k (k == k when eq), as Python evaluates it. */
-static int self_cmp(PyObject *k, int op) {
-    if (Py_TYPE(k) == &PyFloat_Type) {
-        double d = PyFloat_AS_DOUBLE(k);
-        return op == Py_EQ ? d == d : d != d;
-    }
-    if (Py_TYPE(k) == &PyLong_Type || Py_TYPE(k) == &PyUnicode_Type)
-        return op == Py_EQ;
-    Py_INCREF(k);
-    PyObject *r = PyObject_RichCompare(k, k, op);
-    Py_DECREF(k);
-    if (r == NULL)
-        return -1;
-    int ok = PyObject_IsTrue(r);
-    Py_DECREF(r);
-    return ok;
-}
 
 /* ---- events -----------------------------------------------------------------------
  * Every event the engine emits, by id; their names are interned once, so that a
- * filtered subscriber (gomap.events.EventFilter) costs one set lookup per event. */
+ * filtered subscriber (gomap.events.EventFilter) costs one bit test per event. */
 enum { EV_makemap, EV_seed, EV_firstBucket, EV_newoverflow, EV_hashGrow, EV_growWork,
        EV_evacuate, EV_growDone, EV_emptyOne, EV_emptyRest, EV_clear, EV_iterInit, EV_N };
 static const char *ev_cnames[EV_N] = {"makemap", "seed", "firstBucket", "newoverflow",
@@ -611,7 +494,7 @@ static int incrnoverflow(HMapObject *h) {
     }
     uint64_t mask = ((uint64_t)1 << (h->B - 15)) - 1;
     uint64_t r;
-    if (call_rand(h->rand, &r) < 0)
+    if (gomap_call_rand(h->rand, &r) < 0)
         return -1;
     if ((r & 0xFFFFFFFFu & mask) == 0)
         h->noverflow = (h->noverflow + 1) & 0xFFFF;
@@ -706,7 +589,7 @@ static int evacuate(HMapObject *h, Py_ssize_t oldbucket) {
                         goto fail;
                     int nan = 0;
                     if (it_flag) {
-                        nan = self_cmp(k2, Py_NE);
+                        nan = gomap_self_cmp(k2, Py_NE);
                         if (nan < 0)
                             goto fail;
                     }
@@ -884,28 +767,16 @@ static int find(bmap *b, uint8_t top, PyObject *key, bmap **fb, int *fi) {
     return 0;
 }
 
-static PyObject *concurrent_error(const char *name) {
-    PyObject *mod = PyImport_ImportModule("gomap.errors");
-    if (mod == NULL)
-        return NULL;
-    PyObject *cls = PyObject_GetAttrString(mod, name);
-    Py_DECREF(mod);
-    if (cls == NULL)
-        return NULL;
-    PyErr_SetNone(cls);
-    Py_DECREF(cls);
-    return NULL;
-}
 
 /* lookup core: 1 found (elem and key as new references), 0 absent, -1 error */
 static int hm_lookup(HMapObject *h, PyObject *key, PyObject **pk, PyObject **pe) {
     if (h->count == 0) {
-        if (check_hashable(key) < 0)
+        if (gomap_check_hashable(key) < 0)
             return -1;
         return 0;
     }
     if (h->writing) {
-        concurrent_error("ConcurrentMapReadWriteError");
+        gomap_concurrent_error("ConcurrentMapReadWriteError");
         return -1;
     }
     uint64_t hash;
@@ -999,14 +870,14 @@ static int hm__assign(HMapObject *h, uint64_t hash, PyObject *key, PyObject *ele
 
 static int hm_assign_(HMapObject *h, PyObject *key, PyObject *elem) {
     if (h->writing) {
-        concurrent_error("ConcurrentMapWriteError");
+        gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
     }
     uint64_t hash;
     if (hm_hash(h, key, &hash) < 0)
         return -1;
     if (h->writing) {
-        concurrent_error("ConcurrentMapWriteError");
+        gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
     }
     h->writing = 1;
@@ -1088,16 +959,16 @@ static int hm__delete(HMapObject *h, uint64_t hash, PyObject *key) {
 
 static int hm_delete_(HMapObject *h, PyObject *key) {
     if (h->count == 0)
-        return check_hashable(key);
+        return gomap_check_hashable(key);
     if (h->writing) {
-        concurrent_error("ConcurrentMapWriteError");
+        gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
     }
     uint64_t hash;
     if (hm_hash(h, key, &hash) < 0)
         return -1;
     if (h->writing) {
-        concurrent_error("ConcurrentMapWriteError");
+        gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
     }
     h->writing = 1;
@@ -1168,7 +1039,7 @@ static int hm_clear_(HMapObject *h) {
     if (h->count == 0)
         return 0;
     if (h->writing) {
-        concurrent_error("ConcurrentMapWriteError");
+        gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
     }
     h->writing = 1;
@@ -1203,42 +1074,8 @@ static int HMap_init(HMapObject *h, PyObject *args, PyObject *kwds) {
         PyErr_Format(PyExc_ValueError, "makemap: size out of range (hint %zd < 0)", hint);
         return -1;
     }
-    PyObject *hashing = PyImport_ImportModule("gomap.hashing");
-    if (hashing == NULL)
-        return -1;
-    if (rand == Py_None) {
-        h->rand = PyObject_CallMethod(hashing, "default_rand", NULL);
-        if (h->rand == NULL)
-            goto fail;
-    } else {
-        Py_INCREF(rand);
-        h->rand = rand;
-    }
-    if (hasher == Py_None) {
-        h->hasher = PyObject_CallMethod(hashing, "DefaultHasher", "O", h->rand);
-        if (h->hasher == NULL)
-            goto fail;
-    } else {
-        Py_INCREF(hasher);
-        h->hasher = hasher;
-    }
-    Py_CLEAR(hashing);
-    /* Is it the default hasher? DefaultHasher marks its closures. */
-    PyObject *mark = PyObject_GetAttrString(h->hasher, "_gomap_default");
-    if (mark == NULL) {
-        PyErr_Clear();
-    } else {
-        if (PyTuple_Check(mark) && PyTuple_GET_SIZE(mark) == 2) {
-            Py_INCREF(PyTuple_GET_ITEM(mark, 0));
-            h->hrand = PyTuple_GET_ITEM(mark, 0);
-            h->fast_hash = PyObject_IsTrue(PyTuple_GET_ITEM(mark, 1)) ? 2 : 1;
-        }
-        Py_DECREF(mark);
-    }
-    h->subscribers = subscribers != NULL ? PySequence_List(subscribers) : PyList_New(0);
-    if (h->subscribers == NULL)
-        return -1;
-    if (observer != Py_None && PyList_Append(h->subscribers, observer) < 0)
+    if (gomap_init_hooks(hasher, rand, observer, subscribers, &h->hasher, &h->rand, &h->hrand,
+                         &h->fast_hash, &h->subscribers) < 0)
         return -1;
     if (layout == Py_None) {
         PyObject *mod = PyImport_ImportModule("gomap.classic.hmap");
@@ -1292,9 +1129,6 @@ static int HMap_init(HMapObject *h, PyObject *args, PyObject *kwds) {
     if (EMIT(h, EV_seed, "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "new") < 0)
         return -1;
     return EMIT(h, EV_makemap, "{s:n,s:i}", "hint", hint, "B", B);
-fail:
-    Py_XDECREF(hashing);
-    return -1;
 }
 
 static int HMap_traverse_array(barray *a, visitproc visit, void *arg) {
@@ -1962,7 +1796,7 @@ static int hiter_init_(HIterObject *it, HMapObject *h) {
     it->buckets = h->buckets;
     it->buckets->refs++;
     uint64_t r;
-    if (call_rand(h->rand, &r) < 0)
+    if (gomap_call_rand(h->rand, &r) < 0)
         return -1;
     it->startBucket = r & (((uint64_t)1 << h->B) - 1);
     it->offset = (r >> h->B) & (bucketCnt - 1);
@@ -2037,7 +1871,7 @@ static int hiter_next(HIterObject *it, PyObject **pk, PyObject **pe) {
     if (h == NULL)
         return 0;
     if (h->writing) {
-        concurrent_error("ConcurrentMapIterationWriteError");
+        gomap_concurrent_error("ConcurrentMapIterationWriteError");
         return -1;
     }
     /* Hold the map and the iterator's array for the whole step: user code called
@@ -2105,7 +1939,7 @@ static int hiter_next(HIterObject *it, PyObject **pk, PyObject **pe) {
             }
             Py_INCREF(k);
             if (checkBucket != noCheck && !(h->flags & F_sameSizeGrow)) {
-                int eq = self_cmp(k, Py_EQ);
+                int eq = gomap_self_cmp(k, Py_EQ);
                 if (eq < 0) {
                     Py_DECREF(k);
                     goto error;
@@ -2131,7 +1965,7 @@ static int hiter_next(HIterObject *it, PyObject **pk, PyObject **pe) {
             }
             int golden = top != evacuatedX && top != evacuatedY;
             if (!golden) {
-                int ne = self_cmp(k, Py_NE);
+                int ne = gomap_self_cmp(k, Py_NE);
                 if (ne < 0) {
                     Py_DECREF(k);
                     goto error;
@@ -2246,33 +2080,7 @@ static PyObject *HIter_iternext(HIterObject *it) {
     bucket_decref(saved);
     if (r == 0)
         return NULL;
-    if (it->mode == 1) {
-        Py_DECREF(e);
-        return k;
-    }
-    PyObject *t = it->result;
-    if (t != NULL && Py_REFCNT(t) == 1) {  /* as dict's items iterator does */
-        Py_INCREF(t);
-        PyObject *ok = PyTuple_GET_ITEM(t, 0), *oe = PyTuple_GET_ITEM(t, 1);
-        PyTuple_SET_ITEM(t, 0, k);
-        PyTuple_SET_ITEM(t, 1, e);
-        Py_DECREF(ok);
-        Py_DECREF(oe);
-        if (!PyObject_GC_IsTracked(t))
-            PyObject_GC_Track(t);
-        return t;
-    }
-    t = PyTuple_New(2);
-    if (t == NULL) {
-        Py_DECREF(k);
-        Py_DECREF(e);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(t, 0, k);
-    PyTuple_SET_ITEM(t, 1, e);
-    Py_XSETREF(it->result, t);
-    Py_INCREF(t);
-    return t;
+    return gomap_iter_result(&it->result, it->mode, k, e);
 }
 
 static PyObject *HIter_iter(PyObject *self) {

@@ -36,6 +36,147 @@ static PyObject *stable_bytes_hash(PyObject *mod, PyObject *arg) {
     return PyLong_FromUnsignedLongLong(h);
 }
 
+/* ---- hooks ------------------------------------------------------------------------ */
+static int as_uint64(PyObject *r, const char *what, uint64_t *out) {
+    /* steals r */
+    if (r == NULL)
+        return -1;
+    if (!PyLong_Check(r)) {
+        PyErr_Format(PyExc_TypeError, "%s must return an int, not %.100s", what,
+                     Py_TYPE(r)->tp_name);
+        Py_DECREF(r);
+        return -1;
+    }
+    *out = PyLong_AsUnsignedLongLongMask(r);
+    Py_DECREF(r);
+    if (*out == (uint64_t)-1 && PyErr_Occurred())
+        return -1;
+    return 0;
+}
+
+int gomap_call_rand(PyObject *rand, uint64_t *out) {
+    return as_uint64(PyObject_CallNoArgs(rand), "rand()", out);
+}
+
+int gomap_call_hasher(PyObject *hasher, PyObject *key, PyObject *seed, uint64_t *out) {
+    PyObject *args[2] = {key, seed};
+    return as_uint64(PyObject_Vectorcall(hasher, args, 2, NULL), "hasher", out);
+}
+
+int gomap_check_hashable(PyObject *key) {
+    if (PyObject_Hash(key) == -1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_TypeError, "hash of unhashable type %s", Py_TYPE(key)->tp_name);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+PyObject *gomap_concurrent_error(const char *name) {
+    PyObject *mod = PyImport_ImportModule("gomap.errors");
+    if (mod == NULL)
+        return NULL;
+    PyObject *cls = PyObject_GetAttrString(mod, name);
+    Py_DECREF(mod);
+    if (cls == NULL)
+        return NULL;
+    PyErr_SetNone(cls);
+    Py_DECREF(cls);
+    return NULL;
+}
+
+int gomap_self_cmp(PyObject *k, int op) {
+    if (Py_TYPE(k) == &PyFloat_Type) {
+        double d = PyFloat_AS_DOUBLE(k);
+        return op == Py_EQ ? d == d : d != d;
+    }
+    if (Py_TYPE(k) == &PyLong_Type || Py_TYPE(k) == &PyUnicode_Type)
+        return op == Py_EQ;
+    Py_INCREF(k);
+    PyObject *r = PyObject_RichCompare(k, k, op);
+    Py_DECREF(k);
+    if (r == NULL)
+        return -1;
+    int ok = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return ok;
+}
+
+PyObject *gomap_iter_result(PyObject **result, int mode, PyObject *k, PyObject *e) {
+    if (mode == 1) {
+        Py_DECREF(e);
+        return k;
+    }
+    PyObject *t = *result;
+    if (t != NULL && Py_REFCNT(t) == 1) {
+        Py_INCREF(t);
+        PyObject *ok = PyTuple_GET_ITEM(t, 0), *oe = PyTuple_GET_ITEM(t, 1);
+        PyTuple_SET_ITEM(t, 0, k);
+        PyTuple_SET_ITEM(t, 1, e);
+        Py_DECREF(ok);
+        Py_DECREF(oe);
+        if (!PyObject_GC_IsTracked(t))
+            PyObject_GC_Track(t);
+        return t;
+    }
+    t = PyTuple_New(2);
+    if (t == NULL) {
+        Py_DECREF(k);
+        Py_DECREF(e);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(t, 0, k);
+    PyTuple_SET_ITEM(t, 1, e);
+    Py_XSETREF(*result, t);
+    Py_INCREF(t);
+    return t;
+}
+
+int gomap_init_hooks(PyObject *hasher, PyObject *rand, PyObject *observer,
+                     PyObject *subscribers, PyObject **out_hasher, PyObject **out_rand,
+                     PyObject **out_hrand, int *fast_hash, PyObject **out_subscribers) {
+    PyObject *hashing = PyImport_ImportModule("gomap.hashing");
+    if (hashing == NULL)
+        return -1;
+    if (rand == Py_None) {
+        *out_rand = PyObject_CallMethod(hashing, "default_rand", NULL);
+    } else {
+        Py_INCREF(rand);
+        *out_rand = rand;
+    }
+    if (*out_rand != NULL) {
+        if (hasher == Py_None) {
+            *out_hasher = PyObject_CallMethod(hashing, "DefaultHasher", "O", *out_rand);
+        } else {
+            Py_INCREF(hasher);
+            *out_hasher = hasher;
+        }
+    }
+    Py_DECREF(hashing);
+    if (*out_rand == NULL || *out_hasher == NULL)
+        return -1;
+    /* Is it the default hasher? DefaultHasher marks its closures. */
+    PyObject *mark = PyObject_GetAttrString(*out_hasher, "_gomap_default");
+    if (mark == NULL) {
+        PyErr_Clear();
+    } else {
+        if (PyTuple_Check(mark) && PyTuple_GET_SIZE(mark) == 2) {
+            Py_INCREF(PyTuple_GET_ITEM(mark, 0));
+            *out_hrand = PyTuple_GET_ITEM(mark, 0);
+            *fast_hash = PyObject_IsTrue(PyTuple_GET_ITEM(mark, 1)) ? 2 : 1;
+        }
+        Py_DECREF(mark);
+    }
+    *out_subscribers = subscribers != NULL ? PySequence_List(subscribers) : PyList_New(0);
+    if (*out_subscribers == NULL)
+        return -1;
+    if (observer != Py_None && PyList_Append(*out_subscribers, observer) < 0)
+        return -1;
+    return 0;
+}
+
 /* ---- subscribers ------------------------------------------------------------------ */
 PyTypeObject *gomap_filter_type;
 Py_ssize_t gomap_filter_fn_off, gomap_filter_mask_off;

@@ -97,6 +97,104 @@ static inline int gomap_long_eq(PyObject *a, PyObject *b) {
     return PyObject_RichCompareBool(a, b, Py_EQ);
 }
 
+/* ---- hooks (module.c): the calls into user code that both engines make, in the
+ * reference's order ------------------------------------------------------------------ */
+/* rand() as a uint64 (TypeError unless it returns an int). */
+int gomap_call_rand(PyObject *rand, uint64_t *out);
+/* hasher(key, seed) as a uint64 (TypeError unless it returns an int). */
+int gomap_call_hasher(PyObject *hasher, PyObject *key, PyObject *seed, uint64_t *out);
+/* hash(key) for its error only: "hash of unhashable type T" as Go's runtime says. */
+int gomap_check_hashable(PyObject *key);
+/* Set gomap.errors.<name> (ConcurrentMapWriteError, ...); returns NULL. */
+PyObject *gomap_concurrent_error(const char *name);
+/* k == k (op Py_EQ) or k != k (Py_NE), as Python evaluates it. */
+int gomap_self_cmp(PyObject *k, int op);
+
+#define GOMAP_K1 0xBF58476D1CE4E5B9ULL
+
+/* DefaultHasher's hash of key computed in C, for the key types it treats specially
+ * (int, str, float; NaN draws from hrand): 1 done, 0 not one of those (call the
+ * Python hasher), -1 error. mode 2: the stable string hash. */
+static inline int gomap_default_hash(int mode, PyObject *hrand, uint64_t seed, PyObject *key,
+                                     uint64_t *out) {
+    PyTypeObject *t = Py_TYPE(key);
+    int64_t hv;
+    if (t == &PyLong_Type) {
+        hv = (int64_t)PyObject_Hash(key);
+    } else if (t == &PyUnicode_Type) {
+        if (mode == 2) {
+            Py_ssize_t n;
+            const char *s = PyUnicode_AsUTF8AndSize(key, &n);
+            if (s == NULL) {  /* lone surrogates: the Python hasher copes */
+                PyErr_Clear();
+                return 0;
+            }
+            hv = (int64_t)gomap_stable_bytes_hash((const unsigned char *)s, (size_t)n);
+        } else {
+            hv = (int64_t)PyObject_Hash(key);
+            if (hv == -1 && PyErr_Occurred())
+                return -1;
+        }
+    } else if (t == &PyFloat_Type) {
+        double d = PyFloat_AS_DOUBLE(key);
+        if (d != d) {
+            uint64_t r;
+            if (gomap_call_rand(hrand, &r) < 0)
+                return -1;
+            hv = (int64_t)r;
+        } else {
+            hv = (int64_t)PyObject_Hash(key);
+        }
+    } else {
+        return 0;
+    }
+    uint64_t x = ((uint64_t)hv ^ seed) * GOMAP_K1;
+    *out = x ^ (x >> 32);
+    return 1;
+}
+
+/* left == right, as Python's `left == right` (no identity shortcut for floats:
+ * NaN != NaN). Each engine passes the operands in its reference's order. */
+static inline int gomap_eq(PyObject *left, PyObject *right) {
+    PyTypeObject *t = Py_TYPE(left);
+    if (t == Py_TYPE(right)) {
+        if (t == &PyLong_Type)
+            return left == right || gomap_long_eq(left, right);
+        if (t == &PyUnicode_Type) {
+            if (left == right)
+                return 1;
+            return PyObject_RichCompareBool(left, right, Py_EQ);
+        }
+        if (t == &PyFloat_Type)
+            return PyFloat_AS_DOUBLE(left) == PyFloat_AS_DOUBLE(right);
+    }
+    Py_INCREF(left);
+    Py_INCREF(right);
+    PyObject *r = PyObject_RichCompare(left, right, Py_EQ);
+    Py_DECREF(left);
+    Py_DECREF(right);
+    if (r == NULL)
+        return -1;
+    int ok = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return ok;
+}
+
+/* What a native iterator's tp_iternext yields for a (k, e) it owns: k (mode 1), or
+ * the pair, in the tuple *result when nobody else holds it (as dict's items
+ * iterator does). Steals k and e. */
+PyObject *gomap_iter_result(PyObject **result, int mode, PyObject *k, PyObject *e);
+
+/* The hooks a map is made with (HMap / SwissMap __init__): rand (None:
+ * gomap.hashing.default_rand()), hasher (None: DefaultHasher(rand)), whether that is
+ * the default hasher, computed in C then (*fast_hash 1, or 2 for the stable one,
+ * *hrand its rand), and the subscriber list (subscribers, then observer). New
+ * references in the out fields, which must be NULL; -1 on error (the caller clears
+ * what was set, as its dealloc does). */
+int gomap_init_hooks(PyObject *hasher, PyObject *rand, PyObject *observer,
+                     PyObject *subscribers, PyObject **out_hasher, PyObject **out_rand,
+                     PyObject **out_hrand, int *fast_hash, PyObject **out_subscribers);
+
 /* An interned str, kept for the life of the process (NULL on error). */
 PyObject *gomap_intern(const char *s);
 

@@ -41,7 +41,6 @@
 #define BITSET_LOW7 0x7F7F7F7F7F7F7F7FULL
 #define CTRL_GROUP_EMPTY BITSET_MSB /* ctrlGroup.setEmpty: every byte 0x80 */
 #define MAX_ALLOC ((uint64_t)1 << 48)
-#define K1 0xBF58476D1CE4E5B9ULL
 
 typedef struct {
     PyObject *key;
@@ -223,23 +222,6 @@ static PyTypeObject SwissMapType;
 static PyTypeObject SwissIterType;
 static PyObject *swiss_go_version; /* gomap.swiss.map.GO_VERSION */
 
-/* ---- hooks (as classic.c: the same calls the reference makes) ---------------------- */
-static int call_rand(PyObject *rand, uint64_t *out) {
-    PyObject *r = PyObject_CallNoArgs(rand);
-    if (r == NULL)
-        return -1;
-    if (!PyLong_Check(r)) {
-        PyErr_Format(PyExc_TypeError, "rand() must return an int, not %.100s",
-                     Py_TYPE(r)->tp_name);
-        Py_DECREF(r);
-        return -1;
-    }
-    *out = PyLong_AsUnsignedLongLongMask(r);
-    Py_DECREF(r);
-    if (*out == (uint64_t)-1 && PyErr_Occurred())
-        return -1;
-    return 0;
-}
 
 static int set_seed(SwissMapObject *m, uint64_t v) {
     PyObject *o = PyLong_FromUnsignedLongLong(v);
@@ -252,143 +234,34 @@ static int set_seed(SwissMapObject *m, uint64_t v) {
 
 static int draw_seed(SwissMapObject *m) {
     uint64_t r;
-    if (call_rand(m->rand, &r) < 0)
+    if (gomap_call_rand(m->rand, &r) < 0)
         return -1;
     return set_seed(m, r);
 }
 
-static int call_hasher(SwissMapObject *m, PyObject *key, uint64_t *out) {
-    PyObject *args[2] = {key, m->seed_obj};
-    PyObject *r = PyObject_Vectorcall(m->hasher, args, 2, NULL);
-    if (r == NULL)
-        return -1;
-    if (!PyLong_Check(r)) {
-        PyErr_Format(PyExc_TypeError, "hasher must return an int, not %.100s",
-                     Py_TYPE(r)->tp_name);
-        Py_DECREF(r);
-        return -1;
-    }
-    *out = PyLong_AsUnsignedLongLongMask(r);
-    Py_DECREF(r);
-    if (*out == (uint64_t)-1 && PyErr_Occurred())
-        return -1;
-    return 0;
-}
 
-/* hasher(key, seed) & M64, the default hasher computed in C for the key types it
- * treats specially (gomap.hashing.DefaultHasher); other keys call the hasher. */
+/* hasher(key, seed): the default hasher computed in C where it can be (the very
+ * same function as gomap.hashing.DefaultHasher), else the Python hasher. */
 static int sm_hash(SwissMapObject *m, PyObject *key, uint64_t *out) {
     if (m->fast_hash) {
-        PyTypeObject *t = Py_TYPE(key);
-        int64_t hv;
-        if (t == &PyLong_Type) {
-            hv = (int64_t)PyObject_Hash(key);
-        } else if (t == &PyUnicode_Type) {
-            if (m->fast_hash == 2) {
-                Py_ssize_t n;
-                const char *s = PyUnicode_AsUTF8AndSize(key, &n);
-                if (s == NULL) { /* lone surrogates: the Python hasher copes */
-                    PyErr_Clear();
-                    return call_hasher(m, key, out);
-                }
-                hv = (int64_t)gomap_stable_bytes_hash((const unsigned char *)s, (size_t)n);
-            } else {
-                hv = (int64_t)PyObject_Hash(key);
-                if (hv == -1 && PyErr_Occurred())
-                    return -1;
-            }
-        } else if (t == &PyFloat_Type) {
-            double d = PyFloat_AS_DOUBLE(key);
-            if (d != d) {
-                uint64_t r;
-                if (call_rand(m->hrand, &r) < 0)
-                    return -1;
-                hv = (int64_t)r;
-            } else {
-                hv = (int64_t)PyObject_Hash(key);
-            }
-        } else {
-            return call_hasher(m, key, out);
-        }
-        uint64_t x = ((uint64_t)hv ^ m->seed) * K1;
-        *out = x ^ (x >> 32);
-        return 0;
+        int r = gomap_default_hash(m->fast_hash, m->hrand, m->seed, key, out);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
     }
-    return call_hasher(m, key, out);
+    return gomap_call_hasher(m->hasher, key, m->seed_obj, out);
 }
 
-static int check_hashable(PyObject *key) {
-    if (PyObject_Hash(key) == -1 && PyErr_Occurred()) {
-        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-            PyErr_Clear();
-            PyErr_Format(PyExc_TypeError, "hash of unhashable type %s", Py_TYPE(key)->tp_name);
-        }
-        return -1;
-    }
-    return 0;
-}
 
-/* key == stored, as Python's `key == stored` (the reference's operand order; no
- * identity shortcut for floats: NaN != NaN). */
-static inline int keq(PyObject *key, PyObject *stored) {
-    PyTypeObject *t = Py_TYPE(key);
-    if (t == Py_TYPE(stored)) {
-        if (t == &PyLong_Type)
-            return stored == key || gomap_long_eq(key, stored);
-        if (t == &PyUnicode_Type) {
-            if (stored == key)
-                return 1;
-            return PyObject_RichCompareBool(key, stored, Py_EQ);
-        }
-        if (t == &PyFloat_Type)
-            return PyFloat_AS_DOUBLE(key) == PyFloat_AS_DOUBLE(stored);
-    }
-    Py_INCREF(stored);
-    Py_INCREF(key);
-    PyObject *r = PyObject_RichCompare(key, stored, Py_EQ);
-    Py_DECREF(stored);
-    Py_DECREF(key);
-    if (r == NULL)
-        return -1;
-    int ok = PyObject_IsTrue(r);
-    Py_DECREF(r);
-    return ok;
-}
+/* key == stored, as the reference's `key == stored` (its operand order) */
+static inline int keq(PyObject *key, PyObject *stored) { return gomap_eq(key, stored); }
 
 /* key == key, as Python evaluates it */
-static int self_eq(PyObject *k) {
-    if (Py_TYPE(k) == &PyFloat_Type) {
-        double d = PyFloat_AS_DOUBLE(k);
-        return d == d;
-    }
-    if (Py_TYPE(k) == &PyLong_Type || Py_TYPE(k) == &PyUnicode_Type)
-        return 1;
-    Py_INCREF(k);
-    PyObject *r = PyObject_RichCompare(k, k, Py_EQ);
-    Py_DECREF(k);
-    if (r == NULL)
-        return -1;
-    int ok = PyObject_IsTrue(r);
-    Py_DECREF(r);
-    return ok;
-}
+static inline int self_eq(PyObject *k) { return gomap_self_cmp(k, Py_EQ); }
 
-static PyObject *concurrent_error(const char *name) {
-    PyObject *mod = PyImport_ImportModule("gomap.errors");
-    if (mod == NULL)
-        return NULL;
-    PyObject *cls = PyObject_GetAttrString(mod, name);
-    Py_DECREF(mod);
-    if (cls == NULL)
-        return NULL;
-    PyErr_SetNone(cls);
-    Py_DECREF(cls);
-    return NULL;
-}
 
 /* ---- events ------------------------------------------------------------------------
  * Every event the engine emits, by id; their names are interned once, so that a
- * filtered subscriber (gomap.events.EventFilter) costs one set lookup per event and
+ * filtered subscriber (gomap.events.EventFilter) costs one bit test per event and
  * an event nobody wants builds no details (gomap_wants / gomap_emit, module.c). */
 enum { EV_seed, EV_makemap, EV_directoryGrow, EV_clear, EV_growToSmall, EV_smallToTable,
        EV_tombstone, EV_pruneTombstones, EV_tableGrow, EV_split, EV_iterInit, EV_N };
@@ -1068,7 +941,7 @@ static int sm_get_with_key(SwissMapObject *m, PyObject *key, PyObject **pk, PyOb
     if (m->used == 0)
         return 0;
     if (m->writing) {
-        concurrent_error("ConcurrentMapReadWriteError");
+        gomap_concurrent_error("ConcurrentMapReadWriteError");
         return -1;
     }
     uint64_t hash;
@@ -1122,12 +995,12 @@ static int sm_get_with_key(SwissMapObject *m, PyObject *key, PyObject **pk, PyOb
 /* mapaccess2 (and _fast32 / _fast64 / _faststr): 1 found (*pe a new reference), 0, -1 */
 static int sm_lookup(SwissMapObject *m, PyObject *key, PyObject **pe) {
     if (m->used == 0) {
-        if (!m->typed && check_hashable(key) < 0)
+        if (!m->typed && gomap_check_hashable(key) < 0)
             return -1;
         return 0;
     }
     if (m->writing) {
-        concurrent_error("ConcurrentMapReadWriteError");
+        gomap_concurrent_error("ConcurrentMapReadWriteError");
         return -1;
     }
     if (m->dir_len == 0) {
@@ -1277,7 +1150,7 @@ static int sm__assign(SwissMapObject *m, uint64_t hash, PyObject *key, PyObject 
 
 static int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem) {
     if (m->writing) {
-        concurrent_error("ConcurrentMapWriteError");
+        gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
     }
     uint64_t hash;
@@ -1285,7 +1158,7 @@ static int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem) {
         return -1;
     /* Set writing after calling Hasher, since Hasher may panic. */
     if (m->writing) {
-        concurrent_error("ConcurrentMapWriteError");
+        gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
     }
     m->writing = 1;
@@ -1367,18 +1240,18 @@ static int sm__delete(SwissMapObject *m, uint64_t hash, PyObject *key) {
 static int sm_delete(SwissMapObject *m, PyObject *key) {
     if (m->used == 0) {
         if (!m->typed)
-            return check_hashable(key);
+            return gomap_check_hashable(key);
         return 0;
     }
     if (m->writing) {
-        concurrent_error("ConcurrentMapWriteError");
+        gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
     }
     uint64_t hash;
     if (sm_hash(m, key, &hash) < 0)
         return -1;
     if (m->writing) {
-        concurrent_error("ConcurrentMapWriteError");
+        gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
     }
     m->writing = 1;
@@ -1427,7 +1300,7 @@ static int sm_clear(SwissMapObject *m) {
     if (m->used == 0 && !m->tomb)
         return 0;
     if (m->writing) {
-        concurrent_error("ConcurrentMapWriteError");
+        gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
     }
     m->writing = 1;
@@ -1545,45 +1418,8 @@ static int SwissMap_init(SwissMapObject *m, PyObject *args, PyObject *kwds) {
     m->fast_small = kk == KK_fast32 || kk == KK_fast64 || kk == KK_fast32ptr ||
                     kk == KK_fast64ptr;
     m->group_size = group_size;
-    PyObject *hashing = PyImport_ImportModule("gomap.hashing");
-    if (hashing == NULL)
-        return -1;
-    if (rand == Py_None) {
-        m->rand = PyObject_CallMethod(hashing, "default_rand", NULL);
-        if (m->rand == NULL) {
-            Py_DECREF(hashing);
-            return -1;
-        }
-    } else {
-        Py_INCREF(rand);
-        m->rand = rand;
-    }
-    if (hasher == Py_None) {
-        m->hasher = PyObject_CallMethod(hashing, "DefaultHasher", "O", m->rand);
-        if (m->hasher == NULL) {
-            Py_DECREF(hashing);
-            return -1;
-        }
-    } else {
-        Py_INCREF(hasher);
-        m->hasher = hasher;
-    }
-    Py_DECREF(hashing);
-    PyObject *mark = PyObject_GetAttrString(m->hasher, "_gomap_default");
-    if (mark == NULL) {
-        PyErr_Clear();
-    } else {
-        if (PyTuple_Check(mark) && PyTuple_GET_SIZE(mark) == 2) {
-            Py_INCREF(PyTuple_GET_ITEM(mark, 0));
-            m->hrand = PyTuple_GET_ITEM(mark, 0);
-            m->fast_hash = PyObject_IsTrue(PyTuple_GET_ITEM(mark, 1)) ? 2 : 1;
-        }
-        Py_DECREF(mark);
-    }
-    m->subscribers = subscribers != NULL ? PySequence_List(subscribers) : PyList_New(0);
-    if (m->subscribers == NULL)
-        return -1;
-    if (observer != Py_None && PyList_Append(m->subscribers, observer) < 0)
+    if (gomap_init_hooks(hasher, rand, observer, subscribers, &m->hasher, &m->rand, &m->hrand,
+                         &m->fast_hash, &m->subscribers) < 0)
         return -1;
     m->seed_obj = PyLong_FromLong(0);
     if (m->seed_obj == NULL)
@@ -2366,10 +2202,10 @@ static int siter_init(SwissIterObject *it, SwissMapObject *m) {
     Py_INCREF(m);
     Py_XSETREF(it->m, m);
     uint64_t r;
-    if (call_rand(m->rand, &r) < 0)
+    if (gomap_call_rand(m->rand, &r) < 0)
         return -1;
     it->entry_offset = r;
-    if (call_rand(m->rand, &r) < 0)
+    if (gomap_call_rand(m->rand, &r) < 0)
         return -1;
     it->dir_offset = r;
     it->global_depth = m->global_depth;
@@ -2552,7 +2388,7 @@ static int siter_next_small(SwissIterObject *it, SwissMapObject *m, PyObject **p
 static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk,
                            PyObject **pe) {
     if (m->writing) {
-        concurrent_error("ConcurrentMapIterationWriteError");
+        gomap_concurrent_error("ConcurrentMapIterationWriteError");
         return -1;
     }
     if (it->dir_idx < 0)
@@ -2730,33 +2566,7 @@ static PyObject *SwissIter_iternext(SwissIterObject *it) {
             SwissIter_release(it);  /* as a generator that raised: over */
         return NULL;
     }
-    if (it->mode == 1) {
-        Py_DECREF(e);
-        return k;
-    }
-    PyObject *t = it->result;
-    if (t != NULL && Py_REFCNT(t) == 1) {  /* as dict's items iterator does */
-        Py_INCREF(t);
-        PyObject *ok = PyTuple_GET_ITEM(t, 0), *oe = PyTuple_GET_ITEM(t, 1);
-        PyTuple_SET_ITEM(t, 0, k);
-        PyTuple_SET_ITEM(t, 1, e);
-        Py_DECREF(ok);
-        Py_DECREF(oe);
-        if (!PyObject_GC_IsTracked(t))
-            PyObject_GC_Track(t);
-        return t;
-    }
-    t = PyTuple_New(2);
-    if (t == NULL) {
-        Py_DECREF(k);
-        Py_DECREF(e);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(t, 0, k);
-    PyTuple_SET_ITEM(t, 1, e);
-    Py_XSETREF(it->result, t);
-    Py_INCREF(t);
-    return t;
+    return gomap_iter_result(&it->result, it->mode, k, e);
 }
 
 static PyObject *SwissIter_iter(PyObject *self) {
