@@ -1,14 +1,15 @@
 """The heap accountant and the simulator's loop in C against their Python references.
 
-The native classic engine keeps its own heap totals (``HMap._account``, read by
-``gomap.memory.NativeClassicAccountant``) and runs the simulator's loop itself
-(``HMap._replay``). Both must give exactly what the Python accountant, subscribed to
-the Python engine's events, and the Python loop give: here after every operation of
-random scripts, on every kind of bucket layout (pointer-free buckets with overflow
-lists, pointerful buckets whose old chains are freed early, indirect keys and elems
-whose objects old cells retain), with colliding hashers, growth in progress and
-iterators interleaved; and on whole simulations, with the operations the C loop
-hands back to Python mixed in.
+The native engines keep their own heap totals (``HMap._account`` / ``SwissMap._account``,
+read by ``gomap.memory.NativeClassicAccountant`` / ``NativeSwissAccountant``) and run
+the simulator's loop themselves (``_replay``). Both must give exactly what the Python
+accountants, subscribed to the Python engines' events, and the Python loop give: here
+after every operation of random scripts on both engines, on every kind of layout
+(pointer-free buckets with overflow lists, pointerful buckets whose old chains are
+freed early, indirect keys and elems whose objects old cells retain), with colliding
+hashers, growth in progress and iterators interleaved; and on whole classic
+simulations, with the operations the C loop hands back to Python mixed in (the Swiss
+ones are in tests/test_native_swiss.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from gomap.hashing import DefaultHasher, default_rand
 from gomap.layout.maplayout import map_layout
-from gomap.memory import AccountedEngine, NativeClassicAccountant
+from gomap.memory import AccountedEngine, NativeClassicAccountant, NativeSwissAccountant
 from gomap.ops import CLEAR, DEL, DUMP, GET, ITER, MAKE, NEXT, RANGE, SET, STOP
 from gomap.sim.simulator import simulate
 
@@ -53,30 +54,38 @@ def collide(key: Any, seed: int) -> int:
     return (((h % 251) << 56) | (h // 7)) ^ seed
 
 
-def pair(key_type: str, elem_type: str, hint: int, colliding: bool, seed: int
-         ) -> tuple[AccountedEngine, AccountedEngine]:
+NATIVE_ACCOUNTANTS = {"classic": NativeClassicAccountant, "swiss": NativeSwissAccountant}
+
+
+def pair(key_type: str, elem_type: str, hint: int, colliding: bool, seed: int,
+         impl: str = "classic") -> tuple[AccountedEngine, AccountedEngine]:
     out = []
     for backend in ("python", "native"):
         rand = default_rand(seed)
         hasher: Any = collide if colliding else DefaultHasher(rand, stable=True)
-        out.append(AccountedEngine("classic", hint, map_layout(key_type, elem_type),
+        out.append(AccountedEngine(impl, hint, map_layout(key_type, elem_type),
                                    hasher=hasher, rand=rand, backend=backend))
     py, nat = out
     assert not py.native and nat.native
-    assert isinstance(nat.acct, NativeClassicAccountant)
+    assert isinstance(nat.acct, NATIVE_ACCOUNTANTS[impl])
     return py, nat
 
 
 def figures(e: AccountedEngine) -> dict[str, Any]:
     a = e.acct
-    return {"memory": e.memory().as_dict(), "peak": a.peak, "entries": a.entries,
-            "unlinked": a.unlinked, "orphans": a.orphans,
-            "overflow_buckets": a.overflow_buckets(), "grow_events": a.grow_events}
+    out = {"memory": e.memory().as_dict(), "peak": a.peak, "entries": a.entries,
+           "grow_events": a.grow_events}
+    if e.impl == "classic":
+        out.update(unlinked=a.unlinked, orphans=a.orphans,
+                   overflow_buckets=a.overflow_buckets())
+    else:
+        out.update(tables=a.tables, capacity=a.capacity, tombstones=a.tombstones())
+    return out
 
 
 def run_pair(key_type: str, elem_type: str, script: list[tuple[int, int]], hint: int,
-             colliding: bool, seed: int) -> None:
-    py, nat = pair(key_type, elem_type, hint, colliding, seed)
+             colliding: bool, seed: int, impl: str = "classic") -> None:
+    py, nat = pair(key_type, elem_type, hint, colliding, seed, impl)
     assert figures(py) == figures(nat)
     iters: list[list[Any]] = []
     for n, (what, v) in enumerate(script):
@@ -107,24 +116,26 @@ def run_pair(key_type: str, elem_type: str, script: list[tuple[int, int]], hint:
 script_st = st.lists(st.tuples(st.integers(0, 10), st.integers(0, 400)), max_size=300)
 
 
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
 @pytest.mark.parametrize(("key_type", "elem_type"), LAYOUTS)
 @settings(max_examples=25, deadline=None)
 @given(script=script_st, hint=st.sampled_from([0, 0, 9, 100]), colliding=st.booleans(),
        seed=st.integers(0, 2**32 - 1))
 def test_the_c_accountant_keeps_the_python_accountants_figures_after_every_op(
-        key_type: str, elem_type: str, script: list[tuple[int, int]], hint: int,
+        impl: str, key_type: str, elem_type: str, script: list[tuple[int, int]], hint: int,
         colliding: bool, seed: int) -> None:
-    run_pair(key_type, elem_type, script, hint, colliding, seed)
+    run_pair(key_type, elem_type, script, hint, colliding, seed, impl)
 
 
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
 @pytest.mark.parametrize(("key_type", "elem_type"), LAYOUTS)
-def test_long_runs_through_many_growths_keep_the_same_figures(key_type: str,
+def test_long_runs_through_many_growths_keep_the_same_figures(impl: str, key_type: str,
                                                               elem_type: str) -> None:
     rng = random.Random(key_type + elem_type)
     script = [(rng.choice([0, 0, 0, 1, 5, 6, 8, 9, 10]), rng.randrange(3000))
               for _ in range(6000)]
-    run_pair(key_type, elem_type, script, 0, False, 7)
-    run_pair(key_type, elem_type, script[:2500], 0, True, 8)
+    run_pair(key_type, elem_type, script, 0, False, 7, impl)
+    run_pair(key_type, elem_type, script[:2500], 0, True, 8, impl)
 
 
 def test_a_raising_user_hash_fails_the_op_alike_and_keeps_the_figures_alike() -> None:
