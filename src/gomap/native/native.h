@@ -27,8 +27,8 @@ extern const gomap_engine_ops gomap_swiss_ops;
 
 /* ---- subscribers (module.c): the engines' one emit path, as gomap.events.EventSource.
  * A subscriber is a callable fn(event, details), or a gomap.events.EventFilter, which
- * wants only the events in its frozenset `events`: an event nobody wants costs no
- * details. */
+ * wants only the events whose bits are in its `mask`: an event nobody wants costs
+ * one bit test and no details. */
 extern PyTypeObject *gomap_filter_type;
 extern Py_ssize_t gomap_filter_fn_off, gomap_filter_mask_off;
 
