@@ -356,12 +356,13 @@ def test_goMap_native_is_the_default_and_python_can_be_forced(
         GoMap(impl="classic")
 
 
-def test_accounted_memory_is_the_same_on_both_backends() -> None:
+@pytest.mark.parametrize(("impl", "space"), [("classic", 3000), ("swiss", 5000)])
+def test_accounted_memory_is_the_same_on_both_backends(impl: str, space: int) -> None:
     rng = random.Random(4)
-    maps = [GoMap(impl="classic", seed=3, key_type="int64", value_type="string", backend=b)
+    maps = [GoMap(impl=impl, seed=3, key_type="int64", value_type="string", backend=b)
             for b in ("python", "native")]
     for step in range(20000):
-        k = rng.randrange(3000)
+        k = rng.randrange(space)
         for m in maps:
             if step % 3:
                 m[k] = "v"
@@ -374,18 +375,22 @@ def test_accounted_memory_is_the_same_on_both_backends() -> None:
     a, b = (m.memory() for m in maps)
     assert a == b
     assert maps[0].snapshot() == maps[1].snapshot()
+    assert sorted(maps[0].items(), key=repr) == sorted(maps[1].items(), key=repr)
+    maps[1].engine.check_invariants()
 
 
-def test_references_stay_flat_over_a_million_operations() -> None:
-    """No leak of keys, elems or buckets: object counts, a sample key's refcount and
-    traced memory come back to where they were."""
+@pytest.mark.parametrize(("impl", "space"), [("classic", 5000), ("swiss", 20000)])
+def test_references_stay_flat_over_a_million_operations(impl: str, space: int) -> None:
+    """No leak of keys, elems, buckets or tables: object counts, a sample key's
+    refcount and traced memory come back to where they were."""
     sample = "sample-key-" + str(random.random())
     elem = object()
 
     def churn(n: int) -> None:
-        m = GoMap(impl="classic", seed=1)
+        m = GoMap(impl=impl, seed=1)
+        assert m.backend == "native"
         for i in range(n):
-            k = i % 5000
+            k = i % space
             m[k] = elem
             m[sample] = elem
             if i % 3 == 0:
@@ -393,6 +398,9 @@ def test_references_stay_flat_over_a_million_operations() -> None:
             if i % 1000 == 0:
                 it = m.engine.iterator()
                 it.next()
+            if i % 5000 == 0:
+                m.get(math.nan)
+                m[math.nan] = elem
             if i % 250_000 == 0:
                 m.clear()
         del m
