@@ -937,6 +937,27 @@ fail:
 /* ---- the operations --------------------------------------------------------------- */
 /* getWithKeySmall / table.getWithKey through the map (Map.getWithKey): 1 found with
  * new references in *pk, *pe; 0 absent; -1 error */
+/* getWithKeySmall's probe of the small group g: 1 with the slot of key in *slot, 0
+ * absent, -1 error (the match is re-read after each key compare, as the reference
+ * does: user __eq__ runs in between). */
+static int small_find(group_t *g, uint64_t hash, PyObject *key, int *slot) {
+    uint8_t h2 = hash & 0x7F;
+    uint64_t match = matchH2(g->ctrl, h2);
+    while (match) {
+        int i = bitset_first(match);
+        PyObject *sk = g->slots[i].key;
+        if (sk != NULL) {
+            int r = keq(key, sk);
+            if (r != 0) {
+                *slot = i;
+                return r;
+            }
+        }
+        match = bitset_remove_below(matchH2(g->ctrl, h2), i + 1);
+    }
+    return 0;
+}
+
 static int sm_get_with_key(SwissMapObject *m, PyObject *key, PyObject **pk, PyObject **pe) {
     if (m->used == 0)
         return 0;
@@ -952,30 +973,16 @@ static int sm_get_with_key(SwissMapObject *m, PyObject *key, PyObject **pk, PyOb
         t = m->small;
         Py_INCREF(t);
         group_t *g = &t->groups[0];
-        uint8_t h2 = hash & 0x7F;
-        uint64_t match = matchH2(g->ctrl, h2);
-        while (match) {
-            int i = bitset_first(match);
-            PyObject *sk = g->slots[i].key;
-            if (sk != NULL) {
-                int r = keq(key, sk);
-                if (r < 0) {
-                    Py_DECREF(t);
-                    return -1;
-                }
-                if (r) {
-                    *pk = g->slots[i].key ? g->slots[i].key : Py_None;
-                    *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
-                    Py_INCREF(*pk);
-                    Py_INCREF(*pe);
-                    Py_DECREF(t);
-                    return 1;
-                }
-            }
-            match = bitset_remove_below(matchH2(g->ctrl, h2), i + 1);
+        int i;
+        int r = small_find(g, hash, key, &i);
+        if (r == 1) {
+            *pk = g->slots[i].key ? g->slots[i].key : Py_None;
+            *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
+            Py_INCREF(*pk);
+            Py_INCREF(*pe);
         }
         Py_DECREF(t);
-        return 0;
+        return r;
     }
     t = dir_table(m, hash);
     Py_INCREF(t);
@@ -1031,28 +1038,14 @@ static int sm_lookup(SwissMapObject *m, PyObject *key, PyObject **pe) {
             Py_DECREF(t);
             return -1;
         }
-        uint8_t h2 = hash & 0x7F;
-        uint64_t match = matchH2(g->ctrl, h2);
-        while (match) {
-            int i = bitset_first(match);
-            PyObject *sk = g->slots[i].key;
-            if (sk != NULL) {
-                int r = keq(key, sk);
-                if (r < 0) {
-                    Py_DECREF(t);
-                    return -1;
-                }
-                if (r) {
-                    *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
-                    Py_INCREF(*pe);
-                    Py_DECREF(t);
-                    return 1;
-                }
-            }
-            match = bitset_remove_below(matchH2(g->ctrl, h2), i + 1);
+        int i;
+        int r = small_find(g, hash, key, &i);
+        if (r == 1) {
+            *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
+            Py_INCREF(*pe);
         }
         Py_DECREF(t);
-        return 0;
+        return r;
     }
     uint64_t hash;
     if (sm_hash(m, key, &hash) < 0)
