@@ -423,6 +423,27 @@ static int install_table_split(SwissMapObject *m, TableObject *old, TableObject 
     return 0;
 }
 
+/* The probe of one group every lookup, insert and delete makes (g.ctrls().matchH2(h2),
+ * then the key compares): 1 with the slot of key in *slot, 0 absent, -1 error. The
+ * match is re-read after each compare, as the reference does (ctrl.find(h2, i + 1,
+ * end)): a user __eq__ runs in between. */
+static int group_find(group_t *g, uint8_t h2, PyObject *key, int *slot) {
+    uint64_t match = matchH2(g->ctrl, h2);
+    while (match) {
+        int i = bitset_first(match);
+        PyObject *sk = g->slots[i].key;
+        if (sk != NULL) {
+            int r = keq(key, sk);
+            if (r != 0) {
+                *slot = i;
+                return r;
+            }
+        }
+        match = bitset_remove_below(matchH2(g->ctrl, h2), i + 1);
+    }
+    return 0;
+}
+
 /* ---- table operations ---------------------------------------------------------------- */
 /* table.getWithKey: 1 found (*pk, *pe borrowed from the slot, valid until user code
  * runs), 0 absent, -1 error. The caller holds a reference to t. */
@@ -434,22 +455,14 @@ static int table_get_with_key(TableObject *t, uint64_t hash, PyObject *key, PyOb
     uint64_t index = 0;
     for (;;) {
         group_t *g = &t->groups[offset];
-        uint64_t match = matchH2(g->ctrl, h2);
-        while (match) {
-            int i = bitset_first(match);
-            PyObject *sk = g->slots[i].key;
-            if (sk != NULL) {
-                int r = keq(key, sk);
-                if (r < 0)
-                    return -1;
-                if (r) {
-                    *pk = g->slots[i].key;
-                    *pe = g->slots[i].elem;
-                    return 1;
-                }
-            }
-            /* i = ctrl.find(h2, i + 1, end): the control word as it is now */
-            match = bitset_remove_below(matchH2(g->ctrl, h2), i + 1);
+        int i;
+        int r = group_find(g, h2, key, &i);
+        if (r < 0)
+            return -1;
+        if (r) {
+            *pk = g->slots[i].key;
+            *pe = g->slots[i].elem;
+            return 1;
         }
         if (matchEmpty(g->ctrl))
             return 0;
@@ -509,20 +522,13 @@ static int table_put_slot(SwissMapObject *m, TableObject *t, uint64_t hash, PyOb
     int fd_slot = -1;
     for (;;) {
         group_t *g = &t->groups[offset];
-        uint64_t match = matchH2(g->ctrl, h2);
-        while (match) {
-            int i = bitset_first(match);
-            PyObject *sk = g->slots[i].key;
-            if (sk != NULL) {
-                int r = keq(key, sk);
-                if (r < 0)
-                    return -1;
-                if (r) {
-                    slot_store(&g->slots[i], key, elem);  /* NeedKeyUpdate */
-                    return 1;
-                }
-            }
-            match = bitset_remove_below(matchH2(g->ctrl, h2), i + 1);
+        int i;
+        int r = group_find(g, h2, key, &i);
+        if (r < 0)
+            return -1;
+        if (r) {
+            slot_store(&g->slots[i], key, elem);  /* NeedKeyUpdate */
+            return 1;
         }
         uint64_t em = matchEmpty(g->ctrl);
         int e = em ? bitset_first(em) : -1;
@@ -579,33 +585,26 @@ static int table_delete(SwissMapObject *m, TableObject *t, uint64_t hash, PyObje
     uint64_t index = 0;
     for (;;) {
         group_t *g = &t->groups[offset];
-        uint64_t match = matchH2(g->ctrl, h2);
-        while (match) {
-            int i = bitset_first(match);
-            PyObject *sk = g->slots[i].key;
-            if (sk != NULL) {
-                int r = keq(key, sk);
-                if (r < 0)
-                    return -1;
-                if (r) {
-                    t->used--;
-                    m->used--;
-                    Py_CLEAR(g->slots[i].key);
-                    Py_CLEAR(g->slots[i].elem);
-                    if (matchEmpty(g->ctrl)) {
-                        ctrl_set(g, i, CTRL_EMPTY);
-                        t->growth_left++;
-                        return 0;
-                    }
-                    ctrl_set(g, i, CTRL_DELETED);
-                    if (EMIT(m, EV_tombstone, "{s:n,s:K,s:i,s:n}", "index", t->index, "group",
-                             (unsigned long long)offset, "slot", i, "capacity",
-                             t->capacity) < 0)
-                        return -1;
-                    return 1;
-                }
+        int i;
+        int r = group_find(g, h2, key, &i);
+        if (r < 0)
+            return -1;
+        if (r) {
+            t->used--;
+            m->used--;
+            Py_CLEAR(g->slots[i].key);
+            Py_CLEAR(g->slots[i].elem);
+            if (matchEmpty(g->ctrl)) {
+                ctrl_set(g, i, CTRL_EMPTY);
+                t->growth_left++;
+                return 0;
             }
-            match = bitset_remove_below(matchH2(g->ctrl, h2), i + 1);
+            ctrl_set(g, i, CTRL_DELETED);
+            if (EMIT(m, EV_tombstone, "{s:n,s:K,s:i,s:n}", "index", t->index, "group",
+                     (unsigned long long)offset, "slot", i, "capacity",
+                     t->capacity) < 0)
+                return -1;
+            return 1;
         }
         if (matchEmpty(g->ctrl))
             return 0;
@@ -842,30 +841,23 @@ static int put_slot_small(SwissMapObject *m, uint64_t hash, PyObject *key, PyObj
     Py_INCREF(t);
     group_t *g = &t->groups[0];
     uint8_t h2 = hash & 0x7F;
-    uint64_t match = matchH2(g->ctrl, h2);
-    while (match) {
-        int i = bitset_first(match);
-        PyObject *sk = g->slots[i].key;
-        if (sk != NULL) {
-            int r = keq(key, sk);
-            if (r < 0) {
-                Py_DECREF(t);
-                return -1;
-            }
-            if (r) {
-                slot_store(&g->slots[i], key, elem);
-                Py_DECREF(t);
-                return 1;
-            }
-        }
-        match = bitset_remove_below(matchH2(g->ctrl, h2), i + 1);
+    int i;
+    int r = group_find(g, h2, key, &i);
+    if (r < 0) {
+        Py_DECREF(t);
+        return -1;
+    }
+    if (r) {
+        slot_store(&g->slots[i], key, elem);
+        Py_DECREF(t);
+        return 1;
     }
     uint64_t em = matchEmpty(g->ctrl);
     if (!em) {
         Py_DECREF(t);
         return 0;
     }
-    int i = bitset_first(em);
+    i = bitset_first(em);
     slot_store(&g->slots[i], key, elem);
     ctrl_set(g, i, h2);
     m->used++;
@@ -937,26 +929,6 @@ fail:
 /* ---- the operations --------------------------------------------------------------- */
 /* getWithKeySmall / table.getWithKey through the map (Map.getWithKey): 1 found with
  * new references in *pk, *pe; 0 absent; -1 error */
-/* getWithKeySmall's probe of the small group g: 1 with the slot of key in *slot, 0
- * absent, -1 error (the match is re-read after each key compare, as the reference
- * does: user __eq__ runs in between). */
-static int small_find(group_t *g, uint64_t hash, PyObject *key, int *slot) {
-    uint8_t h2 = hash & 0x7F;
-    uint64_t match = matchH2(g->ctrl, h2);
-    while (match) {
-        int i = bitset_first(match);
-        PyObject *sk = g->slots[i].key;
-        if (sk != NULL) {
-            int r = keq(key, sk);
-            if (r != 0) {
-                *slot = i;
-                return r;
-            }
-        }
-        match = bitset_remove_below(matchH2(g->ctrl, h2), i + 1);
-    }
-    return 0;
-}
 
 static int sm_get_with_key(SwissMapObject *m, PyObject *key, PyObject **pk, PyObject **pe) {
     if (m->used == 0)
@@ -974,7 +946,7 @@ static int sm_get_with_key(SwissMapObject *m, PyObject *key, PyObject **pk, PyOb
         Py_INCREF(t);
         group_t *g = &t->groups[0];
         int i;
-        int r = small_find(g, hash, key, &i);
+        int r = group_find(g, hash & 0x7F, key, &i);
         if (r == 1) {
             *pk = g->slots[i].key ? g->slots[i].key : Py_None;
             *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
@@ -1039,7 +1011,7 @@ static int sm_lookup(SwissMapObject *m, PyObject *key, PyObject **pe) {
             return -1;
         }
         int i;
-        int r = small_find(g, hash, key, &i);
+        int r = group_find(g, hash & 0x7F, key, &i);
         if (r == 1) {
             *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
             Py_INCREF(*pe);
@@ -1093,23 +1065,15 @@ static int sm__assign(SwissMapObject *m, uint64_t hash, PyObject *key, PyObject 
         int i;
         for (;;) {
             g = &t->groups[offset];
-            uint64_t match = matchH2(g->ctrl, h2);
-            while (match) {
-                i = bitset_first(match);
-                PyObject *sk = g->slots[i].key;
-                if (sk != NULL) {
-                    int r = keq(key, sk);
-                    if (r < 0) {
-                        Py_DECREF(t);
-                        return -1;
-                    }
-                    if (r) {
-                        slot_store(&g->slots[i], key, elem);
-                        Py_DECREF(t);
-                        return 0;
-                    }
-                }
-                match = bitset_remove_below(matchH2(g->ctrl, h2), i + 1);
+            int r = group_find(g, h2, key, &i);
+            if (r < 0) {
+                Py_DECREF(t);
+                return -1;
+            }
+            if (r) {
+                slot_store(&g->slots[i], key, elem);
+                Py_DECREF(t);
+                return 0;
             }
             uint64_t em = matchEmpty(g->ctrl);
             if (em) {
@@ -1180,26 +1144,19 @@ static int delete_small(SwissMapObject *m, uint64_t hash, PyObject *key) {
     Py_INCREF(t);
     group_t *g = &t->groups[0];
     uint8_t h2 = hash & 0x7F;
-    uint64_t match = matchH2(g->ctrl, h2);
-    while (match) {
-        int i = bitset_first(match);
-        PyObject *sk = g->slots[i].key;
-        if (sk != NULL) {
-            int r = keq(key, sk);
-            if (r < 0) {
-                Py_DECREF(t);
-                return -1;
-            }
-            if (r) {
-                m->used--;
-                Py_CLEAR(g->slots[i].key);
-                Py_CLEAR(g->slots[i].elem);
-                ctrl_set(g, i, CTRL_EMPTY);
-                Py_DECREF(t);
-                return 0;
-            }
-        }
-        match = bitset_remove_below(matchH2(g->ctrl, h2), i + 1);
+    int i;
+    int r = group_find(g, h2, key, &i);
+    if (r < 0) {
+        Py_DECREF(t);
+        return -1;
+    }
+    if (r) {
+        m->used--;
+        Py_CLEAR(g->slots[i].key);
+        Py_CLEAR(g->slots[i].elem);
+        ctrl_set(g, i, CTRL_EMPTY);
+        Py_DECREF(t);
+        return 0;
     }
     Py_DECREF(t);
     return 0;
