@@ -32,7 +32,7 @@ __all__ = ["L1", "L2", "L3", "External", "Grace", "Immediate", "Level", "as_leve
 class Level:
     """Base of the level policies: ``number`` is 1, 2 or 3."""
 
-    number: int = 0
+    number: int = field(default=0, init=False)
 
     @property
     def name(self) -> str:
@@ -43,14 +43,14 @@ class Level:
 class Immediate(Level):
     """L1: reclaim at once, one attempt."""
 
-    number: int = 1
+    number: int = field(default=1, init=False)
 
 
 @dataclass(frozen=True)
 class Grace(Level):
     """L2: an expired handle waits ``grace`` seconds (renewable) before it expires."""
 
-    number: int = 2
+    number: int = field(default=2, init=False)
     grace: float = 30.0
 
     def __post_init__(self) -> None:
@@ -65,7 +65,7 @@ def _default_stop() -> Any:
 
 
 def _default_wait() -> Any:
-    return tenacity.wait_exponential_jitter(initial=0.1, max=5.0, jitter=0.1)
+    return tenacity.wait_exponential_jitter(multiplier=0.1, max=5.0, jitter=0.1)
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class External(Level):
     0.1 s, doubling, at most 5 s, plus up to 0.1 s of jitter) and ``retry`` (default:
     retry on any exception)."""
 
-    number: int = 3
+    number: int = field(default=3, init=False)
     stop: Any = field(default_factory=_default_stop)
     wait: Any = field(default_factory=_default_wait)
     retry: Any = field(default_factory=lambda: tenacity.retry_if_exception_type(Exception))

@@ -25,7 +25,7 @@ Rules (each checked by tests/test_lifecycle_*.py):
    with any other: they run one at a time under the registry's callback lock (a
    re-entrant lock: a callback may call the registry).
 4. One timer structure: a binary heap of ``(due, seq, handle)``. A renew pushes a new
-   entry; the old one is recognised as stale when popped (``due != handle._due``). The
+   entry; the old one is recognised as stale when popped (``seq != handle._seq``). The
    heap is rebuilt without stale entries when they outnumber the live ones.
 5. ``tick()`` processes, synchronously and in ``(due, seq)`` order, every entry due at
    or before ``clock()``: within a tick, callbacks run in deadline order. The worker
@@ -113,7 +113,7 @@ class Handle:
     """
 
     __slots__ = ("__weakref__", "_due", "_end_state", "_ended", "_phase", "_registry",
-                 "_retry", "_start", "_tie", "attempts", "cause", "deadline", "ended_at",
+                 "_retry", "_seq", "_start", "_tie", "attempts", "cause", "deadline", "ended_at",
                  "error", "id", "kind", "lease", "level", "on_expire", "on_force_release",
                  "reason", "reclaim", "resource", "state", "ttl")
 
@@ -140,6 +140,7 @@ class Handle:
         self.lease: Any = None
         self._tie: Any = None
         self._due = 0.0
+        self._seq = -1
         self._phase = _ACTIVE
         self._ended = False
         self._end_state = State.RELEASED
@@ -308,7 +309,8 @@ class Registry:
         # caller holds self._lock
         heap = self._heap
         first = not heap or h._due < heap[0][0]
-        heapq.heappush(heap, (h._due, next(self._seq), h))
+        h._seq = seq = next(self._seq)
+        heapq.heappush(heap, (h._due, seq, h))
         if first and self._worker is not None:
             self._cond.notify()
 
@@ -355,7 +357,7 @@ class Registry:
 
     def _compact(self) -> None:
         # caller holds self._lock: drop stale entries, keep (due, seq) order.
-        self._heap = [e for e in self._heap if e[2]._due == e[0]
+        self._heap = [e for e in self._heap if e[2]._seq == e[1]
                       and e[2]._phase in (_ACTIVE, _GRACE, _RETRY)]
         heapq.heapify(self._heap)
         self._stale = 0
@@ -520,9 +522,9 @@ class Registry:
                 heap = self._heap
                 if not heap or heap[0][0] > now:
                     break
-                due, _, h = heapq.heappop(heap)
+                due, seq, h = heapq.heappop(heap)
                 phase = h._phase
-                if due != h._due or phase >= _RECLAIMING:
+                if seq != h._seq or phase >= _RECLAIMING:
                     self._stale -= 1
                     continue
                 if phase == _ACTIVE:
@@ -534,7 +536,8 @@ class Registry:
                         self.active_count -= 1
                         self.pending_count += 1
                         self._pending_by_kind[h.kind] = self._pending_by_kind.get(h.kind, 0) + 1
-                        heapq.heappush(heap, (h._due, next(self._seq), h))
+                        h._seq = seq = next(self._seq)
+                        heapq.heappush(heap, (h._due, seq, h))
                         n += 1
                         continue
                     self._begin_end(h, "expired", State.RELEASED, due)
@@ -611,8 +614,8 @@ class Registry:
         """Every handle that has not reached a final state (active or expiring)."""
         with self._lock:
             seen: dict[int, Handle] = {}
-            for due, _, h in self._heap:
-                if due == h._due and h._phase in (_ACTIVE, _GRACE, _RETRY):
+            for _, seq, h in self._heap:
+                if seq == h._seq and h._phase in (_ACTIVE, _GRACE, _RETRY):
                     seen[h.id] = h
         return sorted(seen.values(), key=lambda h: h.id)
 
