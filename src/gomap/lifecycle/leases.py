@@ -212,7 +212,9 @@ if redis.call('EXISTS', KEYS[2]) == 0 then
   local t = redis.call('TIME')
   redis.call('SET', KEYS[2], t[1] .. string.format('%06d', tonumber(t[2])))
 end
-local token = redis.call('INCR', KEYS[2])
+redis.call('INCR', KEYS[2])
+-- the counter as a string: Lua 5.1 would print a number above 10^14 as 1.7e+15
+local token = redis.call('GET', KEYS[2])
 local prev = redis.call('GET', KEYS[3])
 local me = token .. ':' .. ARGV[1]
 redis.call('SET', KEYS[1], me, 'PX', ARGV[2])
