@@ -3,6 +3,7 @@ redis-server), fencing tokens, takeover, and lease handles in a Registry."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -67,7 +68,7 @@ def test_tokens_strictly_increase_per_resource(store: tuple[LeaseStore, Any]) ->
         tokens.append(lease.token)
         assert s.last_token("db") == lease.token
         assert lease.release()
-    assert all(b > a for a, b in zip(tokens, tokens[1:]))
+    assert all(b > a for a, b in itertools.pairwise(tokens))
     assert s.owner("db") is None
 
 
@@ -106,7 +107,7 @@ def test_lapsed_lease_is_taken_over_with_a_higher_token(store: tuple[LeaseStore,
 @pytest.mark.parametrize("args", [("", "o", 1), ("r", "", 1), ("r", "o", 0),
                                   ("r", "o", float("inf")), (3, "o", 1)])
 def test_bad_arguments(args: tuple[Any, ...]) -> None:
-    with pytest.raises(ValueError, match="lease|owner|TTL"):
+    with pytest.raises(ValueError, match=r"lease|owner|TTL"):
         MemoryLeaseStore().acquire(*args)
 
 
@@ -178,7 +179,8 @@ def test_renew_of_a_lost_lease_force_releases_and_raises() -> None:
     assert h.state is State.FORCE_RELEASED and "lease lost" in (h.reason or "")
 
 
-def test_redis_restart_loses_leases_but_tokens_keep_increasing(redis_server: Any) -> None:
+def test_redis_restart_loses_leases_but_tokens_keep_increasing(
+        redis_server: Any) -> None:  # noqa: F811
     from gomap.lifecycle import RedisLeaseStore
 
     s = RedisLeaseStore(redis_server.url, prefix="restart:")

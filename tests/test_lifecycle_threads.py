@@ -4,6 +4,7 @@ its callback runs at most once, never after a release, and no two callbacks over
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -70,10 +71,8 @@ def test_races_end_each_handle_once_and_callbacks_never_overlap() -> None:
             elif x < 0.6:
                 r.force_release(h, "race")
             elif x < 0.7:
-                try:
+                with contextlib.suppress(Exception):
                     h.renew()
-                except Exception:
-                    pass
 
     threads = [threading.Thread(target=worker, args=(s,)) for s in range(4)]
     for t in threads:

@@ -112,12 +112,10 @@ class LeaseStore(ABC):
     def _took_over(self, lease: Lease) -> None:
         if lease.previous is None:
             return
-        for fn in list(self._listeners):
-            try:
+        for fn in list(self._listeners):  # a listener never breaks an acquire
+            with contextlib.suppress(Exception):
                 fn(lease.resource_id, lease.previous[0], lease.previous[1], lease.owner,
                    lease.token)
-            except Exception:  # a listener never breaks an acquire
-                pass
 
     def _valid_until(self, sent: float, ttl: float) -> float:
         return sent + ttl * (1 - self.drift) - 0.002
