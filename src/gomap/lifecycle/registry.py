@@ -46,6 +46,7 @@ import os
 import socket
 import threading
 import time
+from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterator, MutableMapping
 from enum import Enum
@@ -70,6 +71,8 @@ _DONE = 4        # final state reached
 LATENCY_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
                    30.0, 60.0, math.inf)
 
+_BATCH = 256  # heap entries decided per lock acquisition in tick()
+
 CAUSES = ("explicit", "expired", "deleted", "replaced", "force")
 
 
@@ -81,6 +84,10 @@ class State(str, Enum):
     RELEASED = "released"
     FORCE_RELEASED = "force_released"
     RELEASE_FAILED = "release_failed"
+
+
+_RELEASED = State.RELEASED
+_FORCE_RELEASED = State.FORCE_RELEASED
 
 
 class HandleClosedError(RuntimeError):
@@ -256,7 +263,9 @@ class Registry:
         self.pending_count = 0
         self._pending_by_kind: dict[str, int] = {}
         self.ended_by_cause = dict.fromkeys(CAUSES, 0)
-        self.finished = {State.RELEASED: 0, State.FORCE_RELEASED: 0, State.RELEASE_FAILED: 0}
+        self.n_released = 0
+        self.n_force_released = 0
+        self.n_release_failed = 0
         self.callback_errors = 0
         self.reclaim_attempts = 0
         self.takeovers = 0
@@ -369,7 +378,15 @@ class Registry:
         with self._lock:
             if h._ended:
                 return False
-            self._begin_end(h, cause, State.RELEASED, now)
+            self._begin_end(h, cause, _RELEASED, now)
+            if h.reclaim is None and h._tie is None:  # nothing to call: finish at once
+                latency = self._finish_locked(h, _RELEASED, now)
+                fast = True
+            else:
+                fast = False
+        if fast:
+            self._finished(h, now, latency)
+            return True
         if cause != "deleted" and h._tie is not None:
             h._tie[0].handle_ended(h)
         self._reclaim(h)
@@ -468,45 +485,58 @@ class Registry:
 
     def _finish(self, h: Handle, state: State | None = None) -> None:
         now = self.clock()
-        latency = max(0.0, now - h._start)
         with self._lock:
-            h.state = state or h._end_state
-            h._phase = _DONE
-            h.ended_at = now
-            self.pending_count -= 1
-            self._pending_by_kind[h.kind] -= 1
-            self.finished[h.state] += 1
-            self._latencies.append(latency)
-            self._lat_sum += latency
-            self._lat_count += 1
-            for i, bound in enumerate(LATENCY_BUCKETS):
-                if latency <= bound:
-                    self._lat_buckets[i] += 1
-                    break
-            if h.state is State.RELEASE_FAILED:
-                self._failed[h.id] = h
-            if h.lease is not None:
-                self._leases.pop((h.lease.resource_id, h.lease.token), None)
-        p = self._policies.get(h.kind)
-        if p is not None:
-            p.observe(now, latency)
+            latency = self._finish_locked(h, state or h._end_state, now)
+        self._finished(h, now, latency)
+
+    def _finish_many(self, hs: list[Handle]) -> None:
+        now = self.clock()
+        with self._lock:
+            lats = [self._finish_locked(h, h._end_state, now) for h in hs]
+        if self._policies or self.bus.active:
+            for h, latency in zip(hs, lats, strict=True):
+                self._finished(h, now, latency)
+
+    def _finish_locked(self, h: Handle, st: State, now: float) -> float:
+        # caller holds self._lock: h reaches its final state st at now
+        latency = now - h._start
+        if latency < 0.0:
+            latency = 0.0
+        h.state = st
+        h._phase = _DONE
+        h.ended_at = now
+        self.pending_count -= 1
+        self._pending_by_kind[h.kind] -= 1
+        if st is _RELEASED:
+            self.n_released += 1
+        elif st is _FORCE_RELEASED:
+            self.n_force_released += 1
+        else:
+            self.n_release_failed += 1
+            self._failed[h.id] = h
+        self._latencies.append(latency)
+        self._lat_sum += latency
+        self._lat_count += 1
+        self._lat_buckets[bisect_left(LATENCY_BUCKETS, latency)] += 1
+        if h.lease is not None:
+            self._leases.pop((h.lease.resource_id, h.lease.token), None)
+        return latency
+
+    def _finished(self, h: Handle, now: float, latency: float) -> None:
+        # after the lock: the adaptive policy's sample, the event
+        if self._policies:
+            p = self._policies.get(h.kind)
+            if p is not None:
+                p.observe(now, latency)
         if self.bus.active:
-            name = {State.RELEASED: "released", State.FORCE_RELEASED: "force_released",
-                    State.RELEASE_FAILED: "release_failed"}[h.state]
+            st = h.state
+            name = "released" if st is _RELEASED else \
+                "force_released" if st is _FORCE_RELEASED else "release_failed"
             self._emit(name, h, detail={"latency": latency, "attempts": h.attempts,
                                         **({"error": repr(h.error)} if h.error else {})})
 
     def _fail(self, h: Handle) -> None:
         self._finish(h, State.RELEASE_FAILED)
-
-    def _expire(self, h: Handle) -> None:
-        self.expirations += 1
-        if self.bus.active:
-            self._emit("expired", h)
-        self._callback(h.on_expire, h)
-        if h._tie is not None:
-            h._tie[0].handle_ended(h)
-        self._reclaim(h)
 
     # --- time ------------------------------------------------------------------------------
     def tick(self) -> int:
@@ -516,42 +546,62 @@ class Registry:
         on. Deterministic under an injected clock."""
         now = self.clock()
         n = 0
-        heap = self._heap
         while True:
-            with self._lock:
+            batch: list[tuple[int, Handle]] = []
+            with self._lock:  # decide up to _BATCH transitions under one acquisition
                 heap = self._heap
-                if not heap or heap[0][0] > now:
-                    break
-                due, seq, h = heapq.heappop(heap)
-                phase = h._phase
-                if seq != h._seq or phase >= _RECLAIMING:
-                    self._stale -= 1
-                    continue
-                if phase == _ACTIVE:
-                    lvl = h.level
-                    if isinstance(lvl, Grace) and lvl.grace > 0:
-                        h._phase = _GRACE
-                        h.state = State.EXPIRING
-                        h._due = due + lvl.grace
-                        self.active_count -= 1
-                        self.pending_count += 1
-                        self._pending_by_kind[h.kind] = self._pending_by_kind.get(h.kind, 0) + 1
-                        h._seq = seq = next(self._seq)
-                        heapq.heappush(heap, (h._due, seq, h))
-                        n += 1
+                while heap and heap[0][0] <= now and len(batch) < _BATCH:
+                    due, seq, h = heapq.heappop(heap)
+                    phase = h._phase
+                    if seq != h._seq or phase >= _RECLAIMING:
+                        self._stale -= 1
                         continue
-                    self._begin_end(h, "expired", State.RELEASED, due)
-                    self._stale -= 1  # the entry just popped was the live one
-                    action = self._expire
-                elif phase == _GRACE:
-                    self._begin_end(h, "expired", State.RELEASED, due)
-                    self._stale -= 1
-                    action = self._expire
-                else:  # _RETRY
-                    h._phase = _RECLAIMING
-                    action = self._attempt
-            n += 1
-            action(h)
+                    if phase == _ACTIVE:
+                        lvl = h.level
+                        if isinstance(lvl, Grace) and lvl.grace > 0:
+                            h._phase = _GRACE
+                            h.state = State.EXPIRING
+                            h._due = due + lvl.grace
+                            self.active_count -= 1
+                            self.pending_count += 1
+                            self._pending_by_kind[h.kind] = \
+                                self._pending_by_kind.get(h.kind, 0) + 1
+                            h._seq = seq = next(self._seq)
+                            heapq.heappush(heap, (h._due, seq, h))
+                            n += 1
+                            continue
+                        self._begin_end(h, "expired", _RELEASED, due)
+                        self._stale -= 1  # the entry just popped was the live one
+                        batch.append((0, h))
+                    elif phase == _GRACE:
+                        self._begin_end(h, "expired", _RELEASED, due)
+                        self._stale -= 1
+                        batch.append((0, h))
+                    else:  # _RETRY
+                        h._phase = _RECLAIMING
+                        batch.append((1, h))
+            if not batch:
+                break
+            n += len(batch)
+            done: list[Handle] = []
+            emit = self.bus.active
+            for what, h in batch:  # in (due, seq) order
+                if what:
+                    self._attempt(h)
+                    continue
+                self.expirations += 1
+                if emit:
+                    self._emit("expired", h)
+                if h.on_expire is not None:
+                    self._callback(h.on_expire, h)
+                if h._tie is not None:
+                    h._tie[0].handle_ended(h)
+                if h.reclaim is None:
+                    done.append(h)
+                else:
+                    self._reclaim(h)
+            if done:
+                self._finish_many(done)
         if self._policies:
             self._evaluate(now)
         return n
@@ -646,9 +696,9 @@ class Registry:
                 "pending": self.pending_count,
                 "renewals": self.renewals,
                 "expirations": self.expirations,
-                "released": self.finished[State.RELEASED],
-                "force_released": self.finished[State.FORCE_RELEASED],
-                "release_failed": self.finished[State.RELEASE_FAILED],
+                "released": self.n_released,
+                "force_released": self.n_force_released,
+                "release_failed": self.n_release_failed,
                 "failed_visible": len(self._failed),
                 "ended_by_cause": dict(self.ended_by_cause),
                 "reclaim_attempts": self.reclaim_attempts,
