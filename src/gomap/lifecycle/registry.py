@@ -87,6 +87,7 @@ class State(str, Enum):
 
 
 _RELEASED = State.RELEASED
+_EXPIRING = State.EXPIRING
 _FORCE_RELEASED = State.FORCE_RELEASED
 
 
@@ -548,6 +549,7 @@ class Registry:
         n = 0
         while True:
             batch: list[tuple[int, Handle]] = []
+            expired = 0
             with self._lock:  # decide up to _BATCH transitions under one acquisition
                 heap = self._heap
                 while heap and heap[0][0] <= now and len(batch) < _BATCH:
@@ -570,8 +572,19 @@ class Registry:
                             heapq.heappush(heap, (h._due, seq, h))
                             n += 1
                             continue
-                        self._begin_end(h, "expired", _RELEASED, due)
-                        self._stale -= 1  # the entry just popped was the live one
+                        # inlined: self._begin_end(h, "expired", _RELEASED, due), with
+                        # the entry just popped being the live one (no stale count)
+                        h._ended = True
+                        h.cause = "expired"
+                        h._end_state = _RELEASED
+                        h._start = due
+                        self.active_count -= 1
+                        self.pending_count += 1
+                        kind = h.kind
+                        self._pending_by_kind[kind] = self._pending_by_kind.get(kind, 0) + 1
+                        h._phase = _RECLAIMING
+                        h.state = _EXPIRING
+                        expired += 1
                         batch.append((0, h))
                     elif phase == _GRACE:
                         self._begin_end(h, "expired", _RELEASED, due)
@@ -580,6 +593,7 @@ class Registry:
                     else:  # _RETRY
                         h._phase = _RECLAIMING
                         batch.append((1, h))
+                self.ended_by_cause["expired"] += expired
             if not batch:
                 break
             n += len(batch)
