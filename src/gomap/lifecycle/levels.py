@@ -4,7 +4,7 @@ The seed's reclamation matrix, one small policy class per level over one base:
 
 * ``L1`` (:class:`Immediate`) — memory: the ``reclaim`` action runs at once.
 * ``L2`` (:class:`Grace`) — connections: an expired handle first waits ``grace``
-  seconds in state ``expiring``; a ``renew()`` in that window brings it back to
+  seconds (default 5) in state ``expiring``; a ``renew()`` in that window brings it back to
   ``active`` (the connection was used again); at the end of the window it expires.
   An explicit ``release()`` or a force release does not wait.
 * ``L3`` (:class:`External`) — external services: the ``reclaim`` action is retried
@@ -51,7 +51,7 @@ class Grace(Level):
     """L2: an expired handle waits ``grace`` seconds (renewable) before it expires."""
 
     number: int = field(default=2, init=False)
-    grace: float = 30.0
+    grace: float = 5.0
 
     def __post_init__(self) -> None:
         if not (isinstance(self.grace, (int, float)) and math.isfinite(self.grace)
@@ -61,7 +61,8 @@ class Grace(Level):
 
 
 def _default_stop() -> Any:
-    return tenacity.stop_after_attempt(5) | tenacity.stop_after_delay(30.0)
+    # the seed's L3 row: three retries, within 2 s
+    return tenacity.stop_after_attempt(4) | tenacity.stop_after_delay(2.0)
 
 
 def _default_wait() -> Any:
@@ -70,10 +71,10 @@ def _default_wait() -> Any:
 
 @dataclass(frozen=True)
 class External(Level):
-    """L3: reclaim with retries: tenacity's ``stop`` (default: 5 attempts or 30 s after
-    the first attempt, whichever comes first), ``wait`` (default: exponential from
-    0.1 s, doubling, at most 5 s, plus up to 0.1 s of jitter) and ``retry`` (default:
-    retry on any exception)."""
+    """L3: reclaim with retries: tenacity's ``stop`` (default: 4 attempts — three
+    retries — or 2 s after the first attempt, whichever comes first), ``wait`` (default:
+    exponential from 0.1 s, doubling, at most 5 s, plus up to 0.1 s of jitter) and
+    ``retry`` (default: retry on any exception)."""
 
     number: int = field(default=3, init=False)
     stop: Any = field(default_factory=_default_stop)
