@@ -192,3 +192,29 @@ def test_redis_restart_loses_leases_but_tokens_keep_increasing(
     b = s.acquire("db", "bob", 30)
     assert b is not None and b.token > a.token  # the counter restarts from TIME in µs
     s.close()
+
+
+def test_redis_takeover_reaches_another_process_by_pubsub(
+        redis_server: Any) -> None:  # noqa: F811
+    from gomap.lifecycle import RedisLeaseStore
+
+    # two stores, two registries: nothing shared in Python but the Redis server
+    s1 = RedisLeaseStore(redis_server.url, prefix="ps:", listen=True)
+    s2 = RedisLeaseStore(redis_server.url, prefix="ps:", listen=True)
+    r1 = Registry(clock=SimClock(), store=s1, owner="svc-1")  # never ticks: a stalled owner
+    r2 = Registry(store=s2, owner="svc-2")
+    why: list[str] = []
+    h1 = r1.acquire("job", 0.2, on_force_release=lambda h, reason: why.append(reason))
+    assert h1 is not None
+    time.sleep(0.4)
+    h2 = r2.acquire("job", 5)
+    assert h2 is not None and h2.lease.previous == ("svc-1", h1.lease.token)
+    end = time.monotonic() + 5
+    while h1.state is not State.FORCE_RELEASED and time.monotonic() < end:
+        time.sleep(0.01)
+    assert h1.state is State.FORCE_RELEASED
+    assert why == [f"lease taken over by svc-2 (token {h2.lease.token})"]
+    h2.release()
+    r2.close()
+    s1.close()
+    s2.close()
