@@ -435,7 +435,8 @@ class Registry:
             with self._cb_lock:
                 fn(*args)
         except Exception as exc:
-            self.callback_errors += 1
+            with self._lock:
+                self.callback_errors += 1
             args[0].error = exc
 
     def _reclaim(self, h: Handle) -> None:
@@ -445,7 +446,8 @@ class Registry:
         elif isinstance(h.level, External):
             self._attempt(h)
         else:
-            self.reclaim_attempts += 1
+            with self._lock:
+                self.reclaim_attempts += 1
             h.attempts += 1
             try:
                 with self._cb_lock:
@@ -462,7 +464,8 @@ class Registry:
         if h._retry is None:
             h._retry = level.new_state(self.clock())
         st = h._retry
-        self.reclaim_attempts += 1
+        with self._lock:
+            self.reclaim_attempts += 1
         h.attempts += 1
         try:
             with self._cb_lock:
@@ -589,11 +592,13 @@ class Registry:
                     elif phase == _GRACE:
                         self._begin_end(h, "expired", _RELEASED, due)
                         self._stale -= 1
+                        self.expirations += 1
                         batch.append((0, h))
                     else:  # _RETRY
                         h._phase = _RECLAIMING
                         batch.append((1, h))
                 self.ended_by_cause["expired"] += expired
+                self.expirations += expired
             if not batch:
                 break
             n += len(batch)
@@ -603,7 +608,6 @@ class Registry:
                 if what:
                     self._attempt(h)
                     continue
-                self.expirations += 1
                 if emit:
                     self._emit("expired", h)
                 if h.on_expire is not None:
@@ -874,9 +878,10 @@ class Registry:
         """The store saw a lapsed lease taken over: force-release its handle if ours."""
         with self._lock:
             h = self._leases.get((resource_id, previous_token))
-            self.takeovers += 1
-        if h is not None:
-            self.force_release(h, f"lease taken over by {new_owner} (token {new_token})")
+        if h is not None and self.force_release(
+                h, f"lease taken over by {new_owner} (token {new_token})"):
+            with self._lock:
+                self.takeovers += 1
 
     def __iter__(self) -> Iterator[Handle]:
         return iter(self.handles())
