@@ -201,7 +201,24 @@ def bench_real(n: int, spread: float) -> dict[str, Any]:
         reg.register(i, first + rng.random() * spread - clock(), on_expire=on_expire)
     reg_secs = time.monotonic() - t0
     rss1 = _rss()
+    # during the expiry phase: full (gen 2) collections and their pauses, and the share
+    # of one core the process got (CPU time / wall time; well under 1 = other tenants)
+    gc_pauses: list[float] = []
+    gc_start = [0.0]
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if info.get("generation") == 2:
+            if phase == "start":
+                gc_start[0] = time.perf_counter()
+            else:
+                gc_pauses.append(time.perf_counter() - gc_start[0])
+
+    time.sleep(max(0.0, first - time.monotonic()))
+    gc.callbacks.append(on_gc)
+    cpu0, wall0 = time.process_time(), time.monotonic()
     ok = done.wait(first - time.monotonic() + spread + 600)
+    cpu_share = (time.process_time() - cpu0) / max(1e-9, time.monotonic() - wall0)
+    gc.callbacks.remove(on_gc)
     total = time.monotonic() - t0
     reg.close()
     late.sort()
@@ -216,6 +233,9 @@ def bench_real(n: int, spread: float) -> dict[str, Any]:
         "expiries_per_s_needed": round(n / spread),
         "lateness_ms": {"p50": round(q(0.5) * 1e3, 3), "p99": round(q(0.99) * 1e3, 3),
                         "max": round(late[-1] * 1e3, 3)},
+        "expiry_phase_cpu_share": round(cpu_share, 2),
+        "expiry_phase_full_gcs": len(gc_pauses),
+        "expiry_phase_full_gc_max_ms": round(max(gc_pauses, default=0.0) * 1e3, 1),
         "bytes_per_handle_rss": round((rss1 - rss0) / n, 1),
         "bytes_per_handle_tracemalloc": round(traced / sample, 1),
     }
