@@ -294,20 +294,29 @@ class Registry:
         reason)`` once on a force release; ``reclaim(resource)`` gives the resource back
         whenever the handle ends, by ``level`` (1, 2, 3 or a :class:`Level`). O(log n).
         """
-        base = _check_ttl(ttl)
-        if not isinstance(kind, str):
+        # fast paths for the common arguments; anything else takes the checking path
+        base = ttl if type(ttl) is float and 0.0 < ttl < math.inf else _check_ttl(ttl)
+        if type(kind) is not str:
             raise ValueError(f"kind={kind!r}: a kind is a string (it names a TTL policy)")
-        lvl = as_level(level, self.levels)
+        lvl = self.levels.get(level) if type(level) is int else None
+        if lvl is None:
+            lvl = as_level(level, self.levels)
         h = Handle(self, 0, resource, base, kind, lvl, on_expire, on_force_release, reclaim)
         now = self.clock() if _now is None else _now
-        eff = self._effective(kind, base)
+        eff = self._effective(kind, base) if self._policies else base
         with self._lock:
             h.id = next(self._ids)
-            h.deadline = h._due = now + eff
-            self._push(h)
+            h.deadline = h._due = due = now + eff
+            # inlined: self._push(h)
+            heap = self._heap
+            first = not heap or due < heap[0][0]
+            h._seq = seq = next(self._seq)
+            heapq.heappush(heap, (due, seq, h))
+            if first and self._worker is not None:
+                self._cond.notify()
             self.registered += 1
             self.active_count += 1
-        if self.bus.active:
+        if self.bus._subs:
             self._emit("created", h, ttl=eff)
         return h
 
