@@ -391,3 +391,11 @@ def test_random_run_matches_reference(seed: int) -> None:
 @given(st.integers(0, 2**32 - 1), st.integers(1, 300))
 def test_random_runs_property(seed: int, n: int) -> None:
     run_random(seed, n)
+
+
+def test_release_cause_is_checked(clock: SimClock) -> None:
+    r = Registry(clock=clock)
+    h = r.register("x", ttl=1)
+    with pytest.raises(ValueError, match="release\\(\\) takes one of"):
+        r.release(h, cause="expired")
+    assert h.state is State.ACTIVE

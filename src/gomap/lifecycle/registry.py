@@ -74,6 +74,7 @@ LATENCY_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.
 _BATCH = 256  # heap entries decided per lock acquisition in tick()
 
 CAUSES = ("explicit", "expired", "deleted", "replaced", "force")
+_RELEASE_CAUSES = ("explicit", "deleted", "replaced")
 
 
 class State(str, Enum):
@@ -384,6 +385,8 @@ class Registry:
     def release(self, h: Handle, cause: str = "explicit") -> bool:
         """End ``h`` (cause ``explicit``; ``deleted`` when its key went) and reclaim its
         resource; no callback runs. False if it had already ended."""
+        if cause not in _RELEASE_CAUSES:
+            raise ValueError(f"cause={cause!r}: release() takes one of {_RELEASE_CAUSES}")
         now = self.clock()
         with self._lock:
             if h._ended:
