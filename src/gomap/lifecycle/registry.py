@@ -398,7 +398,8 @@ class Registry:
             else:
                 fast = False
         if fast:
-            self._finished(h, now, latency)
+            if self._policies or self.bus._subs:
+                self._finished(h, now, latency)
             return True
         if cause != "deleted" and h._tie is not None:
             h._tie[0].handle_ended(h)
