@@ -399,3 +399,64 @@ def test_release_cause_is_checked(clock: SimClock) -> None:
     with pytest.raises(ValueError, match="release\\(\\) takes one of"):
         r.release(h, cause="expired")
     assert h.state is State.ACTIVE
+
+
+@settings(max_examples=25)
+@given(st.integers(0, 2**32 - 1))
+def test_mixed_levels_random_run_keeps_the_invariants(seed: int) -> None:
+    """L1, L2 (grace) and L3 (flaky reclaim) together, with renewals (some during a
+    grace period), releases and force releases: every handle reaches exactly one final
+    state, its callback ran at most once and matches its cause, none ran after a
+    release, and the counters add up."""
+    import random
+
+    rng = random.Random(seed)
+    clock = SimClock()
+    lvl3 = External(stop=tenacity.stop_after_attempt(3), wait=tenacity.wait_fixed(1.0))
+    r = Registry(clock=clock, levels={2: Grace(2.0), 3: lvl3})
+    calls: dict[int, list[str]] = {}
+    released: set[int] = set()
+
+    def on_expire(h: object) -> None:
+        assert h.id not in released  # type: ignore[attr-defined]
+        calls.setdefault(h.id, []).append("e")  # type: ignore[attr-defined]
+
+    def on_force(h: object, why: str) -> None:
+        assert h.id not in released  # type: ignore[attr-defined]
+        calls.setdefault(h.id, []).append("f")  # type: ignore[attr-defined]
+
+    def reclaim(res: int) -> None:
+        if rng.random() < 0.4:
+            raise ConnectionError("flaky")
+
+    hs = []
+    for _ in range(300):
+        x = rng.random()
+        if x < 0.4 or not hs:
+            hs.append(r.register(len(hs), ttl=rng.uniform(0.5, 10), level=rng.choice((1, 2, 3)),
+                                 on_expire=on_expire, on_force_release=on_force,
+                                 reclaim=reclaim if rng.random() < 0.7 else None))
+        else:
+            h = rng.choice(hs)
+            if x < 0.6 and h.active:
+                h.renew()
+            elif x < 0.75:
+                if h.release():
+                    released.add(h.id)
+            elif x < 0.85:
+                r.force_release(h, "x")
+            else:
+                clock.t += rng.uniform(0, 2)
+                r.tick()
+    for _ in range(10):  # the last L3 retries are 1 s apart
+        clock.t += 50
+        r.tick()
+    for h in hs:
+        assert h.state in (State.RELEASED, State.FORCE_RELEASED, State.RELEASE_FAILED)
+        want = {"expired": ["e"], "force": ["f"], "explicit": []}[h.cause]  # type: ignore[index]
+        assert calls.get(h.id, []) == want
+    m = r.metrics()
+    assert m["active"] == m["pending"] == 0
+    assert m["released"] + m["force_released"] + m["release_failed"] == len(hs)
+    assert m["release_failed"] == len(r.failed())
+    assert sum(m["ended_by_cause"].values()) == len(hs)
