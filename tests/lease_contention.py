@@ -234,6 +234,12 @@ def run_trial(server: Any, d: Path, seed: int, *, duration: float = 7.0, ttl: fl
         assert killed_at is not None, "the victim never held a lease"
         if restart_at is not None:
             time.sleep(max(0.0, t0 + restart_at - time.monotonic()))
+            # restart only once a lease of the victim was taken over (the restart wipes
+            # the record of who held what), waiting at most until 1 s before the end
+            while time.monotonic() < until - 1.0 and not any(
+                    r["op"] == "acquire" and r["previous"] and r["previous"][0] == "w0"
+                    for r in read_log(d)):
+                time.sleep(0.02)
             a = time.monotonic()
             server.restart()
             restart = (a, time.monotonic() + ttl)  # leases granted before it may overlap
