@@ -194,7 +194,8 @@ class Auditor:
         self._in_flight: list[dict[str, Any]] = []
         self._durable = 0
         self._flush_req = 0   # flush() calls so far (tickets)
-        self._flush_done = 0  # the writer has drained and synced for tickets up to this
+        self._flush_done = 0  # the writer has written and synced for tickets up to this
+        self._flush_target = 0  # the seq the newest flush() waits for
         self._closing = False
         self._closed = False
         self._writer: threading.Thread | None = None
@@ -231,7 +232,7 @@ class Auditor:
     def _enqueue(self, rec: dict[str, Any], internal: bool) -> int:
         with self._lock:
             buf = self._buf
-            if len(buf) >= self.capacity and not internal and not self._closed:
+            if len(buf) >= self.capacity and not internal and not self._closing:
                 policy = self.overflow
                 if policy == "drop_newest":
                     self._seq += 1
@@ -243,7 +244,7 @@ class Auditor:
                     self._dropped_oldest += 1
                 elif threading.get_ident() != self._writer_ident:  # block
                     self._ensure_writer()
-                    while len(buf) >= self.capacity and not self._closed:
+                    while len(buf) >= self.capacity and not self._closing:
                         self._progress.wait()
             self._seq += 1
             seq = rec["seq"] = self._seq
@@ -252,7 +253,7 @@ class Auditor:
             if rec["mono"] is None:
                 rec["mono"] = time.monotonic_ns()
             self._emitted += 1
-            if self._closed:
+            if (self._closing and not internal) or self._closed:  # after close(): counted
                 self._failed += 1
                 return seq
             buf.append(rec)
@@ -286,29 +287,34 @@ class Auditor:
         lock = self._lock
         while True:
             with lock:
-                if not self._buf and self._flush_req == self._flush_done and not self._closing:
+                idle = self._flush_req == self._flush_done and not self._closing
+                if not self._buf and idle:
                     self._wake.wait(self.flush_interval)
-                if (self._buf and len(self._buf) < self.batch
-                        and self._flush_req == self._flush_done and not self._closing):
-                    self._wake.wait(self.flush_interval)
+                if self._buf and len(self._buf) < self.batch and (
+                        self._flush_req == self._flush_done and not self._closing):
+                    self._wake.wait(self.flush_interval)  # gather a fuller batch
                 n = min(self.batch, len(self._buf))
                 take = [self._buf.popleft() for _ in range(n)]
                 self._in_flight = take
                 if take:
                     self._progress.notify_all()  # room in the buffer
-                flushing = self._flush_req
+                flushing, target = self._flush_req, self._flush_target
                 closing = self._closing
             if take:
                 self._deliver(take)
             with lock:
+                # A flush is served once every record up to its target has left the
+                # buffer (later records need not: producers may never pause).
+                covered = not self._buf or self._buf[0]["seq"] > target
+                serve = flushing > self._flush_done and covered
                 drained = not self._buf
-            if drained and (flushing > self._flush_done or closing):
+            if serve or (closing and drained):
                 self._sync_all()
             else:
                 self._poll_all()
             with lock:
                 self._in_flight = []
-                if drained and flushing > self._flush_done:
+                if serve:
                     self._flush_done = flushing
                 self._durable = max(self._durable, self._durable_locked())
                 self._progress.notify_all()
@@ -424,6 +430,7 @@ class Auditor:
                 return self._durable
             self._flush_req += 1
             ticket = self._flush_req
+            self._flush_target = self._seq
             self._wake.notify()
             while True:
                 self._durable = self._durable_locked()
