@@ -312,6 +312,18 @@ class AuditedMap(MutableMapping[Any, Any]):
                 self._run_hooks(k)
 
 
+    def _remove_for_delete_where(self, key: Any, *, value: Any = _SENTINEL,
+                                 version: int | None = None) -> bool:
+        """One removal of :func:`gomap.audit.delete_where`, recorded as such."""
+        from gomap.audit.safe import _MISSING, _plain_remover
+
+        self._arm()
+        found = _plain_remover(self._m)(key, value=_MISSING if value is _SENTINEL else value,
+                                        version=version)
+        self._delete_done("delete_where", key, found)
+        return found
+
+
 class _DeleteMixin(AuditedMap):
     """``delete(k)`` for maps with Go's delete (no error when absent)."""
 
