@@ -144,7 +144,7 @@ def test_versioned_map_audited_compare_and_delete() -> None:
         ("compare_and_delete", False), ("compare_and_delete", True)]
 
 
-# --- linearizability ---------------------------------------------------------------------------------
+# --- linearizability ------------------------------------------------------------------
 KEYS = ("a", "b")
 
 
@@ -232,7 +232,7 @@ def _histories(factory: Callable[[], Any], n: int, seed: int) -> tuple[int, int,
 
 
 def test_versioned_map_is_linearizable() -> None:
-    n, calls, bad = _histories(VersionedMap, 300, seed=18)
+    _, calls, bad = _histories(VersionedMap, 300, seed=18)
     assert calls > 300 * 3 * 5 and bad == 0
 
 
@@ -254,5 +254,5 @@ class _RacyVersionedMap(VersionedMap):
 
 
 def test_the_checker_catches_a_check_then_act_map() -> None:
-    n, _, bad = _histories(_RacyVersionedMap, 150, seed=5)
+    _, _, bad = _histories(_RacyVersionedMap, 150, seed=5)
     assert bad > 0, "the checker found no violation in a racy map"
