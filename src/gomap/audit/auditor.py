@@ -46,6 +46,9 @@ from gomap.audit.record import NO_KEY, SCHEMA_VERSION, FrameFilter, Redactor, ma
 from gomap.audit.sinks import Sink
 
 _log = logging.getLogger("gomap.audit")
+_time_ns = time.time_ns
+_monotonic_ns = time.monotonic_ns
+_current_thread = threading.current_thread
 
 OVERFLOW_POLICIES = ("block", "drop_newest", "drop_oldest")
 
@@ -200,6 +203,7 @@ class Auditor:
         self._closed = False
         self._writer: threading.Thread | None = None
         self._writer_ident: int | None = None
+        self._writer_idle = False  # waiting for a batch: the emit that fills one wakes it
         self._pid = os.getpid()
 
     # --- emit ------------------------------------------------------------------------------
@@ -216,7 +220,10 @@ class Auditor:
         if caller is None and source == "python":
             caller = self.frames.caller(1)
         if thread is None:
-            thread = {"id": threading.get_ident(), "name": threading.current_thread().name}
+            t = _current_thread()
+            thread = t.__dict__.get("_gomap_audit_thread")
+            if thread is None or thread["name"] != t.name:  # one dict per thread, shared
+                thread = t.__dict__["_gomap_audit_thread"] = {"id": t.ident, "name": t.name}
         rec: dict[str, Any] = {
             "v": SCHEMA_VERSION, "seq": 0, "ts": ts, "mono": mono, "source": source,
             "map": map, "op": op, "key": None if key is NO_KEY else self.redact(key),
@@ -224,7 +231,26 @@ class Auditor:
             "thread": thread, "pid": self._pid if pid is None else pid, "caller": caller}
         if fields:
             rec.update(fields)
-        seq = self._enqueue(rec, internal=False)
+        with self._lock:
+            buf = self._buf
+            if len(buf) < self.capacity and not self._closing and self._writer is not None:
+                # The common case, inlined from _enqueue: room, open, writer running.
+                self._seq = seq = self._seq + 1
+                rec["seq"] = seq
+                if ts is None:
+                    rec["ts"] = _time_ns()
+                if mono is None:
+                    rec["mono"] = _monotonic_ns()
+                self._emitted += 1
+                buf.append(rec)
+                if self._writer_idle and len(buf) >= self.batch:
+                    self._writer_idle = False
+                    self._wake.notify()
+                fast = True
+            else:
+                fast = False
+        if not fast:
+            seq = self._enqueue(rec, internal=False)
         if self.sys_audit:
             sys.audit("gomap.delete", map, op, rec["key"], rec["found"], seq)
         return seq
@@ -259,7 +285,8 @@ class Auditor:
             buf.append(rec)
             if self._writer is None:
                 self._ensure_writer()
-            if len(buf) >= self.batch:
+            if self._writer_idle and len(buf) >= self.batch:
+                self._writer_idle = False
                 self._wake.notify()
             return seq
 
@@ -289,10 +316,13 @@ class Auditor:
             with lock:
                 idle = self._flush_req == self._flush_done and not self._closing
                 if not self._buf and idle:
+                    self._writer_idle = True
                     self._wake.wait(self.flush_interval)
                 if self._buf and len(self._buf) < self.batch and (
                         self._flush_req == self._flush_done and not self._closing):
+                    self._writer_idle = True
                     self._wake.wait(self.flush_interval)  # gather a fuller batch
+                self._writer_idle = False
                 n = min(self.batch, len(self._buf))
                 take = [self._buf.popleft() for _ in range(n)]
                 self._in_flight = take

@@ -116,6 +116,7 @@ class AuditedMap(MutableMapping[Any, Any]):
         self._probe: _RuntimeProbe | None = None
         if runtime:
             self._probe = self._attach_probe(mapping)
+        self._plain = not runtime  # no probe and (until on_delete) no hooks
 
     @staticmethod
     def _attach_probe(mapping: Any) -> _RuntimeProbe:
@@ -197,6 +198,7 @@ class AuditedMap(MutableMapping[Any, Any]):
         if not callable(fn):
             raise TypeError(f"on_delete needs a callable, not {type(fn).__name__}")
         self._hooks.append(_Hook(fn, self, self._hook_fail_max, self._hook_reset))
+        self._plain = False
         return fn
 
     def _run_hooks(self, key: Any) -> None:
@@ -265,13 +267,20 @@ class AuditedMap(MutableMapping[Any, Any]):
 
     # --- the delete paths --------------------------------------------------------------------
     def __delitem__(self, key: Any) -> None:
-        self._arm()
+        if self._probe is not None:
+            self._arm()
         try:
             del self._m[key]
         except KeyError:
             self._delete_done("delitem", key, False)
             raise
-        self._delete_done("delitem", key, True)
+        if self._plain and self._emit is not None:  # the common case, inlined
+            try:
+                self._emit("delitem", key, map=self._name, found=True)
+            except Exception as exc:
+                _log.error("audit record lost for map %r: %r", self._name, exc)
+        else:
+            self._delete_done("delitem", key, True)
 
     def pop(self, key: Any, default: Any = _SENTINEL) -> Any:
         self._arm()
