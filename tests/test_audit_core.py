@@ -26,34 +26,8 @@ from gomap.audit import (
     salted_hash,
 )
 from gomap.audit.record import CORE_FIELDS
-from gomap.audit.sinks import Sink
-from gomap.companions import COWMap, LockedMap, ShardedMap, SyncMap
-
-
-class ListSink(Sink):
-    """Keeps every record; optionally raises, sleeps, or blocks on an event."""
-
-    def __init__(self, *, fail: bool = False, delay: float = 0.0,
-                 gate: threading.Event | None = None, durable: bool = False,
-                 name: str = "list") -> None:
-        super().__init__(name)
-        self.records: list[dict[str, Any]] = []
-        self.fail = fail
-        self.delay = delay
-        self.gate = gate
-        self.durable = durable
-        self.calls = 0
-
-    def write(self, batch: list[dict[str, Any]]) -> None:
-        self.calls += 1
-        if self.gate is not None:
-            self.gate.wait()
-        if self.delay:
-            time.sleep(self.delay)
-        if self.fail:
-            raise OSError("sink down")
-        self.records.extend(batch)
-        self.synced_seq = batch[-1]["seq"]
+from gomap.companions import SyncMap
+from tests.audit_support import MAPS, ListSink
 
 
 def deletes(records: list[dict[str, Any]]) -> list[tuple[str, Any, bool]]:
@@ -206,23 +180,6 @@ def test_stdlib_frames_are_skipped() -> None:
 
 
 # --- every delete path on every map ----------------------------------------------------------
-def _maps() -> list[tuple[str, Any]]:
-    import cachetools
-
-    out: list[tuple[str, Any]] = [("dict", dict)]
-    for impl in ("classic", "swiss"):
-        for backend in ("native", "python"):
-            out.append((f"GoMap-{impl}-{backend}",
-                        lambda impl=impl, backend=backend: GoMap(impl=impl, backend=backend,
-                                                                 seed=3)))
-    out += [("SyncMap-1.23", lambda: SyncMap("1.23")), ("SyncMap-1.24", lambda: SyncMap("1.24")),
-            ("ShardedMap", lambda: ShardedMap(4)), ("COWMap", COWMap), ("LockedMap", LockedMap),
-            ("LRUCache", lambda: cachetools.LRUCache(maxsize=100)),
-            ("TTLCache", lambda: cachetools.TTLCache(maxsize=100, ttl=600))]
-    return out
-
-
-MAPS = _maps()
 
 
 @pytest.mark.parametrize(("kind", "factory"), MAPS, ids=[k for k, _ in MAPS])
@@ -300,6 +257,21 @@ def test_gomap_nan_keys_and_delete_during_range() -> None:
                 m.delete(k)
         assert len(m) == 1
     assert deletes(sink.records) == [("delete", "nan", False), ("delete", "'x'", True)]
+
+
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+def test_deleting_while_ranging_over_an_audited_gomap(impl: str) -> None:
+    sink = ListSink()
+    with Auditor([sink], frames=0) as a:
+        m = audited(GoMap({i: i for i in range(100)}, impl=impl, seed=2), a)
+        for k in m:  # Go allows deleting during range; so does the wrapper
+            if k % 2 == 0:
+                del m[k]
+            m.delete(k + 1000)  # absent: recorded, found false
+        assert sorted(m) == list(range(1, 100, 2))
+    recs = deletes(sink.records)
+    assert sorted(int(k) for op, k, f in recs if f) == list(range(0, 100, 2))
+    assert sum(1 for _, _, f in recs if not f) == 100
 
 
 def test_wrapped_methods_still_work() -> None:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from gomap import GoMap
 from gomap.audit import Auditor, VersionedMap, audited, delete_where
 from gomap.companions.lincheck import Call, check_history, versions_unique
-from tests.test_audit_core import MAPS, ListSink
+from tests.audit_support import MAPS, ListSink
 
 SAFE_MAPS = [*MAPS, ("VersionedMap", VersionedMap)]
 
@@ -75,25 +75,29 @@ def test_delete_where_companion_skips_entries_changed_meanwhile() -> None:
     m = SyncMap()
     for i in range(10):
         m[i] = 0
+    changed: list[int] = []
 
     def pred(k: int, v: int) -> bool:
-        if k == 0:
-            m[5] = 1  # another writer changes an entry already collected
+        if not changed:  # the first call: every entry is collected, none deleted yet
+            changed.append((k + 1) % 10)
+            m[changed[0]] = 1  # another writer changes an entry already collected
         return True
 
     assert delete_where(m, pred) == 9
-    assert dict(m.items_list()) == {5: 1}
+    assert dict(m.items_list()) == {changed[0]: 1}
 
 
 def test_delete_where_versioned_skips_entries_written_since_the_snapshot() -> None:
     m = VersionedMap({i: i for i in range(10)})
+    changed: list[int] = []
 
     def pred(k: int, v: int) -> bool:
-        if k == 0:
-            m[3] = 99
+        if not changed:
+            changed.append((k + 1) % 10)
+            m[changed[0]] = 99
         return True
 
-    assert delete_where(m, pred) == 9 and dict(m.items()) == {3: 99}
+    assert delete_where(m, pred) == 9 and dict(m.items()) == {changed[0]: 99}
 
 
 def test_delete_where_bad_pred() -> None:
