@@ -338,9 +338,55 @@ def test_a_raising_hook_is_isolated_and_recorded_and_broken() -> None:
     assert len(m) == 4 and good == list(range(6))
     assert calls == [0, 1, 2]  # the breaker opened at the third failure
     ops = [r["op"] for r in sink.records]
-    assert ops.count("hook_error") == 2  # the third failure is the trip
+    assert ops.count("hook_error") == 3
     br = [r for r in sink.records if r["op"] == "breaker"]
     assert len(br) == 1 and br[0]["to"] == "open" and br[0]["hook"].endswith("bad")
+
+
+def test_hook_breaker_half_opens_and_closes() -> None:
+    sink = ListSink()
+    state = {"fail": True}
+    calls: list[Any] = []
+
+    def flaky(key: Any) -> None:
+        calls.append(key)
+        if state["fail"]:
+            raise ValueError("down")
+
+    with Auditor([sink], frames=0) as a:
+        m = audited({i: i for i in range(10)}, a, hook_fail_max=2, hook_reset=0.1)
+        m.on_delete(flaky)
+        for i in range(4):
+            del m[i]  # 0, 1 fail and open it; 2, 3 skip it
+        time.sleep(0.15)
+        del m[4]  # half-open: tried, fails: open again
+        time.sleep(0.15)
+        state["fail"] = False
+        del m[5]  # half-open: tried, succeeds: closed
+        del m[6]
+    assert calls == [0, 1, 4, 5, 6]
+    br = [(r["from"], r["to"]) for r in sink.records if r["op"] == "breaker"]
+    assert br == [("closed", "open"), ("open", "half-open"), ("half-open", "open"),
+                  ("open", "half-open"), ("half-open", "closed")]
+
+
+def test_hooks_run_concurrently_across_threads() -> None:
+    inside = threading.Semaphore(0)
+    both = threading.Barrier(2, timeout=5)
+
+    def hook(key: Any) -> None:
+        both.wait()  # each thread's hook waits for the other's: needs them concurrent
+        inside.release()
+
+    m = audited(SyncMap(), None)
+    m.on_delete(hook)
+    m["a"], m["b"] = 1, 2
+    ts = [threading.Thread(target=m.pop, args=(k,)) for k in "ab"]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert inside.acquire(timeout=1) and inside.acquire(timeout=1)
 
 
 def test_hooks_without_an_auditor() -> None:
@@ -468,12 +514,15 @@ def test_fork_child_never_writes_the_parents_buffer(tmp_path: Any) -> None:
     for i in range(20):
         a.emit("delete", i, map="parent", found=True)
     time.sleep(0.05)  # the writer holds some in flight, behind the gate
+    held = a._slots[1].breaker  # its lock is held by the parent's writer, inside the sink
     pid = os.fork()
     if pid == 0:  # the child
         code = 1
         try:
             s = a.stats()
-            if s.emitted == 0 and s.pending == 0:
+            if a._slots[1].breaker is held:
+                code = 4  # the child would wait forever on the parent's writer's lock
+            elif s.emitted == 0 and s.pending == 0:
                 a.emit("delete", "c", map="child", found=True)
                 slow.gate = None
                 a.flush(5)

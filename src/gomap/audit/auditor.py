@@ -174,13 +174,15 @@ class Auditor:
         self.redact: Redactor = make_redactor(redact)
         self.sys_audit = sys_audit
         self.fallback = fallback
-        self._slots = [
-            _SinkSlot(s, pybreaker.CircuitBreaker(
-                fail_max=breaker_fail_max, reset_timeout=breaker_reset, name=s.name,
-                listeners=[_BreakerListener(self, s.name)]))
-            for s in sinks]
+        self._breaker_args = (breaker_fail_max, breaker_reset)
+        self._slots = [_SinkSlot(s, self._new_breaker(s)) for s in sinks]
         self._init_state()
         _live.add(self)
+
+    def _new_breaker(self, sink: Sink) -> pybreaker.CircuitBreaker:
+        fail_max, reset = self._breaker_args
+        return pybreaker.CircuitBreaker(fail_max=fail_max, reset_timeout=reset, name=sink.name,
+                                        listeners=[_BreakerListener(self, sink.name)])
 
     # --- state (also what a forked child starts from) ----------------------------------
     def _init_state(self) -> None:
@@ -204,6 +206,7 @@ class Auditor:
         self._writer: threading.Thread | None = None
         self._writer_ident: int | None = None
         self._writer_idle = False  # waiting for a batch: the emit that fills one wakes it
+        self._fallback_last_ok = 0  # the highest seq the fallback sink took
         self._pid = os.getpid()
 
     # --- emit ------------------------------------------------------------------------------
@@ -368,6 +371,8 @@ class Auditor:
                 ok_all = False
         n = len(batch)
         with self._lock:
+            if any(fb for _, _, fb in results):
+                self._fallback_last_ok = last
             for slot, ok, via_fallback in results:
                 if ok:
                     slot.written += n
@@ -433,6 +438,9 @@ class Auditor:
             s = slot.sink
             if s.durable and s.synced_seq < slot.last_ok:
                 horizon = min(horizon, s.synced_seq)
+        fb = self.fallback
+        if fb is not None and fb.durable and fb.synced_seq < self._fallback_last_ok:
+            horizon = min(horizon, fb.synced_seq)
         return max(self._durable, horizon)
 
     # --- the user's calls ---------------------------------------------------------------------
@@ -464,7 +472,8 @@ class Auditor:
             self._wake.notify()
             while True:
                 self._durable = self._durable_locked()
-                if self._flush_done >= ticket or self._closed:
+                if self._flush_done >= ticket or self._closed or not (
+                        self._writer is not None and self._writer.is_alive()):
                     return self._durable
                 if deadline is None:
                     self._progress.wait(1.0)
@@ -517,6 +526,9 @@ class Auditor:
             s.after_fork_child()
         for slot in self._slots:
             slot.written = slot.failed = slot.fallback = slot.last_ok = 0
+            # pybreaker holds its lock during a sink call: the parent's writer may have
+            # held it at the fork, and that thread does not exist here.
+            slot.breaker = self._new_breaker(slot.sink)
 
 
 _live: weakref.WeakSet[Auditor] = weakref.WeakSet()
