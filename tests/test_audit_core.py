@@ -538,3 +538,88 @@ def test_fork_child_never_writes_the_parents_buffer(tmp_path: Any) -> None:
     child = [r for r in recs if r["map"] == "child"]
     assert [r["seq"] for r in parent] == list(range(1, 21))
     assert len(child) == 1 and child[0]["pid"] == pid and child[0]["seq"] == 1
+
+
+# --- accounting as a property ----------------------------------------------------------------
+class FlakySink(ListSink):
+    """Fails the batches the test says, in order."""
+
+    def __init__(self, fails: list[bool]) -> None:
+        super().__init__(durable=True, name="flaky")
+        self.plan = iter(fails)
+
+    def write(self, batch: list[dict[str, Any]]) -> None:
+        self.calls += 1
+        if next(self.plan, False):
+            raise OSError("planned failure")
+        self.records.extend(batch)
+        self.synced_seq = batch[-1]["seq"]
+
+
+@given(policy=st.sampled_from(["block", "drop_newest", "drop_oldest"]),
+       capacity=st.integers(1, 16), batch=st.integers(1, 8), n=st.integers(0, 120),
+       fails=st.lists(st.booleans(), max_size=40), flush_every=st.integers(1, 50))
+def test_every_record_is_accounted_for(policy: str, capacity: int, batch: int, n: int,
+                                       fails: list[bool], flush_every: int) -> None:
+    sink = FlakySink(fails)
+    a = Auditor([sink], capacity=capacity, batch=batch, overflow=policy,
+                flush_interval=0.001, frames=0, breaker_fail_max=10_000)
+    last_durable = 0
+    for i in range(n):
+        a.emit("delete", i, map="m", found=True)
+        if i % flush_every == 0:
+            d = a.flush()
+            assert d >= last_durable
+            last_durable = d
+            a.stats().check()
+    a.close()
+    s = a.stats()
+    s.check()
+    got = [r["seq"] for r in sink.records]
+    assert got == sorted(set(got))  # in seq order, never twice
+    assert s.pending == 0 and s.emitted == n and s.written == len(got)
+    assert n - len(got) == s.dropped_newest + s.dropped_oldest + s.failed
+    assert s.sinks[0].failed == s.failed
+    if policy == "block":
+        assert s.dropped_newest == s.dropped_oldest == 0
+    assert s.durable_seq == n  # everything settled: written and synced, or counted
+
+
+def test_a_sink_that_deletes_through_an_audited_map_does_not_deadlock() -> None:
+    inner: dict[int, int] = {i: i for i in range(100)}
+    box: dict[str, Any] = {}
+
+    def reentrant(batch: list[dict[str, Any]]) -> None:
+        m = box["m"]
+        for _ in batch:  # the writer thread itself deletes: its records never block it
+            if len(m):
+                m.popitem()
+
+    from gomap.audit import CallableSink
+
+    a = Auditor([CallableSink(reentrant)], capacity=1, overflow="block", batch=1,
+                flush_interval=0.001, frames=0)
+    box["m"] = audited(inner, a)
+    box["m"].pop(0)
+    deadline = time.monotonic() + 10
+    while len(inner) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    a.close()
+    s = a.stats()
+    s.check()
+    assert not inner and s.emitted >= 100
+
+
+def test_records_are_flushed_at_interpreter_exit(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    p = tmp_path / "exit.jsonl"
+    code = ("import sys\nfrom gomap.audit import Auditor, JsonlSink, audited\n"
+            f"a = Auditor([JsonlSink({str(p)!r})], flush_interval=60, batch=100000)\n"
+            "m = audited({i: i for i in range(500)}, a)\n"
+            "for i in range(500):\n    del m[i]\n")  # no flush, no close: atexit does it
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+    seqs = [json.loads(x)["seq"] for x in p.read_text().splitlines()]
+    assert seqs == list(range(1, 501))
