@@ -293,12 +293,18 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--records", type=int, default=40_000, help="records per sink run")
     ap.add_argument("--overload", type=int, default=40_000, help="records emitted at overload")
+    ap.add_argument("--parts", default="cost,sinks,overload",
+                    help="which parts to run (comma-separated: cost, sinks, overload)")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args()
+    parts = set(args.parts.split(","))
+    if not parts <= {"cost", "sinks", "overload"}:
+        ap.error(f"--parts: unknown part(s) {sorted(parts - {'cost', 'sinks', 'overload'})}")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; load "
           f"{os.getloadavg()[0]:.1f} (a shared machine: read the ratios)")
     out: dict[str, Any] = {}
-    out["cost"] = cost = cost_per_delete(args.n, args.repeat)
+    cost = cost_per_delete(args.n, args.repeat) if "cost" in parts else []
+    out["cost"] = cost
     for clock in ("cpu", "wall"):
         print(f"\n1. cost per delete, {clock} time (N={args.n}, best of {args.repeat}; ns "
               "added over the bare delete; ratio = audit's added ns / logging.info's)")
@@ -310,12 +316,14 @@ def main() -> int:
                 for k in ("frames=0", "frames=1", "frames=1 fsync=batch"))
             print(f"{r['map']:20} {r[f'{clock} plain_ns']:6.0f} "
                   f"{r[f'{clock} logging_added_ns']:8.0f} {cells}")
-    out["sinks"] = sinks = records_per_second(args.records, max(1, args.repeat - 1))
+    sinks = records_per_second(args.records, max(1, args.repeat - 1)) if "sinks" in parts else []
+    out["sinks"] = sinks
     print(f"\n2. sustained records/s into each sink ({args.records} records, up to flush)")
     print(f"{'sink':20} {'1 thread':>12} {'2 threads':>12} {'4 threads':>12}")
     for r in sinks:
         print(f"{r['sink']:20} " + " ".join(f"{r[f'{t} thread(s)']:12,.0f}" for t in (1, 2, 4)))
-    out["overload"] = ov = overload(args.overload)
+    ov = overload(args.overload) if "overload" in parts else []
+    out["overload"] = ov
     print(f"\n3. overload: capacity 256, JSONL fsync=batch, 4 threads, {args.overload} records")
     for r in ov:
         print(f"{r['policy']:12} emitted {r['emitted']:>7} in sink {r['in sink']:>7} "
