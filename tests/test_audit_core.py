@@ -623,3 +623,39 @@ def test_records_are_flushed_at_interpreter_exit(tmp_path: Any) -> None:
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
     seqs = [json.loads(x)["seq"] for x in p.read_text().splitlines()]
     assert seqs == list(range(1, 501))
+
+
+class SlowSyncSink(ListSink):
+    """Durable, and slow to sync: the writer spends its time between settling a batch
+    and its next step, where a snapshot must still add up."""
+
+    def __init__(self) -> None:
+        super().__init__(durable=True, name="slowsync")
+        self.synced = 0
+
+    def write(self, batch: list[dict[str, Any]]) -> None:
+        self.records.extend(batch)
+
+    def sync(self) -> None:
+        time.sleep(0.01)
+        if self.records:
+            self.synced_seq = self.records[-1]["seq"]
+
+    def poll(self, now: float) -> None:
+        self.sync()
+
+
+def test_invariant_holds_while_the_writer_syncs() -> None:
+    a = Auditor([SlowSyncSink()], batch=4, flush_interval=0.001, frames=0)
+    bad: list[Any] = []
+    for i in range(200):
+        a.emit("delete", i, map="m", found=True)
+        s = a.stats()
+        try:
+            s.check()
+        except AssertionError as e:
+            bad.append(e)
+        if i % 20 == 0:
+            time.sleep(0.005)
+    a.close()
+    assert not bad, bad[0]

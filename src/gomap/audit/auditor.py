@@ -346,7 +346,6 @@ class Auditor:
             else:
                 self._poll_all()
             with lock:
-                self._in_flight = []
                 if serve:
                     self._flush_done = flushing
                 self._durable = max(self._durable, self._durable_locked())
@@ -385,6 +384,7 @@ class Auditor:
                 self._written += n
             else:
                 self._failed += n
+            self._in_flight = []  # settled: out of pending in the same step
 
     def _call(self, slot: _SinkSlot, batch: list[dict[str, Any]]) -> bool:
         try:
