@@ -106,6 +106,12 @@ def test_bad_input_exits_2_with_the_line(capsys: Any, tmp_path: Any) -> None:
     p.write_text('{"v":1,"seq":1,"ts":1,"op":"delete"}\n{oops\n')
     code, _, err = run(capsys, "audit", "show", str(p))
     assert code == 2 and err.startswith(f"{p}:2: not JSON") and "Traceback" not in err
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)")
+    code, _, err = run(capsys, "audit", "show", str(other))
+    assert code == 2 and err.startswith(f"{other}: not a gomap audit database")
     code, _, err = run(capsys, "audit", "show", str(tmp_path / "none.jsonl"))
     assert code == 2 and "no such audit file" in err
     good = tmp_path / "good.jsonl"

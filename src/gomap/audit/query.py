@@ -27,7 +27,7 @@ class AuditFormatError(ValueError):
     """A line that is not an audit record: ``str()`` is ``file:line: message``."""
 
     def __init__(self, file: str, line: int, message: str) -> None:
-        super().__init__(f"{file}:{line}: {message}")
+        super().__init__(f"{file}:{line}: {message}" if line > 0 else f"{file}: {message}")
         self.file = file
         self.line = line
         self.message = message
