@@ -57,6 +57,25 @@ def test_deleting_the_key_releases_the_handle(mapping: Any, how: str) -> None:
         assert other.cause == "expired" and "b" not in mapping
 
 
+@pytest.mark.parametrize("how", ["delete", "load_and_delete", "compare_and_delete"])
+def test_companion_delete_methods_release_the_handle(how: str) -> None:
+    r = Registry(clock=SimClock())
+    m = r.tie(SyncMap())
+    h = r.put(m, "k", "v", ttl=5)
+    args = ("k", "v") if how == "compare_and_delete" else ("k",)
+    getattr(m, how)(*args)
+    assert (h.state, h.cause) == (State.RELEASED, "deleted")
+
+
+def test_a_failing_release_never_raises_into_the_delete() -> None:
+    r = Registry(clock=SimClock())
+    m = r.tie({})
+    h = r.put(m, "k", "v", ttl=5)
+    r.release = None  # type: ignore[assignment,method-assign]  # any failure in the hook
+    del m["k"]  # the delete completes; the hook's failure is counted, not raised
+    assert "k" not in m and r.metrics()["tie_errors"] == 1 and h.active
+
+
 def test_popitem_releases_the_handle_of_that_key() -> None:
     r = Registry(clock=SimClock())
     m = r.tie(GoMap())

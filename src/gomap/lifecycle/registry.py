@@ -201,11 +201,16 @@ class _Tie:
         self.lock = threading.Lock()
 
     def key_deleted(self, key: Any) -> None:
-        """The map's on_delete hook: the key is gone, so its handle is released."""
-        with self.lock:
-            h = self.table.pop(key, None)
-        if h is not None:
-            self.registry.release(h, cause="deleted")
+        """The map's on_delete hook: the key is gone, so its handle is released. Never
+        raises: ``audited`` puts hooks behind a circuit breaker, and an open breaker would
+        skip the releases of the next deletes."""
+        try:
+            with self.lock:
+                h = self.table.pop(key, None)
+            if h is not None:
+                self.registry.release(h, cause="deleted")
+        except Exception as exc:
+            self.registry._tie_error(exc)
 
     def handle_ended(self, h: Handle) -> None:
         """The handle ended (not by deletion): delete its key if it is still this one's."""
@@ -271,6 +276,8 @@ class Registry:
         self.callback_errors = 0
         self.reclaim_attempts = 0
         self.takeovers = 0
+        self.tie_errors = 0
+        self.last_tie_error: Exception | None = None
         self._latencies: deque[float] = deque(maxlen=100_000)
         self._lat_buckets = [0] * len(LATENCY_BUCKETS)
         self._lat_sum = 0.0
@@ -735,6 +742,7 @@ class Registry:
                 "reclaim_attempts": self.reclaim_attempts,
                 "callback_errors": self.callback_errors,
                 "takeovers": self.takeovers,
+                "tie_errors": self.tie_errors,
                 "heap_entries": len(self._heap),
                 "event_subscriber_errors": self.bus.errors,
                 "events_dropped": self.bus.dropped,
@@ -820,6 +828,11 @@ class Registry:
         with self._lock:
             self._ties[id(wrapped)] = tie
         return wrapped
+
+    def _tie_error(self, exc: Exception) -> None:
+        with self._lock:
+            self.tie_errors += 1
+        self.last_tie_error = exc
 
     def _tie_of(self, wrapped: Any) -> _Tie:
         tie = self._ties.get(id(wrapped))
