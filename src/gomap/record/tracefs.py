@@ -1,0 +1,289 @@
+"""The kernel's uprobe events through tracefs: define, filter, enable, read, count losses.
+
+Why tracefs (docs/RECORD.md has the full reasoning): it places a uprobe at any file
+offset (the instruction past a Go prologue's stack check), fetches registers and
+user memory with nested dereferences (``+8(+0(%bp))`` walks frame pointers), filters
+events in the kernel, and needs no compiler, no kernel headers and no library — only
+a kernel with ``CONFIG_UPROBE_EVENTS``. Debian's bpftrace 0.17 cannot place a probe at
+an offset; BCC needs kernel headers; libbpf needs a compiled BPF object.
+
+A :class:`TraceSession` owns one tracefs *instance* (its own ring buffer, so nothing
+else tracing on the machine is disturbed) and one probe *group*; :meth:`close` removes
+both. The ring buffer is read binary (``per_cpu/cpuN/trace_pipe_raw``), with the
+instance in non-overwrite mode: an event that does not fit is dropped and counted
+by the kernel (``per_cpu/cpuN/stats``: ``dropped events``, ``overrun``), and those
+counts are reported as the events lost.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TRACEFS_CANDIDATES = (Path("/sys/kernel/tracing"), Path("/sys/kernel/debug/tracing"))
+PAGE_HEADER = 16  # u64 timestamp, local_t commit (header_page)
+COMMIT_MASK = (1 << 30) - 1  # the commit word's low bits; the top two flag missed events
+RB_PADDING, RB_TIME_EXTEND, RB_TIME_STAMP = 29, 30, 31
+
+
+class TraceFSError(RuntimeError):
+    """tracefs is missing, read-only, or refused a probe (the message says which)."""
+
+
+def find_tracefs(mount: bool = True) -> Path:
+    """The tracefs mount point; mounts it at /sys/kernel/tracing when missing."""
+    for p in TRACEFS_CANDIDATES:
+        if (p / "uprobe_events").exists():
+            return p
+    if mount:
+        import subprocess
+
+        subprocess.run(["mount", "-t", "tracefs", "nodev", str(TRACEFS_CANDIDATES[0])],
+                       capture_output=True, check=False)
+        if (TRACEFS_CANDIDATES[0] / "uprobe_events").exists():
+            return TRACEFS_CANDIDATES[0]
+    raise TraceFSError("tracefs is not mounted and could not be mounted at "
+                       "/sys/kernel/tracing (mount -t tracefs nodev /sys/kernel/tracing), "
+                       "or the kernel has no CONFIG_UPROBE_EVENTS")
+
+
+@dataclass
+class Probe:
+    """One uprobe event: ``p:GROUP/NAME PATH:OFFSET field=fetcharg ...``."""
+
+    name: str
+    offset: int  # file offset in the binary
+    args: list[tuple[str, str]]  # (field, fetch argument with its type)
+    filter: str = ""  # a tracefs event filter, applied in the kernel after the fetch
+    meta: dict[str, object] = field(default_factory=dict)  # what the decoder needs
+
+
+@dataclass
+class FieldLayout:
+    name: str
+    offset: int
+    size: int
+    kind: str  # "u", "s", "x" (unsigned), "arr", "str"
+
+
+@dataclass
+class EventFormat:
+    id: int
+    probe: Probe
+    fields: list[FieldLayout]
+
+    def decode(self, data: bytes) -> dict[str, object]:
+        out: dict[str, object] = {"tid": struct.unpack_from("<i", data, 4)[0]}
+        for f in self.fields:
+            if f.kind == "str":
+                loc = struct.unpack_from("<I", data, f.offset)[0]
+                off, ln = loc & 0xFFFF, loc >> 16
+                out[f.name] = data[off:off + ln]
+            elif f.kind == "arr":
+                out[f.name] = data[f.offset:f.offset + f.size]
+            elif f.size == 8:
+                out[f.name] = struct.unpack_from("<q" if f.kind == "s" else "<Q", data,
+                                                 f.offset)[0]
+            elif f.size == 4:
+                out[f.name] = struct.unpack_from("<i" if f.kind == "s" else "<I", data,
+                                                 f.offset)[0]
+            elif f.size == 2:
+                out[f.name] = struct.unpack_from("<h" if f.kind == "s" else "<H", data,
+                                                 f.offset)[0]
+            else:
+                out[f.name] = data[f.offset]
+        return out
+
+
+_FIELD = re.compile(r"field:(?P<decl>[^;]+);\s*offset:(?P<off>\d+);\s*size:(?P<size>\d+);"
+                    r"\s*signed:(?P<signed>\d)")
+
+
+def parse_format(text: str, probe: Probe) -> EventFormat:
+    """An event's ``format`` file → where each fetched field lies in the record."""
+    eid = int(re.search(r"^ID:\s*(\d+)", text, re.M).group(1))  # type: ignore[union-attr]
+    fields: list[FieldLayout] = []
+    for m in _FIELD.finditer(text):
+        decl = m.group("decl").strip()
+        name = decl.split()[-1]
+        arr = name.endswith("[]")
+        name = name.rstrip("[]")
+        if name.startswith("common_") or name == "__probe_ip":
+            continue
+        if decl.startswith("__data_loc"):
+            kind = "str"
+        elif arr:
+            kind = "arr"
+        else:
+            kind = "s" if m.group("signed") == "1" else "u"
+        fields.append(FieldLayout(name, int(m.group("off")), int(m.group("size")), kind))
+    return EventFormat(eid, probe, fields)
+
+
+def iter_page_events(page: bytes) -> Iterator[tuple[int, bytes]]:
+    """(timestamp, record) of every event in one ring-buffer page (header_page and
+    header_event's compressed entry format)."""
+    ts = struct.unpack_from("<Q", page, 0)[0]
+    commit = struct.unpack_from("<Q", page, 8)[0] & COMMIT_MASK
+    pos, end = PAGE_HEADER, min(PAGE_HEADER + commit, len(page))
+    while pos + 4 <= end:
+        hdr = struct.unpack_from("<I", page, pos)[0]
+        tlen, delta = hdr & 0x1F, hdr >> 5
+        if tlen == RB_PADDING:
+            if delta == 0:
+                return
+            ln = struct.unpack_from("<I", page, pos + 4)[0]
+            pos += 4 + ln
+            continue
+        if tlen == RB_TIME_EXTEND:
+            ts += delta + (struct.unpack_from("<I", page, pos + 4)[0] << 27)
+            pos += 8
+            continue
+        if tlen == RB_TIME_STAMP:
+            ts = (struct.unpack_from("<I", page, pos + 4)[0] << 27) | delta
+            pos += 8
+            continue
+        ts += delta
+        if tlen == 0:
+            ln = struct.unpack_from("<I", page, pos + 4)[0]
+            yield ts, page[pos + 8:pos + 4 + ln]
+            pos += 4 + ln
+        else:
+            yield ts, page[pos + 4:pos + 4 + 4 * tlen]
+            pos += 4 + 4 * tlen
+
+
+class TraceSession:
+    """One recording's probes and ring buffer (see the module docstring)."""
+
+    def __init__(self, binary: str | Path, probes: list[Probe], *, buffer_kb: int = 8192,
+                 tag: str | None = None) -> None:
+        self.root = find_tracefs()
+        self.binary = str(binary)
+        self.probes = probes
+        self.group = f"gomap_{tag or os.getpid()}"
+        self.inst = self.root / "instances" / self.group
+        self.formats: dict[int, EventFormat] = {}
+        self._defined: list[str] = []
+        self._fds: list[int] = []
+        self.buffer_kb = buffer_kb
+
+    # --- set-up ---------------------------------------------------------------------------
+    def open(self) -> None:
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _write(self, path: Path, text: str, append: bool = False) -> None:
+        try:
+            with open(path, "a" if append else "w") as f:
+                f.write(text)
+        except OSError as e:
+            log = ""
+            try:
+                log = (self.root / "error_log").read_text().strip().splitlines()[-2:]  # type: ignore[assignment]
+            except OSError:
+                pass
+            raise TraceFSError(f"tracefs refused {text.strip()!r} in {path.name}: "
+                               f"{e.strerror}{' — ' + ' '.join(log) if log else ''}") from None
+
+    def _open(self) -> None:
+        for p in self.probes:
+            args = " ".join(f"{n}={a}" for n, a in p.args)
+            self._write(self.root / "uprobe_events",
+                        f"p:{self.group}/{p.name} {self.binary}:{p.offset:#x} {args}\n",
+                        append=True)
+            self._defined.append(p.name)
+        if not self.inst.exists():
+            self.inst.mkdir()
+        self._write(self.inst / "buffer_size_kb", str(self.buffer_kb))
+        self._write(self.inst / "trace_clock", "mono")
+        self._write(self.inst / "options" / "overwrite", "0")
+        for p in self.probes:
+            ev = self.inst / "events" / self.group / p.name
+            self.formats_add(parse_format((ev / "format").read_text(), p))
+            if p.filter:
+                self._write(ev / "filter", p.filter)
+        ncpu = len(list((self.inst / "per_cpu").glob("cpu*")))
+        for c in range(ncpu):
+            self._fds.append(os.open(self.inst / "per_cpu" / f"cpu{c}" / "trace_pipe_raw",
+                                     os.O_RDONLY | os.O_NONBLOCK))
+        self._write(self.inst / "tracing_on", "1")
+        self._write(self.inst / "events" / self.group / "enable", "1")
+
+    def formats_add(self, fmt: EventFormat) -> None:
+        self.formats[fmt.id] = fmt
+
+    # --- reading --------------------------------------------------------------------------
+    def read(self) -> list[tuple[int, EventFormat, bytes]]:
+        """Every event the buffers hold now, as (timestamp, format, record), in
+        timestamp order (events of different CPUs are merged by the mono clock)."""
+        out: list[tuple[int, EventFormat, bytes]] = []
+        for fd in self._fds:
+            while True:
+                try:
+                    page = os.read(fd, 4096)
+                except BlockingIOError:
+                    break
+                except OSError as e:
+                    if e.errno in (errno.EAGAIN, errno.EINTR):
+                        break
+                    raise
+                if not page:
+                    break
+                for ts, rec in iter_page_events(page):
+                    if len(rec) < 8:
+                        continue
+                    fmt = self.formats.get(struct.unpack_from("<H", rec, 0)[0])
+                    if fmt is not None:
+                        out.append((ts, fmt, rec))
+        out.sort(key=lambda e: e[0])
+        return out
+
+    def lost(self) -> int:
+        """Events the kernel dropped or overwrote in this session's buffer, exactly
+        (sum over CPUs of ``dropped events`` and ``overrun`` in ``stats``)."""
+        total = 0
+        for stats in (self.inst / "per_cpu").glob("cpu*/stats"):
+            for line in stats.read_text().splitlines():
+                k, _, v = line.partition(":")
+                if k.strip() in ("dropped events", "overrun"):
+                    total += int(v.strip() or 0)
+        return total
+
+    def stop(self) -> None:
+        """Disable the probes (the target runs untraced from here on)."""
+        if self.inst.exists():
+            try:
+                self._write(self.inst / "events" / self.group / "enable", "0")
+            except TraceFSError:
+                pass
+
+    def close(self) -> None:
+        """Disable, remove the instance and the probe definitions. Safe to call twice."""
+        self.stop()
+        for fd in self._fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._fds = []
+        if self.inst.exists():
+            try:
+                self.inst.rmdir()
+            except OSError:
+                pass
+        for name in self._defined:
+            try:
+                with open(self.root / "uprobe_events", "a") as f:
+                    f.write(f"-:{self.group}/{name}\n")
+            except OSError:
+                pass
+        self._defined = []
