@@ -116,6 +116,7 @@ class GoType:
     size: int
     name: str  # as the runtime prints it: "main.pt", "int64", "map[string]int"
     expr: str  # structural, for gomap's type parser: "struct{A int32; B int64}"
+    parts: tuple[tuple[int, int], ...] = ()  # struct: (offset, field type); array: (n, elem)
 
 
 @dataclass(eq=False)
@@ -304,21 +305,40 @@ class GoBinary:
         name = self._name(self.types_base + nameoff) if self.types_base else "?"
         if tflag & TFLAG_EXTRA_STAR and name.startswith("*"):
             name = name[1:]
-        return GoType(addr, kind, size, name, self._expr(addr, kind, name))
-
-    def _expr(self, addr: int, kind: str, name: str) -> str:
-        if kind in ("struct",):
+        parts: tuple[tuple[int, int], ...] = ()
+        if kind == "struct":
             fptr, flen = struct.unpack_from("<QQ", self.read(addr + 56, 16))
-            parts = []
+            fields = []
+            names = []
             for i in range(flen):
-                fa = fptr + 24 * i
-                nptr, typ = struct.unpack_from("<QQ", self.read(fa, 16))
-                fname = self._name(nptr) if nptr else f"f{i}"
-                parts.append(f"{fname} {self.gotype(typ).expr}")
-            return "struct{" + "; ".join(parts) + "}"
+                nptr, typ, off = struct.unpack_from("<QQQ", self.read(fptr + 24 * i, 24))
+                fields.append((off, typ))
+                names.append(f"{self._name(nptr) if nptr else f'f{i}'} {self.gotype(typ).expr}")
+            return GoType(addr, kind, size, name, "struct{" + "; ".join(names) + "}",
+                          tuple(fields))
         if kind == "array":
             elem, _slice, n = struct.unpack_from("<QQQ", self.read(addr + 48, 24))
-            return f"[{n}]{self.gotype(elem).expr}"
+            parts = ((n, elem),)
+            return GoType(addr, kind, size, name, f"[{n}]{self.gotype(elem).expr}", parts)
+        return GoType(addr, kind, size, name, self._expr(kind))
+
+    def canonical(self, t: GoType, raw: bytes) -> bytes:
+        """A key's bytes as Go's ``==`` sees them: struct padding left out, ``-0.0``
+        as ``+0.0``."""
+        if t.kind == "struct":
+            return b"".join(self.canonical(ft, raw[off:off + ft.size])
+                            for off, ft in ((o, self.gotype(a)) for o, a in t.parts))
+        if t.kind == "array" and t.parts:
+            n, ea = t.parts[0]
+            et = self.gotype(ea)
+            return b"".join(self.canonical(et, raw[i * et.size:(i + 1) * et.size])
+                            for i in range(n))
+        if t.kind in ("float32", "float64") and not any(raw[:t.size - 1]) and \
+                raw[t.size - 1] in (0, 0x80):
+            return bytes(len(raw))  # -0.0 == +0.0
+        return raw[:t.size]
+
+    def _expr(self, kind: str) -> str:
         if kind == "interface":
             return "any"
         if kind == "ptr":

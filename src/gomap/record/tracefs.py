@@ -17,10 +17,12 @@ counts are reported as the events lost.
 
 from __future__ import annotations
 
+import bisect
 import errno
 import os
 import re
 import struct
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,6 +173,7 @@ class TraceSession:
         self.formats: dict[int, EventFormat] = {}
         self._defined: list[str] = []
         self._fds: list[int] = []
+        self._held: list[tuple[int, EventFormat, bytes]] = []
         self.buffer_kb = buffer_kb
 
     # --- set-up ---------------------------------------------------------------------------
@@ -182,9 +185,12 @@ class TraceSession:
             raise
 
     def _write(self, path: Path, text: str, append: bool = False) -> None:
-        try:
-            with open(path, "a" if append else "w") as f:
-                f.write(text)
+        try:  # one write(2) per command (a buffered text file can split or reorder them)
+            fd = os.open(path, os.O_WRONLY | (os.O_APPEND if append else os.O_TRUNC))
+            try:
+                os.write(fd, text.encode())
+            finally:
+                os.close(fd)
         except OSError as e:
             log = ""
             try:
@@ -193,6 +199,12 @@ class TraceSession:
                 pass
             raise TraceFSError(f"tracefs refused {text.strip()!r} in {path.name}: "
                                f"{e.strerror}{' — ' + ' '.join(log) if log else ''}") from None
+
+    def follow(self, pids: list[int]) -> None:
+        """Record only these tasks and every task they clone from now on (threads
+        included): ``set_event_pid`` with the ``event-fork`` option, in the kernel."""
+        self._write(self.inst / "options" / "event-fork", "1")
+        self._write(self.inst / "set_event_pid", " ".join(str(p) for p in pids))
 
     def _open(self) -> None:
         for p in self.probes:
@@ -215,6 +227,9 @@ class TraceSession:
         for c in range(ncpu):
             self._fds.append(os.open(self.inst / "per_cpu" / f"cpu{c}" / "trace_pipe_raw",
                                      os.O_RDONLY | os.O_NONBLOCK))
+
+    def start(self) -> None:
+        """Enable the probes (after :meth:`follow`)."""
         self._write(self.inst / "tracing_on", "1")
         self._write(self.inst / "events" / self.group / "enable", "1")
 
@@ -222,10 +237,17 @@ class TraceSession:
         self.formats[fmt.id] = fmt
 
     # --- reading --------------------------------------------------------------------------
-    def read(self) -> list[tuple[int, EventFormat, bytes]]:
-        """Every event the buffers hold now, as (timestamp, format, record), in
-        timestamp order (events of different CPUs are merged by the mono clock)."""
-        out: list[tuple[int, EventFormat, bytes]] = []
+    HOLD_NS = 20_000_000
+    """Events newer than the read's start minus this are held for the next read: a CPU
+    read earlier in the sweep may still commit older ones."""
+
+    def read(self, final: bool = False) -> list[tuple[int, EventFormat, bytes]]:
+        """The events the buffers hold, as (timestamp, format, record), in timestamp
+        order: events of different CPUs are merged by the mono clock, and those too
+        recent to be sure no older event is still being committed on a CPU already
+        read wait for the next call (``final``: release everything)."""
+        now = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+        out = self._held
         for fd in self._fds:
             while True:
                 try:
@@ -245,7 +267,12 @@ class TraceSession:
                     if fmt is not None:
                         out.append((ts, fmt, rec))
         out.sort(key=lambda e: e[0])
-        return out
+        if final:
+            self._held = []
+            return out
+        cut = bisect.bisect_left(out, now - self.HOLD_NS, key=lambda e: e[0])
+        self._held = out[cut:]
+        return out[:cut]
 
     def lost(self) -> int:
         """Events the kernel dropped or overwrote in this session's buffer, exactly
@@ -282,8 +309,8 @@ class TraceSession:
                 pass
         for name in self._defined:
             try:
-                with open(self.root / "uprobe_events", "a") as f:
-                    f.write(f"-:{self.group}/{name}\n")
-            except OSError:
+                self._write(self.root / "uprobe_events", f"-:{self.group}/{name}\n",
+                            append=True)
+            except TraceFSError:
                 pass
         self._defined = []
