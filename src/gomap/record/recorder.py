@@ -180,7 +180,8 @@ class Recorder:
         if frames:
             mt.callers[frames[0]["function"]] += 1
         if self.auditor is not None:
-            self.auditor.emit(AUDIT_OPS[op], key, map=f"{mt.id}@{mt.addr:#x}", found=found,
+            akey = raw if isinstance(raw, (int, float, str)) else key
+            self.auditor.emit(AUDIT_OPS[op], akey, map=f"{mt.id}@{mt.addr:#x}", found=found,
                               source="ebpf", caller=frames, pid=self.pid,
                               thread={"id": int(d["tid"]), "name": f"goroutine {goid}"},  # type: ignore[call-overload]
                               goroutine=goid, runtime=str(fmt.probe.meta["func"]),
@@ -240,7 +241,7 @@ class Recorder:
             exact = 0 <= kl <= len(kb)
             s = kb[:max(kl, 0)]
             text = s.decode("utf-8") if _utf8(s) else s.decode("latin-1")
-            return go_quote(text), exact, s
+            return go_quote(text), exact, text
         # generic: the key's bytes, its size from the type descriptor
         ksz = int(d["ksz"])  # type: ignore[call-overload]
         kb = bytes(d["kb"])  # type: ignore[arg-type]
