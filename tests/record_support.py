@@ -2,51 +2,82 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
+
 from gomap.sim.ops import parse_go_literal
 
 GO_DIR = Path(__file__).parent / "record_go"
-CACHE = Path(os.environ.get("GOMAP_CACHE", Path.home() / ".cache" / "gomap"))
-BUILDS = {  # name: (toolchain dir, GOEXPERIMENT, engine)
-    "1.22": ("go-1.22.10", "", "classic"),
-    "1.23": ("go-1.23.9", "", "classic"),
-    "1.24": ("go-1.24.11", "", "swiss"),
-    "1.24-noswissmap": ("go-1.24.11", "noswissmap", "classic"),
-    "1.27": ("go-1.27.3", "", "swiss"),
+BUILDS = {  # name: (Go release, GOEXPERIMENT, the engine it builds maps with)
+    "1.22": ("1.22.10", "", "classic"),
+    "1.23": ("1.23.9", "", "classic"),
+    "1.24": ("1.24.11", "", "swiss"),
+    "1.24-noswissmap": ("1.24.11", "noswissmap", "classic"),
+    "1.27": ("1.27.3", "", "swiss"),
 }
 
 
-def toolchain(name: str) -> Path | None:
-    """The go binary of a build in BUILDS, or None when it is not installed."""
-    d = BUILDS[name][0]
-    found = sorted(CACHE.glob(d.rsplit(".", 1)[0] + ".*")) if not (CACHE / d).exists() else \
-        [CACHE / d]
-    for c in [CACHE / d, *found]:
-        go = c / "go" / "bin" / "go"
-        if go.exists():
-            return go
+def bpf_unavailable() -> str | None:
+    """Why uprobe recording cannot run here (None: it can)."""
+    import platform
+
+    if platform.machine() != "x86_64":
+        return f"gomap record reads the amd64 ABI; this machine is {platform.machine()}"
+    if os.geteuid() != 0:
+        return "gomap record needs root (tracefs uprobe events)"
+    from gomap.record.tracefs import TraceFSError, find_tracefs
+
+    try:
+        find_tracefs()
+    except TraceFSError as e:
+        return str(e)
     return None
 
 
-def build(name: str, out: Path, source: str = "mapprog.go", strip: bool = False) -> Path:
-    """Build a test program with a release's toolchain (cached in ``out``)."""
-    go = toolchain(name)
-    if go is None:
-        raise FileNotFoundError(f"no Go toolchain for {name} under {CACHE}")
-    exe = out / f"{Path(source).stem}-{name}{'-stripped' if strip else ''}"
+def require_bpf() -> None:
+    """Skip without root/uprobes, unless GOMAP_REQUIRE_BPF=1 (CI), where it fails."""
+    why = bpf_unavailable()
+    if why is None:
+        return
+    if os.environ.get("GOMAP_REQUIRE_BPF") == "1":
+        pytest.fail(f"{why} (GOMAP_REQUIRE_BPF=1)")
+    pytest.skip(why)
+
+
+def build(name: str, source: str = "mapprog.go", strip: bool = False) -> Path:
+    """A test program built with a release's toolchain, cached by source and release
+    (skips, or fails under GOMAP_REQUIRE_BPF=1 / GOMAP_REQUIRE_ORACLE=1, without it)."""
+    from gomap.oracle.toolchain import GoToolchainMissing, cache_dir, find_go
+
+    release, experiment, _ = BUILDS[name]
+    try:
+        go = find_go(release)
+    except GoToolchainMissing as e:
+        if "1" in (os.environ.get("GOMAP_REQUIRE_BPF"), os.environ.get("GOMAP_REQUIRE_ORACLE")):
+            pytest.fail(str(e))
+        pytest.skip(str(e))
+    src = (GO_DIR / source).read_bytes()
+    tag = hashlib.sha256(src + name.encode() + bytes(strip)).hexdigest()[:16]
+    out = cache_dir() / "record-tests"
+    out.mkdir(parents=True, exist_ok=True)
+    exe = out / f"{Path(source).stem}-{name}{'-stripped' if strip else ''}-{tag}"
     if exe.exists():
         return exe
-    env = {**os.environ, "GOFLAGS": "-mod=mod", "GO111MODULE": "off", "GOTOOLCHAIN": "local",
-           "CGO_ENABLED": "0"}
-    if BUILDS[name][1]:
-        env["GOEXPERIMENT"] = BUILDS[name][1]
+    env = {**os.environ, "GO111MODULE": "off", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
+    env.pop("GOEXPERIMENT", None)
+    if experiment:
+        env["GOEXPERIMENT"] = experiment
     flags = ["-ldflags=-s -w"] if strip else []
-    subprocess.run([str(go), "build", *flags, "-o", str(exe), str(GO_DIR / source)], env=env,
-                   check=True, capture_output=True, cwd=GO_DIR)
+    tmp = exe.with_suffix(".tmp")
+    subprocess.run([str(go.go), "build", *flags, "-o", str(tmp),
+                    str(GO_DIR / source)], env=env, check=True, capture_output=True,
+                   cwd=GO_DIR)
+    tmp.replace(exe)
     return exe
 
 
