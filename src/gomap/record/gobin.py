@@ -22,6 +22,7 @@ Everything here is read from the ELF file, never from the running process:
 from __future__ import annotations
 
 import bisect
+import io
 import re
 import struct
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 
 class GoBinaryError(ValueError):
@@ -144,7 +146,7 @@ class GoBinary:
         except OSError as e:
             raise GoBinaryError(f"{p}: cannot read the binary: {e.strerror}") from None
         try:
-            elf = ELFFile(_BytesIO(data))
+            elf = ELFFile(io.BytesIO(data))
         except ELFError:
             raise GoBinaryError(f"{p}: not an ELF binary") from None
         segs = [(s["p_vaddr"], s["p_memsz"], s["p_offset"], s["p_filesz"])
@@ -168,7 +170,7 @@ class GoBinary:
         symtab = elf.get_section_by_name(".symtab")
         gotype_sec = elf.get_section_by_name(".go.type")  # Go 1.26+: the types, by name
         types_base = gotype_sec["sh_addr"] if gotype_sec is not None else 0
-        if not types_base and symtab is not None:
+        if not types_base and isinstance(symtab, SymbolTableSection):
             for sym in symtab.iter_symbols():
                 if sym.name == "runtime.types":
                     types_base = sym["st_value"]
@@ -370,17 +372,6 @@ class GoBinary:
                         return int(types)
                 i = d.find(needle, i + 1)
         return 0
-
-
-class _BytesIO:
-    """A minimal seekable view for pyelftools over bytes already read."""
-
-    def __init__(self, data: bytes) -> None:
-        import io
-        self._f = io.BytesIO(data)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._f, name)
 
 
 def _read_buildinfo(data: bytes, path: Path) -> BuildInfo:

@@ -34,6 +34,7 @@ bucket): one call is stored exactly once, by the smallest bucket that holds it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from gomap.record.gobin import GoBinary, GoBinaryError
 from gomap.record.tracefs import Probe
@@ -136,7 +137,7 @@ def plan(b: GoBinary, ops: str = "all", stacks: int = 4, *,
             pc = f.entry
         off = b.file_offset(pc)
         short = tgt.func.removeprefix("runtime.")
-        meta = {"op": tgt.op, "key": tgt.key, "func": tgt.func}
+        meta: dict[str, Any] = {"op": tgt.op, "key": tgt.key, "func": tgt.func}
         if count_reentries and more is not None:
             morestack.append(Probe(f"re_{short}", b.file_offset(more), [("goid", g_args[0][1])],
                                    meta={"op": "reentry", "func": tgt.func}))

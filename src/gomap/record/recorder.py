@@ -125,15 +125,15 @@ class Recorder:
         self.stats.events += 1
         meta = fmt.probe.meta
         op = str(meta["op"])
-        goid = int(d["goid"])  # type: ignore[call-overload]
+        goid = int(d["goid"])
         if op == "reentry":
             self.stats.reentries += 1
             return
         if op == "make":
-            self.pending_make[goid] = (int(d["t"]), int(d["hint"]))  # type: ignore[call-overload]
+            self.pending_make[goid] = (int(d["t"]), int(d["hint"]))
             return
         if op == "made":
-            r = int(d["r"])  # type: ignore[call-overload]
+            r = int(d["r"])
             loc = self._loc(r, d)
             t, hint = (self.pending_make.pop(goid, (0, 0)) if meta["func"] == "runtime.makemap"
                        else (0, 0))
@@ -141,23 +141,25 @@ class Recorder:
             if t:
                 self._set_type(mt, t)
             return
-        m = int(d["m"])  # type: ignore[call-overload]
+        m = int(d["m"])
         if m == 0:
             self.stats.nil_map_ops += 1
             return
         loc = self._loc(m, d)
-        cnt = int(d["cnt"])  # type: ignore[call-overload]
-        seed = int(d["seed"])  # type: ignore[call-overload]
-        mt = self.current.get(loc)
-        if mt is not None and loc[0] == "stk" and mt.last_seed is not None \
-                and seed != mt.last_seed and not (
-                    mt.last_op == "clear" or (mt.last_op == "del" and mt.last_cnt <= 1)):
-            mt = None  # a new map in an old map's stack slot
-        if mt is None:
+        cnt = int(d["cnt"])
+        seed = int(d["seed"])
+        old = self.current.get(loc)
+        if old is not None and loc[0] == "stk" and old.last_seed is not None \
+                and seed != old.last_seed and not (
+                    old.last_op == "clear" or (old.last_op == "del" and old.last_cnt <= 1)):
+            old = None  # a new map in an old map's stack slot
+        if old is None:
             mt = self._new(m, loc, made=False, hint=None)
             mt.initial_len = cnt
+        else:
+            mt = old
         if mt.maptype is None:
-            self._set_type(mt, int(d["t"]))  # type: ignore[call-overload]
+            self._set_type(mt, int(d["t"]))
         mt.addrs.add(m)
         mt.goroutines.add(goid)
         key, exact, raw = self._key(mt, meta, d)
@@ -183,14 +185,14 @@ class Recorder:
             akey = raw if isinstance(raw, (int, float, str)) else key
             self.auditor.emit(AUDIT_OPS[op], akey, map=f"{mt.id}@{mt.addr:#x}", found=found,
                               source="ebpf", caller=frames, pid=self.pid,
-                              thread={"id": int(d["tid"]), "name": f"goroutine {goid}"},  # type: ignore[call-overload]
+                              thread={"id": int(d["tid"]), "name": f"goroutine {goid}"},
                               goroutine=goid, runtime=str(fmt.probe.meta["func"]),
                               go=self.b.info.go_version, mono=ts)
 
-    def _loc(self, addr: int, d: dict[str, object]) -> tuple[Any, ...]:
-        slo, shi = int(d["slo"]), int(d["shi"])  # type: ignore[call-overload]
+    def _loc(self, addr: int, d: dict[str, Any]) -> tuple[Any, ...]:
+        slo, shi = int(d["slo"]), int(d["shi"])
         if slo <= addr < shi:
-            return ("stk", int(d["goid"]), shi - addr)  # type: ignore[call-overload]
+            return ("stk", int(d["goid"]), shi - addr)
         return ("heap", addr)
 
     def _new(self, addr: int, loc: tuple[Any, ...], *, made: bool, hint: int | None) -> MapTrace:
@@ -210,21 +212,21 @@ class Recorder:
         try:
             mt.key_type, mt.elem_type = self.b.map_types(t)
             mt.maptype = t
-        except Exception:  # noqa: BLE001 - an unreadable descriptor leaves the types unknown
+        except Exception:
             mt.maptype = t
 
-    def _frames(self, d: dict[str, object]) -> list[dict[str, Any]]:
+    def _frames(self, d: dict[str, Any]) -> list[dict[str, Any]]:
         out = []
         for i in range(self.stacks):
             pc = d.get(f"f{i}")
             if not pc:
                 break
-            fn, file, line = self.b.symbolize(int(pc))  # type: ignore[call-overload]
+            fn, file, line = self.b.symbolize(int(pc))
             out.append({"function": fn, "file": file, "line": line})
         return out
 
     # --- keys -----------------------------------------------------------------------------
-    def _key(self, mt: MapTrace, meta: dict[str, object], d: dict[str, object]
+    def _key(self, mt: MapTrace, meta: dict[str, Any], d: dict[str, Any]
              ) -> tuple[str | None, bool, Any]:
         """(ops-file literal, exact?, identity) of the event's key."""
         kind = str(meta["key"])
@@ -232,19 +234,19 @@ class Recorder:
         if kind == "none":
             return None, True, None
         if kind in ("u32", "u64"):
-            v = int(d["k"])  # type: ignore[call-overload]
+            v = int(d["k"])
             size = 4 if kind == "u32" else 8
             return self._scalar(mt, kt, v.to_bytes(size, "little"))
         if kind == "str":
-            kl = int(d["kl"])  # type: ignore[call-overload]
-            kb = bytes(d["kb"])  # type: ignore[arg-type]
+            kl = int(d["kl"])
+            kb = bytes(d["kb"])
             exact = 0 <= kl <= len(kb)
             s = kb[:max(kl, 0)]
             text = s.decode("utf-8") if _utf8(s) else s.decode("latin-1")
             return go_quote(text), exact, text
         # generic: the key's bytes, its size from the type descriptor
-        ksz = int(d["ksz"])  # type: ignore[call-overload]
-        kb = bytes(d["kb"])  # type: ignore[arg-type]
+        ksz = int(d["ksz"])
+        kb = bytes(d["kb"])
         return self._scalar(mt, kt, kb[:ksz], exact=ksz <= len(kb))
 
     def _scalar(self, mt: MapTrace, kt: GoType | None, raw: bytes, exact: bool = True

@@ -114,7 +114,7 @@ def record(*, pid: int | None = None, cmd: Sequence[str] | None = None, ops: str
         else:
             session.follow([os.getpid()])
             session.start()
-            proc = subprocess.Popen(list(cmd or ()), stdin=stdin,  # noqa: S603 - the user's command
+            proc = subprocess.Popen(list(cmd or ()), stdin=stdin,
                                     preexec_fn=lambda: signal.signal(signal.SIGINT,
                                                                      signal.SIG_DFL))
             pid = proc.pid

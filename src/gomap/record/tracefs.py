@@ -18,6 +18,7 @@ counts are reported as the events lost.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import errno
 import os
 import re
@@ -26,6 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 TRACEFS_CANDIDATES = (Path("/sys/kernel/tracing"), Path("/sys/kernel/debug/tracing"))
 PAGE_HEADER = 16  # u64 timestamp, local_t commit (header_page)
@@ -62,7 +64,7 @@ class Probe:
     offset: int  # file offset in the binary
     args: list[tuple[str, str]]  # (field, fetch argument with its type)
     filter: str = ""  # a tracefs event filter, applied in the kernel after the fetch
-    meta: dict[str, object] = field(default_factory=dict)  # what the decoder needs
+    meta: dict[str, Any] = field(default_factory=dict)  # what the decoder needs
 
 
 @dataclass
@@ -79,8 +81,8 @@ class EventFormat:
     probe: Probe
     fields: list[FieldLayout]
 
-    def decode(self, data: bytes) -> dict[str, object]:
-        out: dict[str, object] = {"tid": struct.unpack_from("<i", data, 4)[0]}
+    def decode(self, data: bytes) -> dict[str, Any]:
+        out: dict[str, Any] = {"tid": struct.unpack_from("<i", data, 4)[0]}
         for f in self.fields:
             if f.kind == "str":
                 loc = struct.unpack_from("<I", data, f.offset)[0]
@@ -193,12 +195,10 @@ class TraceSession:
                 os.close(fd)
         except OSError as e:
             log = ""
-            try:
-                log = (self.root / "error_log").read_text().strip().splitlines()[-2:]  # type: ignore[assignment]
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):
+                log = " ".join((self.root / "error_log").read_text().strip().splitlines()[-2:])
             raise TraceFSError(f"tracefs refused {text.strip()!r} in {path.name}: "
-                               f"{e.strerror}{' — ' + ' '.join(log) if log else ''}") from None
+                               f"{e.strerror}{' — ' + log if log else ''}") from None
 
     def follow(self, pids: list[int]) -> None:
         """Record only these tasks and every task they clone from now on (threads
@@ -288,29 +288,21 @@ class TraceSession:
     def stop(self) -> None:
         """Disable the probes (the target runs untraced from here on)."""
         if self.inst.exists():
-            try:
+            with contextlib.suppress(TraceFSError):
                 self._write(self.inst / "events" / self.group / "enable", "0")
-            except TraceFSError:
-                pass
 
     def close(self) -> None:
         """Disable, remove the instance and the probe definitions. Safe to call twice."""
         self.stop()
         for fd in self._fds:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         self._fds = []
         if self.inst.exists():
-            try:
+            with contextlib.suppress(OSError):
                 self.inst.rmdir()
-            except OSError:
-                pass
         for name in self._defined:
-            try:
+            with contextlib.suppress(TraceFSError):
                 self._write(self.root / "uprobe_events", f"-:{self.group}/{name}\n",
                             append=True)
-            except TraceFSError:
-                pass
         self._defined = []
