@@ -43,6 +43,9 @@ def register(sub: Any) -> None:
                    "(SQLite) or redis://HOST:PORT/N (repeatable)")
     p.add_argument("--stacks", type=int, default=4, metavar="N",
                    help="caller frames per op, 0-8 (default 4)")
+    p.add_argument("--buffer-mb", type=int, default=8, metavar="MB",
+                   help="kernel ring buffer per CPU (default 8); raise it when events "
+                   "are lost")
     p.add_argument("--json", metavar="FILE", help="the summary as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary table")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]",
@@ -84,7 +87,8 @@ def _record(args: argparse.Namespace, console: Console) -> int:
             auditor = Auditor(_sinks(args.audit), overflow="block", redact="repr")
         res = record(pid=args.pid, cmd=cmd or None, ops=args.ops, map_filter=args.map,
                      duration=args.duration, ops_out=args.ops_out, auditor=auditor,
-                     stacks=args.stacks, stdin=sys.stdin)
+                     stacks=args.stacks, stdin=sys.stdin,
+                     buffer_mb=args.buffer_mb)
     except RecordError as e:
         err.print(f"[bold red]gomap record:[/] {e}")
         return e.code

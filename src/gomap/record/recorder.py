@@ -117,6 +117,7 @@ class Recorder:
         self.current: dict[tuple[Any, ...], MapTrace] = {}
         self.pending_make: dict[int, tuple[int, int]] = {}
         self.stats = Stats()
+        self._stack_cache: dict[tuple[int, ...], list[dict[str, Any]]] = {}
         self.map_filter = map_filter
 
     # --- events ---------------------------------------------------------------------------
@@ -184,7 +185,7 @@ class Recorder:
         if self.auditor is not None:
             akey = raw if isinstance(raw, (int, float, str)) else key
             self.auditor.emit(AUDIT_OPS[op], akey, map=f"{mt.id}@{mt.addr:#x}", found=found,
-                              source="ebpf", caller=frames, pid=self.pid,
+                              source="ebpf", caller=[dict(f) for f in frames], pid=self.pid,
                               thread={"id": int(d["tid"]), "name": f"goroutine {goid}"},
                               goroutine=goid, runtime=str(fmt.probe.meta["func"]),
                               go=self.b.info.go_version, mono=ts)
@@ -216,14 +217,17 @@ class Recorder:
             mt.maptype = t
 
     def _frames(self, d: dict[str, Any]) -> list[dict[str, Any]]:
-        out = []
-        for i in range(self.stacks):
-            pc = d.get(f"f{i}")
-            if not pc:
-                break
-            fn, file, line = self.b.symbolize(int(pc))
-            out.append({"function": fn, "file": file, "line": line})
-        return out
+        pcs = tuple(d.get(f"f{i}", 0) for i in range(self.stacks))
+        frames = self._stack_cache.get(pcs)
+        if frames is None:
+            frames = []
+            for pc in pcs:
+                if not pc:
+                    break
+                fn, file, line = self.b.symbolize(int(pc))
+                frames.append({"function": fn, "file": file, "line": line})
+            self._stack_cache[pcs] = frames
+        return frames
 
     # --- keys -----------------------------------------------------------------------------
     def _key(self, mt: MapTrace, meta: dict[str, Any], d: dict[str, Any]

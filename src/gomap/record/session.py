@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class RecordResult:
     binary: GoBinary
     seconds: float
     exit_code: int | None = None
+    target_seconds: float | None = None  # -- CMD: from its start to its exit
     files: list[Path] = field(default_factory=list)
 
 
@@ -64,7 +66,7 @@ def record(*, pid: int | None = None, cmd: Sequence[str] | None = None, ops: str
            ops_out: str | Path | None = None, auditor: Any = None, stacks: int = 4,
            count_reentries: bool = False, at_entry: bool = False,
            on_start: Callable[[int], None] | None = None, poll: float = 0.05,
-           stdin: Any = None) -> RecordResult:
+           stdin: Any = None, buffer_mb: int = 8) -> RecordResult:
     """Record a Go process's map operations (see the module docstring)."""
     if (pid is None) == (not cmd):
         raise RecordError("give either --pid PID or -- CMD [ARGS...]")
@@ -92,7 +94,7 @@ def record(*, pid: int | None = None, cmd: Sequence[str] | None = None, ops: str
         pl = plan(b, ops, stacks, count_reentries=count_reentries, at_entry=at_entry)
     except ValueError as e:
         raise RecordError(str(e)) from None
-    session = TraceSession(exe, pl.probes)
+    session = TraceSession(exe, pl.probes, buffer_kb=buffer_mb * 1024)
     rec = Recorder(b, pl, pid=pid, stacks=stacks, auditor=auditor, map_filter=map_filter)
     stop = [False]
 
@@ -101,6 +103,7 @@ def record(*, pid: int | None = None, cmd: Sequence[str] | None = None, ops: str
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     proc: subprocess.Popen[bytes] | None = None
+    exited: list[float] = []
     t0 = time.monotonic()
     try:
         try:
@@ -119,13 +122,20 @@ def record(*, pid: int | None = None, cmd: Sequence[str] | None = None, ops: str
                                                                      signal.SIG_DFL))
             pid = proc.pid
             rec.pid = pid
+            started = time.monotonic()
+
+            def waiter(p: subprocess.Popen[bytes] = proc) -> None:
+                p.wait()
+                exited.append(time.monotonic() - started)
+
+            threading.Thread(target=waiter, daemon=True).start()
         if on_start is not None:
             on_start(pid)
         t0 = time.monotonic()
         while not stop[0]:
             for ts, fmt, r in session.read():
                 rec.feed(ts, fmt, r)
-            if proc is not None and proc.poll() is not None:
+            if exited:
                 break
             if proc is None and not _alive(pid):
                 break
@@ -143,7 +153,8 @@ def record(*, pid: int | None = None, cmd: Sequence[str] | None = None, ops: str
         if proc is not None and proc.poll() is None and stop[0]:
             proc.send_signal(signal.SIGINT)
     exit_code = proc.wait() if proc is not None else None
-    res = RecordResult(rec, pl, b, time.monotonic() - t0, exit_code)
+    res = RecordResult(rec, pl, b, time.monotonic() - t0, exit_code,
+                       exited[0] if exited else None)
     if ops_out is not None:
         res.files = rec.write_ops(Path(ops_out))
     return res

@@ -75,32 +75,35 @@ class FieldLayout:
     kind: str  # "u", "s", "x" (unsigned), "arr", "str"
 
 
-@dataclass
 class EventFormat:
-    id: int
-    probe: Probe
-    fields: list[FieldLayout]
+    """Where each fetched field lies in an event's record; :meth:`decode` reads all the
+    fixed-size fields with one precompiled ``struct`` unpack."""
+
+    def __init__(self, id: int, probe: Probe, fields: list[FieldLayout]) -> None:
+        self.id = id
+        self.probe = probe
+        self.fields = fields
+        fixed = [f for f in fields if f.kind in ("u", "s") and f.size in (1, 2, 4, 8)]
+        self._names = ["tid", *(f.name for f in fixed)]
+        code = {(1, "u"): "B", (1, "s"): "b", (2, "u"): "H", (2, "s"): "h", (4, "u"): "I",
+                (4, "s"): "i", (8, "u"): "Q", (8, "s"): "q"}
+        fmt, pos = "<4xi", 8
+        for f in sorted(fixed, key=lambda f: f.offset):
+            fmt += f"{f.offset - pos}x" if f.offset > pos else ""
+            fmt += code[(f.size, f.kind)]
+            pos = f.offset + f.size
+        self._names = ["tid", *(f.name for f in sorted(fixed, key=lambda f: f.offset))]
+        self._struct = struct.Struct(fmt)
+        self._arrays = [(f.name, f.offset, f.size) for f in fields if f.kind == "arr"]
+        self._strings = [(f.name, f.offset) for f in fields if f.kind == "str"]
 
     def decode(self, data: bytes) -> dict[str, Any]:
-        out: dict[str, Any] = {"tid": struct.unpack_from("<i", data, 4)[0]}
-        for f in self.fields:
-            if f.kind == "str":
-                loc = struct.unpack_from("<I", data, f.offset)[0]
-                off, ln = loc & 0xFFFF, loc >> 16
-                out[f.name] = data[off:off + ln]
-            elif f.kind == "arr":
-                out[f.name] = data[f.offset:f.offset + f.size]
-            elif f.size == 8:
-                out[f.name] = struct.unpack_from("<q" if f.kind == "s" else "<Q", data,
-                                                 f.offset)[0]
-            elif f.size == 4:
-                out[f.name] = struct.unpack_from("<i" if f.kind == "s" else "<I", data,
-                                                 f.offset)[0]
-            elif f.size == 2:
-                out[f.name] = struct.unpack_from("<h" if f.kind == "s" else "<H", data,
-                                                 f.offset)[0]
-            else:
-                out[f.name] = data[f.offset]
+        out = dict(zip(self._names, self._struct.unpack_from(data, 0), strict=True))
+        for name, off, size in self._arrays:
+            out[name] = data[off:off + size]
+        for name, off in self._strings:
+            loc = struct.unpack_from("<I", data, off)[0]
+            out[name] = data[loc & 0xFFFF:(loc & 0xFFFF) + (loc >> 16)]
         return out
 
 
