@@ -49,7 +49,7 @@ def untraced(exe: Path, n: int) -> float:
 def traced(exe: Path, n: int, ops: str) -> tuple[float, int, int]:
     from gomap.record.session import record
 
-    res = record(cmd=[str(exe), str(n)], ops=ops, stdin=subprocess.DEVNULL)
+    res = record(cmd=[str(exe), str(n)], ops=ops, stdin=subprocess.DEVNULL, buffer_mb=64)
     assert res.target_seconds is not None
     return res.target_seconds, res.recorder.stats.events, res.recorder.stats.lost
 
