@@ -72,8 +72,13 @@ def _record(args: argparse.Namespace, console: Console) -> int:
     import json
     import sys
 
-    from gomap.record.session import RecordError, record
-    from gomap.record.tracefs import TraceFSError
+    try:
+        from gomap.record.session import RecordError, record
+        from gomap.record.tracefs import TraceFSError
+    except ImportError as e:  # pyelftools: the "record" extra
+        Console(stderr=True).print(f"[bold red]gomap record:[/] {e.name or e} is missing: "
+                                   f"pip install 'gomap[record]' (pyelftools)")
+        return 3
 
     cmd = list(args.cmd)
     if cmd and cmd[0] == "--":
