@@ -295,3 +295,44 @@ def test_deletes_to_audit_and_pid_attach(bpf: None, tmp_path: Path) -> None:
     assert r0["pid"] == proc.pid and isinstance(r0["goroutine"], int)
     assert r0["op"] in ("delete", "clear") and r0["caller"][0]["file"].endswith("mapprog.go")
     assert r0["caller"][0]["line"] > 0
+
+
+def test_cli_detaches_on_ctrl_c_and_leaves_the_target_running(bpf: None, tmp_path: Path
+                                                              ) -> None:
+    """SIGINT to `gomap record --pid`: exit 0, the summary written, the probes and the
+    tracefs instance gone, the target untouched (it then runs to its end)."""
+    import signal
+    import time
+
+    from gomap.record.tracefs import find_tracefs
+
+    exe = build("1.27")
+    log = tmp_path / "log.txt"
+    target = subprocess.Popen([str(exe), str(log), "wait"], stdin=subprocess.PIPE)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    rec = subprocess.Popen([sys.executable, "-m", "gomap", "record", "--pid", str(target.pid),
+                            "--json", str(tmp_path / "s.json"), "-q"], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        root = find_tracefs()
+        group = f"gomap_{rec.pid}"
+        deadline = time.monotonic() + 20
+        while not (root / "instances" / group).exists():
+            assert time.monotonic() < deadline and rec.poll() is None, rec.stderr
+            time.sleep(0.05)
+        time.sleep(0.5)
+        rec.send_signal(signal.SIGINT)
+        _, err = rec.communicate(timeout=30)
+        assert rec.returncode == 0, err
+        assert group not in (root / "uprobe_events").read_text()
+        assert not (root / "instances" / group).exists()
+        summary = json.loads((tmp_path / "s.json").read_text())
+        assert summary["pid"] == target.pid and summary["events_lost"] == 0
+        assert target.poll() is None  # still running, waiting for its go-ahead
+    finally:
+        assert target.stdin is not None
+        target.stdin.write(b"go\n")
+        target.stdin.close()
+        assert target.wait(timeout=30) == 0
+    logs, lens = log_streams(log)
+    assert lens and all(v >= 0 for v in lens.values())
