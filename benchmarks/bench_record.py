@@ -9,8 +9,8 @@ lookup and, every other iteration, one delete, on an int64-keyed and a string-ke
 map) is built once, then run untraced, under ``record --ops deletes`` and under
 ``record --ops all``, interleaved, ``--repeat`` times each. The figure is the
 program's wall time from its start to its exit (a thread waits on it; the untraced run
-is timed the same way), not the recorder's own decoding after the exit. Ratios are of medians. Needs root and
-tracefs uprobe events.
+is timed the same way), not the recorder's own decoding after the exit. Ratios are of
+medians. Needs root and tracefs uprobe events.
 """
 
 from __future__ import annotations

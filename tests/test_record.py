@@ -334,5 +334,16 @@ def test_cli_detaches_on_ctrl_c_and_leaves_the_target_running(bpf: None, tmp_pat
         target.stdin.write(b"go\n")
         target.stdin.close()
         assert target.wait(timeout=30) == 0
-    logs, lens = log_streams(log)
+    _, lens = log_streams(log)
     assert lens and all(v >= 0 for v in lens.values())
+
+
+def test_key_buckets() -> None:
+    from gomap.record.probes import key_buckets
+
+    assert key_buckets(128) == (32, 128)
+    assert key_buckets(16) == (16,)
+    assert key_buckets(512) == (32, 512)
+    for bad in (0, 12, 520):
+        with pytest.raises(ValueError, match="key-bytes"):
+            key_buckets(bad)

@@ -43,6 +43,9 @@ def register(sub: Any) -> None:
                    "(SQLite) or redis://HOST:PORT/N (repeatable)")
     p.add_argument("--stacks", type=int, default=4, metavar="N",
                    help="caller frames per op, 0-8 (default 4)")
+    p.add_argument("--key-bytes", type=int, default=128, metavar="N",
+                   help="bytes of a string or struct key read, 8-512 (default 128): longer "
+                   "keys are counted approximate; a larger N costs every such call more")
     p.add_argument("--buffer-mb", type=int, default=8, metavar="MB",
                    help="kernel ring buffer per CPU (default 8); raise it when events "
                    "are lost")
@@ -93,7 +96,7 @@ def _record(args: argparse.Namespace, console: Console) -> int:
         res = record(pid=args.pid, cmd=cmd or None, ops=args.ops, map_filter=args.map,
                      duration=args.duration, ops_out=args.ops_out, auditor=auditor,
                      stacks=args.stacks, stdin=sys.stdin,
-                     buffer_mb=args.buffer_mb)
+                     buffer_mb=args.buffer_mb, key_bytes=args.key_bytes)
     except RecordError as e:
         err.print(f"[bold red]gomap record:[/] {e}")
         return e.code

@@ -43,9 +43,20 @@ SUPPORTED_MINORS = range(21, 28)
 GOID_OFFSET = {21: 152, 22: 152, 23: 160, 24: 160, 25: 152, 26: 152, 27: 152}
 """Offset of ``runtime.g.goid`` per Go minor (amd64), read from each release's DWARF
 (``tests/test_record.py`` checks it against the test binaries' DWARF)."""
-KEY_BUCKETS = (16, 64, 512)
-"""Fetched key sizes: a key of n bytes is read by the smallest bucket ≥ n; larger keys
-are read to 512 bytes and flagged."""
+KEY_BYTES = 128
+"""Bytes of a string or generic key fetched by default (``--key-bytes``, up to 512):
+keys are read in two buckets, 32 bytes and this, each a probe event on the same
+instruction whose kernel filter keeps the calls of its size. Every bucket costs its
+fetch on every call (filters run after the fetch), so a larger maximum slows every
+string or generic-key call; longer keys are read to the maximum and counted as
+approximate."""
+
+
+def key_buckets(key_bytes: int) -> tuple[int, ...]:
+    """The fetched sizes for a maximum of ``key_bytes`` (a multiple of 8, 8-512)."""
+    if key_bytes % 8 or not 8 <= key_bytes <= 512:
+        raise ValueError(f"--key-bytes must be a multiple of 8 from 8 to 512, not {key_bytes}")
+    return tuple(sorted({min(32, key_bytes), key_bytes}))
 STRING_KIND = 24  # internal/abi.String
 
 
@@ -97,7 +108,7 @@ def check_supported(b: GoBinary) -> None:
                             f"(gomap record knows go1.21 to go1.27)")
 
 
-def plan(b: GoBinary, ops: str = "all", stacks: int = 4, *,
+def plan(b: GoBinary, ops: str = "all", stacks: int = 4, *, key_bytes: int = KEY_BYTES,
          count_reentries: bool = False, at_entry: bool = False) -> ProbePlan:
     """The probes for binary ``b`` (see the module docstring).
 
@@ -110,6 +121,7 @@ def plan(b: GoBinary, ops: str = "all", stacks: int = 4, *,
         raise ValueError(f"--ops must be all, writes or deletes, not {ops!r}")
     if not 0 <= stacks <= 8:
         raise ValueError("--stacks must be from 0 to 8 frames")
+    buckets = key_buckets(key_bytes)
     swiss = b.info.swiss
     goid = GOID_OFFSET[b.info.minor]
     seed = "+8(%bx):x64" if swiss else "+12(%bx):x32"  # Map.seed / hmap.hash0
@@ -153,9 +165,9 @@ def plan(b: GoBinary, ops: str = "all", stacks: int = 4, *,
             probes.append(Probe(f"op_{short}", off, [*common, *kargs, *stack_args], meta=meta))
             continue
         lo = 0
-        for size in KEY_BUCKETS:
+        for size in buckets:
             words = size // 8
-            last = size == KEY_BUCKETS[-1]
+            last = size == buckets[-1]
             if tgt.key == "str":
                 kargs = [("kl", "%di:s64"), ("kb", f"+0(%cx):x64[{words}]")]
                 flt = f"kl > {lo}" + ("" if last else f" && kl <= {size}")

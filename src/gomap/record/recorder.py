@@ -244,7 +244,7 @@ class Recorder:
         if kind == "str":
             kl = int(d["kl"])
             kb = bytes(d["kb"])
-            exact = 0 <= kl <= len(kb)
+            exact = 0 <= kl <= len(kb)  # else: read to --key-bytes, counted approximate
             s = kb[:max(kl, 0)]
             text = s.decode("utf-8") if _utf8(s) else s.decode("latin-1")
             return go_quote(text), exact, text

@@ -66,7 +66,7 @@ def record(*, pid: int | None = None, cmd: Sequence[str] | None = None, ops: str
            ops_out: str | Path | None = None, auditor: Any = None, stacks: int = 4,
            count_reentries: bool = False, at_entry: bool = False,
            on_start: Callable[[int], None] | None = None, poll: float = 0.05,
-           stdin: Any = None, buffer_mb: int = 8) -> RecordResult:
+           stdin: Any = None, buffer_mb: int = 8, key_bytes: int = 128) -> RecordResult:
     """Record a Go process's map operations (see the module docstring)."""
     if (pid is None) == (not cmd):
         raise RecordError("give either --pid PID or -- CMD [ARGS...]")
@@ -91,7 +91,8 @@ def record(*, pid: int | None = None, cmd: Sequence[str] | None = None, ops: str
     except ValueError as e:
         raise RecordError(str(e).replace(path, exe)) from None
     try:
-        pl = plan(b, ops, stacks, count_reentries=count_reentries, at_entry=at_entry)
+        pl = plan(b, ops, stacks, key_bytes=key_bytes, count_reentries=count_reentries,
+                  at_entry=at_entry)
     except ValueError as e:
         raise RecordError(str(e)) from None
     session = TraceSession(exe, pl.probes, buffer_kb=buffer_mb * 1024)
