@@ -61,7 +61,8 @@ def build(name: str, source: str = "mapprog.go", strip: bool = False) -> Path:
         if "1" in (os.environ.get("GOMAP_REQUIRE_BPF"), os.environ.get("GOMAP_REQUIRE_ORACLE")):
             pytest.fail(str(e))
         pytest.skip(str(e))
-    src = (GO_DIR / source).read_bytes()
+    path = GO_DIR / source  # a path relative to tests/record_go (or absolute)
+    src = path.read_bytes()
     tag = hashlib.sha256(src + name.encode() + bytes(strip)).hexdigest()[:16]
     out = cache_dir() / "record-tests"
     out.mkdir(parents=True, exist_ok=True)
@@ -74,9 +75,8 @@ def build(name: str, source: str = "mapprog.go", strip: bool = False) -> Path:
         env["GOEXPERIMENT"] = experiment
     flags = ["-ldflags=-s -w"] if strip else []
     tmp = exe.with_suffix(".tmp")
-    subprocess.run([str(go.go), "build", *flags, "-o", str(tmp),
-                    str(GO_DIR / source)], env=env, check=True, capture_output=True,
-                   cwd=GO_DIR)
+    subprocess.run([str(go.go), "build", *flags, "-o", str(tmp), str(path)], env=env,
+                   check=True, capture_output=True, cwd=path.parent)
     tmp.replace(exe)
     return exe
 

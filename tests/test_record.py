@@ -347,3 +347,46 @@ def test_key_buckets() -> None:
     for bad in (0, 12, 520):
         with pytest.raises(ValueError, match="key-bytes"):
             key_buckets(bad)
+
+
+def test_lost_events_are_counted_exactly(bpf: None, tmp_path: Path) -> None:
+    """A ring buffer far too small for the program's rate: events received plus events
+    counted lost equal what a lossless recording of the same run receives; the loss
+    is in every ops file's header."""
+    from gomap.record.session import record
+
+    exe = build("1.27", str(ROOT / "benchmarks" / "record_go" / "heavy.go"))
+    full = record(cmd=[str(exe), "20000"], ops="deletes", buffer_mb=64,
+                  stdin=subprocess.DEVNULL)
+    assert full.recorder.stats.lost == 0
+    out = tmp_path / "rec"
+    small = record(cmd=[str(exe), "20000"], ops="deletes", buffer_mb=0.004, ops_out=out,
+                   stdin=subprocess.DEVNULL)
+    st = small.recorder.stats
+    assert st.lost > 0
+    assert st.events + st.lost == full.recorder.stats.events
+    for f in out.glob("*.ops"):
+        assert ops_stream(f)[0]["events-lost"] == str(st.lost)
+
+
+def test_cli_ops_out_map_filter_and_simulate(bpf: None, tmp_path: Path) -> None:
+    """The command end to end: `record --map FUNC --ops-out DIR -- CMD`, then
+    `simulate --ops FILE` with the types from the header."""
+    exe = build("1.24")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = tmp_path / "rec"
+    r = subprocess.run([sys.executable, "-m", "gomap", "record", "--map", "main.structMap",
+                        "--ops-out", str(out), "--json", str(tmp_path / "s.json"), "--",
+                        str(exe), str(tmp_path / "log.txt")], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["go"].startswith("go1.24") and summary["maps_impl"] == "swiss"
+    keys = sorted(str(m["key"]) for m in summary["maps"])
+    assert keys == ["main.pt", "string"]  # its own map and the shared one
+    pt = next(f for f in out.glob("*.ops") if "go-key: main.pt" in f.read_text())
+    r = subprocess.run([sys.executable, "-m", "gomap", "simulate", "--ops", str(pt), "--json",
+                        "-", "-q"], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    _, lens = log_streams(tmp_path / "log.txt")
+    assert json.loads(r.stdout)["entries"] == lens["pt"]

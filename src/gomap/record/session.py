@@ -66,7 +66,7 @@ def record(*, pid: int | None = None, cmd: Sequence[str] | None = None, ops: str
            ops_out: str | Path | None = None, auditor: Any = None, stacks: int = 4,
            count_reentries: bool = False, at_entry: bool = False,
            on_start: Callable[[int], None] | None = None, poll: float = 0.05,
-           stdin: Any = None, buffer_mb: int = 8, key_bytes: int = 128) -> RecordResult:
+           stdin: Any = None, buffer_mb: float = 8, key_bytes: int = 128) -> RecordResult:
     """Record a Go process's map operations (see the module docstring)."""
     if (pid is None) == (not cmd):
         raise RecordError("give either --pid PID or -- CMD [ARGS...]")
@@ -95,7 +95,7 @@ def record(*, pid: int | None = None, cmd: Sequence[str] | None = None, ops: str
                   at_entry=at_entry)
     except ValueError as e:
         raise RecordError(str(e)) from None
-    session = TraceSession(exe, pl.probes, buffer_kb=buffer_mb * 1024)
+    session = TraceSession(exe, pl.probes, buffer_kb=max(4, int(buffer_mb * 1024)))
     rec = Recorder(b, pl, pid=pid, stacks=stacks, auditor=auditor, map_filter=map_filter)
     stop = [False]
 
