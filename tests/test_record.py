@@ -390,3 +390,19 @@ def test_cli_ops_out_map_filter_and_simulate(bpf: None, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     _, lens = log_streams(tmp_path / "log.txt")
     assert json.loads(r.stdout)["entries"] == lens["pt"]
+
+
+def test_not_root_is_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gomap.record.command import _record
+    from gomap.record.session import RecordError, record
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(RecordError, match="needs root") as e:
+        record(cmd=["/bin/true"])
+    assert e.value.code == 2
+    from gomap.cli import build_parser
+
+    args = build_parser().parse_args(["record", "--", "/bin/true"])
+    from rich.console import Console
+
+    assert _record(args, Console()) == 2
