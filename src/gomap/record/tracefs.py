@@ -210,12 +210,17 @@ class TraceSession:
         self._write(self.inst / "set_event_pid", " ".join(str(p) for p in pids))
 
     def _open(self) -> None:
-        for p in self.probes:
-            args = " ".join(f"{n}={a}" for n, a in p.args)
-            self._write(self.root / "uprobe_events",
-                        f"p:{self.group}/{p.name} {self.binary}:{p.offset:#x} {args}\n",
-                        append=True)
-            self._defined.append(p.name)
+        lines = [f"p:{self.group}/{p.name} {self.binary}:{p.offset:#x} "
+                 + " ".join(f"{n}={a}" for n, a in p.args) + "\n" for p in self.probes]
+        try:  # all definitions in one write (the kernel reads it line by line) ...
+            self._write(self.root / "uprobe_events", "".join(lines), append=True)
+            self._defined = [p.name for p in self.probes]
+        except TraceFSError:  # ... else one by one, to name the line it refused
+            self._defined = [p.name for p in self.probes]
+            self._remove_defined()
+            for p, line in zip(self.probes, lines, strict=True):
+                self._write(self.root / "uprobe_events", line, append=True)
+                self._defined.append(p.name)
         if not self.inst.exists():
             self.inst.mkdir()
         self._write(self.inst / "buffer_size_kb", str(self.buffer_kb))
@@ -304,8 +309,19 @@ class TraceSession:
         if self.inst.exists():
             with contextlib.suppress(OSError):
                 self.inst.rmdir()
-        for name in self._defined:
-            with contextlib.suppress(TraceFSError):
-                self._write(self.root / "uprobe_events", f"-:{self.group}/{name}\n",
-                            append=True)
+        self._remove_defined()
+
+    def _remove_defined(self) -> None:
+        """Remove the probe definitions this session made (one write; else one by one,
+        so one that is gone already does not keep the others)."""
+        if not self._defined:
+            return
+        try:
+            self._write(self.root / "uprobe_events",
+                        "".join(f"-:{self.group}/{n}\n" for n in self._defined), append=True)
+        except TraceFSError:
+            for name in self._defined:
+                with contextlib.suppress(TraceFSError):
+                    self._write(self.root / "uprobe_events", f"-:{self.group}/{name}\n",
+                                append=True)
         self._defined = []
