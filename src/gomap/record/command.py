@@ -26,7 +26,7 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n  sudo gomap record --pid 4242 --ops deletes --audit "
         "deletes.jsonl --duration 60\n  sudo gomap record --ops-out rec/ -- ./server "
-        "--port 8080\n  gomap simulate --ops rec/map0003_c000104000.ops\n\n"
+        "--port 8080\n  gomap simulate --ops rec/map0007_6e691eecf50.ops\n\n"
         "exit codes: 0 recorded, 2 bad input or target, 3 tracefs/uprobes missing")
     p.add_argument("--pid", type=int, metavar="PID", help="a running Go process")
     p.add_argument("--ops", choices=("all", "writes", "deletes"), default="all",
@@ -73,6 +73,7 @@ def _sinks(specs: list[str]) -> list[Any]:
 
 def _record(args: argparse.Namespace, console: Console) -> int:
     import json
+    import os
     import sys
 
     try:
@@ -112,7 +113,7 @@ def _record(args: argparse.Namespace, console: Console) -> int:
     rec = res.recorder
     maps = rec.selected()
     if not args.quiet:
-        t = Table(title=f"gomap record: {res.binary.path.name} ({res.binary.info.go_version}, "
+        t = Table(title=f"gomap record: {os.path.basename(res.exe or str(res.binary.path))} ({res.binary.info.go_version}, "
                   f"{'swiss' if res.plan.swiss else 'classic'} maps), pid {rec.pid}, "
                   f"{res.seconds:.1f} s")
         for col in ("map", "address", "key", "value", "hint", "ops", "deletes", "goroutines",

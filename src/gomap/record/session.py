@@ -43,6 +43,7 @@ class RecordResult:
     seconds: float
     exit_code: int | None = None
     target_seconds: float | None = None  # -- CMD: from its start to its exit
+    exe: str = ""  # the target's executable, as its path names it
     files: list[Path] = field(default_factory=list)
 
 
@@ -155,7 +156,7 @@ def record(*, pid: int | None = None, cmd: Sequence[str] | None = None, ops: str
             proc.send_signal(signal.SIGINT)
     exit_code = proc.wait() if proc is not None else None
     res = RecordResult(rec, pl, b, time.monotonic() - t0, exit_code,
-                       exited[0] if exited else None)
+                       exited[0] if exited else None, exe)
     if ops_out is not None:
         res.files = rec.write_ops(Path(ops_out))
     return res
