@@ -113,7 +113,8 @@ def _record(args: argparse.Namespace, console: Console) -> int:
     rec = res.recorder
     maps = rec.selected()
     if not args.quiet:
-        t = Table(title=f"gomap record: {os.path.basename(res.exe or str(res.binary.path))} ({res.binary.info.go_version}, "
+        name = os.path.basename(res.exe or str(res.binary.path))
+        t = Table(title=f"gomap record: {name} ({res.binary.info.go_version}, "
                   f"{'swiss' if res.plan.swiss else 'classic'} maps), pid {rec.pid}, "
                   f"{res.seconds:.1f} s")
         for col in ("map", "address", "key", "value", "hint", "ops", "deletes", "goroutines",
