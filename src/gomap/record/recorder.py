@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import struct
 from collections import Counter
 from dataclasses import dataclass, field
@@ -118,6 +119,9 @@ class Recorder:
         self.pending_make: dict[int, tuple[int, int]] = {}
         self.stats = Stats()
         self._stack_cache: dict[tuple[int, ...], list[dict[str, Any]]] = {}
+        self._stack_fields: Any = operator.itemgetter(*(f"f{i}" for i in range(stacks))) \
+            if stacks else None
+        self._quoted: dict[bytes, str] = {}
         self.map_filter = map_filter
 
     # --- events ---------------------------------------------------------------------------
@@ -126,15 +130,15 @@ class Recorder:
         self.stats.events += 1
         meta = fmt.probe.meta
         op = str(meta["op"])
-        goid = int(d["goid"])
+        goid = d["goid"]
         if op == "reentry":
             self.stats.reentries += 1
             return
         if op == "make":
-            self.pending_make[goid] = (int(d["t"]), int(d["hint"]))
+            self.pending_make[goid] = (d["t"], d["hint"])
             return
         if op == "made":
-            r = int(d["r"])
+            r = d["r"]
             loc = self._loc(r, d)
             t, hint = (self.pending_make.pop(goid, (0, 0)) if meta["func"] == "runtime.makemap"
                        else (0, 0))
@@ -142,13 +146,13 @@ class Recorder:
             if t:
                 self._set_type(mt, t)
             return
-        m = int(d["m"])
+        m = d["m"]
         if m == 0:
             self.stats.nil_map_ops += 1
             return
         loc = self._loc(m, d)
-        cnt = int(d["cnt"])
-        seed = int(d["seed"])
+        cnt = d["cnt"]
+        seed = d["seed"]
         old = self.current.get(loc)
         if old is not None and loc[0] == "stk" and old.last_seed is not None \
                 and seed != old.last_seed and not (
@@ -160,7 +164,7 @@ class Recorder:
         else:
             mt = old
         if mt.maptype is None:
-            self._set_type(mt, int(d["t"]))
+            self._set_type(mt, d["t"])
         mt.addrs.add(m)
         mt.goroutines.add(goid)
         key, exact, raw = self._key(mt, meta, d)
@@ -175,7 +179,7 @@ class Recorder:
         elif op == "clear":
             mt.live.clear()
         elif op == "get":
-            found = raw in mt.live
+            found = raw in mt.live or bool(mt.initial_len)
         mt.ops.append((op, key))
         mt.op_counts[op] += 1
         mt.last_op, mt.last_cnt, mt.last_seed = op, cnt, seed
@@ -186,14 +190,14 @@ class Recorder:
             akey = raw if isinstance(raw, (int, float, str)) else key
             self.auditor.emit(AUDIT_OPS[op], akey, map=f"{mt.id}@{mt.addr:#x}", found=found,
                               source="ebpf", caller=[dict(f) for f in frames], pid=self.pid,
-                              thread={"id": int(d["tid"]), "name": f"goroutine {goid}"},
+                              thread={"id": d["tid"], "name": f"goroutine {goid}"},
                               goroutine=goid, runtime=str(fmt.probe.meta["func"]),
                               go=self.b.info.go_version, mono=ts)
 
     def _loc(self, addr: int, d: dict[str, Any]) -> tuple[Any, ...]:
-        slo, shi = int(d["slo"]), int(d["shi"])
+        slo, shi = d["slo"], d["shi"]
         if slo <= addr < shi:
-            return ("stk", int(d["goid"]), shi - addr)
+            return ("stk", d["goid"], shi - addr)
         return ("heap", addr)
 
     def _new(self, addr: int, loc: tuple[Any, ...], *, made: bool, hint: int | None) -> MapTrace:
@@ -217,7 +221,11 @@ class Recorder:
             mt.maptype = t
 
     def _frames(self, d: dict[str, Any]) -> list[dict[str, Any]]:
-        pcs = tuple(d.get(f"f{i}", 0) for i in range(self.stacks))
+        if not self.stacks:
+            return []
+        pcs = self._stack_fields(d)
+        if self.stacks == 1:
+            pcs = (pcs,)
         frames = self._stack_cache.get(pcs)
         if frames is None:
             frames = []
@@ -238,18 +246,21 @@ class Recorder:
         if kind == "none":
             return None, True, None
         if kind in ("u32", "u64"):
-            v = int(d["k"])
+            v = d["k"]
             size = 4 if kind == "u32" else 8
             return self._scalar(mt, kt, v.to_bytes(size, "little"))
         if kind == "str":
-            kl = int(d["kl"])
+            kl = d["kl"]
             kb = bytes(d["kb"])
             exact = 0 <= kl <= len(kb)  # else: read to --key-bytes, counted approximate
             s = kb[:max(kl, 0)]
             text = s.decode("utf-8") if _utf8(s) else s.decode("latin-1")
-            return go_quote(text), exact, text
+            lit = self._quoted.get(s)
+            if lit is None:
+                lit = self._quoted[s] = go_quote(text)
+            return lit, exact, text
         # generic: the key's bytes, its size from the type descriptor
-        ksz = int(d["ksz"])
+        ksz = d["ksz"]
         kb = bytes(d["kb"])
         return self._scalar(mt, kt, kb[:ksz], exact=ksz <= len(kb))
 
