@@ -235,7 +235,7 @@ def _apply_ops_header(args: argparse.Namespace) -> None:
 
     hdr: dict[str, str] = {}
     ops = getattr(args, "ops", None)
-    if isinstance(ops, str) and ops.strip() and (ops == "-" or os.path.exists(ops)):
+    if isinstance(ops, str) and ops.strip() and os.path.isfile(ops):  # a pipe is read once
         try:
             hdr = read_ops_header(ops)
         except OpsFileError as e:

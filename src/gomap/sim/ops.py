@@ -513,10 +513,10 @@ def read_ops_header(path: str | Path) -> dict[str, str]:
     """The ``#@ name: value`` header lines of an ops file, up to its first operation
     (``gomap record`` writes ``key``, ``value``, ``go-key``, ``go-value``, ``hint``,
     ``go``, ``maps``, ``events-lost``, ``initial-len``; docs/RECORD.md). An ops file
-    without a header gives ``{}``; so does ``-`` (standard input is read once, by the
-    run)."""
+    without a header gives ``{}``; so do ``-`` and anything but a regular file (a pipe
+    is read once, by the run)."""
     out: dict[str, str] = {}
-    if str(path) == "-":
+    if str(path) == "-" or not Path(path).is_file():  # a pipe is the run's to read
         return out
     for raw in ops_file_lines(path):
         line = raw.strip()
