@@ -26,34 +26,8 @@ from gomap.audit import (
     salted_hash,
 )
 from gomap.audit.record import CORE_FIELDS
-from gomap.audit.sinks import Sink
-from gomap.companions import COWMap, LockedMap, ShardedMap, SyncMap
-
-
-class ListSink(Sink):
-    """Keeps every record; optionally raises, sleeps, or blocks on an event."""
-
-    def __init__(self, *, fail: bool = False, delay: float = 0.0,
-                 gate: threading.Event | None = None, durable: bool = False,
-                 name: str = "list") -> None:
-        super().__init__(name)
-        self.records: list[dict[str, Any]] = []
-        self.fail = fail
-        self.delay = delay
-        self.gate = gate
-        self.durable = durable
-        self.calls = 0
-
-    def write(self, batch: list[dict[str, Any]]) -> None:
-        self.calls += 1
-        if self.gate is not None:
-            self.gate.wait()
-        if self.delay:
-            time.sleep(self.delay)
-        if self.fail:
-            raise OSError("sink down")
-        self.records.extend(batch)
-        self.synced_seq = batch[-1]["seq"]
+from gomap.companions import SyncMap
+from tests.audit_support import MAPS, ListSink
 
 
 def deletes(records: list[dict[str, Any]]) -> list[tuple[str, Any, bool]]:
@@ -206,23 +180,6 @@ def test_stdlib_frames_are_skipped() -> None:
 
 
 # --- every delete path on every map ----------------------------------------------------------
-def _maps() -> list[tuple[str, Any]]:
-    import cachetools
-
-    out: list[tuple[str, Any]] = [("dict", dict)]
-    for impl in ("classic", "swiss"):
-        for backend in ("native", "python"):
-            out.append((f"GoMap-{impl}-{backend}",
-                        lambda impl=impl, backend=backend: GoMap(impl=impl, backend=backend,
-                                                                 seed=3)))
-    out += [("SyncMap-1.23", lambda: SyncMap("1.23")), ("SyncMap-1.24", lambda: SyncMap("1.24")),
-            ("ShardedMap", lambda: ShardedMap(4)), ("COWMap", COWMap), ("LockedMap", LockedMap),
-            ("LRUCache", lambda: cachetools.LRUCache(maxsize=100)),
-            ("TTLCache", lambda: cachetools.TTLCache(maxsize=100, ttl=600))]
-    return out
-
-
-MAPS = _maps()
 
 
 @pytest.mark.parametrize(("kind", "factory"), MAPS, ids=[k for k, _ in MAPS])
@@ -302,6 +259,21 @@ def test_gomap_nan_keys_and_delete_during_range() -> None:
     assert deletes(sink.records) == [("delete", "nan", False), ("delete", "'x'", True)]
 
 
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+def test_deleting_while_ranging_over_an_audited_gomap(impl: str) -> None:
+    sink = ListSink()
+    with Auditor([sink], frames=0) as a:
+        m = audited(GoMap({i: i for i in range(100)}, impl=impl, seed=2), a)
+        for k in m:  # Go allows deleting during range; so does the wrapper
+            if k % 2 == 0:
+                del m[k]
+            m.delete(k + 1000)  # absent: recorded, found false
+        assert sorted(m) == list(range(1, 100, 2))
+    recs = deletes(sink.records)
+    assert sorted(int(k) for op, k, f in recs if f) == list(range(0, 100, 2))
+    assert sum(1 for _, _, f in recs if not f) == 100
+
+
 def test_wrapped_methods_still_work() -> None:
     with Auditor([], frames=0) as a:
         s = audited(SyncMap(), a)
@@ -366,9 +338,55 @@ def test_a_raising_hook_is_isolated_and_recorded_and_broken() -> None:
     assert len(m) == 4 and good == list(range(6))
     assert calls == [0, 1, 2]  # the breaker opened at the third failure
     ops = [r["op"] for r in sink.records]
-    assert ops.count("hook_error") == 2  # the third failure is the trip
+    assert ops.count("hook_error") == 3
     br = [r for r in sink.records if r["op"] == "breaker"]
     assert len(br) == 1 and br[0]["to"] == "open" and br[0]["hook"].endswith("bad")
+
+
+def test_hook_breaker_half_opens_and_closes() -> None:
+    sink = ListSink()
+    state = {"fail": True}
+    calls: list[Any] = []
+
+    def flaky(key: Any) -> None:
+        calls.append(key)
+        if state["fail"]:
+            raise ValueError("down")
+
+    with Auditor([sink], frames=0) as a:
+        m = audited({i: i for i in range(10)}, a, hook_fail_max=2, hook_reset=0.1)
+        m.on_delete(flaky)
+        for i in range(4):
+            del m[i]  # 0, 1 fail and open it; 2, 3 skip it
+        time.sleep(0.15)
+        del m[4]  # half-open: tried, fails: open again
+        time.sleep(0.15)
+        state["fail"] = False
+        del m[5]  # half-open: tried, succeeds: closed
+        del m[6]
+    assert calls == [0, 1, 4, 5, 6]
+    br = [(r["from"], r["to"]) for r in sink.records if r["op"] == "breaker"]
+    assert br == [("closed", "open"), ("open", "half-open"), ("half-open", "open"),
+                  ("open", "half-open"), ("half-open", "closed")]
+
+
+def test_hooks_run_concurrently_across_threads() -> None:
+    inside = threading.Semaphore(0)
+    both = threading.Barrier(2, timeout=5)
+
+    def hook(key: Any) -> None:
+        both.wait()  # each thread's hook waits for the other's: needs them concurrent
+        inside.release()
+
+    m = audited(SyncMap(), None)
+    m.on_delete(hook)
+    m["a"], m["b"] = 1, 2
+    ts = [threading.Thread(target=m.pop, args=(k,)) for k in "ab"]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert inside.acquire(timeout=1) and inside.acquire(timeout=1)
 
 
 def test_hooks_without_an_auditor() -> None:
@@ -496,12 +514,15 @@ def test_fork_child_never_writes_the_parents_buffer(tmp_path: Any) -> None:
     for i in range(20):
         a.emit("delete", i, map="parent", found=True)
     time.sleep(0.05)  # the writer holds some in flight, behind the gate
+    held = a._slots[1].breaker  # its lock is held by the parent's writer, inside the sink
     pid = os.fork()
     if pid == 0:  # the child
         code = 1
         try:
             s = a.stats()
-            if s.emitted == 0 and s.pending == 0:
+            if a._slots[1].breaker is held:
+                code = 4  # the child would wait forever on the parent's writer's lock
+            elif s.emitted == 0 and s.pending == 0:
                 a.emit("delete", "c", map="child", found=True)
                 slow.gate = None
                 a.flush(5)
@@ -517,3 +538,124 @@ def test_fork_child_never_writes_the_parents_buffer(tmp_path: Any) -> None:
     child = [r for r in recs if r["map"] == "child"]
     assert [r["seq"] for r in parent] == list(range(1, 21))
     assert len(child) == 1 and child[0]["pid"] == pid and child[0]["seq"] == 1
+
+
+# --- accounting as a property ----------------------------------------------------------------
+class FlakySink(ListSink):
+    """Fails the batches the test says, in order."""
+
+    def __init__(self, fails: list[bool]) -> None:
+        super().__init__(durable=True, name="flaky")
+        self.plan = iter(fails)
+
+    def write(self, batch: list[dict[str, Any]]) -> None:
+        self.calls += 1
+        if next(self.plan, False):
+            raise OSError("planned failure")
+        self.records.extend(batch)
+        self.synced_seq = batch[-1]["seq"]
+
+
+@given(policy=st.sampled_from(["block", "drop_newest", "drop_oldest"]),
+       capacity=st.integers(1, 16), batch=st.integers(1, 8), n=st.integers(0, 120),
+       fails=st.lists(st.booleans(), max_size=40), flush_every=st.integers(1, 50))
+def test_every_record_is_accounted_for(policy: str, capacity: int, batch: int, n: int,
+                                       fails: list[bool], flush_every: int) -> None:
+    sink = FlakySink(fails)
+    a = Auditor([sink], capacity=capacity, batch=batch, overflow=policy,
+                flush_interval=0.001, frames=0, breaker_fail_max=10_000)
+    last_durable = 0
+    for i in range(n):
+        a.emit("delete", i, map="m", found=True)
+        if i % flush_every == 0:
+            d = a.flush()
+            assert d >= last_durable
+            last_durable = d
+            a.stats().check()
+    a.close()
+    s = a.stats()
+    s.check()
+    got = [r["seq"] for r in sink.records]
+    assert got == sorted(set(got))  # in seq order, never twice
+    assert s.pending == 0 and s.emitted == n and s.written == len(got)
+    assert n - len(got) == s.dropped_newest + s.dropped_oldest + s.failed
+    assert s.sinks[0].failed == s.failed
+    if policy == "block":
+        assert s.dropped_newest == s.dropped_oldest == 0
+    assert s.durable_seq == n  # everything settled: written and synced, or counted
+
+
+def test_a_sink_that_deletes_through_an_audited_map_does_not_deadlock() -> None:
+    inner: dict[int, int] = {i: i for i in range(100)}
+    box: dict[str, Any] = {}
+
+    def reentrant(batch: list[dict[str, Any]]) -> None:
+        m = box["m"]
+        for _ in batch:  # the writer thread itself deletes: its records never block it
+            if len(m):
+                m.popitem()
+
+    from gomap.audit import CallableSink
+
+    a = Auditor([CallableSink(reentrant)], capacity=1, overflow="block", batch=1,
+                flush_interval=0.001, frames=0)
+    box["m"] = audited(inner, a)
+    box["m"].pop(0)
+    deadline = time.monotonic() + 10
+    while len(inner) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    a.close()
+    s = a.stats()
+    s.check()
+    assert not inner and s.emitted >= 100
+
+
+def test_records_are_flushed_at_interpreter_exit(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    p = tmp_path / "exit.jsonl"
+    code = ("import sys\nfrom gomap.audit import Auditor, JsonlSink, audited\n"
+            f"a = Auditor([JsonlSink({str(p)!r})], flush_interval=60, batch=100000)\n"
+            "m = audited({i: i for i in range(500)}, a)\n"
+            "for i in range(500):\n    del m[i]\n")  # no flush, no close: atexit does it
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+    seqs = [json.loads(x)["seq"] for x in p.read_text().splitlines()]
+    assert seqs == list(range(1, 501))
+
+
+class SlowSyncSink(ListSink):
+    """Durable, and slow to sync: the writer spends its time between settling a batch
+    and its next step, where a snapshot must still add up."""
+
+    def __init__(self) -> None:
+        super().__init__(durable=True, name="slowsync")
+        self.synced = 0
+
+    def write(self, batch: list[dict[str, Any]]) -> None:
+        self.records.extend(batch)
+
+    def sync(self) -> None:
+        time.sleep(0.01)
+        if self.records:
+            self.synced_seq = self.records[-1]["seq"]
+
+    def poll(self, now: float) -> None:
+        self.sync()
+
+
+def test_invariant_holds_while_the_writer_syncs() -> None:
+    a = Auditor([SlowSyncSink()], batch=4, flush_interval=0.001, frames=0)
+    bad: list[Any] = []
+    for i in range(200):
+        a.emit("delete", i, map="m", found=True)
+        s = a.stats()
+        try:
+            s.check()
+        except AssertionError as e:
+            bad.append(e)
+        if i % 20 == 0:
+            time.sleep(0.005)
+    a.close()
+    assert not bad, bad[0]

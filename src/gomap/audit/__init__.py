@@ -15,6 +15,7 @@ from gomap.audit.record import (
     redact_repr,
     salted_hash,
 )
+from gomap.audit.safe import VersionedMap, delete_where
 from gomap.audit.sinks import (
     CallableSink,
     JsonlSink,
@@ -39,7 +40,9 @@ __all__ = [
     "Sink",
     "SinkStats",
     "SqliteSink",
+    "VersionedMap",
     "audited",
+    "delete_where",
     "drop_key",
     "make_redactor",
     "redact_repr",

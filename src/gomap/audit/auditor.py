@@ -46,6 +46,9 @@ from gomap.audit.record import NO_KEY, SCHEMA_VERSION, FrameFilter, Redactor, ma
 from gomap.audit.sinks import Sink
 
 _log = logging.getLogger("gomap.audit")
+_time_ns = time.time_ns
+_monotonic_ns = time.monotonic_ns
+_current_thread = threading.current_thread
 
 OVERFLOW_POLICIES = ("block", "drop_newest", "drop_oldest")
 
@@ -171,13 +174,15 @@ class Auditor:
         self.redact: Redactor = make_redactor(redact)
         self.sys_audit = sys_audit
         self.fallback = fallback
-        self._slots = [
-            _SinkSlot(s, pybreaker.CircuitBreaker(
-                fail_max=breaker_fail_max, reset_timeout=breaker_reset, name=s.name,
-                listeners=[_BreakerListener(self, s.name)]))
-            for s in sinks]
+        self._breaker_args = (breaker_fail_max, breaker_reset)
+        self._slots = [_SinkSlot(s, self._new_breaker(s)) for s in sinks]
         self._init_state()
         _live.add(self)
+
+    def _new_breaker(self, sink: Sink) -> pybreaker.CircuitBreaker:
+        fail_max, reset = self._breaker_args
+        return pybreaker.CircuitBreaker(fail_max=fail_max, reset_timeout=reset, name=sink.name,
+                                        listeners=[_BreakerListener(self, sink.name)])
 
     # --- state (also what a forked child starts from) ----------------------------------
     def _init_state(self) -> None:
@@ -194,11 +199,14 @@ class Auditor:
         self._in_flight: list[dict[str, Any]] = []
         self._durable = 0
         self._flush_req = 0   # flush() calls so far (tickets)
-        self._flush_done = 0  # the writer has drained and synced for tickets up to this
+        self._flush_done = 0  # the writer has written and synced for tickets up to this
+        self._flush_target = 0  # the seq the newest flush() waits for
         self._closing = False
         self._closed = False
         self._writer: threading.Thread | None = None
         self._writer_ident: int | None = None
+        self._writer_idle = False  # waiting for a batch: the emit that fills one wakes it
+        self._fallback_last_ok = 0  # the highest seq the fallback sink took
         self._pid = os.getpid()
 
     # --- emit ------------------------------------------------------------------------------
@@ -215,7 +223,10 @@ class Auditor:
         if caller is None and source == "python":
             caller = self.frames.caller(1)
         if thread is None:
-            thread = {"id": threading.get_ident(), "name": threading.current_thread().name}
+            t = _current_thread()
+            thread = t.__dict__.get("_gomap_audit_thread")
+            if thread is None or thread["name"] != t.name:  # one dict per thread, shared
+                thread = t.__dict__["_gomap_audit_thread"] = {"id": t.ident, "name": t.name}
         rec: dict[str, Any] = {
             "v": SCHEMA_VERSION, "seq": 0, "ts": ts, "mono": mono, "source": source,
             "map": map, "op": op, "key": None if key is NO_KEY else self.redact(key),
@@ -223,7 +234,26 @@ class Auditor:
             "thread": thread, "pid": self._pid if pid is None else pid, "caller": caller}
         if fields:
             rec.update(fields)
-        seq = self._enqueue(rec, internal=False)
+        with self._lock:
+            buf = self._buf
+            if len(buf) < self.capacity and not self._closing and self._writer is not None:
+                # The common case, inlined from _enqueue: room, open, writer running.
+                self._seq = seq = self._seq + 1
+                rec["seq"] = seq
+                if ts is None:
+                    rec["ts"] = _time_ns()
+                if mono is None:
+                    rec["mono"] = _monotonic_ns()
+                self._emitted += 1
+                buf.append(rec)
+                if self._writer_idle and len(buf) >= self.batch:
+                    self._writer_idle = False
+                    self._wake.notify()
+                fast = True
+            else:
+                fast = False
+        if not fast:
+            seq = self._enqueue(rec, internal=False)
         if self.sys_audit:
             sys.audit("gomap.delete", map, op, rec["key"], rec["found"], seq)
         return seq
@@ -231,7 +261,7 @@ class Auditor:
     def _enqueue(self, rec: dict[str, Any], internal: bool) -> int:
         with self._lock:
             buf = self._buf
-            if len(buf) >= self.capacity and not internal and not self._closed:
+            if len(buf) >= self.capacity and not internal and not self._closing:
                 policy = self.overflow
                 if policy == "drop_newest":
                     self._seq += 1
@@ -243,7 +273,7 @@ class Auditor:
                     self._dropped_oldest += 1
                 elif threading.get_ident() != self._writer_ident:  # block
                     self._ensure_writer()
-                    while len(buf) >= self.capacity and not self._closed:
+                    while len(buf) >= self.capacity and not self._closing:
                         self._progress.wait()
             self._seq += 1
             seq = rec["seq"] = self._seq
@@ -252,13 +282,14 @@ class Auditor:
             if rec["mono"] is None:
                 rec["mono"] = time.monotonic_ns()
             self._emitted += 1
-            if self._closed:
+            if (self._closing and not internal) or self._closed:  # after close(): counted
                 self._failed += 1
                 return seq
             buf.append(rec)
             if self._writer is None:
                 self._ensure_writer()
-            if len(buf) >= self.batch:
+            if self._writer_idle and len(buf) >= self.batch:
+                self._writer_idle = False
                 self._wake.notify()
             return seq
 
@@ -286,29 +317,36 @@ class Auditor:
         lock = self._lock
         while True:
             with lock:
-                if not self._buf and self._flush_req == self._flush_done and not self._closing:
+                idle = self._flush_req == self._flush_done and not self._closing
+                if not self._buf and idle:
+                    self._writer_idle = True
                     self._wake.wait(self.flush_interval)
-                if (self._buf and len(self._buf) < self.batch
-                        and self._flush_req == self._flush_done and not self._closing):
-                    self._wake.wait(self.flush_interval)
+                if self._buf and len(self._buf) < self.batch and (
+                        self._flush_req == self._flush_done and not self._closing):
+                    self._writer_idle = True
+                    self._wake.wait(self.flush_interval)  # gather a fuller batch
+                self._writer_idle = False
                 n = min(self.batch, len(self._buf))
                 take = [self._buf.popleft() for _ in range(n)]
                 self._in_flight = take
                 if take:
                     self._progress.notify_all()  # room in the buffer
-                flushing = self._flush_req
+                flushing, target = self._flush_req, self._flush_target
                 closing = self._closing
             if take:
                 self._deliver(take)
             with lock:
+                # A flush is served once every record up to its target has left the
+                # buffer (later records need not: producers may never pause).
+                covered = not self._buf or self._buf[0]["seq"] > target
+                serve = flushing > self._flush_done and covered
                 drained = not self._buf
-            if drained and (flushing > self._flush_done or closing):
+            if serve or (closing and drained):
                 self._sync_all()
             else:
                 self._poll_all()
             with lock:
-                self._in_flight = []
-                if drained and flushing > self._flush_done:
+                if serve:
                     self._flush_done = flushing
                 self._durable = max(self._durable, self._durable_locked())
                 self._progress.notify_all()
@@ -332,6 +370,8 @@ class Auditor:
                 ok_all = False
         n = len(batch)
         with self._lock:
+            if any(fb for _, _, fb in results):
+                self._fallback_last_ok = last
             for slot, ok, via_fallback in results:
                 if ok:
                     slot.written += n
@@ -344,6 +384,7 @@ class Auditor:
                 self._written += n
             else:
                 self._failed += n
+            self._in_flight = []  # settled: out of pending in the same step
 
     def _call(self, slot: _SinkSlot, batch: list[dict[str, Any]]) -> bool:
         try:
@@ -397,6 +438,9 @@ class Auditor:
             s = slot.sink
             if s.durable and s.synced_seq < slot.last_ok:
                 horizon = min(horizon, s.synced_seq)
+        fb = self.fallback
+        if fb is not None and fb.durable and fb.synced_seq < self._fallback_last_ok:
+            horizon = min(horizon, fb.synced_seq)
         return max(self._durable, horizon)
 
     # --- the user's calls ---------------------------------------------------------------------
@@ -424,10 +468,12 @@ class Auditor:
                 return self._durable
             self._flush_req += 1
             ticket = self._flush_req
+            self._flush_target = self._seq
             self._wake.notify()
             while True:
                 self._durable = self._durable_locked()
-                if self._flush_done >= ticket or self._closed:
+                if self._flush_done >= ticket or self._closed or not (
+                        self._writer is not None and self._writer.is_alive()):
                     return self._durable
                 if deadline is None:
                     self._progress.wait(1.0)
@@ -480,6 +526,9 @@ class Auditor:
             s.after_fork_child()
         for slot in self._slots:
             slot.written = slot.failed = slot.fallback = slot.last_ok = 0
+            # pybreaker holds its lock during a sink call: the parent's writer may have
+            # held it at the fork, and that thread does not exist here.
+            slot.breaker = self._new_breaker(slot.sink)
 
 
 _live: weakref.WeakSet[Auditor] = weakref.WeakSet()

@@ -27,7 +27,7 @@ class AuditFormatError(ValueError):
     """A line that is not an audit record: ``str()`` is ``file:line: message``."""
 
     def __init__(self, file: str, line: int, message: str) -> None:
-        super().__init__(f"{file}:{line}: {message}")
+        super().__init__(f"{file}:{line}: {message}" if line > 0 else f"{file}: {message}")
         self.file = file
         self.line = line
         self.message = message
@@ -114,7 +114,9 @@ def read_sqlite(path: str, *, key: Iterable[str] = (), map: str | None = None,
                 op: str | None = None, since: int | None = None) -> Loaded:
     """The records of a :class:`~gomap.audit.SqliteSink` database, filtered in SQL
     (on its indexes), in ``ts`` order."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    from urllib.parse import quote
+
+    conn = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=ro", uri=True)
     try:
         where: list[str] = []
         args: list[Any] = []
@@ -130,7 +132,7 @@ def read_sqlite(path: str, *, key: Iterable[str] = (), map: str | None = None,
             args.append(op)
         if since is not None:
             where.append("ts >= ?")
-            args.append(since)
+            args.append(min(since, 2**63 - 1))  # SQLite's INTEGER is 64-bit
         sql = "SELECT rowid, record FROM audit"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -24,6 +24,8 @@ import sysconfig
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import orjson
+
 SCHEMA_VERSION = 1
 """``v`` of every record this version writes."""
 
@@ -150,6 +152,7 @@ class FrameFilter:
                                   if os.sep in p)
         self._extra_modules = tuple(p for p in extra if os.sep not in p)
         self._cache: dict[str, bool] = {}
+        self._code_cache: dict[Any, tuple[bool, str, str]] = {}
 
     def _skip_file(self, filename: str) -> bool:
         if filename.startswith("<frozen "):
@@ -169,33 +172,38 @@ class FrameFilter:
             return []
         out: list[dict[str, Any]] = []
         f: Any = sys._getframe(depth + 1)
-        cache = self._cache
-        mods = self._extra_modules
+        cache = self._code_cache
         while f is not None:
             code = f.f_code
-            fn = code.co_filename
-            skip = cache.get(fn)
-            if skip is None:
-                skip = cache[fn] = self._skip_file(fn)
-            if not skip and mods:
-                skip = str(f.f_globals.get("__name__", "")).startswith(mods)
-            if not skip:
-                out.append({"file": fn, "line": f.f_lineno,
-                            "function": getattr(code, "co_qualname", code.co_name)})
-                if len(out) == n:
-                    break
+            info = cache.get(code)
+            if info is None:
+                info = cache[code] = self._code_info(code)
+            if info[0] or (self._extra_modules and str(f.f_globals.get("__name__", "")
+                                                       ).startswith(self._extra_modules)):
+                f = f.f_back
+                continue
+            out.append({"file": info[1], "line": f.f_lineno, "function": info[2]})
+            if len(out) == n:
+                break
             f = f.f_back
         return out
 
+    def _code_info(self, code: Any) -> tuple[bool, str, str]:
+        """(skipped, file, function) of a code object, computed once."""
+        fn = code.co_filename
+        skip = self._cache.get(fn)
+        if skip is None:
+            skip = self._cache[fn] = self._skip_file(fn)
+        return skip, fn, getattr(code, "co_qualname", code.co_name)
+
 
 # --- serialisation ------------------------------------------------------------------------
-def dumps_record(rec: dict[str, Any]) -> bytes:
+def dumps_record(rec: dict[str, Any], _dumps: Any = orjson.dumps,
+                 _opt: int = orjson.OPT_APPEND_NEWLINE) -> bytes:
     """One JSON line (with its ``\\n``). Extras that JSON cannot hold are written as
     their ``repr``; integers beyond 64 bits are kept exact."""
-    import orjson
-
     try:
-        return orjson.dumps(rec, default=repr, option=orjson.OPT_APPEND_NEWLINE)
+        return _dumps(rec, default=repr, option=_opt)
     except TypeError:  # orjson refuses ints beyond 64 bits: the stdlib writes them
         import json
 

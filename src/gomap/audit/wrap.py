@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
-
-import pybreaker
 
 from gomap.audit.auditor import Auditor
 from gomap.audit.record import NO_KEY
@@ -52,29 +52,70 @@ RUNTIME_EVENTS = frozenset({"emptyOne", "emptyRest", "tombstone"})
 
 
 class _Hook:
-    __slots__ = ("breaker", "fn", "name")
+    """One ``on_delete`` hook behind its own circuit breaker.
+
+    Not pybreaker here (the sinks use it): ``CircuitBreaker.call`` holds the breaker's
+    lock for the whole call, which would make the deleting threads of a map take turns
+    through a hook, and a hook that hangs would hang every delete of the map. This
+    breaker takes its lock only to count: closed → open after ``fail_max`` consecutive
+    failures → half-open once ``reset`` seconds have passed → closed on a success (open
+    again on a failure). Each transition is an audit record, as pybreaker's are."""
+
+    __slots__ = ("fail_max", "fails", "fn", "lock", "name", "opened_at", "owner", "reset",
+                 "state")
 
     def __init__(self, fn: Callable[[Any], Any], owner: AuditedMap, fail_max: int,
                  reset: float) -> None:
+        if fail_max < 1 or reset < 0:
+            raise ValueError(f"hook breaker: fail_max must be >= 1 and reset >= 0, got "
+                             f"{fail_max}, {reset}")
         self.fn = fn
         self.name = getattr(fn, "__qualname__", repr(fn))
-        listener = _HookBreakerListener(owner, self.name)
-        self.breaker = pybreaker.CircuitBreaker(fail_max=fail_max, reset_timeout=reset,
-                                                name=self.name, listeners=[listener])
+        self.owner = weakref.ref(owner)
+        self.fail_max = fail_max
+        self.reset = reset
+        self.lock = threading.Lock()
+        self.state = "closed"
+        self.fails = 0
+        self.opened_at = 0.0
 
+    def allowed(self) -> bool:
+        if self.state != "open":
+            return True
+        with self.lock:
+            if self.state == "open" and time.monotonic() - self.opened_at >= self.reset:
+                self.state = "half-open"
+                change = ("open", "half-open")
+            else:
+                return self.state != "open"
+        self._record(*change)
+        return True
 
-class _HookBreakerListener(pybreaker.CircuitBreakerListener):
-    def __init__(self, owner: AuditedMap, hook: str) -> None:
-        self._owner = weakref.ref(owner)
-        self._hook = hook
+    def succeeded(self) -> None:
+        if self.state == "closed" and not self.fails:
+            return
+        with self.lock:
+            self.fails = 0
+            old, self.state = self.state, "closed"
+        if old != "closed":
+            self._record(old, "closed")
 
-    def state_change(self, cb: Any, old_state: Any, new_state: Any) -> None:
-        owner = self._owner()
+    def failed(self) -> None:
+        with self.lock:
+            self.fails += 1
+            old = self.state
+            if old == "half-open" or (old == "closed" and self.fails >= self.fail_max):
+                self.state = "open"
+                self.opened_at = time.monotonic()
+        if old != self.state:
+            self._record(old, self.state)
+
+    def _record(self, old: str, new: str) -> None:
+        owner = self.owner()
         if owner is not None and owner._auditor is not None:
-            owner._auditor._emit_internal(
-                "breaker", self._hook, hook=self._hook, map=owner._name,
-                **{"from": getattr(old_state, "name", str(old_state)),
-                   "to": getattr(new_state, "name", str(new_state))})
+            with contextlib.suppress(Exception):
+                owner._auditor._emit_internal("breaker", self.name, hook=self.name,
+                                              map=owner._name, **{"from": old, "to": new})
 
 
 class _RuntimeProbe:
@@ -116,6 +157,7 @@ class AuditedMap(MutableMapping[Any, Any]):
         self._probe: _RuntimeProbe | None = None
         if runtime:
             self._probe = self._attach_probe(mapping)
+        self._plain = not runtime  # no probe and (until on_delete) no hooks
 
     @staticmethod
     def _attach_probe(mapping: Any) -> _RuntimeProbe:
@@ -197,15 +239,17 @@ class AuditedMap(MutableMapping[Any, Any]):
         if not callable(fn):
             raise TypeError(f"on_delete needs a callable, not {type(fn).__name__}")
         self._hooks.append(_Hook(fn, self, self._hook_fail_max, self._hook_reset))
+        self._plain = False
         return fn
 
     def _run_hooks(self, key: Any) -> None:
         for h in self._hooks:
+            if not h.allowed():
+                continue  # switched off for now; the breaker's record says so
             try:
-                h.breaker.call(h.fn, key)
+                h.fn(key)
             except Exception as exc:
-                if type(exc).__name__ == "CircuitBreakerError":
-                    continue  # switched off for now; the breaker's record says so
+                h.failed()
                 _log.warning("on_delete hook %s raised %r for a key of map %r", h.name, exc,
                              self._name)
                 if self._auditor is not None:
@@ -213,6 +257,8 @@ class AuditedMap(MutableMapping[Any, Any]):
                         self._auditor._emit_internal(
                             "hook_error", self._auditor.redact(key), map=self._name,
                             hook=h.name, error=repr(exc)[:200])
+            else:
+                h.succeeded()
 
     # --- the record ------------------------------------------------------------------------
     def _record(self, op: str, key: Any, found: bool, **fields: Any) -> None:
@@ -265,13 +311,20 @@ class AuditedMap(MutableMapping[Any, Any]):
 
     # --- the delete paths --------------------------------------------------------------------
     def __delitem__(self, key: Any) -> None:
-        self._arm()
+        if self._probe is not None:
+            self._arm()
         try:
             del self._m[key]
         except KeyError:
             self._delete_done("delitem", key, False)
             raise
-        self._delete_done("delitem", key, True)
+        if self._plain and self._emit is not None:  # the common case, inlined
+            try:
+                self._emit("delitem", key, map=self._name, found=True)
+            except Exception as exc:
+                _log.error("audit record lost for map %r: %r", self._name, exc)
+        else:
+            self._delete_done("delitem", key, True)
 
     def pop(self, key: Any, default: Any = _SENTINEL) -> Any:
         self._arm()
@@ -310,6 +363,18 @@ class AuditedMap(MutableMapping[Any, Any]):
         if self._hooks and keys:
             for k in keys:
                 self._run_hooks(k)
+
+
+    def _remove_for_delete_where(self, key: Any, *, value: Any = _SENTINEL,
+                                 version: int | None = None) -> bool:
+        """One removal of :func:`gomap.audit.delete_where`, recorded as such."""
+        from gomap.audit.safe import _MISSING, _plain_remover
+
+        self._arm()
+        found = _plain_remover(self._m)(key, value=_MISSING if value is _SENTINEL else value,
+                                        version=version)
+        self._delete_done("delete_where", key, found)
+        return found
 
 
 class _DeleteMixin(AuditedMap):
