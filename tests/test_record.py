@@ -406,3 +406,24 @@ def test_not_root_is_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
     from rich.console import Console
 
     assert _record(args, Console()) == 2
+
+
+def test_keys_compared_through_pointers_are_counted_approximate(bpf: None, tmp_path: Path
+                                                                 ) -> None:
+    """A string inside a struct, an interface, an array of strings, a string longer
+    than --key-bytes: each map's header counts its approximate keys; exact keys are
+    not counted."""
+    from gomap.record.session import record
+
+    exe = build("1.27", "keys.go")
+    out = tmp_path / "rec"
+    record(cmd=[str(exe), str(tmp_path / "done")], ops="writes", ops_out=out)
+    headers = {}
+    for m in _main_maps(out):
+        hdr, _ = ops_stream(out / str(m["file"]))
+        headers[hdr["go-key"]] = hdr
+    assert set(headers) == {"main.named", "interface {}", "[2]string", "string"}, headers
+    assert headers["main.named"]["approximate-keys"] == "10"
+    assert headers["interface {}"]["approximate-keys"] == "10"
+    assert headers["[2]string"]["approximate-keys"] == "10"
+    assert headers["string"]["approximate-keys"] == "1"  # the 300-byte key only

@@ -340,6 +340,18 @@ class GoBinary:
             return bytes(len(raw))  # -0.0 == +0.0
         return raw[:t.size]
 
+    def compares_through_pointers(self, t: GoType) -> bool:
+        """Whether Go's ``==`` on ``t`` follows pointers the key's bytes hold: a string or
+        interface inside a struct or array (a top-level string is read by value)."""
+        if t.kind == "struct":
+            return any(self._indirect(self.gotype(a)) for _, a in t.parts)
+        if t.kind == "array" and t.parts:
+            return self._indirect(self.gotype(t.parts[0][1]))
+        return t.kind == "interface"
+
+    def _indirect(self, t: GoType) -> bool:
+        return t.kind in ("string", "interface") or self.compares_through_pointers(t)
+
     def _expr(self, kind: str) -> str:
         if kind == "interface":
             return "any"

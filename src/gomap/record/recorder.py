@@ -255,6 +255,9 @@ class Recorder:
             exact = 0 <= kl <= len(kb)  # else: read to --key-bytes, counted approximate
             s = kb[:max(kl, 0)]
             text = s.decode("utf-8") if _utf8(s) else s.decode("latin-1")
+            if not exact:  # read to --key-bytes: named by its prefix and its length
+                text += f"\u2026[{kl} bytes]"
+                s += f"\0{kl}".encode()
             lit = self._quoted.get(s)
             if lit is None:
                 lit = self._quoted[s] = go_quote(text)
@@ -278,8 +281,8 @@ class Recorder:
             return (repr(f) if math.isfinite(f) else ("+Inf" if f > 0 else "-Inf")), exact, f + 0.0
         if k == "bool":
             return ("true" if raw[0] else "false"), exact, bool(raw[0])
-        if k == "interface":
-            exact = False
+        if kt is not None and self.b.compares_through_pointers(kt):
+            exact = False  # named by the pointers it holds, not what they point to
         canon = self.b.canonical(kt, raw) if kt is not None else raw
         n = mt.distinct.setdefault(canon, len(mt.distinct))
         return str(n), exact, canon
