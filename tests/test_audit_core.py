@@ -317,6 +317,32 @@ def test_runtime_detail_on_both_engines() -> None:
     # the tombstone count after a ctrlDeleted delete is at least 1
     assert all(t["tombstones"] >= 1 for t in tomb)
     assert all("runtime" not in r for r in sink.records if not r["found"])
+    # a ctrlEmpty delete says where too (found before the delete)
+    assert all({"table", "group", "slot_index"} <= set(r["runtime"]) for r in swiss)
+
+
+@pytest.mark.parametrize("backend", ["native", "python"])
+def test_swiss_ctrl_empty_slot_is_where_the_key_was(backend: str) -> None:
+    sink = ListSink()
+    with Auditor([sink], frames=0) as a:
+        g = audited(GoMap(impl="swiss", backend=backend, seed=4), a, runtime=True)
+        for i in range(300):
+            g[i] = i
+        e = g.engine
+        checked = 0
+        for i in range(0, 300, 7):
+            g.delete(i)
+            a.flush()
+            r = sink.records[-1]
+            assert r["key"] == repr(i) and r["found"]
+            rt = r["runtime"]
+            tables = {t.index: t for t in e.directory}
+            t = tables[rt["table"]]
+            pos = rt["group"] * 8 + rt["slot_index"]
+            want = 0xFE if rt["slot"] == "ctrlDeleted" else 0x80  # ctrlDeleted / ctrlEmpty
+            assert t.ctrl[pos] == want
+            checked += rt["slot"] == "ctrlEmpty"
+    assert checked > 10
 
 
 # --- on_delete isolation ---------------------------------------------------------------

@@ -121,11 +121,12 @@ class _Hook:
 class _RuntimeProbe:
     """Collects a GoMap engine's delete events during one audited delete."""
 
-    __slots__ = ("events", "on", "tombstones_declared")
+    __slots__ = ("events", "on", "tombstones_declared", "where")
 
     def __init__(self, tombstones_declared: bool) -> None:
         self.events: list[tuple[str, dict[str, Any]]] = []
         self.on = False
+        self.where: dict[str, Any] | None = None  # the key's slot, found before a delete
         # Swiss: a delete that leaves no tombstone made its slot ctrlEmpty.
         self.tombstones_declared = tombstones_declared
 
@@ -287,6 +288,9 @@ class AuditedMap(MutableMapping[Any, Any]):
                               slot="ctrlDeleted")
         if "slot" not in detail and probe.tombstones_declared:
             detail["slot"] = "ctrlEmpty"
+            w = probe.where
+            if w is not None and w.get("slot") is not None:
+                detail.update(table=w["table"], group=w["group"], slot_index=w["slot"])
         st = m.stats()
         if st.tombstones is None:  # the classic engine counts emptyOne cells on request
             st = m.stats(deep=True)
@@ -304,15 +308,27 @@ class AuditedMap(MutableMapping[Any, Any]):
         if found and self._hooks:
             self._run_hooks(key)
 
-    def _arm(self) -> None:
-        if self._probe is not None:
-            self._probe.events.clear()
-            self._probe.on = True
+    def _arm(self, key: Any) -> None:
+        probe = self._probe
+        if probe is not None:
+            probe.events.clear()
+            probe.on = True
+            probe.where = None
+            if probe.tombstones_declared and key is not NO_KEY:
+                # Swiss: a delete that leaves ctrlEmpty reports no event, so find the
+                # slot first (table.getWithKey's probe, as the tracer does).
+                from gomap.trace.tracer import swiss_locate
+
+                try:
+                    e: Any = self._m.engine  # type: ignore[attr-defined]
+                    probe.where = swiss_locate(e, e.hasher(key, e.seed), key)
+                except Exception:  # a typed map's key form, an accounted wrapper: no slot
+                    probe.where = None
 
     # --- the delete paths --------------------------------------------------------------------
     def __delitem__(self, key: Any) -> None:
         if self._probe is not None:
-            self._arm()
+            self._arm(key)
         try:
             del self._m[key]
         except KeyError:
@@ -327,7 +343,7 @@ class AuditedMap(MutableMapping[Any, Any]):
             self._delete_done("delitem", key, True)
 
     def pop(self, key: Any, default: Any = _SENTINEL) -> Any:
-        self._arm()
+        self._arm(key)
         v = self._m.pop(key, _SENTINEL)
         found = v is not _SENTINEL
         self._delete_done("pop", key, found)
@@ -338,7 +354,7 @@ class AuditedMap(MutableMapping[Any, Any]):
         return default
 
     def popitem(self) -> tuple[Any, Any]:
-        self._arm()
+        self._arm(NO_KEY)
         try:
             k, v = self._m.popitem()
         except KeyError:
@@ -364,13 +380,12 @@ class AuditedMap(MutableMapping[Any, Any]):
             for k in keys:
                 self._run_hooks(k)
 
-
     def _remove_for_delete_where(self, key: Any, *, value: Any = _SENTINEL,
                                  version: int | None = None) -> bool:
         """One removal of :func:`gomap.audit.delete_where`, recorded as such."""
         from gomap.audit.safe import _MISSING, _plain_remover
 
-        self._arm()
+        self._arm(key)
         found = _plain_remover(self._m)(key, value=_MISSING if value is _SENTINEL else value,
                                         version=version)
         self._delete_done("delete_where", key, found)
@@ -382,7 +397,7 @@ class _DeleteMixin(AuditedMap):
 
     def delete(self, key: Any) -> None:
         m: Any = self._m
-        self._arm()
+        self._arm(key)
         n = len(m)
         m.delete(key)
         self._delete_done("delete", key, len(m) < n)
