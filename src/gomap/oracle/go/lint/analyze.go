@@ -31,6 +31,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -106,6 +107,7 @@ type spawn struct {
 	pos     token.Pos
 	recvPos token.Pos // go v.m(): where the local variable v is declared
 	many    bool      // one start, many concurrent runs (an HTTP handler)
+	kind    string    // an entry point: "the HTTP handler registered", ... ("" = a go statement)
 }
 
 // lockEffect: a function that only takes (or only releases) a lock, like
@@ -237,7 +239,8 @@ func (a *analysis) run() []Finding {
 				if isServeHTTP(obj) {
 					// net/http runs a handler in one goroutine per request
 					f.isRoot = true
-					f.spawns = append(f.spawns, spawn{from: f, pos: fd.Pos(), many: true})
+					f.spawns = append(f.spawns, spawn{from: f, pos: fd.Pos(), many: true,
+						kind: "the HTTP handler method declared"})
 				}
 			}
 			decls = append(decls, pending{f, file})
@@ -623,18 +626,68 @@ func (a *analysis) related(pos token.Pos, msg string) Related {
 	return Related{File: file, Line: line, Col: col, Message: msg}
 }
 
-func (a *analysis) goroutineOf(x *access) string {
+// rootOf: a goroutine (or entry point) access x may run in, the first by id.
+func (a *analysis) rootOf(x *access) *fnode {
+	best := -1
 	for id := range x.fn.ctx {
-		if id == mainCtx {
-			continue
-		}
-		r := a.funcs[id]
-		if len(r.spawns) > 0 {
-			_, line, _ := a.where(r.spawns[0].pos)
-			return fmt.Sprintf("the goroutine started at line %d", line)
+		if id != mainCtx && len(a.funcs[id].spawns) > 0 && (best < 0 || id < best) {
+			best = id
 		}
 	}
+	if best < 0 {
+		return nil
+	}
+	return a.funcs[best]
+}
+
+// startText: "the goroutine started at file.go:148" (or the entry point's kind).
+func (a *analysis) startText(r *fnode, near token.Pos) string {
+	sp := r.spawns[0]
+	where := a.place(sp.pos, near)
+	if sp.kind != "" {
+		return fmt.Sprintf("%s at %s", sp.kind, where)
+	}
+	return "the goroutine started at " + where
+}
+
+func (a *analysis) goroutineOf(x *access) string {
+	if r := a.rootOf(x); r != nil {
+		return a.startText(r, x.pos)
+	}
 	return "another goroutine"
+}
+
+// place: "file.go:148", with the file's path as given when it is in another folder
+// than the position near (the finding's).
+func (a *analysis) place(pos, near token.Pos) string {
+	file, line, _ := a.where(pos)
+	nf, _, _ := a.where(near)
+	if filepath.Dir(file) == filepath.Dir(nf) {
+		file = filepath.Base(file)
+	}
+	return fmt.Sprintf("%s:%d", file, line)
+}
+
+// raceContext: the related location of the goroutine or entry point access x runs
+// in, and the flow from it to x (SARIF codeFlows).
+func (a *analysis) raceContext(f *Finding, x, other *access) {
+	for _, acc := range []*access{x, other} {
+		r := a.rootOf(acc)
+		if r == nil {
+			continue
+		}
+		sp := r.spawns[0]
+		msg := "goroutine started here"
+		if sp.kind != "" {
+			msg = strings.TrimPrefix(sp.kind, "the ") + " here: it runs concurrently with itself"
+		}
+		start := a.related(sp.pos, msg)
+		f.Related = append(f.Related, start)
+		if acc == x {
+			f.Flow = []Related{start, a.related(x.pos, fmt.Sprintf("%s %s", x.what, x.name))}
+		}
+		break
+	}
 }
 
 func (a *analysis) checkRaces() {
@@ -671,6 +724,7 @@ func (a *analysis) checkRaces() {
 				a.add("GM001", w.pos, fmt.Sprintf(
 					"map %s is written here (%s %s) while %s may access it with no common mutex held",
 					w.name, w.what, w.name, a.otherSide(w, b)), rel)
+				a.raceContext(&a.findings[len(a.findings)-1], w, b)
 				break
 			}
 		}
@@ -689,6 +743,7 @@ func (a *analysis) checkRaces() {
 					"range over map %s may run while %s writes it (%s %s) with no common mutex held",
 					r.name, a.otherSide(r, w), w.what, w.name),
 					a.related(w.pos, fmt.Sprintf("%s %s here", w.what, w.name)))
+				a.raceContext(&a.findings[len(a.findings)-1], r, w)
 				break
 			}
 		}
@@ -725,7 +780,10 @@ func (a *analysis) otherSide(self, other *access) string {
 		}
 		return "code outside this goroutine"
 	}
-	return a.goroutineOf(other)
+	if r := a.rootOf(other); r != nil {
+		return a.startText(r, self.pos)
+	}
+	return "another goroutine"
 }
 
 // longLived: a package-level variable, a struct field, or a field of a package-level variable.

@@ -44,6 +44,7 @@ type Finding struct {
 	Col       int       `json:"col"`
 	Message   string    `json:"message"`
 	Related   []Related `json:"related,omitempty"`
+	Flow      []Related `json:"flow,omitempty"` // entry point (goroutine start) to the access
 	Map       string    `json:"map,omitempty"`
 	KeyType   string    `json:"key_type,omitempty"`
 	ValueType string    `json:"value_type,omitempty"`

@@ -571,11 +571,10 @@ func (w *walker) checkThenActWrite(x *access, st lockState) {
 			}
 		}
 		if earlier != nil && !rechecked {
-			_, line, _ := w.a.where(earlier.pos)
 			w.a.add("GM004", x.pos, fmt.Sprintf(
-				"check-then-act on map %s: %s[%s] was read under %s at line %d, the lock was "+
+				"check-then-act on map %s: %s[%s] was read under %s at %s, the lock was "+
 					"released, and this write under a new %s.Lock does not re-check it",
-				x.name, x.name, x.keyText, lock.Name(), line, lock.Name()),
+				x.name, x.name, x.keyText, lock.Name(), w.a.place(earlier.pos, x.pos), lock.Name()),
 				w.a.related(earlier.pos, "read in an earlier critical section"))
 			return
 		}
@@ -656,7 +655,7 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 		if sel, ok := fun.(*ast.SelectorExpr); ok {
 			w.expr(sel.X, st)
 		}
-		w.startGoroutines(h, st, c.Pos(), true)
+		w.startGoroutines(h, st, c.Pos(), "the HTTP handler registered")
 		return false
 	}
 	sel, isSel := fun.(*ast.SelectorExpr)
@@ -760,17 +759,17 @@ func (w *walker) syncMapCall(sel *ast.SelectorExpr, c *ast.CallExpr, st lockStat
 		if w.fn.wildcard || sameCriticalSection(l.locks, st) {
 			return // the Load and the Store run under one mutex: no other writer between
 		}
-		_, line, _ := w.a.where(l.pos)
+		line := w.a.place(l.pos, c.Pos())
 		if len(c.Args) == 2 && w.tainted(c.Args[1]) == k {
 			w.a.add("GM004", c.Pos(), fmt.Sprintf(
 				"read-modify-write on sync.Map %s: the value stored is computed from the Load "+
-					"at line %d; a Store by another goroutine in between is lost — loop on "+
+					"at %s; a Store by another goroutine in between is lost — loop on "+
 					"CompareAndSwap (or use LoadOrStore)", recv, line),
 				w.a.related(l.pos, "the Load"))
 			return
 		}
 		w.a.add("GM004", c.Pos(), fmt.Sprintf(
-			"check-then-act on sync.Map %s: Load at line %d, then Store of the same key; two "+
+			"check-then-act on sync.Map %s: Load at %s, then Store of the same key; two "+
 				"goroutines can both miss and both Store, the later one wins — use LoadOrStore "+
 				"(harmless only if the value is a pure function of the key)", recv, line),
 			w.a.related(l.pos, "the Load"))
@@ -799,7 +798,7 @@ func (w *walker) goStmt(s *ast.GoStmt, st lockState) {
 	for _, arg := range c.Args {
 		w.expr(arg, st)
 	}
-	r := w.startGoroutines(c.Fun, st, s.Go, false)
+	r := w.startGoroutines(c.Fun, st, s.Go, "")
 	if r == nil {
 		return
 	}
@@ -831,14 +830,15 @@ func (w *walker) goStmt(s *ast.GoStmt, st lockState) {
 
 // startGoroutine: f (a func literal or a package function) runs in a new goroutine.
 func (w *walker) startGoroutine(f ast.Expr, st lockState, pos token.Pos) {
-	w.startGoroutines(f, st, pos, false)
+	w.startGoroutines(f, st, pos, "")
 }
 
-// startGoroutines: like startGoroutine; many: each start runs f many times at once.
+// startGoroutines: like startGoroutine; kind != "": an entry point that a library
+// runs many times at once ("the HTTP handler registered").
 // It returns the goroutine's function when it is one of the package's.
-func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, many bool) *fnode {
+func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, kind string) *fnode {
 	f = ast.Unparen(f)
-	sp := spawn{from: w.fn, seq: w.tick(), loops: w.loopsCopy(), pos: pos, many: many}
+	sp := spawn{from: w.fn, seq: w.tick(), loops: w.loopsCopy(), pos: pos, many: kind != "", kind: kind}
 	if lit, ok := f.(*ast.FuncLit); ok {
 		r := w.a.newFn(w.fn.name + ".func")
 		r.lit, r.body, r.isRoot = lit, lit.Body, true
