@@ -216,8 +216,9 @@ def lint(paths: list[str], *, enable: list[str] | None = None,
     cache: dict[str, list[str]] = {}
     for raw in doc["findings"]:
         f = Finding(raw["check"], raw["file"], raw["line"], raw["col"], raw["message"],
-                    raw.get("related", []), raw.get("flow", []), raw.get("map", ""), raw.get("key_type", ""),
-                    raw.get("value_type", ""), raw.get("key_size", 0), raw.get("value_size", 0),
+                    raw.get("related", []), raw.get("flow", []), raw.get("map", ""),
+                    raw.get("key_type", ""), raw.get("value_type", ""),
+                    raw.get("key_size", 0), raw.get("value_size", 0),
                     level=raw.get("level", ""))
         if f.check not in chosen:
             continue
