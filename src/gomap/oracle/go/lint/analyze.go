@@ -88,6 +88,7 @@ type access struct {
 	base    string          // baseText of the map expression
 	field   bool            // the map is a struct field (of any variable)
 	obj     types.Object    // the variable or field itself (key may be a (variable, field) pair)
+	viaRecv bool            // reached through the method's own receiver (c.m in func (c *T))
 }
 
 // groupMode says which accesses of one map can name the same map value.
@@ -156,6 +157,9 @@ type fnode struct {
 	fresh    map[types.Object]bool
 	// parameters that receive the same map in every instance of this goroutine
 	sharedParams map[types.Object]bool
+	onGlobal     []*types.Var // a method called on these package-level variables
+	recvCalls    []*fnode     // methods this method calls on its own receiver
+	quiet        bool         // in a _test.go file, in a test that starts no goroutine
 }
 
 type analysis struct {
@@ -178,6 +182,8 @@ type analysis struct {
 	valueUse map[*types.Func]bool
 	drain    map[types.Object]*drainInfo
 	testFile map[*token.File]bool
+	aliases  map[*types.Var]*types.Var // local variable -> the package-level variable it points to
+	varPkg   map[*types.Var]string     // local variable -> import path of the call that made it
 }
 
 type drainInfo struct {
@@ -192,7 +198,8 @@ func newAnalysis(fset *token.FileSet, pkg *types.Package, info *types.Info, file
 		synth: map[string]types.Object{}, valueUse: map[*types.Func]bool{},
 		drain: map[types.Object]*drainInfo{}, testFile: map[*token.File]bool{},
 		loopNode: map[int]ast.Node{}, pairs: map[[2]types.Object]*types.Var{},
-		pairGlob: map[types.Object]bool{}}
+		pairGlob: map[types.Object]bool{}, aliases: map[*types.Var]*types.Var{},
+		varPkg: map[*types.Var]string{}}
 	return a
 }
 
@@ -210,6 +217,7 @@ func (a *analysis) run() []Finding {
 		file *ast.File
 	}
 	var decls []pending
+	grpc := a.grpcServiceTypes()
 	for _, file := range a.files {
 		tf := a.fset.File(file.Pos())
 		if tf != nil && strings.HasSuffix(tf.Name(), "_test.go") {
@@ -235,12 +243,21 @@ func (a *analysis) run() []Finding {
 				documentsHeldLock(fd.Doc)
 			if obj != nil {
 				a.byObj[obj] = f
-				f.exposed = obj.Exported() || fd.Name.Name == "main"
-				if isServeHTTP(obj) {
+				// package main's exported names cannot be called from elsewhere
+				f.exposed = obj.Exported() && a.pkg.Name() != "main" || fd.Name.Name == "main"
+				kind := ""
+				switch {
+				case isServeHTTP(obj):
 					// net/http runs a handler in one goroutine per request
+					kind = "the HTTP handler method declared"
+				case a.isCollectorMethod(fd):
+					kind = "the Prometheus collector method declared"
+				case f.recvT != nil && grpc[f.recvT] && obj.Exported():
+					kind = "the gRPC method declared"
+				}
+				if kind != "" {
 					f.isRoot = true
-					f.spawns = append(f.spawns, spawn{from: f, pos: fd.Pos(), many: true,
-						kind: "the HTTP handler method declared"})
+					f.spawns = append(f.spawns, spawn{from: f, pos: fd.Pos(), many: true, kind: kind})
 				}
 			}
 			decls = append(decls, pending{f, file})
@@ -249,6 +266,9 @@ func (a *analysis) run() []Finding {
 	a.findValueUses()
 	for _, p := range decls {
 		a.findLockEffect(p.fn)
+		if tf := a.fset.File(p.fn.decl.Pos()); tf != nil && a.testFile[tf] {
+			p.fn.quiet = !startsConcurrency(p.fn.decl)
+		}
 	}
 	queue := make([]*fnode, 0, len(decls))
 	for _, p := range decls {
@@ -261,6 +281,7 @@ func (a *analysis) run() []Finding {
 		queue = append(queue, w.roots...)
 	}
 	a.solve()
+	a.globalReceivers()
 	a.checkRaces()
 	a.checkDrain()
 	return a.findings
@@ -508,17 +529,78 @@ func positionsIn(x *access, s *fnode) ([]joinPt, bool) {
 	if x.fn == s {
 		return []joinPt{{x.seq, x.loops}}, true
 	}
-	if x.fn.decl == nil || x.fn.exposed || len(x.fn.calls) == 0 || x.fn.isRoot {
+	return callPositionsIn(x.fn, s, 3)
+}
+
+// callPositionsIn: the places in s from which f is (transitively, up to depth
+// calls deep) called, when every call of f comes from s that way.
+func callPositionsIn(f, s *fnode, depth int) ([]joinPt, bool) {
+	if f.decl == nil || f.exposed || len(f.calls) == 0 || f.isRoot || depth == 0 {
 		return nil, false
 	}
 	var out []joinPt
-	for _, c := range x.fn.calls {
-		if c.from != s {
+	for _, c := range f.calls {
+		if c.from == s {
+			out = append(out, joinPt{c.seq, c.loops})
+			continue
+		}
+		if c.from == f {
 			return nil, false
 		}
-		out = append(out, joinPt{c.seq, c.loops})
+		pts, ok := callPositionsIn(c.from, s, depth-1)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, pts...)
 	}
 	return out, true
+}
+
+// calleeJoined: root r is started and joined inside one call of a function f (a
+// WaitGroup.Wait, errgroup Wait, channel receive or select after the start in f)
+// that runs only in the goroutine cx of access x, and x's function is not f and is
+// not called from f between the start and the join: x comes before or after that
+// call of f, so it is ordered with r (the summary of f: its goroutines are joined
+// before it returns).
+func (a *analysis) calleeJoined(x *access, cx, rid int) bool {
+	if rid == mainCtx || cx == rid {
+		return false
+	}
+	r := a.funcs[rid]
+	if len(r.spawns) == 0 {
+		return false
+	}
+	for _, sp := range r.spawns {
+		f := sp.from
+		if sp.many || f == x.fn || f == r {
+			return false
+		}
+		if len(f.ctx) != 1 || !f.ctx[cx] {
+			return false
+		}
+		join := -1
+		for _, j := range f.joins {
+			if j.seq > sp.seq && (join < 0 || j.seq < join) {
+				join = j.seq
+			}
+		}
+		if join < 0 {
+			return false
+		}
+		if pts, ok := positionsIn(x, f); ok {
+			for _, p := range pts {
+				if p.seq > sp.seq && p.seq < join {
+					return false
+				}
+			}
+		}
+		for _, c := range x.fn.calls {
+			if c.from == f && c.seq > sp.seq && c.seq < join {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // apart: access x (outside root r) is ordered before r starts or after r is joined.
@@ -585,7 +667,8 @@ func (a *analysis) concurrent(x, y *access) bool {
 		if c1 == c2 {
 			return c1 != mainCtx && a.lexMulti(a.funcs[c1], x.declPos)
 		}
-		return !(a.apart(x, c2) || a.apart(y, c1) || a.siblingsApart(c1, c2))
+		return !(a.apart(x, c2) || a.apart(y, c1) || a.siblingsApart(c1, c2) ||
+			a.calleeJoined(x, c1, c2) || a.calleeJoined(y, c2, c1))
 	default:
 		return false
 	}
@@ -601,7 +684,8 @@ func (a *analysis) concurrent(x, y *access) bool {
 				}
 				continue
 			}
-			if a.apart(x, c2) || a.apart(y, c1) || a.siblingsApart(c1, c2) {
+			if a.apart(x, c2) || a.apart(y, c1) || a.siblingsApart(c1, c2) ||
+				a.calleeJoined(x, c1, c2) || a.calleeJoined(y, c2, c1) {
 				continue
 			}
 			return true
@@ -705,11 +789,11 @@ func (a *analysis) checkRaces() {
 			eff[i] = a.effLocks(x)
 		}
 		for i, w := range accs {
-			if w.kind != aWrite || w.fresh {
+			if w.kind != aWrite || w.fresh || a.quietAcc(w) {
 				continue
 			}
 			for j, b := range accs {
-				if b.kind == aRange || b.fresh {
+				if b.kind == aRange || b.fresh || a.quietAcc(b) {
 					continue
 				}
 				if protected(eff[i], eff[j]) || readShared(eff[i], eff[j]) || !a.concurrent(w, b) {
@@ -729,11 +813,11 @@ func (a *analysis) checkRaces() {
 			}
 		}
 		for i, r := range accs {
-			if r.kind != aRange || r.fresh {
+			if r.kind != aRange || r.fresh || a.quietAcc(r) {
 				continue
 			}
 			for j, w := range accs {
-				if w.kind != aWrite || w.fresh {
+				if w.kind != aWrite || w.fresh || a.quietAcc(w) {
 					continue
 				}
 				if protected(eff[j], eff[i]) || readShared(eff[j], eff[i]) || !a.concurrent(w, r) {
@@ -1244,4 +1328,91 @@ func (a *analysis) paramObjects(f *fnode) []types.Object {
 		}
 	}
 	return out
+}
+
+// startsConcurrency: a test function that starts goroutines (go, X.Go) or runs
+// parallel subtests (t.Parallel, b.RunParallel); the race checks apply to it.
+func startsConcurrency(fd *ast.FuncDecl) bool {
+	found := false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.GoStmt:
+			found = true
+		case *ast.CallExpr:
+			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok {
+				switch sel.Sel.Name {
+				case "Go", "Parallel", "RunParallel", "AfterFunc":
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// globalReceivers: a method called on a package-level variable G (directly, through
+// &G or a local alias, or from another method called on G through its receiver)
+// accesses G's fields: each receiver access is also an access of G.field.
+func (a *analysis) globalReceivers() {
+	for changed := true; changed; {
+		changed = false
+		for _, f := range a.funcs {
+			for _, g := range f.onGlobal {
+				for _, c := range f.recvCalls {
+					if !containsVar(c.onGlobal, g) {
+						c.onGlobal = append(c.onGlobal, g)
+						changed = true
+					}
+				}
+			}
+		}
+	}
+	var clones []*access
+	for _, key := range a.order {
+		for _, x := range a.accesses[key] {
+			if !x.viaRecv || len(x.fn.onGlobal) == 0 {
+				continue
+			}
+			fv, ok := x.obj.(*types.Var)
+			if !ok {
+				continue
+			}
+			for _, g := range x.fn.onGlobal {
+				y := *x
+				y.key, y.mode, y.viaRecv, y.recvT = a.pairKey(g, fv), global, false, nil
+				clones = append(clones, &y)
+			}
+		}
+	}
+	for _, y := range clones {
+		a.record(y)
+	}
+}
+
+func containsVar(vs []*types.Var, v *types.Var) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// quietAcc: an access in a _test.go file that runs only in a sequential test (no
+// goroutine started by the test, no parallel subtests): not part of any race.
+func (a *analysis) quietAcc(x *access) bool {
+	if x.fn.isRoot {
+		return false
+	}
+	tf := a.fset.File(x.pos)
+	if tf == nil || !a.testFile[tf] {
+		return false
+	}
+	for id := range x.fn.ctx {
+		if id != mainCtx {
+			return false
+		}
+	}
+	return x.fn.quiet || x.fn.decl == nil || !startsConcurrency(x.fn.decl)
 }

@@ -444,6 +444,11 @@ func (w *walker) assign(s *ast.AssignStmt, st lockState) {
 		}
 	}
 	w.lhsPending = lhs
+	if len(s.Lhs) == len(s.Rhs) {
+		for i, l := range s.Lhs {
+			w.noteAlias(l, s.Rhs[i])
+		}
+	}
 	for _, r := range s.Rhs {
 		w.expr(r, st)
 	}
@@ -643,6 +648,9 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 		}
 		return false
 	}
+	if w.entryArgs(c, fun, st) {
+		return false
+	}
 	if w.isHTTPRegistration(fun) && len(c.Args) == 2 {
 		// http.HandleFunc / mux.Handle(pattern, handler): one goroutine per request
 		h := ast.Unparen(c.Args[1])
@@ -697,8 +705,25 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 	if callee := w.callee(fun); callee != nil {
 		callee.calls = append(callee.calls, callSite{from: w.fn, seq: w.tick(),
 			loops: w.loopsCopy(), locks: st.clone()})
+		w.noteReceiver(callee, fun)
 	}
 	return true
+}
+
+// noteReceiver: a method called on a package-level variable (G.m(), s.m() with
+// s := &G) accesses G's fields; one called on its own receiver inherits that.
+func (w *walker) noteReceiver(callee *fnode, fun ast.Expr) {
+	sel, ok := fun.(*ast.SelectorExpr)
+	if !ok || callee.recv == nil {
+		return
+	}
+	if g := w.a.globalBase(sel.X, true); g != nil {
+		callee.onGlobal = append(callee.onGlobal, g)
+		return
+	}
+	if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok && w.fn.recv != nil && w.a.info.Uses[id] == w.fn.recv {
+		w.fn.recvCalls = append(w.fn.recvCalls, callee)
+	}
 }
 
 func (w *walker) callee(fun ast.Expr) *fnode {
@@ -903,11 +928,14 @@ func (w *walker) classify(x *access, m ast.Expr) {
 	if !ok {
 		return
 	}
+	if g := w.a.aliases[base]; g != nil {
+		base = g
+	}
 	switch {
 	case base.Parent() == w.a.pkg.Scope():
 		x.mode, x.key = global, w.a.pairKey(base, v)
 	case w.fn.recv != nil && base == w.fn.recv:
-		x.mode, x.recvT = receiver, w.fn.recvT
+		x.mode, x.recvT, x.viaRecv = receiver, w.fn.recvT, true
 	default:
 		// reached through a pointer (client.hub.clients, p.m with p *T): the value may be
 		// shared with the methods of its type; a local struct value is not
@@ -975,4 +1003,118 @@ func (w *walker) isHTTPRegistration(fun ast.Expr) bool {
 		return false
 	}
 	return fn.Name() == "HandleFunc" || fn.Name() == "Handle"
+}
+
+// unconvert: f for a conversion T(f) (http.HandlerFunc(f)).
+func (w *walker) unconvert(e ast.Expr) ast.Expr {
+	e = ast.Unparen(e)
+	if conv, ok := e.(*ast.CallExpr); ok && len(conv.Args) == 1 {
+		if tv, ok := w.a.info.Types[conv.Fun]; ok && tv.IsType() {
+			return w.unconvert(conv.Args[0])
+		}
+	}
+	return e
+}
+
+// entryArgs: the call passes concurrency entry points (request handlers, callbacks of
+// a registrar on the entry-point list) as arguments; they become goroutine roots that
+// run concurrently with themselves. It walks the call and reports true when it did.
+func (w *walker) entryArgs(c *ast.CallExpr, fun ast.Expr, st lockState) bool {
+	if tv, ok := w.a.info.Types[fun]; ok && tv.IsType() {
+		return false // a conversion: its operand is looked at where it is passed
+	}
+	kinds := make([]string, len(c.Args))
+	found := false
+	reg := ""
+	for i, arg := range c.Args {
+		h := w.unconvert(arg)
+		if k := w.handlerKind(h); k != "" {
+			kinds[i], found = k, true
+			continue
+		}
+		if _, isLit := h.(*ast.FuncLit); !isLit && w.callee(h) == nil {
+			continue
+		}
+		if reg == "" {
+			reg = w.registrar(fun)
+			if reg == "" {
+				reg = "-"
+			}
+		}
+		if entryPoints[reg] {
+			kinds[i], found = "the callback registered with "+reg[strings.LastIndex(reg, "/")+1:], true
+		}
+	}
+	if !found {
+		return false
+	}
+	if sel, ok := fun.(*ast.SelectorExpr); ok {
+		w.expr(sel.X, st)
+	}
+	for i, arg := range c.Args {
+		if kinds[i] == "" {
+			w.expr(arg, st)
+			continue
+		}
+		w.startGoroutines(w.unconvert(arg), st, c.Pos(), kinds[i])
+	}
+	if callee := w.callee(fun); callee != nil {
+		callee.calls = append(callee.calls, callSite{from: w.fn, seq: w.tick(),
+			loops: w.loopsCopy(), locks: st.clone()})
+	}
+	return true
+}
+
+// noteAlias: v := &G, v := G (G a package-level variable of pointer type) make v name
+// G's object; r := pkg.NewRouter() records the package r's type comes from.
+func (w *walker) noteAlias(l, r ast.Expr) {
+	id, ok := l.(*ast.Ident)
+	if !ok {
+		return
+	}
+	v, ok := w.a.info.Defs[id].(*types.Var)
+	if !ok {
+		if v, ok = w.a.info.Uses[id].(*types.Var); !ok || v.Parent() == w.a.pkg.Scope() {
+			return
+		}
+	}
+	if g := w.a.globalBase(r, false); g != nil {
+		w.a.aliases[v] = g
+		return
+	}
+	if call, ok := ast.Unparen(r).(*ast.CallExpr); ok {
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+			if p := w.a.pkgPathOfIdent(sel.X); p != "" {
+				w.a.varPkg[v] = p
+			}
+		}
+	}
+}
+
+// globalBase: the package-level variable e denotes as an object: G, &G, or a local
+// alias of one.
+func (a *analysis) globalBase(e ast.Expr, call bool) *types.Var {
+	e = ast.Unparen(e)
+	addr := false
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e, addr = ast.Unparen(u.X), true
+	}
+	id, ok := e.(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	v, ok := a.info.Uses[id].(*types.Var)
+	if !ok {
+		return nil
+	}
+	if g := a.aliases[v]; g != nil && !addr {
+		return g
+	}
+	if v.Parent() != a.pkg.Scope() {
+		return nil
+	}
+	if _, isPtr := v.Type().Underlying().(*types.Pointer); isPtr || addr || call {
+		return v // call: G.m() with a pointer receiver takes &G
+	}
+	return nil // s := G copies the value
 }
