@@ -108,6 +108,7 @@ type spawn struct {
 	pos     token.Pos
 	recvPos token.Pos // go v.m(): where the local variable v is declared
 	many    bool      // one start, many concurrent runs (an HTTP handler)
+	ownVal  bool      // go v.m() on a value v the starting function just allocated
 	kind    string    // an entry point: "the HTTP handler registered", ... ("" = a go statement)
 }
 
@@ -125,6 +126,7 @@ type joinPt struct {
 }
 
 type callSite struct {
+	fresh bool // a method called on a value the caller just allocated (not shared yet)
 	from  *fnode
 	seq   int
 	loops []int
@@ -160,6 +162,7 @@ type fnode struct {
 	onGlobal     []*types.Var // a method called on these package-level variables
 	recvCalls    []*fnode     // methods this method calls on its own receiver
 	quiet        bool         // in a _test.go file, in a test that starts no goroutine
+	inTest       bool         // declared in a _test.go file
 }
 
 type analysis struct {
@@ -267,7 +270,7 @@ func (a *analysis) run() []Finding {
 	for _, p := range decls {
 		a.findLockEffect(p.fn)
 		if tf := a.fset.File(p.fn.decl.Pos()); tf != nil && a.testFile[tf] {
-			p.fn.quiet = !startsConcurrency(p.fn.decl)
+			p.fn.quiet, p.fn.inTest = !startsConcurrency(p.fn.decl), true
 		}
 	}
 	queue := make([]*fnode, 0, len(decls))
@@ -347,7 +350,10 @@ func (a *analysis) solve() {
 		// callers may call again while the first goroutine still runs)
 		f.multi = f.multi || len(f.spawns) > 1
 		for _, s := range f.spawns {
-			if s.many || len(s.loops) > 0 || s.from.decl != nil && s.from.exposed && s.from.decl.Name.Name != "main" {
+			// (a constructor starting one goroutine on the value it makes starts a new
+			// goroutine per value, not a second one on the same value)
+			if s.many || len(s.loops) > 0 || s.from.decl != nil && s.from.exposed && !s.ownVal &&
+				s.from.decl.Name.Name != "main" {
 				f.multi = true
 			}
 		}
@@ -370,8 +376,8 @@ func (a *analysis) solve() {
 			var acc lockState
 			top := true
 			for _, c := range f.calls {
-				if c.from.entryTop {
-					continue
+				if c.from.entryTop || c.fresh || c.from.inTest && !c.from.isRoot {
+					continue // a test calling internals directly says nothing about their locks
 				}
 				eff := c.locks.clone()
 				for k, v := range c.from.entry {

@@ -13,8 +13,8 @@ package main
 //     gorilla/mux, chi, httprouter - or a first parameter *gin.Context, echo.Context,
 //     *fiber.Ctx, *fasthttp.RequestCtx;
 //   - ServeHTTP(http.ResponseWriter, *http.Request) methods;
-//   - Collect(chan<- prometheus.Metric) and Describe(chan<- *prometheus.Desc) methods
-//     (a prometheus.Collector: the registry calls them from every scrape);
+//   - Collect(chan<- prometheus.Metric) methods (a prometheus.Collector: the registry
+//     calls Collect from every scrape, concurrently; Describe runs at registration);
 //   - the exported methods of a type that embeds an Unimplemented...Server (a gRPC
 //     service implementation) or that is passed to a Register...Server function;
 //   - the function arguments of the calls named in the user's list (-entry-points:
@@ -139,9 +139,9 @@ func (w *walker) handlerKind(e ast.Expr) string {
 	return ""
 }
 
-// isCollectorMethod: Collect(chan<- prometheus.Metric) or Describe(chan<- *prometheus.Desc).
+// isCollectorMethod: Collect(chan<- prometheus.Metric).
 func (a *analysis) isCollectorMethod(fd *ast.FuncDecl) bool {
-	if fd.Recv == nil || (fd.Name.Name != "Collect" && fd.Name.Name != "Describe") {
+	if fd.Recv == nil || fd.Name.Name != "Collect" {
 		return false
 	}
 	ps := paramTypes(fd.Type)
@@ -152,11 +152,7 @@ func (a *analysis) isCollectorMethod(fd *ast.FuncDecl) bool {
 	if !ok {
 		return false
 	}
-	const prom = "github.com/prometheus/client_golang/prometheus"
-	if fd.Name.Name == "Collect" {
-		return a.typeExprIs(ch.Value, prom, "Metric", false)
-	}
-	return a.typeExprIs(ch.Value, prom, "Desc", true)
+	return a.typeExprIs(ch.Value, "github.com/prometheus/client_golang/prometheus", "Metric", false)
 }
 
 // grpcServiceTypes: struct types of this package that embed an Unimplemented...Server.

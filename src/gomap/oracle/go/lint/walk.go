@@ -703,8 +703,12 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 		}
 	}
 	if callee := w.callee(fun); callee != nil {
+		fresh := false
+		if sel, ok := fun.(*ast.SelectorExpr); ok && callee.recv != nil {
+			fresh = w.freshBase(sel.X)
+		}
 		callee.calls = append(callee.calls, callSite{from: w.fn, seq: w.tick(),
-			loops: w.loopsCopy(), locks: st.clone()})
+			loops: w.loopsCopy(), locks: st.clone(), fresh: fresh})
 		w.noteReceiver(callee, fun)
 	}
 	return true
@@ -877,6 +881,7 @@ func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, kind s
 		w.expr(sel.X, st)
 	}
 	if sel, ok := f.(*ast.SelectorExpr); ok {
+		sp.ownVal = w.freshBase(sel.X)
 		if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok {
 			if v, ok := w.a.info.Uses[id].(*types.Var); ok && v.Parent() != w.a.pkg.Scope() {
 				sp.recvPos = v.Pos()
