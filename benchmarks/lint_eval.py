@@ -85,7 +85,7 @@ def export(git: Path, commit: str, dest: Path) -> None:
         if not item:
             continue
         meta, path = item.split("\t", 1)
-        mode, kind, sha = meta.split()
+        _mode, kind, sha = meta.split()
         if kind == "blob" and (path.endswith(".go") or path.endswith("go.mod")):
             wanted.append((sha, path))
     batch = subprocess.run(["git", "--git-dir", str(git), "cat-file", "--batch"],

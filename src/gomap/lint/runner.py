@@ -108,8 +108,8 @@ def analyzer_binary(*, install_go: bool = False) -> Path:
             f"or:\n    {' '.join(install_command(version))}") from None
 
 
-def run_analyzer(paths: list[str], *, tests: bool = True, install_go: bool = False
-                 ) -> dict[str, Any]:
+def run_analyzer(paths: list[str], *, tests: bool = True, install_go: bool = False,
+                 entry_points: list[str] | None = None) -> dict[str, Any]:
     """Run the analyzer on ``paths`` (files or directories); return its JSON document."""
     from gomap.oracle.toolchain import GO_VERSIONS, find_go
 
@@ -118,6 +118,8 @@ def run_analyzer(paths: list[str], *, tests: bool = True, install_go: bool = Fal
     args = [str(binary), "-goroot", str(goroot)]
     if not tests:
         args.append("-tests=false")
+    if entry_points:
+        args.append("-entry-points=" + ",".join(entry_points))
     proc = subprocess.run([*args, "--", *paths], capture_output=True, text=True)
     if proc.returncode != 0:
         raise LintError(f"the analyzer failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
@@ -197,8 +199,11 @@ def numbers_text(n: dict[str, Any]) -> str:
 
 def lint(paths: list[str], *, enable: list[str] | None = None,
          disable: list[str] | None = None, tests: bool = True, numbers: bool = True,
-         install_go: bool = False) -> LintResult:
-    """Check Go code at ``paths``; return the findings that are enabled and not suppressed."""
+         install_go: bool = False, entry_points: list[str] | None = None) -> LintResult:
+    """Check Go code at ``paths``; return the findings that are enabled and not suppressed.
+
+    ``entry_points``: more concurrency entry points, ``import/path.Name`` of calls
+    whose function arguments a library runs concurrently (docs/LINT.md)."""
     for p in paths:
         if not Path(p.removesuffix("/...")).exists():
             raise LintError(f"{p}: no such file or directory")
@@ -207,7 +212,7 @@ def lint(paths: list[str], *, enable: list[str] | None = None,
         if c not in CHECKS:
             raise LintError(f"unknown check {c!r}: choose from {', '.join(CHECKS)}")
     chosen -= set(disable or [])
-    doc = run_analyzer(paths, tests=tests, install_go=install_go)
+    doc = run_analyzer(paths, tests=tests, install_go=install_go, entry_points=entry_points)
     res = LintResult([], doc["parse_errors"], doc["files"], doc["lines"], doc["packages"])
     res.stats = doc.get("stats", {})
     for d in doc.get("skipped", []):
