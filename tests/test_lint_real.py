@@ -260,7 +260,9 @@ type S struct {
 	m  map[string]int
 }
 
-func (s *S) Start() { go s.loop() }
+var shared = &S{m: map[string]int{}}
+
+func Start() { go shared.loop() }
 
 func (s *S) loop() {
 	s.mu.Lock()
@@ -273,12 +275,9 @@ func (s *S) loop() {
 import "testing"
 
 func TestSetup(t *testing.T) {
-	s := newS()
-	s.m["x"] = 1
-	s.Start()
+	Start()
+	shared.m["x"] = 1
 }
-
-func newS() *S { return &S{m: map[string]int{}} }
 """,
 }
 
@@ -286,7 +285,7 @@ func newS() *S { return &S{m: map[string]int{}} }
 def test_sequential_tests_are_left_out(tmp_path: Path) -> None:
     assert _lint_pkg(tmp_path, TESTS) == set()
     par = dict(TESTS)
-    par["p_test.go"] = TESTS["p_test.go"].replace("\ts := newS()", "\tt.Parallel()\n\ts := newS()")
+    par["p_test.go"] = TESTS["p_test.go"].replace("\tStart()", "\tt.Parallel()\n\tStart()")
     assert ("p_test.go", 8, "GM001") in _lint_pkg(tmp_path, par)
 
 

@@ -163,6 +163,8 @@ type fnode struct {
 	recvCalls    []*fnode     // methods this method calls on its own receiver
 	quiet        bool         // in a _test.go file, in a test that starts no goroutine
 	inTest       bool         // declared in a _test.go file
+	isDescribe   bool         // a prometheus.Collector's Describe: runs at registration
+	isCollect    bool         // its Collect: runs on every scrape
 }
 
 type analysis struct {
@@ -187,6 +189,7 @@ type analysis struct {
 	testFile map[*token.File]bool
 	aliases  map[*types.Var]*types.Var // local variable -> the package-level variable it points to
 	varPkg   map[*types.Var]string     // local variable -> import path of the call that made it
+	ctors    map[*types.Func]bool      // constructors: functions returning a value they allocate
 }
 
 type drainInfo struct {
@@ -258,6 +261,8 @@ func (a *analysis) run() []Finding {
 				case f.recvT != nil && grpc[f.recvT] && obj.Exported():
 					kind = "the gRPC method declared"
 				}
+				f.isCollect = kind == "the Prometheus collector method declared"
+				f.isDescribe = fd.Name.Name == "Describe" && a.isDescribeMethod(fd)
 				if kind != "" {
 					f.isRoot = true
 					f.spawns = append(f.spawns, spawn{from: f, pos: fd.Pos(), many: true, kind: kind})
@@ -267,6 +272,7 @@ func (a *analysis) run() []Finding {
 		}
 	}
 	a.findValueUses()
+	a.findConstructors()
 	for _, p := range decls {
 		a.findLockEffect(p.fn)
 		if tf := a.fset.File(p.fn.decl.Pos()); tf != nil && a.testFile[tf] {
@@ -376,7 +382,7 @@ func (a *analysis) solve() {
 			var acc lockState
 			top := true
 			for _, c := range f.calls {
-				if c.from.entryTop || c.fresh || c.from.inTest && !c.from.isRoot {
+				if c.from.entryTop || c.fresh || c.from.inTest {
 					continue // a test calling internals directly says nothing about their locks
 				}
 				eff := c.locks.clone()
@@ -615,6 +621,9 @@ func (a *analysis) apart(x *access, rid int) bool {
 		return false
 	}
 	r := a.funcs[rid]
+	if r.isCollect && x.fn.isDescribe && x.fn.recvT == r.recvT {
+		return true // the registry calls Describe at registration, before any Collect
+	}
 	if len(r.spawns) == 0 {
 		return false
 	}
@@ -1421,4 +1430,103 @@ func (a *analysis) quietAcc(x *access) bool {
 		}
 	}
 	return x.fn.quiet || x.fn.decl == nil || !startsConcurrency(x.fn.decl)
+}
+
+// findConstructors: package functions whose first result is a value they allocate
+// (return &T{...}, new(T), or a local made so or by another such function) and that
+// start no goroutine: what they return is not shared yet (v := newT() is fresh).
+func (a *analysis) findConstructors() {
+	a.ctors = map[*types.Func]bool{}
+	for round := 0; round < 3; round++ {
+		for _, file := range a.files {
+			for _, d := range file.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil || fd.Type.Results == nil {
+					continue
+				}
+				obj, ok := a.info.Defs[fd.Name].(*types.Func)
+				if !ok || a.ctors[obj] {
+					continue
+				}
+				if a.isConstructor(fd) {
+					a.ctors[obj] = true
+				}
+			}
+		}
+	}
+}
+
+func (a *analysis) isConstructor(fd *ast.FuncDecl) bool {
+	if t := a.typeOf(fd.Type.Results.List[0].Type); t == nil {
+		return false
+	} else if _, ok := t.Underlying().(*types.Pointer); !ok {
+		return false
+	}
+	made := map[types.Object]bool{}
+	ok, returns := true, 0
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		if !ok {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.GoStmt:
+			ok = false
+		case *ast.CallExpr:
+			if sel, isSel := ast.Unparen(n.Fun).(*ast.SelectorExpr); isSel && (sel.Sel.Name == "Go" || sel.Sel.Name == "AfterFunc") {
+				ok = false
+			}
+		case *ast.AssignStmt:
+			if len(n.Lhs) >= 1 && len(n.Rhs) == 1 {
+				if id, isID := n.Lhs[0].(*ast.Ident); isID {
+					obj := a.info.Defs[id]
+					if obj == nil {
+						obj = a.info.Uses[id]
+					}
+					if obj != nil && (isAllocation(n.Rhs[0], a.info) || a.freshCall(n.Rhs[0])) {
+						made[obj] = true
+					} else if obj != nil && n.Tok == token.ASSIGN {
+						delete(made, obj)
+					}
+				}
+			}
+		case *ast.ReturnStmt:
+			returns++
+			if len(n.Results) == 0 {
+				ok = false
+				return false
+			}
+			r := ast.Unparen(n.Results[0])
+			if id, isID := r.(*ast.Ident); isID {
+				if id.Name == "nil" || made[a.info.Uses[id]] {
+					return true
+				}
+				ok = false
+				return false
+			}
+			if !isAllocation(r, a.info) && !a.freshCall(r) {
+				ok = false
+			}
+		}
+		return true
+	})
+	return ok && returns > 0
+}
+
+// freshCall: e calls a constructor of this package (see findConstructors).
+func (a *analysis) freshCall(e ast.Expr) bool {
+	c, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	var obj types.Object
+	switch f := ast.Unparen(c.Fun).(type) {
+	case *ast.Ident:
+		obj = a.info.Uses[f]
+	case *ast.IndexExpr:
+		if id, ok := f.X.(*ast.Ident); ok {
+			obj = a.info.Uses[id]
+		}
+	}
+	fn, ok := obj.(*types.Func)
+	return ok && a.ctors[fn.Origin()]
 }

@@ -218,3 +218,13 @@ func (w *walker) registrar(fun ast.Expr) string {
 	}
 	return ""
 }
+
+// isDescribeMethod: Describe(chan<- *prometheus.Desc).
+func (a *analysis) isDescribeMethod(fd *ast.FuncDecl) bool {
+	ps := paramTypes(fd.Type)
+	if fd.Recv == nil || len(ps) != 1 {
+		return false
+	}
+	ch, ok := ps[0].(*ast.ChanType)
+	return ok && a.typeExprIs(ch.Value, "github.com/prometheus/client_golang/prometheus", "Desc", true)
+}

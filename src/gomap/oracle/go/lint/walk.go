@@ -198,7 +198,7 @@ func (w *walker) stmt(s ast.Stmt, st lockState) (lockState, bool) {
 				if vs, ok := spec.(*ast.ValueSpec); ok {
 					for i, v := range vs.Values {
 						w.expr(v, st)
-						if i < len(vs.Names) && isAllocation(v, w.a.info) {
+						if i < len(vs.Names) && (isAllocation(v, w.a.info) || w.a.freshCall(v)) {
 							if obj := w.a.info.Defs[vs.Names[i]]; obj != nil {
 								w.fn.fresh[obj] = true
 							}
@@ -471,8 +471,10 @@ func (w *walker) assign(s *ast.AssignStmt, st lockState) {
 			var rhs ast.Expr
 			if len(s.Rhs) == len(s.Lhs) {
 				rhs = s.Rhs[i]
+			} else if len(s.Rhs) == 1 && i == 0 {
+				rhs = s.Rhs[0] // v, err := newT()
 			}
-			if id, ok := l.(*ast.Ident); ok && rhs != nil && isAllocation(rhs, w.a.info) {
+			if id, ok := l.(*ast.Ident); ok && rhs != nil && (isAllocation(rhs, w.a.info) || i == 0 && w.a.freshCall(rhs)) {
 				obj := w.a.info.Defs[id]
 				if obj == nil {
 					obj = w.a.info.Uses[id]
@@ -871,6 +873,7 @@ func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, kind s
 	if lit, ok := f.(*ast.FuncLit); ok {
 		r := w.a.newFn(w.fn.name + ".func")
 		r.lit, r.body, r.isRoot = lit, lit.Body, true
+		r.inTest = w.fn.inTest
 		r.recv, r.recvT = w.fn.recv, w.fn.recvT
 		r.spawns = []spawn{sp}
 		r.isInit = false
@@ -889,6 +892,7 @@ func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, kind s
 		}
 	}
 	if callee := w.callee(f); callee != nil {
+		w.noteReceiver(callee, f) // go G.m(): the goroutine accesses G's fields
 		callee.isRoot = true
 		callee.spawns = append(callee.spawns, sp)
 		return callee
