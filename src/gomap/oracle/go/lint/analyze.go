@@ -289,6 +289,7 @@ func (a *analysis) run() []Finding {
 		w.walkBody(f.body, lockState{})
 		queue = append(queue, w.roots...)
 	}
+	a.scrapeRoots()
 	a.solve()
 	a.globalReceivers()
 	a.checkRaces()
@@ -448,6 +449,9 @@ func (a *analysis) solve() {
 				continue
 			}
 			for _, s := range f.spawns {
+				if s.ownVal {
+					continue // each run of the starter starts it on a value of its own
+				}
 				for id := range s.from.ctx {
 					if id != mainCtx && a.funcs[id].multi {
 						f.multi, changed = true, true
@@ -1529,4 +1533,25 @@ func (a *analysis) freshCall(e ast.Expr) bool {
 	}
 	fn, ok := obj.(*types.Func)
 	return ok && a.ctors[fn.Origin()]
+}
+
+// scrapeRoots: exported functions that take the scrape's metric channel and that
+// no function of this package calls run in the scrapes of another package's Collect.
+func (a *analysis) scrapeRoots() {
+	for _, f := range a.funcs {
+		if f.decl == nil || f.isRoot || !f.decl.Name.IsExported() || f.inTest ||
+			!a.takesMetricChannel(f.decl.Type) {
+			continue
+		}
+		calledHere := false
+		for _, c := range f.calls {
+			calledHere = calledHere || !c.from.inTest
+		}
+		if calledHere {
+			continue
+		}
+		f.isRoot = true
+		f.spawns = append(f.spawns, spawn{from: f, pos: f.decl.Pos(), many: true,
+			kind: "the Prometheus collection function declared"})
+	}
 }

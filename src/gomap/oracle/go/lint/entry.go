@@ -14,7 +14,9 @@ package main
 //     *fiber.Ctx, *fasthttp.RequestCtx;
 //   - ServeHTTP(http.ResponseWriter, *http.Request) methods;
 //   - Collect(chan<- prometheus.Metric) methods (a prometheus.Collector: the registry
-//     calls Collect from every scrape, concurrently; Describe runs at registration);
+//     calls Collect from every scrape, concurrently; Describe runs at registration),
+//     and exported functions taking a chan<- prometheus.Metric that no function of
+//     their package calls (another package's Collect calls them, during a scrape);
 //   - the exported methods of a type that embeds an Unimplemented...Server (a gRPC
 //     service implementation) or that is passed to a Register...Server function;
 //   - the function arguments of the calls named in the user's list (-entry-points:
@@ -227,4 +229,16 @@ func (a *analysis) isDescribeMethod(fd *ast.FuncDecl) bool {
 	}
 	ch, ok := ps[0].(*ast.ChanType)
 	return ok && a.typeExprIs(ch.Value, "github.com/prometheus/client_golang/prometheus", "Desc", true)
+}
+
+// takesMetricChannel: a function with a chan<- prometheus.Metric parameter (it pushes
+// metrics during a scrape).
+func (a *analysis) takesMetricChannel(ft *ast.FuncType) bool {
+	for _, p := range paramTypes(ft) {
+		if ch, ok := p.(*ast.ChanType); ok &&
+			a.typeExprIs(ch.Value, "github.com/prometheus/client_golang/prometheus", "Metric", false) {
+			return true
+		}
+	}
+	return false
 }
