@@ -315,3 +315,38 @@ def test_lint_eval_recomputes_from_stored_outputs() -> None:
                           env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "GM001: precision" in proc.stdout and "recall" in proc.stdout
+
+
+API = """package db
+
+import "sync"
+
+var mu sync.Mutex
+
+type DB struct{ users map[string]int }
+
+func (d *DB) Delete(name string) {
+	mu.Lock()
+	delete(d.users, name)
+	mu.Unlock()
+}
+
+func (d *DB) Exists(name string) bool {
+	_, ok := d.users[name]
+	return ok
+}
+"""
+
+
+def test_map_written_under_its_lock_is_shared_by_the_api(tmp_path: Path) -> None:
+    """A library map written under its mutex and read without it by another exported
+    method: callers may run the two at once (the dovecot-xaps-daemon bug's shape)."""
+    found = _lint_pkg(tmp_path / "a", {"db.go": API})
+    assert ("db.go", 11, "GM001") in found
+    read = "\t_, ok := d.users[name]"
+    locked = API.replace(read, "\tmu.Lock()\n\tdefer mu.Unlock()\n" + read)
+    assert _lint_pkg(tmp_path / "b", {"db.go": locked}) == set()
+    # a local mutex guards nothing shared
+    local = API.replace("var mu sync.Mutex\n", "").replace(
+        "\tmu.Lock()", "\tvar mu sync.Mutex\n\tmu.Lock()")
+    assert _lint_pkg(tmp_path / "c", {"db.go": local}) == set()

@@ -807,6 +807,7 @@ func (a *analysis) checkRaces() {
 		for i, x := range accs {
 			eff[i] = a.effLocks(x)
 		}
+		guard := a.lockedWrite(accs, eff)
 		for i, w := range accs {
 			if w.kind != aWrite || w.fresh || a.quietAcc(w) {
 				continue
@@ -815,8 +816,14 @@ func (a *analysis) checkRaces() {
 				if b.kind == aRange || b.fresh || a.quietAcc(b) {
 					continue
 				}
-				if protected(eff[i], eff[j]) || readShared(eff[i], eff[j]) || !a.concurrent(w, b) {
+				if protected(eff[i], eff[j]) || readShared(eff[i], eff[j]) {
 					continue
+				}
+				api := false
+				if !a.concurrent(w, b) {
+					if api = guard != nil && a.apiShared(w, b); !api {
+						continue
+					}
 				}
 				var rel Related
 				if i == j {
@@ -824,9 +831,14 @@ func (a *analysis) checkRaces() {
 				} else {
 					rel = a.related(b.pos, fmt.Sprintf("%s %s here", b.what, b.name))
 				}
+				other := a.otherSide(w, b)
+				if api {
+					other = fmt.Sprintf("another call of the package's API (the map is written "+
+						"under %s elsewhere, so it is shared)", guard.Name())
+				}
 				a.add("GM001", w.pos, fmt.Sprintf(
 					"map %s is written here (%s %s) while %s may access it with no common mutex held",
-					w.name, w.what, w.name, a.otherSide(w, b)), rel)
+					w.name, w.what, w.name, other), rel)
 				a.raceContext(&a.findings[len(a.findings)-1], w, b)
 				break
 			}
@@ -839,12 +851,22 @@ func (a *analysis) checkRaces() {
 				if w.kind != aWrite || w.fresh || a.quietAcc(w) {
 					continue
 				}
-				if protected(eff[j], eff[i]) || readShared(eff[j], eff[i]) || !a.concurrent(w, r) {
+				if protected(eff[j], eff[i]) || readShared(eff[j], eff[i]) {
 					continue
+				}
+				other := ""
+				if !a.concurrent(w, r) {
+					if guard == nil || !a.apiShared(w, r) {
+						continue
+					}
+					other = fmt.Sprintf("another call of the package's API (the map is written "+
+						"under %s elsewhere, so it is shared)", guard.Name())
+				} else {
+					other = a.otherSide(r, w)
 				}
 				a.add("GM002", r.pos, fmt.Sprintf(
 					"range over map %s may run while %s writes it (%s %s) with no common mutex held",
-					r.name, a.otherSide(r, w), w.what, w.name),
+					r.name, other, w.what, w.name),
 					a.related(w.pos, fmt.Sprintf("%s %s here", w.what, w.name)))
 				a.raceContext(&a.findings[len(a.findings)-1], r, w)
 				break
@@ -1554,4 +1576,108 @@ func (a *analysis) scrapeRoots() {
 		f.spawns = append(f.spawns, spawn{from: f, pos: f.decl.Pos(), many: true,
 			kind: "the Prometheus collection function declared"})
 	}
+}
+
+// lockedWrite: a mutex under which the map is written (in write mode) outside tests
+// and fresh values: evidence that its author shares it between goroutines.
+func (a *analysis) lockedWrite(accs []*access, eff []lockState) types.Object {
+	for i, x := range accs {
+		if x.kind != aWrite || x.fresh || x.fn.inTest {
+			continue
+		}
+		for k, v := range eff[i] {
+			if k != anyLock && v.mode == writeMode && a.ownsLock(x, k) {
+				return k
+			}
+		}
+	}
+	return nil
+}
+
+// ownsLock: k is a package-level mutex, or a mutex field of the struct type whose
+// field the map is (c.m under c.mu): a lock that guards this map, not one that
+// happens to be held (a local mutex of a closure, another value's lock).
+func (a *analysis) ownsLock(x *access, k types.Object) bool {
+	v, ok := k.(*types.Var)
+	if !ok {
+		return false
+	}
+	if !v.IsField() {
+		return v.Parent() == a.pkg.Scope()
+	}
+	f, ok := x.obj.(*types.Var)
+	if !ok || !f.IsField() {
+		return false
+	}
+	a.guardedStruct(f) // fills a.owners
+	st := a.owners[f]
+	return st != nil && a.owners[v] == st
+}
+
+// apiShared: two accesses of a map its package writes under a mutex, both in code the
+// package's callers run (exported functions and what they call), outside tests and
+// init: callers may run them at the same time (the library does not order its API;
+// two calls of one function race with each other too).
+func (a *analysis) apiShared(x, y *access) bool {
+	if x.mode != global && (x.mode != receiver || x.recvT != y.recvT) {
+		return false
+	}
+	for _, s := range []*access{x, y} {
+		if !s.fn.ctx[mainCtx] || s.fn.inTest || s.fn.isInit || s.fn.isDescribe {
+			return false
+		}
+	}
+	if a.pkg.Name() == "main" {
+		return false
+	}
+	// an exported function whose callers in the package all hold a lock is used
+	// under that lock (func (n *T) PersistMetadata(), called after n.Lock())
+	return !protected(a.apiLocks(x), a.apiLocks(y))
+}
+
+func (a *analysis) apiLocks(x *access) lockState {
+	eff := x.locks.clone()
+	for k, v := range a.callerLocks(x.fn, 4) {
+		if _, ok := eff[k]; !ok {
+			eff[k] = v
+		}
+	}
+	return eff
+}
+
+// callerLocks: the locks f runs under as the package itself calls it: its entry
+// locks, or for an exported function the intersection over its callers in the
+// package (outside tests), transitively up to depth calls.
+func (a *analysis) callerLocks(f *fnode, depth int) lockState {
+	if depth == 0 || f.isRoot {
+		return f.entry
+	}
+	var acc lockState
+	for _, c := range f.calls {
+		if c.from.inTest || c.fresh || c.from == f {
+			continue
+		}
+		l := c.locks.clone()
+		for k, v := range a.callerLocks(c.from, depth-1) {
+			if _, ok := l[k]; !ok {
+				l[k] = v
+			}
+		}
+		if acc == nil {
+			acc = l
+			continue
+		}
+		for k := range acc {
+			if _, ok := l[k]; !ok {
+				delete(acc, k)
+			}
+		}
+	}
+	if acc == nil {
+		return f.entry
+	}
+	for k, v := range f.entry {
+		acc[k] = v
+	}
+	return acc
 }
