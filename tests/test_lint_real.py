@@ -350,3 +350,15 @@ def test_map_written_under_its_lock_is_shared_by_the_api(tmp_path: Path) -> None
     local = API.replace("var mu sync.Mutex\n", "").replace(
         "\tmu.Lock()", "\tvar mu sync.Mutex\n\tmu.Lock()")
     assert _lint_pkg(tmp_path / "c", {"db.go": local}) == set()
+
+
+@pytest.mark.parametrize("folder,file,line,check", [
+    ("cexporter", "unactual_labels_garbage_collector.go", 32, "GM001"),
+    ("cexporter", "unactual_labels_garbage_collector.go", 36, "GM001"),
+    ("grouped_process_exporter", "proc_io.go", 78, "GM002"),
+    ("dovecot-xaps-daemon", "database.go", 258, "GM001"),
+])
+def test_real_races_before_their_fix(folder: str, file: str, line: int, check: str) -> None:
+    """Unmodified files of public projects just before a map-race fix (tests/lint_real)."""
+    res = lint([str(REAL / folder)], numbers=False, enable=["GM001", "GM002", "GM003"])
+    assert (file, line, check) in _found(res)
