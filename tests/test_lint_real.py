@@ -362,3 +362,41 @@ def test_real_races_before_their_fix(folder: str, file: str, line: int, check: s
     """Unmodified files of public projects just before a map-race fix (tests/lint_real)."""
     res = lint([str(REAL / folder)], numbers=False, enable=["GM001", "GM002", "GM003"])
     assert (file, line, check) in _found(res)
+
+
+def test_closure_run_under_a_lock_wrapper(tmp_path: Path) -> None:
+    """withLock(lk, func() {...}) (database/sql's helper): the closure holds lk."""
+    src = """package p
+
+import "sync"
+
+type conn struct {
+	sync.Mutex
+	open map[int]bool
+}
+
+func withLock(lk sync.Locker, fn func()) {
+	lk.Lock()
+	defer lk.Unlock()
+	fn()
+}
+
+func (c *conn) Add(i int) {
+	c.Lock()
+	c.open[i] = true
+	c.Unlock()
+}
+
+func (c *conn) Close() (n int) {
+	withLock(c, func() {
+		for range c.open {
+			n++
+		}
+	})
+	return n
+}
+"""
+    assert _lint_pkg(tmp_path / "a", {"p.go": src}) == set()
+    bare = src.replace("withLock(c, func() {", "func() {").replace(
+        "\t})\n\treturn n", "\t}()\n\treturn n")
+    assert ("p.go", 24, "GM002") in _lint_pkg(tmp_path / "b", {"p.go": bare})

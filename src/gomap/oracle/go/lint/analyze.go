@@ -163,6 +163,7 @@ type fnode struct {
 	recvCalls    []*fnode     // methods this method calls on its own receiver
 	quiet        bool         // in a _test.go file, in a test that starts no goroutine
 	inTest       bool         // declared in a _test.go file
+	underLock    []int        // withLock(lk, fn): [index of lk, index of fn] (lk.Lock(); defer lk.Unlock(); fn())
 	isDescribe   bool         // a prometheus.Collector's Describe: runs at registration
 	isCollect    bool         // its Collect: runs on every scrape
 }
@@ -275,6 +276,7 @@ func (a *analysis) run() []Finding {
 	a.findConstructors()
 	for _, p := range decls {
 		a.findLockEffect(p.fn)
+		p.fn.underLock = lockWrapper(p.fn.decl)
 		if tf := a.fset.File(p.fn.decl.Pos()); tf != nil && a.testFile[tf] {
 			p.fn.quiet, p.fn.inTest = !startsConcurrency(p.fn.decl), true
 		}
@@ -1680,4 +1682,65 @@ func (a *analysis) callerLocks(f *fnode, depth int) lockState {
 		acc[k] = v
 	}
 	return acc
+}
+
+// lockWrapper: func f(lk L, fn func()) { lk.Lock(); defer lk.Unlock(); fn() } (any
+// parameter order): [index of lk, index of fn], or nil.
+func lockWrapper(fd *ast.FuncDecl) []int {
+	if fd.Body == nil || len(fd.Body.List) != 3 || fd.Type.Params == nil {
+		return nil
+	}
+	var names []string
+	for _, f := range fd.Type.Params.List {
+		for _, n := range f.Names {
+			names = append(names, n.Name)
+		}
+		if len(f.Names) == 0 {
+			names = append(names, "")
+		}
+	}
+	index := func(e ast.Expr) int {
+		if id, ok := ast.Unparen(e).(*ast.Ident); ok {
+			for i, n := range names {
+				if n == id.Name {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	method := func(s ast.Stmt, name string) int {
+		var call *ast.CallExpr
+		switch s := s.(type) {
+		case *ast.ExprStmt:
+			call, _ = s.X.(*ast.CallExpr)
+		case *ast.DeferStmt:
+			call = s.Call
+		}
+		if call == nil {
+			return -1
+		}
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != name || len(call.Args) != 0 {
+			return -1
+		}
+		return index(sel.X)
+	}
+	lk := method(fd.Body.List[0], "Lock")
+	if _, ok := fd.Body.List[1].(*ast.DeferStmt); !ok || lk < 0 || method(fd.Body.List[1], "Unlock") != lk {
+		return nil
+	}
+	es, ok := fd.Body.List[2].(*ast.ExprStmt)
+	if !ok {
+		return nil
+	}
+	call, ok := es.X.(*ast.CallExpr)
+	if !ok || len(call.Args) != 0 {
+		return nil
+	}
+	fn := index(call.Fun)
+	if fn < 0 {
+		return nil
+	}
+	return []int{lk, fn}
 }

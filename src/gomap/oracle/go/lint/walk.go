@@ -668,6 +668,9 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 		w.startGoroutines(h, st, c.Pos(), "the HTTP handler registered")
 		return false
 	}
+	if callee := w.callee(fun); callee != nil && callee.underLock != nil && w.lockedCall(c, callee, st) {
+		return false
+	}
 	sel, isSel := fun.(*ast.SelectorExpr)
 	if isSel {
 		recvT := w.a.typeOf(sel.X)
@@ -1126,4 +1129,69 @@ func (a *analysis) globalBase(e ast.Expr, call bool) *types.Var {
 		return v // call: G.m() with a pointer receiver takes &G
 	}
 	return nil // s := G copies the value
+}
+
+// lockedCall: withLock(lk, func() {...}) where withLock locks its first argument
+// around a call of its function argument: the closure runs under that lock.
+func (w *walker) lockedCall(c *ast.CallExpr, callee *fnode, st lockState) bool {
+	u := callee.underLock
+	if len(c.Args) <= u[0] || len(c.Args) <= u[1] {
+		return false
+	}
+	lit, ok := ast.Unparen(c.Args[u[1]]).(*ast.FuncLit)
+	if !ok {
+		return false
+	}
+	key := w.lockOfValue(c.Args[u[0]])
+	if key == nil {
+		return false
+	}
+	for i, arg := range c.Args {
+		if i != u[1] {
+			w.expr(arg, st)
+		}
+	}
+	in := st.clone()
+	w.a.section++
+	in[key] = held{mode: writeMode, section: w.a.section, base: baseText(ast.Unparen(c.Args[u[0]]))}
+	w.block(lit.Body.List, in)
+	callee.calls = append(callee.calls, callSite{from: w.fn, seq: w.tick(), loops: w.loopsCopy(), locks: st.clone()})
+	return true
+}
+
+// lockOfValue: the lock key that e.Lock() would take (e a mutex, &mu, or a value
+// with an embedded mutex).
+func (w *walker) lockOfValue(e ast.Expr) types.Object {
+	e = ast.Unparen(e)
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = ast.Unparen(u.X)
+	}
+	t := w.a.typeOf(e)
+	if t == nil {
+		return nil
+	}
+	if isNamed(t, "sync", "Mutex") || isNamed(t, "sync", "RWMutex") {
+		obj, _ := w.canon(e)
+		return obj
+	}
+	_, idx, _ := types.LookupFieldOrMethod(t, true, w.a.pkg, "Lock")
+	if len(idx) < 2 {
+		return nil
+	}
+	var field *types.Var
+	for _, i := range idx[:len(idx)-1] {
+		if p, ok := t.Underlying().(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		st, ok := t.Underlying().(*types.Struct)
+		if !ok {
+			return nil
+		}
+		field = st.Field(i)
+		t = field.Type()
+	}
+	if field == nil {
+		return nil
+	}
+	return field
 }
