@@ -400,3 +400,22 @@ func (c *conn) Close() (n int) {
     bare = src.replace("withLock(c, func() {", "func() {").replace(
         "\t})\n\treturn n", "\t}()\n\treturn n")
     assert ("p.go", 24, "GM002") in _lint_pkg(tmp_path / "b", {"p.go": bare})
+
+
+def test_constant_false_branch_is_dead_code(tmp_path: Path) -> None:
+    src = """package p
+
+const debug = false
+
+var m = map[int]int{}
+
+func Start() {
+	go func() { _ = m[1] }()
+	if debug {
+		m[1] = 1
+	}
+}
+"""
+    assert _lint_pkg(tmp_path / "a", {"p.go": src}) == set()
+    on = src.replace("const debug = false", "const debug = true")
+    assert ("p.go", 10, "GM001") in _lint_pkg(tmp_path / "b", {"p.go": on})

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"strings"
@@ -220,7 +221,14 @@ func (w *walker) stmt(s ast.Stmt, st lockState) (lockState, bool) {
 		if guard != "" {
 			w.nilGuards = append(w.nilGuards, guard)
 		}
-		thenSt, thenTerm := w.block(s.Body.List, st.clone())
+		var thenSt lockState
+		thenTerm := false
+		if tv, ok := w.a.info.Types[s.Cond]; ok && tv.Value != nil && tv.Value.Kind() == constant.Bool &&
+			!constant.BoolVal(tv.Value) {
+			thenSt = st.clone() // if debug { ... } with a constant false: dead code, not walked
+		} else {
+			thenSt, thenTerm = w.block(s.Body.List, st.clone())
+		}
 		if guard != "" {
 			w.nilGuards = w.nilGuards[:len(w.nilGuards)-1]
 		}
