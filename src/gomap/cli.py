@@ -76,6 +76,7 @@ def _demo(args: argparse.Namespace, console: Console) -> int:
 
 def _verify(args: argparse.Namespace, console: Console) -> int:
     from gomap.oracle import workloads
+    from gomap.oracle.harness import build_harness
     from gomap.oracle.keys import ELEM_TYPES, KEY_TYPES
     from gomap.oracle.toolchain import GoToolchainMissing, find_go
 
@@ -112,7 +113,9 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
             shapes.append("big_b")
         version = release.release if release is not None else spec.go_version
         try:
-            find_go(version, install=args.install_go)
+            find_go(version, install=args.install_go, needed_by="gomap verify")
+            build_harness(spec.harness, go=release if release is not None else version,
+                          notify=lambda m: _err(f"gomap verify: {m}"))
         except GoToolchainMissing as e:
             _err(f"gomap verify: {e}")
             return 3

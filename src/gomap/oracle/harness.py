@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +63,12 @@ have none: no design check and no default ``GOEXPERIMENT``)."""
 
 def build_harness(impl: str, *, install_go: bool = False,
                   go: str | GoBehaviour | None = None, go_version: str | None = None,
-                  goexperiment: str | None = None) -> Path:
+                  goexperiment: str | None = None,
+                  notify: Callable[[str], None] | None = None) -> Path:
     """Build (or reuse) the harness binary for ``impl``; return its path.
+
+    ``notify(message)`` is called once before a build that is not cached (a first
+    build takes from seconds to a minute), so a command can say why it is quiet.
 
     ``go`` (or ``go_version``) builds with another Go release than
     ``GO_VERSIONS[impl]``; for a map harness the release must have that map design,
@@ -85,6 +89,9 @@ def build_harness(impl: str, *, install_go: bool = False,
     out = cache_dir() / "bin" / f"harness-{impl}-{digest.hexdigest()[:16]}"
     if out.is_file():
         return out
+    if notify is not None:
+        notify(f"building the {impl} harness with {release.label} (once; cached in "
+               f"{out.parent})")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".tmp{os.getpid()}")
     env = tool.env(cache_dir())
