@@ -65,6 +65,9 @@ class SimReport:
     seconds: float = 0.0
     backend: str = "python"
     """The engine's backend: ``native`` (C) or ``python`` (the reference)."""
+    partial: bool = False
+    """The run was interrupted (Ctrl-C): the figures are the map's after ``ops``
+    operations, not the workload's end."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -97,7 +100,17 @@ class SimReport:
             "layout": self.layout,
             "seconds": round(self.seconds, 3),
             "backend": self.backend,
+            **({"partial": True} if self.partial else {}),
         }
+
+
+class SimulationInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`simulate`: ``report`` holds the figures of the operations
+    done so far (``report.partial`` is set; no rebuild account)."""
+
+    def __init__(self, report: SimReport) -> None:
+        super().__init__(f"interrupted after {report.ops:,} operations")
+        self.report = report
 
 
 class _Recorder:
@@ -256,36 +269,48 @@ def simulate(
             peak, peak_op = acct.live, i
 
     native_loop = getattr(raw, "_replay", None) if getattr(acct, "native", False) else None
-    for src in (iter(chain), it):
-        if native_loop is not None:
-            # The loop in C: it stops at each sample and progress point, and before
-            # an op it leaves to Python (iterators, a misplaced make).
-            rec.clock = raw
-            while True:
-                stop = next_sample if progress is None else min(next_sample, (i | 4095) + 1)
-                before = i
-                i, op, ended, peak, peak_op, max_entries = native_loop(
-                    src, i, stop, peak, peak_op, max_entries)
-                if op is not None:
-                    rec.clock = None
-                    step(op)
-                    rec.clock = raw
+    interrupted = False
+    try:
+        for src in (iter(chain), it):
+            if native_loop is not None:
+                # The loop in C: it stops at each sample and progress point, and before
+                # an op it leaves to Python (iterators, a misplaced make).
+                rec.clock = raw
+                while True:
+                    stop = next_sample if progress is None else min(next_sample, (i | 4095) + 1)
+                    before = i
+                    i, op, ended, peak, peak_op, max_entries = native_loop(
+                        src, i, stop, peak, peak_op, max_entries)
+                    if op is not None:
+                        rec.clock = None
+                        step(op)
+                        rec.clock = raw
+                    if i >= next_sample:
+                        sample(i)
+                        next_sample = i + stride
+                    if progress is not None and i != before and not i & 4095:
+                        progress(i)
+                    if ended:
+                        break
+                rec.clock = None
+                continue
+            for op in src:
+                step(op)
                 if i >= next_sample:
                     sample(i)
                     next_sample = i + stride
-                if progress is not None and i != before and not i & 4095:
+                if progress is not None and not i & 4095:
                     progress(i)
-                if ended:
-                    break
-            rec.clock = None
-            continue
-        for op in src:
-            step(op)
-            if i >= next_sample:
-                sample(i)
-                next_sample = i + stride
-            if progress is not None and not i & 4095:
-                progress(i)
+    except KeyboardInterrupt:
+        # Ctrl-C: report what the map is after the operations done so far. In the
+        # native loop, the engine's own counter knows how far it got.
+        interrupted = True
+        rec.clock = None
+        if native_loop is not None:  # the C loop's own figures since it last returned
+            i = max(i, getattr(raw, "op", 0))
+            max_entries = max(max_entries, getattr(raw, cnt))
+        if acct.live > peak:
+            peak, peak_op = acct.live, i
     if not timeline or timeline[-1]["op"] != i:
         sample(i)
     if progress is not None:
@@ -304,6 +329,10 @@ def simulate(
     rep.shape = {k: v for k, v in f.items() if k not in ("entries", "capacity")}
     rep.events, rep.event_counts, rep.events_dropped = rec.events, rec.counts, rec.dropped
     rep.timeline = timeline
+    if interrupted:
+        rep.partial = True
+        rep.seconds = time.perf_counter() - t0
+        raise SimulationInterrupted(rep)
     if rebuild:
         rep.rebuild = rebuild_account(impl, layout, eng, hasher, rand, st.live_bytes)
     rep.seconds = time.perf_counter() - t0
