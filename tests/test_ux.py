@@ -217,3 +217,19 @@ def test_ctrl_c_prints_the_partial_report_and_exits_130(argv: list[str]) -> None
     else:
         assert b"PARTIAL: interrupted (Ctrl-C) after" in out
         assert b"live bytes now" in out
+
+
+# --- --seeds: the median reads like min and max -------------------------------------------
+def test_the_seed_spread_prints_its_median_like_min_and_max() -> None:
+    from rich.console import Console
+
+    from gomap.sim.report import spread_table
+
+    spread = {"seeds": [1, 2, 3, 4],
+              "live_bytes": {"min": 5_533_344, "median": 5_543_856.0, "max": 5_553_344},
+              "tombstones": {"min": 1, "median": 2.5, "max": 4}}
+    console = Console(width=120, record=True)
+    console.print(spread_table(spread))
+    text = console.export_text()
+    assert "5,543,856 " in text and "5543856" not in text and ".000" not in text
+    assert "2.5" in text

@@ -28,10 +28,14 @@ def human(n: int | float | None) -> str:
 
 
 def _num(n: Any) -> str:
+    """A count as a person reads it: ``5,543,856``; a median between two counts keeps
+    its half (``5,543,856.5``)."""
     if n is None:
         return "—"
     if isinstance(n, float):
-        return f"{n:.3f}"
+        if n.is_integer():
+            return f"{int(n):,}"
+        return f"{n:,.1f}" if (2 * n).is_integer() else f"{n:,.3f}"
     return f"{n:,}"
 
 
