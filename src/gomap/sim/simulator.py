@@ -334,14 +334,61 @@ def simulate(
         rep.seconds = time.perf_counter() - t0
         raise SimulationInterrupted(rep)
     if rebuild:
-        rep.rebuild = rebuild_account(impl, layout, eng, hasher, rand, st.live_bytes)
+        rep.rebuild = rebuild_account(impl, layout, eng, hasher, rand, st.live_bytes,
+                                      max_entries)
     rep.seconds = time.perf_counter() - t0
     return rep
 
 
+REBUILD_MIN_RATIO = 1.25
+"""A map holding less than this many times a rebuilt one's bytes is "about as small"."""
+REBUILD_MIN_SAVING = 64 * 1024
+"""A rebuild that saves no more than this many bytes is not worth a copy."""
+
+
+def rebuild_advice(live_now: int, rebuilt: int, entries: int, max_entries: int | None,
+                   copy: str, growing: bool = False) -> str:
+    """The "never shrinks" advice, from the figures only: the map's live bytes now,
+    a rebuilt map's (``make(map, entries)`` + copy), its entries now and at most
+    (None: unknown), the Go code of the copy, and whether an incremental growth is
+    still in progress. Every sentence follows from them."""
+    ratio = live_now / rebuilt if rebuilt else float("inf")
+    saving = live_now - rebuilt
+    if entries == 0:
+        if live_now > 1024:
+            return (f"The map is empty but still holds {live_now:,} bytes: a Go map never "
+                    f"shrinks. Drop it (m = nil) or replace it with a new map.")
+        return "The map is empty and small: nothing to gain by replacing it."
+    if ratio < REBUILD_MIN_RATIO:
+        return (f"The map is about as small as a rebuilt one would be ({ratio:.2f}x its "
+                f"{rebuilt:,} bytes): nothing to gain by copying it.")
+    if saving <= REBUILD_MIN_SAVING:
+        return (f"The map holds {ratio:.2f}x what a rebuilt one would ({live_now:,} bytes "
+                f"against {rebuilt:,}), but a copy would save only {saving:,} bytes: not "
+                f"worth it.")
+    head = (f"The map holds {ratio:.2f}x the memory it needs ({live_now:,} bytes where a "
+            f"map rebuilt at {entries:,} entries takes {rebuilt:,})")
+    if max_entries is not None and max_entries < entries * REBUILD_MIN_RATIO and growing:
+        return (f"{head}, but it is in the middle of a growth: Go keeps the old buckets "
+                f"until later writes have evacuated them all, and then they are freed. "
+                f"No need to copy it.")
+    if max_entries is not None and max_entries < entries * REBUILD_MIN_RATIO:
+        # It never held many more entries than now: deletes did not leave it oversized.
+        return (f"{head}, though it never held more than {max_entries:,} entries: the "
+                f"extra is not room left by deleted entries but what it grew to under "
+                f"deletes and inserts (tombstones, overflow buckets, growths they "
+                f"caused). A copy saves {saving:,} bytes until the same churn grows it "
+                f"again: {copy}")
+    held = f" after holding {max_entries:,} entries" if max_entries is not None else ""
+    return (f"{head}{held}: a Go map never shrinks — deleting frees no buckets or groups. "
+            f"If it stays this small, rebuild it: {copy}")
+
+
 def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: Hasher,
-                    rand: Rand, live_now: int) -> dict[str, Any]:
-    """The "never shrinks" account: the map now against ``make(map, len(m))`` + copy."""
+                    rand: Rand, live_now: int, max_entries: int | None = None
+                    ) -> dict[str, Any]:
+    """The "never shrinks" account: the map now against ``make(map, len(m))`` + copy;
+    the advice is :func:`rebuild_advice`'s."""
     n = len(eng)
     fresh = _new_engine(impl, n, layout, hasher, rand, getattr(eng.engine, "go", None))
     it = eng.engine.iterator()
@@ -353,17 +400,8 @@ def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: 
     ratio = live_now / rebuilt if rebuilt else float("inf")
     k, v = layout.key.expr, layout.elem.expr
     copy = (f"m2 := make(map[{k}]{v}, len(m)); for k, v := range m {{ m2[k] = v }}; m = m2")
-    if n == 0 and live_now > 1024:
-        advice = (f"The map is empty but still holds {live_now:,} bytes: a Go map never "
-                  f"shrinks. Drop it (m = nil) or replace it with a new map.")
-    elif saving > 64 * 1024 and ratio >= 1.25:
-        advice = (f"The map holds {ratio:.1f}x the memory it needs ({live_now:,} bytes where a "
-                  f"map rebuilt at {n:,} entries takes {rebuilt:,}): a Go map never shrinks — "
-                  f"deleting frees no buckets or groups. If it stays this small, rebuild it: "
-                  f"{copy}")
-    else:
-        advice = ("The map is about as small as a rebuilt one would be: nothing to gain by "
-                  "copying it.")
+    growing = bool(eng.engine.stats().growing)
+    advice = rebuild_advice(live_now, rebuilt, n, max_entries, copy, growing)
     return {"entries": n, "live_bytes": rebuilt, "allocated_bytes": st.allocated_bytes,
             "capacity": fresh.stats().capacity, "saving_bytes": saving,
             "ratio": round(ratio, 4) if rebuilt else None, "advice": advice, "copy": copy}
