@@ -520,7 +520,7 @@ def _simulate(args: argparse.Namespace, console: Console) -> int:
     _check_outputs(args)
     factory, total, name = _workload(args, args.key, runs=args.seeds)
     impl, release = _release(args)
-    reports = []
+    reports: list[Any] = []
     eta = Eta("simulate", None if total is None else total * args.seeds,
               _warn_console(args))
     err = _progress_console(args) if args.seeds > 1 else None
