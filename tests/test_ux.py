@@ -24,7 +24,8 @@ def gomap(*args: str, stdin: str | bytes | None = None, cwd: Path | None = None,
 
     src = str(Path(pkg.__file__).resolve().parents[1])  # the gomap under test, from any cwd
     path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
-    full = dict(os.environ, COLUMNS="100", MPLBACKEND="Agg", PYTHONPATH=path, **(env or {}))
+    full = {**os.environ, "COLUMNS": "100", "MPLBACKEND": "Agg", "PYTHONPATH": path,
+            **(env or {})}
     data = stdin.encode() if isinstance(stdin, str) else stdin
     return subprocess.run([sys.executable, "-m", "gomap", *args], input=data,
                           capture_output=True, env=full, timeout=timeout, cwd=cwd)
@@ -358,3 +359,229 @@ def test_a_float32_value_is_stored_rounded_as_go_stores_it() -> None:
     m = GoMap(key_type="int", value_type="float32")
     m[1] = 0.1
     assert m[1] != 0.1 and abs(m[1] - 0.1) < 1e-8
+
+
+# --- plots that tell the truth -----------------------------------------------------------
+def _figure(reports: list[Any]) -> Any:
+    pytest.importorskip("matplotlib")
+    from gomap.sim.plot import build_figure
+
+    return build_figure(reports)
+
+
+def _legend(ax: Any) -> list[str]:
+    leg = ax.get_legend()
+    return [t.get_text() for t in leg.get_texts()] if leg else []
+
+
+def _lines_by_label(fig: Any) -> dict[str, Any]:
+    return {ln.get_label(): ln for ax in fig.axes for ln in ax.get_lines()
+            if not ln.get_label().startswith("_")}
+
+
+def _sim(impl: str, pattern: str, go: str | None = None) -> Any:
+    from gomap.layout.types import parse_key_type
+    from gomap.sim.ops import KeyDomain
+    from gomap.sim.simulator import simulate
+    from gomap.sim.workloads import parse_pattern
+
+    w = parse_pattern(pattern)
+    return simulate(impl, "int64", "int64", w.ops(KeyDomain(parse_key_type("int64"))),
+                    total=w.total, workload=w.spec(), go=go, samples=200)
+
+
+def test_a_release_comparison_is_labelled_and_coloured_by_release() -> None:
+    import matplotlib.pyplot as plt
+
+    pat = "churn:size=56,cycles=300,hint=100"
+    reports = [_sim("swiss", pat, "1.24"), _sim("swiss", pat, "1.25")]
+    fig = _figure(reports)
+    title = fig._suptitle.get_text()
+    assert "Go 1.24" in title and "Go 1.25" in title and "swiss vs swiss" not in title
+    for ax in fig.axes:
+        labels = _legend(ax)
+        assert len(labels) == len(set(labels)), labels  # no entry twice
+    lines = _lines_by_label(fig)
+    a = next(v for k, v in lines.items() if k.startswith("tombstones — Go 1.24"))
+    b = next(v for k, v in lines.items() if k.startswith("tombstones — Go 1.25"))
+    assert a.get_color() != b.get_color()
+    # the entries are the same in both runs: one line, named for both, not two on top
+    assert [k for k in lines if k.startswith("entries")] == ["entries — every run, the same"]
+    plt.close(fig)
+
+
+def test_allocated_bytes_have_their_own_panel_in_the_live_panels_unit() -> None:
+    import matplotlib.pyplot as plt
+
+    for impl, pattern in (("swiss", "fill:n=3000"), ("classic", "growshrink:cycles=2,"
+                                                      "high=40000,low=4000")):
+        fig = _figure([_sim(impl, pattern)])
+        live_ax = next(ax for ax in fig.axes if "live" in " ".join(_legend(ax)))
+        alloc_ax = next(ax for ax in fig.axes if "allocated since make" in _legend(ax))
+        assert live_ax is not alloc_ax  # fill: allocated == live, it cannot hide
+        assert "allocated since make" not in _legend(live_ax)
+        assert live_ax.get_ylabel() == alloc_ax.get_ylabel()  # one unit
+        assert len(fig.axes) == 4  # no twin axis
+        plt.close(fig)
+
+
+def test_growth_shading_stays_visible_on_a_long_run() -> None:
+    import matplotlib.pyplot as plt
+
+    from gomap.sim.plot import MIN_SHADE
+
+    r = _sim("classic", "growshrink:cycles=3,high=30000,low=3000")
+    fig = _figure([r])
+    ax = fig.axes[0]
+    spans = [p for p in ax.patches]
+    assert spans
+    lo, hi = ax.get_xlim()
+    widths = [p.get_window_extent().width / ax.get_window_extent().width for p in spans]
+    assert min(widths) >= MIN_SHADE * r.ops / (hi - lo) * 0.99
+    plt.close(fig)
+
+
+# --- gomap demo narrates and fits 80 columns ---------------------------------------------
+@pytest.mark.parametrize("impl, rule", [
+    ("classic", "hashGrow — count+1 = 14 > 6.5 × 2^1 = 13"),
+    ("swiss", "growToTable — 8 of 8 slots used, insert #9"),
+])
+def test_demo_narrates_each_growth_and_fits_80_columns(impl: str, rule: str) -> None:
+    import re
+
+    p = gomap("demo", "--impl", impl, "-n", "20000", env={"COLUMNS": "80"})
+    assert p.returncode == 0, p.stderr.decode()
+    out = p.stdout.decode()
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert not re.search(r"\w…", out), "a cell was cut"
+    for header in ("tombstones", "slots", "load", "layout"):
+        assert header in out
+    flat = " ".join(out.split())
+    assert " ".join(rule.split()) in flat
+    assert "old_capacity=" not in out and "dropped_tombstones=" not in out  # no raw fields
+    assert "more like these" in out  # the long middle is summarised, not 40 rows
+
+
+def test_demo_of_a_map_that_never_grows_says_so() -> None:
+    from rich.console import Console
+
+    from gomap.demo import run_demo
+
+    c = Console(width=80, record=True)
+    run_demo(c, impl="swiss", n=5)
+    assert "no growth" in c.export_text()
+
+
+# --- Go's misuse detection on the native backend ----------------------------------------
+KEY_KINDS = {
+    "int": int, "str": str, "float": float, "bytes": lambda i: str(i).encode(),
+    "tuple": lambda i: (i, i), "frozenset": lambda i: frozenset((i,)),
+    "bool-and-none": lambda i: (None, True, False)[i % 3] if i < 3 else i,
+}
+
+
+def _race(m: Any, keyf: Any, writers: int = 4, n: int = 5000, reader: bool = False
+          ) -> list[str]:
+    import threading
+
+    from gomap.errors import MapFatalError
+
+    errors: list[str] = []
+    start = threading.Barrier(writers + reader)
+
+    def write(t: int) -> None:
+        start.wait()
+        try:
+            for i in range(n):
+                m[keyf(t * n + i)] = i
+        except MapFatalError as e:
+            errors.append(type(e).__name__)
+
+    def read() -> None:
+        start.wait()
+        try:
+            for i in range(4 * n):
+                m.get(keyf(i))
+        except MapFatalError as e:
+            errors.append(type(e).__name__)
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in range(writers)]
+    if reader:
+        threads.append(threading.Thread(target=read))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def _native(impl: str) -> Any:
+    from gomap import GoMap
+    from gomap.native import AVAILABLE
+
+    if not AVAILABLE:
+        pytest.skip("the C extension is not built")
+    return GoMap(impl=impl, backend="native")
+
+
+@pytest.mark.parametrize("kind", list(KEY_KINDS))
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+def test_racing_writers_on_the_native_backend_are_caught_as_go_catches_them(
+        impl: str, kind: str) -> None:
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        m = _native(impl)
+        assert m.backend == "native"
+        errors = _race(m, KEY_KINDS[kind])
+    finally:
+        sys.setswitchinterval(old)
+    assert "ConcurrentMapWriteError" in errors, (impl, kind, len(m))
+
+
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+def test_a_reader_racing_a_writer_is_caught(impl: str) -> None:
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        errors = _race(_native(impl), int, writers=1, n=20000, reader=True)
+    finally:
+        sys.setswitchinterval(old)
+    assert "ConcurrentMapReadWriteError" in errors or "ConcurrentMapWriteError" in errors
+
+
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+def test_a_typed_native_map_is_caught_too(impl: str) -> None:
+    from gomap import GoMap
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        m = GoMap(impl=impl, key_type="string", value_type="int64", backend="native")
+        errors = _race(m, str)
+    finally:
+        sys.setswitchinterval(old)
+    assert "ConcurrentMapWriteError" in errors
+
+
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+def test_a_map_handed_from_thread_to_thread_without_overlap_works(impl: str) -> None:
+    import threading
+
+    m = _native(impl)
+    for k in range(1000):
+        m[k] = k
+
+    def more() -> None:
+        for k in range(1000, 3000):
+            m[k] = k
+        for k in range(0, 3000, 2):
+            del m[k]
+
+    t = threading.Thread(target=more)
+    t.start()
+    t.join()
+    for k in range(3000, 3100):
+        m[k] = k
+    assert len(m) == 1600 and sorted(m)[:3] == [1, 3, 5]
+    m.check_invariants()
