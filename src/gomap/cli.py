@@ -323,10 +323,23 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
     return (lambda: w.ops(domain)), w.total, w.spec()
 
 
-def _check_types(key: str, value: str) -> None:
+def _load_types(args: argparse.Namespace) -> None:
+    """``--types DIR|FILE.go`` (repeatable): register the named types of those packages."""
+    from gomap.layout.named import NamedTypeError, load_types
+
+    for path in getattr(args, "types", None) or []:
+        try:
+            load_types(path)
+        except NamedTypeError as e:
+            raise UsageError(str(e)) from None
+
+
+def _check_types(key: str, value: str, args: argparse.Namespace | None = None) -> None:
     from gomap.layout.maplayout import map_layout
     from gomap.layout.types import GoTypeError
 
+    if args is not None:
+        _load_types(args)
     try:
         map_layout(key, value)
     except GoTypeError as e:
@@ -512,7 +525,7 @@ def _simulate(args: argparse.Namespace, console: Console) -> int:
     from gomap.sim.report import render
     from gomap.sim.simulator import SimulationInterrupted, seed_spread
 
-    _check_types(args.key, args.value)
+    _check_types(args.key, args.value, args)
     if args.seeds < 1:
         raise UsageError("--seeds must be at least 1")
     if args.samples < 2:
@@ -636,7 +649,7 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
     from gomap.sim.report import render_compare
     from gomap.sim.simulator import SimulationInterrupted
 
-    _check_types(args.key, args.value)
+    _check_types(args.key, args.value, args)
     if args.samples < 2:
         raise UsageError("--samples must be at least 2")
     _check_outputs(args)
@@ -698,7 +711,11 @@ def _common_args(p: argparse.ArgumentParser) -> None:
 
 def _sim_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", default="int64", metavar="T",
-                   help="the map's Go key type (default int64)")
+                   help="the map's Go key type (default int64): a type literal, a "
+                   "standard-library type (time.Time) or pkg.T of --types")
+    p.add_argument("--types", "--from", action="append", metavar="DIR|FILE.go",
+                   help="load the named types of this Go package (the Go type checker "
+                   "lays them out) so --key/--value can name them as pkg.T; repeatable")
     p.add_argument("--value", default="int64", metavar="T",
                    help="the map's Go value type (default int64)")
     p.add_argument("--ops", metavar="FILE",

@@ -30,6 +30,8 @@ def _count_arg(text: str) -> int:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", default="int64", metavar="T", help="Go key type (default int64)")
+    p.add_argument("--types", "--from", action="append", metavar="DIR|FILE.go",
+                   help="load the named types of this Go package, to name them as pkg.T")
     p.add_argument("--value", default="int64", metavar="T", help="Go value type (default int64)")
     p.add_argument("--ops", metavar="FILE", help="an ops file (see docs/SIMULATE.md)")
     p.add_argument("--pattern", metavar="NAME[:k=v,...]",
@@ -77,7 +79,7 @@ def _guard(fn: Any) -> Any:
 def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
     from gomap.cli import UsageError, _check_types, _workload
 
-    _check_types(args.key, args.value)
+    _check_types(args.key, args.value, args)
     factory, known, name = _workload(args, args.key)
     if known is None:
         # An ops file is read once, as a stream; the tracer may replay it (both
