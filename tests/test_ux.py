@@ -71,10 +71,10 @@ def test_a_harness_build_is_announced_once_and_a_cached_one_is_not(
 
     monkeypatch.setattr(harness.subprocess, "run", fake_go_build)
     said: list[str] = []
-    first = harness.build_harness("classic", notify=said.append)
-    assert len(said) == 1 and "building the classic harness with Go 1.23.9" in said[0]
-    assert harness.build_harness("classic", notify=said.append) == first
-    assert len(said) == 1  # cached: nothing to say
+    first = harness.build_harness("classic", on_build=said.append)
+    assert said == ["1.23.9"]
+    assert harness.build_harness("classic", on_build=said.append) == first
+    assert said == ["1.23.9"]  # cached: nothing to say
 
 
 @pytest.mark.parametrize("argv, command", [

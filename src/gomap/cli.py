@@ -158,6 +158,15 @@ def _demo(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _announce_build(command: str, harness: str) -> Any:
+    """``on_build`` for :func:`gomap.oracle.harness.build_harness`: one stderr line, so
+    a first run is not silent while Go builds the harness."""
+    def say(version: str) -> None:
+        _err(f"gomap {command}: building the {harness} harness with Go {version} (once; "
+             f"it is cached, the next run starts at once)")
+    return say
+
+
 def _verify(args: argparse.Namespace, console: Console) -> int:
     from gomap.oracle import workloads
     from gomap.oracle.harness import build_harness
@@ -199,7 +208,7 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
         try:
             find_go(version, install=args.install_go, needed_by="gomap verify")
             build_harness(spec.harness, go=release if release is not None else version,
-                          notify=lambda m: _err(f"gomap verify: {m}"))
+                          on_build=_announce_build("verify", spec.harness))
         except GoToolchainMissing as e:
             _err(f"gomap verify: {e}")
             return 3
@@ -332,6 +341,33 @@ def _load_types(args: argparse.Namespace) -> None:
             load_types(path)
         except NamedTypeError as e:
             raise UsageError(str(e)) from None
+
+
+def _apply_ops_header(args: argparse.Namespace) -> None:
+    """Types from the ops file's ``#@`` header where --key/--value were not given
+    (flags win), and a loud warning for a recording with lost events or one that
+    started after the map held entries."""
+    from gomap.sim.ops import OpsFileError, read_ops_header
+
+    hdr: dict[str, str] = {}
+    ops = getattr(args, "ops", None)
+    if isinstance(ops, str) and ops.strip() and os.path.isfile(ops):  # a pipe is read once
+        try:
+            hdr = read_ops_header(ops)
+        except OpsFileError as e:
+            raise UsageError(str(e), located=True) from None
+    if args.key is None:
+        args.key = hdr.get("key", "int64")
+    if args.value is None:
+        args.value = hdr.get("value", "int64")
+    lost = hdr.get("events-lost", "0")
+    if lost not in ("", "0"):
+        _err(f"{ops}: WARNING: this recording LOST {lost} events (the kernel ring buffer "
+             f"overflowed while gomap record ran): the replay is missing operations and "
+             f"its figures are not the program's")
+    if hdr.get("initial-len", "0") not in ("", "0"):
+        _err(f"{ops}: WARNING: the map held {hdr['initial-len']} entries before the "
+             f"recording began; the replay starts from an empty map")
 
 
 def _check_types(key: str, value: str, args: argparse.Namespace | None = None) -> None:
@@ -525,6 +561,7 @@ def _simulate(args: argparse.Namespace, console: Console) -> int:
     from gomap.sim.report import render
     from gomap.sim.simulator import SimulationInterrupted, seed_spread
 
+    _apply_ops_header(args)
     _check_types(args.key, args.value, args)
     if args.seeds < 1:
         raise UsageError("--seeds must be at least 1")
@@ -649,6 +686,7 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
     from gomap.sim.report import render_compare
     from gomap.sim.simulator import SimulationInterrupted
 
+    _apply_ops_header(args)
     _check_types(args.key, args.value, args)
     if args.samples < 2:
         raise UsageError("--samples must be at least 2")
@@ -710,16 +748,18 @@ def _common_args(p: argparse.ArgumentParser) -> None:
 
 
 def _sim_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--key", default="int64", metavar="T",
-                   help="the map's Go key type (default int64): a type literal, a "
-                   "standard-library type (time.Time) or pkg.T of --types")
+    p.add_argument("--key", default=None, metavar="T",
+                   help="the map's Go key type (default: the ops file's header, else int64): "
+                   "a type literal, a standard-library type (time.Time) or pkg.T of --types")
+    p.add_argument("--value", default=None, metavar="T",
+                   help="the map's Go value type (default: the ops file's header, else "
+                   "int64)")
     p.add_argument("--types", "--from", action="append", metavar="DIR|FILE.go",
                    help="load the named types of this Go package (the Go type checker "
                    "lays them out) so --key/--value can name them as pkg.T; repeatable")
-    p.add_argument("--value", default="int64", metavar="T",
-                   help="the map's Go value type (default int64)")
     p.add_argument("--ops", metavar="FILE",
-                   help="an ops file, - for standard input (see docs/SIMULATE.md)")
+                   help="an ops file, - for standard input (see docs/SIMULATE.md; a "
+                   "`gomap record` file names its types in its header)")
     p.add_argument("--pattern", metavar="NAME[:k=v,...]",
                    help="a built-in workload: fill, drain, churn, growshrink, mix, hinted, "
                    "default (the default); e.g. churn:size=10000,cycles=20,keys=string:16")
@@ -825,6 +865,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gomap.audit.cli import register as register_audit  # audit show, audit stats
 
     register_audit(sub)
+
+    from gomap.record.command import register as register_record  # record
+
+    register_record(sub)
     return p
 
 

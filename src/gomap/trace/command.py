@@ -92,7 +92,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
     else:
         total = known
     if args.with_runtime:
-        from gomap.cli import _err
+        from gomap.cli import _announce_build
         from gomap.oracle.harness import build_harness
         from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
         from gomap.trace.runtime import runtime_supported
@@ -105,7 +105,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
                 find_go(GO_VERSIONS[impl], needed_by=f"gomap {args.command} --with-runtime",
                         install_hint=f"python -m gomap.oracle.toolchain install "
                         f"{GO_VERSIONS[impl]}")
-                build_harness(impl, notify=lambda m: _err(f"gomap {args.command}: {m}"))
+                build_harness(impl, on_build=_announce_build(args.command, impl))
             except GoToolchainMissing as e:
                 raise ToolchainMissing(str(e)) from None
     return factory, total, name
