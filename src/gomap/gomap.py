@@ -115,8 +115,9 @@ class GoMap(MutableMapping[Any, Any]):
 
     __slots__ = ("_accounted", "_engine", "_seed", "_track", "_types", "backend", "impl")
 
-    def __new__(cls, *args: Any, key_type: str | None = None, **kwargs: Any) -> GoMap:
-        if key_type is not None and cls is GoMap:
+    def __new__(cls, *args: Any, key_type: str | None = None,
+                value_type: str | None = None, **kwargs: Any) -> GoMap:
+        if (key_type is not None or value_type is not None) and cls is GoMap:
             cls = _TypedGoMap
         return super().__new__(cls)
 
@@ -424,19 +425,22 @@ def _restore(options: dict[str, Any], n: int) -> GoMap:
 
 
 class _TypedGoMap(GoMap):
-    """A :class:`GoMap` whose keys are checked against (and stored as) values of its
-    Go key type (:func:`gomap.gokeys.key_checker`)."""
+    """A :class:`GoMap` whose keys and values are checked against (and stored as)
+    values of its Go key and value types (:func:`gomap.gokeys.key_checker`,
+    :func:`gomap.gokeys.value_checker`); an omitted type checks nothing."""
 
-    __slots__ = ("_check",)
+    __slots__ = ("_check", "_check_value")
 
     def __init__(self, items: Any = None, *, key_type: str | None = None,
-                 **kwargs: Any) -> None:
-        from gomap.gokeys import key_checker
-        from gomap.layout.types import parse_key_type
+                 value_type: str | None = None, **kwargs: Any) -> None:
+        from gomap.gokeys import key_checker, value_checker
+        from gomap.layout.types import parse_go_type, parse_key_type
 
-        assert key_type is not None
-        self._check = key_checker(parse_key_type(key_type))
-        super().__init__(items, key_type=key_type, **kwargs)
+        self._check = (key_checker(parse_key_type(key_type)) if key_type is not None
+                       else _unchecked)
+        self._check_value = (value_checker(parse_go_type(value_type))
+                             if value_type is not None else _unchecked)
+        super().__init__(items, key_type=key_type, value_type=value_type, **kwargs)
 
     def __getitem__(self, key: Any) -> Any:
         """``m[key]``; ``KeyError`` when absent (see :meth:`GoMap.__getitem__`)."""
@@ -460,8 +464,10 @@ class _TypedGoMap(GoMap):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         """``m[key] = value``; ``TypeError``/``ValueError`` naming the Go key type for
-        a key it cannot hold (see :meth:`GoMap.__setitem__`)."""
-        self._engine.assign(self._check(key), value)
+        a key it cannot hold, or a value of another type than the map's value type
+        (see :meth:`GoMap.__setitem__`)."""
+        k = self._check(key)
+        self._engine.assign(k, self._check_value(value))
 
     def __delitem__(self, key: Any) -> None:
         """``del m[key]``; ``KeyError`` when absent."""
@@ -505,6 +511,10 @@ class _TypedGoMap(GoMap):
         while (kv := step()) is not None:
             k = kv[0]
             yield (k.value if type(k) is IfaceKey else k), kv[1]
+
+
+def _unchecked(v: Any) -> Any:
+    return v
 
 
 def _install_native_fast_paths() -> None:

@@ -361,7 +361,12 @@ class _Parser:
             return self._interface()
         if value in _BASIC:
             return _BASIC[value]
-        self.fail(f"unknown type {value!r} (only predeclared and type literals are known)", col)
+        from gomap.layout import named  # named types: laid out by the Go type checker
+
+        resolved = named.resolve(value)
+        if resolved is not None:
+            return resolved
+        self.fail(named.unknown_message(value), col)
 
     def _chan(self, prefix: str) -> GoType:
         elem = self.type_()

@@ -163,6 +163,8 @@ typedef struct {
     Py_ssize_t count;
     int flags;          /* iterator | oldIterator | sameSizeGrow */
     int writing;        /* hashWriting */
+    void *owner;        /* not in Go: the first thread state to touch it (GOMAP_TOUCH) */
+    int shared;         /* not in Go: another thread has touched it */
     int B;
     uint32_t noverflow;
     Py_ssize_t overflow_used;  /* not in Go: overflow buckets chained into buckets */
@@ -770,6 +772,7 @@ static int find(bmap *b, uint8_t top, PyObject *key, bmap **fb, int *fi) {
 
 /* lookup core: 1 found (elem and key as new references), 0 absent, -1 error */
 static int hm_lookup(HMapObject *h, PyObject *key, PyObject **pk, PyObject **pe) {
+    GOMAP_TOUCH(h);
     if (h->count == 0) {
         if (gomap_check_hashable(key) < 0)
             return -1;
@@ -869,6 +872,7 @@ static int hm__assign(HMapObject *h, uint64_t hash, PyObject *key, PyObject *ele
 }
 
 static int hm_assign_(HMapObject *h, PyObject *key, PyObject *elem) {
+    GOMAP_TOUCH(h);
     if (h->writing) {
         gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
@@ -881,6 +885,7 @@ static int hm_assign_(HMapObject *h, PyObject *key, PyObject *elem) {
         return -1;
     }
     h->writing = 1;
+    GOMAP_WRITE_WINDOW(h);
     int r = hm__assign(h, hash, key, elem);
     h->writing = 0;
     return r;
@@ -958,6 +963,7 @@ static int hm__delete(HMapObject *h, uint64_t hash, PyObject *key) {
 }
 
 static int hm_delete_(HMapObject *h, PyObject *key) {
+    GOMAP_TOUCH(h);
     if (h->count == 0)
         return gomap_check_hashable(key);
     if (h->writing) {
@@ -972,6 +978,7 @@ static int hm_delete_(HMapObject *h, PyObject *key) {
         return -1;
     }
     h->writing = 1;
+    GOMAP_WRITE_WINDOW(h);
     int r = hm__delete(h, hash, key);
     h->writing = 0;
     return r < 0 ? -1 : 0;
@@ -1036,6 +1043,7 @@ static int hm__clear(HMapObject *h) {
 }
 
 static int hm_clear_(HMapObject *h) {
+    GOMAP_TOUCH(h);
     if (h->count == 0)
         return 0;
     if (h->writing) {
@@ -1043,6 +1051,7 @@ static int hm_clear_(HMapObject *h) {
         return -1;
     }
     h->writing = 1;
+    GOMAP_WRITE_WINDOW(h);
     int r = hm__clear(h);
     h->writing = 0;
     return r;
@@ -1870,6 +1879,7 @@ static int hiter_next(HIterObject *it, PyObject **pk, PyObject **pe) {
     HMapObject *h = it->h;
     if (h == NULL)
         return 0;
+    GOMAP_TOUCH(h);
     if (h->writing) {
         gomap_concurrent_error("ConcurrentMapIterationWriteError");
         return -1;

@@ -202,6 +202,8 @@ typedef struct {
     int global_depth;
     int global_shift;
     int writing;
+    void *owner;               /* not in Go: the first thread state to touch it (GOMAP_TOUCH) */
+    int shared;                /* not in Go: another thread has touched it */
     int tomb;                  /* tombstonePossible */
     Py_ssize_t clear_seq;
     int key_kind;
@@ -931,6 +933,7 @@ fail:
  * new references in *pk, *pe; 0 absent; -1 error */
 
 static int sm_get_with_key(SwissMapObject *m, PyObject *key, PyObject **pk, PyObject **pe) {
+    GOMAP_TOUCH(m);
     if (m->used == 0)
         return 0;
     if (m->writing) {
@@ -973,6 +976,7 @@ static int sm_get_with_key(SwissMapObject *m, PyObject *key, PyObject **pk, PyOb
 
 /* mapaccess2 (and _fast32 / _fast64 / _faststr): 1 found (*pe a new reference), 0, -1 */
 static int sm_lookup(SwissMapObject *m, PyObject *key, PyObject **pe) {
+    GOMAP_TOUCH(m);
     if (m->used == 0) {
         if (!m->typed && gomap_check_hashable(key) < 0)
             return -1;
@@ -1106,6 +1110,7 @@ static int sm__assign(SwissMapObject *m, uint64_t hash, PyObject *key, PyObject 
 }
 
 static int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem) {
+    GOMAP_TOUCH(m);
     if (m->writing) {
         gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
@@ -1119,6 +1124,7 @@ static int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem) {
         return -1;
     }
     m->writing = 1;
+    GOMAP_WRITE_WINDOW(m);
     Py_ssize_t n = m->used;
     int r = sm__assign(m, hash, key, elem);
     m->writing = 0;
@@ -1188,6 +1194,7 @@ static int sm__delete(SwissMapObject *m, uint64_t hash, PyObject *key) {
 }
 
 static int sm_delete(SwissMapObject *m, PyObject *key) {
+    GOMAP_TOUCH(m);
     if (m->used == 0) {
         if (!m->typed)
             return gomap_check_hashable(key);
@@ -1205,6 +1212,7 @@ static int sm_delete(SwissMapObject *m, PyObject *key) {
         return -1;
     }
     m->writing = 1;
+    GOMAP_WRITE_WINDOW(m);
     Py_ssize_t n = m->used;
     int r = sm__delete(m, hash, key);
     m->writing = 0;
@@ -1247,6 +1255,7 @@ static int sm__clear(SwissMapObject *m) {
 }
 
 static int sm_clear(SwissMapObject *m) {
+    GOMAP_TOUCH(m);
     if (m->used == 0 && !m->tomb)
         return 0;
     if (m->writing) {
@@ -1254,6 +1263,7 @@ static int sm_clear(SwissMapObject *m) {
         return -1;
     }
     m->writing = 1;
+    GOMAP_WRITE_WINDOW(m);
     Py_ssize_t n = m->used;
     int r = sm__clear(m);
     m->writing = 0;
@@ -2337,6 +2347,7 @@ static int siter_next_small(SwissIterObject *it, SwissMapObject *m, PyObject **p
 /* Iter.Next: 1 with new references in *pk, *pe; 0 at the end; -1 error */
 static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk,
                            PyObject **pe) {
+    GOMAP_TOUCH(m);
     if (m->writing) {
         gomap_concurrent_error("ConcurrentMapIterationWriteError");
         return -1;

@@ -141,6 +141,17 @@ _SPECIALS = {"nan": math.nan, "inf": math.inf, "+inf": math.inf,
              "-inf": -math.inf, "infinity": math.inf, "+infinity": math.inf,
              "-infinity": -math.inf}
 _EXP_CLAMP = 5000
+
+MAX_CONST_BITS = 512
+"""The largest integer constant Go's compiler accepts (types2's ``prec``): a literal
+beyond it is "constant overflow" in Go."""
+_MAX_CONST_DIGITS = 154
+"""Any decimal literal of more digits is at least 10**154, over 512 bits."""
+
+
+def _too_large(digits: int) -> str:
+    return (f"an integer literal of {digits:,} digits is too large: Go refuses integer "
+            f"constants over {MAX_CONST_BITS} bits, and no Go integer type holds more than 64")
 """Exponents beyond this are clamped: the value overflows (or underflows) every Go
 type either way, and the exact number would cost memory for nothing."""
 _MATH_INF = re.compile(r"math\.Inf\(\s*([+-]?[0-9]+)\s*\)\Z")
@@ -186,8 +197,12 @@ def parse_go_literal(text: str) -> GoLiteral:
             v = int(d[2:], 8)
         elif len(d) > 1 and d[0] == "0":
             v = int(d[1:], 8)
+        elif len(d) > _MAX_CONST_DIGITS:  # before int(): Python refuses 4300+ digits
+            raise ValueError(_too_large(len(d)))
         else:
             v = int(d)
+        if v.bit_length() > MAX_CONST_BITS:
+            raise ValueError(_too_large(len(d)))
         return GoLiteral("int", sign * v, t)
     mh = _HEXFLOAT.match(t)
     if mh:

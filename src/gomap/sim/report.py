@@ -28,10 +28,14 @@ def human(n: int | float | None) -> str:
 
 
 def _num(n: Any) -> str:
+    """A count as a person reads it: ``5,543,856``; a median between two counts keeps
+    its half (``5,543,856.5``)."""
     if n is None:
         return "—"
     if isinstance(n, float):
-        return f"{n:.3f}"
+        if n.is_integer():
+            return f"{int(n):,}"
+        return f"{n:,.1f}" if (2 * n).is_integer() else f"{n:,.3f}"
     return f"{n:,}"
 
 
@@ -152,8 +156,11 @@ def render(console: Console, r: SimReport, spread: dict[str, Any] | None = None)
     head = (f"[bold]{title}[/] on [bold]{r.impl}[/] ({run_label(r)}) — "
             f"{escape(r.workload or 'ops')}: {r.ops:,} operations"
             + (f", make hint {r.hint:,}" if r.hint else "") + f" — {r.seconds:.1f}s")
-    console.print(Panel(Group(Text.from_markup(head), Text(layout_line(r), style="dim")),
-                        title="gomap simulate", title_align="left"))
+    lines = [Text.from_markup(head), Text(layout_line(r), style="dim")]
+    if r.partial:
+        lines.append(Text(f"PARTIAL: interrupted (Ctrl-C) after {r.ops:,} operations; the "
+                          "figures are the map's at that point", style="bold yellow"))
+    console.print(Panel(Group(*lines), title="gomap simulate", title_align="left"))
     console.print(summary_table([r]))
     if r.events:
         console.print(events_table(r))

@@ -65,6 +65,9 @@ class SimReport:
     seconds: float = 0.0
     backend: str = "python"
     """The engine's backend: ``native`` (C) or ``python`` (the reference)."""
+    partial: bool = False
+    """The run was interrupted (Ctrl-C): the figures are the map's after ``ops``
+    operations, not the workload's end."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -97,7 +100,17 @@ class SimReport:
             "layout": self.layout,
             "seconds": round(self.seconds, 3),
             "backend": self.backend,
+            **({"partial": True} if self.partial else {}),
         }
+
+
+class SimulationInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`simulate`: ``report`` holds the figures of the operations
+    done so far (``report.partial`` is set; no rebuild account)."""
+
+    def __init__(self, report: SimReport) -> None:
+        super().__init__(f"interrupted after {report.ops:,} operations")
+        self.report = report
 
 
 class _Recorder:
@@ -256,36 +269,48 @@ def simulate(
             peak, peak_op = acct.live, i
 
     native_loop = getattr(raw, "_replay", None) if getattr(acct, "native", False) else None
-    for src in (iter(chain), it):
-        if native_loop is not None:
-            # The loop in C: it stops at each sample and progress point, and before
-            # an op it leaves to Python (iterators, a misplaced make).
-            rec.clock = raw
-            while True:
-                stop = next_sample if progress is None else min(next_sample, (i | 4095) + 1)
-                before = i
-                i, op, ended, peak, peak_op, max_entries = native_loop(
-                    src, i, stop, peak, peak_op, max_entries)
-                if op is not None:
-                    rec.clock = None
-                    step(op)
-                    rec.clock = raw
+    interrupted = False
+    try:
+        for src in (iter(chain), it):
+            if native_loop is not None:
+                # The loop in C: it stops at each sample and progress point, and before
+                # an op it leaves to Python (iterators, a misplaced make).
+                rec.clock = raw
+                while True:
+                    stop = next_sample if progress is None else min(next_sample, (i | 4095) + 1)
+                    before = i
+                    i, op, ended, peak, peak_op, max_entries = native_loop(
+                        src, i, stop, peak, peak_op, max_entries)
+                    if op is not None:
+                        rec.clock = None
+                        step(op)
+                        rec.clock = raw
+                    if i >= next_sample:
+                        sample(i)
+                        next_sample = i + stride
+                    if progress is not None and i != before and not i & 4095:
+                        progress(i)
+                    if ended:
+                        break
+                rec.clock = None
+                continue
+            for op in src:
+                step(op)
                 if i >= next_sample:
                     sample(i)
                     next_sample = i + stride
-                if progress is not None and i != before and not i & 4095:
+                if progress is not None and not i & 4095:
                     progress(i)
-                if ended:
-                    break
-            rec.clock = None
-            continue
-        for op in src:
-            step(op)
-            if i >= next_sample:
-                sample(i)
-                next_sample = i + stride
-            if progress is not None and not i & 4095:
-                progress(i)
+    except KeyboardInterrupt:
+        # Ctrl-C: report what the map is after the operations done so far. In the
+        # native loop, the engine's own counter knows how far it got.
+        interrupted = True
+        rec.clock = None
+        if native_loop is not None:  # the C loop's own figures since it last returned
+            i = max(i, getattr(raw, "op", 0))
+            max_entries = max(max_entries, getattr(raw, cnt))
+        if acct.live > peak:
+            peak, peak_op = acct.live, i
     if not timeline or timeline[-1]["op"] != i:
         sample(i)
     if progress is not None:
@@ -304,15 +329,66 @@ def simulate(
     rep.shape = {k: v for k, v in f.items() if k not in ("entries", "capacity")}
     rep.events, rep.event_counts, rep.events_dropped = rec.events, rec.counts, rec.dropped
     rep.timeline = timeline
+    if interrupted:
+        rep.partial = True
+        rep.seconds = time.perf_counter() - t0
+        raise SimulationInterrupted(rep)
     if rebuild:
-        rep.rebuild = rebuild_account(impl, layout, eng, hasher, rand, st.live_bytes)
+        rep.rebuild = rebuild_account(impl, layout, eng, hasher, rand, st.live_bytes,
+                                      max_entries)
     rep.seconds = time.perf_counter() - t0
     return rep
 
 
+REBUILD_MIN_RATIO = 1.25
+"""A map holding less than this many times a rebuilt one's bytes is "about as small"."""
+REBUILD_MIN_SAVING = 64 * 1024
+"""A rebuild that saves no more than this many bytes is not worth a copy."""
+
+
+def rebuild_advice(live_now: int, rebuilt: int, entries: int, max_entries: int | None,
+                   copy: str, growing: bool = False) -> str:
+    """The "never shrinks" advice, from the figures only: the map's live bytes now,
+    a rebuilt map's (``make(map, entries)`` + copy), its entries now and at most
+    (None: unknown), the Go code of the copy, and whether an incremental growth is
+    still in progress. Every sentence follows from them."""
+    ratio = live_now / rebuilt if rebuilt else float("inf")
+    saving = live_now - rebuilt
+    if entries == 0:
+        if live_now > 1024:
+            return (f"The map is empty but still holds {live_now:,} bytes: a Go map never "
+                    f"shrinks. Drop it (m = nil) or replace it with a new map.")
+        return "The map is empty and small: nothing to gain by replacing it."
+    if ratio < REBUILD_MIN_RATIO:
+        return (f"The map is about as small as a rebuilt one would be ({ratio:.2f}x its "
+                f"{rebuilt:,} bytes): nothing to gain by copying it.")
+    if saving <= REBUILD_MIN_SAVING:
+        return (f"The map holds {ratio:.2f}x what a rebuilt one would ({live_now:,} bytes "
+                f"against {rebuilt:,}), but a copy would save only {saving:,} bytes: not "
+                f"worth it.")
+    head = (f"The map holds {ratio:.2f}x the memory it needs ({live_now:,} bytes where a "
+            f"map rebuilt at {entries:,} entries takes {rebuilt:,})")
+    if max_entries is not None and max_entries < entries * REBUILD_MIN_RATIO and growing:
+        return (f"{head}, but it is in the middle of a growth: Go keeps the old buckets "
+                f"until later writes have evacuated them all, and then they are freed. "
+                f"No need to copy it.")
+    if max_entries is not None and max_entries < entries * REBUILD_MIN_RATIO:
+        # It never held many more entries than now: deletes did not leave it oversized.
+        return (f"{head}, though it never held more than {max_entries:,} entries: the "
+                f"extra is not room left by deleted entries but what it grew to under "
+                f"deletes and inserts (tombstones, overflow buckets, growths they "
+                f"caused). A copy saves {saving:,} bytes until the same churn grows it "
+                f"again: {copy}")
+    held = f" after holding {max_entries:,} entries" if max_entries is not None else ""
+    return (f"{head}{held}: a Go map never shrinks — deleting frees no buckets or groups. "
+            f"If it stays this small, rebuild it: {copy}")
+
+
 def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: Hasher,
-                    rand: Rand, live_now: int) -> dict[str, Any]:
-    """The "never shrinks" account: the map now against ``make(map, len(m))`` + copy."""
+                    rand: Rand, live_now: int, max_entries: int | None = None
+                    ) -> dict[str, Any]:
+    """The "never shrinks" account: the map now against ``make(map, len(m))`` + copy;
+    the advice is :func:`rebuild_advice`'s."""
     n = len(eng)
     fresh = _new_engine(impl, n, layout, hasher, rand, getattr(eng.engine, "go", None))
     it = eng.engine.iterator()
@@ -324,17 +400,8 @@ def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: 
     ratio = live_now / rebuilt if rebuilt else float("inf")
     k, v = layout.key.expr, layout.elem.expr
     copy = (f"m2 := make(map[{k}]{v}, len(m)); for k, v := range m {{ m2[k] = v }}; m = m2")
-    if n == 0 and live_now > 1024:
-        advice = (f"The map is empty but still holds {live_now:,} bytes: a Go map never "
-                  f"shrinks. Drop it (m = nil) or replace it with a new map.")
-    elif saving > 64 * 1024 and ratio >= 1.25:
-        advice = (f"The map holds {ratio:.1f}x the memory it needs ({live_now:,} bytes where a "
-                  f"map rebuilt at {n:,} entries takes {rebuilt:,}): a Go map never shrinks — "
-                  f"deleting frees no buckets or groups. If it stays this small, rebuild it: "
-                  f"{copy}")
-    else:
-        advice = ("The map is about as small as a rebuilt one would be: nothing to gain by "
-                  "copying it.")
+    growing = bool(eng.engine.stats().growing)
+    advice = rebuild_advice(live_now, rebuilt, n, max_entries, copy, growing)
     return {"entries": n, "live_bytes": rebuilt, "allocated_bytes": st.allocated_bytes,
             "capacity": fresh.stats().capacity, "saving_bytes": saving,
             "ratio": round(ratio, 4) if rebuilt else None, "advice": advice, "copy": copy}

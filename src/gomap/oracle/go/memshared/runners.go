@@ -2,7 +2,10 @@
 
 package main
 
-import "io"
+import (
+	"io"
+	"time"
+)
 
 func b2i(b bool) int64 {
 	if b {
@@ -14,6 +17,17 @@ func b2i(b bool) int64 {
 type structKey struct {
 	a int32
 	b string
+}
+
+// Session is tests/data/gotypes/sessions.Session (keep the two equal): a named struct
+// with pointers and padding, which gomap lays out from the Go type checker's answer
+// (gomap.layout.named); its run checks the accounting of such a type.
+type Session struct {
+	ID   int32
+	Name string
+	Next *Session
+	Flag bool
+	Seen time.Time
 }
 
 type runner func(in io.Reader, out io.Writer) error
@@ -32,6 +46,9 @@ var runners = map[string]runner{
 	},
 	"struct{a int32; b string}|[3]int16": func(i io.Reader, o io.Writer) error {
 		return run[structKey, [3]int16](structKeyOf, i, o)
+	},
+	"string|sessions.Session": func(i io.Reader, o io.Writer) error {
+		return run[string, Session](strKey, i, o)
 	},
 	"[4]int64|[16]int64": func(i io.Reader, o io.Writer) error {
 		return run[[4]int64, [16]int64](quadKey, i, o)
