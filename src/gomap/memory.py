@@ -154,6 +154,25 @@ class _Accountant:
         self.entries -= n
         self.live -= n * self.entry_bytes
 
+    def _clone(self, d: dict[str, Any]) -> None:
+        """``maps.Clone`` filled this map: its entries, and the indirect key/elem
+        objects it allocated; keys it shares with the source are live but were not
+        allocated here."""
+        n = d["count"]
+        self.entries += n
+        lay = self.layout
+        if lay.indirect_key:
+            kb = lay.key_object_bytes
+            for _ in range(d["key_allocs"]):
+                self._alloc(kb)
+            self.live += (n - d["key_allocs"]) * kb
+        if lay.indirect_elem:
+            eb = lay.elem_object_bytes
+            for _ in range(d["elem_allocs"]):
+                self._alloc(eb)
+            self.live += (n - d["elem_allocs"]) * eb
+        self.settle()
+
     def settle(self) -> None:
         """After an operation: record the peak."""
         if self.live > self.peak:
@@ -210,6 +229,7 @@ class ClassicAccountant(_Accountant):
             "growDone": self._grow_done,
             "clear": self._clear,
             "iterInit": self._iter_init,
+            "clone": self._clone,
         }
 
     def attach(self, h: Any) -> None:
@@ -518,6 +538,7 @@ class SwissAccountant(_Accountant):
             "tableGrow": self._table_grow,
             "split": self._split,
             "directoryGrow": self._directory_grow,
+            "clone": self._clone,
         }
 
     def _table(self, capacity: int) -> int:
@@ -543,9 +564,12 @@ class SwissAccountant(_Accountant):
         self._alloc(self.dir_bytes)
 
     def attach(self, m: Any) -> None:
-        """The engine is built: account for ``NewMap``."""
+        """The engine is built: account for ``NewMap`` (or for ``Map.Clone``'s copy of
+        the structure: the map, the small group, the directory, the tables)."""
         self.m = m
         self._alloc(SWISS_MAP_SIZE)
+        if m.dir_len == 0 and m.small is not None:
+            self._grow_to_small({})
         if m.dir_len:
             self._new_directory(m.dir_len)
             d = m.directory
@@ -631,15 +655,21 @@ class NativeSwissAccountant(_NativeAccountant):
         super().__init__(layout)
         self.entry_bytes = layout.entry_object_bytes
 
-    def attach(self, m: Any) -> None:
-        """Start the C accountant on ``m`` (it counts ``NewMap``'s allocations)."""
+    def attach(self, m: Any, cloned: bool = False) -> None:
+        """Start the C accountant on ``m`` (it counts ``NewMap``'s allocations, or
+        with ``cloned`` those of ``Map.Clone`` that made ``m``)."""
         lay = self.layout
         self.engine = m
         m._account(entry_bytes=self.entry_bytes, key_bytes=lay.key_object_bytes,
                    elem_bytes=lay.elem_object_bytes, indirect_key=lay.indirect_key,
                    indirect_elem=lay.indirect_elem, table_size=SWISS_TABLE_SIZE,
                    map_size=SWISS_MAP_SIZE, group_array_bytes=lay.group_array_bytes,
-                   dir_bytes=lambda n: malloc_size(8 * n, False, lay.malloc_header))
+                   dir_bytes=lambda n: malloc_size(8 * n, False, lay.malloc_header),
+                   cloned=cloned)
+
+    def attach_clone(self, m: Any) -> None:
+        """Start the C accountant on ``m``, the result of ``Map.Clone``."""
+        self.attach(m, cloned=True)
 
     @property
     def tables(self) -> int:
@@ -679,6 +709,8 @@ class AccountedEngine:
 
         spec = get_engine(impl)
         self.impl = spec.name
+        self.layout = layout
+        self._options = dict(options)  # what rebuild() makes its new map with
         for k, v in spec.layout_options(layout).items():
             options.setdefault(k, v)
         subscribers: list[Observer] = [] if observer is None else [observer]
@@ -740,6 +772,54 @@ class AccountedEngine:
 
     def __len__(self) -> int:
         return len(self.engine)
+
+    # --- the ways to get a smaller map ------------------------------------------------
+    def clone(self) -> AccountedEngine:
+        """``maps.Clone(m)`` of the engine's release, accounted on its own: the new
+        engine's figures are the clone's allocations (and the key objects it shares
+        with this map, which stay live through it)."""
+        from gomap.engines import get_engine
+
+        spec = get_engine(self.impl)
+        new = AccountedEngine.__new__(AccountedEngine)
+        new.impl, new.layout, new._options = self.impl, self.layout, dict(self._options)
+        new.native = self.native
+        acct: Any = spec.accountant(self.layout, native=self.native)
+        new.acct = acct
+        if self.native:
+            c = self.engine.clone()
+            acct.attach_clone(c)
+            new.engine = c
+            new.assign, new.delete, new.clear, new.lookup = c.assign, c.delete, c.clear, c.lookup
+            return new
+
+        def prepare(dst: Any) -> None:
+            dst.subscribers.insert(0, acct.on_event)
+            acct.attach(dst)
+
+        new.engine = self.engine.clone(prepare=prepare)
+        new._bind(new.engine, acct, spec.count_attr)
+        acct.settle()
+        return new
+
+    def rebuild(self) -> AccountedEngine:
+        """What the "never shrinks" advice says: ``m2 := make(map[K]V, len(m))``,
+        ``for k, v := range m { m2[k] = v }``, ``m = m2``. The new engine is made with
+        this one's hasher and random source (the seed draw first, then the loop's),
+        and accounted on its own; this map's accountant sees the ``range``."""
+        e = self.engine
+        opts = dict(self._options)
+        for name in ("hasher", "rand"):
+            fn = getattr(e, name, None)
+            if fn is not None:
+                opts[name] = fn
+        new = AccountedEngine(self.impl, len(e), self.layout, **opts)
+        it = self.iterator()
+        assign = new.assign
+        while (kv := it.next()) is not None:
+            assign(kv[0], kv[1])
+        new.acct.settle()
+        return new
 
     def iterator(self) -> EngineIter:
         it: EngineIter = self.engine.iterator()

@@ -97,6 +97,14 @@ class MapLayout:
         return malloc_size(self.elem.size, not self.elem.pointers, self.malloc_header)
 
     @property
+    def need_key_update(self) -> bool:
+        """``needkeyupdate`` (cmd/compile reflectdata): an assign over an existing
+        key stores the new key (floats: +0/-0; strings, interfaces). For an indirect
+        key it decides whether ``maps.Clone`` of the classic map copies the key
+        object or shares it with the source (``moveToBmap``)."""
+        return _need_key_update(self.key)
+
+    @property
     def entry_object_bytes(self) -> int:
         """Heap bytes one entry owns outside its bucket/group (indirect key + elem)."""
         return self.key_object_bytes + self.elem_object_bytes
@@ -120,6 +128,7 @@ class MapLayout:
             pointers=self.bucket_pointers,
             indirect_key=self.indirect_key,
             indirect_elem=self.indirect_elem,
+            need_key_update=self.need_key_update,
         )
 
     def describe(self) -> dict[str, object]:
@@ -154,6 +163,17 @@ class MapLayout:
             "indirect_key_object": self.key_object_bytes,
             "indirect_elem_object": self.elem_object_bytes,
         }
+
+
+def _need_key_update(t: GoType) -> bool:
+    if t.kind in ("float", "complex", "interface", "string"):
+        return True
+    if t.kind == "array":
+        assert t.elem is not None
+        return _need_key_update(t.elem)
+    if t.kind == "struct":
+        return any(_need_key_update(f.type) for f in t.fields)
+    return False
 
 
 def map_layout(key: str | GoType, elem: str | GoType) -> MapLayout:

@@ -1726,14 +1726,18 @@ static PyObject *SwissMap_replay(SwissMapObject *m, PyObject *const *args, Py_ss
 static PyObject *SwissMap_account(SwissMapObject *m, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"entry_bytes", "key_bytes", "elem_bytes", "indirect_key",
                              "indirect_elem", "table_size", "map_size", "group_array_bytes",
-                             "dir_bytes", NULL};
-    long long entry_bytes, key_bytes, elem_bytes, table_size, map_size;
-    int ik, ie;
-    PyObject *gab, *dirb;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "$LLLppLLOO", kwlist, &entry_bytes,
+                             "dir_bytes", "cloned", NULL};
+    long long entry_bytes = 0, key_bytes = 0, elem_bytes = 0, table_size = 0, map_size = 0;
+    int ik = 0, ie = 0, cloned = 0;
+    PyObject *gab = NULL, *dirb = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$LLLppLLOOp", kwlist, &entry_bytes,
                                      &key_bytes, &elem_bytes, &ik, &ie, &table_size, &map_size,
-                                     &gab, &dirb))
+                                     &gab, &dirb, &cloned))
         return NULL;
+    if (gab == NULL || dirb == NULL) {
+        PyErr_SetString(PyExc_TypeError, "_account: group_array_bytes and dir_bytes are required");
+        return NULL;
+    }
     if (sm_ready(m) < 0)
         return NULL;
     if (m->acct != NULL) {
@@ -1768,6 +1772,25 @@ static PyObject *SwissMap_account(SwissMapObject *m, PyObject *args, PyObject *k
             last = m->directory[i];
             if (acct_new_table(a, last->capacity) < 0)
                 goto fail;
+        }
+    }
+    if (cloned) {
+        /* Map.Clone's copy (SwissAccountant.attach + its clone event): the small
+         * group (newGroups(typ, 1)) and a new object per indirect key / elem. */
+        if (m->dir_len == 0 && m->small != NULL) {
+            int64_t b = acct_gab(a, 1);
+            if (b < 0)
+                goto fail;
+            a->small_bytes = b;
+            acct_alloc(a, b);
+            a->capacity = GROUP_SLOTS;
+        }
+        a->entries = m->used;
+        for (Py_ssize_t i = 0; i < m->used; i++) {
+            if (ik)
+                acct_alloc(a, a->key_bytes);
+            if (ie)
+                acct_alloc(a, a->elem_bytes);
         }
     }
     acct_settle(a);

@@ -23,7 +23,7 @@ from gomap.engines import EngineSpec, get_engine
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
 from gomap.layout.maplayout import HMAP_CLEARSEQ_SIZE, MapLayout, map_layout
 from gomap.memory import AccountedEngine, accounted_engine
-from gomap.ops import MAKE, SET, Op, Replayer
+from gomap.ops import CLONE, MAKE, REBUILD, SET, Op, Replayer
 from gomap.versions import GoBehaviour, go_behaviour
 
 MAX_EVENTS = 2000
@@ -218,14 +218,21 @@ def simulate(
 
     native_sample = getattr(raw, "_sample", None) if getattr(acct, "native", False) else None
 
+    # clone / rebuild replace the map: the allocations of the maps dropped so far.
+    dropped_alloc = dropped_allocs = 0
+
     def sample(op: int) -> None:
         nonlocal stride
         if native_sample is not None:  # the same point, built in C
-            timeline.append(native_sample(op))
+            point = native_sample(op)
+            if dropped_alloc:
+                point["allocated_bytes"] += dropped_alloc
+            timeline.append(point)
         else:
             f = _figures(eng)
             timeline.append({"op": op, "live_bytes": acct.live,
-                             "allocated_bytes": acct.allocated, "entries": f["entries"],
+                             "allocated_bytes": dropped_alloc + acct.allocated,
+                             "entries": f["entries"],
                              "capacity": f["capacity"], "tombstones": f["tombstones"],
                              "overflow_buckets": f["overflow_buckets"],
                              "growing": f["growing"]})
@@ -238,7 +245,28 @@ def simulate(
     next_sample = stride
     i = 0
     chain: Iterable[Op] = pending if pending else ()
-    apply = Replayer(engine=eng).apply
+    replayer = Replayer(engine=eng)
+    apply = replayer.apply
+
+    def replace(op: Op) -> None:
+        """clone / rebuild: the new map takes over (both are live during the copy)."""
+        nonlocal eng, raw, acct, native_loop, native_sample, dropped_alloc, dropped_allocs
+        nonlocal peak, peak_op
+        old = eng
+        apply(op)
+        eng = replayer.engine
+        old_acct = old.acct
+        both = old_acct.live + eng.acct.live
+        if both > peak:
+            peak, peak_op = both, i
+        dropped_alloc += old_acct.allocated
+        dropped_allocs += old_acct.allocations
+        old.unsubscribe(rec)
+        eng.subscribe(rec, rec.events_wanted)
+        raw, acct = eng.engine, eng.acct
+        native = getattr(acct, "native", False)
+        native_loop = getattr(raw, "_replay", None) if native else None
+        native_sample = getattr(raw, "_sample", None) if native else None
 
     def step(op: Op) -> None:
         nonlocal i, peak, peak_op, max_entries
@@ -247,6 +275,9 @@ def simulate(
         code = op[0]
         if code == MAKE:
             raise ValueError(f"op #{i}: make may only be the first operation")
+        if code in (CLONE, REBUILD):
+            replace(op)
+            return
         apply(op)  # a SET without an elem stores None: values cost nothing here
         if code == SET:
             n = getattr(raw, cnt)
@@ -292,8 +323,8 @@ def simulate(
         progress(i)
     rep.ops = i
     st = eng.memory()
-    rep.live_bytes, rep.allocated_bytes, rep.allocations = st.live_bytes, st.allocated_bytes, \
-        st.allocations
+    rep.live_bytes, rep.allocated_bytes, rep.allocations = st.live_bytes, \
+        dropped_alloc + st.allocated_bytes, dropped_allocs + st.allocations
     rep.peak_live_bytes, rep.peak_op = peak, peak_op
     rep.breakdown = st.live
     f = _figures(eng, deep=True)
@@ -314,10 +345,7 @@ def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: 
                     rand: Rand, live_now: int) -> dict[str, Any]:
     """The "never shrinks" account: the map now against ``make(map, len(m))`` + copy."""
     n = len(eng)
-    fresh = _new_engine(impl, n, layout, hasher, rand, getattr(eng.engine, "go", None))
-    it = eng.engine.iterator()
-    while (kv := it.next()) is not None:
-        fresh.assign(kv[0], kv[1])
+    fresh = eng.rebuild()  # the ops' REBUILD: what the memory oracle checks against Go
     st = fresh.memory()
     rebuilt = st.live_bytes
     saving = live_now - rebuilt
