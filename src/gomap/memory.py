@@ -787,8 +787,11 @@ class AccountedEngine:
         acct: Any = spec.accountant(self.layout, native=self.native)
         new.acct = acct
         if self.native:
-            c = self.engine.clone()
-            acct.attach_clone(c)
+            if hasattr(acct, "attach_clone"):  # Swiss: the copy is made whole, then accounted
+                c = self.engine.clone()
+                acct.attach_clone(c)
+            else:  # classic: accounted from makemap on, as the Python engine
+                c = self.engine.clone(prepare=acct.attach)
             new.engine = c
             new.assign, new.delete, new.clear, new.lookup = c.assign, c.delete, c.clear, c.lookup
             return new
@@ -802,11 +805,12 @@ class AccountedEngine:
         acct.settle()
         return new
 
-    def rebuild(self) -> AccountedEngine:
+    def rebuild(self, order: Iterable[Any] | None = None) -> AccountedEngine:
         """What the "never shrinks" advice says: ``m2 := make(map[K]V, len(m))``,
         ``for k, v := range m { m2[k] = v }``, ``m = m2``. The new engine is made with
         this one's hasher and random source (the seed draw first, then the loop's),
-        and accounted on its own; this map's accountant sees the ``range``."""
+        and accounted on its own; this map's accountant sees the ``range``. ``order``:
+        the keys in the order the loop produces them (default: this map's iterator)."""
         e = self.engine
         opts = dict(self._options)
         for name in ("hasher", "rand"):
@@ -816,8 +820,18 @@ class AccountedEngine:
         new = AccountedEngine(self.impl, len(e), self.layout, **opts)
         it = self.iterator()
         assign = new.assign
-        while (kv := it.next()) is not None:
-            assign(kv[0], kv[1])
+        if order is None:
+            while (kv := it.next()) is not None:
+                assign(kv[0], kv[1])
+        else:
+            # The loop's order given (the memory oracle replays the runtime's): the
+            # iterator only starts (mapiterinit's allocations), the keys come from order.
+            lookup = e.lookup
+            for k in order:
+                ok, v = lookup(k)
+                if not ok:
+                    raise KeyError(f"rebuild order: {k!r} is not in the map")
+                assign(k, v)
         new.acct.settle()
         return new
 
