@@ -264,10 +264,10 @@ static inline int self_eq(PyObject *k) { return gomap_self_cmp(k, Py_EQ); }
  * filtered subscriber (gomap.events.EventFilter) costs one bit test per event and
  * an event nobody wants builds no details (gomap_wants / gomap_emit, module.c). */
 enum { EV_seed, EV_makemap, EV_directoryGrow, EV_clear, EV_growToSmall, EV_smallToTable,
-       EV_tombstone, EV_pruneTombstones, EV_tableGrow, EV_split, EV_iterInit, EV_N };
+       EV_tombstone, EV_pruneTombstones, EV_tableGrow, EV_split, EV_iterInit, EV_clone, EV_N };
 static const char *ev_cnames[EV_N] = {"seed", "makemap", "directoryGrow", "clear",
     "growToSmall", "smallToTable", "tombstone", "pruneTombstones", "tableGrow", "split",
-    "iterInit"};
+    "iterInit", "clone"};
 static PyObject *ev_names[EV_N];
 static uint64_t ev_bits[EV_N];  /* gomap.events.EVENT_BITS of each */
 
@@ -1712,6 +1712,11 @@ static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *unused) {
             }
         }
     }
+    /* the clone event (gomap.swiss.map.SwissMap.clone): cloneGroup's objects, when the
+     * key / elem is indirect */
+    if (EMIT(c, EV_clone, "{s:n,s:n,s:n}", "count", c->used, "key_allocs", c->used,
+             "elem_allocs", c->used) < 0)
+        goto fail;
     return (PyObject *)c;
 fail:
     Py_DECREF(c);

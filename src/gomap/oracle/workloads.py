@@ -103,6 +103,10 @@ class ScriptBuilder:
             if self.rng.random() < p:
                 self.stop_iter(it)
 
+    def clone(self) -> None:
+        """``m = maps.Clone(m)`` (open iterators stay on the old map)."""
+        self.ops.append(["clone"])
+
     def remake(self, hint: int = 0) -> None:
         """A new map (the harness forgets every iterator)."""
         self.ops.append(["make", hint])
@@ -571,6 +575,65 @@ VERSION_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
 ``clear_during_growth_iter`` a classic one. With ``tombstone_churn`` (pruning) and
 ``steady_growth`` (Go 1.21's load factor) they are the version shapes the tests run
 on every supported release."""
+
+
+def shape_clone(key_type: str, seed: int) -> list[Op]:
+    """``m = maps.Clone(m)`` at the shapes where ``mapclone2`` / ``Map.Clone`` take
+    different paths: an empty map, a small one (B = 0 copied whole; the Swiss small
+    group), right after each growth starts (classic: old buckets re-inserted with
+    ``mapassign`` when the clone has more buckets than the old array; NaN keys among
+    them for float64), after deletes during a growth (old buckets moved whole), a map
+    drained to a tenth (the clone is compact on the classic map, as big as the source
+    on Swiss), with an iterator open on the old map across the clone; every clone is
+    written to and cloned again."""
+    s = ScriptBuilder(key_type, seed)
+    s.clone()  # empty: makemap only
+    for i in range(5):
+        s.set(i)
+    s.delete(1)
+    s.clone()
+    s.set(7)
+    s.get(3)
+    s.clone()
+    n = 8
+    for target in (9, 14, 27, 49, 53, 97, 105, 209, 417, 833, 1665):
+        while n < target:
+            s.set(n)
+            n += 1
+        if key_type == "float64" and target in (53, 105):
+            s.set_nan()
+            s.set_nan()
+        s.clone()
+        s.get(n - 1)
+    for i in range(n, 3329):  # the growth to B = 10 starts at the 3329th entry
+        s.set(i)
+    for i in range(0, 240, 2):  # deletes during the growth: the clone needs B = 9
+        s.delete(i)
+    s.clone()
+    s.start_iter()
+    s.step_iters()
+    order = list(range(240, 3329))
+    s.rng.shuffle(order)
+    for i in order[: len(order) * 9 // 10]:
+        s.delete(i)
+        if i % 97 == 0:
+            s.step_iters()
+    s.clone()  # drained; the old map's iterator goes on over the old map
+    for _ in range(20):
+        s.step_iters()
+    s.stop_iter(s.open_iters[0])
+    for i in range(5000, 5400):
+        s.set(i)
+    s.clone()
+    s.clear()
+    s.clone()
+    return s.ops
+
+
+CLONE_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {"clone": shape_clone}
+"""``maps.Clone`` (run on every release that replays it: every classic release and
+Swiss from Go 1.25; Go 1.24's Swiss ``mapclone2`` iterates with random draws the
+harness cannot see)."""
 
 
 ENGINE_SHAPES: dict[str, dict[str, Callable[[str, int], list[Op]]]] = {"swiss": SWISS_SHAPES}
