@@ -402,11 +402,7 @@ class GoMap(MutableMapping[Any, Any]):
         else:
             new._accounted = None
             e: Any = self._engine
-            new._engine = e.clone(prepare=_no_subscribers) if self.backend == "python" \
-                else e.clone()
-            subs = getattr(new._engine, "subscribers", None)
-            if isinstance(subs, list):
-                subs.clear()
+            new._engine = e.clone(prepare=_no_subscribers)
         return new
 
     def __copy__(self) -> GoMap:

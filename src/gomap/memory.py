@@ -787,11 +787,9 @@ class AccountedEngine:
         acct: Any = spec.accountant(self.layout, native=self.native)
         new.acct = acct
         if self.native:
-            if hasattr(acct, "attach_clone"):  # Swiss: the copy is made whole, then accounted
-                c = self.engine.clone()
-                acct.attach_clone(c)
-            else:  # classic: accounted from makemap on, as the Python engine
-                c = self.engine.clone(prepare=acct.attach)
+            # Swiss: the copy is accounted once built (attach_clone); classic: from
+            # makemap on, as the Python engines are.
+            c = self.engine.clone(prepare=getattr(acct, "attach_clone", acct.attach))
             new.engine = c
             new.assign, new.delete, new.clear, new.lookup = c.assign, c.delete, c.clear, c.lookup
             return new

@@ -1649,9 +1649,13 @@ static TableObject *table_clone(TableObject *t) {
 }
 
 /* Map.Clone (maps.Clone): an independent copy with the same seed, counters and
- * layout; tables shared by several directory entries stay shared. No random draw,
- * no event; the copy is not accounted. */
-static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *unused) {
+ * layout; tables shared by several directory entries stay shared. No random draw;
+ * the clone event last. The copy is accounted when prepare attaches an accountant. */
+static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"prepare", NULL};
+    PyObject *prepare = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O", kwlist, &prepare))
+        return NULL;
     if (sm_ready(m) < 0)
         return NULL;
     if (m->writing) {
@@ -1691,7 +1695,8 @@ static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *unused) {
     c->rand = m->rand;
     Py_XINCREF(m->hrand);
     c->hrand = m->hrand;
-    c->subscribers = PySequence_List(m->subscribers);
+    /* with prepare: no subscribers; prepare(copy) runs once the copy is built */
+    c->subscribers = prepare == Py_None ? PySequence_List(m->subscribers) : PyList_New(0);
     if (c->subscribers == NULL)
         goto fail;
     if (m->small != NULL && (c->small = table_clone(m->small)) == NULL)
@@ -1711,6 +1716,12 @@ static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *unused) {
                 goto fail;
             }
         }
+    }
+    if (prepare != Py_None) {
+        PyObject *r = PyObject_CallOneArg(prepare, (PyObject *)c);
+        if (r == NULL)
+            goto fail;
+        Py_DECREF(r);
     }
     /* the clone event (gomap.swiss.map.SwissMap.clone): cloneGroup's objects, when the
      * key / elem is indirect */
@@ -1857,8 +1868,10 @@ static PyObject *SwissMap_acct_state(SwissMapObject *m, PyObject *unused) {
 }
 
 static PyMethodDef SwissMap_methods[] = {
-    {"clone", (PyCFunction)SwissMap_clone, METH_NOARGS,
-     "Map.Clone (maps.Clone): an independent copy, same seed and layout; no draw."},
+    {"clone", (PyCFunction)(void (*)(void))SwissMap_clone, METH_VARARGS | METH_KEYWORDS,
+     "clone(prepare=None): Map.Clone (maps.Clone): an independent copy, same seed and "
+     "layout; no draw. prepare(copy) runs once the copy is built (then it has no "
+     "subscribers)."},
     {"_account", (PyCFunction)(void (*)(void))SwissMap_account, METH_VARARGS | METH_KEYWORDS,
      "_account(...): keep gomap.memory.SwissAccountant's figures in C from now on."},
     {"_sample", (PyCFunction)SwissMap_sample, METH_O,
