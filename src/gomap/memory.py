@@ -52,13 +52,19 @@ from gomap.classic.hmap import EVACUATED_X, EVACUATED_Y, SparseBucketArray
 from gomap.events import Observer
 from gomap.layout.maplayout import (
     HMAP_CLEARSEQ_SIZE,
+    HMAP_SCAN,
     HMAP_SIZE,
+    MAPEXTRA_SCAN,
     MAPEXTRA_SIZE,
+    SLICE_HEADER_SCAN,
     SLICE_HEADER_SIZE,
+    SWISS_MAP_SCAN,
     SWISS_MAP_SIZE,
+    SWISS_TABLE_SCAN,
     SWISS_TABLE_SIZE,
     MapLayout,
 )
+from gomap.layout.types import parse_go_type, pointer_to
 from gomap.layout.sizeclasses import growslice_ptrs, malloc_size
 from gomap.swiss.sparse import SparseDirectory
 from gomap.versions import go_behaviour
@@ -94,6 +100,12 @@ class MemoryStats:
     """Number of heap objects allocated since the map was made (Mallocs)."""
     live: dict[str, int] = field(default_factory=dict)
     """``live_bytes`` by kind of object."""
+    scan_bytes: int = 0
+    """The GC's scan work for the map's live objects in each cycle: for every
+    pointerful object, the offset of its last pointer word + 8 (the runtime's
+    ``/gc/scan/heap:bytes``); 0 for noscan buckets, groups and key/elem objects.
+    It depends on what is allocated, not on how many entries are left: deleting
+    entries does not lower it, only a smaller map (clone, rebuild) does."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +114,7 @@ class MemoryStats:
             "allocated_bytes": self.allocated_bytes,
             "peak_live_bytes": self.peak_live_bytes,
             "allocations": self.allocations,
+            "scan_bytes": self.scan_bytes,
             "live": dict(self.live),
         }
 
@@ -183,7 +196,55 @@ class _Accountant:
 
     def stats(self) -> MemoryStats:
         return MemoryStats(self.impl, self.live, self.allocated, max(self.peak, self.live),
-                           self.allocations, self.breakdown())
+                           self.allocations, self.breakdown(), self.scan_bytes())
+
+    def scan_bytes(self) -> int:
+        raise NotImplementedError
+
+
+_PTR = pointer_to(parse_go_type("uint8"))
+
+
+def classic_scan(layout: MapLayout, h: Any, extra: bool, heap_ovf: int,
+                 lists: Iterable[int | None], indirect: int) -> int:
+    """The GC's scan work of a classic map's live objects: the hmap, mapextra, the
+    bucket arrays (new and, during a growth, old), the overflow buckets allocated on
+    their own, the overflow lists of pointer-free maps (slice header + backing
+    array, ``lists``: each list's capacity, None for no list) and ``indirect`` live
+    key/elem objects."""
+    n = HMAP_SCAN + (MAPEXTRA_SCAN if extra else 0)
+    arrays = [a for a in (h.buckets, h.oldbuckets) if a is not None]
+    for arr in arrays:
+        n += layout.bucket_array_scan(len(arr))
+    n += heap_ovf * layout.bucket_array_scan(1)
+    for cap in lists:
+        if cap is not None:
+            n += SLICE_HEADER_SCAN + layout.scan_of(_PTR, cap)
+    return n + indirect * (layout.key_object_scan + layout.elem_object_scan)
+
+
+def swiss_scan(layout: MapLayout, m: Any, small: bool, entries: int) -> int:
+    """The GC's scan work of a Swiss map's live objects: the Map, the small group or
+    the directory and each table (header and group array), and the indirect
+    key/elem objects of ``entries`` entries."""
+    n = SWISS_MAP_SCAN
+    if small:
+        n += layout.group_array_scan(1)
+    if m.dir_len:
+        n += layout.scan_of(_PTR, m.dir_len)
+        d = m.directory
+        if isinstance(d, SparseDirectory):
+            n += d.untouched() * (SWISS_TABLE_SCAN + layout.group_array_scan(
+                d.table_capacity() // 8))
+            tables = list(d.tables())
+        else:
+            tables = list(d)
+        last = None
+        for t in tables:
+            if t is not last:
+                n += SWISS_TABLE_SCAN + layout.group_array_scan(t.capacity // 8)
+                last = t
+    return n + entries * (layout.key_object_scan + layout.elem_object_scan)
 
 
 def _ident(b: Any) -> int:
@@ -399,6 +460,12 @@ class ClassicAccountant(_Accountant):
         """Overflow buckets chained in the current array (pre-allocated or not)."""
         return self.heap_ovf + self.prealloc_used
 
+    def scan_bytes(self) -> int:
+        return classic_scan(self.layout, self.h, self.extra, self.heap_ovf + self.old_heap_ovf,
+                            [None if lst is None else lst[1]
+                             for lst in (self.ovf_list, self.old_ovf_list)],
+                            self.entries + self.orphans)
+
     def breakdown(self) -> dict[str, int]:
         lists = 0
         for lst in (self.ovf_list, self.old_ovf_list):
@@ -463,10 +530,13 @@ class _NativeAccountant:
     def breakdown(self) -> dict[str, int]:
         raise NotImplementedError
 
+    def scan_bytes(self) -> int:
+        raise NotImplementedError
+
     def stats(self) -> MemoryStats:
         live = self.live
         return MemoryStats(self.impl, live, self.allocated, max(self.peak, live),
-                           self.allocations, self.breakdown())
+                           self.allocations, self.breakdown(), self.scan_bytes())
 
 
 class NativeClassicAccountant(_NativeAccountant):
@@ -505,6 +575,22 @@ class NativeClassicAccountant(_NativeAccountant):
     def overflow_buckets(self) -> int:
         """Overflow buckets chained in the current array (pre-allocated or not)."""
         return int(self.engine.acct_overflow_buckets)
+
+    def scan_bytes(self) -> int:
+        s = self.engine._acct_state()
+        lay = self._ref.layout
+
+        def cap(nbytes: int) -> int | None:  # a list's capacity from its bytes
+            if not nbytes:
+                return None
+            backing = nbytes - SLICE_HEADER_SIZE
+            if lay.malloc_header and backing > 512:
+                backing -= 8
+            return backing // 8
+
+        return classic_scan(lay, self.engine, bool(s["extra"]), s["heap_ovf"] + s["old_heap_ovf"],
+                            [cap(s["ovf_list_bytes"]), cap(s["old_ovf_list_bytes"])],
+                            s["entries"] + s["orphans"])
 
     def breakdown(self) -> dict[str, int]:
         s = self.engine._acct_state()
@@ -643,6 +729,9 @@ class SwissAccountant(_Accountant):
             "indirect": self.entries * self.entry_bytes,
         }
 
+    def scan_bytes(self) -> int:
+        return swiss_scan(self.layout, self.m, bool(self.small_bytes), self.entries)
+
 
 class NativeSwissAccountant(_NativeAccountant):
     """:class:`SwissAccountant`'s figures for the native Swiss engine
@@ -681,6 +770,10 @@ class NativeSwissAccountant(_NativeAccountant):
 
     def tombstones(self) -> int:
         return int(self.engine.stats().tombstones)
+
+    def scan_bytes(self) -> int:
+        s = self.engine._acct_state()
+        return swiss_scan(self.layout, self.engine, bool(s["small_bytes"]), s["entries"])
 
     def breakdown(self) -> dict[str, int]:
         s = self.engine._acct_state()

@@ -98,6 +98,10 @@ class MapTotals:
     peak_live_bytes: int
     runtime_peak_live_bytes: int
     live_checks: int
+    scan_bytes: int = 0
+    """The GC's scan work for the map at the last live check (model)."""
+    runtime_scan_bytes: int = 0
+    """... and the runtime's ``/gc/scan/heap:bytes`` delta."""
 
 
 @dataclass
@@ -108,6 +112,8 @@ class MemResult:
     ops: int = 0
     go: str = ""
     live_checks: int = 0
+    scan_checks: int = 0
+    """Live checks that also compared the GC's scan work (``/gc/scan/heap:bytes``)."""
     unknown_hashes: int = 0
     seconds: float = 0.0
     maps: list[MapTotals] = field(default_factory=list)
@@ -332,6 +338,10 @@ def _replay_map(rp: _Replay, name: str, ops: Sequence[Op], records: Any,
             totals.live_checks += 1
             result.live_checks += 1
             checks.append(("live bytes", acct.live, rec["live"]))
+            if "scan" in rec:
+                result.scan_checks += 1
+                totals.scan_bytes, totals.runtime_scan_bytes = acct.scan_bytes(), rec["scan"]
+                checks.append(("scan bytes", totals.scan_bytes, rec["scan"]))
             totals.runtime_peak_live_bytes = max(totals.runtime_peak_live_bytes, rec["live"])
             totals.peak_live_bytes = max(totals.peak_live_bytes, acct.live)
             totals.live_bytes, totals.runtime_live_bytes = acct.live, rec["live"]

@@ -9,6 +9,7 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,6 +63,7 @@ type rec struct {
 	alloc   uint64 // TotalAlloc delta over the op
 	mallocs uint64 // Mallocs delta over the op
 	live    int64  // HeapAlloc after runtime.GC() minus the baseline taken before make; -1: not measured
+	scan    int64  // /gc/scan/heap:bytes after that GC (the cycle's heap scan work) minus its baseline
 	hashed  bool
 	hash    uint64 // the map's hash of the op's key under the seed before the op
 	seed    uint64 // the map's seed after the op
@@ -223,7 +225,9 @@ func measure(ops []op, apply func(o *op, r *rec), growing func() bool, liveEvery
 	runtime.GOMAXPROCS(1)
 	debug.SetGCPercent(-1)
 	warmUp()
-	var base uint64
+	var base, scanBase uint64
+	scanned := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
+	metrics.Read(scanned)
 	prevTotal, prevMallocs := ms.TotalAlloc, ms.Mallocs
 	for i := range ops {
 		o, r := &ops[i], &recs[i]
@@ -232,8 +236,10 @@ func measure(ops []op, apply func(o *op, r *rec), growing func() bool, liveEvery
 			sink = nil
 			apply(nil, nil) // drop the previous map
 			runtime.GC()
+			metrics.Read(scanned)
 			runtime.ReadMemStats(&ms)
 			base = ms.HeapAlloc
+			scanBase = scanned[0].Value.Uint64()
 			prevTotal, prevMallocs = ms.TotalAlloc, ms.Mallocs
 		}
 		wasGrowing := o.kind != opMake && growing()
@@ -248,8 +254,10 @@ func measure(ops []op, apply func(o *op, r *rec), growing func() bool, liveEvery
 			(liveEvery > 0 && i%liveEvery == 0) {
 			before := ms.TotalAlloc
 			runtime.GC()
+			metrics.Read(scanned)
 			runtime.ReadMemStats(&ms)
 			r.live = int64(ms.HeapAlloc) - int64(base)
+			r.scan = int64(scanned[0].Value.Uint64()) - int64(scanBase)
 			r.noise = ms.TotalAlloc - before // the runtime's own allocations during the GC
 		}
 		prevTotal, prevMallocs = ms.TotalAlloc, ms.Mallocs
@@ -291,6 +299,8 @@ func writeRecs(out io.Writer, ops []op, recs []rec, probeNames []string) error {
 		b = strconv.AppendUint(b, r.mallocs, 10)
 		b = append(b, `,"live":`...)
 		b = strconv.AppendInt(b, r.live, 10)
+		b = append(b, `,"scan":`...)
+		b = strconv.AppendInt(b, r.scan, 10)
 		b = append(b, `,"hash":`...)
 		if r.hashed {
 			b = strconv.AppendUint(b, r.hash, 10)
