@@ -48,6 +48,8 @@ class SimReport:
     allocations: int = 0
     peak_live_bytes: int = 0
     peak_op: int = 0
+    scan_bytes: int = 0
+    """The GC's scan work for the map per cycle now (:attr:`MemoryStats.scan_bytes`)."""
     entries: int = 0
     max_entries: int = 0
     capacity: int = 0
@@ -81,6 +83,7 @@ class SimReport:
             "allocations": self.allocations,
             "peak_live_bytes": self.peak_live_bytes,
             "peak_op": self.peak_op,
+            "scan_bytes": self.scan_bytes,
             "entries": self.entries,
             "max_entries": self.max_entries,
             "capacity": self.capacity,
@@ -326,6 +329,7 @@ def simulate(
     rep.live_bytes, rep.allocated_bytes, rep.allocations = st.live_bytes, \
         dropped_alloc + st.allocated_bytes, dropped_allocs + st.allocations
     rep.peak_live_bytes, rep.peak_op = peak, peak_op
+    rep.scan_bytes = st.scan_bytes
     rep.breakdown = st.live
     f = _figures(eng, deep=True)
     rep.entries, rep.capacity, rep.max_entries = f["entries"], f["capacity"], max_entries
@@ -364,6 +368,7 @@ def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: 
         advice = ("The map is about as small as a rebuilt one would be: nothing to gain by "
                   "copying it.")
     return {"entries": n, "live_bytes": rebuilt, "allocated_bytes": st.allocated_bytes,
+            "scan_bytes": st.scan_bytes,
             "capacity": fresh.stats().capacity, "saving_bytes": saving,
             "ratio": round(ratio, 4) if rebuilt else None, "advice": advice, "copy": copy}
 
