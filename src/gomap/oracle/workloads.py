@@ -630,7 +630,43 @@ def shape_clone(key_type: str, seed: int) -> list[Op]:
     return s.ops
 
 
+def shape_prune_thresholds(key_type: str, seed: int, repeats: int = 10) -> list[Op]:
+    """``pruneTombstones`` at both of its 10% thresholds (Go 1.25+, typed paths):
+    tables of 64 and 128 slots filled to their limit (56 / 112 entries), a large
+    random part deleted (the deletes from full groups leave tombstones), then new
+    keys until the table must prune or grow. With this many deletes few probe
+    sequences cross the deleted groups, so the prune often frees nearly every
+    tombstone: the runs land on ``tombstones * 10 >= capacity`` and ``cnt * 10 >=
+    capacity`` from both sides (7 of 64, 13 and 14 of 128: what a 9% or 11% mutant
+    decides differently). Each map is a fresh ``make``; where exactly each lands
+    depends on the runtime's hash seed."""
+    s = ScriptBuilder(key_type, seed)
+    base = 0
+    first = True
+    for cap_fill, dels_range in ((56, range(36, 53, 4)), (112, range(96, 109, 4))):
+        for dels in dels_range:
+            for _ in range(repeats):
+                if not first:
+                    s.remake()
+                first = False
+                keys = list(range(base, base + cap_fill))
+                for i in keys:
+                    s.set(i)
+                s.rng.shuffle(keys)
+                for i in keys[:dels]:
+                    s.delete(i)
+                for i in range(base + cap_fill, base + cap_fill + dels + 4):
+                    s.set(i)
+                base += 1000
+    return s.ops
+
+
 CLONE_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {"clone": shape_clone}
+
+PRUNE_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
+    "prune_thresholds": shape_prune_thresholds}
+"""``pruneTombstones`` at its thresholds (Swiss, Go 1.25+; ``int64`` keys take the
+typed path that prunes)."""
 """``maps.Clone`` (run on every release that replays it: every classic release and
 Swiss from Go 1.25; Go 1.24's Swiss ``mapclone2`` iterates with random draws the
 harness cannot see)."""
