@@ -13,13 +13,12 @@ import pytest
 from gomap import GoMap
 from gomap.errors import MapFatalError
 from gomap.layout.maplayout import map_layout
+from gomap.layout.types import parse_go_type
 from gomap.memory import accounted_engine
 from gomap.native import AVAILABLE
 from gomap.ops import CLONE, MAKE, REBUILD, SET, Replayer
-from gomap.sim.ops import OpsFileError, parse_ops_lines
+from gomap.sim.ops import KeyDomain, OpsFileError, parse_ops_lines
 from gomap.sim.simulator import simulate
-from gomap.layout.types import parse_go_type
-from gomap.sim.ops import KeyDomain
 
 native = pytest.mark.skipif(not AVAILABLE, reason="the C extension is not built")
 
@@ -112,7 +111,7 @@ def test_classic_clone_is_sized_for_len_on_each_release(go: str, want_B: int) ->
     B = 5 at Go 1.21's load 6; the tombstones and excess buckets are gone."""
     m = filled("classic", "int64", "int64", "python", 5000, 4900, go=go)
     c = m.clone()
-    assert c.engine.B == want_B and m.engine.B == 10
+    assert want_B == c.engine.B and m.engine.B == 10
     assert c.engine.hash0 == m.engine.hash0  # the source's seed
     assert c.memory().live_bytes < m.memory().live_bytes // 10
     assert c.memory().allocated_bytes >= c.memory().live_bytes  # overflow lists regrow
@@ -145,9 +144,9 @@ def test_indirect_keys_are_shared_without_needkeyupdate_and_copied_with_it() -> 
 def test_clone_during_a_write_is_fatal() -> None:
     m = GoMap(impl="classic", seed=1, backend="python")
     m.update({i: i for i in range(20)})
-    with m.engine._writing:  # a write under way (Go's hashWriting)
-        with pytest.raises(MapFatalError, match="concurrent map clone and map write"):
-            m.engine.clone()
+    with m.engine._writing, pytest.raises(  # a write under way (Go's hashWriting)
+            MapFatalError, match="concurrent map clone and map write"):
+        m.engine.clone()
 
 
 def test_clone_and_rebuild_in_the_ops_file() -> None:

@@ -64,8 +64,8 @@ from gomap.layout.maplayout import (
     SWISS_TABLE_SIZE,
     MapLayout,
 )
-from gomap.layout.types import parse_go_type, pointer_to
 from gomap.layout.sizeclasses import growslice_ptrs, malloc_size
+from gomap.layout.types import parse_go_type, pointer_to
 from gomap.swiss.sparse import SparseDirectory
 from gomap.versions import go_behaviour
 

@@ -845,9 +845,10 @@ class HMap(EventSource):
         other indirect keys and elems are copied (``newobject``).
 
         ``prepare(dst)`` runs right after ``makemap``, before anything is copied (the
-        accountant attaches there); without it the clone has ``m``'s subscribers. The clone emits its own events (``firstBucket``,
-        ``newoverflow``, ...) and ends with ``clone`` ``{"count", "key_allocs",
-        "elem_allocs"}``: the entries copied and the key/elem objects allocated."""
+        accountant attaches there); without it the clone has ``m``'s subscribers. The
+        clone emits its own events (``firstBucket``, ``newoverflow``, ...) and ends
+        with ``clone`` ``{"count", "key_allocs", "elem_allocs"}``: the entries copied
+        and the key/elem objects allocated."""
         hint = self.count
         num = self.go.load_factor_num
         if self.go.clone_clamps_hint and over_load_factor(hint, self.B, num):

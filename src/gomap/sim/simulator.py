@@ -250,6 +250,7 @@ def simulate(
     chain: Iterable[Op] = pending if pending else ()
     replayer = Replayer(engine=eng)
     apply = replayer.apply
+    native_loop = getattr(raw, "_replay", None) if getattr(acct, "native", False) else None
 
     def replace(op: Op) -> None:
         """clone / rebuild: the new map takes over (both are live during the copy)."""
@@ -289,7 +290,6 @@ def simulate(
         if acct.live > peak:
             peak, peak_op = acct.live, i
 
-    native_loop = getattr(raw, "_replay", None) if getattr(acct, "native", False) else None
     for src in (iter(chain), it):
         if native_loop is not None:
             # The loop in C: it stops at each sample and progress point, and before
