@@ -56,3 +56,16 @@ def test_clone_and_rebuild_bytes_match_the_runtime(impl: str, go: str, key: str,
     assert r.events.get("clone") == 17 and r.events.get("rebuild") == 17
     assert r.unknown_hashes == 0
     assert r.live_checks > 1000
+
+
+@pytest.mark.parametrize("impl,go", [("classic", "1.23.9"), ("classic", "1.22.10"),
+                                     ("classic", "1.24.11"), ("swiss", "1.27.3")])
+def test_string_edge_keys_match_the_runtime(impl: str, go: str) -> None:
+    """The empty string, NULs, multi-byte UTF-8, 4 KiB and 64 KiB keys differing in
+    their last byte: set, get, del, iterate, clone."""
+    from gomap.oracle.workloads import shape_string_edges
+
+    require_go(go)
+    replay = replay_classic if impl == "classic" else replay_swiss
+    r = replay(shape_string_edges("string", 1), "string", "int64", go=go)
+    assert r.ok, str(r.divergence)

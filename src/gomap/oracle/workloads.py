@@ -661,6 +661,35 @@ def shape_prune_thresholds(key_type: str, seed: int, repeats: int = 10) -> list[
     return s.ops
 
 
+def shape_string_edges(key_type: str, seed: int) -> list[Op]:
+    """String keys at their edges: the empty string, one NUL byte, multi-byte UTF-8,
+    and very long keys (4 KiB and 64 KiB, differing only in their last byte), set,
+    looked up, deleted and re-set through growth and a clone (``key_type`` must be
+    ``string``)."""
+    if key_type != "string":
+        raise ValueError("string_edges runs on string keys")
+    s = ScriptBuilder(key_type, seed)
+    edges = ["", "\x00", "\x00\x00", "é", "日本語", "\U0001F600", " ", "x" * 4096,
+             "x" * 4095 + "y", "z" * 65536, "z" * 65535 + "a"]
+    for rnd in range(3):
+        for e in edges:
+            s.ops.append(["set", e, s._v()])
+        for i in range(rnd * 200, rnd * 200 + 200):
+            s.set(i)
+        for e in edges:
+            s.ops.append(["get", e])
+        s.ops.append(["del", ""])
+        s.ops.append(["get", ""])
+        s.ops.append(["del", "x" * 4096])
+        s.ops.append(["get", "x" * 4095 + "y"])
+        s.start_iter()
+        for _ in range(30):
+            s.step_iters()
+        s.stop_iter(s.open_iters[0])
+        s.clone()
+    return s.ops
+
+
 CLONE_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {"clone": shape_clone}
 
 PRUNE_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
