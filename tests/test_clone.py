@@ -190,3 +190,26 @@ def test_simulate_accounts_for_clone_and_rebuild(impl: str, backend: str,
         assert cloned.live_bytes < base.live_bytes // 10
     else:
         assert cloned.live_bytes == base.live_bytes
+
+
+def test_cli_simulates_clone_and_trace_refuses_it(tmp_path: Any) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    ops = tmp_path / "w.ops"
+    ops.write_text("".join(f"set {i}\n" for i in range(3000)) +
+                   "".join(f"del {i}\n" for i in range(2900)) + "clone\n")
+    env = dict(os.environ, GOMAP_BACKEND="python")
+    p = subprocess.run([sys.executable, "-m", "gomap", "simulate", "--impl", "classic", "--ops",
+                        str(ops), "--json", "-", "-q"], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(p.stdout)
+    assert rep["entries"] == 100 and rep["live_bytes"] < rep["peak_live_bytes"] // 10
+    assert rep["scan_bytes"] > 0  # the hmap, at least
+    p = subprocess.run([sys.executable, "-m", "gomap", "trace", "--ops", str(ops), "-o",
+                        str(tmp_path / "t.jsonl")], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert p.returncode == 2 and "clone and rebuild replace the map" in p.stderr
