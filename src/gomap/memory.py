@@ -51,6 +51,7 @@ from gomap._engine import EngineIter, MapStats
 from gomap.classic.hmap import EVACUATED_X, EVACUATED_Y, SparseBucketArray
 from gomap.events import Observer
 from gomap.layout.maplayout import (
+    HMAP_CLEARSEQ_SCAN,
     HMAP_CLEARSEQ_SIZE,
     HMAP_SCAN,
     HMAP_SIZE,
@@ -206,13 +207,13 @@ _PTR = pointer_to(parse_go_type("uint8"))
 
 
 def classic_scan(layout: MapLayout, h: Any, extra: bool, heap_ovf: int,
-                 lists: Iterable[int | None], indirect: int) -> int:
+                 lists: Iterable[int | None], indirect: int, clear_seq: bool = False) -> int:
     """The GC's scan work of a classic map's live objects: the hmap, mapextra, the
     bucket arrays (new and, during a growth, old), the overflow buckets allocated on
     their own, the overflow lists of pointer-free maps (slice header + backing
     array, ``lists``: each list's capacity, None for no list) and ``indirect`` live
-    key/elem objects."""
-    n = HMAP_SCAN + (MAPEXTRA_SCAN if extra else 0)
+    key/elem objects. ``clear_seq``: the hmap of Go 1.24/1.25 (``extra`` at 48)."""
+    n = (HMAP_CLEARSEQ_SCAN if clear_seq else HMAP_SCAN) + (MAPEXTRA_SCAN if extra else 0)
     arrays = [a for a in (h.buckets, h.oldbuckets) if a is not None]
     for arr in arrays:
         n += layout.bucket_array_scan(len(arr))
@@ -464,7 +465,7 @@ class ClassicAccountant(_Accountant):
         return classic_scan(self.layout, self.h, self.extra, self.heap_ovf + self.old_heap_ovf,
                             [None if lst is None else lst[1]
                              for lst in (self.ovf_list, self.old_ovf_list)],
-                            self.entries + self.orphans)
+                            self.entries + self.orphans, self.hmap_size == HMAP_CLEARSEQ_SIZE)
 
     def breakdown(self) -> dict[str, int]:
         lists = 0

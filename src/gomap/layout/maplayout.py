@@ -43,7 +43,8 @@ SLICE_HEADER_SIZE = 24  # new([]*bmap)
 SWISS_MAP_SIZE = 48  # internal/runtime/maps.Map
 SWISS_TABLE_SIZE = 32  # internal/runtime/maps.table
 # The GC's scan work of the fixed headers: the offset of their last pointer word + 8.
-HMAP_SCAN = 48  # hmap.extra at 40 (also with Go 1.24's trailing clearSeq)
+HMAP_SCAN = 48  # hmap.extra at 40
+HMAP_CLEARSEQ_SCAN = 56  # Go 1.24/1.25 noswissmap: clearSeq sits before extra (at 48)
 MAPEXTRA_SCAN = 24  # three pointers
 SLICE_HEADER_SCAN = 8  # new([]*bmap): the data pointer
 SWISS_MAP_SCAN = 24  # maps.Map.dirPtr at 16
