@@ -55,20 +55,24 @@ def test_native_classic_clone_is_the_python_reference(kt: str, vt: str) -> None:
     deletes) and drained maps: the same buckets, the same bytes, and the clones go on
     the same way."""
     sizes = (0, 5, 9, 14, 53, 105, 833, 3329) if kt in ("int64", "string") else (0, 5, 9, 105)
-    for n in sizes:
-        for d in sorted({0, n // 3, max(n - 2, 0)}):
-            ms = [filled("classic", kt, vt, b, n, d) for b in ("python", "native")]
-            cs = [m.clone() for m in ms]
-            assert cs[1].backend == "native"
-            assert repr(cs[0].snapshot()) == repr(cs[1].snapshot()), (n, d)
-            assert cs[0].memory() == cs[1].memory(), (n, d)
-            k = key_of(kt)
-            for c in cs:
-                for i in range(n, n + 40):
-                    c[k(i)] = i
-            assert repr(cs[0].snapshot()) == repr(cs[1].snapshot()), (n, d, "after")
-            assert cs[0].memory() == cs[1].memory()
-            cs[1].check_invariants()
+    cases = [(n, d) for n in sizes for d in sorted({0, n // 3, max(n - 2, 0)})]
+    if kt == "[17]int64":
+        # 120 deletes right after the growth to B = 10 starts: the clone needs B = 9,
+        # as big as the old array, whose buckets moveToBmap moves (keys shared)
+        cases.append((3329, 120))
+    for n, d in cases:
+        ms = [filled("classic", kt, vt, b, n, d) for b in ("python", "native")]
+        cs = [m.clone() for m in ms]
+        assert cs[1].backend == "native"
+        assert repr(cs[0].snapshot()) == repr(cs[1].snapshot()), (n, d)
+        assert cs[0].memory() == cs[1].memory(), (n, d)
+        k = key_of(kt)
+        for c in cs:
+            for i in range(n, n + 40):
+                c[k(i)] = i
+        assert repr(cs[0].snapshot()) == repr(cs[1].snapshot()), (n, d, "after")
+        assert cs[0].memory() == cs[1].memory()
+        cs[1].check_invariants()
 
 
 @native
