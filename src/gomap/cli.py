@@ -227,6 +227,33 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
     return (lambda: w.ops(domain)), w.total, w.spec()
 
 
+def _apply_ops_header(args: argparse.Namespace) -> None:
+    """Types from the ops file's ``#@`` header where --key/--value were not given
+    (flags win), and a loud warning for a recording with lost events or one that
+    started after the map held entries."""
+    from gomap.sim.ops import OpsFileError, read_ops_header
+
+    hdr: dict[str, str] = {}
+    ops = getattr(args, "ops", None)
+    if isinstance(ops, str) and ops.strip() and os.path.isfile(ops):  # a pipe is read once
+        try:
+            hdr = read_ops_header(ops)
+        except OpsFileError as e:
+            raise UsageError(str(e), located=True) from None
+    if args.key is None:
+        args.key = hdr.get("key", "int64")
+    if args.value is None:
+        args.value = hdr.get("value", "int64")
+    lost = hdr.get("events-lost", "0")
+    if lost not in ("", "0"):
+        _err(f"{ops}: WARNING: this recording LOST {lost} events (the kernel ring buffer "
+             f"overflowed while gomap record ran): the replay is missing operations and "
+             f"its figures are not the program's")
+    if hdr.get("initial-len", "0") not in ("", "0"):
+        _err(f"{ops}: WARNING: the map held {hdr['initial-len']} entries before the "
+             f"recording began; the replay starts from an empty map")
+
+
 def _check_types(key: str, value: str) -> None:
     from gomap.layout.maplayout import map_layout
     from gomap.layout.types import GoTypeError
@@ -357,6 +384,7 @@ def _simulate(args: argparse.Namespace, console: Console) -> int:
     from gomap.sim.report import render
     from gomap.sim.simulator import seed_spread
 
+    _apply_ops_header(args)
     _check_types(args.key, args.value)
     if args.seeds < 1:
         raise UsageError("--seeds must be at least 1")
@@ -447,6 +475,7 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
     from gomap import __version__
     from gomap.sim.report import render_compare
 
+    _apply_ops_header(args)
     _check_types(args.key, args.value)
     if args.samples < 2:
         raise UsageError("--samples must be at least 2")
@@ -488,12 +517,14 @@ def _common_args(p: argparse.ArgumentParser) -> None:
 
 
 def _sim_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--key", default="int64", metavar="T",
-                   help="the map's Go key type (default int64)")
-    p.add_argument("--value", default="int64", metavar="T",
-                   help="the map's Go value type (default int64)")
+    p.add_argument("--key", default=None, metavar="T",
+                   help="the map's Go key type (default: the ops file's header, else int64)")
+    p.add_argument("--value", default=None, metavar="T",
+                   help="the map's Go value type (default: the ops file's header, else "
+                   "int64)")
     p.add_argument("--ops", metavar="FILE",
-                   help="an ops file, - for standard input (see docs/SIMULATE.md)")
+                   help="an ops file, - for standard input (see docs/SIMULATE.md; a "
+                   "`gomap record` file names its types in its header)")
     p.add_argument("--pattern", metavar="NAME[:k=v,...]",
                    help="a built-in workload: fill, drain, churn, growshrink, mix, hinted, "
                    "default (the default); e.g. churn:size=10000,cycles=20,keys=string:16")
@@ -593,6 +624,14 @@ def build_parser() -> argparse.ArgumentParser:
     from gomap.lint.cli import add_parser as add_lint
 
     add_lint(sub)
+
+    from gomap.audit.cli import register as register_audit  # audit show, audit stats
+
+    register_audit(sub)
+
+    from gomap.record.command import register as register_record  # record
+
+    register_record(sub)
     return p
 
 

@@ -20,6 +20,9 @@ The ops file (documented in docs/SIMULATE.md)::
     clone              # m = maps.Clone(m)
     rebuild            # m2 := make(map[K]V, len(m)); for k, v := range m { m2[k] = v }; m = m2
 
+A header of ``#@ name: value`` comment lines (written by ``gomap record``) may name
+the map's types and where the ops came from (:func:`read_ops_header`).
+
 A bad line raises :class:`OpsFileError` carrying the file, the line number and the
 line itself. Literals follow Go's constant rules: ``1e309`` overflows ``float64``,
 ``1.5`` is not an ``int64`` but ``1.0`` is, ``300`` overflows ``int8``; in a
@@ -512,6 +515,25 @@ def ops_file_lines(path: str | Path) -> Iterator[str]:
         raise OpsFileError(str(path), 0, "", f"cannot read the file: {e.strerror}") from None
     except UnicodeDecodeError as e:
         raise OpsFileError(str(path), 0, "", f"not UTF-8 text: {e.reason}") from None
+
+
+def read_ops_header(path: str | Path) -> dict[str, str]:
+    """The ``#@ name: value`` header lines of an ops file, up to its first operation
+    (``gomap record`` writes ``key``, ``value``, ``go-key``, ``go-value``, ``hint``,
+    ``go``, ``maps``, ``events-lost``, ``initial-len``; docs/RECORD.md). An ops file
+    without a header gives ``{}``; so do ``-`` and anything but a regular file (a pipe
+    is read once, by the run)."""
+    out: dict[str, str] = {}
+    if str(path) == "-" or not Path(path).is_file():  # a pipe is the run's to read
+        return out
+    for raw in ops_file_lines(path):
+        line = raw.strip()
+        if line.startswith("#@"):
+            name, _, value = line[2:].partition(":")
+            out[name.strip()] = value.strip()
+        elif line and not line.startswith("#"):
+            break
+    return out
 
 
 def read_ops_file(path: str | Path, domain: KeyDomain) -> list[Op]:
