@@ -217,3 +217,69 @@ def test_cli_simulates_clone_and_trace_refuses_it(tmp_path: Any) -> None:
                         str(tmp_path / "t.jsonl")], capture_output=True, text=True, env=env,
                        timeout=300)
     assert p.returncode == 2 and "clone and rebuild replace the map" in p.stderr
+
+
+def _overloaded_in_same_size_growth(go: str) -> Any:
+    """A classic map of 16 buckets over its load factor (105 > 6.5 * 16) in the middle
+    of a same-size growth: 15 chains get an overflow bucket and lose their main cells
+    (noverflow 15), the map refills to 102, a 16th overflow bucket comes, the next
+    insert starts a same-size growth (tooManyOverflowBuckets; 104 entries fit) and one
+    more makes 105 — inserts during a growth never start a doubling."""
+    from gomap.classic.hmap import HMap
+
+    hashes: dict[int, int] = {}
+    nxt = [0]
+
+    def key_in(bucket: int) -> int:
+        k = nxt[0]
+        nxt[0] += 1
+        hashes[k] = ((0x80 | (k & 0x3F)) << 56) | bucket
+        return k
+
+    h = HMap(100, hasher=lambda k, seed: hashes[k], rand=lambda: 7, go=go)
+    assert h.B == 4
+    for c in range(15):
+        ks = [key_in(c) for _ in range(9)]
+        for k in ks:
+            h.assign(k, k)
+        for k in ks[:8]:
+            h.delete(k)
+    assert (h.count, h.noverflow) == (15, 15)
+    for _ in range(8):
+        k = key_in(15)
+        h.assign(k, k)
+    for i in range(79):
+        k = key_in(i % 13)
+        h.assign(k, k)
+    assert (h.count, h.noverflow, h.growing()) == (102, 15, False)
+    k = key_in(15)
+    h.assign(k, k)  # bucket 15 is full: the 16th overflow bucket
+    k = key_in(0)
+    h.assign(k, k)  # tooManyOverflowBuckets: a same-size growth
+    assert h.growing() and h.is_same_size_grow() and h.count == 104
+    k = key_in(1)
+    h.assign(k, k)
+    assert h.growing() and h.count == 105  # over the load factor of B = 4
+    return h
+
+
+def test_clone_of_an_overloaded_map_golang_go_69110() -> None:
+    """Go 1.23's mapclone2 caps the clone's hint at the source's bucket count
+    (clone_clamps_hint); Go 1.22 sizes it for count and reads past the source's
+    bucket array: the model refuses."""
+    h = _overloaded_in_same_size_growth("1.23")
+    c = h.clone()
+    assert c.B == h.B == 4 and c.count == 105
+    c.check_invariants()
+    assert {k: v for k, v in _pairs(c)} == {k: v for k, v in _pairs(h)}
+    h22 = _overloaded_in_same_size_growth("1.22")
+    with pytest.raises(MapFatalError, match="69110"):
+        h22.clone()
+
+
+def _pairs(h: Any) -> list[tuple[Any, Any]]:
+    it = h.iterator()
+    out = []
+    while (kv := it.next()) is not None:
+        out.append(kv)
+    return out
