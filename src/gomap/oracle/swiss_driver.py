@@ -72,7 +72,8 @@ __all__ = [
     "swiss_key_kind",
 ]
 
-_FAST_PATHS = {("int64", "int64"): "fast64", ("string", "int64"): "faststr"}
+_FAST_PATHS = {("int64", "int64"): "fast64", ("string", "int64"): "faststr",
+               ("pointer", "int64"): "fast64ptr"}
 
 MAP_FIELDS = ("used", "seed", "global_depth", "global_shift", "dir_len", "clear_seq",
               "tombstone_possible", "writing", "small")
@@ -91,6 +92,8 @@ def swiss_key_kind(key_type: str, elem_type: str) -> str:
 def _key_encoder(key_type: str) -> Callable[[Any], Any]:
     if key_type == "float64":
         return lambda k: f"{float_bits(k):016x}"
+    if key_type == "complex128":
+        return lambda k: [f"{float_bits(k.real):016x}", f"{float_bits(k.imag):016x}"]
     if key_type in ("struct", "array"):
         return list
     return lambda k: k
