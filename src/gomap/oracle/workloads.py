@@ -46,10 +46,11 @@ class KeyMaker:
         if t == "array":
             return (i % 65536 - 32768, (i >> 16) - 32768, (i * 31) % 65536 - 32768)
         if t == "complex128":
-            special = {0: 0j, 1: complex(-0.0, 0.0), 2: complex(0.0, -0.0),
-                       3: complex(float("inf"), -1.0), 4: complex(1.0, float("-inf"))}
-            if i in special:
-                return special[i]
+            edges: dict[int, complex] = {
+                0: 0j, 1: complex(-0.0, 0.0), 2: complex(0.0, -0.0),
+                3: complex(float("inf"), -1.0), 4: complex(1.0, float("-inf"))}
+            if i in edges:
+                return edges[i]
             return complex((i - 1000) * 0.5, (i % 7) * 0.25)
         if t == "pointer":
             return i  # object number i of the run (the harness allocates it once)
