@@ -51,11 +51,16 @@ MEMORY = [(impl, go, k, e) for impl, gos in (("classic", ("1.21.13", "1.22.10", 
 def test_clone_and_rebuild_bytes_match_the_runtime(impl: str, go: str, key: str,
                                                    elem: str) -> None:
     require_go(go)
-    r = replay_matrix_pair(impl, key, elem, shapes=list(SHRINK_SHAPES), go=go)
+    pinned = go in ("1.23.9", "1.27.3")
+    # the other releases: a small clone, clones mid-growth, a drained rebuild
+    shapes = list(SHRINK_SHAPES) if pinned else ["clone_small", "clone_growing",
+                                                 "rebuild_drained"]
+    r = replay_matrix_pair(impl, key, elem, shapes=shapes, go=go)
     assert r.ok, str(r.divergence)
-    assert r.events.get("clone") == 17 and r.events.get("rebuild") == 17
+    assert r.events.get("clone") == (17 if pinned else 13)
+    assert r.events.get("rebuild") == (17 if pinned else 2)
     assert r.unknown_hashes == 0
-    assert r.live_checks > 1000
+    assert r.live_checks > 500 and r.scan_checks == r.live_checks
 
 
 @pytest.mark.parametrize("impl,go", [("classic", "1.23.9"), ("classic", "1.22.10"),
