@@ -44,3 +44,17 @@ def test_pointer_keys_prune_from_go_1_27_only(go: str, other: str) -> None:
     assert (pruned > 0) == (go == "1.27.3")
     wrong = replay_swiss(script, "pointer", "int64", go=go, model_go=other)
     assert not wrong.ok
+
+
+@pytest.mark.parametrize("impl,go", [("classic", "1.23.9"), ("swiss", "1.27.3")])
+@pytest.mark.parametrize("key", ["complex128", "*int64"])
+def test_key_kind_bytes_match_the_runtime(impl: str, go: str, key: str) -> None:
+    """The memory oracle with complex128 keys (complex(n, 0)) and pointer keys (made
+    before measuring): allocations, live bytes and the GC's scan work."""
+    from gomap.oracle.memory_driver import replay_matrix_pair
+
+    require_go(go)
+    r = replay_matrix_pair(impl, key, "int64", shapes=["fill", "churn", "mix", "clone_growing"],
+                           go=go)
+    assert r.ok, str(r.divergence)
+    assert r.unknown_hashes == 0 and r.scan_checks == r.live_checks > 1000

@@ -140,6 +140,10 @@ func readOps(in io.Reader) ([]op, error) {
 	}
 	hashes = make([]uint64, len(listed))
 	orders = make([]uint64, len(listed))
+	if prepareKeys != nil {
+		prepareKeys(ops)
+		prepareKeys(listed)
+	}
 	return ops, sc.Err()
 }
 
