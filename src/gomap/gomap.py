@@ -12,11 +12,12 @@
 * With ``key_type=``, every key is checked against the Go type and stored the way
   Go compares it (:mod:`gomap.gokeys`): ``GoMap(key_type="any")`` holds ``1``,
   ``1.0``, ``True`` and ``"1"`` as four keys; ``key_type="int8"`` refuses ``300``.
-* Copies (``m.copy()``, ``copy.copy``, ``copy.deepcopy``, ``pickle``) keep the
-  engine, the Go types, memory tracking, the seed and every entry (NaN keys too);
-  they do not keep the internal layout (a copy is a fresh ``make(map, len(m))``
-  refilled in ``m``'s iteration order, like Go's ``maps.Clone`` of Go <= 1.20),
-  nor a custom ``hasher``/``rand``/``observer`` (functions are not copied).
+* ``m.clone()`` and ``copy.copy(m)`` are Go's ``maps.Clone`` on the modelled release
+  (its internal layout and, for typed maps, its allocations). Other copies
+  (``m.copy()``, ``copy.deepcopy``, ``pickle``) keep the engine, the Go types,
+  memory tracking, the seed and every entry (NaN keys too), not the internal layout:
+  each is a fresh ``make(map, len(m))`` refilled in ``m``'s iteration order (the
+  "rebuild" of docs/SIMULATE.md), without a custom ``hasher``/``rand``/``observer``.
 """
 
 from __future__ import annotations
@@ -379,8 +380,39 @@ class GoMap(MutableMapping[Any, Any]):
             new[k] = v
         return new
 
+    def clone(self) -> GoMap:
+        """Go's ``maps.Clone(m)`` on the modelled release: the same engine, Go types,
+        seed and backend, and the internal layout ``maps.Clone`` gives. Classic:
+        ``mapclone2`` (a map sized for ``len(m)``, same hash seed, filled bucket by
+        bucket: it drops the tombstones and the excess capacity). Swiss, Go 1.25+:
+        ``Map.Clone`` (the same directory, tables, tombstones and seed: as big as
+        ``m``); Go 1.24: ``make(map, len(m))`` plus an insert per entry. With
+        ``key_type=``/``value_type=``, ``clone().memory()`` counts what
+        ``maps.Clone`` allocated (and the indirect keys it shares with ``m``, live
+        through it). ``copy.copy(m)`` is ``m.clone()``; observers are not copied."""
+        cls = type(self)
+        new = cls.__new__(cls)
+        new.impl, new.backend, new._seed = self.impl, self.backend, self._seed
+        new._track, new._types = self._track, self._types
+        if isinstance(self, _TypedGoMap):
+            new._check = self._check  # type: ignore[attr-defined]
+            new._check_value = self._check_value  # type: ignore[attr-defined]
+        if self._accounted is not None:
+            acc = self._accounted.clone()
+            new._accounted = acc
+            new._engine = acc.engine if acc.native else acc
+        else:
+            new._accounted = None
+            e: Any = self._engine
+            new._engine = e.clone(prepare=_no_subscribers)
+        return new
+
+    def __copy__(self) -> GoMap:
+        """``copy.copy(m)``: :meth:`clone` (``maps.Clone``)."""
+        return self.clone()
+
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle / ``copy`` / ``deepcopy`` support: what :meth:`copy` keeps."""
+        """Pickle / ``deepcopy`` support: what :meth:`copy` keeps."""
         return (_restore, (self._options(), len(self)), list(self._pairs()))
 
     def __setstate__(self, state: list[tuple[Any, Any]]) -> None:
@@ -418,6 +450,10 @@ def fmt_sort_key(v: Any) -> tuple[Any, ...]:
     if t is tuple:
         return ("tuple", tuple(fmt_sort_key(x) for x in v))
     return (t.__qualname__, repr(v))
+
+
+def _no_subscribers(engine: Any) -> None:
+    """``clone``'s ``prepare`` hook for an unobserved copy."""
 
 
 def _restore(options: dict[str, Any], n: int) -> GoMap:

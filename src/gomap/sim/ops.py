@@ -17,6 +17,8 @@ The ops file (documented in docs/SIMULATE.md)::
     set 18
     iter               # for k, v := range m {}
     clear
+    clone              # m = maps.Clone(m)
+    rebuild            # m2 := make(map[K]V, len(m)); for k, v := range m { m2[k] = v }; m = m2
 
 A header of ``#@ name: value`` comment lines (written by ``gomap record``) may name
 the map's types and where the ops came from (:func:`read_ops_header`).
@@ -42,12 +44,17 @@ from typing import Any, NamedTuple
 
 from gomap.gokeys import IfaceKey, value_count
 from gomap.layout.types import INTEGER_RANGES, GoType
-from gomap.ops import CLEAR, DEL, GET, MAKE, RANGE, SET, Op
+from gomap.ops import CLEAR, CLONE, DEL, GET, MAKE, RANGE, REBUILD, SET, Op
 
 ITER = RANGE
 """The ops file's ``iter``: a whole ``range`` loop (:data:`gomap.ops.RANGE`)."""
 OP_NAMES = ("make", "set", "get", "del", "clear", "iter")
 """The ops file's (and the memory harness's) spelling of ``MAKE`` … ``RANGE``."""
+FILE_OP_NAMES: dict[int, str] = {**dict(enumerate(OP_NAMES)), CLONE: "clone",
+                                 REBUILD: "rebuild"}
+"""Every operation of the ops file (and the memory harness) by code: ``OP_NAMES``
+plus ``clone`` and ``rebuild``, which replace the map."""
+_NO_ARG = {"clear": CLEAR, "iter": ITER, "clone": CLONE, "rebuild": REBUILD}
 
 
 class OpsFileError(ValueError):
@@ -456,10 +463,10 @@ def parse_ops_lines(lines: Iterator[str] | list[str], domain: KeyDomain, path: s
             except ValueError as e:
                 raise OpsFileError(path, lineno, raw, str(e)) from None
             yield ({"set": SET, "get": GET, "del": DEL}[word], key)
-        elif word in ("clear", "iter"):
+        elif word in _NO_ARG:
             if arg:
                 raise OpsFileError(path, lineno, raw, f"{word} takes no argument")
-            yield (CLEAR if word == "clear" else ITER, None)
+            yield (_NO_ARG[word], None)
         elif word == "make":
             if not first:
                 raise OpsFileError(path, lineno, raw, "make may only be the first operation")
@@ -471,7 +478,8 @@ def parse_ops_lines(lines: Iterator[str] | list[str], domain: KeyDomain, path: s
         else:
             raise OpsFileError(
                 path, lineno, raw,
-                f"unknown operation {word!r} (expected set, get, del, clear, iter or make)",
+                f"unknown operation {word!r} (expected set, get, del, clear, iter, clone, "
+                f"rebuild or make)",
             )
         first = False
 

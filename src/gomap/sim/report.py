@@ -73,6 +73,7 @@ def summary_table(reports: list[SimReport]) -> Table:
     row("peak live bytes", lambda r: f"{human(r.peak_live_bytes)} at op {r.peak_op:,}")
     row("allocated since make", lambda r: f"{human(r.allocated_bytes)} in {r.allocations:,} "
         "allocations")
+    row("GC scan work / cycle", lambda r: _scan(r))
     row("entries now / at most", lambda r: f"{r.entries:,} / {r.max_entries:,}")
     row("slots (capacity)", lambda r: _num(r.capacity))
     row("load (entries / slots)", lambda r: f"{r.load:.1%}")
@@ -130,6 +131,14 @@ def _detail(ev: dict[str, Any]) -> str:
     if k == "small→table":
         return f"{ev.get('used')} entries → {ev.get('capacity')} slots"
     return ""
+
+
+def _scan(r: SimReport) -> str:
+    """The GC's scan work now, against a rebuilt map's (deletes do not lower it)."""
+    if not r.scan_bytes:
+        return "0 (pointer-free: noscan)"
+    rb = (r.rebuild or {}).get("scan_bytes")
+    return human(r.scan_bytes) + ("" if rb is None else f" (rebuilt: {human(rb)})")
 
 
 def _ratio(r: SimReport) -> str:

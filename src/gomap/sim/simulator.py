@@ -23,7 +23,7 @@ from gomap.engines import EngineSpec, get_engine
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
 from gomap.layout.maplayout import HMAP_CLEARSEQ_SIZE, MapLayout, map_layout
 from gomap.memory import AccountedEngine, accounted_engine
-from gomap.ops import MAKE, SET, Op, Replayer
+from gomap.ops import CLONE, MAKE, REBUILD, SET, Op, Replayer
 from gomap.versions import GoBehaviour, go_behaviour
 
 MAX_EVENTS = 2000
@@ -48,6 +48,8 @@ class SimReport:
     allocations: int = 0
     peak_live_bytes: int = 0
     peak_op: int = 0
+    scan_bytes: int = 0
+    """The GC's scan work for the map per cycle now (:attr:`MemoryStats.scan_bytes`)."""
     entries: int = 0
     max_entries: int = 0
     capacity: int = 0
@@ -84,6 +86,7 @@ class SimReport:
             "allocations": self.allocations,
             "peak_live_bytes": self.peak_live_bytes,
             "peak_op": self.peak_op,
+            "scan_bytes": self.scan_bytes,
             "entries": self.entries,
             "max_entries": self.max_entries,
             "capacity": self.capacity,
@@ -231,14 +234,21 @@ def simulate(
 
     native_sample = getattr(raw, "_sample", None) if getattr(acct, "native", False) else None
 
+    # clone / rebuild replace the map: the allocations of the maps dropped so far.
+    dropped_alloc = dropped_allocs = 0
+
     def sample(op: int) -> None:
         nonlocal stride
         if native_sample is not None:  # the same point, built in C
-            timeline.append(native_sample(op))
+            point = native_sample(op)
+            if dropped_alloc:
+                point["allocated_bytes"] += dropped_alloc
+            timeline.append(point)
         else:
             f = _figures(eng)
             timeline.append({"op": op, "live_bytes": acct.live,
-                             "allocated_bytes": acct.allocated, "entries": f["entries"],
+                             "allocated_bytes": dropped_alloc + acct.allocated,
+                             "entries": f["entries"],
                              "capacity": f["capacity"], "tombstones": f["tombstones"],
                              "overflow_buckets": f["overflow_buckets"],
                              "growing": f["growing"]})
@@ -251,7 +261,29 @@ def simulate(
     next_sample = stride
     i = 0
     chain: Iterable[Op] = pending if pending else ()
-    apply = Replayer(engine=eng).apply
+    replayer = Replayer(engine=eng)
+    apply = replayer.apply
+    native_loop = getattr(raw, "_replay", None) if getattr(acct, "native", False) else None
+
+    def replace(op: Op) -> None:
+        """clone / rebuild: the new map takes over (both are live during the copy)."""
+        nonlocal eng, raw, acct, native_loop, native_sample, dropped_alloc, dropped_allocs
+        nonlocal peak, peak_op
+        old = eng
+        apply(op)
+        eng = replayer.engine
+        old_acct = old.acct
+        both = old_acct.live + eng.acct.live
+        if both > peak:
+            peak, peak_op = both, i
+        dropped_alloc += old_acct.allocated
+        dropped_allocs += old_acct.allocations
+        old.unsubscribe(rec)
+        eng.subscribe(rec, rec.events_wanted)
+        raw, acct = eng.engine, eng.acct
+        native = getattr(acct, "native", False)
+        native_loop = getattr(raw, "_replay", None) if native else None
+        native_sample = getattr(raw, "_sample", None) if native else None
 
     def step(op: Op) -> None:
         nonlocal i, peak, peak_op, max_entries
@@ -260,6 +292,9 @@ def simulate(
         code = op[0]
         if code == MAKE:
             raise ValueError(f"op #{i}: make may only be the first operation")
+        if code in (CLONE, REBUILD):
+            replace(op)
+            return
         apply(op)  # a SET without an elem stores None: values cost nothing here
         if code == SET:
             n = getattr(raw, cnt)
@@ -268,7 +303,6 @@ def simulate(
         if acct.live > peak:
             peak, peak_op = acct.live, i
 
-    native_loop = getattr(raw, "_replay", None) if getattr(acct, "native", False) else None
     interrupted = False
     try:
         for src in (iter(chain), it):
@@ -317,9 +351,10 @@ def simulate(
         progress(i)
     rep.ops = i
     st = eng.memory()
-    rep.live_bytes, rep.allocated_bytes, rep.allocations = st.live_bytes, st.allocated_bytes, \
-        st.allocations
+    rep.live_bytes, rep.allocated_bytes, rep.allocations = st.live_bytes, \
+        dropped_alloc + st.allocated_bytes, dropped_allocs + st.allocations
     rep.peak_live_bytes, rep.peak_op = peak, peak_op
+    rep.scan_bytes = st.scan_bytes
     rep.breakdown = st.live
     f = _figures(eng, deep=True)
     rep.entries, rep.capacity, rep.max_entries = f["entries"], f["capacity"], max_entries
@@ -390,10 +425,7 @@ def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: 
     """The "never shrinks" account: the map now against ``make(map, len(m))`` + copy;
     the advice is :func:`rebuild_advice`'s."""
     n = len(eng)
-    fresh = _new_engine(impl, n, layout, hasher, rand, getattr(eng.engine, "go", None))
-    it = eng.engine.iterator()
-    while (kv := it.next()) is not None:
-        fresh.assign(kv[0], kv[1])
+    fresh = eng.rebuild()  # the ops' REBUILD: what the memory oracle checks against Go
     st = fresh.memory()
     rebuilt = st.live_bytes
     saving = live_now - rebuilt
@@ -403,6 +435,7 @@ def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: 
     growing = bool(eng.engine.stats().growing)
     advice = rebuild_advice(live_now, rebuilt, n, max_entries, copy, growing)
     return {"entries": n, "live_bytes": rebuilt, "allocated_bytes": st.allocated_bytes,
+            "scan_bytes": st.scan_bytes,
             "capacity": fresh.stats().capacity, "saving_bytes": saving,
             "ratio": round(ratio, 4) if rebuilt else None, "advice": advice, "copy": copy}
 

@@ -84,9 +84,13 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
     if known is None:
         # An ops file is read once, as a stream; the tracer may replay it (both
         # engines, the runtime), so keep its operations.
+        from gomap.ops import CLONE, REBUILD
         from gomap.sim.ops import MAKE
 
         kept = list(factory())
+        if any(code in (CLONE, REBUILD) for code, _ in kept):
+            raise UsageError("clone and rebuild replace the map: trace and viz follow one "
+                             "map (gomap simulate accounts for them)")
         total = sum(1 for code, _ in kept if code != MAKE)
         factory = lambda: iter(kept)  # noqa: E731
     else:
