@@ -12,6 +12,7 @@ followed by the offending line; progress bars appear only on a terminal.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import tempfile
@@ -160,6 +161,7 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
         MAX_INT,
         KeyDomain,
         OpsFileError,
+        open_ops_reader,
         ops_file_lines,
         parse_ops_lines,
     )
@@ -181,24 +183,45 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
             raise UsageError(f"{path}: cannot read the file: No such file or directory",
                              located=True)
         name = "<stdin>" if path == "-" else path
-        # A second run (compare, --seeds K) replays the lines the first run spooled.
-        spool: Any = tempfile.TemporaryFile("w+", encoding="utf-8") if runs > 1 else None  # noqa: SIM115  (closed when collected)
+        if runs == 1 or (path != "-" and os.path.isfile(path)):
+            # Read as the run goes (a regular file is simply read again by a later run).
+            def ops() -> Any:
+                try:
+                    it = open_ops_reader(path, domain)
+                    return _with_make(it, next(it, None))
+                except OpsFileError as e:
+                    raise UsageError(str(e), located=True) from None
+
+            def _with_make(it: Any, first: Any) -> Any:
+                if first is not None and first[0] == MAKE:
+                    if args.hint is not None:
+                        raise UsageError(f"{name} starts with make; drop --hint or the make line")
+                    lead = [first]
+                else:
+                    lead = [(MAKE, args.hint or 0)] + ([first] if first is not None else [])
+                if hasattr(it, "unread"):  # the C reader: the loop runs on it directly
+                    for op in reversed(lead):
+                        it.unread(op)
+                    return it
+                return itertools.chain(lead, it)
+
+            return ops, None, f"ops file {name}"
+        # A pipe read by several runs (compare, --seeds K): the first run spools the
+        # lines it reads for the later ones.
+        spool: Any = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115  (closed when collected)
         used = [False]
 
         def source() -> Any:
             if not used[0]:
                 used[0] = True
                 for line in ops_file_lines(path):
-                    if spool is not None:
-                        spool.write(line if line.endswith("\n") else line + "\n")
+                    spool.write(line if line.endswith("\n") else line + "\n")
                     yield line
                 return
-            if spool is None:
-                raise UsageError(f"{name}: an ops file is read once; it cannot be replayed")
             spool.seek(0)
             yield from spool
 
-        def ops() -> Any:
+        def spooled_ops() -> Any:
             try:
                 it = parse_ops_lines(source(), domain, name)
                 first = next(it, None)
@@ -214,7 +237,7 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
             except OpsFileError as e:
                 raise UsageError(str(e), located=True) from None
 
-        return ops, None, f"ops file {name}"
+        return spooled_ops, None, f"ops file {name}"
     if args.pattern is not None and not args.pattern.strip():
         raise UsageError("--pattern: the pattern is empty (e.g. --pattern fill:n=1000)")
     try:
@@ -249,6 +272,18 @@ def _progress_console(args: argparse.Namespace) -> Console | None:
 def _run_one(console: Console, args: argparse.Namespace, impl: str, factory: Any,
              total: int | None, name: str, seed: int, label: str, go: Any = None,
              rebuild: bool = True) -> Any:
+    from gomap.sim.ops import OpsFileError
+
+    try:
+        return _run_one_unchecked(console, args, impl, factory, total, name, seed, label, go,
+                                  rebuild)
+    except OpsFileError as e:  # a bad line met during the run
+        raise UsageError(str(e), located=True) from None
+
+
+def _run_one_unchecked(console: Console, args: argparse.Namespace, impl: str, factory: Any,
+                       total: int | None, name: str, seed: int, label: str, go: Any,
+                       rebuild: bool) -> Any:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
