@@ -13,6 +13,8 @@ each growth with the operation at which it started and ended, a sampled timeline
 
 from __future__ import annotations
 
+import itertools
+import operator
 import statistics
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -316,8 +318,17 @@ def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: 
     n = len(eng)
     fresh = _new_engine(impl, n, layout, hasher, rand, getattr(eng.engine, "go", None))
     it = eng.engine.iterator()
-    while (kv := it.next()) is not None:
-        fresh.assign(kv[0], kv[1])
+    native_loop = getattr(fresh.engine, "_replay", None) \
+        if getattr(fresh.acct, "native", False) else None
+    if native_loop is not None and hasattr(it, "__next__"):
+        # The copy in C: the iterator's (k, e) pairs become (SET, k, e) ops for the loop.
+        ops = map(operator.add, itertools.repeat((SET,)), it)
+        done = native_loop(ops, 0, n + 1, 0, 0, 0)
+        if done[1] is not None or not done[2]:
+            raise RuntimeError(f"rebuild: the native copy stopped at {done[:2]!r}")
+    else:
+        while (kv := it.next()) is not None:
+            fresh.assign(kv[0], kv[1])
     st = fresh.memory()
     rebuilt = st.live_bytes
     saving = live_now - rebuilt
