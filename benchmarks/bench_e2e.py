@@ -60,6 +60,13 @@ def pattern(workload: str, n: int, key: str) -> str:
 
 def run_timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """(CPU seconds, wall seconds, stdout) of one whole child process."""
+    cpu, wall, out, _ = run_measured(cmd, env)
+    return cpu, wall, out
+
+
+def run_measured(cmd: list[str], env: dict[str, str] | None = None
+                 ) -> tuple[float, float, str, int]:
+    """(CPU seconds, wall seconds, stdout, peak RSS in bytes) of one child process."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
@@ -71,7 +78,7 @@ def run_timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float,
         if p.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: "
                                f"{err.read().decode(errors='replace')[-2000:]}")
-        return ru.ru_utime + ru.ru_stime, wall, out.read().decode()
+        return ru.ru_utime + ru.ru_stime, wall, out.read().decode(), ru.ru_maxrss * 1024
 
 
 def build_go(version: str, workdir: Path) -> Path:
@@ -108,12 +115,13 @@ def gomap_cmd(*args: str) -> list[str]:
 
 
 def loop_time(impl: str, key: str, ops: list[Op], repeat: int) -> float:
-    """Best CPU time of :func:`simulate` (native: the C loop) on ``ops``."""
+    """Best CPU time of :func:`simulate` (native: the C loop) on ``ops``: the replay
+    (accounting, events, timeline), without the report's rebuilt-map account."""
     best = float("inf")
     for _ in range(repeat):
         gc.collect()
         t0 = time.process_time()
-        simulate(impl, key, "int64", ops, total=len(ops) - 1)
+        simulate(impl, key, "int64", ops, total=len(ops) - 1, rebuild=False)
         best = min(best, time.process_time() - t0)
     return best
 
@@ -129,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--gzip", action="store_true", help="also time gzip-compressed files")
     ap.add_argument("--no-go", action="store_true")
+    ap.add_argument("--no-files", action="store_true", help="only the --pattern runs")
+    ap.add_argument("--rss-keys", type=int, default=0, metavar="N",
+                    help="peak RSS holding N live int64 keys: gomap vs Go (0: skip)")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args(argv)
     impls = engine_names() if args.impl == "both" else [args.impl]
@@ -142,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"start-up (gomap simulate --pattern fill:n=1): {t_start * 1e3:.0f} ms CPU")
 
     files: dict[tuple[str, str], tuple[Path, int]] = {}
-    for key in keys:
+    for key in [] if args.no_files else keys:
         dom = KeyDomain(parse_go_type(key))
         for w in workloads:
             ops = list(parse_pattern(pattern(w, args.ops, key)).ops(dom))
@@ -153,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
                 g = tmp / f"{w}-{key}.ops.gz"
                 write_ops(g, ops, key, True)
                 files[(w + ".gz", key)] = (g, len(ops) - 1)
-    go_bins = {} if args.no_go else {
+    go_bins = {} if args.no_go or args.no_files else {
         impl: build_go(get_engine(impl).go_version, tmp) for impl in impls}
 
     print(f"\n--ops FILE, whole processes, best CPU of {args.repeat} (interleaved)")
@@ -207,6 +218,30 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{impl:8} {spec:36} {nops:>10,} {t_proc:>9.2f} {t_loop:>7.2f} "
                       f"{t_proc / t_loop:>6.2f}x")
                 sys.stdout.flush()
+    if args.rss_keys:
+        n = args.rss_keys
+        spec = f"fill:n={n},keys=random"
+        f = tmp / "rss.ops"
+        with open(f, "w") as fh:
+            for code, k in parse_pattern(spec).ops(KeyDomain(parse_go_type("int64"))):
+                if code == SET:
+                    fh.write(f"set {k}\n")
+        print(f"\npeak RSS holding {n:,} live int64 keys (map[int64]int64; MiB)")
+        for impl in impls:
+            _, _, _, rss_file = run_measured(gomap_cmd("--impl", impl, "--ops", str(f)))
+            _, _, _, rss_pat = run_measured(gomap_cmd("--impl", impl, "--pattern", spec))
+            rss_go = None
+            if impl in go_bins or not args.no_go:
+                gb = go_bins.get(impl) or build_go(get_engine(impl).go_version, tmp)
+                _, _, _, rss_go = run_measured([str(gb), "-key", "int64", str(f)])
+            rows.append({"kind": "rss", "impl": impl, "keys": n, "gomap_ops_file": rss_file,
+                         "gomap_pattern": rss_pat, "go": rss_go})
+            mib = 1 << 20
+            go_s = "-" if rss_go is None else f"{rss_go / mib:.0f}"
+            ratio = "-" if rss_go is None else f"{rss_file / rss_go:.2f}x / {rss_pat / rss_go:.2f}x"
+            print(f"{impl:8} gomap --ops {rss_file / mib:.0f}, gomap --pattern "
+                  f"{rss_pat / mib:.0f}, Go {go_s}; gomap / Go {ratio}")
+        f.unlink()
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"python": sys.version.split()[0], "startup_s": t_start, "rows": rows},
