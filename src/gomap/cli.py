@@ -628,6 +628,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gomap.lint.cli import add_parser as add_lint
 
     add_lint(sub)
+
+    from gomap.audit.cli import register as register_audit  # audit show, audit stats
+
+    register_audit(sub)
     return p
 
 

@@ -39,6 +39,16 @@ ABSENT: Any = ("<absent>",)
 SINGLE_KEY_OPS = ("load", "store", "load_or_store", "load_and_delete", "delete", "swap",
                   "compare_and_swap", "compare_and_delete")
 
+VERSIONED_OPS = ("vload", "vstore", "vload_and_delete", "vcompare_and_delete",
+                 "vcompare_and_store")
+"""The register of a versioned map (:class:`gomap.audit.VersionedMap`): the state is
+``(value, version)``. A version is chosen by the map, so a call that writes one carries
+it in its arguments (taken from its result): ``vstore(v, ver) -> ver``,
+``vcompare_and_store(expected_ver, v, new_ver) -> new_ver or 0``; ``vload() ->
+(v, ver) or None``, ``vload_and_delete() -> (v, loaded)``,
+``vcompare_and_delete(ver) -> bool``. That versions never repeat is checked apart
+(:func:`versions_unique`)."""
+
 
 @dataclass(frozen=True)
 class Call:
@@ -75,7 +85,35 @@ def apply(state: Any, op: str, args: tuple[Any, ...]) -> tuple[Any, Any]:
     if op == "compare_and_delete":
         ok = present and cur == args[0]
         return ok, (ABSENT if ok else state)
+    if op in VERSIONED_OPS:
+        return _apply_versioned(state, op, args)
     raise ValueError(f"not a single-key map operation: {op!r}")
+
+
+def _apply_versioned(state: Any, op: str, args: tuple[Any, ...]) -> tuple[Any, Any]:
+    present = state is not ABSENT
+    if op == "vload":
+        return (tuple(state) if present else None), state
+    if op == "vstore":
+        return args[1], (args[0], args[1])
+    if op == "vload_and_delete":
+        return ((state[0], True) if present else (None, False)), ABSENT
+    if op == "vcompare_and_delete":
+        ok = present and state[1] == args[0]
+        return ok, (ABSENT if ok else state)
+    # vcompare_and_store(expected, value, new)
+    ok = (state[1] if present else 0) == args[0]
+    if not ok:
+        return 0, state
+    if not args[2]:
+        return ("<should have stored>",), state  # refused where the model succeeds
+    return args[2], (args[1], args[2])
+
+
+def versions_unique(calls: Sequence[Call]) -> bool:
+    """Every version a versioned write returned is positive and returned once."""
+    vs = [c.result for c in calls if c.op in ("vstore", "vcompare_and_store") and c.result]
+    return all(isinstance(v, int) and v > 0 for v in vs) and len(set(vs)) == len(vs)
 
 
 def check_key(calls: Sequence[Call], initial: Any = ABSENT) -> list[Call] | None:

@@ -356,6 +356,50 @@ class _ClassicProbe:
 
 
 # --- swiss --------------------------------------------------------------------------
+def swiss_table_for(m: Any, hash: int) -> Any:
+    """The table of a Swiss map ``m`` (either backend) that ``hash`` selects, or ``None``
+    for a small map (Go's ``directoryAt(hash >> globalShift)``)."""
+    if m.dir_len == 0:
+        return None
+    return m.directory[0 if m.dir_len == 1 else hash >> m.global_shift]
+
+
+def swiss_locate(m: Any, hash: int, key: Any) -> dict[str, Any] | None:
+    """Where ``key`` sits in the Swiss map ``m`` (either backend): ``table`` (-1 for the
+    small group), ``group``, ``slot``, its H2 ``ctrl`` byte and the ``probe`` sequence of
+    groups; ``slot`` is ``None`` when the key is absent, and the result ``None`` when the
+    map has no group at all. The probe is ``table.getWithKey``'s."""
+    h2 = hash & 0x7F
+    if m.dir_len == 0:
+        g = m.small
+        if g is None:
+            return None
+        for s in range(8):
+            if g.ctrl[s] == h2 and g.keys[s] == key:
+                return {"table": -1, "group": 0, "slot": s, "ctrl": h2, "probe": [0]}
+        return {"table": -1, "group": 0, "slot": None, "ctrl": h2, "probe": [0]}
+    t = swiss_table_for(m, hash)
+    ctrl, keys, mask = t.ctrl, t.keys, t.length_mask
+    offset = (hash >> 7) & mask
+    step = 0
+    probe = []
+    while True:
+        probe.append(offset)
+        base = offset << 3
+        end = base + 8
+        s = ctrl.find(h2, base, end)
+        while s >= 0:
+            if keys[s] == key:
+                return {"table": t.index, "group": offset, "slot": s - base, "ctrl": h2,
+                        "probe": probe}
+            s = ctrl.find(h2, s + 1, end)
+        if ctrl.find(_CTRL_EMPTY, base, base + 8) >= 0 or len(probe) > mask:
+            return {"table": t.index, "group": None, "slot": None, "ctrl": h2,
+                    "probe": probe}
+        step += 1
+        offset = (offset + step) & mask
+
+
 class _SwissProbe:
     """Counters, the touched slot (with the probe sequence) and the changed tables of
     a Swiss map."""
@@ -392,42 +436,10 @@ class _SwissProbe:
         return {"tables": self._tables(), "structural": True, "groups": None}
 
     def _table_for(self, hash: int) -> Any:
-        m = self.m
-        if m.dir_len == 0:
-            return None
-        return m.directory[0 if m.dir_len == 1 else hash >> m.global_shift]
+        return swiss_table_for(self.m, hash)
 
     def _locate(self, hash: int, key: Any) -> dict[str, Any] | None:
-        m = self.m
-        h2 = hash & 0x7F
-        if m.dir_len == 0:
-            g = m.small
-            if g is None:
-                return None
-            for s in range(8):
-                if g.ctrl[s] == h2 and g.keys[s] == key:
-                    return {"table": -1, "group": 0, "slot": s, "ctrl": h2, "probe": [0]}
-            return {"table": -1, "group": 0, "slot": None, "ctrl": h2, "probe": [0]}
-        t = self._table_for(hash)
-        ctrl, keys, mask = t.ctrl, t.keys, t.length_mask
-        offset = (hash >> 7) & mask
-        step = 0
-        probe = []
-        while True:
-            probe.append(offset)
-            base = offset << 3
-            end = base + 8
-            s = ctrl.find(h2, base, end)
-            while s >= 0:
-                if keys[s] == key:
-                    return {"table": t.index, "group": offset, "slot": s - base, "ctrl": h2,
-                            "probe": probe}
-                s = ctrl.find(h2, s + 1, end)
-            if ctrl.find(_CTRL_EMPTY, base, base + 8) >= 0 or len(probe) > mask:
-                return {"table": t.index, "group": None, "slot": None, "ctrl": h2,
-                        "probe": probe}
-            step += 1
-            offset = (offset + step) & mask
+        return swiss_locate(self.m, hash, key)
 
     def step(self, code: int, key: Any, i: int) -> dict[str, Any] | None:
         m, tr = self.m, self.tr
