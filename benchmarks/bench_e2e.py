@@ -64,9 +64,19 @@ def run_timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float,
     return cpu, wall, out
 
 
+def peak_rss(cmd: list[str]) -> int:
+    """Peak RSS in bytes of ``cmd``, measured by ``/usr/bin/time`` (a child forked from
+    this process would start with this process's own peak)."""
+    with tempfile.NamedTemporaryFile("r") as out:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out.name, *cmd], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return int(out.read().split()[-1]) * 1024
+
+
 def run_measured(cmd: list[str], env: dict[str, str] | None = None
                  ) -> tuple[float, float, str, int]:
-    """(CPU seconds, wall seconds, stdout, peak RSS in bytes) of one child process."""
+    """(CPU seconds, wall seconds, stdout, peak RSS in bytes: see :func:`peak_rss`) of
+    one child process."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         p = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
@@ -227,20 +237,23 @@ def main(argv: list[str] | None = None) -> int:
                 if code == SET:
                     fh.write(f"set {k}\n")
         print(f"\npeak RSS holding {n:,} live int64 keys (map[int64]int64; MiB)")
+        rep = tmp / "rss.json"
         for impl in impls:
-            _, _, _, rss_file = run_measured(gomap_cmd("--impl", impl, "--ops", str(f)))
-            _, _, _, rss_pat = run_measured(gomap_cmd("--impl", impl, "--pattern", spec))
+            rss_file = peak_rss(gomap_cmd("--impl", impl, "--ops", str(f)))
+            rss_pat = peak_rss(gomap_cmd("--impl", impl, "--pattern", spec, "--json", str(rep)))
+            heap = json.loads(rep.read_text())["peak_live_bytes"]  # the Go map's, modelled
             rss_go = None
             if impl in go_bins or not args.no_go:
                 gb = go_bins.get(impl) or build_go(get_engine(impl).go_version, tmp)
-                _, _, _, rss_go = run_measured([str(gb), "-key", "int64", str(f)])
+                rss_go = peak_rss([str(gb), "-key", "int64", str(f)])
             rows.append({"kind": "rss", "impl": impl, "keys": n, "gomap_ops_file": rss_file,
-                         "gomap_pattern": rss_pat, "go": rss_go})
+                         "gomap_pattern": rss_pat, "go": rss_go, "go_map_peak_live": heap})
             mib = 1 << 20
             go_s = "-" if rss_go is None else f"{rss_go / mib:.0f}"
             ratio = "-" if rss_go is None else f"{rss_file / rss_go:.2f}x / {rss_pat / rss_go:.2f}x"
             print(f"{impl:8} gomap --ops {rss_file / mib:.0f}, gomap --pattern "
-                  f"{rss_pat / mib:.0f}, Go {go_s}; gomap / Go {ratio}")
+                  f"{rss_pat / mib:.0f}, Go {go_s} (its map's peak live heap "
+                  f"{heap / mib:.0f}); gomap / Go {ratio}")
         f.unlink()
     if args.json:
         with open(args.json, "w") as fh:
