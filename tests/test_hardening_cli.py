@@ -228,7 +228,7 @@ def test_demo_defaults_to_the_simulate_engine_and_prints_its_title_whole() -> No
     p = gomap("demo", "-n", "2000")
     out = p.stdout.decode()
     assert p.returncode == 0
-    assert "map[int]int, swiss engine, 2,000 keys" in out
+    assert "map[int]int, swiss (Go 1.27, Swiss tables), 2,000 keys" in out
 
 
 def test_demo_rejects_a_negative_count() -> None:

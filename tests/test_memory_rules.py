@@ -136,12 +136,12 @@ def a17(i: int) -> tuple[int, ...]:
 def test_indirect_keys_and_elems_are_one_object_each() -> None:
     for impl in ("classic", "swiss"):
         m = GoMap(impl=impl, key_type="[17]int64", value_type="[20]int64")
-        m[a17(1)] = 1
+        m[a17(1)] = (1,) * 20  # values are checked against value_type, as keys are
         before = m.memory()
-        m[a17(2)] = 2
+        m[a17(2)] = (2,) * 20
         after = m.memory()
         assert after.allocated_bytes - before.allocated_bytes == 144 + 160  # noscan classes
-        m[a17(2)] = 3  # an update reuses both objects
+        m[a17(2)] = (3,) * 20  # an update reuses both objects
         assert m.memory().allocated_bytes == after.allocated_bytes
         m.delete(a17(2))
         assert m.memory().live_bytes == before.live_bytes
@@ -227,7 +227,8 @@ def test_live_bytes_are_the_sum_of_the_breakdown_and_never_exceed_allocated() ->
                 k = str(r) if kt == "string" else a17(r) if kt == "[17]int64" else r
                 x = rng.random()
                 if x < 0.55:
-                    m[k] = step
+                    m[k] = (str(step) if vt == "string" else (step,) * 20
+                            if vt == "[20]int64" else step)
                 elif x < 0.95:
                     m.delete(k)
                 elif x < 0.99:

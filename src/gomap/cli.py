@@ -66,6 +66,90 @@ def _err(msg: str) -> None:
     sys.stderr.flush()
 
 
+HOST_BYTES_PER_ENTRY = 150
+"""About what the simulator itself holds per live entry: peak RSS over entries of
+``fill:n=1e6`` and ``fill:n=2e5`` with int64, string and interface keys, either backend,
+measured at 88-150 B; the largest is used."""
+
+WARN_AFTER_SECONDS = 600.0
+"""A run expected to take longer than this (measured as it runs) is announced on stderr."""
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to this process now (Linux's MemAvailable), else the
+    machine's physical memory, else None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _size(n: float) -> str:
+    for unit, div in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= div:
+            return f"{n / div:,.1f} {unit}"
+    return f"{n:,.0f} B"
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:,.0f} h"
+    if seconds >= 120:
+        return f"{seconds / 60:,.0f} min"
+    return f"{seconds:,.0f} s"
+
+
+def check_memory(what: str, max_live: int, available: int | None = None) -> None:
+    """Refuse a workload whose live entries cannot fit in this machine's memory,
+    saying why (:data:`HOST_BYTES_PER_ENTRY` per entry against what is available)."""
+    avail = _available_memory() if available is None else available
+    need = max_live * HOST_BYTES_PER_ENTRY
+    if avail is not None and need > avail:
+        raise UsageError(
+            f"{what} holds up to {max_live:,} entries at once: simulating it needs about "
+            f"{_size(need)} of memory (about {HOST_BYTES_PER_ENTRY} B per live entry), and "
+            f"{_size(avail)} is available. Simulate fewer entries: the map's bytes grow "
+            f"in proportion (see the bytes per entry in a smaller run's report).")
+
+
+class Eta:
+    """Called with the operations done so far (over every run of a command): once a
+    run has gone ``after`` seconds and the rest is expected to take more than
+    ``limit`` seconds, ``warn`` is told how long, at the speed measured so far, once."""
+
+    def __init__(self, command: str, total: int | None, warn: Any,
+                 limit: float = WARN_AFTER_SECONDS, after: float = 3.0,
+                 clock: Any = None) -> None:
+        import time
+
+        self.command, self.total, self.warn = command, total, warn
+        self.limit, self.after = limit, after
+        self.clock = clock or time.monotonic
+        self.start = self.clock()
+        self.warned = False
+
+    def __call__(self, done: int) -> None:
+        if self.warned or not self.total or done <= 0:
+            return
+        elapsed = self.clock() - self.start
+        if elapsed < self.after:
+            return
+        rate = done / elapsed
+        rest = (self.total - done) / rate
+        if rest > self.limit:
+            self.warned = True
+            self.warn(f"gomap {self.command}: this run will take about {_duration(rest)} "
+                      f"more ({self.total:,} operations at the {rate:,.0f} ops/s measured so "
+                      f"far); Ctrl-C stops it and prints what was done (a partial report)")
+
+
 def _demo(args: argparse.Namespace, console: Console) -> int:
     from gomap.demo import run_demo
 
@@ -75,8 +159,18 @@ def _demo(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _announce_build(command: str, harness: str) -> Any:
+    """``on_build`` for :func:`gomap.oracle.harness.build_harness`: one stderr line, so
+    a first run is not silent while Go builds the harness."""
+    def say(version: str) -> None:
+        _err(f"gomap {command}: building the {harness} harness with Go {version} (once; "
+             f"it is cached, the next run starts at once)")
+    return say
+
+
 def _verify(args: argparse.Namespace, console: Console) -> int:
     from gomap.oracle import workloads
+    from gomap.oracle.harness import build_harness
     from gomap.oracle.keys import ELEM_TYPES, KEY_TYPES
     from gomap.oracle.toolchain import GoToolchainMissing, find_go
 
@@ -113,7 +207,9 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
             shapes.append("big_b")
         version = release.release if release is not None else spec.go_version
         try:
-            find_go(version, install=args.install_go)
+            find_go(version, install=args.install_go, needed_by="gomap verify")
+            build_harness(spec.harness, go=release if release is not None else version,
+                          on_build=_announce_build("verify", spec.harness))
         except GoToolchainMissing as e:
             _err(f"gomap verify: {e}")
             return 3
@@ -183,45 +279,63 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
             raise UsageError(f"{path}: cannot read the file: No such file or directory",
                              located=True)
         name = "<stdin>" if path == "-" else path
+        warned = [False]  # the empty-file warning is given once, not once per run
+
+        def warn_empty() -> None:
+            if not warned[0] and not getattr(args, "quiet", False):
+                _err(f"gomap {args.command}: warning: {name} has no operations "
+                     "(empty, or only comments and make): the report is of an "
+                     "empty map")
+            warned[0] = True
+
         if runs == 1 or (path != "-" and os.path.isfile(path)):
-            # Read as the run goes (a regular file is simply read again by a later run).
-            def ops() -> Any:
+            # Read as the run goes, by the C reader where it is built (a regular file
+            # is simply read again by a later run).
+            def read() -> Any:
                 try:
                     it = open_ops_reader(path, domain)
-                    return _with_make(it, next(it, None))
+                    first = next(it, None)
+                    lead = []
+                    if first is not None and first[0] == MAKE:
+                        if args.hint is not None:
+                            raise UsageError(
+                                f"{name} starts with make; drop --hint or the make line")
+                        lead.append(first)
+                        first = next(it, None)
+                    else:
+                        lead.append((MAKE, args.hint or 0))
                 except OpsFileError as e:
                     raise UsageError(str(e), located=True) from None
-
-            def _with_make(it: Any, first: Any) -> Any:
-                if first is not None and first[0] == MAKE:
-                    if args.hint is not None:
-                        raise UsageError(f"{name} starts with make; drop --hint or the make line")
-                    lead = [first]
-                else:
-                    lead = [(MAKE, args.hint or 0)] + ([first] if first is not None else [])
+                if first is None:
+                    warn_empty()
+                    return iter(lead)
+                lead.append(first)
                 if hasattr(it, "unread"):  # the C reader: the loop runs on it directly
                     for op in reversed(lead):
                         it.unread(op)
                     return it
                 return itertools.chain(lead, it)
 
-            return ops, None, f"ops file {name}"
+            return read, None, f"ops file {name}"
         # A pipe read by several runs (compare, --seeds K): the first run spools the
         # lines it reads for the later ones.
-        spool: Any = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115  (closed when collected)
+        spool: Any = tempfile.TemporaryFile("w+", encoding="utf-8") if runs > 1 else None  # noqa: SIM115  (closed when collected)
         used = [False]
 
         def source() -> Any:
             if not used[0]:
                 used[0] = True
                 for line in ops_file_lines(path):
-                    spool.write(line if line.endswith("\n") else line + "\n")
+                    if spool is not None:
+                        spool.write(line if line.endswith("\n") else line + "\n")
                     yield line
                 return
+            if spool is None:
+                raise UsageError(f"{name}: an ops file is read once; it cannot be replayed")
             spool.seek(0)
             yield from spool
 
-        def spooled_ops() -> Any:
+        def ops() -> Any:
             try:
                 it = parse_ops_lines(source(), domain, name)
                 first = next(it, None)
@@ -229,15 +343,18 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
                     if args.hint is not None:
                         raise UsageError(f"{name} starts with make; drop --hint or the make line")
                     yield first
+                    first = next(it, None)
                 else:
                     yield (MAKE, args.hint or 0)
-                    if first is not None:
-                        yield first
+                if first is None:
+                    warn_empty()
+                    return
+                yield first
                 yield from it
             except OpsFileError as e:
                 raise UsageError(str(e), located=True) from None
 
-        return spooled_ops, None, f"ops file {name}"
+        return ops, None, f"ops file {name}"
     if args.pattern is not None and not args.pattern.strip():
         raise UsageError("--pattern: the pattern is empty (e.g. --pattern fill:n=1000)")
     try:
@@ -247,13 +364,54 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
         w.check(domain)
     except WorkloadError as e:
         raise UsageError(f"--pattern: {e}") from None
+    check_memory(f"--pattern {w.spec()}", w.max_live())
     return (lambda: w.ops(domain)), w.total, w.spec()
 
 
-def _check_types(key: str, value: str) -> None:
+def _load_types(args: argparse.Namespace) -> None:
+    """``--types DIR|FILE.go`` (repeatable): register the named types of those packages."""
+    from gomap.layout.named import NamedTypeError, load_types
+
+    for path in getattr(args, "types", None) or []:
+        try:
+            load_types(path)
+        except NamedTypeError as e:
+            raise UsageError(str(e)) from None
+
+
+def _apply_ops_header(args: argparse.Namespace) -> None:
+    """Types from the ops file's ``#@`` header where --key/--value were not given
+    (flags win), and a loud warning for a recording with lost events or one that
+    started after the map held entries."""
+    from gomap.sim.ops import OpsFileError, read_ops_header
+
+    hdr: dict[str, str] = {}
+    ops = getattr(args, "ops", None)
+    if isinstance(ops, str) and ops.strip() and os.path.isfile(ops):  # a pipe is read once
+        try:
+            hdr = read_ops_header(ops)
+        except OpsFileError as e:
+            raise UsageError(str(e), located=True) from None
+    if args.key is None:
+        args.key = hdr.get("key", "int64")
+    if args.value is None:
+        args.value = hdr.get("value", "int64")
+    lost = hdr.get("events-lost", "0")
+    if lost not in ("", "0"):
+        _err(f"{ops}: WARNING: this recording LOST {lost} events (the kernel ring buffer "
+             f"overflowed while gomap record ran): the replay is missing operations and "
+             f"its figures are not the program's")
+    if hdr.get("initial-len", "0") not in ("", "0"):
+        _err(f"{ops}: WARNING: the map held {hdr['initial-len']} entries before the "
+             f"recording began; the replay starts from an empty map")
+
+
+def _check_types(key: str, value: str, args: argparse.Namespace | None = None) -> None:
     from gomap.layout.maplayout import map_layout
     from gomap.layout.types import GoTypeError
 
+    if args is not None:
+        _load_types(args)
     try:
         map_layout(key, value)
     except GoTypeError as e:
@@ -269,21 +427,7 @@ def _progress_console(args: argparse.Namespace) -> Console | None:
     return err if err.is_terminal else None
 
 
-def _run_one(console: Console, args: argparse.Namespace, impl: str, factory: Any,
-             total: int | None, name: str, seed: int, label: str, go: Any = None,
-             rebuild: bool = True) -> Any:
-    from gomap.sim.ops import OpsFileError
-
-    try:
-        return _run_one_unchecked(console, args, impl, factory, total, name, seed, label, go,
-                                  rebuild)
-    except OpsFileError as e:  # a bad line met during the run
-        raise UsageError(str(e), located=True) from None
-
-
-def _run_one_unchecked(console: Console, args: argparse.Namespace, impl: str, factory: Any,
-                       total: int | None, name: str, seed: int, label: str, go: Any,
-                       rebuild: bool) -> Any:
+def _bar(err: Console) -> Any:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -293,20 +437,55 @@ def _run_one_unchecked(console: Console, args: argparse.Namespace, impl: str, fa
         TimeRemainingColumn,
     )
 
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[unit]}"), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=err, transient=True)
+
+
+def _run_one(console: Console, args: argparse.Namespace, impl: str, factory: Any,
+             total: int | None, name: str, seed: int, label: str, go: Any = None,
+             rebuild: bool = True, bar: Any = None, eta: Eta | None = None,
+             done_before: int = 0) -> Any:
+    """One simulation. ``bar``: a progress display already shown (--seeds) to add this
+    run's bar to; ``eta`` is told the operations done, counting ``done_before``."""
     from gomap.sim.simulator import simulate
 
     err = _progress_console(args)
     show = err is not None and (total is None or total >= 20_000)
+
+    def progress(done: int) -> None:
+        if eta is not None:
+            eta(done_before + done)
+
+    def run(progress: Any) -> Any:
+        from gomap.sim.ops import OpsFileError
+
+        try:
+            return simulate(impl, args.key, args.value, factory(), total=total,
+                            workload=name, seed=seed, samples=args.samples, go=go,
+                            rebuild=rebuild, progress=progress)
+        except OpsFileError as e:  # a bad line met during the run (the C reader's)
+            raise UsageError(str(e), located=True) from None
+
     if not show:
-        return simulate(impl, args.key, args.value, factory(), total=total, workload=name,
-                        seed=seed, samples=args.samples, go=go, rebuild=rebuild)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("ops"), TimeElapsedColumn(), TimeRemainingColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        return simulate(impl, args.key, args.value, factory(), total=total, workload=name,
-                        seed=seed, samples=args.samples, go=go, rebuild=rebuild,
-                        progress=lambda done: bar.update(task, completed=done))
+        return run(progress if eta is not None else None)
+    own = bar is None
+    if own:
+        bar = _bar(err)  # type: ignore[arg-type]
+        bar.start()
+    task = bar.add_task(label, total=total, unit="ops")
+
+    def both(done: int) -> None:
+        bar.update(task, completed=done)
+        progress(done)
+
+    try:
+        return run(both)
+    finally:
+        if own:
+            bar.stop()
+        else:
+            bar.remove_task(task)
 
 
 def _check_output(flag: str, path: str | None, allow_stdout: bool = False) -> None:
@@ -388,11 +567,43 @@ def _report_console(args: argparse.Namespace, console: Console) -> Console | Non
     return console
 
 
+def _warn_console(args: argparse.Namespace) -> Any:
+    """Where warnings go: stderr, unless --quiet."""
+    if getattr(args, "quiet", False):
+        return lambda msg: None
+    return _err
+
+
+def _interrupted(args: argparse.Namespace, console: Console, reports: list[Any],
+                 planned: str) -> int:
+    """Ctrl-C: print what was done (the runs finished and the partial one), say it is
+    partial on stderr, exit 130."""
+    from gomap.sim.report import render
+
+    out = _report_console(args, console)
+    if out is not None:
+        for r in reports:
+            render(out, r)
+    if args.json and reports:
+        data = {**_versions(reports[-1].impl), "partial": True,
+                "runs": [r.as_dict() for r in reports]}
+        args.plot = None
+        _outputs(args, console, data, [])
+    done = ", ".join(f"{r.impl} seed {r.seed}: {r.ops:,} operations"
+                     + (" (partial)" if r.partial else "") for r in reports)
+    _err(f"gomap {args.command}: interrupted (Ctrl-C) — " + (
+        f"the report{'s' if len(reports) > 1 else ''} above "
+        f"{'are' if len(reports) > 1 else 'is'} partial ({done}; planned: {planned})"
+        if reports else "nothing was finished"))
+    return 130
+
+
 def _simulate(args: argparse.Namespace, console: Console) -> int:
     from gomap.sim.report import render
-    from gomap.sim.simulator import seed_spread
+    from gomap.sim.simulator import SimulationInterrupted, seed_spread
 
-    _check_types(args.key, args.value)
+    _apply_ops_header(args)
+    _check_types(args.key, args.value, args)
     if args.seeds < 1:
         raise UsageError("--seeds must be at least 1")
     if args.samples < 2:
@@ -400,12 +611,36 @@ def _simulate(args: argparse.Namespace, console: Console) -> int:
     _check_outputs(args)
     factory, total, name = _workload(args, args.key, runs=args.seeds)
     impl, release = _release(args)
-    reports = []
-    for k in range(args.seeds):
-        seed = args.seed + k
-        label = f"{impl} seed {seed}" if args.seeds > 1 else impl
-        reports.append(_run_one(console, args, impl, factory, total, name, seed, label,
-                                go=release))
+    reports: list[Any] = []
+    eta = Eta("simulate", None if total is None else total * args.seeds,
+              _warn_console(args))
+    err = _progress_console(args) if args.seeds > 1 else None
+    bar = _bar(err) if err is not None else None
+    planned = f"{args.seeds:,} seeds of {total:,} operations" if total is not None \
+        else f"{args.seeds:,} seeds"
+    try:
+        if bar is not None:
+            bar.start()
+            seeds_task = bar.add_task("hash seeds", total=args.seeds, unit="seeds")
+        for k in range(args.seeds):
+            seed = args.seed + k
+            label = f"{impl} seed {seed}" if args.seeds > 1 else impl
+            r = _run_one(console, args, impl, factory, total, name, seed, label,
+                         go=release, bar=bar, eta=eta,
+                         done_before=sum(x.ops for x in reports))
+            if k:  # only the first run's timeline and events are shown or plotted
+                r.timeline, r.events = [], []
+            reports.append(r)
+            if bar is not None:
+                bar.update(seeds_task, completed=k + 1)
+    except SimulationInterrupted as e:
+        if bar is not None:
+            bar.stop()
+            bar = None
+        return _interrupted(args, console, [*reports, e.report], planned)
+    finally:
+        if bar is not None:
+            bar.stop()
     spread = seed_spread(reports) if args.seeds > 1 else None
     out = _report_console(args, console)
     if out is not None:
@@ -453,6 +688,7 @@ def _release(args: argparse.Namespace) -> tuple[str, Any]:
 
 def _compare_go(args: argparse.Namespace, console: Console, factory: Any, total: int | None,
                 name: str) -> int:
+    from gomap.sim.simulator import SimulationInterrupted
     from gomap.sim.upgrade import compare_releases, render_upgrades
     from gomap.versions import UnsupportedGoVersion
 
@@ -460,15 +696,23 @@ def _compare_go(args: argparse.Namespace, console: Console, factory: Any, total:
     if len(rels) < 2:
         raise UsageError("--go needs two or more releases to compare, e.g. --go 1.24,1.27")
 
+    done: list[Any] = []
+    eta = Eta("compare", None if total is None else total * len(rels), _warn_console(args))
+
     def run(impl: str, b: Any, final: bool) -> Any:
         label = f"Go {b.release} {impl}" + ("" if final else " (attributing)")
-        return _run_one(console, args, impl, factory, total, name, args.seed, label, go=b,
-                        rebuild=final)
+        r = _run_one(console, args, impl, factory, total, name, args.seed, label, go=b,
+                     rebuild=final, eta=eta, done_before=sum(x.ops for x in done))
+        done.append(r)
+        return r
 
     try:
         reports, upgrades = compare_releases(rels, args.impl, run)
     except UnsupportedGoVersion as e:
         raise UsageError(str(e)) from None
+    except SimulationInterrupted as e:
+        return _interrupted(args, console, [*done, e.report],
+                            f"Go {', '.join(b.release for b in rels)}")
     render_upgrades(console, reports, upgrades)
     data: dict[str, Any] = {"workload": name, "key": reports[0].key,
                             "value": reports[0].value, "ops": reports[0].ops,
@@ -481,8 +725,10 @@ def _compare_go(args: argparse.Namespace, console: Console, factory: Any, total:
 def _compare(args: argparse.Namespace, console: Console) -> int:
     from gomap import __version__
     from gomap.sim.report import render_compare
+    from gomap.sim.simulator import SimulationInterrupted
 
-    _check_types(args.key, args.value)
+    _apply_ops_header(args)
+    _check_types(args.key, args.value, args)
     if args.samples < 2:
         raise UsageError("--samples must be at least 2")
     _check_outputs(args)
@@ -491,8 +737,16 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
         return _compare_go(args, console, factory, total, name)
     if args.impl:
         raise UsageError("--impl needs --go A,B (compare one engine across Go releases)")
-    reports = [_run_one(console, args, impl, factory, total, name, args.seed, impl)
-               for impl in engine_names()]
+    reports: list[Any] = []
+    eta = Eta("compare", None if total is None else total * len(engine_names()),
+              _warn_console(args))
+    try:
+        for impl in engine_names():
+            reports.append(_run_one(console, args, impl, factory, total, name, args.seed,
+                                    impl, eta=eta, done_before=sum(x.ops for x in reports)))
+    except SimulationInterrupted as e:
+        return _interrupted(args, console, [*reports, e.report],
+                            " and ".join(engine_names()))
     out = _report_console(args, console)
     if out is not None:
         render_compare(out, reports)
@@ -505,6 +759,18 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
         data[r.impl] = d
     _outputs(args, console, data, reports)
     return 0
+
+
+def _count(text: str) -> int:
+    """A count written as patterns write numbers: 20000, 20_000, 2e4, 20k, 1M."""
+    from gomap.sim.workloads import WorkloadError, _number
+
+    try:
+        return int(_number("", text, False))
+    except WorkloadError as e:
+        raise argparse.ArgumentTypeError(
+            str(e).replace("=", "", 1).strip() + " (write e.g. 20000, 20_000, 2e4 or 20k)"
+        ) from None
 
 
 def _count_arg(text: str) -> int:
@@ -523,12 +789,18 @@ def _common_args(p: argparse.ArgumentParser) -> None:
 
 
 def _sim_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--key", default="int64", metavar="T",
-                   help="the map's Go key type (default int64)")
-    p.add_argument("--value", default="int64", metavar="T",
-                   help="the map's Go value type (default int64)")
+    p.add_argument("--key", default=None, metavar="T",
+                   help="the map's Go key type (default: the ops file's header, else int64): "
+                   "a type literal, a standard-library type (time.Time) or pkg.T of --types")
+    p.add_argument("--value", default=None, metavar="T",
+                   help="the map's Go value type (default: the ops file's header, else "
+                   "int64)")
+    p.add_argument("--types", "--from", action="append", metavar="DIR|FILE.go",
+                   help="load the named types of this Go package (the Go type checker "
+                   "lays them out) so --key/--value can name them as pkg.T; repeatable")
     p.add_argument("--ops", metavar="FILE",
-                   help="an ops file, - for standard input (see docs/SIMULATE.md)")
+                   help="an ops file, - for standard input (see docs/SIMULATE.md; a "
+                   "`gomap record` file names its types in its header)")
     p.add_argument("--pattern", metavar="NAME[:k=v,...]",
                    help="a built-in workload: fill, drain, churn, growshrink, mix, hinted, "
                    "default (the default); e.g. churn:size=10000,cycles=20,keys=string:16")
@@ -540,7 +812,7 @@ def _sim_args(p: argparse.ArgumentParser) -> None:
                    "goes to stderr)")
     p.add_argument("--plot", metavar="FILE.png",
                    help="plot the run (matplotlib) to exactly this path, as PNG")
-    p.add_argument("--samples", type=int, default=1000,
+    p.add_argument("--samples", type=_count, default=1000,
                    help="timeline points kept (default 1000)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (there is none unless stderr is a terminal)")
@@ -572,7 +844,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = add("demo", "run a built-in workload and show what happens inside", "gomap demo -n 5000")
     d.add_argument("--impl", choices=engine_names(), default=DEFAULT_ENGINE,
                    help=f"the engine (default {DEFAULT_ENGINE}, as for simulate)")
-    d.add_argument("-n", type=int, default=20_000, help="entries to insert (default 20000)")
+    d.add_argument("-n", type=_count, default=20_000,
+                   help="entries to insert (default 20000; 2e4, 20k as in patterns)")
     d.add_argument("--seed", type=int, default=1)
     _common_args(d)
     d.set_defaults(func=_demo)
@@ -586,7 +859,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the Go release to model, 1.21-1.27 (e.g. 1.24 or 1.24.11); "
                    "--go 1.24 --impl classic is the GOEXPERIMENT=noswissmap build")
     _sim_args(s)
-    s.add_argument("--seeds", type=int, default=1, metavar="K",
+    s.add_argument("--seeds", type=_count, default=1, metavar="K",
                    help="run K hash seeds and show the spread (overflow buckets depend on it)")
     s.set_defaults(func=_simulate)
 
@@ -612,7 +885,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "of Go 1.23.9 / 1.27.3")
     v.add_argument("--key", action="append", help="key type (repeatable; default: all)")
     v.add_argument("--elem", default="int64", help="elem type: int64 or bigelem")
-    v.add_argument("--ops", type=int, default=200_000, help="random ops per key type")
+    v.add_argument("--ops", type=_count, default=200_000,
+                   help="random ops per key type (default 200000; 2e5, 200k)")
     v.add_argument("--seed", type=int, default=1)
     v.add_argument("--no-shapes", action="store_true", help="random ops only")
     v.add_argument("--big", action="store_true", help="also grow a map past B=16 (slow)")
@@ -632,6 +906,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gomap.audit.cli import register as register_audit  # audit show, audit stats
 
     register_audit(sub)
+
+    from gomap.record.command import register as register_record  # record
+
+    register_record(sub)
     return p
 
 
@@ -660,6 +938,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(msg if e.located else f"gomap {args.command}: {msg}")
         return 2
     except KeyboardInterrupt:
+        _err(f"gomap {args.command}: interrupted (Ctrl-C); what it was writing is "
+             "incomplete")
         return 130
     except BrokenPipeError:
         # The reader went away (| head): not an error of ours, and nothing to say.

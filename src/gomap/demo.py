@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from gomap.engines import DEFAULT_ENGINE, EngineSpec, get_engine
 from gomap.gomap import GoMap
@@ -33,46 +35,83 @@ def engine_stats(m: GoMap) -> dict[str, Any]:
     }
 
 
+NARRATED_KINDS = ("grow", "split", "prune")
+"""The tracer's event families the demo tells event by event (growth, splits, prunes);
+the rest (tombstones, evacuations, overflow buckets) are counted."""
+
+SHOWN = 8
+"""Narrated events shown in full at the start (the last one is always shown)."""
+
+
 @dataclass
 class Recorder:
-    """Collects the engine's events with the operation number they happened at."""
+    """Collects the engine's growth events, narrated by the tracer's table
+    (:mod:`gomap.trace.narration`), with the operation number they happened at."""
 
     spec: EngineSpec
+    m: Any = None
     op: int = 0
-    growths: list[dict[str, Any]] = field(default_factory=list)
+    told: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     def __call__(self, event: str, details: dict[str, Any]) -> None:
+        from gomap.trace.narration import Ctx, event_kinds, narrate, narration
+
         self.counts[event] = self.counts.get(event, 0) + 1
-        if self.spec.growth_label(event, details) is not None:
-            # a growth that completes within its operation ends where it starts
-            end = None if self.spec.growth_end else self.op
-            self.growths.append({"event": event, "start": self.op, "end": end, **details})
-        elif event == self.spec.growth_end:
-            for g in reversed(self.growths):
-                if g["end"] is None:
-                    g["end"] = self.op
-                    break
+        if event_kinds(self.spec.name).get(event) not in NARRATED_KINDS:
+            return
+        row = narration(self.spec.name, event)
+        eng = self.m.engine if self.m is not None else None
+        try:
+            cap = row.capture(eng) if row is not None and row.capture and eng is not None \
+                else {}
+            pre = {"noverflow": getattr(eng, "noverflow", 0), "count": len(self.m or ())}
+            told = narrate(self.spec.name, event, Ctx(details, cap, pre, pre))
+        except (KeyError, TypeError, AttributeError):  # a figure the rule needs is not here
+            told = {"title": event, "detail": "", "rule": None, "go": None}
+        self.told.append((self.op, told))
+
+
+def _shape(spec: EngineSpec, st: Any) -> str:
+    sh = st.shape
+    if "B" in sh:
+        return f"B={sh['B']}"
+    tables = sh.get("tables", 0)
+    return "small group" if not tables else f"{tables} table" + ("s" if tables > 1 else "")
 
 
 def run_demo(console: Console, *, impl: str = DEFAULT_ENGINE, n: int = 20_000,
              seed: int = 1) -> None:
-    """Run the demo workload on a ``map[int]int`` of ``n`` keys and print it."""
+    """Run the demo workload on a ``map[int]int`` of ``n`` keys and print it: the
+    phases, then each growth as the tracer narrates it (its rule with the numbers and
+    the Go function), then the never-shrinks account. Fits 80 columns."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"the demo needs at least 1 key, not {n!r}")
-    rec = Recorder(get_engine(impl))
+    spec = get_engine(impl)
+    rec = Recorder(spec)
     m = GoMap(impl=impl, seed=seed, observer=rec)
-    phases = Table(title=escape(f"gomap demo — map[int]int, {impl} engine, {n:,} keys"))
-    for col in ("phase", "ops", "len", "table", "slots", "tombstones", "overflow", "load"):
-        phases.add_column(col, justify="left" if col in ("phase", "table") else "right")
+    rec.m = m
+    phases = Table(title=escape(f"gomap demo — map[int]int, {impl} ({spec.label}), {n:,} keys"),
+                   title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0),
+                   pad_edge=False)
+    cols = ["phase", "op", "len", "layout", "slots", "load", "tombstones"]
+    if spec.tracks_overflow:
+        cols.append("overflow")
+    for col in cols:
+        phases.add_column(col, justify="left" if col in ("phase", "layout") else "right",
+                          no_wrap=True)
 
     def row(name: str) -> None:
+        st = m.stats(deep=True)
         s = engine_stats(m)
         load = s["live"] / s["slots"] if s["slots"] else 0.0
-        phases.add_row(name, f"{rec.op:,}", f"{len(m):,}", s["shape"], f"{s['slots']:,}",
-                       f"{s['tombstones']:,}", f"{s['overflow']:,}", f"{load:.1%}")
+        cells = [name, f"{rec.op:,}", f"{len(m):,}", _shape(spec, st), f"{s['slots']:,}",
+                 f"{load:.0%}", f"{s['tombstones']:,}"]
+        if spec.tracks_overflow:
+            cells.append(f"{s['overflow']:,}")
+        phases.add_row(*cells)
 
-    row("empty")
+    row("make")
     for k in range(n):
         rec.op += 1
         m[k] = k
@@ -95,25 +134,43 @@ def run_demo(console: Console, *, impl: str = DEFAULT_ENGINE, n: int = 20_000,
         rec.op += 1
         if k % 2:
             m.delete(k)
-    row("range + delete odd")
+    row("range, delete odd")
     m.check_invariants()
     console.print(phases)
 
-    growth = Table(title="growth events (op = operation number)")
-    for col in ("event", "started at op", "finished at op", "details"):
-        growth.add_column(col)
-    for g in rec.growths:
-        details = {k: v for k, v in g.items() if k not in ("event", "start", "end")}
-        end = "-" if g["end"] is None else str(g["end"])
-        growth.add_row(g["event"], f"{g['start']:,}", end if end == "-" else f"{int(end):,}",
-                       " ".join(f"{k}={v}" for k, v in details.items()))
-    console.print(growth)
+    console.print()
+    console.print(Text("What happened inside, event by event (the rule that fired, with "
+                       "its numbers, and the Go function):", style="bold"))
+    told = rec.told
+    shown = told if len(told) <= SHOWN + 2 else [*told[:SHOWN], None, told[-1]]
+    events = Table.grid(padding=(0, 1))
+    events.add_column(justify="right", no_wrap=True, style="dim")
+    events.add_column(ratio=1)
+    for item in shown:
+        if item is None:
+            rest = told[SHOWN:-1]
+            kinds: dict[str, int] = {}
+            for _, t in rest:
+                kinds[t["title"]] = kinds.get(t["title"], 0) + 1
+            events.add_row("…", Text(f"{len(rest):,} more like these: " + ", ".join(
+                f"{c:,} {k}" for k, c in kinds.items()), style="dim"))
+            continue
+        op, t = item
+        line = Text(t["title"], style="bold")
+        line.append(f" — {t['rule'] or t['detail']}")
+        if t.get("go"):
+            line.append(f" ({t['go']['func']}, {t['go']['file']})", style="dim")
+        events.add_row(f"op {op:,}", line)
+    if not told:
+        events.add_row("", Text("no growth: the map fit its first allocation", style="dim"))
+    console.print(events)
 
     s = engine_stats(m)
     rebuilt = GoMap(impl=impl, seed=seed, hint=len(m))
     for k, v in m.items():
         rebuilt[k] = v
     r = engine_stats(rebuilt)
+    console.print()
     console.print(
         Panel(
             f"Peak: {peak_slots:,} slots for {n:,} entries. Now: {s['slots']:,} slots hold "
@@ -126,4 +183,6 @@ def run_demo(console: Console, *, impl: str = DEFAULT_ENGINE, n: int = 20_000,
             title="the map never shrinks",
         )
     )
-    console.print("events: " + ", ".join(f"{k}={v}" for k, v in sorted(rec.counts.items())))
+    counted = {k: v for k, v in sorted(rec.counts.items())}
+    console.print(Text("all events: " + ", ".join(f"{k} {v:,}" for k, v in counted.items()),
+                       style="dim"))

@@ -93,6 +93,10 @@ _SPECS: tuple[EventSpec, ...] = (
        "no old iterator). Emitted before the clearing"),
     _c("growDone", "advanceEvacuationMark", [("B", int)],
        "every old bucket evacuated: the old array is dropped"),
+    _c("clone", "mapclone2", [("count", int), ("key_allocs", int), ("elem_allocs", int)],
+       "maps.Clone filled this map (emitted by the clone, last): count entries copied, "
+       "key_allocs / elem_allocs indirect key / elem objects allocated for them (an "
+       "indirect key of a type without needkeyupdate is shared with the source)"),
     _c("iterInit", "mapiterinit", [("start_bucket", int), ("offset", int), ("B", int)],
        "a range loop started at a random bucket and cell offset"),
     # --- swiss: Go 1.27 internal/runtime/maps ----------------------------------------------
@@ -124,6 +128,10 @@ _SPECS: tuple[EventSpec, ...] = (
        "a split needed another directory bit: the directory doubled"),
     _s("clear", "Map.Clear", "map.go", [("small", bool), ("used", int), ("clear_seq", int)],
        "every table (or the small group) emptied in place"),
+    _s("clone", "Map.Clone", "map.go",
+       [("count", int), ("key_allocs", int), ("elem_allocs", int)],
+       "maps.Clone filled this map (emitted by the clone, last): count entries, "
+       "key_allocs / elem_allocs indirect key / elem objects allocated for them"),
     _s("iterInit", "Iter.Init", "table.go",
        [("entry_offset", int), ("dir_offset", int), ("small", bool), ("dir_len", int)],
        "a range loop started with random entry and directory offsets"),

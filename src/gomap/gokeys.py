@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import operator
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from gomap.layout.types import INTEGER_RANGES, GoType
@@ -125,14 +125,14 @@ class IfaceKey:
         return (IfaceKey, (self.value, self.type))
 
 
-def _float32(v: float, tname: str) -> float:
+def _float32(v: float, tname: str, what: str = "key") -> float:
     try:
         return float(struct.unpack("<f", struct.pack("<f", v))[0])
     except OverflowError:
-        raise ValueError(f"key {v!r} overflows {tname}") from None
+        raise ValueError(f"{what} {v!r} overflows {tname}") from None
 
 
-def key_checker(t: GoType) -> Callable[[Any], Any]:
+def key_checker(t: GoType, what: str = "key") -> Callable[[Any], Any]:
     """``check(v) -> key``: the stored form of the Python value ``v`` as a key of Go
     type ``t``; raises ``TypeError`` (not a value of that type) or ``ValueError``
     (out of the type's range, wrong array length), naming the Go type.
@@ -153,11 +153,11 @@ def key_checker(t: GoType) -> Callable[[Any], Any]:
         def check_int(v: Any) -> Any:
             if type(v) is not int:
                 if isinstance(v, bool) or not hasattr(v, "__index__"):
-                    raise TypeError(f"key {v!r} ({type(v).__name__}) is not a value of Go "
+                    raise TypeError(f"{what} {v!r} ({type(v).__name__}) is not a value of Go "
                                     f"type {name}")
                 v = operator.index(v)
             if not lo <= v <= hi:
-                raise ValueError(f"key {v} overflows {name} (range {lo}..{hi})")
+                raise ValueError(f"{what} {v} overflows {name} (range {lo}..{hi})")
             return v
 
         return check_int
@@ -167,13 +167,13 @@ def key_checker(t: GoType) -> Callable[[Any], Any]:
         def check_float(v: Any) -> Any:
             if type(v) is not float:
                 if isinstance(v, (bool, complex, str, bytes)) or not hasattr(v, "__float__"):
-                    raise TypeError(f"key {v!r} ({type(v).__name__}) is not a value of Go "
+                    raise TypeError(f"{what} {v!r} ({type(v).__name__}) is not a value of Go "
                                     f"type {name}")
                 try:
                     v = float(v)
                 except OverflowError:
-                    raise ValueError(f"key {v!r} overflows {name}") from None
-            return _float32(v, name) if single else v
+                    raise ValueError(f"{what} {v!r} overflows {name}") from None
+            return _float32(v, name, what) if single else v
 
         return check_float
     if k == "complex":
@@ -182,19 +182,19 @@ def key_checker(t: GoType) -> Callable[[Any], Any]:
         def check_complex(v: Any) -> Any:
             numeric = hasattr(v, "__complex__") or hasattr(v, "__float__")
             if isinstance(v, (bool, str, bytes)) or not numeric:
-                raise TypeError(f"key {v!r} ({type(v).__name__}) is not a value of Go "
+                raise TypeError(f"{what} {v!r} ({type(v).__name__}) is not a value of Go "
                                 f"type {name}")
             try:
                 c = complex(v)
             except OverflowError:
-                raise ValueError(f"key {v!r} overflows {name}") from None
+                raise ValueError(f"{what} {v!r} overflows {name}") from None
             if single:
-                c = complex(_float32(c.real, name), _float32(c.imag, name))
+                c = complex(_float32(c.real, name, what), _float32(c.imag, name, what))
             return c
 
         return check_complex
     if k in ("string", "bool"):
-        return _exactly(str if k == "string" else bool, k)
+        return _exactly(str if k == "string" else bool, k, what)
     if k == "interface":
         def check_iface(v: Any) -> Any:
             if isinstance(v, IfaceKey):
@@ -209,27 +209,27 @@ def key_checker(t: GoType) -> Callable[[Any], Any]:
     if k == "array":
         assert t.elem is not None and t.length is not None
         n = t.length
-        elem = key_checker(t.elem)
+        elem = key_checker(t.elem, what)
 
         def check_array(v: Any) -> Any:
             if not isinstance(v, tuple):
-                raise TypeError(f"key {v!r} ({type(v).__name__}) is not a value of Go type "
+                raise TypeError(f"{what} {v!r} ({type(v).__name__}) is not a value of Go type "
                                 f"{name}: write it as a tuple of {n} items")
             if len(v) != n:
-                raise ValueError(f"key {v!r} has {len(v)} items, Go type {name} has {n}")
+                raise ValueError(f"{what} {v!r} has {len(v)} items, Go type {name} has {n}")
             return tuple(elem(x) for x in v)
 
         return check_array
     if k == "struct":
-        fields = [(f.name, key_checker(f.type)) for f in t.fields]
+        fields = [(f.name, key_checker(f.type, what)) for f in t.fields]
         nf = len(fields)
 
         def check_struct(v: Any) -> Any:
             if not isinstance(v, tuple):
-                raise TypeError(f"key {v!r} ({type(v).__name__}) is not a value of Go type "
+                raise TypeError(f"{what} {v!r} ({type(v).__name__}) is not a value of Go type "
                                 f"{name}: write it as a tuple of its {nf} fields")
             if len(v) != nf:
-                raise ValueError(f"key {v!r} has {len(v)} items, Go type {name} has {nf} "
+                raise ValueError(f"{what} {v!r} has {len(v)} items, Go type {name} has {nf} "
                                  f"fields")
             out: list[Any] = []
             for (fname, c), x in zip(fields, v, strict=True):
@@ -255,6 +255,82 @@ def key_checker(t: GoType) -> Callable[[Any], Any]:
     return check_any
 
 
+def value_checker(t: GoType) -> Callable[[Any], Any]:
+    """``check(v) -> value``: the stored form of ``v`` as a value of Go type ``t``, as
+    :func:`key_checker` checks keys (``TypeError``/``ValueError`` naming the Go type),
+    and for the types a key cannot have: a slice is a ``list``, ``tuple``,
+    ``bytes`` or ``bytearray`` (``None``: nil), a map any ``Mapping`` (``None``:
+    nil), an interface any value (stored as given), a pointer, channel or func any
+    object (``None``: nil).
+
+    >>> from gomap.layout.types import parse_go_type
+    >>> check = value_checker(parse_go_type("int64"))
+    >>> check("notanint")
+    Traceback (most recent call last):
+    ...
+    TypeError: value 'notanint' (str) is not a value of Go type int64
+    """
+    k, name = t.kind, t.expr
+    if k in ("int", "uint", "float", "complex", "string", "bool"):
+        return key_checker(t, "value")
+    if k == "interface":
+        return lambda v: v
+    if k == "slice":
+        assert t.elem is not None
+        elem = value_checker(t.elem)
+        byte_slice = t.elem.kind == "uint" and t.elem.size == 1
+
+        def check_slice(v: Any) -> Any:
+            if v is None:
+                return None
+            if byte_slice and isinstance(v, (bytes, bytearray)):
+                return v
+            if not isinstance(v, (list, tuple)):
+                raise TypeError(f"value {v!r} ({type(v).__name__}) is not a value of Go type "
+                                f"{name}: write it as a list" + (" or bytes" if byte_slice
+                                                                 else "") + " (None: nil)")
+            return type(v)(elem(x) for x in v)
+
+        return check_slice
+    if k == "map":
+        def check_map(v: Any) -> Any:
+            if v is not None and not isinstance(v, Mapping):
+                raise TypeError(f"value {v!r} ({type(v).__name__}) is not a value of Go type "
+                                f"{name}: give a mapping (None: nil)")
+            return v
+
+        return check_map
+    if k == "array":
+        assert t.elem is not None and t.length is not None
+        n = t.length
+        elem = value_checker(t.elem)
+
+        def check_array(v: Any) -> Any:
+            if not isinstance(v, (tuple, list)):
+                raise TypeError(f"value {v!r} ({type(v).__name__}) is not a value of Go type "
+                                f"{name}: write it as a tuple of {n} items")
+            if len(v) != n:
+                raise ValueError(f"value {v!r} has {len(v)} items, Go type {name} has {n}")
+            return tuple(elem(x) for x in v)
+
+        return check_array
+    if k == "struct":
+        fields = [value_checker(f.type) for f in t.fields]
+        nf = len(fields)
+
+        def check_struct(v: Any) -> Any:
+            if not isinstance(v, (tuple, list)):
+                raise TypeError(f"value {v!r} ({type(v).__name__}) is not a value of Go type "
+                                f"{name}: write it as a tuple of its {nf} fields")
+            if len(v) != nf:
+                raise ValueError(f"value {v!r} has {len(v)} items, Go type {name} has {nf} "
+                                 f"fields")
+            return tuple(c(x) for c, x in zip(fields, v, strict=True))
+
+        return check_struct
+    return lambda v: v  # pointers, channels, funcs, unsafe.Pointer: any object
+
+
 def unwrap_key(k: Any) -> Any:
     """The Python value of a stored key (an :class:`IfaceKey` gives its value)."""
     return k.value if type(k) is IfaceKey else k
@@ -265,12 +341,12 @@ def is_nan(v: Any) -> bool:
     return isinstance(v, float) and math.isnan(v)
 
 
-def _exactly(cls: type, go_name: str) -> Callable[[Any], Any]:
+def _exactly(cls: type, go_name: str, what: str = "key") -> Callable[[Any], Any]:
     """A key check that takes values of exactly ``cls`` (no subclass, no conversion)."""
 
     def check(v: Any) -> Any:
         if type(v) is not cls:
-            raise TypeError(f"key {v!r} ({type(v).__name__}) is not a value of Go "
+            raise TypeError(f"{what} {v!r} ({type(v).__name__}) is not a value of Go "
                             f"type {go_name}")
         return v
 

@@ -12,11 +12,12 @@
 * With ``key_type=``, every key is checked against the Go type and stored the way
   Go compares it (:mod:`gomap.gokeys`): ``GoMap(key_type="any")`` holds ``1``,
   ``1.0``, ``True`` and ``"1"`` as four keys; ``key_type="int8"`` refuses ``300``.
-* Copies (``m.copy()``, ``copy.copy``, ``copy.deepcopy``, ``pickle``) keep the
-  engine, the Go types, memory tracking, the seed and every entry (NaN keys too);
-  they do not keep the internal layout (a copy is a fresh ``make(map, len(m))``
-  refilled in ``m``'s iteration order, like Go's ``maps.Clone`` of Go <= 1.20),
-  nor a custom ``hasher``/``rand``/``observer`` (functions are not copied).
+* ``m.clone()`` and ``copy.copy(m)`` are Go's ``maps.Clone`` on the modelled release
+  (its internal layout and, for typed maps, its allocations). Other copies
+  (``m.copy()``, ``copy.deepcopy``, ``pickle``) keep the engine, the Go types,
+  memory tracking, the seed and every entry (NaN keys too), not the internal layout:
+  each is a fresh ``make(map, len(m))`` refilled in ``m``'s iteration order (the
+  "rebuild" of docs/SIMULATE.md), without a custom ``hasher``/``rand``/``observer``.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ class GoMap(MutableMapping[Any, Any]):
 
     __slots__ = ("_accounted", "_engine", "_seed", "_track", "_types", "backend", "impl")
 
-    def __new__(cls, *args: Any, key_type: str | None = None, **kwargs: Any) -> GoMap:
-        if key_type is not None and cls is GoMap:
+    def __new__(cls, *args: Any, key_type: str | None = None,
+                value_type: str | None = None, **kwargs: Any) -> GoMap:
+        if (key_type is not None or value_type is not None) and cls is GoMap:
             cls = _TypedGoMap
         return super().__new__(cls)
 
@@ -378,8 +380,39 @@ class GoMap(MutableMapping[Any, Any]):
             new[k] = v
         return new
 
+    def clone(self) -> GoMap:
+        """Go's ``maps.Clone(m)`` on the modelled release: the same engine, Go types,
+        seed and backend, and the internal layout ``maps.Clone`` gives. Classic:
+        ``mapclone2`` (a map sized for ``len(m)``, same hash seed, filled bucket by
+        bucket: it drops the tombstones and the excess capacity). Swiss, Go 1.25+:
+        ``Map.Clone`` (the same directory, tables, tombstones and seed: as big as
+        ``m``); Go 1.24: ``make(map, len(m))`` plus an insert per entry. With
+        ``key_type=``/``value_type=``, ``clone().memory()`` counts what
+        ``maps.Clone`` allocated (and the indirect keys it shares with ``m``, live
+        through it). ``copy.copy(m)`` is ``m.clone()``; observers are not copied."""
+        cls = type(self)
+        new = cls.__new__(cls)
+        new.impl, new.backend, new._seed = self.impl, self.backend, self._seed
+        new._track, new._types = self._track, self._types
+        if isinstance(self, _TypedGoMap):
+            new._check = self._check  # type: ignore[attr-defined]
+            new._check_value = self._check_value  # type: ignore[attr-defined]
+        if self._accounted is not None:
+            acc = self._accounted.clone()
+            new._accounted = acc
+            new._engine = acc.engine if acc.native else acc
+        else:
+            new._accounted = None
+            e: Any = self._engine
+            new._engine = e.clone(prepare=_no_subscribers)
+        return new
+
+    def __copy__(self) -> GoMap:
+        """``copy.copy(m)``: :meth:`clone` (``maps.Clone``)."""
+        return self.clone()
+
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle / ``copy`` / ``deepcopy`` support: what :meth:`copy` keeps."""
+        """Pickle / ``deepcopy`` support: what :meth:`copy` keeps."""
         return (_restore, (self._options(), len(self)), list(self._pairs()))
 
     def __setstate__(self, state: list[tuple[Any, Any]]) -> None:
@@ -419,24 +452,31 @@ def fmt_sort_key(v: Any) -> tuple[Any, ...]:
     return (t.__qualname__, repr(v))
 
 
+def _no_subscribers(engine: Any) -> None:
+    """``clone``'s ``prepare`` hook for an unobserved copy."""
+
+
 def _restore(options: dict[str, Any], n: int) -> GoMap:
     return GoMap(hint=n, **options)
 
 
 class _TypedGoMap(GoMap):
-    """A :class:`GoMap` whose keys are checked against (and stored as) values of its
-    Go key type (:func:`gomap.gokeys.key_checker`)."""
+    """A :class:`GoMap` whose keys and values are checked against (and stored as)
+    values of its Go key and value types (:func:`gomap.gokeys.key_checker`,
+    :func:`gomap.gokeys.value_checker`); an omitted type checks nothing."""
 
-    __slots__ = ("_check",)
+    __slots__ = ("_check", "_check_value")
 
     def __init__(self, items: Any = None, *, key_type: str | None = None,
-                 **kwargs: Any) -> None:
-        from gomap.gokeys import key_checker
-        from gomap.layout.types import parse_key_type
+                 value_type: str | None = None, **kwargs: Any) -> None:
+        from gomap.gokeys import key_checker, value_checker
+        from gomap.layout.types import parse_go_type, parse_key_type
 
-        assert key_type is not None
-        self._check = key_checker(parse_key_type(key_type))
-        super().__init__(items, key_type=key_type, **kwargs)
+        self._check = (key_checker(parse_key_type(key_type)) if key_type is not None
+                       else _unchecked)
+        self._check_value = (value_checker(parse_go_type(value_type))
+                             if value_type is not None else _unchecked)
+        super().__init__(items, key_type=key_type, value_type=value_type, **kwargs)
 
     def __getitem__(self, key: Any) -> Any:
         """``m[key]``; ``KeyError`` when absent (see :meth:`GoMap.__getitem__`)."""
@@ -460,8 +500,10 @@ class _TypedGoMap(GoMap):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         """``m[key] = value``; ``TypeError``/``ValueError`` naming the Go key type for
-        a key it cannot hold (see :meth:`GoMap.__setitem__`)."""
-        self._engine.assign(self._check(key), value)
+        a key it cannot hold, or a value of another type than the map's value type
+        (see :meth:`GoMap.__setitem__`)."""
+        k = self._check(key)
+        self._engine.assign(k, self._check_value(value))
 
     def __delitem__(self, key: Any) -> None:
         """``del m[key]``; ``KeyError`` when absent."""
@@ -505,6 +547,10 @@ class _TypedGoMap(GoMap):
         while (kv := step()) is not None:
             k = kv[0]
             yield (k.value if type(k) is IfaceKey else k), kv[1]
+
+
+def _unchecked(v: Any) -> Any:
+    return v
 
 
 def _install_native_fast_paths() -> None:

@@ -43,23 +43,32 @@ arrays it started on alive); ``range`` loops that run to the end are fine.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from gomap._engine import EngineIter, MapStats
 from gomap.classic.hmap import EVACUATED_X, EVACUATED_Y, SparseBucketArray
 from gomap.events import Observer
 from gomap.layout.maplayout import (
+    HMAP_CLEARSEQ_SCAN,
     HMAP_CLEARSEQ_SIZE,
+    HMAP_SCAN,
     HMAP_SIZE,
+    MAPEXTRA_SCAN,
     MAPEXTRA_SIZE,
+    SLICE_HEADER_SCAN,
     SLICE_HEADER_SIZE,
+    SWISS_MAP_SCAN,
     SWISS_MAP_SIZE,
+    SWISS_TABLE_SCAN,
     SWISS_TABLE_SIZE,
     MapLayout,
 )
 from gomap.layout.sizeclasses import growslice_ptrs, malloc_size
+from gomap.layout.types import parse_go_type, pointer_to
 from gomap.swiss.sparse import SparseDirectory
 from gomap.versions import go_behaviour
 
@@ -94,6 +103,12 @@ class MemoryStats:
     """Number of heap objects allocated since the map was made (Mallocs)."""
     live: dict[str, int] = field(default_factory=dict)
     """``live_bytes`` by kind of object."""
+    scan_bytes: int = 0
+    """The GC's scan work for the map's live objects in each cycle: for every
+    pointerful object, the offset of its last pointer word + 8 (the runtime's
+    ``/gc/scan/heap:bytes``); 0 for noscan buckets, groups and key/elem objects.
+    It depends on what is allocated, not on how many entries are left: deleting
+    entries does not lower it, only a smaller map (clone, rebuild) does."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +117,7 @@ class MemoryStats:
             "allocated_bytes": self.allocated_bytes,
             "peak_live_bytes": self.peak_live_bytes,
             "allocations": self.allocations,
+            "scan_bytes": self.scan_bytes,
             "live": dict(self.live),
         }
 
@@ -154,6 +170,25 @@ class _Accountant:
         self.entries -= n
         self.live -= n * self.entry_bytes
 
+    def _clone(self, d: dict[str, Any]) -> None:
+        """``maps.Clone`` filled this map: its entries, and the indirect key/elem
+        objects it allocated; keys it shares with the source are live but were not
+        allocated here."""
+        n = d["count"]
+        self.entries += n
+        lay = self.layout
+        if lay.indirect_key:
+            kb = lay.key_object_bytes
+            for _ in range(d["key_allocs"]):
+                self._alloc(kb)
+            self.live += (n - d["key_allocs"]) * kb
+        if lay.indirect_elem:
+            eb = lay.elem_object_bytes
+            for _ in range(d["elem_allocs"]):
+                self._alloc(eb)
+            self.live += (n - d["elem_allocs"]) * eb
+        self.settle()
+
     def settle(self) -> None:
         """After an operation: record the peak."""
         if self.live > self.peak:
@@ -164,7 +199,55 @@ class _Accountant:
 
     def stats(self) -> MemoryStats:
         return MemoryStats(self.impl, self.live, self.allocated, max(self.peak, self.live),
-                           self.allocations, self.breakdown())
+                           self.allocations, self.breakdown(), self.scan_bytes())
+
+    def scan_bytes(self) -> int:
+        raise NotImplementedError
+
+
+_PTR = pointer_to(parse_go_type("uint8"))
+
+
+def classic_scan(layout: MapLayout, h: Any, extra: bool, heap_ovf: int,
+                 lists: Iterable[int | None], indirect: int, clear_seq: bool = False) -> int:
+    """The GC's scan work of a classic map's live objects: the hmap, mapextra, the
+    bucket arrays (new and, during a growth, old), the overflow buckets allocated on
+    their own, the overflow lists of pointer-free maps (slice header + backing
+    array, ``lists``: each list's capacity, None for no list) and ``indirect`` live
+    key/elem objects. ``clear_seq``: the hmap of Go 1.24/1.25 (``extra`` at 48)."""
+    n = (HMAP_CLEARSEQ_SCAN if clear_seq else HMAP_SCAN) + (MAPEXTRA_SCAN if extra else 0)
+    arrays = [a for a in (h.buckets, h.oldbuckets) if a is not None]
+    for arr in arrays:
+        n += layout.bucket_array_scan(len(arr))
+    n += heap_ovf * layout.bucket_array_scan(1)
+    for cap in lists:
+        if cap is not None:
+            n += SLICE_HEADER_SCAN + layout.scan_of(_PTR, cap)
+    return n + indirect * (layout.key_object_scan + layout.elem_object_scan)
+
+
+def swiss_scan(layout: MapLayout, m: Any, small: bool, entries: int) -> int:
+    """The GC's scan work of a Swiss map's live objects: the Map, the small group or
+    the directory and each table (header and group array), and the indirect
+    key/elem objects of ``entries`` entries."""
+    n = SWISS_MAP_SCAN
+    if small:
+        n += layout.group_array_scan(1)
+    if m.dir_len:
+        n += layout.scan_of(_PTR, m.dir_len)
+        d = m.directory
+        if isinstance(d, SparseDirectory):
+            n += d.untouched() * (SWISS_TABLE_SCAN + layout.group_array_scan(
+                d.table_capacity() // 8))
+            tables = list(d.tables())
+        else:
+            tables = list(d)
+        last = None
+        for t in tables:
+            if t is not last:
+                n += SWISS_TABLE_SCAN + layout.group_array_scan(t.capacity // 8)
+                last = t
+    return n + entries * (layout.key_object_scan + layout.elem_object_scan)
 
 
 def _ident(b: Any) -> int:
@@ -210,6 +293,7 @@ class ClassicAccountant(_Accountant):
             "growDone": self._grow_done,
             "clear": self._clear,
             "iterInit": self._iter_init,
+            "clone": self._clone,
         }
 
     def attach(self, h: Any) -> None:
@@ -379,6 +463,12 @@ class ClassicAccountant(_Accountant):
         """Overflow buckets chained in the current array (pre-allocated or not)."""
         return self.heap_ovf + self.prealloc_used
 
+    def scan_bytes(self) -> int:
+        return classic_scan(self.layout, self.h, self.extra, self.heap_ovf + self.old_heap_ovf,
+                            [None if lst is None else lst[1]
+                             for lst in (self.ovf_list, self.old_ovf_list)],
+                            self.entries + self.orphans, self.hmap_size == HMAP_CLEARSEQ_SIZE)
+
     def breakdown(self) -> dict[str, int]:
         lists = 0
         for lst in (self.ovf_list, self.old_ovf_list):
@@ -443,10 +533,13 @@ class _NativeAccountant:
     def breakdown(self) -> dict[str, int]:
         raise NotImplementedError
 
+    def scan_bytes(self) -> int:
+        raise NotImplementedError
+
     def stats(self) -> MemoryStats:
         live = self.live
         return MemoryStats(self.impl, live, self.allocated, max(self.peak, live),
-                           self.allocations, self.breakdown())
+                           self.allocations, self.breakdown(), self.scan_bytes())
 
 
 class NativeClassicAccountant(_NativeAccountant):
@@ -486,6 +579,22 @@ class NativeClassicAccountant(_NativeAccountant):
         """Overflow buckets chained in the current array (pre-allocated or not)."""
         return int(self.engine.acct_overflow_buckets)
 
+    def scan_bytes(self) -> int:
+        s = self.engine._acct_state()
+        lay = self._ref.layout
+
+        def cap(nbytes: int) -> int | None:  # a list's capacity from its bytes
+            if not nbytes:
+                return None
+            backing = nbytes - SLICE_HEADER_SIZE
+            if lay.malloc_header and backing > 512:
+                backing -= 8
+            return backing // 8
+
+        return classic_scan(lay, self.engine, bool(s["extra"]), s["heap_ovf"] + s["old_heap_ovf"],
+                            [cap(s["ovf_list_bytes"]), cap(s["old_ovf_list_bytes"])],
+                            s["entries"] + s["orphans"])
+
     def breakdown(self) -> dict[str, int]:
         s = self.engine._acct_state()
         return {
@@ -518,6 +627,7 @@ class SwissAccountant(_Accountant):
             "tableGrow": self._table_grow,
             "split": self._split,
             "directoryGrow": self._directory_grow,
+            "clone": self._clone,
         }
 
     def _table(self, capacity: int) -> int:
@@ -543,9 +653,12 @@ class SwissAccountant(_Accountant):
         self._alloc(self.dir_bytes)
 
     def attach(self, m: Any) -> None:
-        """The engine is built: account for ``NewMap``."""
+        """The engine is built: account for ``NewMap`` (or for ``Map.Clone``'s copy of
+        the structure: the map, the small group, the directory, the tables)."""
         self.m = m
         self._alloc(SWISS_MAP_SIZE)
+        if m.dir_len == 0 and m.small is not None:
+            self._grow_to_small({})
         if m.dir_len:
             self._new_directory(m.dir_len)
             d = m.directory
@@ -619,6 +732,9 @@ class SwissAccountant(_Accountant):
             "indirect": self.entries * self.entry_bytes,
         }
 
+    def scan_bytes(self) -> int:
+        return swiss_scan(self.layout, self.m, bool(self.small_bytes), self.entries)
+
 
 class NativeSwissAccountant(_NativeAccountant):
     """:class:`SwissAccountant`'s figures for the native Swiss engine
@@ -631,15 +747,21 @@ class NativeSwissAccountant(_NativeAccountant):
         super().__init__(layout)
         self.entry_bytes = layout.entry_object_bytes
 
-    def attach(self, m: Any) -> None:
-        """Start the C accountant on ``m`` (it counts ``NewMap``'s allocations)."""
+    def attach(self, m: Any, cloned: bool = False) -> None:
+        """Start the C accountant on ``m`` (it counts ``NewMap``'s allocations, or
+        with ``cloned`` those of ``Map.Clone`` that made ``m``)."""
         lay = self.layout
         self.engine = m
         m._account(entry_bytes=self.entry_bytes, key_bytes=lay.key_object_bytes,
                    elem_bytes=lay.elem_object_bytes, indirect_key=lay.indirect_key,
                    indirect_elem=lay.indirect_elem, table_size=SWISS_TABLE_SIZE,
                    map_size=SWISS_MAP_SIZE, group_array_bytes=lay.group_array_bytes,
-                   dir_bytes=lambda n: malloc_size(8 * n, False, lay.malloc_header))
+                   dir_bytes=lambda n: malloc_size(8 * n, False, lay.malloc_header),
+                   cloned=cloned)
+
+    def attach_clone(self, m: Any) -> None:
+        """Start the C accountant on ``m``, the result of ``Map.Clone``."""
+        self.attach(m, cloned=True)
 
     @property
     def tables(self) -> int:
@@ -651,6 +773,10 @@ class NativeSwissAccountant(_NativeAccountant):
 
     def tombstones(self) -> int:
         return int(self.engine.stats().tombstones)
+
+    def scan_bytes(self) -> int:
+        s = self.engine._acct_state()
+        return swiss_scan(self.layout, self.engine, bool(s["small_bytes"]), s["entries"])
 
     def breakdown(self) -> dict[str, int]:
         s = self.engine._acct_state()
@@ -679,6 +805,8 @@ class AccountedEngine:
 
         spec = get_engine(impl)
         self.impl = spec.name
+        self.layout = layout
+        self._options = dict(options)  # what rebuild() makes its new map with
         for k, v in spec.layout_options(layout).items():
             options.setdefault(k, v)
         subscribers: list[Observer] = [] if observer is None else [observer]
@@ -740,6 +868,77 @@ class AccountedEngine:
 
     def __len__(self) -> int:
         return len(self.engine)
+
+    # --- the ways to get a smaller map ------------------------------------------------
+    def clone(self) -> AccountedEngine:
+        """``maps.Clone(m)`` of the engine's release, accounted on its own: the new
+        engine's figures are the clone's allocations (and the key objects it shares
+        with this map, which stay live through it)."""
+        from gomap.engines import get_engine
+
+        spec = get_engine(self.impl)
+        new = AccountedEngine.__new__(AccountedEngine)
+        new.impl, new.layout, new._options = self.impl, self.layout, dict(self._options)
+        new.native = self.native
+        acct: Any = spec.accountant(self.layout, native=self.native)
+        new.acct = acct
+        if self.native:
+            # Swiss: the copy is accounted once built (attach_clone); classic: from
+            # makemap on, as the Python engines are.
+            c = self.engine.clone(prepare=getattr(acct, "attach_clone", acct.attach))
+            new.engine = c
+            new.assign, new.delete, new.clear, new.lookup = c.assign, c.delete, c.clear, c.lookup
+            return new
+
+        def prepare(dst: Any) -> None:
+            dst.subscribers.insert(0, acct.on_event)
+            acct.attach(dst)
+
+        new.engine = self.engine.clone(prepare=prepare)
+        new._bind(new.engine, acct, spec.count_attr)
+        acct.settle()
+        return new
+
+    def rebuild(self, order: Iterable[Any] | None = None) -> AccountedEngine:
+        """What the "never shrinks" advice says: ``m2 := make(map[K]V, len(m))``,
+        ``for k, v := range m { m2[k] = v }``, ``m = m2``. The new engine is made with
+        this one's hasher and random source (the seed draw first, then the loop's),
+        and accounted on its own; this map's accountant sees the ``range``. ``order``:
+        the keys in the order the loop produces them (default: this map's iterator)."""
+        e = self.engine
+        opts = dict(self._options)
+        for name in ("hasher", "rand"):
+            fn = getattr(e, name, None)
+            if fn is not None:
+                opts[name] = fn
+        new = AccountedEngine(self.impl, len(e), self.layout, **opts)
+        it = self.iterator()
+        assign = new.assign
+        from gomap.ops import SET
+
+        native_loop = getattr(new.engine, "_replay", None) \
+            if getattr(new.acct, "native", False) else None
+        if order is None and native_loop is not None and hasattr(it, "__next__"):
+            # The copy in C: the iterator's (k, e) pairs become (SET, k, e) for the
+            # simulator's loop, which assigns and accounts as assign does.
+            done = native_loop(map(operator.add, itertools.repeat((SET,)), cast(Any, it)), 0,
+                               len(e) + 1, 0, 0, 0)
+            if done[1] is not None or not done[2]:
+                raise RuntimeError(f"rebuild: the native copy stopped at {done[:2]!r}")
+        elif order is None:
+            while (kv := it.next()) is not None:
+                assign(kv[0], kv[1])
+        else:
+            # The loop's order given (the memory oracle replays the runtime's): the
+            # iterator only starts (mapiterinit's allocations), the keys come from order.
+            lookup = e.lookup
+            for k in order:
+                ok, v = lookup(k)
+                if not ok:
+                    raise KeyError(f"rebuild order: {k!r} is not in the map")
+                assign(k, v)
+        new.acct.settle()
+        return new
 
     def iterator(self) -> EngineIter:
         it: EngineIter = self.engine.iterator()

@@ -15,6 +15,9 @@ code            args                 Go
 ``NEXT``        id                   one more step of iterator ``id``
 ``STOP``        id                   drop iterator ``id`` (``break``)
 ``DUMP``                             no operation: a checkpoint (the oracle compares all)
+``CLONE``                            ``m = maps.Clone(m)`` (the old map is dropped)
+``REBUILD``                          ``m2 := make(map[K]V, len(m))``; ``for k, v := range m
+                                     { m2[k] = v }``; ``m = m2`` (the old map is dropped)
 ==============  ===================  =========================================================
 
 Workloads are iterables of operations, so a million-operation run never holds its
@@ -32,13 +35,14 @@ from typing import Any
 
 from gomap._engine import Engine, EngineIter
 
-MAKE, SET, GET, DEL, CLEAR, RANGE, ITER, NEXT, STOP, DUMP = range(10)
+MAKE, SET, GET, DEL, CLEAR, RANGE, ITER, NEXT, STOP, DUMP, CLONE, REBUILD = range(12)
 EXTRA = 16
 """The first code free for operations of other map types."""
 
 OP_NAMES: dict[int, str] = {
     MAKE: "make", SET: "set", GET: "get", DEL: "del", CLEAR: "clear", RANGE: "range",
-    ITER: "iter", NEXT: "next", STOP: "stop", DUMP: "dump",
+    ITER: "iter", NEXT: "next", STOP: "stop", DUMP: "dump", CLONE: "clone",
+    REBUILD: "rebuild",
 }
 """The name of each code (the oracle scripts' spelling)."""
 CODES: dict[str, int] = {name: code for code, name in OP_NAMES.items()}
@@ -66,6 +70,10 @@ class Replayer:
     used as it is (then the operations need not start with ``MAKE``). An iterator
     that has ended is not stepped again (a ``NEXT`` on it returns ``None``), as the
     oracle harnesses do with the runtime's.
+
+    ``CLONE`` and ``REBUILD`` replace :attr:`engine` with the new map (the engine's
+    ``clone()`` / ``rebuild()``; a plain engine is rebuilt through ``new``); open
+    iterators stay on the old one, as a Go loop over the old map would.
     """
 
     __slots__ = ("ended", "engine", "iters", "new")
@@ -117,9 +125,25 @@ class Replayer:
             self.engine = self.new(op[1])
             self.iters.clear()
             self.ended.clear()
+        elif code == CLONE:
+            self.engine = e.clone()
+        elif code == REBUILD:
+            self.engine = self._rebuild(e)
         elif code != DUMP:
             raise ValueError(f"unknown operation {op!r}")
         return None
+
+    def _rebuild(self, e: Any) -> Any:
+        rebuild = getattr(e, "rebuild", None)
+        if rebuild is not None:
+            return rebuild()
+        if self.new is None:
+            raise ValueError("rebuild: this replayer cannot make a new map (no new=)")
+        new = self.new(len(e))
+        it = e.iterator()
+        while (kv := it.next()) is not None:
+            new.assign(kv[0], kv[1])
+        return new
 
     def _step(self, ident: Any, it: EngineIter) -> Any:
         if ident in self.ended:

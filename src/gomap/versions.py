@@ -101,6 +101,11 @@ class GoBehaviour:
     8-byte header inside their size class, so ``roundupsize(size, noscan)`` in
     ``makeBucketArray`` gives pointerful bucket arrays fewer pre-allocated overflow
     buckets; Go 1.21's ``roundupsize(size)`` has no header."""
+    clone_clamps_hint: bool
+    """Go ≥ 1.23: ``mapclone2`` sizes the clone for at most the source's bucket count
+    when the source is over the load factor (possible during a same-size growth,
+    golang/go#69110); Go 1.21 and 1.22 size it for ``count`` and then read past the
+    source's bucket array."""
     load_factor_num: int
     """``loadFactorNum`` (``overLoadFactor``: grow when ``count > 8`` and ``count >
     loadFactorNum * 2^B / 2``): 13 (load 6.5) from Go 1.22; 12 (load 6.0) in Go
@@ -158,6 +163,7 @@ def _behaviour(release: str) -> GoBehaviour:
         clone_copies_layout=n >= 25,
         hmap_clear_seq=n >= 24,
         malloc_header=n >= 22,
+        clone_clamps_hint=n >= 23,
         load_factor_num=13 if n >= 22 else 12,
     )
 
@@ -180,6 +186,9 @@ RULES: tuple[Rule, ...] = (
          "pointerful objects > 512 B carry an 8-byte malloc header"),
     Rule("hmap_clear_seq", "classic", "1.24", "runtime/map_noswiss.go: hmap.clearSeq, mapclear",
          "hmap 56 B (a 64 B object); clear bumps clearSeq instead of marking buckets"),
+    Rule("clone_clamps_hint", "classic", "1.23", "runtime/map.go: mapclone2",
+         "maps.Clone of an overloaded map sizes the clone like the source "
+         "(golang/go#69110; before: past the array)"),
     Rule("prune_tombstones", "swiss", "1.25", "internal/runtime/maps/table.go: pruneTombstones",
          "typed assigns free unneeded tombstones before growing (golang/go#70886)"),
     Rule("prune_on_ptr_keys", "swiss", "1.27",

@@ -57,7 +57,7 @@ than on 1.21). See docs/VERSIONS.md.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gomap.errors import ConcurrentMapReadWriteError, ConcurrentMapWriteError
@@ -168,7 +168,7 @@ class BucketLayout:
     (16-byte interface keys and elems), the closest Go type to a Python object.
     """
 
-    __slots__ = ("bucket_size", "indirect_elem", "indirect_key", "pointers")
+    __slots__ = ("bucket_size", "indirect_elem", "indirect_key", "need_key_update", "pointers")
 
     def __init__(
         self,
@@ -176,11 +176,15 @@ class BucketLayout:
         pointers: bool = True,
         indirect_key: bool = False,
         indirect_elem: bool = False,
+        need_key_update: bool = True,
     ) -> None:
         self.bucket_size = bucket_size
         self.pointers = pointers
         self.indirect_key = indirect_key
         self.indirect_elem = indirect_elem
+        # needkeyupdate(key type): only read by clone (an indirect key is shared with
+        # the clone when false). map[any]any's default: true.
+        self.need_key_update = need_key_update
 
 
 DEFAULT_LAYOUT = BucketLayout()
@@ -825,6 +829,143 @@ class HMap(EventSource):
             self.flags &= ~SAME_SIZE_GROW
             if self.subscribers:
                 self._emit("growDone", {"B": self.B})
+
+    # --- clone --------------------------------------------------------------------------
+    def clone(self, prepare: Callable[[HMap], None] | None = None) -> HMap:
+        """``maps.Clone(m)`` (``mapclone2``): a new map sized for ``len(m)``, with
+        ``m``'s hash seed, whose buckets are filled bucket by bucket (``moveToBmap``:
+        cells keep their tophash, in the order of ``m``'s chains; no hashing), then
+        the not yet evacuated old buckets of a growth (moved alike when the old array
+        is at least as big as the clone's, else re-inserted with ``mapassign``).
+
+        ``makemap`` draws a seed that the copied one replaces (one draw). A small
+        source (``B == 0``) is copied whole (``typedmemmove`` of its bucket) unless
+        keys must be copied (indirect and ``needkeyupdate``) or elems are indirect.
+        Indirect keys whose type needs no key update are shared with the source;
+        other indirect keys and elems are copied (``newobject``).
+
+        ``prepare(dst)`` runs right after ``makemap``, before anything is copied (the
+        accountant attaches there); without it the clone has ``m``'s subscribers. The
+        clone emits its own events (``firstBucket``, ``newoverflow``, ...) and ends
+        with ``clone`` ``{"count", "key_allocs", "elem_allocs"}``: the entries copied
+        and the key/elem objects allocated."""
+        hint = self.count
+        num = self.go.load_factor_num
+        if self.go.clone_clamps_hint and over_load_factor(hint, self.B, num):
+            # golang/go#69110: never a bigger bucket array than the source's.
+            hint = num * (bucket_shift(self.B) // LOAD_FACTOR_DEN)
+        dst = HMap(hint, hasher=self.hasher, rand=self.rand, layout=self.layout, go=self.go,
+                   subscribers=() if prepare is not None else self.subscribers)
+        dst.hash0 = self.hash0
+        if prepare is not None:
+            prepare(dst)
+        if self.count == 0:
+            dst._emit_clone(0, 0, 0)
+            return dst
+        if self._writing.locked():
+            from gomap.errors import MapFatalError
+
+            raise MapFatalError("concurrent map clone and map write")
+        lay = self.layout
+        copy_keys = lay.indirect_key and lay.need_key_update
+        src_buckets = self.buckets
+        assert src_buckets is not None
+        if self.B == 0 and not copy_keys and not lay.indirect_elem:
+            # Quick copy for small maps: the whole bucket, tophash and dead cells too.
+            dst._new_first_bucket()
+            assert dst.buckets is not None
+            b, s0 = dst.buckets[0], src_buckets[0]
+            b.tophash[:] = s0.tophash
+            b.keys[:] = s0.keys
+            b.elems[:] = s0.elems
+            dst.count = self.count
+            dst._emit_clone(self.count, 0, 0)
+            return dst
+        if dst.B == 0:
+            dst._new_first_bucket()
+        buckets = dst.buckets
+        assert buckets is not None
+        ndst, nsrc = bucket_shift(dst.B), bucket_shift(self.B)
+        if ndst > nsrc:
+            from gomap.errors import MapFatalError
+
+            raise MapFatalError(
+                f"maps.Clone on Go {self.go.minor} reads past the source's bucket array "
+                f"(golang/go#69110: {self.count} entries over the load factor of "
+                f"{nsrc} buckets, during a same-size growth); fixed in Go 1.23")
+        moved = assigned = 0
+        for i in range(ndst):
+            dstb: Bucket = buckets[i]
+            pos = 0
+            for j in range(0, nsrc, ndst):
+                srcb: Bucket | None = src_buckets[i + j]
+                while srcb is not None:
+                    dstb, pos, n = dst._move_to_bmap(dstb, pos, srcb)
+                    moved += n
+                    srcb = srcb.overflow
+        old = self.oldbuckets
+        if old is not None:
+            old_B = self.B if self.is_same_size_grow() else self.B - 1
+            for i in range(bucket_shift(old_B)):
+                srcb = old[i]
+                if evacuated(srcb):
+                    continue
+                if old_B >= dst.B:
+                    dstb = buckets[i & bucket_mask(dst.B)]
+                    while dstb.overflow is not None:
+                        dstb = dstb.overflow
+                    pos = 0
+                    while srcb is not None:
+                        dstb, pos, n = dst._move_to_bmap(dstb, pos, srcb)
+                        moved += n
+                        srcb = srcb.overflow
+                    continue
+                # The old array is smaller than the clone's: one old bucket feeds
+                # several new ones, entry by entry (mapassign, which hashes).
+                while srcb is not None:
+                    for c in range(BUCKET_CNT):
+                        if srcb.tophash[c] <= EMPTY_ONE:
+                            continue
+                        key = srcb.keys[c]
+                        dst._assign(dst.hasher(key, dst.hash0), key, srcb.elems[c])
+                        assigned += 1
+                    srcb = srcb.overflow
+        key_allocs = (moved if copy_keys else 0) + assigned if lay.indirect_key else 0
+        elem_allocs = moved + assigned if lay.indirect_elem else 0
+        dst._emit_clone(moved + assigned, key_allocs, elem_allocs)
+        return dst
+
+    def _new_first_bucket(self) -> None:
+        self.buckets = BucketArray([Bucket()])  # newobject(t.Bucket)
+        if self.subscribers:
+            self._emit("firstBucket", {})
+
+    def _emit_clone(self, count: int, key_allocs: int, elem_allocs: int) -> None:
+        if self.subscribers:
+            self._emit("clone", {"count": count, "key_allocs": key_allocs,
+                                 "elem_allocs": elem_allocs})
+
+    def _move_to_bmap(self, dst: Bucket, pos: int, src: Bucket) -> tuple[Bucket, int, int]:
+        """``moveToBmap``: append ``src``'s live cells to ``dst``'s chain from cell
+        ``pos`` on (chaining overflow buckets as needed); returns the bucket and cell
+        to continue at and the number of cells moved."""
+        n = 0
+        sth = src.tophash
+        for i in range(BUCKET_CNT):
+            if sth[i] <= EMPTY_ONE:
+                continue
+            while pos < BUCKET_CNT and dst.tophash[pos] > EMPTY_ONE:
+                pos += 1
+            if pos == BUCKET_CNT:
+                dst = self.newoverflow(dst)
+                pos = 0
+            dst.tophash[pos] = sth[i]
+            dst.keys[pos] = src.keys[i]
+            dst.elems[pos] = src.elems[i]
+            pos += 1
+            self.count += 1
+            n += 1
+        return dst, pos, n
 
     # --- iteration ----------------------------------------------------------------------
     def iterator(self) -> HIter:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gomap.layout.sizeclasses import malloc_size
+from gomap.layout.sizeclasses import malloc_size, scan_size
 from gomap.layout.types import (
     GoType,
     array_of,
@@ -28,6 +28,7 @@ from gomap.layout.types import (
     mapfast,
     parse_go_type,
     parse_key_type,
+    pointer_offsets,
     pointer_to,
     struct_of,
 )
@@ -41,6 +42,13 @@ MAPEXTRA_SIZE = 24  # runtime.mapextra {overflow, oldoverflow *[]*bmap; nextOver
 SLICE_HEADER_SIZE = 24  # new([]*bmap)
 SWISS_MAP_SIZE = 48  # internal/runtime/maps.Map
 SWISS_TABLE_SIZE = 32  # internal/runtime/maps.table
+# The GC's scan work of the fixed headers: the offset of their last pointer word + 8.
+HMAP_SCAN = 48  # hmap.extra at 40
+HMAP_CLEARSEQ_SCAN = 56  # Go 1.24/1.25 noswissmap: clearSeq sits before extra (at 48)
+MAPEXTRA_SCAN = 24  # three pointers
+SLICE_HEADER_SCAN = 8  # new([]*bmap): the data pointer
+SWISS_MAP_SCAN = 24  # maps.Map.dirPtr at 16
+SWISS_TABLE_SCAN = 24  # maps.table.groups.data at 16
 
 _UINT8 = parse_go_type("uint8")
 _UINT64 = parse_go_type("uint64")
@@ -81,6 +89,38 @@ class MapLayout:
     malloc_header: bool = True
     """Go ≥ 1.22: pointerful objects over 512 bytes carry an 8-byte malloc header
     (``False`` for Go 1.21)."""
+    bucket_type: GoType | None = None
+    """The classic bucket struct (for the GC's pointer map)."""
+    group_type: GoType | None = None
+    """The Swiss group struct."""
+
+    # --- the GC's scan work (docs/SIMULATE.md, "What the GC scans") --------------------
+    def scan_of(self, t: GoType | None, count: int = 1, data_size: int | None = None) -> int:
+        """The GC's scan work for one object of ``count`` ``t`` s (``data_size``
+        bytes, default ``count * t.size``): 0 for a pointer-free (noscan) one."""
+        if t is None or not t.ptr_bytes or count <= 0:
+            return 0
+        return scan_size(pointer_offsets(t), t.size,
+                         t.size * count if data_size is None else data_size,
+                         self.malloc_header)
+
+    def bucket_array_scan(self, nbuckets: int) -> int:
+        """Scan work of ``newarray(t.Bucket, nbuckets)`` (0 for noscan buckets)."""
+        return self.scan_of(self.bucket_type, nbuckets)
+
+    def group_array_scan(self, ngroups: int) -> int:
+        """Scan work of ``newarray(typ.Group, ngroups)`` (0 for noscan groups)."""
+        return self.scan_of(self.group_type, ngroups)
+
+    @property
+    def key_object_scan(self) -> int:
+        """Scan work of one indirect key object."""
+        return self.scan_of(self.key) if self.indirect_key else 0
+
+    @property
+    def elem_object_scan(self) -> int:
+        """Scan work of one indirect elem object."""
+        return self.scan_of(self.elem) if self.indirect_elem else 0
 
     @property
     def key_object_bytes(self) -> int:
@@ -95,6 +135,14 @@ class MapLayout:
         if not self.indirect_elem:
             return 0
         return malloc_size(self.elem.size, not self.elem.pointers, self.malloc_header)
+
+    @property
+    def need_key_update(self) -> bool:
+        """``needkeyupdate`` (cmd/compile reflectdata): an assign over an existing
+        key stores the new key (floats: +0/-0; strings, interfaces). For an indirect
+        key it decides whether ``maps.Clone`` of the classic map copies the key
+        object or shares it with the source (``moveToBmap``)."""
+        return _need_key_update(self.key)
 
     @property
     def entry_object_bytes(self) -> int:
@@ -120,6 +168,7 @@ class MapLayout:
             pointers=self.bucket_pointers,
             indirect_key=self.indirect_key,
             indirect_elem=self.indirect_elem,
+            need_key_update=self.need_key_update,
         )
 
     def describe(self) -> dict[str, object]:
@@ -154,6 +203,17 @@ class MapLayout:
             "indirect_key_object": self.key_object_bytes,
             "indirect_elem_object": self.elem_object_bytes,
         }
+
+
+def _need_key_update(t: GoType) -> bool:
+    if t.kind in ("float", "complex", "interface", "string"):
+        return True
+    if t.kind == "array":
+        assert t.elem is not None
+        return _need_key_update(t.elem)
+    if t.kind == "struct":
+        return any(_need_key_update(f.type) for f in t.fields)
+    return False
 
 
 def map_layout(key: str | GoType, elem: str | GoType) -> MapLayout:
@@ -195,4 +255,6 @@ def map_layout(key: str | GoType, elem: str | GoType) -> MapLayout:
         group_size=group.size,
         group_pointers=group.pointers,
         key_kind=mapfast(kt, et),
+        bucket_type=bucket,
+        group_type=group,
     )

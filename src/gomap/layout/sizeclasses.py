@@ -83,3 +83,47 @@ def growslice_ptrs(new_len: int, old_cap: int, malloc_header: bool = True) -> tu
     newcap = nextslicecap(new_len, old_cap)
     capmem = roundupsize(newcap * 8, False, malloc_header)
     return capmem // 8, malloc_size(capmem, False, malloc_header)
+
+
+MAX_OBLET_BYTES = 128 << 10  # maxObletBytes: large objects are scanned in 128 KiB oblets
+
+
+def scan_size(offsets: tuple[int, ...], elem_size: int, data_size: int,
+              malloc_header: bool = True) -> int:
+    """The GC's scan work for one heap object of ``data_size`` bytes made of elements
+    of ``elem_size`` bytes whose pointer words sit at ``offsets`` (``scanobject``'s
+    ``heapScanWork``: per object, or per 128 KiB oblet, the offset of the farthest
+    pointer word visited, plus 8). Pointer words are visited whether or not they hold
+    a pointer, so the work depends on the allocation, not on what is stored.
+
+    Small objects (heap bits in the span: Go ≥ 1.22 up to 512 bytes; every small
+    object in Go 1.21) have bits for ``data_size`` only. From Go 1.22 an object with
+    a malloc header tiles its type from after the header to the end of its size
+    class, and a large object from its start to the end of its pages: the element
+    pattern goes on into the rounding tail (zeroed, but visited)."""
+    if not offsets or data_size <= 0:
+        return 0
+    first, last = offsets[0], offsets[-1]
+
+    def farthest(lo: int, limit: int) -> int:
+        """The farthest pointer word in [lo, limit) of the tiled elements, or -1."""
+        if limit - 1 < first:
+            return -1
+        k = (limit - 1 - first) // elem_size
+        base = k * elem_size
+        p = base + last if base + last < limit else max(
+            base + o for o in offsets if base + o < limit)
+        return p if p >= lo else -1
+
+    size = malloc_size(data_size, False, malloc_header)
+    if data_size <= MAX_SMALL_SIZE - (MALLOC_HEADER_SIZE if malloc_header else 0):
+        if malloc_header and data_size > MIN_SIZE_FOR_MALLOC_HEADER:
+            return MALLOC_HEADER_SIZE + farthest(0, size - MALLOC_HEADER_SIZE) + 8
+        return farthest(0, data_size) + 8
+    limit = size if malloc_header else data_size
+    work = 0
+    for o in range(0, size, MAX_OBLET_BYTES):
+        p = farthest(o, min(o + MAX_OBLET_BYTES, limit))
+        if p >= 0:
+            work += p - o + 8
+    return work

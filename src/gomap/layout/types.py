@@ -361,7 +361,12 @@ class _Parser:
             return self._interface()
         if value in _BASIC:
             return _BASIC[value]
-        self.fail(f"unknown type {value!r} (only predeclared and type literals are known)", col)
+        from gomap.layout import named  # named types: laid out by the Go type checker
+
+        resolved = named.resolve(value)
+        if resolved is not None:
+            return resolved
+        self.fail(named.unknown_message(value), col)
 
     def _chan(self, prefix: str) -> GoType:
         elem = self.type_()
@@ -456,3 +461,30 @@ def mapfast(key: GoType, elem: GoType) -> str:
     if key.alg == "string":
         return "faststr"
     return "generic"
+
+
+def pointer_offsets(t: GoType) -> tuple[int, ...]:
+    """The byte offsets of the pointer words of ``t`` (the GC's pointer bitmap, in
+    order): a string, slice, pointer, map, channel or func has one at 0, an interface
+    two (0 and 8); arrays and structs repeat and place their members'."""
+    out = _PTR_OFFSETS.get(t)
+    if out is None:
+        out = _PTR_OFFSETS[t] = tuple(_pointer_offsets(t))
+    return out
+
+
+_PTR_OFFSETS: dict[GoType, tuple[int, ...]] = {}
+
+
+def _pointer_offsets(t: GoType) -> list[int]:
+    if not t.ptr_bytes:
+        return []
+    if t.kind == "interface":
+        return [0, PTR_SIZE]
+    if t.kind in ("array",):
+        assert t.elem is not None and t.length is not None
+        inner = pointer_offsets(t.elem)
+        return [i * t.elem.size + o for i in range(t.length) for o in inner]
+    if t.kind == "struct":
+        return [f.offset + o for f in t.fields for o in pointer_offsets(f.type)]
+    return [0]

@@ -19,6 +19,17 @@ def _ids(text: str) -> list[str]:
     return [t.strip().upper() for t in text.split(",") if t.strip()]
 
 
+def _specs(text: str) -> list[str]:
+    """``--entry-points``: a comma-separated list, or ``@FILE`` with one per line."""
+    if text.startswith("@"):
+        try:
+            with open(text[1:]) as fh:
+                text = ",".join(ln.split("#")[0] for ln in fh)
+        except OSError as e:
+            raise argparse.ArgumentTypeError(f"{text[1:]}: {e.strerror}") from None
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
 def _source_line(path: str, n: int) -> str | None:
     """Line ``n`` of ``path`` (the offending line of a parse error), if readable."""
     if n < 1:
@@ -50,6 +61,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-tests", action="store_true", help="skip _test.go files")
     p.add_argument("--no-numbers", action="store_true",
                    help="GM006 without the simulator's figures")
+    p.add_argument("--entry-points", metavar="SPECS", type=_specs, action="extend",
+                   help="more concurrency entry points: import/path.Name of calls whose "
+                   "function arguments run concurrently (comma-separated; @FILE reads "
+                   "one per line)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     p.add_argument("--print-vettool", action="store_true",
                    help="print the analyzer's path, for go vet -vettool=$(gomap lint "
@@ -92,7 +107,7 @@ def run(args: argparse.Namespace, console: Any = None) -> int:
     try:
         res = lint(args.paths, enable=args.enable, disable=args.disable,
                    tests=not args.no_tests, numbers=not args.no_numbers,
-                   install_go=args.install_go)
+                   install_go=args.install_go, entry_points=args.entry_points)
     except LintError as e:
         print(f"gomap lint: {e}", file=sys.stderr)
         return 2

@@ -90,6 +90,10 @@ def sarif(res: LintResult, version: str = "0.1.0") -> dict[str, Any]:
             r["relatedLocations"] = [
                 {"id": i, **_location(x["file"], x["line"], x["col"], x["message"])}
                 for i, x in enumerate(f.related)]
+        if f.flow:
+            r["codeFlows"] = [{"threadFlows": [{"locations": [
+                {"location": _location(x["file"], x["line"], x["col"], x["message"])}
+                for x in f.flow]}]}]
         if f.numbers:
             r["properties"] = {"gomapSimulate": f.numbers}
         results.append(r)

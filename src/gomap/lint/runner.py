@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +41,7 @@ class Finding:
     col: int
     message: str
     related: list[dict[str, Any]] = field(default_factory=list)
+    flow: list[dict[str, Any]] = field(default_factory=list)  # entry point -> access
     map: str = ""
     key_type: str = ""
     value_type: str = ""
@@ -60,6 +62,8 @@ class Finding:
                              "level": self.sarif_level, "message": self.message}
         if self.related:
             d["related"] = self.related
+        if self.flow:
+            d["flow"] = self.flow
         if self.numbers:
             d["numbers"] = self.numbers
         return d
@@ -79,18 +83,33 @@ class LintResult:
     stats: dict[str, int] = field(default_factory=dict)
 
 
-def analyzer_binary(*, install_go: bool = False) -> Path:
-    """The analyzer's binary, built on first use and cached by source digest."""
-    from gomap.oracle.harness import HarnessError, build_harness
+def _building(version: str) -> None:
+    print(f"gomap lint: building the analyzer with Go {version}, once, about a minute",
+          file=sys.stderr, flush=True)
 
+
+def analyzer_binary(*, install_go: bool = False) -> Path:
+    """The analyzer's binary, built on first use and cached by source digest.
+
+    The first build says so on stderr (it takes about a minute). A missing Go
+    toolchain raises :class:`GoToolchainMissing` with the ``gomap lint`` remedy."""
+    from gomap.oracle.harness import HarnessError, build_harness
+    from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, install_command
+
+    version = GO_VERSIONS["lint"]
     try:
-        return build_harness("lint", install_go=install_go)
+        return build_harness("lint", install_go=install_go, on_build=_building)
     except HarnessError as e:
         raise LintError(str(e)) from None
+    except GoToolchainMissing:
+        raise GoToolchainMissing(
+            f"gomap lint needs Go {version} to build its analyzer, and it was not found.\n"
+            f"Install it with:\n    gomap lint --install-go PATH...\n"
+            f"or:\n    {' '.join(install_command(version))}") from None
 
 
-def run_analyzer(paths: list[str], *, tests: bool = True, install_go: bool = False
-                 ) -> dict[str, Any]:
+def run_analyzer(paths: list[str], *, tests: bool = True, install_go: bool = False,
+                 entry_points: list[str] | None = None) -> dict[str, Any]:
     """Run the analyzer on ``paths`` (files or directories); return its JSON document."""
     from gomap.oracle.toolchain import GO_VERSIONS, find_go
 
@@ -99,6 +118,8 @@ def run_analyzer(paths: list[str], *, tests: bool = True, install_go: bool = Fal
     args = [str(binary), "-goroot", str(goroot)]
     if not tests:
         args.append("-tests=false")
+    if entry_points:
+        args.append("-entry-points=" + ",".join(entry_points))
     proc = subprocess.run([*args, "--", *paths], capture_output=True, text=True)
     if proc.returncode != 0:
         raise LintError(f"the analyzer failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
@@ -178,8 +199,11 @@ def numbers_text(n: dict[str, Any]) -> str:
 
 def lint(paths: list[str], *, enable: list[str] | None = None,
          disable: list[str] | None = None, tests: bool = True, numbers: bool = True,
-         install_go: bool = False) -> LintResult:
-    """Check Go code at ``paths``; return the findings that are enabled and not suppressed."""
+         install_go: bool = False, entry_points: list[str] | None = None) -> LintResult:
+    """Check Go code at ``paths``; return the findings that are enabled and not suppressed.
+
+    ``entry_points``: more concurrency entry points, ``import/path.Name`` of calls
+    whose function arguments a library runs concurrently (docs/LINT.md)."""
     for p in paths:
         if not Path(p.removesuffix("/...")).exists():
             raise LintError(f"{p}: no such file or directory")
@@ -188,7 +212,7 @@ def lint(paths: list[str], *, enable: list[str] | None = None,
         if c not in CHECKS:
             raise LintError(f"unknown check {c!r}: choose from {', '.join(CHECKS)}")
     chosen -= set(disable or [])
-    doc = run_analyzer(paths, tests=tests, install_go=install_go)
+    doc = run_analyzer(paths, tests=tests, install_go=install_go, entry_points=entry_points)
     res = LintResult([], doc["parse_errors"], doc["files"], doc["lines"], doc["packages"])
     res.stats = doc.get("stats", {})
     for d in doc.get("skipped", []):
@@ -197,8 +221,9 @@ def lint(paths: list[str], *, enable: list[str] | None = None,
     cache: dict[str, list[str]] = {}
     for raw in doc["findings"]:
         f = Finding(raw["check"], raw["file"], raw["line"], raw["col"], raw["message"],
-                    raw.get("related", []), raw.get("map", ""), raw.get("key_type", ""),
-                    raw.get("value_type", ""), raw.get("key_size", 0), raw.get("value_size", 0),
+                    raw.get("related", []), raw.get("flow", []), raw.get("map", ""),
+                    raw.get("key_type", ""), raw.get("value_type", ""),
+                    raw.get("key_size", 0), raw.get("value_size", 0),
                     level=raw.get("level", ""))
         if f.check not in chosen:
             continue

@@ -163,6 +163,8 @@ typedef struct {
     Py_ssize_t count;
     int flags;          /* iterator | oldIterator | sameSizeGrow */
     int writing;        /* hashWriting */
+    void *owner;        /* not in Go: the first thread state to touch it (GOMAP_TOUCH) */
+    int shared;         /* not in Go: another thread has touched it */
     int B;
     uint32_t noverflow;
     Py_ssize_t overflow_used;  /* not in Go: overflow buckets chained into buckets */
@@ -229,10 +231,11 @@ static inline int keq(PyObject *stored, PyObject *key) { return gomap_eq(stored,
  * Every event the engine emits, by id; their names are interned once, so that a
  * filtered subscriber (gomap.events.EventFilter) costs one bit test per event. */
 enum { EV_makemap, EV_seed, EV_firstBucket, EV_newoverflow, EV_hashGrow, EV_growWork,
-       EV_evacuate, EV_growDone, EV_emptyOne, EV_emptyRest, EV_clear, EV_iterInit, EV_N };
+       EV_evacuate, EV_growDone, EV_emptyOne, EV_emptyRest, EV_clear, EV_iterInit, EV_clone,
+       EV_N };
 static const char *ev_cnames[EV_N] = {"makemap", "seed", "firstBucket", "newoverflow",
     "hashGrow", "growWork", "evacuate", "growDone", "emptyOne", "emptyRest", "clear",
-    "iterInit"};
+    "iterInit", "clone"};
 static PyObject *ev_names[EV_N];
 static uint64_t ev_bits[EV_N];  /* gomap.events.EVENT_BITS of each */
 
@@ -770,6 +773,7 @@ static int find(bmap *b, uint8_t top, PyObject *key, bmap **fb, int *fi) {
 
 /* lookup core: 1 found (elem and key as new references), 0 absent, -1 error */
 static int hm_lookup(HMapObject *h, PyObject *key, PyObject **pk, PyObject **pe) {
+    GOMAP_TOUCH(h);
     if (h->count == 0) {
         if (gomap_check_hashable(key) < 0)
             return -1;
@@ -869,6 +873,7 @@ static int hm__assign(HMapObject *h, uint64_t hash, PyObject *key, PyObject *ele
 }
 
 static int hm_assign_(HMapObject *h, PyObject *key, PyObject *elem) {
+    GOMAP_TOUCH(h);
     if (h->writing) {
         gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
@@ -881,6 +886,7 @@ static int hm_assign_(HMapObject *h, PyObject *key, PyObject *elem) {
         return -1;
     }
     h->writing = 1;
+    GOMAP_WRITE_WINDOW(h);
     int r = hm__assign(h, hash, key, elem);
     h->writing = 0;
     return r;
@@ -958,6 +964,7 @@ static int hm__delete(HMapObject *h, uint64_t hash, PyObject *key) {
 }
 
 static int hm_delete_(HMapObject *h, PyObject *key) {
+    GOMAP_TOUCH(h);
     if (h->count == 0)
         return gomap_check_hashable(key);
     if (h->writing) {
@@ -972,6 +979,7 @@ static int hm_delete_(HMapObject *h, PyObject *key) {
         return -1;
     }
     h->writing = 1;
+    GOMAP_WRITE_WINDOW(h);
     int r = hm__delete(h, hash, key);
     h->writing = 0;
     return r < 0 ? -1 : 0;
@@ -1036,6 +1044,7 @@ static int hm__clear(HMapObject *h) {
 }
 
 static int hm_clear_(HMapObject *h) {
+    GOMAP_TOUCH(h);
     if (h->count == 0)
         return 0;
     if (h->writing) {
@@ -1043,6 +1052,7 @@ static int hm_clear_(HMapObject *h) {
         return -1;
     }
     h->writing = 1;
+    GOMAP_WRITE_WINDOW(h);
     int r = hm__clear(h);
     h->writing = 0;
     return r;
@@ -1520,6 +1530,227 @@ static PyObject *HMap_account(HMapObject *h, PyObject *args, PyObject *kwds) {
     Py_RETURN_NONE;
 }
 
+/* ---- maps.Clone (mapclone2, Go 1.23) -------------------------------------------------
+ * HMap.clone in gomap/classic/hmap.py, statement by statement: makemap(len(m)) (clamped
+ * to the source's bucket count when it is over the load factor, golang/go#69110), the
+ * source's hash0, prepare(dst) (the accountant attaches there), then the quick copy of
+ * a B = 0 bucket or moveToBmap per source chain, and the old buckets of a growth that are
+ * not evacuated yet (moved, or re-inserted with mapassign when the old array is smaller
+ * than the clone's). Ends with the clone event. */
+static int clone_move(HMapObject *d, bmap **dstp, int *posp, bmap *src, Py_ssize_t *moved) {
+    bmap *dst = *dstp;
+    int pos = *posp;
+    for (int i = 0; i < bucketCnt; i++) {
+        if (src->tophash[i] <= emptyOne)
+            continue;
+        while (pos < bucketCnt && dst->tophash[pos] > emptyOne)
+            pos++;
+        if (pos == bucketCnt) {
+            dst = newoverflow(d, dst);
+            if (dst == NULL)
+                return -1;
+            pos = 0;
+        }
+        dst->tophash[pos] = src->tophash[i];
+        Py_XINCREF(src->keys[i]);
+        Py_XSETREF(dst->keys[pos], src->keys[i]);
+        Py_XINCREF(src->elems[i]);
+        Py_XSETREF(dst->elems[pos], src->elems[i]);
+        pos++;
+        d->count++;
+        (*moved)++;
+    }
+    *dstp = dst;
+    *posp = pos;
+    return 0;
+}
+
+static int layout_flag(PyObject *layout, const char *name, int dflt) {
+    PyObject *v = PyObject_GetAttrString(layout, name);
+    if (v == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+        return dflt;
+    }
+    int r = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return r;
+}
+
+static int clone_fill(HMapObject *h, HMapObject *d) {
+    int ik = layout_flag(h->layout, "indirect_key", 0);
+    int ie = layout_flag(h->layout, "indirect_elem", 0);
+    int nku = layout_flag(h->layout, "need_key_update", 1);
+    if (ik < 0 || ie < 0 || nku < 0)
+        return -1;
+    int copy_keys = ik && nku;
+    Py_ssize_t moved = 0, assigned = 0;
+    if (h->B == 0 && !copy_keys && !ie) {
+        /* Quick copy for small maps: the whole bucket, dead cells too. */
+        d->buckets = barray_new(1);
+        if (d->buckets == NULL)
+            return -1;
+        if (ACCT(d, acct_first_bucket(d->acct)) < 0 || EMIT(d, EV_firstBucket, "{}") < 0)
+            return -1;
+        bmap *b = &d->buckets->b[0], *s0 = &h->buckets->b[0];
+        memcpy(b->tophash, s0->tophash, bucketCnt);
+        for (int i = 0; i < bucketCnt; i++) {
+            Py_XINCREF(s0->keys[i]);
+            Py_XSETREF(b->keys[i], s0->keys[i]);
+            Py_XINCREF(s0->elems[i]);
+            Py_XSETREF(b->elems[i], s0->elems[i]);
+        }
+        d->count = h->count;
+        moved = h->count;
+    } else {
+        if (d->B == 0) {
+            d->buckets = barray_new(1);
+            if (d->buckets == NULL)
+                return -1;
+            if (ACCT(d, acct_first_bucket(d->acct)) < 0 || EMIT(d, EV_firstBucket, "{}") < 0)
+                return -1;
+        }
+        Py_ssize_t ndst = (Py_ssize_t)1 << d->B, nsrc = (Py_ssize_t)1 << h->B;
+        if (ndst > nsrc) {
+            PyErr_SetString(PyExc_RuntimeError, "maps.Clone: the clone has more buckets than "
+                            "the source (golang/go#69110)");
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < ndst; i++) {
+            bmap *dst = &d->buckets->b[i];
+            int pos = 0;
+            for (Py_ssize_t j = 0; j < nsrc; j += ndst)
+                for (bmap *src = &h->buckets->b[i + j]; src != NULL; src = src->overflow)
+                    if (clone_move(d, &dst, &pos, src, &moved) < 0)
+                        return -1;
+        }
+        if (h->oldbuckets != NULL) {
+            int oldB = (h->flags & F_sameSizeGrow) ? h->B : h->B - 1;
+            for (Py_ssize_t i = 0; i < ((Py_ssize_t)1 << oldB); i++) {
+                bmap *src = &h->oldbuckets->b[i];
+                if (evacuated(src))
+                    continue;
+                if (oldB >= d->B) {
+                    bmap *dst = &d->buckets->b[i & (((Py_ssize_t)1 << d->B) - 1)];
+                    while (dst->overflow != NULL)
+                        dst = dst->overflow;
+                    int pos = 0;
+                    for (; src != NULL; src = src->overflow)
+                        if (clone_move(d, &dst, &pos, src, &moved) < 0)
+                            return -1;
+                    continue;
+                }
+                for (; src != NULL; src = src->overflow) {
+                    for (int c = 0; c < bucketCnt; c++) {
+                        if (src->tophash[c] <= emptyOne)
+                            continue;
+                        PyObject *key = src->keys[c], *elem = src->elems[c];
+                        Py_INCREF(key);
+                        Py_INCREF(elem);
+                        uint64_t hash;
+                        int r = hm_hash(d, key, &hash);
+                        if (r == 0)
+                            r = hm__assign(d, hash, key, elem);
+                        Py_DECREF(key);
+                        Py_DECREF(elem);
+                        if (r < 0)
+                            return -1;
+                        if (d->acct != NULL)
+                            acct_inserted(d->acct);  /* mapassign: newobject key and elem */
+                        assigned++;
+                    }
+                }
+            }
+        }
+    }
+    Py_ssize_t key_allocs = ik ? (copy_keys ? moved : 0) + assigned : 0;
+    Py_ssize_t elem_allocs = ie ? moved + assigned : 0;
+    acct_t *a = d->acct;
+    if (a != NULL) {
+        /* the moved entries (the assigned ones were counted by acct_inserted) */
+        a->entries += moved;
+        if (ik) {
+            if (copy_keys)
+                for (Py_ssize_t i = 0; i < moved; i++)
+                    a_alloc(a, a->key_bytes);
+            else
+                a->live += moved * a->key_bytes;  /* shared with the source */
+        }
+        if (ie)
+            for (Py_ssize_t i = 0; i < moved; i++)
+                a_alloc(a, a->elem_bytes);
+        a_settle(a);
+    }
+    return EMIT(d, EV_clone, "{s:n,s:n,s:n}", "count", moved + assigned, "key_allocs",
+                key_allocs, "elem_allocs", elem_allocs);
+}
+
+static PyObject *HMap_clone(HMapObject *h, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"prepare", NULL};
+    PyObject *prepare = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O", kwlist, &prepare))
+        return NULL;
+    if (h->hash0_obj == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the map is not initialised");
+        return NULL;
+    }
+    Py_ssize_t hint = h->count;
+    if (overLoadFactor(hint, h->B))
+        hint = (Py_ssize_t)loadFactorNum * (((Py_ssize_t)1 << h->B) / loadFactorDen);
+    PyObject *hasher = PyObject_GetAttrString((PyObject *)h, "hasher");
+    PyObject *rand = hasher == NULL ? NULL : PyObject_GetAttrString((PyObject *)h, "rand");
+    PyObject *subs = prepare == Py_None ? PySequence_List(h->subscribers) : PyList_New(0);
+    PyObject *kw = NULL, *pos = NULL, *dst = NULL;
+    if (rand == NULL || subs == NULL)
+        goto done;
+    kw = Py_BuildValue("{s:O,s:O,s:O,s:O}", "hasher", hasher, "rand", rand, "layout",
+                       h->layout, "subscribers", subs);
+    pos = Py_BuildValue("(n)", hint);
+    if (kw == NULL || pos == NULL)
+        goto done;
+    dst = PyObject_Call((PyObject *)Py_TYPE(h), pos, kw);  /* makemap: draws a seed */
+    if (dst == NULL)
+        goto done;
+    HMapObject *d = (HMapObject *)dst;
+    if (set_hash0(d, h->hash0) < 0)
+        goto fail;
+    if (prepare != Py_None) {
+        PyObject *r = PyObject_CallOneArg(prepare, dst);
+        if (r == NULL)
+            goto fail;
+        Py_DECREF(r);
+    }
+    if (h->count == 0) {
+        if (EMIT(d, EV_clone, "{s:n,s:n,s:n}", "count", (Py_ssize_t)0, "key_allocs",
+                 (Py_ssize_t)0, "elem_allocs", (Py_ssize_t)0) < 0)
+            goto fail;
+        goto done;
+    }
+    if (h->writing) {
+        PyObject *mod = PyImport_ImportModule("gomap.errors");
+        PyObject *cls = mod == NULL ? NULL : PyObject_GetAttrString(mod, "MapFatalError");
+        Py_XDECREF(mod);
+        if (cls != NULL) {
+            PyErr_SetString(cls, "concurrent map clone and map write");
+            Py_DECREF(cls);
+        }
+        goto fail;
+    }
+    if (clone_fill(h, d) < 0)
+        goto fail;
+    goto done;
+fail:
+    Py_CLEAR(dst);
+done:
+    Py_XDECREF(hasher);
+    Py_XDECREF(rand);
+    Py_XDECREF(subs);
+    Py_XDECREF(kw);
+    Py_XDECREF(pos);
+    return dst;
+}
+
 /* The accountant's totals and state, by ClassicAccountant's attribute names. */
 static PyObject *HMap_acct_state(HMapObject *h, PyObject *unused) {
     acct_t *a = h->acct;
@@ -1619,6 +1850,8 @@ static PyMethodDef HMap_methods[] = {
      "The C accountant's totals and state as a dict, or None when not accounted."},
     {"_replay", (PyCFunction)(void (*)(void))HMap_replay, METH_FASTCALL,
      "_replay(ops, i, stop, peak, peak_op, max_entries): the simulator's loop in C."},
+    {"clone", (PyCFunction)(void (*)(void))HMap_clone, METH_VARARGS | METH_KEYWORDS,
+     "clone(prepare=None): maps.Clone (mapclone2); prepare(dst) runs after makemap."},
     {NULL}};
 
 static PyObject *get_count(HMapObject *h, void *c) { return PyLong_FromSsize_t(h->count); }
@@ -1870,6 +2103,7 @@ static int hiter_next(HIterObject *it, PyObject **pk, PyObject **pe) {
     HMapObject *h = it->h;
     if (h == NULL)
         return 0;
+    GOMAP_TOUCH(h);
     if (h->writing) {
         gomap_concurrent_error("ConcurrentMapIterationWriteError");
         return -1;

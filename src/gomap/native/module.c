@@ -4,6 +4,15 @@
 #include <structmember.h>
 #include "native.h"
 
+#include <sched.h>
+
+/* The window a write of a shared map opens while hashWriting is set (native.h). */
+void gomap_write_window(void) {
+    Py_BEGIN_ALLOW_THREADS
+    sched_yield();
+    Py_END_ALLOW_THREADS
+}
+
 static uint32_t crc_table[256];
 
 static void crc_init(void) {

@@ -27,6 +27,39 @@ typedef struct {
 
 extern const gomap_engine_ops gomap_swiss_ops;
 
+/* ---- Go's misuse detection across threads (not in Go, which needs no help: its writes
+ * are not atomic). A native write holds the GIL from start to end, so no other thread
+ * could ever see hashWriting set. Each engine records the first thread that touches it
+ * (`owner`: the address of a thread-local byte); once another thread touches it (a read or a write),
+ * it is `shared`, and every write opens a real window between setting and clearing
+ * hashWriting: it releases the GIL and yields the CPU (gomap_write_window), so a racing
+ * writer or reader runs inside the window and is caught as Go catches it
+ * ("concurrent map writes", "concurrent map read and map write"). A map one thread
+ * uses pays one pointer compare per operation. (A new thread whose thread-local block
+ * reuses an ended thread's address counts as the same thread.) */
+/* The calling thread, cheaply: the address of a thread-local byte (initial-exec TLS:
+ * one fs-relative address, no call). */
+static __thread char gomap_thread_tag __attribute__((tls_model("initial-exec"), unused));
+
+#define GOMAP_TOUCH(m)                                                         \
+    do {                                                                       \
+        if (!(m)->shared) {                                                    \
+            void *t_ = (void *)&gomap_thread_tag;                              \
+            if ((m)->owner == NULL)                                            \
+                (m)->owner = t_;                                               \
+            else if ((m)->owner != t_)                                         \
+                (m)->shared = 1;                                               \
+        }                                                                      \
+    } while (0)
+
+void gomap_write_window(void);
+
+#define GOMAP_WRITE_WINDOW(m)                                                  \
+    do {                                                                       \
+        if ((m)->shared)                                                       \
+            gomap_write_window();                                              \
+    } while (0)
+
 /* ---- subscribers (module.c): the engines' one emit path, as gomap.events.EventSource.
  * A subscriber is a callable fn(event, details), or a gomap.events.EventFilter, which
  * wants only the events whose bits are in its `mask`: an event nobody wants costs

@@ -202,6 +202,8 @@ typedef struct {
     int global_depth;
     int global_shift;
     int writing;
+    void *owner;               /* not in Go: the first thread state to touch it (GOMAP_TOUCH) */
+    int shared;                /* not in Go: another thread has touched it */
     int tomb;                  /* tombstonePossible */
     Py_ssize_t clear_seq;
     int key_kind;
@@ -264,10 +266,10 @@ static inline int self_eq(PyObject *k) { return gomap_self_cmp(k, Py_EQ); }
  * filtered subscriber (gomap.events.EventFilter) costs one bit test per event and
  * an event nobody wants builds no details (gomap_wants / gomap_emit, module.c). */
 enum { EV_seed, EV_makemap, EV_directoryGrow, EV_clear, EV_growToSmall, EV_smallToTable,
-       EV_tombstone, EV_pruneTombstones, EV_tableGrow, EV_split, EV_iterInit, EV_N };
+       EV_tombstone, EV_pruneTombstones, EV_tableGrow, EV_split, EV_iterInit, EV_clone, EV_N };
 static const char *ev_cnames[EV_N] = {"seed", "makemap", "directoryGrow", "clear",
     "growToSmall", "smallToTable", "tombstone", "pruneTombstones", "tableGrow", "split",
-    "iterInit"};
+    "iterInit", "clone"};
 static PyObject *ev_names[EV_N];
 static uint64_t ev_bits[EV_N];  /* gomap.events.EVENT_BITS of each */
 
@@ -931,6 +933,7 @@ fail:
  * new references in *pk, *pe; 0 absent; -1 error */
 
 static int sm_get_with_key(SwissMapObject *m, PyObject *key, PyObject **pk, PyObject **pe) {
+    GOMAP_TOUCH(m);
     if (m->used == 0)
         return 0;
     if (m->writing) {
@@ -973,6 +976,7 @@ static int sm_get_with_key(SwissMapObject *m, PyObject *key, PyObject **pk, PyOb
 
 /* mapaccess2 (and _fast32 / _fast64 / _faststr): 1 found (*pe a new reference), 0, -1 */
 static int sm_lookup(SwissMapObject *m, PyObject *key, PyObject **pe) {
+    GOMAP_TOUCH(m);
     if (m->used == 0) {
         if (!m->typed && gomap_check_hashable(key) < 0)
             return -1;
@@ -1106,6 +1110,7 @@ static int sm__assign(SwissMapObject *m, uint64_t hash, PyObject *key, PyObject 
 }
 
 static int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem) {
+    GOMAP_TOUCH(m);
     if (m->writing) {
         gomap_concurrent_error("ConcurrentMapWriteError");
         return -1;
@@ -1119,6 +1124,7 @@ static int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem) {
         return -1;
     }
     m->writing = 1;
+    GOMAP_WRITE_WINDOW(m);
     Py_ssize_t n = m->used;
     int r = sm__assign(m, hash, key, elem);
     m->writing = 0;
@@ -1188,6 +1194,7 @@ static int sm__delete(SwissMapObject *m, uint64_t hash, PyObject *key) {
 }
 
 static int sm_delete(SwissMapObject *m, PyObject *key) {
+    GOMAP_TOUCH(m);
     if (m->used == 0) {
         if (!m->typed)
             return gomap_check_hashable(key);
@@ -1205,6 +1212,7 @@ static int sm_delete(SwissMapObject *m, PyObject *key) {
         return -1;
     }
     m->writing = 1;
+    GOMAP_WRITE_WINDOW(m);
     Py_ssize_t n = m->used;
     int r = sm__delete(m, hash, key);
     m->writing = 0;
@@ -1247,6 +1255,7 @@ static int sm__clear(SwissMapObject *m) {
 }
 
 static int sm_clear(SwissMapObject *m) {
+    GOMAP_TOUCH(m);
     if (m->used == 0 && !m->tomb)
         return 0;
     if (m->writing) {
@@ -1254,6 +1263,7 @@ static int sm_clear(SwissMapObject *m) {
         return -1;
     }
     m->writing = 1;
+    GOMAP_WRITE_WINDOW(m);
     Py_ssize_t n = m->used;
     int r = sm__clear(m);
     m->writing = 0;
@@ -1649,9 +1659,13 @@ static TableObject *table_clone(TableObject *t) {
 }
 
 /* Map.Clone (maps.Clone): an independent copy with the same seed, counters and
- * layout; tables shared by several directory entries stay shared. No random draw,
- * no event; the copy is not accounted. */
-static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *unused) {
+ * layout; tables shared by several directory entries stay shared. No random draw;
+ * the clone event last. The copy is accounted when prepare attaches an accountant. */
+static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"prepare", NULL};
+    PyObject *prepare = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O", kwlist, &prepare))
+        return NULL;
     if (sm_ready(m) < 0)
         return NULL;
     if (m->writing) {
@@ -1691,7 +1705,8 @@ static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *unused) {
     c->rand = m->rand;
     Py_XINCREF(m->hrand);
     c->hrand = m->hrand;
-    c->subscribers = PySequence_List(m->subscribers);
+    /* with prepare: no subscribers; prepare(copy) runs once the copy is built */
+    c->subscribers = prepare == Py_None ? PySequence_List(m->subscribers) : PyList_New(0);
     if (c->subscribers == NULL)
         goto fail;
     if (m->small != NULL && (c->small = table_clone(m->small)) == NULL)
@@ -1712,6 +1727,17 @@ static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *unused) {
             }
         }
     }
+    if (prepare != Py_None) {
+        PyObject *r = PyObject_CallOneArg(prepare, (PyObject *)c);
+        if (r == NULL)
+            goto fail;
+        Py_DECREF(r);
+    }
+    /* the clone event (gomap.swiss.map.SwissMap.clone): cloneGroup's objects, when the
+     * key / elem is indirect */
+    if (EMIT(c, EV_clone, "{s:n,s:n,s:n}", "count", c->used, "key_allocs", c->used,
+             "elem_allocs", c->used) < 0)
+        goto fail;
     return (PyObject *)c;
 fail:
     Py_DECREF(c);
@@ -1726,14 +1752,18 @@ static PyObject *SwissMap_replay(SwissMapObject *m, PyObject *const *args, Py_ss
 static PyObject *SwissMap_account(SwissMapObject *m, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"entry_bytes", "key_bytes", "elem_bytes", "indirect_key",
                              "indirect_elem", "table_size", "map_size", "group_array_bytes",
-                             "dir_bytes", NULL};
-    long long entry_bytes, key_bytes, elem_bytes, table_size, map_size;
-    int ik, ie;
-    PyObject *gab, *dirb;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "$LLLppLLOO", kwlist, &entry_bytes,
+                             "dir_bytes", "cloned", NULL};
+    long long entry_bytes = 0, key_bytes = 0, elem_bytes = 0, table_size = 0, map_size = 0;
+    int ik = 0, ie = 0, cloned = 0;
+    PyObject *gab = NULL, *dirb = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|$LLLppLLOOp", kwlist, &entry_bytes,
                                      &key_bytes, &elem_bytes, &ik, &ie, &table_size, &map_size,
-                                     &gab, &dirb))
+                                     &gab, &dirb, &cloned))
         return NULL;
+    if (gab == NULL || dirb == NULL) {
+        PyErr_SetString(PyExc_TypeError, "_account: group_array_bytes and dir_bytes are required");
+        return NULL;
+    }
     if (sm_ready(m) < 0)
         return NULL;
     if (m->acct != NULL) {
@@ -1768,6 +1798,25 @@ static PyObject *SwissMap_account(SwissMapObject *m, PyObject *args, PyObject *k
             last = m->directory[i];
             if (acct_new_table(a, last->capacity) < 0)
                 goto fail;
+        }
+    }
+    if (cloned) {
+        /* Map.Clone's copy (SwissAccountant.attach + its clone event): the small
+         * group (newGroups(typ, 1)) and a new object per indirect key / elem. */
+        if (m->dir_len == 0 && m->small != NULL) {
+            int64_t b = acct_gab(a, 1);
+            if (b < 0)
+                goto fail;
+            a->small_bytes = b;
+            acct_alloc(a, b);
+            a->capacity = GROUP_SLOTS;
+        }
+        a->entries = m->used;
+        for (Py_ssize_t i = 0; i < m->used; i++) {
+            if (ik)
+                acct_alloc(a, a->key_bytes);
+            if (ie)
+                acct_alloc(a, a->elem_bytes);
         }
     }
     acct_settle(a);
@@ -1829,8 +1878,10 @@ static PyObject *SwissMap_acct_state(SwissMapObject *m, PyObject *unused) {
 }
 
 static PyMethodDef SwissMap_methods[] = {
-    {"clone", (PyCFunction)SwissMap_clone, METH_NOARGS,
-     "Map.Clone (maps.Clone): an independent copy, same seed and layout; no draw."},
+    {"clone", (PyCFunction)(void (*)(void))SwissMap_clone, METH_VARARGS | METH_KEYWORDS,
+     "clone(prepare=None): Map.Clone (maps.Clone): an independent copy, same seed and "
+     "layout; no draw. prepare(copy) runs once the copy is built (then it has no "
+     "subscribers)."},
     {"_account", (PyCFunction)(void (*)(void))SwissMap_account, METH_VARARGS | METH_KEYWORDS,
      "_account(...): keep gomap.memory.SwissAccountant's figures in C from now on."},
     {"_sample", (PyCFunction)SwissMap_sample, METH_O,
@@ -2337,6 +2388,7 @@ static int siter_next_small(SwissIterObject *it, SwissMapObject *m, PyObject **p
 /* Iter.Next: 1 with new references in *pk, *pe; 0 at the end; -1 error */
 static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk,
                            PyObject **pe) {
+    GOMAP_TOUCH(m);
     if (m->writing) {
         gomap_concurrent_error("ConcurrentMapIterationWriteError");
         return -1;

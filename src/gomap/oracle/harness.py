@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +63,15 @@ have none: no design check and no default ``GOEXPERIMENT``)."""
 
 def build_harness(impl: str, *, install_go: bool = False,
                   go: str | GoBehaviour | None = None, go_version: str | None = None,
-                  goexperiment: str | None = None) -> Path:
+                  goexperiment: str | None = None,
+                  on_build: Callable[[str], None] | None = None) -> Path:
     """Build (or reuse) the harness binary for ``impl``; return its path.
 
     ``go`` (or ``go_version``) builds with another Go release than
     ``GO_VERSIONS[impl]``; for a map harness the release must have that map design,
     and the classic map of Go 1.24/1.25 is built with ``GOEXPERIMENT=noswissmap``.
-    ``goexperiment`` sets ``GOEXPERIMENT`` explicitly."""
+    ``goexperiment`` sets ``GOEXPERIMENT`` explicitly. ``on_build(version)`` is
+    called before an actual build (not when the cached binary is reused)."""
     src = harness_sources(impl)
     design = _MAP_DESIGN.get(impl)
     release = go_behaviour(go if go is not None else (go_version or GO_VERSIONS[impl]), design)
@@ -85,6 +87,8 @@ def build_harness(impl: str, *, install_go: bool = False,
     out = cache_dir() / "bin" / f"harness-{impl}-{digest.hexdigest()[:16]}"
     if out.is_file():
         return out
+    if on_build is not None:
+        on_build(tool.version)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".tmp{os.getpid()}")
     env = tool.env(cache_dir())

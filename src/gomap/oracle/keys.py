@@ -12,6 +12,8 @@ float64    float64                    float             16 hex digits of the IEE
 struct     struct{a int32; b string}  (a, b)            [a, "b"]
 array      [3]int16                   (x, y, z)         [x, y, z]
 bigkey     [17]int64 (indirect key)   int n             n (every element is n)
+complex128 complex128                 complex           [real, imag], each as float64
+pointer    *T (object n of the run)   int n             n
 =========  =========================  ================  =================================
 
 Elems: ``int64`` (int) or ``bigelem`` (``[20]int64``, indirect; int n = every element n).
@@ -22,7 +24,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-KEY_TYPES = ("int64", "string", "float64", "struct", "array", "bigkey")
+KEY_TYPES = ("int64", "string", "float64", "struct", "array", "bigkey", "complex128", "pointer")
 ELEM_TYPES = ("int64", "bigelem")
 
 # Go type expressions, for reports and for the memory layout.
@@ -33,6 +35,8 @@ GO_KEY_TYPE = {
     "struct": "struct{a int32; b string}",
     "array": "[3]int16",
     "bigkey": "[17]int64",
+    "complex128": "complex128",
+    "pointer": "*int64",
 }
 GO_ELEM_TYPE = {"int64": "int64", "bigelem": "[20]int64"}
 
@@ -49,6 +53,8 @@ def encode_key(key_type: str, key: Any) -> Any:
     """Python key -> JSON value."""
     if key_type == "float64":
         return f"{float_bits(key):016x}"
+    if key_type == "complex128":
+        return [f"{float_bits(key.real):016x}", f"{float_bits(key.imag):016x}"]
     if key_type in ("struct", "array"):
         return list(key)
     return key
@@ -60,6 +66,8 @@ def decode_key(key_type: str, value: Any) -> Any:
         return None
     if key_type == "float64":
         return bits_float(int(value, 16))
+    if key_type == "complex128":
+        return complex(bits_float(int(value[0], 16)), bits_float(int(value[1], 16)))
     if key_type in ("struct", "array"):
         return tuple(value)
     return value

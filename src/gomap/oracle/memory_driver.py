@@ -27,10 +27,11 @@ from gomap.engines import engine_names, get_engine
 from gomap.layout.maplayout import map_layout
 from gomap.layout.types import parse_go_type
 from gomap.memory import AccountedEngine, accounted_engine
-from gomap.ops import DEL, GET, MAKE, SET, Op, Replayer
+from gomap.ops import CLEAR, CLONE, DEL, GET, MAKE, REBUILD, SET, Op, Replayer
 from gomap.oracle.harness import run_harness_lines
-from gomap.sim.ops import OP_NAMES, KeyDomain, go_quote
-from gomap.sim.workloads import parse_pattern
+from gomap.sim.ops import FILE_OP_NAMES as OP_NAMES
+from gomap.sim.ops import KeyDomain, go_quote
+from gomap.sim.workloads import KeySource, parse_pattern
 from gomap.versions import GoBehaviour, go_behaviour
 
 PAIRS: tuple[tuple[str, str], ...] = (
@@ -45,6 +46,12 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("[4]int64", "[16]int64"),  # big pointer-free bucket/group, generic key
 )
 """The ``map[K]V`` types both memory harnesses are built for."""
+
+KEY_KIND_PAIRS: tuple[tuple[str, str], ...] = (
+    ("complex128", "int64"),  # complex(n, 0): two float64 hashes, needkeyupdate
+    ("*int64", "int64"),  # pointer n (made before measuring): hashed by address; fast64ptr
+)
+"""More key kinds the memory harnesses are built for (outside the matrix)."""
 
 SHAPES: dict[str, str] = {
     "fill": "fill:n=3000",
@@ -97,6 +104,10 @@ class MapTotals:
     peak_live_bytes: int
     runtime_peak_live_bytes: int
     live_checks: int
+    scan_bytes: int = 0
+    """The GC's scan work for the map at the last live check (model)."""
+    runtime_scan_bytes: int = 0
+    """... and the runtime's ``/gc/scan/heap:bytes`` delta."""
 
 
 @dataclass
@@ -107,6 +118,8 @@ class MemResult:
     ops: int = 0
     go: str = ""
     live_checks: int = 0
+    scan_checks: int = 0
+    """Live checks that also compared the GC's scan work (``/gc/scan/heap:bytes``)."""
     unknown_hashes: int = 0
     seconds: float = 0.0
     maps: list[MapTotals] = field(default_factory=list)
@@ -124,18 +137,47 @@ class MemResult:
 
 
 def _literal(key: Any) -> str:
-    return go_quote(key) if isinstance(key, str) else str(int(key))
+    if isinstance(key, str):
+        return go_quote(key)
+    if isinstance(key, complex):  # the harness's complex keys are complex(n, 0)
+        return str(int(key.real))
+    return str(int(key))
+
+
+REPLACING = (CLONE, REBUILD)
+"""The operations after which the harness's map is a new one (the old is dropped)."""
+
+
+def live_keys_at_replace(ops: Sequence[Op]) -> dict[int, list[Any]]:
+    """For each ``clone`` / ``rebuild`` of ``ops`` (by index), the keys in the map
+    then, in insertion order: the harness reports their hashes under the new map's
+    seed (a rebuild, and Go 1.24's Swiss clone, re-hash every key)."""
+    live: dict[Any, None] = {}
+    out: dict[int, list[Any]] = {}
+    for i, (code, arg) in enumerate(ops):
+        if code == SET:
+            live[arg] = None
+        elif code == DEL:
+            live.pop(arg, None)
+        elif code == CLEAR:
+            live.clear()
+        elif code in REPLACING:
+            out[i] = list(live)
+    return out
 
 
 def encode(workloads: Sequence[tuple[str, Sequence[Op]]]) -> list[str]:
     """The harness script: one line per op, the maps one after another."""
     lines: list[str] = []
     for _, ops in workloads:
-        for code, arg in ops:
+        listed = live_keys_at_replace(ops)
+        for i, (code, arg) in enumerate(ops):
             if code == MAKE:
                 lines.append(f"make {arg}")
             elif code in (SET, GET, DEL):
                 lines.append(f"{OP_NAMES[code]} {_literal(arg)}")
+            elif code in REPLACING:
+                lines.append(" ".join([OP_NAMES[code], *map(_literal, listed[i])]))
             else:
                 lines.append(OP_NAMES[code])
     return lines
@@ -239,6 +281,7 @@ def _replay_map(rp: _Replay, name: str, ops: Sequence[Op], records: Any,
                 result: MemResult) -> MapTotals:
     totals = MapTotals(name, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
     prev_alloc = prev_mallocs = 0
+    listed = live_keys_at_replace(ops)
     for i, (code, arg) in enumerate(ops):
         try:
             rec = next(records)
@@ -253,6 +296,33 @@ def _replay_map(rp: _Replay, name: str, ops: Sequence[Op], records: Any,
                                          rand=rp.rand, go=rp.go)
             rp.replayer = Replayer(engine=rp.engine)
             _count_events(rp.engine, result.events)
+        elif code in REPLACING:
+            old = rp.engine
+            assert old is not None
+            for k, hsh in zip(listed[i], rec.get("hashes") or (), strict=True):
+                rp.hashes[(k, rp.seed)] = hsh
+            before = old.acct.allocated, old.acct.allocations
+            if code == REBUILD:
+                # insert in the runtime's range order (it decides which chains get the
+                # pre-allocated overflow buckets): its keys' hashes under the old seed
+                old_seed = old.engine.seed
+                by_hash = {hsh: k for (k, sd), hsh in rp.hashes.items() if sd == old_seed}
+                try:
+                    order = [by_hash[hsh] for hsh in rec["order"]]
+                except KeyError:
+                    raise MemoryOracleError(f"{name}: op #{i}: a key of the runtime's "
+                                            f"range order is unknown") from None
+                rp.replayer.engine = old.rebuild(order)
+            else:
+                rp.replayer.apply((code, arg))
+            rp.engine = rp.replayer.engine
+            # The op's allocations: the new map's, and the old map's during the copy
+            # (a rebuild's range loop); the old map is dropped.
+            prev_alloc = before[0] - old.acct.allocated
+            prev_mallocs = before[1] - old.acct.allocations
+            result.events[OP_NAMES[code]] = result.events.get(OP_NAMES[code], 0) + 1
+            _count_events(rp.engine, result.events)
+            rp.spec.adopt_runtime(rp.engine.engine, rec)
         else:
             e = rp.engine
             assert e is not None
@@ -278,6 +348,10 @@ def _replay_map(rp: _Replay, name: str, ops: Sequence[Op], records: Any,
             totals.live_checks += 1
             result.live_checks += 1
             checks.append(("live bytes", acct.live, rec["live"]))
+            if "scan" in rec:
+                result.scan_checks += 1
+                totals.scan_bytes, totals.runtime_scan_bytes = acct.scan_bytes(), rec["scan"]
+                checks.append(("scan bytes", totals.scan_bytes, rec["scan"]))
             totals.runtime_peak_live_bytes = max(totals.runtime_peak_live_bytes, rec["live"])
             totals.peak_live_bytes = max(totals.peak_live_bytes, acct.live)
             totals.live_bytes, totals.runtime_live_bytes = acct.live, rec["live"]
@@ -324,8 +398,57 @@ def _count_events(e: AccountedEngine, counts: dict[str, int]) -> None:
     e.subscribe(on_event)
 
 
+def _shrink_ops(how: str, key: str, phase: str) -> list[Op]:
+    """The ``clone`` / ``rebuild`` shapes: the op ``how`` (CLONE or REBUILD) of a map
+    that is small (B = 0 / the small group), drained to 10%, hinted far above its
+    size, in the middle of a growth (right after each doubling starts, where the
+    classic clone re-inserts old buckets with mapassign, and after deletes during
+    a growth, where it moves them with moveToBmap), and of a Swiss map with several
+    tables; each copy is written to again and copied again."""
+    code = CLONE if how == "clone" else REBUILD
+    k = KeySource("random", KeyDomain(parse_go_type(key)), 7).key
+    ops: list[Op] = []
+    if phase == "small":
+        ops = [(MAKE, 0), *((SET, k(i)) for i in range(6)), (DEL, k(1)), (code, None),
+               (SET, k(9)), (code, None), (CLEAR, None), (code, None)]
+    elif phase == "drained":
+        ops = [(MAKE, 0), *((SET, k(i)) for i in range(3000)),
+               *((DEL, k(i)) for i in range(3000) if i % 10)]
+        ops += [(code, None), *((SET, k(i)) for i in range(3000, 3400)), (code, None)]
+    elif phase == "hinted":
+        ops = [(MAKE, 2000), *((SET, k(i)) for i in range(40)), (code, None),
+               *((SET, k(i)) for i in range(40, 60)), (code, None)]
+    elif phase == "growing":
+        ops = [(MAKE, 0)]
+        n = 0
+        for target in (9, 14, 27, 53, 105, 209, 417, 833, 1665):
+            while n < target:
+                ops.append((SET, k(n)))
+                n += 1
+            ops.append((code, None))
+        # deletes during a growth, then the copy (old buckets moved whole)
+        for target in (3329,):
+            while n < target:
+                ops.append((SET, k(n)))
+                n += 1
+            ops.extend((DEL, k(j)) for j in range(0, 120))
+            ops.append((code, None))
+    return ops
+
+
+SHRINK_SHAPES: dict[str, tuple[str, str]] = {
+    f"{how}_{phase}": (how, phase)
+    for how in ("clone", "rebuild") for phase in ("small", "drained", "hinted", "growing")
+}
+"""The shapes of the clone / rebuild matrix (``maps.Clone`` and the "rebuild"
+advice against the runtime)."""
+
+
 def shape_ops(shape: str, key: str, elem: str) -> list[Op]:
     """The operations of one matrix shape for ``map[key]elem``."""
+    if shape in SHRINK_SHAPES:
+        how, phase = SHRINK_SHAPES[shape]
+        return _shrink_ops(how, key, phase)
     w = parse_pattern(SHAPES[shape])
     return list(w.ops(KeyDomain(parse_go_type(key))))
 

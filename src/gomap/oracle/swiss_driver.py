@@ -72,7 +72,8 @@ __all__ = [
     "swiss_key_kind",
 ]
 
-_FAST_PATHS = {("int64", "int64"): "fast64", ("string", "int64"): "faststr"}
+_FAST_PATHS = {("int64", "int64"): "fast64", ("string", "int64"): "faststr",
+               ("pointer", "int64"): "fast64ptr"}
 
 MAP_FIELDS = ("used", "seed", "global_depth", "global_shift", "dir_len", "clear_seq",
               "tombstone_possible", "writing", "small")
@@ -91,6 +92,8 @@ def swiss_key_kind(key_type: str, elem_type: str) -> str:
 def _key_encoder(key_type: str) -> Callable[[Any], Any]:
     if key_type == "float64":
         return lambda k: f"{float_bits(k):016x}"
+    if key_type == "complex128":
+        return lambda k: [f"{float_bits(k.real):016x}", f"{float_bits(k.imag):016x}"]
     if key_type in ("struct", "array"):
         return list
     return lambda k: k
@@ -107,7 +110,8 @@ def _slot_diff(model: list[Any], runtime: list[Any]) -> int:
     return -1
 
 
-_OP_KINDS = frozenset(("set", "get", "del", "clear", "iter", "next", "stop", "dump"))
+_OP_KINDS = frozenset(("set", "get", "del", "clear", "iter", "next", "stop", "dump",
+                       "clone"))
 
 
 class SwissReplay:
@@ -328,6 +332,11 @@ class SwissReplay:
         elif kind == "iter" and m.used:
             self.draws.append(rec["entryOffset"])
             self.draws.append(rec["dirOffset"])
+        elif kind == "clone" and not self.go.clone_copies_layout:
+            # Go 1.24's mapclone2 re-inserts in the order of an iteration whose two
+            # random draws the harness cannot see.
+            raise OracleError(f"op #{i}: clone cannot be replayed on Go {self.go.release}: "
+                              f"mapclone2's iterator draws are not observable")
         elif kind not in _OP_KINDS:
             raise OracleError(f"unknown op {op!r}")
         rop = op
@@ -343,6 +352,9 @@ class SwissReplay:
                 return Divergence(i, op, "lookup result", (ok, v), (rec["found"], rec["elem"]))
         elif kind in ("iter", "next"):
             return self._iter_step(i, op, rec, self.replayer.iters[rop[1]], result, was_ended)
+        elif kind == "clone":  # m = maps.Clone(m): compared from now on
+            self.m = self.replayer.engine
+            self.renumber = True
         return None
 
     def _iter_step(self, i: int, op: list[Any], rec: dict[str, Any], it: Any, kv: Any,

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -342,20 +343,23 @@ def verify_cli(args: Any, console: Any) -> int:
 
     from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
 
+    def err(msg: str) -> None:  # errors go to stderr, as every command's do
+        sys.stderr.write(f"gomap verify: {msg}\n")
+
     if args.ops < 1:
-        console.print("[bold red]gomap verify:[/] --ops must be at least 1")
+        err("--ops must be at least 1")
         return 2
     ignored = [flag for flag, given in (("--key", args.key), ("--big", args.big),
                                          ("--elem", args.elem != "int64")) if given]
     if ignored:
-        console.print(f"[bold red]gomap verify:[/] {', '.join(ignored)} does not apply to "
-                      "--impl syncmap (its keys are Go `any` values of several types)")
+        err(f"{', '.join(ignored)} does not apply to --impl syncmap (its keys are Go `any` "
+            "values of several types)")
         return 2
     for version, harness in HARNESS.items():
         try:
-            find_go(GO_VERSIONS[harness], install=args.install_go)
+            find_go(GO_VERSIONS[harness], install=args.install_go, needed_by="gomap verify")
         except GoToolchainMissing as e:
-            console.print(f"[bold red]gomap verify:[/] {e}")
+            err(str(e))
             return 3
         table = Table(title=f"gomap verify --impl syncmap: SyncMap(version={version!r}) "
                             f"vs sync.Map of Go {GO_VERSIONS[harness]}")

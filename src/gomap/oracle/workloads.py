@@ -45,6 +45,15 @@ class KeyMaker:
             return ((i * 7919) % 2_000_000 - 1_000_000, f"s{i}")
         if t == "array":
             return (i % 65536 - 32768, (i >> 16) - 32768, (i * 31) % 65536 - 32768)
+        if t == "complex128":
+            edges: dict[int, complex] = {
+                0: 0j, 1: complex(-0.0, 0.0), 2: complex(0.0, -0.0),
+                3: complex(float("inf"), -1.0), 4: complex(1.0, float("-inf"))}
+            if i in edges:
+                return edges[i]
+            return complex((i - 1000) * 0.5, (i % 7) * 0.25)
+        if t == "pointer":
+            return i  # object number i of the run (the harness allocates it once)
         raise ValueError(f"unknown key type {t!r}")
 
     def nan(self) -> float:
@@ -102,6 +111,10 @@ class ScriptBuilder:
         for it in list(self.open_iters):
             if self.rng.random() < p:
                 self.stop_iter(it)
+
+    def clone(self) -> None:
+        """``m = maps.Clone(m)`` (open iterators stay on the old map)."""
+        self.ops.append(["clone"])
 
     def remake(self, hint: int = 0) -> None:
         """A new map (the harness forgets every iterator)."""
@@ -571,6 +584,130 @@ VERSION_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
 ``clear_during_growth_iter`` a classic one. With ``tombstone_churn`` (pruning) and
 ``steady_growth`` (Go 1.21's load factor) they are the version shapes the tests run
 on every supported release."""
+
+
+def shape_clone(key_type: str, seed: int) -> list[Op]:
+    """``m = maps.Clone(m)`` at the shapes where ``mapclone2`` / ``Map.Clone`` take
+    different paths: an empty map, a small one (B = 0 copied whole; the Swiss small
+    group), right after each growth starts (classic: old buckets re-inserted with
+    ``mapassign`` when the clone has more buckets than the old array; NaN keys among
+    them for float64), after deletes during a growth (old buckets moved whole), a map
+    drained to a tenth (the clone is compact on the classic map, as big as the source
+    on Swiss), with an iterator open on the old map across the clone; every clone is
+    written to and cloned again."""
+    s = ScriptBuilder(key_type, seed)
+    s.clone()  # empty: makemap only
+    for i in range(5):
+        s.set(i)
+    s.delete(1)
+    s.clone()
+    s.set(7)
+    s.get(3)
+    s.clone()
+    n = 8
+    for target in (9, 14, 27, 49, 53, 97, 105, 209, 417, 833, 1665):
+        while n < target:
+            s.set(n)
+            n += 1
+        if key_type == "float64" and target in (53, 105):
+            s.set_nan()
+            s.set_nan()
+        s.clone()
+        s.get(n - 1)
+    for i in range(n, 3329):  # the growth to B = 10 starts at the 3329th entry
+        s.set(i)
+    for i in range(0, 240, 2):  # deletes during the growth: the clone needs B = 9
+        s.delete(i)
+    s.clone()
+    s.start_iter()
+    s.step_iters()
+    order = list(range(240, 3329))
+    s.rng.shuffle(order)
+    for i in order[: len(order) * 9 // 10]:
+        s.delete(i)
+        if i % 97 == 0:
+            s.step_iters()
+    s.clone()  # drained; the old map's iterator goes on over the old map
+    for _ in range(20):
+        s.step_iters()
+    s.stop_iter(s.open_iters[0])
+    for i in range(5000, 5400):
+        s.set(i)
+    s.clone()
+    s.clear()
+    s.clone()
+    return s.ops
+
+
+def shape_prune_thresholds(key_type: str, seed: int, repeats: int = 10) -> list[Op]:
+    """``pruneTombstones`` at both of its 10% thresholds (Go 1.25+, typed paths):
+    tables of 64 and 128 slots filled to their limit (56 / 112 entries), a large
+    random part deleted (the deletes from full groups leave tombstones), then new
+    keys until the table must prune or grow. With this many deletes few probe
+    sequences cross the deleted groups, so the prune often frees nearly every
+    tombstone: the runs land on ``tombstones * 10 >= capacity`` and ``cnt * 10 >=
+    capacity`` from both sides (7 of 64, 13 and 14 of 128: what a 9% or 11% mutant
+    decides differently). Each map is a fresh ``make``; where exactly each lands
+    depends on the runtime's hash seed."""
+    s = ScriptBuilder(key_type, seed)
+    base = 0
+    first = True
+    for cap_fill, dels_range in ((56, range(36, 53, 4)), (112, range(96, 109, 4))):
+        for dels in dels_range:
+            for _ in range(repeats):
+                if not first:
+                    s.remake()
+                first = False
+                keys = list(range(base, base + cap_fill))
+                for i in keys:
+                    s.set(i)
+                s.rng.shuffle(keys)
+                for i in keys[:dels]:
+                    s.delete(i)
+                for i in range(base + cap_fill, base + cap_fill + dels + 4):
+                    s.set(i)
+                base += 1000
+    return s.ops
+
+
+def shape_string_edges(key_type: str, seed: int) -> list[Op]:
+    """String keys at their edges: the empty string, one NUL byte, multi-byte UTF-8,
+    and very long keys (4 KiB and 64 KiB, differing only in their last byte), set,
+    looked up, deleted and re-set through growth and a clone (``key_type`` must be
+    ``string``)."""
+    if key_type != "string":
+        raise ValueError("string_edges runs on string keys")
+    s = ScriptBuilder(key_type, seed)
+    edges = ["", "\x00", "\x00\x00", "é", "日本語", "\U0001F600", " ", "x" * 4096,
+             "x" * 4095 + "y", "z" * 65536, "z" * 65535 + "a"]
+    for rnd in range(3):
+        for e in edges:
+            s.ops.append(["set", e, s._v()])
+        for i in range(rnd * 200, rnd * 200 + 200):
+            s.set(i)
+        for e in edges:
+            s.ops.append(["get", e])
+        s.ops.append(["del", ""])
+        s.ops.append(["get", ""])
+        s.ops.append(["del", "x" * 4096])
+        s.ops.append(["get", "x" * 4095 + "y"])
+        s.start_iter()
+        for _ in range(30):
+            s.step_iters()
+        s.stop_iter(s.open_iters[0])
+        s.clone()
+    return s.ops
+
+
+CLONE_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {"clone": shape_clone}
+
+PRUNE_SHAPES: dict[str, Callable[[str, int], list[Op]]] = {
+    "prune_thresholds": shape_prune_thresholds}
+"""``pruneTombstones`` at its thresholds (Swiss, Go 1.25+; ``int64`` keys take the
+typed path that prunes)."""
+"""``maps.Clone`` (run on every release that replays it: every classic release and
+Swiss from Go 1.25; Go 1.24's Swiss ``mapclone2`` iterates with random draws the
+harness cannot see)."""
 
 
 ENGINE_SHAPES: dict[str, dict[str, Callable[[str, int], list[Op]]]] = {"swiss": SWISS_SHAPES}

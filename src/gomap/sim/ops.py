@@ -17,6 +17,11 @@ The ops file (documented in docs/SIMULATE.md)::
     set 18
     iter               # for k, v := range m {}
     clear
+    clone              # m = maps.Clone(m)
+    rebuild            # m2 := make(map[K]V, len(m)); for k, v := range m { m2[k] = v }; m = m2
+
+A header of ``#@ name: value`` comment lines (written by ``gomap record``) may name
+the map's types and where the ops came from (:func:`read_ops_header`).
 
 A bad line raises :class:`OpsFileError` carrying the file, the line number and the
 line itself. Literals follow Go's constant rules: ``1e309`` overflows ``float64``,
@@ -40,12 +45,17 @@ from typing import Any, NamedTuple
 
 from gomap.gokeys import IfaceKey, value_count
 from gomap.layout.types import INTEGER_RANGES, GoType
-from gomap.ops import CLEAR, DEL, GET, MAKE, RANGE, SET, Op
+from gomap.ops import CLEAR, CLONE, DEL, GET, MAKE, RANGE, REBUILD, SET, Op
 
 ITER = RANGE
 """The ops file's ``iter``: a whole ``range`` loop (:data:`gomap.ops.RANGE`)."""
 OP_NAMES = ("make", "set", "get", "del", "clear", "iter")
 """The ops file's (and the memory harness's) spelling of ``MAKE`` … ``RANGE``."""
+FILE_OP_NAMES: dict[int, str] = {**dict(enumerate(OP_NAMES)), CLONE: "clone",
+                                 REBUILD: "rebuild"}
+"""Every operation of the ops file (and the memory harness) by code: ``OP_NAMES``
+plus ``clone`` and ``rebuild``, which replace the map."""
+_NO_ARG = {"clear": CLEAR, "iter": ITER, "clone": CLONE, "rebuild": REBUILD}
 
 
 class OpsFileError(ValueError):
@@ -139,6 +149,17 @@ _SPECIALS = {"nan": math.nan, "inf": math.inf, "+inf": math.inf,
              "-inf": -math.inf, "infinity": math.inf, "+infinity": math.inf,
              "-infinity": -math.inf}
 _EXP_CLAMP = 5000
+
+MAX_CONST_BITS = 512
+"""The largest integer constant Go's compiler accepts (types2's ``prec``): a literal
+beyond it is "constant overflow" in Go."""
+_MAX_CONST_DIGITS = 154
+"""Any decimal literal of more digits is at least 10**154, over 512 bits."""
+
+
+def _too_large(digits: int) -> str:
+    return (f"an integer literal of {digits:,} digits is too large: Go refuses integer "
+            f"constants over {MAX_CONST_BITS} bits, and no Go integer type holds more than 64")
 """Exponents beyond this are clamped: the value overflows (or underflows) every Go
 type either way, and the exact number would cost memory for nothing."""
 _MATH_INF = re.compile(r"math\.Inf\(\s*([+-]?[0-9]+)\s*\)\Z")
@@ -184,8 +205,12 @@ def parse_go_literal(text: str) -> GoLiteral:
             v = int(d[2:], 8)
         elif len(d) > 1 and d[0] == "0":
             v = int(d[1:], 8)
+        elif len(d) > _MAX_CONST_DIGITS:  # before int(): Python refuses 4300+ digits
+            raise ValueError(_too_large(len(d)))
         else:
             v = int(d)
+        if v.bit_length() > MAX_CONST_BITS:
+            raise ValueError(_too_large(len(d)))
         return GoLiteral("int", sign * v, t)
     mh = _HEXFLOAT.match(t)
     if mh:
@@ -471,10 +496,10 @@ def parse_ops_line(raw: str, lineno: int, first: bool, domain: KeyDomain, path: 
             return (code, domain.from_literal(parse_go_literal(arg)))
         except ValueError as e:
             raise OpsFileError(path, lineno, raw, str(e)) from None
-    if word in ("clear", "iter"):
+    if word in _NO_ARG:
         if arg:
             raise OpsFileError(path, lineno, raw, f"{word} takes no argument")
-        return (CLEAR if word == "clear" else ITER, None)
+        return (_NO_ARG[word], None)
     if word == "make":
         if not first:
             raise OpsFileError(path, lineno, raw, "make may only be the first operation")
@@ -485,7 +510,8 @@ def parse_ops_line(raw: str, lineno: int, first: bool, domain: KeyDomain, path: 
         return (MAKE, hint)
     raise OpsFileError(
         path, lineno, raw,
-        f"unknown operation {word!r} (expected set, get, del, clear, iter or make)",
+        f"unknown operation {word!r} (expected set, get, del, clear, iter, clone, "
+        f"rebuild or make)",
     )
 
 
@@ -675,6 +701,25 @@ def open_ops_reader(path: str | Path, domain: KeyDomain, reader: str | None = No
         assert domain.range is not None
         return native(f, slow, 1, domain.range[0], domain.range[1])
     return native(f, slow, 2 if domain.kind == "string" else 0)
+
+
+def read_ops_header(path: str | Path) -> dict[str, str]:
+    """The ``#@ name: value`` header lines of an ops file, up to its first operation
+    (``gomap record`` writes ``key``, ``value``, ``go-key``, ``go-value``, ``hint``,
+    ``go``, ``maps``, ``events-lost``, ``initial-len``; docs/RECORD.md). An ops file
+    without a header gives ``{}``; so do ``-`` and anything but a regular file (a pipe
+    is read once, by the run)."""
+    out: dict[str, str] = {}
+    if str(path) == "-" or not Path(path).is_file():  # a pipe is the run's to read
+        return out
+    for raw in ops_file_lines(path):
+        line = raw.strip()
+        if line.startswith("#@"):
+            name, _, value = line[2:].partition(":")
+            out[name.strip()] = value.strip()
+        elif line and not line.startswith("#"):
+            break
+    return out
 
 
 def read_ops_file(path: str | Path, domain: KeyDomain, reader: str | None = None) -> list[Op]:

@@ -28,10 +28,14 @@ def human(n: int | float | None) -> str:
 
 
 def _num(n: Any) -> str:
+    """A count as a person reads it: ``5,543,856``; a median between two counts keeps
+    its half (``5,543,856.5``)."""
     if n is None:
         return "—"
     if isinstance(n, float):
-        return f"{n:.3f}"
+        if n.is_integer():
+            return f"{int(n):,}"
+        return f"{n:,.1f}" if (2 * n).is_integer() else f"{n:,.3f}"
     return f"{n:,}"
 
 
@@ -69,6 +73,7 @@ def summary_table(reports: list[SimReport]) -> Table:
     row("peak live bytes", lambda r: f"{human(r.peak_live_bytes)} at op {r.peak_op:,}")
     row("allocated since make", lambda r: f"{human(r.allocated_bytes)} in {r.allocations:,} "
         "allocations")
+    row("GC scan work / cycle", lambda r: _scan(r))
     row("entries now / at most", lambda r: f"{r.entries:,} / {r.max_entries:,}")
     row("slots (capacity)", lambda r: _num(r.capacity))
     row("load (entries / slots)", lambda r: f"{r.load:.1%}")
@@ -128,6 +133,14 @@ def _detail(ev: dict[str, Any]) -> str:
     return ""
 
 
+def _scan(r: SimReport) -> str:
+    """The GC's scan work now, against a rebuilt map's (deletes do not lower it)."""
+    if not r.scan_bytes:
+        return "0 (pointer-free: noscan)"
+    rb = (r.rebuild or {}).get("scan_bytes")
+    return human(r.scan_bytes) + ("" if rb is None else f" (rebuilt: {human(rb)})")
+
+
 def _ratio(r: SimReport) -> str:
     rb = r.rebuild or {}
     if not rb.get("entries") or not rb.get("ratio"):
@@ -152,8 +165,11 @@ def render(console: Console, r: SimReport, spread: dict[str, Any] | None = None)
     head = (f"[bold]{title}[/] on [bold]{r.impl}[/] ({run_label(r)}) — "
             f"{escape(r.workload or 'ops')}: {r.ops:,} operations"
             + (f", make hint {r.hint:,}" if r.hint else "") + f" — {r.seconds:.1f}s")
-    console.print(Panel(Group(Text.from_markup(head), Text(layout_line(r), style="dim")),
-                        title="gomap simulate", title_align="left"))
+    lines = [Text.from_markup(head), Text(layout_line(r), style="dim")]
+    if r.partial:
+        lines.append(Text(f"PARTIAL: interrupted (Ctrl-C) after {r.ops:,} operations; the "
+                          "figures are the map's at that point", style="bold yellow"))
+    console.print(Panel(Group(*lines), title="gomap simulate", title_align="left"))
     console.print(summary_table([r]))
     if r.events:
         console.print(events_table(r))

@@ -13,8 +13,6 @@ each growth with the operation at which it started and ended, a sampled timeline
 
 from __future__ import annotations
 
-import itertools
-import operator
 import statistics
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +23,7 @@ from gomap.engines import EngineSpec, get_engine
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
 from gomap.layout.maplayout import HMAP_CLEARSEQ_SIZE, MapLayout, map_layout
 from gomap.memory import AccountedEngine, accounted_engine
-from gomap.ops import MAKE, SET, Op, Replayer
+from gomap.ops import CLONE, MAKE, REBUILD, SET, Op, Replayer
 from gomap.versions import GoBehaviour, go_behaviour
 
 MAX_EVENTS = 2000
@@ -50,6 +48,8 @@ class SimReport:
     allocations: int = 0
     peak_live_bytes: int = 0
     peak_op: int = 0
+    scan_bytes: int = 0
+    """The GC's scan work for the map per cycle now (:attr:`MemoryStats.scan_bytes`)."""
     entries: int = 0
     max_entries: int = 0
     capacity: int = 0
@@ -67,6 +67,9 @@ class SimReport:
     seconds: float = 0.0
     backend: str = "python"
     """The engine's backend: ``native`` (C) or ``python`` (the reference)."""
+    partial: bool = False
+    """The run was interrupted (Ctrl-C): the figures are the map's after ``ops``
+    operations, not the workload's end."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +86,7 @@ class SimReport:
             "allocations": self.allocations,
             "peak_live_bytes": self.peak_live_bytes,
             "peak_op": self.peak_op,
+            "scan_bytes": self.scan_bytes,
             "entries": self.entries,
             "max_entries": self.max_entries,
             "capacity": self.capacity,
@@ -99,7 +103,17 @@ class SimReport:
             "layout": self.layout,
             "seconds": round(self.seconds, 3),
             "backend": self.backend,
+            **({"partial": True} if self.partial else {}),
         }
+
+
+class SimulationInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`simulate`: ``report`` holds the figures of the operations
+    done so far (``report.partial`` is set; no rebuild account)."""
+
+    def __init__(self, report: SimReport) -> None:
+        super().__init__(f"interrupted after {report.ops:,} operations")
+        self.report = report
 
 
 class _Recorder:
@@ -220,14 +234,21 @@ def simulate(
 
     native_sample = getattr(raw, "_sample", None) if getattr(acct, "native", False) else None
 
+    # clone / rebuild replace the map: the allocations of the maps dropped so far.
+    dropped_alloc = dropped_allocs = 0
+
     def sample(op: int) -> None:
         nonlocal stride
         if native_sample is not None:  # the same point, built in C
-            timeline.append(native_sample(op))
+            point = native_sample(op)
+            if dropped_alloc:
+                point["allocated_bytes"] += dropped_alloc
+            timeline.append(point)
         else:
             f = _figures(eng)
             timeline.append({"op": op, "live_bytes": acct.live,
-                             "allocated_bytes": acct.allocated, "entries": f["entries"],
+                             "allocated_bytes": dropped_alloc + acct.allocated,
+                             "entries": f["entries"],
                              "capacity": f["capacity"], "tombstones": f["tombstones"],
                              "overflow_buckets": f["overflow_buckets"],
                              "growing": f["growing"]})
@@ -240,7 +261,29 @@ def simulate(
     next_sample = stride
     i = 0
     chain: Iterable[Op] = pending if pending else ()
-    apply = Replayer(engine=eng).apply
+    replayer = Replayer(engine=eng)
+    apply = replayer.apply
+    native_loop = getattr(raw, "_replay", None) if getattr(acct, "native", False) else None
+
+    def replace(op: Op) -> None:
+        """clone / rebuild: the new map takes over (both are live during the copy)."""
+        nonlocal eng, raw, acct, native_loop, native_sample, dropped_alloc, dropped_allocs
+        nonlocal peak, peak_op
+        old = eng
+        apply(op)
+        eng = replayer.engine
+        old_acct = old.acct
+        both = old_acct.live + eng.acct.live
+        if both > peak:
+            peak, peak_op = both, i
+        dropped_alloc += old_acct.allocated
+        dropped_allocs += old_acct.allocations
+        old.unsubscribe(rec)
+        eng.subscribe(rec, rec.events_wanted)
+        raw, acct = eng.engine, eng.acct
+        native = getattr(acct, "native", False)
+        native_loop = getattr(raw, "_replay", None) if native else None
+        native_sample = getattr(raw, "_sample", None) if native else None
 
     def step(op: Op) -> None:
         nonlocal i, peak, peak_op, max_entries
@@ -249,6 +292,9 @@ def simulate(
         code = op[0]
         if code == MAKE:
             raise ValueError(f"op #{i}: make may only be the first operation")
+        if code in (CLONE, REBUILD):
+            replace(op)
+            return
         apply(op)  # a SET without an elem stores None: values cost nothing here
         if code == SET:
             n = getattr(raw, cnt)
@@ -257,46 +303,58 @@ def simulate(
         if acct.live > peak:
             peak, peak_op = acct.live, i
 
-    native_loop = getattr(raw, "_replay", None) if getattr(acct, "native", False) else None
-    for src in (iter(chain), it):
-        if native_loop is not None:
-            # The loop in C: it stops at each sample and progress point, and before
-            # an op it leaves to Python (iterators, a misplaced make).
-            rec.clock = raw
-            while True:
-                stop = next_sample if progress is None else min(next_sample, (i | 4095) + 1)
-                before = i
-                i, op, ended, peak, peak_op, max_entries = native_loop(
-                    src, i, stop, peak, peak_op, max_entries)
-                if op is not None:
-                    rec.clock = None
-                    step(op)
-                    rec.clock = raw
+    interrupted = False
+    try:
+        for src in (iter(chain), it):
+            if native_loop is not None:
+                # The loop in C: it stops at each sample and progress point, and before
+                # an op it leaves to Python (iterators, a misplaced make).
+                rec.clock = raw
+                while True:
+                    stop = next_sample if progress is None else min(next_sample, (i | 4095) + 1)
+                    before = i
+                    i, op, ended, peak, peak_op, max_entries = native_loop(
+                        src, i, stop, peak, peak_op, max_entries)
+                    if op is not None:
+                        rec.clock = None
+                        step(op)
+                        rec.clock = raw
+                    if i >= next_sample:
+                        sample(i)
+                        next_sample = i + stride
+                    if progress is not None and i != before and not i & 4095:
+                        progress(i)
+                    if ended:
+                        break
+                rec.clock = None
+                continue
+            for op in src:
+                step(op)
                 if i >= next_sample:
                     sample(i)
                     next_sample = i + stride
-                if progress is not None and i != before and not i & 4095:
+                if progress is not None and not i & 4095:
                     progress(i)
-                if ended:
-                    break
-            rec.clock = None
-            continue
-        for op in src:
-            step(op)
-            if i >= next_sample:
-                sample(i)
-                next_sample = i + stride
-            if progress is not None and not i & 4095:
-                progress(i)
+    except KeyboardInterrupt:
+        # Ctrl-C: report what the map is after the operations done so far. In the
+        # native loop, the engine's own counter knows how far it got.
+        interrupted = True
+        rec.clock = None
+        if native_loop is not None:  # the C loop's own figures since it last returned
+            i = max(i, getattr(raw, "op", 0))
+            max_entries = max(max_entries, getattr(raw, cnt))
+        if acct.live > peak:
+            peak, peak_op = acct.live, i
     if not timeline or timeline[-1]["op"] != i:
         sample(i)
     if progress is not None:
         progress(i)
     rep.ops = i
     st = eng.memory()
-    rep.live_bytes, rep.allocated_bytes, rep.allocations = st.live_bytes, st.allocated_bytes, \
-        st.allocations
+    rep.live_bytes, rep.allocated_bytes, rep.allocations = st.live_bytes, \
+        dropped_alloc + st.allocated_bytes, dropped_allocs + st.allocations
     rep.peak_live_bytes, rep.peak_op = peak, peak_op
+    rep.scan_bytes = st.scan_bytes
     rep.breakdown = st.live
     f = _figures(eng, deep=True)
     rep.entries, rep.capacity, rep.max_entries = f["entries"], f["capacity"], max_entries
@@ -306,47 +364,78 @@ def simulate(
     rep.shape = {k: v for k, v in f.items() if k not in ("entries", "capacity")}
     rep.events, rep.event_counts, rep.events_dropped = rec.events, rec.counts, rec.dropped
     rep.timeline = timeline
+    if interrupted:
+        rep.partial = True
+        rep.seconds = time.perf_counter() - t0
+        raise SimulationInterrupted(rep)
     if rebuild:
-        rep.rebuild = rebuild_account(impl, layout, eng, hasher, rand, st.live_bytes)
+        rep.rebuild = rebuild_account(impl, layout, eng, hasher, rand, st.live_bytes,
+                                      max_entries)
     rep.seconds = time.perf_counter() - t0
     return rep
 
 
+REBUILD_MIN_RATIO = 1.25
+"""A map holding less than this many times a rebuilt one's bytes is "about as small"."""
+REBUILD_MIN_SAVING = 64 * 1024
+"""A rebuild that saves no more than this many bytes is not worth a copy."""
+
+
+def rebuild_advice(live_now: int, rebuilt: int, entries: int, max_entries: int | None,
+                   copy: str, growing: bool = False) -> str:
+    """The "never shrinks" advice, from the figures only: the map's live bytes now,
+    a rebuilt map's (``make(map, entries)`` + copy), its entries now and at most
+    (None: unknown), the Go code of the copy, and whether an incremental growth is
+    still in progress. Every sentence follows from them."""
+    ratio = live_now / rebuilt if rebuilt else float("inf")
+    saving = live_now - rebuilt
+    if entries == 0:
+        if live_now > 1024:
+            return (f"The map is empty but still holds {live_now:,} bytes: a Go map never "
+                    f"shrinks. Drop it (m = nil) or replace it with a new map.")
+        return "The map is empty and small: nothing to gain by replacing it."
+    if ratio < REBUILD_MIN_RATIO:
+        return (f"The map is about as small as a rebuilt one would be ({ratio:.2f}x its "
+                f"{rebuilt:,} bytes): nothing to gain by copying it.")
+    if saving <= REBUILD_MIN_SAVING:
+        return (f"The map holds {ratio:.2f}x what a rebuilt one would ({live_now:,} bytes "
+                f"against {rebuilt:,}), but a copy would save only {saving:,} bytes: not "
+                f"worth it.")
+    head = (f"The map holds {ratio:.2f}x the memory it needs ({live_now:,} bytes where a "
+            f"map rebuilt at {entries:,} entries takes {rebuilt:,})")
+    if max_entries is not None and max_entries < entries * REBUILD_MIN_RATIO and growing:
+        return (f"{head}, but it is in the middle of a growth: Go keeps the old buckets "
+                f"until later writes have evacuated them all, and then they are freed. "
+                f"No need to copy it.")
+    if max_entries is not None and max_entries < entries * REBUILD_MIN_RATIO:
+        # It never held many more entries than now: deletes did not leave it oversized.
+        return (f"{head}, though it never held more than {max_entries:,} entries: the "
+                f"extra is not room left by deleted entries but what it grew to under "
+                f"deletes and inserts (tombstones, overflow buckets, growths they "
+                f"caused). A copy saves {saving:,} bytes until the same churn grows it "
+                f"again: {copy}")
+    held = f" after holding {max_entries:,} entries" if max_entries is not None else ""
+    return (f"{head}{held}: a Go map never shrinks — deleting frees no buckets or groups. "
+            f"If it stays this small, rebuild it: {copy}")
+
+
 def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: Hasher,
-                    rand: Rand, live_now: int) -> dict[str, Any]:
-    """The "never shrinks" account: the map now against ``make(map, len(m))`` + copy."""
+                    rand: Rand, live_now: int, max_entries: int | None = None
+                    ) -> dict[str, Any]:
+    """The "never shrinks" account: the map now against ``make(map, len(m))`` + copy;
+    the advice is :func:`rebuild_advice`'s."""
     n = len(eng)
-    fresh = _new_engine(impl, n, layout, hasher, rand, getattr(eng.engine, "go", None))
-    it = eng.engine.iterator()
-    native_loop = getattr(fresh.engine, "_replay", None) \
-        if getattr(fresh.acct, "native", False) else None
-    if native_loop is not None and hasattr(it, "__next__"):
-        # The copy in C: the iterator's (k, e) pairs become (SET, k, e) ops for the loop.
-        ops = map(operator.add, itertools.repeat((SET,)), it)
-        done = native_loop(ops, 0, n + 1, 0, 0, 0)
-        if done[1] is not None or not done[2]:
-            raise RuntimeError(f"rebuild: the native copy stopped at {done[:2]!r}")
-    else:
-        while (kv := it.next()) is not None:
-            fresh.assign(kv[0], kv[1])
+    fresh = eng.rebuild()  # the ops' REBUILD: what the memory oracle checks against Go
     st = fresh.memory()
     rebuilt = st.live_bytes
     saving = live_now - rebuilt
     ratio = live_now / rebuilt if rebuilt else float("inf")
     k, v = layout.key.expr, layout.elem.expr
     copy = (f"m2 := make(map[{k}]{v}, len(m)); for k, v := range m {{ m2[k] = v }}; m = m2")
-    if n == 0 and live_now > 1024:
-        advice = (f"The map is empty but still holds {live_now:,} bytes: a Go map never "
-                  f"shrinks. Drop it (m = nil) or replace it with a new map.")
-    elif saving > 64 * 1024 and ratio >= 1.25:
-        advice = (f"The map holds {ratio:.1f}x the memory it needs ({live_now:,} bytes where a "
-                  f"map rebuilt at {n:,} entries takes {rebuilt:,}): a Go map never shrinks — "
-                  f"deleting frees no buckets or groups. If it stays this small, rebuild it: "
-                  f"{copy}")
-    else:
-        advice = ("The map is about as small as a rebuilt one would be: nothing to gain by "
-                  "copying it.")
+    growing = bool(eng.engine.stats().growing)
+    advice = rebuild_advice(live_now, rebuilt, n, max_entries, copy, growing)
     return {"entries": n, "live_bytes": rebuilt, "allocated_bytes": st.allocated_bytes,
+            "scan_bytes": st.scan_bytes,
             "capacity": fresh.stats().capacity, "saving_bytes": saving,
             "ratio": round(ratio, 4) if rebuilt else None, "advice": advice, "copy": copy}
 

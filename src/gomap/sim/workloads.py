@@ -190,6 +190,17 @@ class Workload:
     total: int = 0
     """Number of operations after the initial ``make``."""
 
+    def max_live(self) -> int:
+        """The most entries the map holds at once (what the simulator must hold)."""
+        p = self.params
+        if self.name == "churn":
+            return int(p["size"])
+        if self.name == "growshrink":
+            return int(p["high"]) if p["cycles"] else 0
+        if self.name == "mix":
+            return min(int(p["space"]), int(p["n"]))
+        return int(p["n"])
+
     def spec(self) -> str:
         parts = [f"{k}={v}" for k, v in self.params.items()]
         parts += [f"keys={self.keys}"]
@@ -386,6 +397,10 @@ PATTERNS = tuple(_DEFAULTS)
 
 
 def _number(name: str, text: str, as_float: bool) -> int | float:
+    if len(text) > 40:  # a number that long is a mistake; never echo all of it
+        shown = f"{text.strip()[:20]}… ({len(text.strip()):,} characters)"
+        raise WorkloadError(f"{name}={shown} is too long for a number (at most "
+                            f"{MAX_INT:,}, math.MaxInt)")
     t = text.strip().replace("_", "")
     mult = 1
     if t[-1:] in ("k", "K"):

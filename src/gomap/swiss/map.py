@@ -46,7 +46,7 @@ The hasher itself may draw (NaN keys), and it is called exactly where Go calls
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from gomap.errors import (
@@ -640,27 +640,39 @@ class SwissMap(EventSource):
 
     # -- clone ----------------------------------------------------------------------
 
-    def clone(self) -> SwissMap:
+    def clone(self, prepare: Callable[[SwissMap], None] | None = None) -> SwissMap:
         """``Map.Clone`` (``maps.Clone``): an independent copy with the same seed,
         counters and layout; tables shared by several directory entries stay shared.
         Draws no random number.
 
         Go 1.24 (``clone_copies_layout`` off) has no ``Map.Clone``: its
         ``mapclone2`` is ``make(map, len(src))`` (a new seed) and a ``Put`` of
-        every entry in iteration order (two more draws), so the copy is compact."""
+        every entry in iteration order (two more draws), so the copy is compact.
+
+        Without ``prepare`` the copy keeps the source's subscribers. With it, the
+        copy starts with none and ``prepare(copy)`` runs once the copy's structure
+        is allocated (Go 1.24: right after ``make``; later: after the tables are
+        copied), so that an accountant can attach; the copy then emits ``clone``
+        (entries, and the indirect key/elem objects allocated for them)."""
         if self._writing.locked():
             raise MapFatalError("concurrent map clone and map write")
+        subs = [] if prepare is not None else self.subscribers
         if not self.go.clone_copies_layout:
             dst = SwissMap(self.used, hasher=self.hasher, rand=self.rand,
-                           subscribers=self.subscribers, key_kind=self.key_kind, go=self.go)
+                           subscribers=subs, key_kind=self.key_kind, go=self.go)
+            if prepare is not None:
+                prepare(dst)
             it = self.iterator()
             while (kv := it.next()) is not None:
                 dst.put(kv[0], kv[1])
+            if dst.subscribers:
+                dst._emit("clone", {"count": dst.used, "key_allocs": dst.used,
+                                    "elem_allocs": dst.used})
             return dst
         m = SwissMap.__new__(SwissMap)
         m.rand = self.rand
         m.hasher = self.hasher
-        m.subscribers = list(self.subscribers)
+        m.subscribers = list(subs)
         m.key_kind = self.key_kind
         m.go = self.go
         m._typed = self._typed
@@ -686,14 +698,20 @@ class SwissMap(EventSource):
                     copies[id(t)] = t.clone()
                 dict.__setitem__(sparse, i, copies[id(t)])
             m.directory = sparse
-            return m
-        new_dir: list[Table] = []
-        for i, t in enumerate(self.directory):
-            if i > 0 and t is self.directory[i - 1]:
-                new_dir.append(new_dir[i - 1])
-            else:
-                new_dir.append(t.clone())
-        m.directory = new_dir
+        else:
+            new_dir: list[Table] = []
+            for i, t in enumerate(self.directory):
+                if i > 0 and t is self.directory[i - 1]:
+                    new_dir.append(new_dir[i - 1])
+                else:
+                    new_dir.append(t.clone())
+            m.directory = new_dir
+        if prepare is not None:
+            prepare(m)
+        if m.subscribers:
+            # cloneGroup: newobject for every indirect key/elem of a full slot.
+            m._emit("clone", {"count": m.used, "key_allocs": m.used,
+                              "elem_allocs": m.used})
         return m
 
     # -- helpers --------------------------------------------------------------------

@@ -8,6 +8,8 @@ simulator's (``gomap.cli._workload``).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 import time
 from typing import Any
 
@@ -20,15 +22,26 @@ class ToolchainMissing(Exception):
     """--with-runtime without the Go toolchain: exit 3, the message says what to install."""
 
 
+def _count_arg(text: str) -> int:
+    from gomap.cli import _count_arg as count
+
+    return count(text)
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", default="int64", metavar="T", help="Go key type (default int64)")
+    p.add_argument("--types", "--from", action="append", metavar="DIR|FILE.go",
+                   help="load the named types of this Go package, to name them as pkg.T")
     p.add_argument("--value", default="int64", metavar="T", help="Go value type (default int64)")
     p.add_argument("--ops", metavar="FILE", help="an ops file (see docs/SIMULATE.md)")
     p.add_argument("--pattern", metavar="NAME[:k=v,...]",
                    help="a built-in workload (as for simulate), e.g. fill:n=1000")
-    p.add_argument("--hint", type=int, help="make(map[K]V, HINT)")
+    p.add_argument("--hint", type=_count_arg, metavar="N",
+                   help="make(map[K]V, N); N may be written 1000000, 1_000_000 or 1e6")
     p.add_argument("--seed", type=int, default=1, help="hash seed (default 1)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="where to write (- : standard output; the summary line then goes "
+                   "to standard error)")
     p.add_argument("--with-runtime", action="store_true",
                    help="run the workload on the real Go runtime too (oracle harness) and "
                    "mark every step equal or show the difference")
@@ -56,7 +69,9 @@ def _guard(fn: Any) -> Any:
         try:
             return int(fn(args, console))
         except ToolchainMissing as e:
-            console.print(f"[bold red]gomap {args.command}:[/] {e}")
+            from gomap.cli import _err
+
+            _err(f"gomap {args.command}: {e}")  # an error: stderr, like every other
             return 3
     return run
 
@@ -64,19 +79,25 @@ def _guard(fn: Any) -> Any:
 def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
     from gomap.cli import UsageError, _check_types, _workload
 
-    _check_types(args.key, args.value)
+    _check_types(args.key, args.value, args)
     factory, known, name = _workload(args, args.key)
     if known is None:
         # An ops file is read once, as a stream; the tracer may replay it (both
         # engines, the runtime), so keep its operations.
+        from gomap.ops import CLONE, REBUILD
         from gomap.sim.ops import MAKE
 
         kept = list(factory())
+        if any(code in (CLONE, REBUILD) for code, _ in kept):
+            raise UsageError("clone and rebuild replace the map: trace and viz follow one "
+                             "map (gomap simulate accounts for them)")
         total = sum(1 for code, _ in kept if code != MAKE)
         factory = lambda: iter(kept)  # noqa: E731
     else:
         total = known
     if args.with_runtime:
+        from gomap.cli import _announce_build
+        from gomap.oracle.harness import build_harness
         from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
         from gomap.trace.runtime import runtime_supported
 
@@ -85,19 +106,36 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
             raise UsageError(f"--with-runtime: {problem}")
         for impl in engine_names() if args.impl == "both" else [args.impl]:
             try:
-                find_go(GO_VERSIONS[impl])
+                find_go(GO_VERSIONS[impl], needed_by=f"gomap {args.command} --with-runtime",
+                        install_hint=f"python -m gomap.oracle.toolchain install "
+                        f"{GO_VERSIONS[impl]}")
+                build_harness(impl, on_build=_announce_build(args.command, impl))
             except GoToolchainMissing as e:
                 raise ToolchainMissing(str(e)) from None
     return factory, total, name
 
 
 def _open(path: str) -> Any:
+    """The output, as a binary file to use in a ``with``: ``-`` is standard output
+    (left open at the end)."""
     from gomap.cli import UsageError
 
+    if path == "-":
+        sys.stdout.flush()
+        return contextlib.nullcontext(sys.stdout.buffer)
     try:
         return open(path, "wb")
     except OSError as e:
         raise UsageError(f"-o {path}: {e.strerror}") from None
+
+
+def _name(path: str) -> str:
+    return "standard output" if path == "-" else path
+
+
+def _say(args: argparse.Namespace, console: Console) -> Console:
+    """Where the summary goes: stdout, or stderr when stdout carries the output."""
+    return Console(stderr=True) if args.output == "-" else console
 
 
 def _trace(args: argparse.Namespace, console: Console) -> int:
@@ -128,8 +166,9 @@ def _trace(args: argparse.Namespace, console: Console) -> int:
         res = write_trace(tr.run(all_ops()), out, args.format,
                           header(args.impl, args.key, args.value, name, hint))
     dt = time.perf_counter() - t0
+    console = _say(args, console)
     console.print(f"{res['ops']:,} ops, {res['events']:,} events traced ({args.impl}, "
-                  f"{args.format}) in {dt:.1f} s → {args.output}")
+                  f"{args.format}) in {dt:.1f} s → {_name(args.output)}")
     if args.with_runtime:
         from gomap.trace.runtime import summary
 
@@ -154,7 +193,9 @@ def _viz(args: argparse.Namespace, console: Console) -> int:
     with _open(args.output) as out:
         out.write(page.encode())
     dt = time.perf_counter() - t0
-    console.print(f"{info['ops']:,} ops ({', '.join(impls)}) in {dt:.1f} s → {args.output} "
+    console = _say(args, console)
+    console.print(f"{info['ops']:,} ops ({', '.join(impls)}) in {dt:.1f} s → "
+                  f"{_name(args.output)} "
                   f"({len(page.encode()):,} bytes, {info['bytes_per_op']:.1f} bytes/op)")
     for line in info.get("notes", []):
         console.print(line)

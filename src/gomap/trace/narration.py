@@ -201,6 +201,13 @@ CLASSIC: dict[str, Narration] = {
         lambda c: f"count {c.pre['count']} → 0, noverflow {c.pre['noverflow']} → 0, "
                   f"B stays {c.d['B']}",
         "mapclear", f"{M}:1075", kind="clear"),
+    "clone": Narration(
+        "mapclone2",
+        lambda c: f"maps.Clone: {c.d['count']} entries copied bucket by bucket into a map "
+                  f"sized for them (same hash seed)",
+        lambda c: f"makemap(len(m)) → moveToBmap per source chain; {c.d['key_allocs']} "
+                  f"key / {c.d['elem_allocs']} elem objects newobject'd",
+        "mapclone2", f"{M}:1675"),
     "iterInit": Narration(
         "mapiterinit",
         lambda c: f"range starts at bucket {c.d['start_bucket']}, cell offset "
@@ -287,6 +294,13 @@ SWISS: dict[str, Narration] = {
         lambda c: f"used {c.d['used']} → 0, growthLeft back to maximum, clearSeq = "
                   f"{c.d['clear_seq']}",
         "Map.Clear", f"{P}:756", kind="clear"),
+    "clone": Narration(
+        "Map.Clone",
+        lambda c: f"maps.Clone: {c.d['count']} entries; the directory, tables, "
+                  f"tombstones and seed copied as they are",
+        lambda c: f"new(Map); newGroups per table (t.clone); {c.d['key_allocs']} key / "
+                  f"{c.d['elem_allocs']} elem objects newobject'd",
+        "Map.Clone", f"{P}:805"),
     "iterInit": Narration(
         "Iter.Init",
         lambda c: "range starts at a random directory entry and slot offset",

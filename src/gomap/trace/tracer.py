@@ -29,7 +29,7 @@ from gomap.hashing import DefaultHasher, default_rand
 from gomap.layout.maplayout import map_layout
 from gomap.memory import AccountedEngine, accounted_engine
 from gomap.ops import Replayer
-from gomap.sim.ops import DEL, GET, MAKE, OP_NAMES, SET, Op
+from gomap.sim.ops import DEL, FILE_OP_NAMES, GET, MAKE, OP_NAMES, SET, Op
 from gomap.trace.narration import Ctx, narrate, narration
 
 CLASSIC_COUNTERS = ("count", "B", "noverflow", "nevacuate", "growing", "overflow_buckets",
@@ -43,6 +43,9 @@ _CTRL_EMPTY = 0x80
 _NO_CHAINS: dict[str, Any] = {"chains": (), "grow": None, "done": False, "clear": False}
 _NO_TABLES: dict[str, Any] = {"tables": (), "structural": False, "pruned": False,
                               "groups": None, "new": ()}
+
+_TRACED = frozenset(range(len(OP_NAMES)))
+"""The ops the tracer follows: all of the ops file's but clone and rebuild."""
 
 
 _CHAIN_EVENTS = frozenset(("emptyOne", "emptyRest", "seed", "newoverflow"))
@@ -167,6 +170,9 @@ class Tracer:
                 i += 1
                 if code == MAKE:
                     raise ValueError(f"op #{i}: make may only be the first operation")
+                if code not in _TRACED:
+                    raise ValueError(f"op #{i}: {FILE_OP_NAMES.get(code, code)} replaces the map; "
+                                     f"trace and viz follow one map (use gomap simulate)")
                 yield advance(probe, code, arg, i)
 
     def _advance(self, probe: Any, code: int, arg: Any, i: int,

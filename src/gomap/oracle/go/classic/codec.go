@@ -223,3 +223,57 @@ var bigElemCodec = codec[bigElem]{
 	},
 	write: func(buf []byte, v *bigElem) []byte { return appendUniform(buf, v[:]) },
 }
+
+// ptrTarget is what a pointer key points to: object n of the script, made once
+// (so "the same key" is the same address) and never freed.
+type ptrTarget struct{ n int64 }
+
+var ptrRegistry = map[int64]*ptrTarget{}
+
+func ptrFor(n int64) *ptrTarget {
+	p := ptrRegistry[n]
+	if p == nil {
+		p = &ptrTarget{n}
+		ptrRegistry[n] = p
+	}
+	return p
+}
+
+// pointer keys are written as the number of the object they point to.
+var pointerCodec = codec[*ptrTarget]{
+	parse: func(raw json.RawMessage) (*ptrTarget, error) {
+		n, err := parseInt(raw, 64)
+		if err != nil {
+			return nil, err
+		}
+		return ptrFor(n), nil
+	},
+	write: func(buf []byte, v **ptrTarget) []byte { return strconv.AppendInt(buf, (*v).n, 10) },
+}
+
+// complex128 keys are [real, imag], each as float64 keys are (16 hex digits).
+var complexCodec = codec[complex128]{
+	parse: func(raw json.RawMessage) (complex128, error) {
+		l, err := parseList(raw, 2)
+		if err != nil {
+			return 0, err
+		}
+		re, err := float64Codec.parse(l[0])
+		if err != nil {
+			return 0, err
+		}
+		im, err := float64Codec.parse(l[1])
+		if err != nil {
+			return 0, err
+		}
+		return complex(re, im), nil
+	},
+	write: func(buf []byte, v *complex128) []byte {
+		re, im := real(*v), imag(*v)
+		buf = append(buf, '[')
+		buf = float64Codec.write(buf, &re)
+		buf = append(buf, ',')
+		buf = float64Codec.write(buf, &im)
+		return append(buf, ']')
+	},
+}

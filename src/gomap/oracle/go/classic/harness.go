@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -145,7 +146,7 @@ func (hs *harness[K, V, KS, VS]) step(i int, line []byte) error {
 			return fmt.Errorf("iterator id must be an integer, got %s", parts[1])
 		}
 		return hs.doIter(i, op, id, &before)
-	case "clear", "dump":
+	case "clear", "dump", "clone":
 		if err = wantArgs(parts, 1, `["`+op+`"]`); err != nil {
 			return err
 		}
@@ -180,10 +181,15 @@ func (hs *harness[K, V, KS, VS]) step(i int, line []byte) error {
 		delete(hs.m, k)
 	case "clear":
 		clear(hs.m)
+	case "clone":
+		// m = maps.Clone(m): the old map is dropped (open iterators keep walking it).
+		hs.m = maps.Clone(hs.m)
+		sink = hs.m
+		hs.h = *(**hmap)(unsafe.Pointer(&hs.m))
 	}
 	after := hs.h
 
-	full := op == "clear" || op == "dump" || (writes && !hashKnown) || hs.fullDue(i) ||
+	full := op == "clear" || op == "dump" || op == "clone" || (writes && !hashKnown) || hs.fullDue(i) ||
 		before.B != after.B || before.buckets != after.buckets || before.oldbuckets != after.oldbuckets
 	if !full && writes {
 		hs.touched(after, hash, false)

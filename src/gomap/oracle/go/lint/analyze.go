@@ -31,6 +31,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -87,6 +88,7 @@ type access struct {
 	base    string          // baseText of the map expression
 	field   bool            // the map is a struct field (of any variable)
 	obj     types.Object    // the variable or field itself (key may be a (variable, field) pair)
+	viaRecv bool            // reached through the method's own receiver (c.m in func (c *T))
 }
 
 // groupMode says which accesses of one map can name the same map value.
@@ -106,6 +108,8 @@ type spawn struct {
 	pos     token.Pos
 	recvPos token.Pos // go v.m(): where the local variable v is declared
 	many    bool      // one start, many concurrent runs (an HTTP handler)
+	ownVal  bool      // go v.m() on a value v the starting function just allocated
+	kind    string    // an entry point: "the HTTP handler registered", ... ("" = a go statement)
 }
 
 // lockEffect: a function that only takes (or only releases) a lock, like
@@ -122,6 +126,7 @@ type joinPt struct {
 }
 
 type callSite struct {
+	fresh bool // a method called on a value the caller just allocated (not shared yet)
 	from  *fnode
 	seq   int
 	loops []int
@@ -154,6 +159,13 @@ type fnode struct {
 	fresh    map[types.Object]bool
 	// parameters that receive the same map in every instance of this goroutine
 	sharedParams map[types.Object]bool
+	onGlobal     []*types.Var // a method called on these package-level variables
+	recvCalls    []*fnode     // methods this method calls on its own receiver
+	quiet        bool         // in a _test.go file, in a test that starts no goroutine
+	inTest       bool         // declared in a _test.go file
+	underLock    []int        // withLock(lk, fn): [index of lk, index of fn] (lk.Lock(); defer lk.Unlock(); fn())
+	isDescribe   bool         // a prometheus.Collector's Describe: runs at registration
+	isCollect    bool         // its Collect: runs on every scrape
 }
 
 type analysis struct {
@@ -176,6 +188,9 @@ type analysis struct {
 	valueUse map[*types.Func]bool
 	drain    map[types.Object]*drainInfo
 	testFile map[*token.File]bool
+	aliases  map[*types.Var]*types.Var // local variable -> the package-level variable it points to
+	varPkg   map[*types.Var]string     // local variable -> import path of the call that made it
+	ctors    map[*types.Func]bool      // constructors: functions returning a value they allocate
 }
 
 type drainInfo struct {
@@ -190,7 +205,8 @@ func newAnalysis(fset *token.FileSet, pkg *types.Package, info *types.Info, file
 		synth: map[string]types.Object{}, valueUse: map[*types.Func]bool{},
 		drain: map[types.Object]*drainInfo{}, testFile: map[*token.File]bool{},
 		loopNode: map[int]ast.Node{}, pairs: map[[2]types.Object]*types.Var{},
-		pairGlob: map[types.Object]bool{}}
+		pairGlob: map[types.Object]bool{}, aliases: map[*types.Var]*types.Var{},
+		varPkg: map[*types.Var]string{}}
 	return a
 }
 
@@ -208,6 +224,7 @@ func (a *analysis) run() []Finding {
 		file *ast.File
 	}
 	var decls []pending
+	grpc := a.grpcServiceTypes()
 	for _, file := range a.files {
 		tf := a.fset.File(file.Pos())
 		if tf != nil && strings.HasSuffix(tf.Name(), "_test.go") {
@@ -233,19 +250,36 @@ func (a *analysis) run() []Finding {
 				documentsHeldLock(fd.Doc)
 			if obj != nil {
 				a.byObj[obj] = f
-				f.exposed = obj.Exported() || fd.Name.Name == "main"
-				if isServeHTTP(obj) {
+				// package main's exported names cannot be called from elsewhere
+				f.exposed = obj.Exported() && a.pkg.Name() != "main" || fd.Name.Name == "main"
+				kind := ""
+				switch {
+				case isServeHTTP(obj):
 					// net/http runs a handler in one goroutine per request
+					kind = "the HTTP handler method declared"
+				case a.isCollectorMethod(fd):
+					kind = "the Prometheus collector method declared"
+				case f.recvT != nil && grpc[f.recvT] && obj.Exported():
+					kind = "the gRPC method declared"
+				}
+				f.isCollect = kind == "the Prometheus collector method declared"
+				f.isDescribe = fd.Name.Name == "Describe" && a.isDescribeMethod(fd)
+				if kind != "" {
 					f.isRoot = true
-					f.spawns = append(f.spawns, spawn{from: f, pos: fd.Pos(), many: true})
+					f.spawns = append(f.spawns, spawn{from: f, pos: fd.Pos(), many: true, kind: kind})
 				}
 			}
 			decls = append(decls, pending{f, file})
 		}
 	}
 	a.findValueUses()
+	a.findConstructors()
 	for _, p := range decls {
 		a.findLockEffect(p.fn)
+		p.fn.underLock = lockWrapper(p.fn.decl)
+		if tf := a.fset.File(p.fn.decl.Pos()); tf != nil && a.testFile[tf] {
+			p.fn.quiet, p.fn.inTest = !startsConcurrency(p.fn.decl), true
+		}
 	}
 	queue := make([]*fnode, 0, len(decls))
 	for _, p := range decls {
@@ -257,7 +291,9 @@ func (a *analysis) run() []Finding {
 		w.walkBody(f.body, lockState{})
 		queue = append(queue, w.roots...)
 	}
+	a.scrapeRoots()
 	a.solve()
+	a.globalReceivers()
 	a.checkRaces()
 	a.checkDrain()
 	return a.findings
@@ -323,7 +359,10 @@ func (a *analysis) solve() {
 		// callers may call again while the first goroutine still runs)
 		f.multi = f.multi || len(f.spawns) > 1
 		for _, s := range f.spawns {
-			if s.many || len(s.loops) > 0 || s.from.decl != nil && s.from.exposed && s.from.decl.Name.Name != "main" {
+			// (a constructor starting one goroutine on the value it makes starts a new
+			// goroutine per value, not a second one on the same value)
+			if s.many || len(s.loops) > 0 || s.from.decl != nil && s.from.exposed && !s.ownVal &&
+				s.from.decl.Name.Name != "main" {
 				f.multi = true
 			}
 		}
@@ -346,8 +385,8 @@ func (a *analysis) solve() {
 			var acc lockState
 			top := true
 			for _, c := range f.calls {
-				if c.from.entryTop {
-					continue
+				if c.from.entryTop || c.fresh || c.from.inTest {
+					continue // a test calling internals directly says nothing about their locks
 				}
 				eff := c.locks.clone()
 				for k, v := range c.from.entry {
@@ -412,6 +451,9 @@ func (a *analysis) solve() {
 				continue
 			}
 			for _, s := range f.spawns {
+				if s.ownVal {
+					continue // each run of the starter starts it on a value of its own
+				}
 				for id := range s.from.ctx {
 					if id != mainCtx && a.funcs[id].multi {
 						f.multi, changed = true, true
@@ -505,17 +547,78 @@ func positionsIn(x *access, s *fnode) ([]joinPt, bool) {
 	if x.fn == s {
 		return []joinPt{{x.seq, x.loops}}, true
 	}
-	if x.fn.decl == nil || x.fn.exposed || len(x.fn.calls) == 0 || x.fn.isRoot {
+	return callPositionsIn(x.fn, s, 3)
+}
+
+// callPositionsIn: the places in s from which f is (transitively, up to depth
+// calls deep) called, when every call of f comes from s that way.
+func callPositionsIn(f, s *fnode, depth int) ([]joinPt, bool) {
+	if f.decl == nil || f.exposed || len(f.calls) == 0 || f.isRoot || depth == 0 {
 		return nil, false
 	}
 	var out []joinPt
-	for _, c := range x.fn.calls {
-		if c.from != s {
+	for _, c := range f.calls {
+		if c.from == s {
+			out = append(out, joinPt{c.seq, c.loops})
+			continue
+		}
+		if c.from == f {
 			return nil, false
 		}
-		out = append(out, joinPt{c.seq, c.loops})
+		pts, ok := callPositionsIn(c.from, s, depth-1)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, pts...)
 	}
 	return out, true
+}
+
+// calleeJoined: root r is started and joined inside one call of a function f (a
+// WaitGroup.Wait, errgroup Wait, channel receive or select after the start in f)
+// that runs only in the goroutine cx of access x, and x's function is not f and is
+// not called from f between the start and the join: x comes before or after that
+// call of f, so it is ordered with r (the summary of f: its goroutines are joined
+// before it returns).
+func (a *analysis) calleeJoined(x *access, cx, rid int) bool {
+	if rid == mainCtx || cx == rid {
+		return false
+	}
+	r := a.funcs[rid]
+	if len(r.spawns) == 0 {
+		return false
+	}
+	for _, sp := range r.spawns {
+		f := sp.from
+		if sp.many || f == x.fn || f == r {
+			return false
+		}
+		if len(f.ctx) != 1 || !f.ctx[cx] {
+			return false
+		}
+		join := -1
+		for _, j := range f.joins {
+			if j.seq > sp.seq && (join < 0 || j.seq < join) {
+				join = j.seq
+			}
+		}
+		if join < 0 {
+			return false
+		}
+		if pts, ok := positionsIn(x, f); ok {
+			for _, p := range pts {
+				if p.seq > sp.seq && p.seq < join {
+					return false
+				}
+			}
+		}
+		for _, c := range x.fn.calls {
+			if c.from == f && c.seq > sp.seq && c.seq < join {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // apart: access x (outside root r) is ordered before r starts or after r is joined.
@@ -524,6 +627,9 @@ func (a *analysis) apart(x *access, rid int) bool {
 		return false
 	}
 	r := a.funcs[rid]
+	if r.isCollect && x.fn.isDescribe && x.fn.recvT == r.recvT {
+		return true // the registry calls Describe at registration, before any Collect
+	}
 	if len(r.spawns) == 0 {
 		return false
 	}
@@ -582,7 +688,8 @@ func (a *analysis) concurrent(x, y *access) bool {
 		if c1 == c2 {
 			return c1 != mainCtx && a.lexMulti(a.funcs[c1], x.declPos)
 		}
-		return !(a.apart(x, c2) || a.apart(y, c1) || a.siblingsApart(c1, c2))
+		return !(a.apart(x, c2) || a.apart(y, c1) || a.siblingsApart(c1, c2) ||
+			a.calleeJoined(x, c1, c2) || a.calleeJoined(y, c2, c1))
 	default:
 		return false
 	}
@@ -598,7 +705,8 @@ func (a *analysis) concurrent(x, y *access) bool {
 				}
 				continue
 			}
-			if a.apart(x, c2) || a.apart(y, c1) || a.siblingsApart(c1, c2) {
+			if a.apart(x, c2) || a.apart(y, c1) || a.siblingsApart(c1, c2) ||
+				a.calleeJoined(x, c1, c2) || a.calleeJoined(y, c2, c1) {
 				continue
 			}
 			return true
@@ -623,18 +731,68 @@ func (a *analysis) related(pos token.Pos, msg string) Related {
 	return Related{File: file, Line: line, Col: col, Message: msg}
 }
 
-func (a *analysis) goroutineOf(x *access) string {
+// rootOf: a goroutine (or entry point) access x may run in, the first by id.
+func (a *analysis) rootOf(x *access) *fnode {
+	best := -1
 	for id := range x.fn.ctx {
-		if id == mainCtx {
-			continue
-		}
-		r := a.funcs[id]
-		if len(r.spawns) > 0 {
-			_, line, _ := a.where(r.spawns[0].pos)
-			return fmt.Sprintf("the goroutine started at line %d", line)
+		if id != mainCtx && len(a.funcs[id].spawns) > 0 && (best < 0 || id < best) {
+			best = id
 		}
 	}
+	if best < 0 {
+		return nil
+	}
+	return a.funcs[best]
+}
+
+// startText: "the goroutine started at file.go:148" (or the entry point's kind).
+func (a *analysis) startText(r *fnode, near token.Pos) string {
+	sp := r.spawns[0]
+	where := a.place(sp.pos, near)
+	if sp.kind != "" {
+		return fmt.Sprintf("%s at %s", sp.kind, where)
+	}
+	return "the goroutine started at " + where
+}
+
+func (a *analysis) goroutineOf(x *access) string {
+	if r := a.rootOf(x); r != nil {
+		return a.startText(r, x.pos)
+	}
 	return "another goroutine"
+}
+
+// place: "file.go:148", with the file's path as given when it is in another folder
+// than the position near (the finding's).
+func (a *analysis) place(pos, near token.Pos) string {
+	file, line, _ := a.where(pos)
+	nf, _, _ := a.where(near)
+	if filepath.Dir(file) == filepath.Dir(nf) {
+		file = filepath.Base(file)
+	}
+	return fmt.Sprintf("%s:%d", file, line)
+}
+
+// raceContext: the related location of the goroutine or entry point access x runs
+// in, and the flow from it to x (SARIF codeFlows).
+func (a *analysis) raceContext(f *Finding, x, other *access) {
+	for _, acc := range []*access{x, other} {
+		r := a.rootOf(acc)
+		if r == nil {
+			continue
+		}
+		sp := r.spawns[0]
+		msg := "goroutine started here"
+		if sp.kind != "" {
+			msg = strings.TrimPrefix(sp.kind, "the ") + " here: it runs concurrently with itself"
+		}
+		start := a.related(sp.pos, msg)
+		f.Related = append(f.Related, start)
+		if acc == x {
+			f.Flow = []Related{start, a.related(x.pos, fmt.Sprintf("%s %s", x.what, x.name))}
+		}
+		break
+	}
 }
 
 func (a *analysis) checkRaces() {
@@ -651,16 +809,23 @@ func (a *analysis) checkRaces() {
 		for i, x := range accs {
 			eff[i] = a.effLocks(x)
 		}
+		guard := a.lockedWrite(accs, eff)
 		for i, w := range accs {
-			if w.kind != aWrite || w.fresh {
+			if w.kind != aWrite || w.fresh || a.quietAcc(w) {
 				continue
 			}
 			for j, b := range accs {
-				if b.kind == aRange || b.fresh {
+				if b.kind == aRange || b.fresh || a.quietAcc(b) {
 					continue
 				}
-				if protected(eff[i], eff[j]) || readShared(eff[i], eff[j]) || !a.concurrent(w, b) {
+				if protected(eff[i], eff[j]) || readShared(eff[i], eff[j]) {
 					continue
+				}
+				api := false
+				if !a.concurrent(w, b) {
+					if api = guard != nil && a.apiShared(w, b); !api {
+						continue
+					}
 				}
 				var rel Related
 				if i == j {
@@ -668,27 +833,44 @@ func (a *analysis) checkRaces() {
 				} else {
 					rel = a.related(b.pos, fmt.Sprintf("%s %s here", b.what, b.name))
 				}
+				other := a.otherSide(w, b)
+				if api {
+					other = fmt.Sprintf("another call of the package's API (the map is written "+
+						"under %s elsewhere, so it is shared)", guard.Name())
+				}
 				a.add("GM001", w.pos, fmt.Sprintf(
 					"map %s is written here (%s %s) while %s may access it with no common mutex held",
-					w.name, w.what, w.name, a.otherSide(w, b)), rel)
+					w.name, w.what, w.name, other), rel)
+				a.raceContext(&a.findings[len(a.findings)-1], w, b)
 				break
 			}
 		}
 		for i, r := range accs {
-			if r.kind != aRange || r.fresh {
+			if r.kind != aRange || r.fresh || a.quietAcc(r) {
 				continue
 			}
 			for j, w := range accs {
-				if w.kind != aWrite || w.fresh {
+				if w.kind != aWrite || w.fresh || a.quietAcc(w) {
 					continue
 				}
-				if protected(eff[j], eff[i]) || readShared(eff[j], eff[i]) || !a.concurrent(w, r) {
+				if protected(eff[j], eff[i]) || readShared(eff[j], eff[i]) {
 					continue
+				}
+				other := ""
+				if !a.concurrent(w, r) {
+					if guard == nil || !a.apiShared(w, r) {
+						continue
+					}
+					other = fmt.Sprintf("another call of the package's API (the map is written "+
+						"under %s elsewhere, so it is shared)", guard.Name())
+				} else {
+					other = a.otherSide(r, w)
 				}
 				a.add("GM002", r.pos, fmt.Sprintf(
 					"range over map %s may run while %s writes it (%s %s) with no common mutex held",
-					r.name, a.otherSide(r, w), w.what, w.name),
+					r.name, other, w.what, w.name),
 					a.related(w.pos, fmt.Sprintf("%s %s here", w.what, w.name)))
+				a.raceContext(&a.findings[len(a.findings)-1], r, w)
 				break
 			}
 		}
@@ -725,7 +907,10 @@ func (a *analysis) otherSide(self, other *access) string {
 		}
 		return "code outside this goroutine"
 	}
-	return a.goroutineOf(other)
+	if r := a.rootOf(other); r != nil {
+		return a.startText(r, self.pos)
+	}
+	return "another goroutine"
 }
 
 // longLived: a package-level variable, a struct field, or a field of a package-level variable.
@@ -1186,4 +1371,376 @@ func (a *analysis) paramObjects(f *fnode) []types.Object {
 		}
 	}
 	return out
+}
+
+// startsConcurrency: a test function that starts goroutines (go, X.Go) or runs
+// parallel subtests (t.Parallel, b.RunParallel); the race checks apply to it.
+func startsConcurrency(fd *ast.FuncDecl) bool {
+	found := false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.GoStmt:
+			found = true
+		case *ast.CallExpr:
+			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok {
+				switch sel.Sel.Name {
+				case "Go", "Parallel", "RunParallel", "AfterFunc":
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// globalReceivers: a method called on a package-level variable G (directly, through
+// &G or a local alias, or from another method called on G through its receiver)
+// accesses G's fields: each receiver access is also an access of G.field.
+func (a *analysis) globalReceivers() {
+	for changed := true; changed; {
+		changed = false
+		for _, f := range a.funcs {
+			for _, g := range f.onGlobal {
+				for _, c := range f.recvCalls {
+					if !containsVar(c.onGlobal, g) {
+						c.onGlobal = append(c.onGlobal, g)
+						changed = true
+					}
+				}
+			}
+		}
+	}
+	var clones []*access
+	for _, key := range a.order {
+		for _, x := range a.accesses[key] {
+			if !x.viaRecv || len(x.fn.onGlobal) == 0 {
+				continue
+			}
+			fv, ok := x.obj.(*types.Var)
+			if !ok {
+				continue
+			}
+			for _, g := range x.fn.onGlobal {
+				y := *x
+				y.key, y.mode, y.viaRecv, y.recvT = a.pairKey(g, fv), global, false, nil
+				clones = append(clones, &y)
+			}
+		}
+	}
+	for _, y := range clones {
+		a.record(y)
+	}
+}
+
+func containsVar(vs []*types.Var, v *types.Var) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// quietAcc: an access in a _test.go file that runs only in a sequential test (no
+// goroutine started by the test, no parallel subtests): not part of any race.
+func (a *analysis) quietAcc(x *access) bool {
+	if x.fn.isRoot {
+		return false
+	}
+	tf := a.fset.File(x.pos)
+	if tf == nil || !a.testFile[tf] {
+		return false
+	}
+	for id := range x.fn.ctx {
+		if id != mainCtx {
+			return false
+		}
+	}
+	return x.fn.quiet || x.fn.decl == nil || !startsConcurrency(x.fn.decl)
+}
+
+// findConstructors: package functions whose first result is a value they allocate
+// (return &T{...}, new(T), or a local made so or by another such function) and that
+// start no goroutine: what they return is not shared yet (v := newT() is fresh).
+func (a *analysis) findConstructors() {
+	a.ctors = map[*types.Func]bool{}
+	for round := 0; round < 3; round++ {
+		for _, file := range a.files {
+			for _, d := range file.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil || fd.Type.Results == nil {
+					continue
+				}
+				obj, ok := a.info.Defs[fd.Name].(*types.Func)
+				if !ok || a.ctors[obj] {
+					continue
+				}
+				if a.isConstructor(fd) {
+					a.ctors[obj] = true
+				}
+			}
+		}
+	}
+}
+
+func (a *analysis) isConstructor(fd *ast.FuncDecl) bool {
+	if t := a.typeOf(fd.Type.Results.List[0].Type); t == nil {
+		return false
+	} else if _, ok := t.Underlying().(*types.Pointer); !ok {
+		return false
+	}
+	made := map[types.Object]bool{}
+	ok, returns := true, 0
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		if !ok {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.GoStmt:
+			ok = false
+		case *ast.CallExpr:
+			if sel, isSel := ast.Unparen(n.Fun).(*ast.SelectorExpr); isSel && (sel.Sel.Name == "Go" || sel.Sel.Name == "AfterFunc") {
+				ok = false
+			}
+		case *ast.AssignStmt:
+			if len(n.Lhs) >= 1 && len(n.Rhs) == 1 {
+				if id, isID := n.Lhs[0].(*ast.Ident); isID {
+					obj := a.info.Defs[id]
+					if obj == nil {
+						obj = a.info.Uses[id]
+					}
+					if obj != nil && (isAllocation(n.Rhs[0], a.info) || a.freshCall(n.Rhs[0])) {
+						made[obj] = true
+					} else if obj != nil && n.Tok == token.ASSIGN {
+						delete(made, obj)
+					}
+				}
+			}
+		case *ast.ReturnStmt:
+			returns++
+			if len(n.Results) == 0 {
+				ok = false
+				return false
+			}
+			r := ast.Unparen(n.Results[0])
+			if id, isID := r.(*ast.Ident); isID {
+				if id.Name == "nil" || made[a.info.Uses[id]] {
+					return true
+				}
+				ok = false
+				return false
+			}
+			if !isAllocation(r, a.info) && !a.freshCall(r) {
+				ok = false
+			}
+		}
+		return true
+	})
+	return ok && returns > 0
+}
+
+// freshCall: e calls a constructor of this package (see findConstructors).
+func (a *analysis) freshCall(e ast.Expr) bool {
+	c, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	var obj types.Object
+	switch f := ast.Unparen(c.Fun).(type) {
+	case *ast.Ident:
+		obj = a.info.Uses[f]
+	case *ast.IndexExpr:
+		if id, ok := f.X.(*ast.Ident); ok {
+			obj = a.info.Uses[id]
+		}
+	}
+	fn, ok := obj.(*types.Func)
+	return ok && a.ctors[fn.Origin()]
+}
+
+// scrapeRoots: exported functions that take the scrape's metric channel and that
+// no function of this package calls run in the scrapes of another package's Collect.
+func (a *analysis) scrapeRoots() {
+	for _, f := range a.funcs {
+		if f.decl == nil || f.isRoot || !f.decl.Name.IsExported() || f.inTest ||
+			!a.takesMetricChannel(f.decl.Type) {
+			continue
+		}
+		calledHere := false
+		for _, c := range f.calls {
+			calledHere = calledHere || !c.from.inTest
+		}
+		if calledHere {
+			continue
+		}
+		f.isRoot = true
+		f.spawns = append(f.spawns, spawn{from: f, pos: f.decl.Pos(), many: true,
+			kind: "the Prometheus collection function declared"})
+	}
+}
+
+// lockedWrite: a mutex under which the map is written (in write mode) outside tests
+// and fresh values: evidence that its author shares it between goroutines.
+func (a *analysis) lockedWrite(accs []*access, eff []lockState) types.Object {
+	for i, x := range accs {
+		if x.kind != aWrite || x.fresh || x.fn.inTest {
+			continue
+		}
+		for k, v := range eff[i] {
+			if k != anyLock && v.mode == writeMode && a.ownsLock(x, k) {
+				return k
+			}
+		}
+	}
+	return nil
+}
+
+// ownsLock: k is a package-level mutex, or a mutex field of the struct type whose
+// field the map is (c.m under c.mu): a lock that guards this map, not one that
+// happens to be held (a local mutex of a closure, another value's lock).
+func (a *analysis) ownsLock(x *access, k types.Object) bool {
+	v, ok := k.(*types.Var)
+	if !ok {
+		return false
+	}
+	if !v.IsField() {
+		return v.Parent() == a.pkg.Scope()
+	}
+	f, ok := x.obj.(*types.Var)
+	if !ok || !f.IsField() {
+		return false
+	}
+	a.guardedStruct(f) // fills a.owners
+	st := a.owners[f]
+	return st != nil && a.owners[v] == st
+}
+
+// apiShared: two accesses of a map its package writes under a mutex, both in code the
+// package's callers run (exported functions and what they call), outside tests and
+// init: callers may run them at the same time (the library does not order its API;
+// two calls of one function race with each other too).
+func (a *analysis) apiShared(x, y *access) bool {
+	if x.mode != global && (x.mode != receiver || x.recvT != y.recvT) {
+		return false
+	}
+	for _, s := range []*access{x, y} {
+		if !s.fn.ctx[mainCtx] || s.fn.inTest || s.fn.isInit || s.fn.isDescribe {
+			return false
+		}
+	}
+	if a.pkg.Name() == "main" {
+		return false
+	}
+	// an exported function whose callers in the package all hold a lock is used
+	// under that lock (func (n *T) PersistMetadata(), called after n.Lock())
+	return !protected(a.apiLocks(x), a.apiLocks(y))
+}
+
+func (a *analysis) apiLocks(x *access) lockState {
+	eff := x.locks.clone()
+	for k, v := range a.callerLocks(x.fn, 4) {
+		if _, ok := eff[k]; !ok {
+			eff[k] = v
+		}
+	}
+	return eff
+}
+
+// callerLocks: the locks f runs under as the package itself calls it: its entry
+// locks, or for an exported function the intersection over its callers in the
+// package (outside tests), transitively up to depth calls.
+func (a *analysis) callerLocks(f *fnode, depth int) lockState {
+	if depth == 0 || f.isRoot {
+		return f.entry
+	}
+	var acc lockState
+	for _, c := range f.calls {
+		if c.from.inTest || c.fresh || c.from == f {
+			continue
+		}
+		l := c.locks.clone()
+		for k, v := range a.callerLocks(c.from, depth-1) {
+			if _, ok := l[k]; !ok {
+				l[k] = v
+			}
+		}
+		if acc == nil {
+			acc = l
+			continue
+		}
+		for k := range acc {
+			if _, ok := l[k]; !ok {
+				delete(acc, k)
+			}
+		}
+	}
+	if acc == nil {
+		return f.entry
+	}
+	for k, v := range f.entry {
+		acc[k] = v
+	}
+	return acc
+}
+
+// lockWrapper: func f(lk L, fn func()) { lk.Lock(); defer lk.Unlock(); fn() } (any
+// parameter order): [index of lk, index of fn], or nil.
+func lockWrapper(fd *ast.FuncDecl) []int {
+	if fd.Body == nil || len(fd.Body.List) != 3 || fd.Type.Params == nil {
+		return nil
+	}
+	var names []string
+	for _, f := range fd.Type.Params.List {
+		for _, n := range f.Names {
+			names = append(names, n.Name)
+		}
+		if len(f.Names) == 0 {
+			names = append(names, "")
+		}
+	}
+	index := func(e ast.Expr) int {
+		if id, ok := ast.Unparen(e).(*ast.Ident); ok {
+			for i, n := range names {
+				if n == id.Name {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	method := func(s ast.Stmt, name string) int {
+		var call *ast.CallExpr
+		switch s := s.(type) {
+		case *ast.ExprStmt:
+			call, _ = s.X.(*ast.CallExpr)
+		case *ast.DeferStmt:
+			call = s.Call
+		}
+		if call == nil {
+			return -1
+		}
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != name || len(call.Args) != 0 {
+			return -1
+		}
+		return index(sel.X)
+	}
+	lk := method(fd.Body.List[0], "Lock")
+	if _, ok := fd.Body.List[1].(*ast.DeferStmt); !ok || lk < 0 || method(fd.Body.List[1], "Unlock") != lk {
+		return nil
+	}
+	es, ok := fd.Body.List[2].(*ast.ExprStmt)
+	if !ok {
+		return nil
+	}
+	call, ok := es.X.(*ast.CallExpr)
+	if !ok || len(call.Args) != 0 {
+		return nil
+	}
+	fn := index(call.Fun)
+	if fn < 0 {
+		return nil
+	}
+	return []int{lk, fn}
 }

@@ -44,6 +44,7 @@ type Finding struct {
 	Col       int       `json:"col"`
 	Message   string    `json:"message"`
 	Related   []Related `json:"related,omitempty"`
+	Flow      []Related `json:"flow,omitempty"` // entry point (goroutine start) to the access
 	Map       string    `json:"map,omitempty"`
 	KeyType   string    `json:"key_type,omitempty"`
 	ValueType string    `json:"value_type,omitempty"`
@@ -100,7 +101,10 @@ func main() {
 	}
 	goroot := flag.String("goroot", os.Getenv("GOROOT"), "GOROOT whose src/ resolves standard imports")
 	tests := flag.Bool("tests", true, "also check _test.go files")
+	entries := flag.String("entry-points", "", "more concurrency entry points: comma-separated "+
+		"import/path.Name of calls whose function arguments run concurrently")
 	flag.Parse()
+	addEntryPoints(*entries)
 	if flag.NArg() == 0 {
 		fmt.Fprintln(os.Stderr, "usage: gomaplint [-goroot DIR] PATH...")
 		os.Exit(2)

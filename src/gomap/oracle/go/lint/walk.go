@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"strings"
@@ -198,7 +199,7 @@ func (w *walker) stmt(s ast.Stmt, st lockState) (lockState, bool) {
 				if vs, ok := spec.(*ast.ValueSpec); ok {
 					for i, v := range vs.Values {
 						w.expr(v, st)
-						if i < len(vs.Names) && isAllocation(v, w.a.info) {
+						if i < len(vs.Names) && (isAllocation(v, w.a.info) || w.a.freshCall(v)) {
 							if obj := w.a.info.Defs[vs.Names[i]]; obj != nil {
 								w.fn.fresh[obj] = true
 							}
@@ -220,7 +221,14 @@ func (w *walker) stmt(s ast.Stmt, st lockState) (lockState, bool) {
 		if guard != "" {
 			w.nilGuards = append(w.nilGuards, guard)
 		}
-		thenSt, thenTerm := w.block(s.Body.List, st.clone())
+		var thenSt lockState
+		thenTerm := false
+		if tv, ok := w.a.info.Types[s.Cond]; ok && tv.Value != nil && tv.Value.Kind() == constant.Bool &&
+			!constant.BoolVal(tv.Value) {
+			thenSt = st.clone() // if debug { ... } with a constant false: dead code, not walked
+		} else {
+			thenSt, thenTerm = w.block(s.Body.List, st.clone())
+		}
 		if guard != "" {
 			w.nilGuards = w.nilGuards[:len(w.nilGuards)-1]
 		}
@@ -444,6 +452,11 @@ func (w *walker) assign(s *ast.AssignStmt, st lockState) {
 		}
 	}
 	w.lhsPending = lhs
+	if len(s.Lhs) == len(s.Rhs) {
+		for i, l := range s.Lhs {
+			w.noteAlias(l, s.Rhs[i])
+		}
+	}
 	for _, r := range s.Rhs {
 		w.expr(r, st)
 	}
@@ -466,8 +479,10 @@ func (w *walker) assign(s *ast.AssignStmt, st lockState) {
 			var rhs ast.Expr
 			if len(s.Rhs) == len(s.Lhs) {
 				rhs = s.Rhs[i]
+			} else if len(s.Rhs) == 1 && i == 0 {
+				rhs = s.Rhs[0] // v, err := newT()
 			}
-			if id, ok := l.(*ast.Ident); ok && rhs != nil && isAllocation(rhs, w.a.info) {
+			if id, ok := l.(*ast.Ident); ok && rhs != nil && (isAllocation(rhs, w.a.info) || i == 0 && w.a.freshCall(rhs)) {
 				obj := w.a.info.Defs[id]
 				if obj == nil {
 					obj = w.a.info.Uses[id]
@@ -571,11 +586,10 @@ func (w *walker) checkThenActWrite(x *access, st lockState) {
 			}
 		}
 		if earlier != nil && !rechecked {
-			_, line, _ := w.a.where(earlier.pos)
 			w.a.add("GM004", x.pos, fmt.Sprintf(
-				"check-then-act on map %s: %s[%s] was read under %s at line %d, the lock was "+
+				"check-then-act on map %s: %s[%s] was read under %s at %s, the lock was "+
 					"released, and this write under a new %s.Lock does not re-check it",
-				x.name, x.name, x.keyText, lock.Name(), line, lock.Name()),
+				x.name, x.name, x.keyText, lock.Name(), w.a.place(earlier.pos, x.pos), lock.Name()),
 				w.a.related(earlier.pos, "read in an earlier critical section"))
 			return
 		}
@@ -644,6 +658,9 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 		}
 		return false
 	}
+	if w.entryArgs(c, fun, st) {
+		return false
+	}
 	if w.isHTTPRegistration(fun) && len(c.Args) == 2 {
 		// http.HandleFunc / mux.Handle(pattern, handler): one goroutine per request
 		h := ast.Unparen(c.Args[1])
@@ -656,7 +673,10 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 		if sel, ok := fun.(*ast.SelectorExpr); ok {
 			w.expr(sel.X, st)
 		}
-		w.startGoroutines(h, st, c.Pos(), true)
+		w.startGoroutines(h, st, c.Pos(), "the HTTP handler registered")
+		return false
+	}
+	if callee := w.callee(fun); callee != nil && callee.underLock != nil && w.lockedCall(c, callee, st) {
 		return false
 	}
 	sel, isSel := fun.(*ast.SelectorExpr)
@@ -696,10 +716,31 @@ func (w *walker) call(c *ast.CallExpr, st lockState) bool {
 		}
 	}
 	if callee := w.callee(fun); callee != nil {
+		fresh := false
+		if sel, ok := fun.(*ast.SelectorExpr); ok && callee.recv != nil {
+			fresh = w.freshBase(sel.X)
+		}
 		callee.calls = append(callee.calls, callSite{from: w.fn, seq: w.tick(),
-			loops: w.loopsCopy(), locks: st.clone()})
+			loops: w.loopsCopy(), locks: st.clone(), fresh: fresh})
+		w.noteReceiver(callee, fun)
 	}
 	return true
+}
+
+// noteReceiver: a method called on a package-level variable (G.m(), s.m() with
+// s := &G) accesses G's fields; one called on its own receiver inherits that.
+func (w *walker) noteReceiver(callee *fnode, fun ast.Expr) {
+	sel, ok := fun.(*ast.SelectorExpr)
+	if !ok || callee.recv == nil {
+		return
+	}
+	if g := w.a.globalBase(sel.X, true); g != nil {
+		callee.onGlobal = append(callee.onGlobal, g)
+		return
+	}
+	if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok && w.fn.recv != nil && w.a.info.Uses[id] == w.fn.recv {
+		w.fn.recvCalls = append(w.fn.recvCalls, callee)
+	}
 }
 
 func (w *walker) callee(fun ast.Expr) *fnode {
@@ -760,17 +801,17 @@ func (w *walker) syncMapCall(sel *ast.SelectorExpr, c *ast.CallExpr, st lockStat
 		if w.fn.wildcard || sameCriticalSection(l.locks, st) {
 			return // the Load and the Store run under one mutex: no other writer between
 		}
-		_, line, _ := w.a.where(l.pos)
+		line := w.a.place(l.pos, c.Pos())
 		if len(c.Args) == 2 && w.tainted(c.Args[1]) == k {
 			w.a.add("GM004", c.Pos(), fmt.Sprintf(
 				"read-modify-write on sync.Map %s: the value stored is computed from the Load "+
-					"at line %d; a Store by another goroutine in between is lost — loop on "+
+					"at %s; a Store by another goroutine in between is lost — loop on "+
 					"CompareAndSwap (or use LoadOrStore)", recv, line),
 				w.a.related(l.pos, "the Load"))
 			return
 		}
 		w.a.add("GM004", c.Pos(), fmt.Sprintf(
-			"check-then-act on sync.Map %s: Load at line %d, then Store of the same key; two "+
+			"check-then-act on sync.Map %s: Load at %s, then Store of the same key; two "+
 				"goroutines can both miss and both Store, the later one wins — use LoadOrStore "+
 				"(harmless only if the value is a pure function of the key)", recv, line),
 			w.a.related(l.pos, "the Load"))
@@ -799,7 +840,7 @@ func (w *walker) goStmt(s *ast.GoStmt, st lockState) {
 	for _, arg := range c.Args {
 		w.expr(arg, st)
 	}
-	r := w.startGoroutines(c.Fun, st, s.Go, false)
+	r := w.startGoroutines(c.Fun, st, s.Go, "")
 	if r == nil {
 		return
 	}
@@ -831,17 +872,19 @@ func (w *walker) goStmt(s *ast.GoStmt, st lockState) {
 
 // startGoroutine: f (a func literal or a package function) runs in a new goroutine.
 func (w *walker) startGoroutine(f ast.Expr, st lockState, pos token.Pos) {
-	w.startGoroutines(f, st, pos, false)
+	w.startGoroutines(f, st, pos, "")
 }
 
-// startGoroutines: like startGoroutine; many: each start runs f many times at once.
+// startGoroutines: like startGoroutine; kind != "": an entry point that a library
+// runs many times at once ("the HTTP handler registered").
 // It returns the goroutine's function when it is one of the package's.
-func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, many bool) *fnode {
+func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, kind string) *fnode {
 	f = ast.Unparen(f)
-	sp := spawn{from: w.fn, seq: w.tick(), loops: w.loopsCopy(), pos: pos, many: many}
+	sp := spawn{from: w.fn, seq: w.tick(), loops: w.loopsCopy(), pos: pos, many: kind != "", kind: kind}
 	if lit, ok := f.(*ast.FuncLit); ok {
 		r := w.a.newFn(w.fn.name + ".func")
 		r.lit, r.body, r.isRoot = lit, lit.Body, true
+		r.inTest = w.fn.inTest
 		r.recv, r.recvT = w.fn.recv, w.fn.recvT
 		r.spawns = []spawn{sp}
 		r.isInit = false
@@ -852,6 +895,7 @@ func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, many b
 		w.expr(sel.X, st)
 	}
 	if sel, ok := f.(*ast.SelectorExpr); ok {
+		sp.ownVal = w.freshBase(sel.X)
 		if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok {
 			if v, ok := w.a.info.Uses[id].(*types.Var); ok && v.Parent() != w.a.pkg.Scope() {
 				sp.recvPos = v.Pos()
@@ -859,6 +903,7 @@ func (w *walker) startGoroutines(f ast.Expr, st lockState, pos token.Pos, many b
 		}
 	}
 	if callee := w.callee(f); callee != nil {
+		w.noteReceiver(callee, f) // go G.m(): the goroutine accesses G's fields
 		callee.isRoot = true
 		callee.spawns = append(callee.spawns, sp)
 		return callee
@@ -903,11 +948,14 @@ func (w *walker) classify(x *access, m ast.Expr) {
 	if !ok {
 		return
 	}
+	if g := w.a.aliases[base]; g != nil {
+		base = g
+	}
 	switch {
 	case base.Parent() == w.a.pkg.Scope():
 		x.mode, x.key = global, w.a.pairKey(base, v)
 	case w.fn.recv != nil && base == w.fn.recv:
-		x.mode, x.recvT = receiver, w.fn.recvT
+		x.mode, x.recvT, x.viaRecv = receiver, w.fn.recvT, true
 	default:
 		// reached through a pointer (client.hub.clients, p.m with p *T): the value may be
 		// shared with the methods of its type; a local struct value is not
@@ -975,4 +1023,183 @@ func (w *walker) isHTTPRegistration(fun ast.Expr) bool {
 		return false
 	}
 	return fn.Name() == "HandleFunc" || fn.Name() == "Handle"
+}
+
+// unconvert: f for a conversion T(f) (http.HandlerFunc(f)).
+func (w *walker) unconvert(e ast.Expr) ast.Expr {
+	e = ast.Unparen(e)
+	if conv, ok := e.(*ast.CallExpr); ok && len(conv.Args) == 1 {
+		if tv, ok := w.a.info.Types[conv.Fun]; ok && tv.IsType() {
+			return w.unconvert(conv.Args[0])
+		}
+	}
+	return e
+}
+
+// entryArgs: the call passes concurrency entry points (request handlers, callbacks of
+// a registrar on the entry-point list) as arguments; they become goroutine roots that
+// run concurrently with themselves. It walks the call and reports true when it did.
+func (w *walker) entryArgs(c *ast.CallExpr, fun ast.Expr, st lockState) bool {
+	if tv, ok := w.a.info.Types[fun]; ok && tv.IsType() {
+		return false // a conversion: its operand is looked at where it is passed
+	}
+	kinds := make([]string, len(c.Args))
+	found := false
+	reg := ""
+	for i, arg := range c.Args {
+		h := w.unconvert(arg)
+		if k := w.handlerKind(h); k != "" {
+			kinds[i], found = k, true
+			continue
+		}
+		if _, isLit := h.(*ast.FuncLit); !isLit && w.callee(h) == nil {
+			continue
+		}
+		if reg == "" {
+			reg = w.registrar(fun)
+			if reg == "" {
+				reg = "-"
+			}
+		}
+		if entryPoints[reg] {
+			kinds[i], found = "the callback registered with "+reg[strings.LastIndex(reg, "/")+1:], true
+		}
+	}
+	if !found {
+		return false
+	}
+	if sel, ok := fun.(*ast.SelectorExpr); ok {
+		w.expr(sel.X, st)
+	}
+	for i, arg := range c.Args {
+		if kinds[i] == "" {
+			w.expr(arg, st)
+			continue
+		}
+		w.startGoroutines(w.unconvert(arg), st, c.Pos(), kinds[i])
+	}
+	if callee := w.callee(fun); callee != nil {
+		callee.calls = append(callee.calls, callSite{from: w.fn, seq: w.tick(),
+			loops: w.loopsCopy(), locks: st.clone()})
+	}
+	return true
+}
+
+// noteAlias: v := &G, v := G (G a package-level variable of pointer type) make v name
+// G's object; r := pkg.NewRouter() records the package r's type comes from.
+func (w *walker) noteAlias(l, r ast.Expr) {
+	id, ok := l.(*ast.Ident)
+	if !ok {
+		return
+	}
+	v, ok := w.a.info.Defs[id].(*types.Var)
+	if !ok {
+		if v, ok = w.a.info.Uses[id].(*types.Var); !ok || v.Parent() == w.a.pkg.Scope() {
+			return
+		}
+	}
+	if g := w.a.globalBase(r, false); g != nil {
+		w.a.aliases[v] = g
+		return
+	}
+	if call, ok := ast.Unparen(r).(*ast.CallExpr); ok {
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+			if p := w.a.pkgPathOfIdent(sel.X); p != "" {
+				w.a.varPkg[v] = p
+			}
+		}
+	}
+}
+
+// globalBase: the package-level variable e denotes as an object: G, &G, or a local
+// alias of one.
+func (a *analysis) globalBase(e ast.Expr, call bool) *types.Var {
+	e = ast.Unparen(e)
+	addr := false
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e, addr = ast.Unparen(u.X), true
+	}
+	id, ok := e.(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	v, ok := a.info.Uses[id].(*types.Var)
+	if !ok {
+		return nil
+	}
+	if g := a.aliases[v]; g != nil && !addr {
+		return g
+	}
+	if v.Parent() != a.pkg.Scope() {
+		return nil
+	}
+	if _, isPtr := v.Type().Underlying().(*types.Pointer); isPtr || addr || call {
+		return v // call: G.m() with a pointer receiver takes &G
+	}
+	return nil // s := G copies the value
+}
+
+// lockedCall: withLock(lk, func() {...}) where withLock locks its first argument
+// around a call of its function argument: the closure runs under that lock.
+func (w *walker) lockedCall(c *ast.CallExpr, callee *fnode, st lockState) bool {
+	u := callee.underLock
+	if len(c.Args) <= u[0] || len(c.Args) <= u[1] {
+		return false
+	}
+	lit, ok := ast.Unparen(c.Args[u[1]]).(*ast.FuncLit)
+	if !ok {
+		return false
+	}
+	key := w.lockOfValue(c.Args[u[0]])
+	if key == nil {
+		return false
+	}
+	for i, arg := range c.Args {
+		if i != u[1] {
+			w.expr(arg, st)
+		}
+	}
+	in := st.clone()
+	w.a.section++
+	in[key] = held{mode: writeMode, section: w.a.section, base: baseText(ast.Unparen(c.Args[u[0]]))}
+	w.block(lit.Body.List, in)
+	callee.calls = append(callee.calls, callSite{from: w.fn, seq: w.tick(), loops: w.loopsCopy(), locks: st.clone()})
+	return true
+}
+
+// lockOfValue: the lock key that e.Lock() would take (e a mutex, &mu, or a value
+// with an embedded mutex).
+func (w *walker) lockOfValue(e ast.Expr) types.Object {
+	e = ast.Unparen(e)
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = ast.Unparen(u.X)
+	}
+	t := w.a.typeOf(e)
+	if t == nil {
+		return nil
+	}
+	if isNamed(t, "sync", "Mutex") || isNamed(t, "sync", "RWMutex") {
+		obj, _ := w.canon(e)
+		return obj
+	}
+	_, idx, _ := types.LookupFieldOrMethod(t, true, w.a.pkg, "Lock")
+	if len(idx) < 2 {
+		return nil
+	}
+	var field *types.Var
+	for _, i := range idx[:len(idx)-1] {
+		if p, ok := t.Underlying().(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		st, ok := t.Underlying().(*types.Struct)
+		if !ok {
+			return nil
+		}
+		field = st.Field(i)
+		t = field.Type()
+	}
+	if field == nil {
+		return nil
+	}
+	return field
 }

@@ -8,7 +8,10 @@
 //	memclassic -layout > layout.json
 //
 // Script: one op per line: "make HINT", "set KEY", "get KEY", "del KEY",
-// "clear", "iter" (a whole range loop); a trailing " !" asks for a live-heap
+// "clear", "iter" (a whole range loop), "clone KEY..." (m = maps.Clone(m)),
+// "rebuild KEY..." (m = a make(map, len(m)) filled by a range loop; the KEYs are
+// the map's keys, whose hashes under the new map's seed are printed as "hashes");
+// a trailing " !" asks for a live-heap
 // measurement after that op. "make" starts a fresh map (the previous one is
 // dropped and collected first). KEY is a decimal integer, or for string keys a
 // Go quoted string.
@@ -18,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"unsafe"
 )
@@ -87,13 +91,36 @@ func run[K comparable, V any](keyOf func(o *op) K, in io.Reader, out io.Writer) 
 				_ = k
 				nIter++
 			}
+		case opClone, opRebuild:
+			if o.kind == opClone {
+				m = maps.Clone(m)
+			} else {
+				old := uintptr(h.hash0)
+				m2 := make(map[K]V, len(m))
+				j := o.ks
+				for k, v := range m {
+					m2[k] = v
+					*key = k
+					if j < o.ke { // the range order, as hashes under the old seed
+						orders[j] = uint64(mt.hasher(unsafe.Pointer(key), old))
+					}
+					j++
+				}
+				m = m2
+			}
+			sink = m
+			h = *(**hmap)(unsafe.Pointer(&m))
+			for j := o.ks; j < o.ke; j++ {
+				*key = keyOf(&listed[j])
+				hashes[j] = uint64(mt.hasher(unsafe.Pointer(key), uintptr(h.hash0)))
+			}
 		}
 		r.seed = uint64(h.hash0)
 		r.probe = [6]int64{int64(h.count), int64(h.B), int64(h.noverflow), int64(h.flags),
 			b2i(h.oldbuckets != nil), b2i(h.extra != nil)}
 	}
 	growing := func() bool { return h != nil && h.oldbuckets != nil }
-	return writeRecs(out, measure(ops, apply, growing, liveEvery), probeNames)
+	return writeRecs(out, ops, measure(ops, apply, growing, liveEvery), probeNames)
 }
 
 func main() {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,8 @@ const (
 	opDel
 	opClear
 	opIter
+	opClone   // m = maps.Clone(m)
+	opRebuild // m2 := make(map[K]V, len(m)); for k, v := range m { m2[k] = v }; m = m2
 )
 
 // op is one parsed script line. It holds no pointers (key strings live in the
@@ -38,7 +41,20 @@ type op struct {
 	ln   uint32
 	blk  uint32
 	str  bool
+	// clone / rebuild: the keys listed after the op (listed[ks:ke]), whose hashes
+	// under the new map's seed are reported (hashes[ks:ke]).
+	ks, ke uint32
 }
+
+// The keys listed by clone / rebuild lines, and their hashes under the new map's
+// seed (filled while measuring: the slice is allocated when the script is read).
+// orders[ks:ke] is a rebuild's range order: the hash of each key, in the order the
+// loop produced them, under the old map's seed (the model inverts the hashes).
+var (
+	listed []op
+	hashes []uint64
+	orders []uint64
+)
 
 // rec is what was measured for one op. Written out only after the whole run,
 // so that nothing but the map allocates while measuring.
@@ -47,6 +63,7 @@ type rec struct {
 	alloc   uint64 // TotalAlloc delta over the op
 	mallocs uint64 // Mallocs delta over the op
 	live    int64  // HeapAlloc after runtime.GC() minus the baseline taken before make; -1: not measured
+	scan    int64  // /gc/scan/heap:bytes after that GC (the cycle's heap scan work) minus its baseline
 	hashed  bool
 	hash    uint64 // the map's hash of the op's key under the seed before the op
 	seed    uint64 // the map's seed after the op
@@ -96,6 +113,20 @@ func readOps(in io.Reader) ([]op, error) {
 			o.kind = opClear
 		case "iter":
 			o.kind = opIter
+		case "clone", "rebuild":
+			o.kind = opClone
+			if word == "rebuild" {
+				o.kind = opRebuild
+			}
+			o.ks = uint32(len(listed))
+			for _, f := range splitKeys(arg) {
+				var k op
+				if err = k.parseKey(f); err != nil {
+					break
+				}
+				listed = append(listed, k)
+			}
+			o.ke = uint32(len(listed))
 		default:
 			err = fmt.Errorf("unknown op %q", word)
 		}
@@ -107,7 +138,42 @@ func readOps(in io.Reader) ([]op, error) {
 		}
 		ops = append(ops, o)
 	}
+	hashes = make([]uint64, len(listed))
+	orders = make([]uint64, len(listed))
+	if prepareKeys != nil {
+		prepareKeys(ops)
+		prepareKeys(listed)
+	}
 	return ops, sc.Err()
+}
+
+// splitKeys splits a clone / rebuild line's key list: decimal integers and Go
+// quoted strings (which may hold spaces), separated by spaces.
+func splitKeys(s string) []string {
+	var out []string
+	for {
+		s = strings.TrimLeft(s, " ")
+		if s == "" {
+			return out
+		}
+		end := strings.IndexByte(s, ' ')
+		if s[0] == '"' {
+			end = -1
+			for j := 1; j < len(s); j++ {
+				if s[j] == '\\' {
+					j++
+				} else if s[j] == '"' {
+					end = j + 1
+					break
+				}
+			}
+		}
+		if end < 0 {
+			end = len(s)
+		}
+		out = append(out, s[:end])
+		s = s[end:]
+	}
 }
 
 // parseKey reads a decimal integer or a Go quoted string.
@@ -163,7 +229,9 @@ func measure(ops []op, apply func(o *op, r *rec), growing func() bool, liveEvery
 	runtime.GOMAXPROCS(1)
 	debug.SetGCPercent(-1)
 	warmUp()
-	var base uint64
+	var base, scanBase uint64
+	scanned := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
+	metrics.Read(scanned)
 	prevTotal, prevMallocs := ms.TotalAlloc, ms.Mallocs
 	for i := range ops {
 		o, r := &ops[i], &recs[i]
@@ -172,8 +240,10 @@ func measure(ops []op, apply func(o *op, r *rec), growing func() bool, liveEvery
 			sink = nil
 			apply(nil, nil) // drop the previous map
 			runtime.GC()
+			metrics.Read(scanned)
 			runtime.ReadMemStats(&ms)
 			base = ms.HeapAlloc
+			scanBase = scanned[0].Value.Uint64()
 			prevTotal, prevMallocs = ms.TotalAlloc, ms.Mallocs
 		}
 		wasGrowing := o.kind != opMake && growing()
@@ -184,11 +254,14 @@ func measure(ops []op, apply func(o *op, r *rec), growing func() bool, liveEvery
 		last := i+1 == len(ops) || ops[i+1].kind == opMake
 		if o.live || r.alloc != 0 || last || wasGrowing || growing() ||
 			o.kind == opMake || o.kind == opDel || o.kind == opClear || o.kind == opIter ||
+			o.kind == opClone || o.kind == opRebuild ||
 			(liveEvery > 0 && i%liveEvery == 0) {
 			before := ms.TotalAlloc
 			runtime.GC()
+			metrics.Read(scanned)
 			runtime.ReadMemStats(&ms)
 			r.live = int64(ms.HeapAlloc) - int64(base)
+			r.scan = int64(scanned[0].Value.Uint64()) - int64(scanBase)
 			r.noise = ms.TotalAlloc - before // the runtime's own allocations during the GC
 		}
 		prevTotal, prevMallocs = ms.TotalAlloc, ms.Mallocs
@@ -217,11 +290,12 @@ func warmUp() {
 	}
 }
 
-func writeRecs(out io.Writer, recs []rec, probeNames []string) error {
+func writeRecs(out io.Writer, ops []op, recs []rec, probeNames []string) error {
 	w := bufio.NewWriterSize(out, 1<<20)
 	var b []byte
 	for i := range recs {
 		r := &recs[i]
+		o := &ops[i]
 		b = b[:0]
 		b = append(b, `{"alloc":`...)
 		b = strconv.AppendUint(b, r.alloc, 10)
@@ -229,6 +303,8 @@ func writeRecs(out io.Writer, recs []rec, probeNames []string) error {
 		b = strconv.AppendUint(b, r.mallocs, 10)
 		b = append(b, `,"live":`...)
 		b = strconv.AppendInt(b, r.live, 10)
+		b = append(b, `,"scan":`...)
+		b = strconv.AppendInt(b, r.scan, 10)
 		b = append(b, `,"hash":`...)
 		if r.hashed {
 			b = strconv.AppendUint(b, r.hash, 10)
@@ -244,6 +320,26 @@ func writeRecs(out io.Writer, recs []rec, probeNames []string) error {
 			b = append(b, name...)
 			b = append(b, `":`...)
 			b = strconv.AppendInt(b, r.probe[j], 10)
+		}
+		if o.kind == opClone || o.kind == opRebuild {
+			b = append(b, `,"hashes":[`...)
+			for j := o.ks; j < o.ke; j++ {
+				if j > o.ks {
+					b = append(b, ',')
+				}
+				b = strconv.AppendUint(b, hashes[j], 10)
+			}
+			b = append(b, ']')
+		}
+		if o.kind == opRebuild {
+			b = append(b, `,"order":[`...)
+			for j := o.ks; j < o.ke; j++ {
+				if j > o.ks {
+					b = append(b, ',')
+				}
+				b = strconv.AppendUint(b, orders[j], 10)
+			}
+			b = append(b, ']')
 		}
 		b = append(b, "}\n"...)
 		if _, err := w.Write(b); err != nil {

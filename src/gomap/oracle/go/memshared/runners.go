@@ -2,7 +2,10 @@
 
 package main
 
-import "io"
+import (
+	"io"
+	"time"
+)
 
 func b2i(b bool) int64 {
 	if b {
@@ -14,6 +17,17 @@ func b2i(b bool) int64 {
 type structKey struct {
 	a int32
 	b string
+}
+
+// Session is tests/data/gotypes/sessions.Session (keep the two equal): a named struct
+// with pointers and padding, which gomap lays out from the Go type checker's answer
+// (gomap.layout.named); its run checks the accounting of such a type.
+type Session struct {
+	ID   int32
+	Name string
+	Next *Session
+	Flag bool
+	Seen time.Time
 }
 
 type runner func(in io.Reader, out io.Writer) error
@@ -33,10 +47,42 @@ var runners = map[string]runner{
 	"struct{a int32; b string}|[3]int16": func(i io.Reader, o io.Writer) error {
 		return run[structKey, [3]int16](structKeyOf, i, o)
 	},
+	"string|sessions.Session": func(i io.Reader, o io.Writer) error {
+		return run[string, Session](strKey, i, o)
+	},
 	"[4]int64|[16]int64": func(i io.Reader, o io.Writer) error {
 		return run[[4]int64, [16]int64](quadKey, i, o)
 	},
+	"complex128|int64": func(i io.Reader, o io.Writer) error {
+		return run[complex128, int64](complexKey, i, o)
+	},
+	"*int64|int64": func(i io.Reader, o io.Writer) error {
+		prepareKeys = preparePointers
+		return run[*int64, int64](pointerKey, i, o)
+	},
 }
+
+// prepareKeys, when set, runs over every op (and every listed key) once the script
+// is read, before anything is measured: keys that need an allocation are made there.
+var prepareKeys func(ops []op)
+
+// Pointer keys: key n is a pointer to object n, made once before measuring.
+var pointers = map[int64]*int64{}
+
+func preparePointers(ops []op) {
+	for i := range ops {
+		if _, ok := pointers[ops[i].n]; !ok {
+			p := new(int64)
+			*p = ops[i].n
+			pointers[ops[i].n] = p
+		}
+	}
+}
+
+func pointerKey(o *op) *int64 { return pointers[o.n] }
+
+// complex128 keys: key n is complex(n, 0).
+func complexKey(o *op) complex128 { return complex(float64(o.n), 0) }
 
 // Keys of the composite types are built from the integer n (injectively).
 func bigKey(o *op) (k [17]int64) {

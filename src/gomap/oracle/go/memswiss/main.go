@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"unsafe"
 )
@@ -91,13 +92,36 @@ func run[K comparable, V any](keyOf func(o *op) K, in io.Reader, out io.Writer) 
 				_ = k
 				nIter++
 			}
+		case opClone, opRebuild:
+			if o.kind == opClone {
+				m = maps.Clone(m)
+			} else {
+				old := uintptr(h.seed)
+				m2 := make(map[K]V, len(m))
+				j := o.ks
+				for k, v := range m {
+					m2[k] = v
+					*key = k
+					if j < o.ke { // the range order, as hashes under the old seed
+						orders[j] = uint64(mt.Hasher(unsafe.Pointer(key), old))
+					}
+					j++
+				}
+				m = m2
+			}
+			sink = m
+			h = *(**mapHeader)(unsafe.Pointer(&m))
+			for j := o.ks; j < o.ke; j++ {
+				*key = keyOf(&listed[j])
+				hashes[j] = uint64(mt.Hasher(unsafe.Pointer(key), uintptr(h.seed)))
+			}
 		}
 		r.seed = uint64(h.seed)
 		r.probe = [6]int64{int64(h.used), int64(h.dirLen), int64(h.globalDepth),
 			b2i(h.tombstonePossible), int64(h.clearSeq)}
 	}
 	growing := func() bool { return false }
-	return writeRecs(out, measure(ops, apply, growing, liveEvery), probeNames)
+	return writeRecs(out, ops, measure(ops, apply, growing, liveEvery), probeNames)
 }
 
 func mapRowOf[K comparable, V any](key, elem string) mapRow {

@@ -323,3 +323,65 @@ var bigElemCodec = elemCodec[bigElem]{
 }
 
 var errUsage = errors.New("usage: harness -key int64|string|float64|struct|array|bigkey -elem int64|bigelem [-full-every N] [-dir-limit N] [-scan probe|table] [-paranoid]")
+
+// ptrTarget is what a pointer key points to: object n of the script, made once
+// (so "the same key" is the same address) and never freed.
+type ptrTarget struct{ n int64 }
+
+var ptrRegistry = map[int64]*ptrTarget{}
+
+func ptrFor(n int64) *ptrTarget {
+	p := ptrRegistry[n]
+	if p == nil {
+		p = &ptrTarget{n}
+		ptrRegistry[n] = p
+	}
+	return p
+}
+
+// pointer keys are written as the number of the object they point to.
+var pointerKey = keyCodec[*ptrTarget]{
+	parse: func(raw []byte) (*ptrTarget, error) {
+		n, err := parseInt(raw, 64)
+		if err != nil {
+			return nil, err
+		}
+		return ptrFor(n), nil
+	},
+	append: func(b []byte, p unsafe.Pointer) []byte {
+		return strconv.AppendInt(b, (*(**ptrTarget)(p)).n, 10)
+	},
+	digest: func(p unsafe.Pointer) uint64 { return uint64((*(**ptrTarget)(p)).n) },
+	isNaN:  never,
+}
+
+// complex128 keys are [real, imag], each as float64 keys are (16 hex digits).
+var complex128Key = keyCodec[complex128]{
+	parse: func(raw []byte) (complex128, error) {
+		l, err := parseList(raw, 2)
+		if err != nil {
+			return 0, err
+		}
+		re, err := float64Key.parse(l[0])
+		if err != nil {
+			return 0, err
+		}
+		im, err := float64Key.parse(l[1])
+		if err != nil {
+			return 0, err
+		}
+		return complex(re, im), nil
+	},
+	append: func(b []byte, p unsafe.Pointer) []byte {
+		b = append(b, '[')
+		b = appendHex16(b, *(*uint64)(p))
+		b = append(b, ',')
+		b = appendHex16(b, *(*uint64)(unsafe.Add(p, 8)))
+		return append(b, ']')
+	},
+	digest: func(p unsafe.Pointer) uint64 { return *(*uint64)(p)*31 ^ *(*uint64)(unsafe.Add(p, 8)) },
+	isNaN: func(p unsafe.Pointer) bool {
+		c := *(*complex128)(p)
+		return c != c
+	},
+}

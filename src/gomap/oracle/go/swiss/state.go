@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"strconv"
 	"unsafe"
@@ -176,6 +177,14 @@ func (s *state[K, V]) step(i int, line []byte) (err error) {
 		if err := nargs(op, 0); err != nil {
 			return err
 		}
+		full = true
+
+	case "clone":
+		// m = maps.Clone(m): the old map is dropped (open iterators keep walking it).
+		if err := nargs(op, 0); err != nil {
+			return err
+		}
+		s.m = maps.Clone(s.m)
 		full = true
 
 	case "iter", "next", "stop":

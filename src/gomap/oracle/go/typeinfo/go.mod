@@ -1,0 +1,3 @@
+module gomaptypeinfo
+
+go 1.27
