@@ -12,7 +12,8 @@ setup(
         Extension(
             "gomap._native",
             sources=["src/gomap/native/module.c", "src/gomap/native/classic.c",
-                     "src/gomap/native/swiss.c"],
+                     "src/gomap/native/swiss.c", "src/gomap/native/opsread.c",
+                     "src/gomap/native/patterns.c"],
             depends=["src/gomap/native/native.h"],
             extra_compile_args=["-O2", "-std=c11", "-Wall", "-Wno-unused-parameter"],
             optional=True,

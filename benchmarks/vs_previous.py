@@ -3,7 +3,8 @@ run: the ratio new / previous for every row.
 
     python benchmarks/vs_previous.py REF bench_map.py [--rounds 3] [-- BENCH ARGS...]
 
-The earlier tree is exported with ``git archive REF`` into a temporary folder; each
+The earlier tree is exported with ``git archive REF`` into a temporary folder (and
+its C extension built there, as this tree's must be); each
 round runs the earlier tree's benchmark and then this tree's, each in a fresh
 interpreter on its own source (``PYTHONPATH``), and each row keeps its best (lowest)
 time over the rounds, so both versions see the same machine. Rows are matched by
@@ -35,6 +36,11 @@ def export(ref: str, dest: Path) -> None:
         subprocess.run(["git", "-C", str(ROOT), "archive", ref], stdout=f, check=True)
     with tarfile.open(archive) as t:
         t.extractall(dest / "tree", filter="data")
+    # The C extension is not in git: build the earlier tree's own (else it would run
+    # on the Python engines and every ratio would flatter the new tree).
+    if (dest / "tree" / "setup.py").is_file():
+        subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
+                       cwd=dest / "tree", check=True, capture_output=True)
 
 
 def run(tree: Path, bench: str, args: list[str], out: Path) -> list[dict[str, Any]]:

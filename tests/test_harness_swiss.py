@@ -302,27 +302,33 @@ def test_churn_prunes_tombstones_and_paranoid_agrees(harness_bin: str) -> None:
         if i % 1500 == 0:
             script.append(["dump"])
     script.append(["dump"])
-    recs = run(harness_bin, script, "-full-every", "0", "-paranoid")
-    r = replay(recs, script)
-    assert r.m["used"] == len(live)
-    assert any(rec["m"]["tombstone_possible"] for rec in recs)
-
     def tombstones(t: dict[str, Any]) -> int:
         return t["capacity"] * 7 // 8 - t["used"] - t["growth_left"]
 
-    # pruneTombstones ran at least once: an insert that dropped many tombstones
-    # at once, without replacing the table (so its groups came incrementally).
-    pruned = [
-        rec["i"]
-        for prev, rec in itertools.pairwise(recs)
-        if not rec.get("full")
-        and len(prev["m"]["tables"]) == len(rec["m"]["tables"])
-        and any(
-            tombstones(b) < tombstones(a) - 1
-            for a, b in zip(prev["m"]["tables"], rec["m"]["tables"], strict=True)
-        )
-    ]
-    assert pruned and all(script[i][0] == "set" for i in pruned)
+    # Whether an insert finds enough tombstones to prune depends on where the
+    # runtime's random hash seed puts the keys: every run must replay exactly, and
+    # pruneTombstones must run in one of three (each run draws a new seed).
+    for _attempt in range(3):
+        recs = run(harness_bin, script, "-full-every", "0", "-paranoid")
+        r = replay(recs, script)
+        assert r.m["used"] == len(live)
+        assert any(rec["m"]["tombstone_possible"] for rec in recs)
+        # pruneTombstones ran at least once: an insert that dropped many tombstones
+        # at once, without replacing the table (so its groups came incrementally).
+        pruned = [
+            rec["i"]
+            for prev, rec in itertools.pairwise(recs)
+            if not rec.get("full")
+            and len(prev["m"]["tables"]) == len(rec["m"]["tables"])
+            and any(
+                tombstones(b) < tombstones(a) - 1
+                for a, b in zip(prev["m"]["tables"], rec["m"]["tables"], strict=True)
+            )
+        ]
+        assert all(script[i][0] == "set" for i in pruned)
+        if pruned:
+            break
+    assert pruned, "no run of three pruned tombstones"
     # Same script, whole-table scanning: identical structure.
     recs2 = run(harness_bin, script, "-full-every", "0", "-scan", "table")
     replay(recs2, script)

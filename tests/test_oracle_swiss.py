@@ -126,9 +126,18 @@ def _check_path(shape: str, key_type: str, r: Result) -> None:
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("key_type", KEY_TYPES)
 def test_named_shapes_match_the_runtime(shape: str, key_type: str) -> None:
-    r = replay_swiss(_shape(shape)(key_type, 3), key_type, "int64")
-    assert_exact(r)
-    _check_path(shape, key_type, r)
+    # Some paths are reached for some of the runtime's random hash seeds only (a NaN
+    # insert that splits its table): every run must be exact, and the shape must
+    # reach its path in one of three runs (each draws a new seed).
+    for attempt in range(3):
+        r = replay_swiss(_shape(shape)(key_type, 3), key_type, "int64")
+        assert_exact(r)
+        try:
+            _check_path(shape, key_type, r)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
 
 
 def test_nan_inserts_that_grow_their_table() -> None:

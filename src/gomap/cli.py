@@ -12,6 +12,7 @@ followed by the offending line; progress bars appear only on a terminal.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import tempfile
@@ -256,6 +257,7 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
         MAX_INT,
         KeyDomain,
         OpsFileError,
+        open_ops_reader,
         ops_file_lines,
         parse_ops_lines,
     )
@@ -277,10 +279,48 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
             raise UsageError(f"{path}: cannot read the file: No such file or directory",
                              located=True)
         name = "<stdin>" if path == "-" else path
-        # A second run (compare, --seeds K) replays the lines the first run spooled.
+        warned = [False]  # the empty-file warning is given once, not once per run
+
+        def warn_empty() -> None:
+            if not warned[0] and not getattr(args, "quiet", False):
+                _err(f"gomap {args.command}: warning: {name} has no operations "
+                     "(empty, or only comments and make): the report is of an "
+                     "empty map")
+            warned[0] = True
+
+        if runs == 1 or (path != "-" and os.path.isfile(path)):
+            # Read as the run goes, by the C reader where it is built (a regular file
+            # is simply read again by a later run).
+            def read() -> Any:
+                try:
+                    it = open_ops_reader(path, domain)
+                    first = next(it, None)
+                    lead = []
+                    if first is not None and first[0] == MAKE:
+                        if args.hint is not None:
+                            raise UsageError(
+                                f"{name} starts with make; drop --hint or the make line")
+                        lead.append(first)
+                        first = next(it, None)
+                    else:
+                        lead.append((MAKE, args.hint or 0))
+                except OpsFileError as e:
+                    raise UsageError(str(e), located=True) from None
+                if first is None:
+                    warn_empty()
+                    return iter(lead)
+                lead.append(first)
+                if hasattr(it, "unread"):  # the C reader: the loop runs on it directly
+                    for op in reversed(lead):
+                        it.unread(op)
+                    return it
+                return itertools.chain(lead, it)
+
+            return read, None, f"ops file {name}"
+        # A pipe read by several runs (compare, --seeds K): the first run spools the
+        # lines it reads for the later ones.
         spool: Any = tempfile.TemporaryFile("w+", encoding="utf-8") if runs > 1 else None  # noqa: SIM115  (closed when collected)
         used = [False]
-        warned = [False]  # the empty-file warning is given once, not once per run
 
         def source() -> Any:
             if not used[0]:
@@ -307,11 +347,7 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
                 else:
                     yield (MAKE, args.hint or 0)
                 if first is None:
-                    if not warned[0] and not getattr(args, "quiet", False):
-                        _err(f"gomap {args.command}: warning: {name} has no operations "
-                             "(empty, or only comments and make): the report is of an "
-                             "empty map")
-                    warned[0] = True
+                    warn_empty()
                     return
                 yield first
                 yield from it
@@ -422,9 +458,14 @@ def _run_one(console: Console, args: argparse.Namespace, impl: str, factory: Any
             eta(done_before + done)
 
     def run(progress: Any) -> Any:
-        return simulate(impl, args.key, args.value, factory(), total=total, workload=name,
-                        seed=seed, samples=args.samples, go=go, rebuild=rebuild,
-                        progress=progress)
+        from gomap.sim.ops import OpsFileError
+
+        try:
+            return simulate(impl, args.key, args.value, factory(), total=total,
+                            workload=name, seed=seed, samples=args.samples, go=go,
+                            rebuild=rebuild, progress=progress)
+        except OpsFileError as e:  # a bad line met during the run (the C reader's)
+            raise UsageError(str(e), located=True) from None
 
     if not show:
         return run(progress if eta is not None else None)

@@ -43,9 +43,11 @@ arrays it started on alive); ``range`` loops that run to the end are fine.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from gomap._engine import EngineIter, MapStats
 from gomap.classic.hmap import EVACUATED_X, EVACUATED_Y, SparseBucketArray
@@ -912,7 +914,18 @@ class AccountedEngine:
         new = AccountedEngine(self.impl, len(e), self.layout, **opts)
         it = self.iterator()
         assign = new.assign
-        if order is None:
+        from gomap.ops import SET
+
+        native_loop = getattr(new.engine, "_replay", None) \
+            if getattr(new.acct, "native", False) else None
+        if order is None and native_loop is not None and hasattr(it, "__next__"):
+            # The copy in C: the iterator's (k, e) pairs become (SET, k, e) for the
+            # simulator's loop, which assigns and accounts as assign does.
+            done = native_loop(map(operator.add, itertools.repeat((SET,)), cast(Any, it)), 0,
+                               len(e) + 1, 0, 0, 0)
+            if done[1] is not None or not done[2]:
+                raise RuntimeError(f"rebuild: the native copy stopped at {done[:2]!r}")
+        elif order is None:
             while (kv := it.next()) is not None:
                 assign(kv[0], kv[1])
         else:

@@ -405,7 +405,8 @@ PyMODINIT_FUNC PyInit__native(void) {
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
-    if (events_init() < 0 || gomap_classic_init(m) < 0 || gomap_swiss_init(m) < 0) {
+    if (events_init() < 0 || gomap_classic_init(m) < 0 || gomap_swiss_init(m) < 0 ||
+        gomap_opsread_init(m) < 0 || gomap_patterns_init(m) < 0) {
         Py_DECREF(m);
         return NULL;
     }

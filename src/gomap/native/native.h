@@ -9,6 +9,8 @@ uint64_t gomap_stable_bytes_hash(const unsigned char *s, size_t n);
 
 int gomap_classic_init(PyObject *module);
 int gomap_swiss_init(PyObject *module);
+int gomap_opsread_init(PyObject *module);  /* opsread.c: OpsReader */
+int gomap_patterns_init(PyObject *module); /* patterns.c: PatternOps */
 
 /* What GoMap's C fast paths (the bottom of classic.c) need of a native engine other
  * than the classic HMap: lookup (1 found with a new reference in *pe, 0 absent, -1

@@ -33,6 +33,7 @@ a byte-order mark; ``-`` reads standard input.
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import sys
@@ -314,6 +315,26 @@ class KeyDomain:
         self.count = value_count(t)
         """Distinct values of the type (None: unbounded), see :func:`gomap.gokeys.value_count`."""
 
+    def fast_key(self, arg: str) -> Any:
+        """The key for the commonest literals (a plain decimal integer of an integer key
+        type, in range; a double-quoted string without escapes), exactly as
+        ``from_literal(parse_go_literal(arg))`` gives it; None for anything else
+        (the caller takes the general path, which also raises the errors)."""
+        if self.kind in ("int", "uint"):
+            body = arg[1:] if arg[0] in "+-" else arg
+            if (len(body) <= 20 and body.isascii() and body.isdigit()
+                    and (body[0] != "0" or len(body) == 1)):
+                v = int(arg)
+                assert self.range is not None
+                if self.range[0] <= v <= self.range[1]:
+                    return v
+            return None
+        if self.kind == "string" and len(arg) >= 2 and arg[0] == '"' == arg[-1]:
+            body = arg[1:-1]
+            if "\\" not in body and '"' not in body:
+                return body
+        return None
+
     def from_literal(self, v: Any) -> Any:
         """A key written in an ops file (strict: no conversions Go would refuse).
 
@@ -427,6 +448,12 @@ def _as_literal(v: Any) -> GoLiteral:
 # --- the ops file -------------------------------------------------------------------------
 def _strip_comment(line: str) -> str:
     """The line without a trailing ``# comment`` (a ``#`` inside quotes stays)."""
+    hash_at = line.find("#")
+    if hash_at < 0:
+        return line
+    head = line[:hash_at]
+    if '"' not in head and "'" not in head and "`" not in head:
+        return head  # no quote opens before the first #: it starts the comment
     quote = ""
     i = 0
     while i < len(line):
@@ -445,43 +472,58 @@ def _strip_comment(line: str) -> str:
     return line
 
 
+_OP_CODES = {"set": SET, "get": GET, "del": DEL}
+
+
+def parse_ops_line(raw: str, lineno: int, first: bool, domain: KeyDomain, path: str = "<ops>"
+                   ) -> Op | None:
+    """One ops-file line: its operation, None for a blank or comment line;
+    :class:`OpsFileError` for a bad one. ``first``: no operation came before it (only
+    then may it be ``make``)."""
+    text = _strip_comment(raw).strip()
+    if not text:
+        return None
+    word, _, arg = text.partition(" ")
+    arg = arg.strip()
+    code = _OP_CODES.get(word)
+    if code is not None:
+        if not arg:
+            raise OpsFileError(path, lineno, raw, f"{word} needs a key")
+        fast = domain.fast_key(arg)
+        if fast is not None:
+            return (code, fast)
+        try:
+            return (code, domain.from_literal(parse_go_literal(arg)))
+        except ValueError as e:
+            raise OpsFileError(path, lineno, raw, str(e)) from None
+    if word in _NO_ARG:
+        if arg:
+            raise OpsFileError(path, lineno, raw, f"{word} takes no argument")
+        return (_NO_ARG[word], None)
+    if word == "make":
+        if not first:
+            raise OpsFileError(path, lineno, raw, "make may only be the first operation")
+        try:
+            hint = make_hint(parse_go_literal(arg)) if arg else 0
+        except ValueError as e:
+            raise OpsFileError(path, lineno, raw, str(e)) from None
+        return (MAKE, hint)
+    raise OpsFileError(
+        path, lineno, raw,
+        f"unknown operation {word!r} (expected set, get, del, clear, iter, clone, "
+        f"rebuild or make)",
+    )
+
+
 def parse_ops_lines(lines: Iterator[str] | list[str], domain: KeyDomain, path: str = "<ops>"
                     ) -> Iterator[Op]:
     """Parse ops-file lines lazily; raise :class:`OpsFileError` at the first bad one."""
     first = True
     for lineno, raw in enumerate(lines, 1):
-        text = _strip_comment(raw).strip()
-        if not text:
-            continue
-        word, _, arg = text.partition(" ")
-        arg = arg.strip()
-        if word in ("set", "get", "del"):
-            if not arg:
-                raise OpsFileError(path, lineno, raw, f"{word} needs a key")
-            try:
-                key = domain.from_literal(parse_go_literal(arg))
-            except ValueError as e:
-                raise OpsFileError(path, lineno, raw, str(e)) from None
-            yield ({"set": SET, "get": GET, "del": DEL}[word], key)
-        elif word in _NO_ARG:
-            if arg:
-                raise OpsFileError(path, lineno, raw, f"{word} takes no argument")
-            yield (_NO_ARG[word], None)
-        elif word == "make":
-            if not first:
-                raise OpsFileError(path, lineno, raw, "make may only be the first operation")
-            try:
-                hint = make_hint(parse_go_literal(arg)) if arg else 0
-            except ValueError as e:
-                raise OpsFileError(path, lineno, raw, str(e)) from None
-            yield (MAKE, hint)
-        else:
-            raise OpsFileError(
-                path, lineno, raw,
-                f"unknown operation {word!r} (expected set, get, del, clear, iter, clone, "
-                f"rebuild or make)",
-            )
-        first = False
+        op = parse_ops_line(raw, lineno, first, domain, path)
+        if op is not None:
+            first = False
+            yield op
 
 
 MAX_INT = (1 << 63) - 1
@@ -503,33 +545,162 @@ def make_hint(lit: GoLiteral) -> int:
     return int(v)
 
 
-def ops_file_lines(path: str | Path) -> Iterator[str]:
-    """The lines of an ops file, read once, as they are needed (a million-op file is
-    never held in memory, a pipe works); ``"-"`` is standard input. A UTF-8
-    byte-order mark is skipped; an unreadable or non-UTF-8 file raises
-    :class:`OpsFileError`."""
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+class _Source(io.RawIOBase):
+    """The bytes of an ops file (decompressed), whose read errors become
+    :class:`OpsFileError` (``file: cannot read the file: ...``)."""
+
+    def __init__(self, f: Any, name: str, owned: list[Any]) -> None:
+        super().__init__()
+        self._f = f
+        self._name = name
+        self._owned = owned
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        try:
+            n = self._f.readinto(b)
+        except OpsFileError:
+            raise
+        except Exception as e:  # OSError, gzip's EOFError / zlib.error, zstd's ZstdError
+            reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
+            raise OpsFileError(self._name, 0, "", f"cannot read the file: {reason}") from None
+        return 0 if n is None else int(n)
+
+    def close(self) -> None:
+        if not self.closed:
+            for f in self._owned:
+                f.close()
+        super().close()
+
+
+def open_ops_source(path: str | Path) -> tuple[io.BufferedReader, str]:
+    """The bytes of the ops file ``path`` (``"-"``: standard input) as a binary
+    stream, and the name errors give it. A gzip or zstd stream (recognised by its
+    first bytes, whatever the file is called) is decompressed on the way;
+    :class:`OpsFileError` when the file cannot be opened or needs a missing package."""
     if str(path) == "":
         raise OpsFileError("<ops>", 0, "", "no ops file named (the path is empty)")
+    if str(path) == "-":
+        name = "<stdin>"
+        raw: Any = getattr(sys.stdin, "buffer", None)
+        if raw is None:
+            raise OpsFileError(name, 0, "", "standard input is not a byte stream")
+        owned: list[Any] = []
+    else:
+        name = str(path)
+        try:
+            raw = open(path, "rb")  # noqa: SIM115  (closed with the stream)
+        except OSError as e:
+            raise OpsFileError(name, 0, "", f"cannot read the file: {e.strerror}") from None
+        owned = [raw]
+    buffered = raw if hasattr(raw, "peek") else io.BufferedReader(raw)
     try:
-        if str(path) == "-":
-            buf = getattr(sys.stdin, "buffer", None)
-            if buf is None:  # a text stream put in place of stdin
-                yield from sys.stdin
-                return
-            for lineno, raw in enumerate(buf, 1):
-                try:
-                    text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-                except UnicodeDecodeError as e:
-                    raise OpsFileError("<stdin>", lineno, "", f"not UTF-8 text: {e.reason}"
-                                       ) from None
-                yield text
-            return
-        with open(path, encoding="utf-8-sig") as f:
-            yield from f
+        head = buffered.peek(4)[:4]
     except OSError as e:
-        raise OpsFileError(str(path), 0, "", f"cannot read the file: {e.strerror}") from None
+        raise OpsFileError(name, 0, "", f"cannot read the file: {e.strerror}") from None
+    f: Any = buffered
+    if head.startswith(_GZIP_MAGIC):
+        import gzip
+
+        f = gzip.GzipFile(fileobj=buffered, mode="rb")
+        owned.insert(0, f)
+    elif head.startswith(_ZSTD_MAGIC):
+        try:
+            import zstandard
+        except ImportError:
+            for o in owned:
+                o.close()
+            raise OpsFileError(name, 0, "", "the file is zstd-compressed: reading it needs "
+                               "the zstandard package (pip install 'gomap[zstd]')") from None
+        f = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True,
+                                                       closefd=False)
+        owned.insert(0, f)
+    return io.BufferedReader(_Source(f, name, owned), 1 << 16), name
+
+
+def _split_line(raw: bytes) -> list[bytes]:
+    """The lines of a ``\\n``-terminated chunk: a line ends at ``\\n``, ``\\r\\n``
+    or a lone ``\\r`` (as Python's universal newlines read them)."""
+    if raw.endswith(b"\n"):
+        raw = raw[:-1]
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    return raw.split(b"\r") if b"\r" in raw else [raw]
+
+
+def _decode_line(b: bytes, lineno: int, name: str) -> str:
+    try:
+        return b.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise OpsFileError(str(path), 0, "", f"not UTF-8 text: {e.reason}") from None
+        raise OpsFileError(name, lineno, "", f"not UTF-8 text: {e.reason}") from None
+
+
+def ops_file_lines(path: str | Path) -> Iterator[str]:
+    """The lines of an ops file, read once, as they are needed (a million-op file is
+    never held in memory, a pipe works); ``"-"`` is standard input. A line ends at
+    ``\\n``, ``\\r\\n`` or a lone ``\\r``; a UTF-8 byte-order mark is skipped; gzip and
+    zstd files are decompressed (:func:`open_ops_source`); a line that is not UTF-8,
+    or a file that cannot be read, raises :class:`OpsFileError`."""
+    if str(path) == "-" and getattr(sys.stdin, "buffer", None) is None:
+        yield from sys.stdin  # a text stream put in place of stdin
+        return
+    f, name = open_ops_source(path)
+    try:
+        lineno = 0
+        for chunk in f:
+            for b in _split_line(chunk):
+                lineno += 1
+                if lineno == 1 and b.startswith(b"\xef\xbb\xbf"):
+                    b = b[3:]
+                yield _decode_line(b, lineno, name)
+    finally:
+        if name != "<stdin>":
+            f.close()
+
+
+OPS_READERS = ("native", "python")
+
+
+def open_ops_reader(path: str | Path, domain: KeyDomain, reader: str | None = None
+                    ) -> Iterator[Op]:
+    """The operations of the ops file ``path`` (``"-"``: standard input), read as the
+    run consumes them. ``reader``: ``native`` (C, :mod:`gomap._native`'s ``OpsReader``:
+    the lines it reads fast, the rest through :func:`parse_ops_line`), ``python``
+    (:func:`parse_ops_lines` over :func:`ops_file_lines`), or None: ``GOMAP_OPS_READER``
+    if set, else native when the C extension is built. Both give the same operations
+    and raise the same :class:`OpsFileError`. The native reader has ``unread(op)``."""
+    import os
+
+    if reader is None:
+        reader = os.environ.get("GOMAP_OPS_READER") or "native"
+    if reader not in OPS_READERS:
+        raise ValueError(f"unknown ops reader {reader!r}: native or python")
+    native = None
+    if reader == "native":
+        try:
+            from gomap import _native  # type: ignore[attr-defined]
+
+            native = getattr(_native, "OpsReader", None)
+        except ImportError:
+            native = None
+    if native is None or (str(path) == "-" and getattr(sys.stdin, "buffer", None) is None):
+        name = "<stdin>" if str(path) == "-" else str(path)
+        return parse_ops_lines(ops_file_lines(path), domain, name)
+    f, name = open_ops_source(path)
+
+    def slow(b: bytes, lineno: int, first: bool) -> Op | None:
+        return parse_ops_line(_decode_line(b, lineno, name), lineno, first, domain, name)
+
+    if domain.kind in ("int", "uint"):
+        assert domain.range is not None
+        return native(f, slow, 1, domain.range[0], domain.range[1])
+    return native(f, slow, 2 if domain.kind == "string" else 0)
 
 
 def read_ops_header(path: str | Path) -> dict[str, str]:
@@ -551,6 +722,6 @@ def read_ops_header(path: str | Path) -> dict[str, str]:
     return out
 
 
-def read_ops_file(path: str | Path, domain: KeyDomain) -> list[Op]:
+def read_ops_file(path: str | Path, domain: KeyDomain, reader: str | None = None) -> list[Op]:
     """Read and check a whole ops file (raises :class:`OpsFileError`)."""
-    return list(parse_ops_lines(ops_file_lines(path), domain, str(path)))
+    return list(open_ops_reader(path, domain, reader))

@@ -214,14 +214,93 @@ class Workload:
         KeySource(self.keys, domain, self.seed).check(distinct_keys(self.name, self.params),
                                                       self.spec())
 
-    def ops(self, domain: KeyDomain) -> Iterator[Op]:
+    def ops(self, domain: KeyDomain, native: bool | None = None) -> Iterator[Op]:
         """``(MAKE, hint)`` then the operations, generated lazily (checked first,
-        see :meth:`check`)."""
+        see :meth:`check`). The sequence is the Python generators'; ``native`` (default:
+        when the C extension is built and ``GOMAP_PATTERNS`` is not ``python``) makes it
+        in C (:mod:`gomap._native`'s ``PatternOps``) for the key sources it knows
+        (integer and string keys), with the same operations."""
         src = KeySource(self.keys, domain, self.seed)
         src.check(distinct_keys(self.name, self.params), self.spec())
         rng = random.Random(self.seed)
+        if native is None:
+            import os
+
+            native = os.environ.get("GOMAP_PATTERNS", "native") != "python"
+        fast = _native_ops(self, src, rng) if native else None
+        return fast if fast is not None else self._py_ops(src, rng)
+
+    def _py_ops(self, src: KeySource, rng: random.Random) -> Iterator[Op]:
         yield (MAKE, self.hint)
         yield from _GENERATORS[self.name](self.params, src.key, rng)
+
+
+_GEN_CODES = {"fill": 0, "hinted": 0, "drain": 1, "default": 1, "churn": 2, "growshrink": 3,
+              "mix": 4}
+
+
+def _mix_bounds(p: dict[str, Any]) -> list[tuple[float, int]]:
+    kinds = [(SET, p["set"]), (GET, p["get"]), (DEL, p["del"]), (ITER, p["iter"]),
+             (CLEAR, p["clear"])]
+    total = sum(w for _, w in kinds)
+    cum: list[tuple[float, int]] = []
+    acc = 0.0
+    for code, w in kinds:
+        acc += w / total
+        cum.append((acc, code))
+    return cum
+
+
+def _native_ops(w: Workload, src: KeySource, rng: random.Random) -> Iterator[Op] | None:
+    """The C generator for ``w`` (None when it cannot make these keys: then Python)."""
+    try:
+        from gomap import _native  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    cls = getattr(_native, "PatternOps", None)
+    dom = src.domain
+    if cls is None or dom.kind not in ("int", "uint", "string"):
+        return None
+    as_str = dom.kind == "string"
+    lo, span = 0, 0
+    if src.capacity is None:
+        if src.length:
+            kmode = 1  # KeySource._string
+        else:
+            kmode = 0  # i or mix64(i ^ salt) >> 1, as is (or its decimal string)
+            if not as_str:
+                assert dom.range is not None
+                if dom.range[0] > 0 or dom.range[1] < (1 << 63) - 1:
+                    return None
+    else:
+        kmode = 2  # the j-th element of a finite space, in order or permuted
+        if as_str and not src.length:
+            return None
+        if not as_str:
+            assert dom.range is not None
+            lo, span = dom.range[0], dom.range[1] - dom.range[0] + 1
+            if span > 1 << 63 or lo < -(1 << 62):
+                return None
+    p = w.params
+    g = _GEN_CODES[w.name]
+    a = b = c = 0
+    cum: tuple[tuple[float, int], ...] = ()
+    if g == 0:
+        a = p["n"]
+    elif g == 1:
+        a, b = p["n"], p["n"] - _kept(p)
+    elif g == 2:
+        a, b = p["size"], p["cycles"]
+        if a * b >= 1 << 64:
+            return None
+    elif g == 3:
+        a, b, c = p["high"], p["low"], p["cycles"]
+    else:
+        a, c = p["n"], p["space"]
+        cum = tuple(_mix_bounds(p))
+    state = rng.getstate()[1]
+    return cls(g, w.hint, a, b, c, cum, state, kmode, int(as_str), int(src.spec == "seq"),
+               src.length, src.salt, src.capacity or 0, lo, span)
 
 
 # --- the generators ---------------------------------------------------------------------
@@ -276,14 +355,7 @@ def _growshrink(p: dict[str, Any], key: Callable[[int], Any], rng: random.Random
 
 def _mix(p: dict[str, Any], key: Callable[[int], Any], rng: random.Random) -> Iterator[Op]:
     space = p["space"]
-    kinds = [(SET, p["set"]), (GET, p["get"]), (DEL, p["del"]), (ITER, p["iter"]),
-             (CLEAR, p["clear"])]
-    total = sum(w for _, w in kinds)
-    cum: list[tuple[float, int]] = []
-    acc = 0.0
-    for code, w in kinds:
-        acc += w / total
-        cum.append((acc, code))
+    cum = _mix_bounds(p)
     rnd = rng.random
     rr = rng.randrange
     for _ in range(p["n"]):

@@ -1,0 +1,3 @@
+module gomapbench/opsfile
+
+go 1.23

@@ -1,0 +1,429 @@
+/* gomap._native.OpsReader: the ops-file reader in C (gomap.sim.ops.open_ops_reader).
+ *
+ * It reads a binary stream (anything with readinto: a file, a gzip or zstd stream,
+ * stdin) in 1 MiB chunks, splits it into lines exactly as gomap.sim.ops.ops_file_lines
+ * does (a line ends at \n, \r\n or a lone \r; a UTF-8 byte-order mark at the start of
+ * line 1 is skipped), and yields the operations of gomap.ops as tuples (code, key), so
+ * gomap_replay (module.c) runs them without any Python code per line. Nothing is kept
+ * but the current chunk: memory does not grow with the file.
+ *
+ * The C path takes the lines it can read exactly: printable ASCII (and tabs), a
+ * trailing "# comment" outside quotes, blank lines, `set|get|del KEY` whose KEY is a
+ * plain decimal integer within the key type's range (kind 1) or a double-quoted string
+ * without escapes or a raw `string` (kind 2), and `clear` / `iter`. Every other line
+ * (make, other literals, anything that is an error, any other byte) goes to
+ * slow(line_bytes, lineno, first), the Python reader's own per-line parser, which
+ * returns the operation, None for a blank line, or raises OpsFileError: the errors are
+ * the Python reader's by construction. tests/test_opsread.py holds both readers equal. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <stdint.h>
+#include <string.h>
+#include "native.h"
+
+enum { R_MAKE, R_SET, R_GET, R_DEL, R_CLEAR, R_RANGE };
+enum { KIND_OTHER = 0, KIND_INT = 1, KIND_STRING = 2 };
+#define CHUNK (1 << 20)
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *source;    /* a binary stream with readinto */
+    PyObject *slow;      /* slow(bytes, lineno, first) -> op tuple | None */
+    int kind;
+    long long lo;        /* KIND_INT: lo <= key <= hi (lo <= 0) */
+    unsigned long long hi;
+    char *buf;
+    Py_ssize_t cap, start, end;
+    int eof;
+    Py_ssize_t lineno;
+    int first;           /* no operation yet (make is allowed) */
+    PyObject *pushed[2]; /* ops given back with unread(), yielded first (last in first) */
+    int npushed;
+} OpsReader;
+
+static PyObject *code_obj[6];
+
+static int fill(OpsReader *r) {
+    /* more bytes after buf[end]: compact, grow when full; 0, or -1 with an exception */
+    if (r->start > 0) {
+        memmove(r->buf, r->buf + r->start, (size_t)(r->end - r->start));
+        r->end -= r->start;
+        r->start = 0;
+    }
+    if (r->end == r->cap) {
+        Py_ssize_t cap = r->cap * 2;
+        char *nb = PyMem_Realloc(r->buf, (size_t)cap);
+        if (nb == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        r->buf = nb;
+        r->cap = cap;
+    }
+    PyObject *mv = PyMemoryView_FromMemory(r->buf + r->end, r->cap - r->end, PyBUF_WRITE);
+    if (mv == NULL)
+        return -1;
+    PyObject *n = PyObject_CallMethod(r->source, "readinto", "O", mv);
+    Py_DECREF(mv);
+    if (n == NULL)
+        return -1;
+    Py_ssize_t got = n == Py_None ? 0 : PyLong_AsSsize_t(n);
+    Py_DECREF(n);
+    if (got < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_OSError, "readinto returned a negative count");
+        return -1;
+    }
+    if (got > r->cap - r->end) {
+        PyErr_SetString(PyExc_OSError, "readinto returned more than it was asked for");
+        return -1;
+    }
+    if (got == 0)
+        r->eof = 1;
+    r->end += got;
+    return 0;
+}
+
+/* The next line (without its terminator) in *s, *n: 1, 0 at the end, -1 on error. */
+static int next_line(OpsReader *r, const char **s, Py_ssize_t *n) {
+    Py_ssize_t scanned = 0;  /* bytes of the current line already known not to end it */
+    for (;;) {
+        const char *b = r->buf + r->start;
+        Py_ssize_t avail = r->end - r->start, i = scanned;
+        while (i < avail && b[i] != '\n' && b[i] != '\r')
+            i++;
+        if (i < avail) {
+            Py_ssize_t skip = 1;
+            if (b[i] == '\r') {
+                if (i + 1 == avail && !r->eof) {  /* a \r\n may straddle the chunk */
+                    scanned = i;
+                    if (fill(r) < 0)
+                        return -1;
+                    continue;
+                }
+                if (i + 1 < avail && b[i + 1] == '\n')
+                    skip = 2;
+            }
+            *s = b;
+            *n = i;
+            r->start += i + skip;
+            return 1;
+        }
+        if (r->eof) {
+            if (avail == 0)
+                return 0;
+            *s = b;
+            *n = avail;
+            r->start = r->end;
+            return 1;
+        }
+        scanned = avail;
+        if (fill(r) < 0)
+            return -1;
+    }
+}
+
+static PyObject *make_op(int code, PyObject *key) {
+    /* steals key */
+    if (key == NULL)
+        return NULL;
+    PyObject *t = PyTuple_New(2);
+    if (t == NULL) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    Py_INCREF(code_obj[code]);
+    PyTuple_SET_ITEM(t, 0, code_obj[code]);
+    PyTuple_SET_ITEM(t, 1, key);
+    return t;
+}
+
+/* A plain decimal integer literal in [lo, hi] as a new int; NULL without an
+ * exception when the text is anything else (the slow path decides). */
+static PyObject *int_key(OpsReader *r, const char *a, Py_ssize_t n) {
+    int neg = 0;
+    if (*a == '+' || *a == '-') {
+        neg = *a == '-';
+        a++;
+        n--;
+    }
+    if (n < 1 || n > 20 || (a[0] == '0' && n > 1))
+        return NULL;
+    unsigned long long mag = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned d = (unsigned char)a[i] - '0';
+        if (d > 9 || mag > (ULLONG_MAX - d) / 10)
+            return NULL;
+        mag = mag * 10 + d;
+    }
+    if (!neg || mag == 0)
+        return mag <= r->hi ? PyLong_FromUnsignedLongLong(mag) : NULL;
+    if (r->lo == 0 || mag > (unsigned long long)(-(r->lo + 1)) + 1)
+        return NULL;
+    return PyLong_FromLongLong(mag == (1ULL << 63) ? LLONG_MIN : -(long long)mag);
+}
+
+static PyObject *string_key(const char *a, Py_ssize_t n) {
+    if (n < 2 || a[n - 1] != a[0] || (a[0] != '"' && a[0] != '`'))
+        return NULL;
+    for (Py_ssize_t i = 1; i < n - 1; i++) {
+        char c = a[i];
+        if (c == a[0] || (c == '\\' && a[0] == '"'))
+            return NULL;
+    }
+    return PyUnicode_DecodeASCII(a + 1, n - 2, NULL);  /* checked: printable ASCII */
+}
+
+static PyObject *slow_line(OpsReader *r, const char *s, Py_ssize_t n) {
+    PyObject *b = PyBytes_FromStringAndSize(s, n);
+    if (b == NULL)
+        return NULL;
+    PyObject *ln = PyLong_FromSsize_t(r->lineno);
+    if (ln == NULL) {
+        Py_DECREF(b);
+        return NULL;
+    }
+    PyObject *args[3] = {b, ln, r->first ? Py_True : Py_False};
+    PyObject *op = PyObject_Vectorcall(r->slow, args, 3, NULL);
+    Py_DECREF(b);
+    Py_DECREF(ln);
+    return op;
+}
+
+static inline int is_space(char c) { return c == ' ' || c == '\t'; }
+
+static PyObject *OpsReader_next(OpsReader *r) {
+    if (r->npushed > 0)
+        return r->pushed[--r->npushed];  /* the reference moves to the caller */
+    const char *s;
+    Py_ssize_t n;
+    int got;
+    while ((got = next_line(r, &s, &n)) == 1) {
+        r->lineno++;
+        if (r->lineno == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+            s += 3;
+            n -= 3;
+        }
+        /* printable ASCII and tabs only; where the first # is */
+        Py_ssize_t hash = -1, quotes_before = 0, len = n;
+        int simple = 1;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if ((c < 0x20 && c != '\t') || c > 0x7e) {
+                simple = 0;
+                break;
+            }
+            if (hash < 0) {
+                if (c == '#')
+                    hash = i;
+                else if (c == '"' || c == '\'' || c == '`')
+                    quotes_before = 1;
+            }
+        }
+        PyObject *key = NULL;
+        int code = -1;
+        if (!simple)
+            goto slow;
+        if (hash >= 0) {
+            if (!quotes_before) {
+                len = hash;
+            } else {  /* _strip_comment: a # inside quotes stays */
+                char quote = 0;
+                Py_ssize_t i = 0;
+                while (i < n) {
+                    char c = s[i];
+                    if (quote) {
+                        if (c == '\\' && quote != '`') {
+                            i += 2;
+                            continue;
+                        }
+                        if (c == quote)
+                            quote = 0;
+                    } else if (c == '"' || c == '\'' || c == '`') {
+                        quote = c;
+                    } else if (c == '#') {
+                        len = i;
+                        break;
+                    }
+                    i++;
+                }
+            }
+        }
+        const char *t = s;
+        while (len > 0 && is_space(*t)) {
+            t++;
+            len--;
+        }
+        while (len > 0 && is_space(t[len - 1]))
+            len--;
+        if (len == 0)
+            continue;  /* blank or a comment */
+        Py_ssize_t w = 0;
+        while (w < len && t[w] != ' ')
+            w++;
+        const char *a = t + w;
+        Py_ssize_t alen = len - w;
+        while (alen > 0 && is_space(*a)) {
+            a++;
+            alen--;
+        }
+        if (w == 3 && (memcmp(t, "set", 3) == 0 || memcmp(t, "get", 3) == 0 ||
+                       memcmp(t, "del", 3) == 0)) {
+            if (alen == 0)
+                goto slow;
+            code = t[0] == 's' ? R_SET : t[0] == 'g' ? R_GET : R_DEL;
+            if (r->kind == KIND_INT)
+                key = int_key(r, a, alen);
+            else if (r->kind == KIND_STRING)
+                key = string_key(a, alen);
+            if (key == NULL) {
+                if (PyErr_Occurred())
+                    return NULL;
+                goto slow;
+            }
+            r->first = 0;
+            return make_op(code, key);
+        }
+        if (w == 5 && (memcmp(t, "clear", 5) == 0) && alen == 0) {
+            r->first = 0;
+            Py_INCREF(Py_None);
+            return make_op(R_CLEAR, Py_None);
+        }
+        if (w == 4 && (memcmp(t, "iter", 4) == 0) && alen == 0) {
+            r->first = 0;
+            Py_INCREF(Py_None);
+            return make_op(R_RANGE, Py_None);
+        }
+    slow: {
+        PyObject *op = slow_line(r, s, n);
+        if (op == NULL)
+            return NULL;
+        if (op == Py_None) {
+            Py_DECREF(op);
+            continue;
+        }
+        r->first = 0;
+        return op;
+    }
+    }
+    return NULL;  /* the end (got 0), or an error (got -1) with the exception set */
+}
+
+static int OpsReader_init(OpsReader *r, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"source", "slow", "kind", "lo", "hi", NULL};
+    PyObject *source, *slow;
+    int kind = 0;
+    long long lo = 0;
+    unsigned long long hi = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|iLK", kwlist, &source, &slow, &kind,
+                                     &lo, &hi))
+        return -1;
+    if (kind < KIND_OTHER || kind > KIND_STRING || lo > 0) {
+        PyErr_SetString(PyExc_ValueError, "OpsReader: kind is 0, 1 or 2, and lo <= 0");
+        return -1;
+    }
+    if (!PyCallable_Check(slow)) {
+        PyErr_SetString(PyExc_TypeError, "OpsReader: slow must be callable");
+        return -1;
+    }
+    if (r->buf == NULL) {
+        r->buf = PyMem_Malloc(CHUNK);
+        if (r->buf == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        r->cap = CHUNK;
+    }
+    Py_INCREF(source);
+    Py_XSETREF(r->source, source);
+    Py_INCREF(slow);
+    Py_XSETREF(r->slow, slow);
+    r->kind = kind;
+    r->lo = lo;
+    r->hi = hi;
+    r->start = r->end = 0;
+    r->eof = 0;
+    r->lineno = 0;
+    r->first = 1;
+    while (r->npushed > 0)
+        Py_CLEAR(r->pushed[--r->npushed]);
+    return 0;
+}
+
+static PyObject *OpsReader_unread(OpsReader *r, PyObject *op) {
+    if (r->npushed == 2) {
+        PyErr_SetString(PyExc_ValueError, "OpsReader.unread: at most two ops are given back");
+        return NULL;
+    }
+    Py_INCREF(op);
+    r->pushed[r->npushed++] = op;
+    Py_RETURN_NONE;
+}
+
+static int OpsReader_traverse(OpsReader *r, visitproc visit, void *arg) {
+    Py_VISIT(r->source);
+    Py_VISIT(r->slow);
+    for (int i = 0; i < r->npushed; i++)
+        Py_VISIT(r->pushed[i]);
+    return 0;
+}
+
+static int OpsReader_clear(OpsReader *r) {
+    Py_CLEAR(r->source);
+    Py_CLEAR(r->slow);
+    while (r->npushed > 0)
+        Py_CLEAR(r->pushed[--r->npushed]);
+    return 0;
+}
+
+static void OpsReader_dealloc(OpsReader *r) {
+    PyObject_GC_UnTrack(r);
+    OpsReader_clear(r);
+    PyMem_Free(r->buf);
+    Py_TYPE(r)->tp_free((PyObject *)r);
+}
+
+static PyMethodDef OpsReader_methods[] = {
+    {"unread", (PyCFunction)OpsReader_unread, METH_O,
+     "unread(op): yield op next (at most two; the last given back comes first)."},
+    {NULL}};
+
+static PyMemberDef OpsReader_members[] = {
+    {"lineno", T_PYSSIZET, offsetof(OpsReader, lineno), READONLY,
+     "the number of the last line read"},
+    {NULL}};
+
+static PyTypeObject OpsReaderType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "gomap._native.OpsReader",
+    .tp_doc = "OpsReader(source, slow, kind=0, lo=0, hi=0): the operations of an ops file "
+              "read from the binary stream source (see opsread.c).",
+    .tp_basicsize = sizeof(OpsReader),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)OpsReader_init,
+    .tp_dealloc = (destructor)OpsReader_dealloc,
+    .tp_traverse = (traverseproc)OpsReader_traverse,
+    .tp_clear = (inquiry)OpsReader_clear,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)OpsReader_next,
+    .tp_methods = OpsReader_methods,
+    .tp_members = OpsReader_members,
+};
+
+int gomap_opsread_init(PyObject *module) {
+    for (int i = 0; i < 6; i++) {
+        code_obj[i] = PyLong_FromLong(i);  /* kept for the life of the process */
+        if (code_obj[i] == NULL)
+            return -1;
+    }
+    if (PyType_Ready(&OpsReaderType) < 0)
+        return -1;
+    Py_INCREF(&OpsReaderType);
+    if (PyModule_AddObject(module, "OpsReader", (PyObject *)&OpsReaderType) < 0) {
+        Py_DECREF(&OpsReaderType);
+        return -1;
+    }
+    return 0;
+}

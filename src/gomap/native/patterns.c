@@ -1,0 +1,387 @@
+/* gomap._native.PatternOps: the built-in workloads of gomap.sim.workloads, generated in
+ * C with exactly the Python generators' sequence for the same seed.
+ *
+ * The Python side (Workload.ops) hands over what it computed: the generator and its
+ * parameters, the key source (how key number i becomes a key: seq / random /
+ * string:L, over an unbounded or a finite key space, see KeySource), and the state of
+ * the workload's random.Random(seed) (getstate()), on which this file runs CPython's
+ * own algorithms: MT19937 (genrand_uint32), random(), getrandbits(k), _randbelow(n)
+ * (getrandbits of n.bit_length() bits until below n), randrange(n) and shuffle.
+ * tests/test_patterns_native.py holds the two sequences equal. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+#include "native.h"
+
+enum { G_FILL, G_DRAIN, G_CHURN, G_GROWSHRINK, G_MIX };
+enum { K_RAW, K_STRING, K_FINITE };  /* key number -> raw value, _string(i), finite elem */
+enum { P_MAKE, P_SET, P_GET, P_DEL, P_CLEAR, P_RANGE };
+#define MT_N 624
+#define MT_M 397
+static const char ALPHABET[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+typedef struct {
+    PyObject_HEAD
+    /* random.Random */
+    uint32_t mt[MT_N];
+    int mti;
+    /* keys */
+    int kmode, as_str, seq, length;
+    uint64_t salt, size;    /* size: K_FINITE's key space */
+    int64_t lo;             /* K_FINITE int keys: (j - lo) % span + lo */
+    uint64_t span;
+    char *sbuf;
+    /* the generator */
+    int gen;
+    long long hint;
+    uint64_t a, b, c;       /* fill: n; drain: n, deletes; churn: size, cycles;
+                               growshrink: high, low, cycles; mix: n, space */
+    double cum[5];
+    int cum_code[5], ncum;
+    /* where it is */
+    int started;
+    uint64_t step, phase_i, cycle, nxt;
+    int phase;
+    uint64_t *arr;          /* drain: the order; churn, growshrink: the live key numbers */
+    uint64_t arr_len;
+    PyObject *pending;      /* churn: the SET after its DEL */
+} PatternOps;
+
+static PyObject *code_objs[6];
+
+static uint32_t genrand(PatternOps *g) {
+    static const uint32_t mag01[2] = {0x0U, 0x9908b0dfU};
+    uint32_t y, *mt = g->mt;
+    if (g->mti >= MT_N) {
+        int kk;
+        for (kk = 0; kk < MT_N - MT_M; kk++) {
+            y = (mt[kk] & 0x80000000U) | (mt[kk + 1] & 0x7fffffffU);
+            mt[kk] = mt[kk + MT_M] ^ (y >> 1) ^ mag01[y & 0x1U];
+        }
+        for (; kk < MT_N - 1; kk++) {
+            y = (mt[kk] & 0x80000000U) | (mt[kk + 1] & 0x7fffffffU);
+            mt[kk] = mt[kk + (MT_M - MT_N)] ^ (y >> 1) ^ mag01[y & 0x1U];
+        }
+        y = (mt[MT_N - 1] & 0x80000000U) | (mt[0] & 0x7fffffffU);
+        mt[MT_N - 1] = mt[MT_M - 1] ^ (y >> 1) ^ mag01[y & 0x1U];
+        g->mti = 0;
+    }
+    y = mt[g->mti++];
+    y ^= (y >> 11);
+    y ^= (y << 7) & 0x9d2c5680U;
+    y ^= (y << 15) & 0xefc60000U;
+    y ^= (y >> 18);
+    return y;
+}
+
+static double rand_random(PatternOps *g) {
+    uint32_t a = genrand(g) >> 5, b = genrand(g) >> 6;
+    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+}
+
+static uint64_t getrandbits(PatternOps *g, int k) {  /* 0 <= k <= 64 */
+    if (k == 0)
+        return 0;
+    if (k <= 32)
+        return genrand(g) >> (32 - k);
+    uint64_t lo = genrand(g);
+    uint64_t hi = genrand(g) >> (64 - k);
+    return lo | (hi << 32);
+}
+
+static uint64_t randbelow(PatternOps *g, uint64_t n) {  /* n >= 1 */
+    int k = 64 - __builtin_clzll(n);
+    uint64_t r = getrandbits(g, k);
+    while (r >= n)
+        r = getrandbits(g, k);
+    return r;
+}
+
+static uint64_t mix64(uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+static uint64_t permute_bits(uint64_t x, int bits, uint64_t salt) {
+    uint64_t mask = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
+    int shift = (bits + 1) / 2 > 1 ? (bits + 1) / 2 : 1;
+    static const uint64_t ks[3] = {0x9E3779B97F4A7C15ULL, 0xBF58476D1CE4E5B9ULL,
+                                   0x94D049BB133111EBULL};
+    x = (x ^ salt) & mask;
+    for (int i = 0; i < 3; i++) {
+        x = (x * ks[i]) & mask;
+        x ^= x >> shift;
+        x = (x + (salt >> 7)) & mask;
+    }
+    return x;
+}
+
+static PyObject *key_of(PatternOps *g, uint64_t i) {
+    if (g->kmode == K_RAW) {
+        uint64_t v = g->seq ? i : mix64(i ^ g->salt) >> 1;
+        if (!g->as_str)
+            return PyLong_FromUnsignedLongLong(v);
+        char buf[24];
+        int n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+        return PyUnicode_FromStringAndSize(buf, n);
+    }
+    if (g->kmode == K_STRING) {  /* KeySource._string */
+        uint64_t x = mix64(i ^ g->salt);
+        for (int j = 0; j < g->length; j++) {
+            if (j && j % 12 == 0)
+                x = mix64(x + (uint64_t)j);
+            g->sbuf[j] = ALPHABET[x % 36];
+            x /= 36;
+        }
+        return PyUnicode_FromStringAndSize(g->sbuf, g->length);
+    }
+    uint64_t j = i;
+    if (!g->seq) {  /* permute(i, size, salt) */
+        int bits = g->size > 1 ? 64 - __builtin_clzll(g->size - 1) : 1;
+        j = permute_bits(i, bits, g->salt);
+        while (j >= g->size)
+            j = permute_bits(j, bits, g->salt);
+    }
+    if (g->as_str) {  /* the j-th string of length L, least significant digit first */
+        for (int d = 0; d < g->length; d++) {
+            g->sbuf[d] = ALPHABET[j % 36];
+            j /= 36;
+        }
+        return PyUnicode_FromStringAndSize(g->sbuf, g->length);
+    }
+    uint64_t off = (j - (uint64_t)g->lo) % g->span;  /* (j - lo) % span + lo */
+    return PyLong_FromLongLong((long long)(off + (uint64_t)g->lo));
+}
+
+static PyObject *op2(int code, PyObject *key) {  /* steals key */
+    if (key == NULL)
+        return NULL;
+    PyObject *t = PyTuple_New(2);
+    if (t == NULL) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    Py_INCREF(code_objs[code]);
+    PyTuple_SET_ITEM(t, 0, code_objs[code]);
+    PyTuple_SET_ITEM(t, 1, key);
+    return t;
+}
+
+static PyObject *PatternOps_next(PatternOps *g) {
+    if (!g->started) {
+        g->started = 1;
+        PyObject *h = PyLong_FromLongLong(g->hint);
+        return op2(P_MAKE, h);
+    }
+    if (g->pending != NULL) {
+        PyObject *p = g->pending;
+        g->pending = NULL;
+        return p;
+    }
+    switch (g->gen) {
+    case G_FILL:
+        if (g->step < g->a)
+            return op2(P_SET, key_of(g, g->step++));
+        return NULL;
+    case G_DRAIN:
+        if (g->step < g->a)
+            return op2(P_SET, key_of(g, g->step++));
+        if (g->phase == 0) {  /* order = list(range(n)); rng.shuffle(order) */
+            g->phase = 1;
+            g->arr = PyMem_Malloc((g->a ? g->a : 1) * sizeof(uint64_t));
+            if (g->arr == NULL)
+                return PyErr_NoMemory();
+            for (uint64_t i = 0; i < g->a; i++)
+                g->arr[i] = i;
+            for (uint64_t i = g->a > 0 ? g->a - 1 : 0; i >= 1; i--) {
+                uint64_t j = randbelow(g, i + 1), t = g->arr[i];
+                g->arr[i] = g->arr[j];
+                g->arr[j] = t;
+            }
+        }
+        if (g->phase_i < g->b)
+            return op2(P_DEL, key_of(g, g->arr[g->phase_i++]));
+        return NULL;
+    case G_CHURN:
+        if (g->step < g->a)
+            return op2(P_SET, key_of(g, g->step++));
+        if (g->arr == NULL) {
+            g->arr = PyMem_Malloc((g->a ? g->a : 1) * sizeof(uint64_t));
+            if (g->arr == NULL)
+                return PyErr_NoMemory();
+            for (uint64_t i = 0; i < g->a; i++)
+                g->arr[i] = i;
+            g->nxt = g->a;
+        }
+        if (g->phase_i < g->b * g->a) {
+            g->phase_i++;
+            uint64_t j = randbelow(g, g->a);
+            PyObject *del = op2(P_DEL, key_of(g, g->arr[j]));
+            if (del == NULL)
+                return NULL;
+            g->arr[j] = g->nxt;
+            g->pending = op2(P_SET, key_of(g, g->nxt++));
+            if (g->pending == NULL) {
+                Py_DECREF(del);
+                return NULL;
+            }
+            return del;
+        }
+        return NULL;
+    case G_GROWSHRINK:
+        if (g->arr == NULL) {
+            g->arr = PyMem_Malloc((g->a ? g->a : 1) * sizeof(uint64_t));
+            if (g->arr == NULL)
+                return PyErr_NoMemory();
+        }
+        while (g->cycle < g->c) {
+            if (g->phase == 0) {
+                if (g->arr_len < g->a) {
+                    g->arr[g->arr_len++] = g->nxt;
+                    return op2(P_SET, key_of(g, g->nxt++));
+                }
+                g->phase = 1;
+            }
+            if (g->arr_len > g->b) {
+                uint64_t j = randbelow(g, g->arr_len), t = g->arr[j];
+                g->arr[j] = g->arr[g->arr_len - 1];
+                g->arr[g->arr_len - 1] = t;
+                return op2(P_DEL, key_of(g, g->arr[--g->arr_len]));
+            }
+            g->phase = 0;
+            g->cycle++;
+        }
+        return NULL;
+    case G_MIX:
+        if (g->step >= g->a)
+            return NULL;
+        g->step++;
+        {
+            double x = rand_random(g);
+            int code = g->cum_code[g->ncum - 1];
+            for (int i = 0; i < g->ncum; i++) {
+                if (x < g->cum[i]) {
+                    code = g->cum_code[i];
+                    break;
+                }
+            }
+            if (code == P_RANGE || code == P_CLEAR) {
+                Py_INCREF(Py_None);
+                return op2(code, Py_None);
+            }
+            return op2(code, key_of(g, randbelow(g, g->c)));
+        }
+    }
+    return NULL;
+}
+
+/* PatternOps(gen, hint, a, b, c, cum, state, kmode, as_str, seq, length, salt, size, lo,
+ *            span): see Workload.ops. */
+static int PatternOps_init(PatternOps *g, PyObject *args, PyObject *kwds) {
+    int gen, kmode, as_str, seq, length;
+    long long hint, lo;
+    unsigned long long a, b, c, salt, size, span;
+    PyObject *cum, *state;
+    if (!PyArg_ParseTuple(args, "iLKKKOOiiiiKKLK", &gen, &hint, &a, &b, &c, &cum, &state,
+                          &kmode, &as_str, &seq, &length, &salt, &size, &lo, &span))
+        return -1;
+    if (gen < G_FILL || gen > G_MIX || kmode < K_RAW || kmode > K_FINITE || length < 0 ||
+        length > (1 << 16) || (kmode == K_FINITE && (size == 0 || (!as_str && span == 0))) ||
+        (gen == G_MIX && c == 0)) {
+        PyErr_SetString(PyExc_ValueError, "PatternOps: bad parameters");
+        return -1;
+    }
+    /* random.Random.getstate()[1]: 624 words and the index */
+    if (!PyTuple_Check(state) || PyTuple_GET_SIZE(state) != MT_N + 1) {
+        PyErr_SetString(PyExc_ValueError, "PatternOps: state is Random.getstate()[1]");
+        return -1;
+    }
+    for (int i = 0; i < MT_N; i++) {
+        g->mt[i] = (uint32_t)PyLong_AsUnsignedLong(PyTuple_GET_ITEM(state, i));
+    }
+    g->mti = (int)PyLong_AsLong(PyTuple_GET_ITEM(state, MT_N));
+    if (PyErr_Occurred())
+        return -1;
+    if (g->mti < 0 || g->mti > MT_N) {
+        PyErr_SetString(PyExc_ValueError, "PatternOps: bad Random state index");
+        return -1;
+    }
+    if (!PyTuple_Check(cum) || PyTuple_GET_SIZE(cum) > 5) {
+        PyErr_SetString(PyExc_ValueError, "PatternOps: cum is a tuple of (bound, code)");
+        return -1;
+    }
+    g->ncum = (int)PyTuple_GET_SIZE(cum);
+    for (int i = 0; i < g->ncum; i++) {
+        PyObject *p = PyTuple_GET_ITEM(cum, i);
+        if (!PyArg_ParseTuple(p, "di", &g->cum[i], &g->cum_code[i]))
+            return -1;
+    }
+    if (gen == G_MIX && g->ncum == 0) {
+        PyErr_SetString(PyExc_ValueError, "PatternOps: mix needs its ratios");
+        return -1;
+    }
+    PyMem_Free(g->sbuf);
+    g->sbuf = PyMem_Malloc((size_t)length + 1);
+    if (g->sbuf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyMem_Free(g->arr);
+    g->arr = NULL;
+    Py_CLEAR(g->pending);
+    g->gen = gen;
+    g->hint = hint;
+    g->a = a;
+    g->b = b;
+    g->c = c;
+    g->kmode = kmode;
+    g->as_str = as_str;
+    g->seq = seq;
+    g->length = length;
+    g->salt = salt;
+    g->size = size;
+    g->lo = lo;
+    g->span = span;
+    g->started = 0;
+    g->step = g->phase_i = g->cycle = g->nxt = g->arr_len = 0;
+    g->phase = 0;
+    return 0;
+}
+
+static void PatternOps_dealloc(PatternOps *g) {
+    Py_CLEAR(g->pending);
+    PyMem_Free(g->arr);
+    PyMem_Free(g->sbuf);
+    Py_TYPE(g)->tp_free((PyObject *)g);
+}
+
+static PyTypeObject PatternOpsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "gomap._native.PatternOps",
+    .tp_doc = "A built-in workload's operations, generated in C (see patterns.c).",
+    .tp_basicsize = sizeof(PatternOps),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)PatternOps_init,
+    .tp_dealloc = (destructor)PatternOps_dealloc,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = (iternextfunc)PatternOps_next,
+};
+
+int gomap_patterns_init(PyObject *module) {
+    for (int i = 0; i < 6; i++) {
+        code_objs[i] = PyLong_FromLong(i);  /* kept for the life of the process */
+        if (code_objs[i] == NULL)
+            return -1;
+    }
+    if (PyType_Ready(&PatternOpsType) < 0)
+        return -1;
+    Py_INCREF(&PatternOpsType);
+    if (PyModule_AddObject(module, "PatternOps", (PyObject *)&PatternOpsType) < 0) {
+        Py_DECREF(&PatternOpsType);
+        return -1;
+    }
+    return 0;
+}
