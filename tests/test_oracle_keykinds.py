@@ -1,5 +1,5 @@
-"""Key kinds beyond the original six against the real runtimes: complex128 keys
-(±0 parts, infinities; hashed as two float64s, stored anew on update) and pointer
+"""Key kinds beyond the original six against the real runtimes: complex64 and
+complex128 keys (±0 parts, infinities; hashed as two floats, stored anew on update) and pointer
 keys (object n of the run, hashed by address; Swiss: the fast64ptr path), on both
 engines, the pinned releases and classic 1.22 / 1.24; and the pointer-key pruning
 rule of Go 1.27 (prune_on_ptr_keys), needed both ways."""
@@ -17,8 +17,8 @@ from .oracle_support import require_go
 pytestmark = pytest.mark.oracle
 
 RUNS = [("classic", go, k) for go in ("1.23.9", "1.22.10", "1.24.11")
-        for k in ("complex128", "pointer")] + [
-    ("swiss", "1.27.3", k) for k in ("complex128", "pointer")]
+        for k in ("complex64", "complex128", "pointer")] + [
+    ("swiss", "1.27.3", k) for k in ("complex64", "complex128", "pointer")]
 
 
 @pytest.mark.parametrize("impl,go,key", RUNS, ids=[f"{i}-{g}-{k}" for i, g, k in RUNS])
@@ -47,9 +47,9 @@ def test_pointer_keys_prune_from_go_1_27_only(go: str, other: str) -> None:
 
 
 @pytest.mark.parametrize("impl,go", [("classic", "1.23.9"), ("swiss", "1.27.3")])
-@pytest.mark.parametrize("key", ["complex128", "*int64"])
+@pytest.mark.parametrize("key", ["complex64", "complex128", "*int64"])
 def test_key_kind_bytes_match_the_runtime(impl: str, go: str, key: str) -> None:
-    """The memory oracle with complex128 keys (complex(n, 0)) and pointer keys (made
+    """The memory oracle with complex64 and complex128 keys (complex(n, 0)) and pointer keys (made
     before measuring): allocations, live bytes and the GC's scan work."""
     from gomap.oracle.memory_driver import replay_matrix_pair
 

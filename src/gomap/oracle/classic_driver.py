@@ -52,6 +52,7 @@ KEY_SLOT = {  # key type -> (slot size, has pointers)
     "struct": (24, True),
     "array": (6, False),
     "bigkey": (8, True),  # indirect: a pointer
+    "complex64": (8, False),
     "complex128": (16, False),
     "pointer": (8, True),
 }
@@ -70,7 +71,8 @@ def classic_layout(key_type: str, elem_type: str) -> BucketLayout:
         indirect_key=key_type == "bigkey",
         indirect_elem=elem_type == "bigelem",
         # needkeyupdate: floats and strings (bigkey is [17]int64: no)
-        need_key_update=key_type in ("string", "float64", "struct", "complex128"),
+        need_key_update=key_type in ("string", "float64", "struct", "complex64",
+                                     "complex128"),
     )
 
 

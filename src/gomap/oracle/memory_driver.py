@@ -49,6 +49,7 @@ PAIRS: tuple[tuple[str, str], ...] = (
 
 KEY_KIND_PAIRS: tuple[tuple[str, str], ...] = (
     ("complex128", "int64"),  # complex(n, 0): two float64 hashes, needkeyupdate
+    ("complex64", "int64"),  # complex(n, 0) of float32s: hashed as two float32s
     ("*int64", "int64"),  # pointer n (made before measuring): hashed by address; fast64ptr
 )
 """More key kinds the memory harnesses are built for (outside the matrix)."""

@@ -59,7 +59,7 @@ from gomap.oracle.common import (
     with_final_dump,
 )
 from gomap.oracle.harness import run_harness
-from gomap.oracle.keys import decode_key, float_bits, key_repr
+from gomap.oracle.keys import decode_key, float32_bits, float_bits, key_repr
 from gomap.swiss.group import CTRL_DELETED, CTRL_EMPTY, GROUP_SLOTS
 from gomap.versions import GoBehaviour, go_behaviour
 
@@ -92,6 +92,8 @@ def swiss_key_kind(key_type: str, elem_type: str) -> str:
 def _key_encoder(key_type: str) -> Callable[[Any], Any]:
     if key_type == "float64":
         return lambda k: f"{float_bits(k):016x}"
+    if key_type == "complex64":
+        return lambda k: [f"{float32_bits(k.real):08x}", f"{float32_bits(k.imag):08x}"]
     if key_type == "complex128":
         return lambda k: [f"{float_bits(k.real):016x}", f"{float_bits(k.imag):016x}"]
     if key_type in ("struct", "array"):

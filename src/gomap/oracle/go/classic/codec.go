@@ -277,3 +277,41 @@ var complexCodec = codec[complex128]{
 		return append(buf, ']')
 	},
 }
+
+// complex64 keys are [real, imag], each the 8 hex digits of a float32's bits.
+func parseFloat32Bits(raw json.RawMessage) (float32, error) {
+	s, err := parseString(raw)
+	if err != nil || len(s) != 8 {
+		return 0, fmt.Errorf("want a string of 8 hex digits (IEEE-754 float32 bits), got %s", raw)
+	}
+	bits, err := strconv.ParseUint(s, 16, 32)
+	if err != nil {
+		return 0, fmt.Errorf("want a string of 8 hex digits (IEEE-754 float32 bits), got %s", raw)
+	}
+	return math.Float32frombits(uint32(bits)), nil
+}
+
+var complex64Codec = codec[complex64]{
+	parse: func(raw json.RawMessage) (complex64, error) {
+		l, err := parseList(raw, 2)
+		if err != nil {
+			return 0, err
+		}
+		re, err := parseFloat32Bits(l[0])
+		if err != nil {
+			return 0, err
+		}
+		im, err := parseFloat32Bits(l[1])
+		if err != nil {
+			return 0, err
+		}
+		return complex(re, im), nil
+	},
+	write: func(buf []byte, v *complex64) []byte {
+		buf = append(buf, '[', '"')
+		buf = append(buf, fmt.Sprintf("%08x", math.Float32bits(real(*v)))...)
+		buf = append(buf, '"', ',', '"')
+		buf = append(buf, fmt.Sprintf("%08x", math.Float32bits(imag(*v)))...)
+		return append(buf, '"', ']')
+	},
+}

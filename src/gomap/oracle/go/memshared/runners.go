@@ -56,6 +56,9 @@ var runners = map[string]runner{
 	"complex128|int64": func(i io.Reader, o io.Writer) error {
 		return run[complex128, int64](complexKey, i, o)
 	},
+	"complex64|int64": func(i io.Reader, o io.Writer) error {
+		return run[complex64, int64](complex64Key, i, o)
+	},
 	"*int64|int64": func(i io.Reader, o io.Writer) error {
 		prepareKeys = preparePointers
 		return run[*int64, int64](pointerKey, i, o)
@@ -83,6 +86,9 @@ func pointerKey(o *op) *int64 { return pointers[o.n] }
 
 // complex128 keys: key n is complex(n, 0).
 func complexKey(o *op) complex128 { return complex(float64(o.n), 0) }
+
+// complex64 keys: key n is complex(n, 0) (exact in float32 for |n| < 2^24).
+func complex64Key(o *op) complex64 { return complex(float32(o.n), 0) }
 
 // Keys of the composite types are built from the integer n (injectively).
 func bigKey(o *op) (k [17]int64) {

@@ -385,3 +385,42 @@ var complex128Key = keyCodec[complex128]{
 		return c != c
 	},
 }
+
+// complex64 keys are [real, imag], each the 8 hex digits of a float32's bits.
+func parseFloat32Bits(raw []byte) (float32, error) {
+	s, err := parseString(raw)
+	if err != nil || len(s) != 8 {
+		return 0, fmt.Errorf("want a string of 8 hex digits (IEEE-754 float32 bits), got %s", raw)
+	}
+	bits, err := strconv.ParseUint(s, 16, 32)
+	if err != nil {
+		return 0, fmt.Errorf("want a string of 8 hex digits (IEEE-754 float32 bits), got %s", raw)
+	}
+	return math.Float32frombits(uint32(bits)), nil
+}
+
+var complex64Key = keyCodec[complex64]{
+	parse: func(raw []byte) (complex64, error) {
+		l, err := parseList(raw, 2)
+		if err != nil {
+			return 0, err
+		}
+		re, err := parseFloat32Bits(l[0])
+		if err != nil {
+			return 0, err
+		}
+		im, err := parseFloat32Bits(l[1])
+		if err != nil {
+			return 0, err
+		}
+		return complex(re, im), nil
+	},
+	append: func(b []byte, p unsafe.Pointer) []byte {
+		return fmt.Appendf(b, "[\"%08x\",\"%08x\"]", *(*uint32)(p), *(*uint32)(unsafe.Add(p, 4)))
+	},
+	digest: func(p unsafe.Pointer) uint64 { return *(*uint64)(p) },
+	isNaN: func(p unsafe.Pointer) bool {
+		c := *(*complex64)(p)
+		return c != c
+	},
+}

@@ -108,6 +108,8 @@ func dispatchKey[V any](kt string, ec elemCodec[V], opt options, in io.Reader, o
 		return run(arrayKeyCodec, ec, opt, in, out)
 	case "bigkey":
 		return run(bigKeyCodec, ec, opt, in, out)
+	case "complex64":
+		return run(complex64Key, ec, opt, in, out)
 	case "complex128":
 		return run(complex128Key, ec, opt, in, out)
 	case "pointer":
