@@ -466,7 +466,8 @@ def mapfast(key: GoType, elem: GoType) -> str:
 def pointer_offsets(t: GoType) -> tuple[int, ...]:
     """The byte offsets of the pointer words of ``t`` (the GC's pointer bitmap, in
     order): a string, slice, pointer, map, channel or func has one at 0, an interface
-    two (0 and 8); arrays and structs repeat and place their members'."""
+    one at 8 (its data word; the type/itab word is left out of the bitmap); arrays
+    and structs repeat and place their members'."""
     out = _PTR_OFFSETS.get(t)
     if out is None:
         out = _PTR_OFFSETS[t] = tuple(_pointer_offsets(t))
@@ -480,7 +481,9 @@ def _pointer_offsets(t: GoType) -> list[int]:
     if not t.ptr_bytes:
         return []
     if t.kind == "interface":
-        return [0, PTR_SIZE]
+        # The type/itab word is not in the GC's bitmap (cmd/compile's typebits.Set:
+        # it points to a type or an itab, never to the heap): the data word only.
+        return [PTR_SIZE]
     if t.kind in ("array",):
         assert t.elem is not None and t.length is not None
         inner = pointer_offsets(t.elem)

@@ -40,7 +40,7 @@ from gomap.oracle.common import (
     with_final_dump,
 )
 from gomap.oracle.harness import run_harness
-from gomap.oracle.keys import decode_key, encode_key, float_bits
+from gomap.oracle.keys import decode_key, encode_key, json_nan_bits, nan_bits
 from gomap.versions import GoBehaviour, go_behaviour
 
 # map[K]V bucket layouts on amd64 (size, pointers): 8 tophash bytes, 8 keys, 8 elems,
@@ -53,6 +53,8 @@ KEY_SLOT = {  # key type -> (slot size, has pointers)
     "array": (6, False),
     "bigkey": (8, True),  # indirect: a pointer
     "complex64": (8, False),
+    "any": (16, True),
+    "chan": (8, True),
     "complex128": (16, False),
     "pointer": (8, True),
 }
@@ -72,7 +74,7 @@ def classic_layout(key_type: str, elem_type: str) -> BucketLayout:
         indirect_elem=elem_type == "bigelem",
         # needkeyupdate: floats and strings (bigkey is [17]int64: no)
         need_key_update=key_type in ("string", "float64", "struct", "complex64",
-                                     "complex128"),
+                                     "complex128", "any"),
     )
 
 
@@ -119,7 +121,7 @@ class ClassicReplay:
         return M64  # incrnoverflow at B >= 16: never counts (noverflow is adopted)
 
     def hasher(self, key: Any, seed: int) -> int:
-        if isinstance(key, float) and key != key:
+        if nan_bits(key) is not None:
             return self._nan_hash(key)
         try:
             return self.hashes[(key, seed)]
@@ -131,8 +133,8 @@ class ClassicReplay:
             self.unknown_hashes += 1
             return 0
 
-    def _nan_hash(self, key: float) -> int:
-        bits = float_bits(key)
+    def _nan_hash(self, key: Any) -> int:
+        bits = nan_bits(key) or -1  # a NaN's bits are never 0
         if self.nan_op_hash is not None and bits == self.nan_op_bits:
             return self.nan_op_hash
         place = self.nan_places.get(bits)
@@ -149,9 +151,9 @@ class ClassicReplay:
                 continue
             for b in ch["chain"]:
                 for key, top in zip(b["keys"], b["tophash"], strict=True):
-                    if isinstance(key, str) and top >= 5:
-                        bits = int(key, 16)
-                        if (bits >> 52) & 0x7FF == 0x7FF and bits & ((1 << 52) - 1):
+                    if key is not None and top >= 5:
+                        bits = json_nan_bits(self.key_type, key)
+                        if bits is not None:
                             self.nan_places[bits] = (ch["b"], top)
 
     def _nan_op_hash(self, op: list[Any], rec: dict[str, Any]) -> int | None:
@@ -159,7 +161,7 @@ class ClassicReplay:
         h = self.h
         assert h is not None
         if op[0] == "set":
-            place = self.nan_places.get(float_bits(op[1]))
+            place = self.nan_places.get(nan_bits(op[1]) or -1)
             if place is None:
                 raise OracleError(f"op #{rec['i']}: the runtime's new NaN key is not in its dump")
             return (place[1] << 56) | place[0]
@@ -183,7 +185,7 @@ class ClassicReplay:
         self.record = rec
         kind = op[0]
         hdr = rec["h"]
-        if self.key_type == "float64":
+        if self.key_type in ("float64", "any"):
             self._learn_nans(rec)
         self.nan_op_hash = None
         if kind == "make":
@@ -205,9 +207,9 @@ class ClassicReplay:
             key = op[1]
             if rec.get("hash") is not None:
                 self.hashes[(key, h.hash0)] = rec["hash"]
-            elif isinstance(key, float) and key != key:
+            elif (bits := nan_bits(key)) is not None:
                 self.nan_op_hash = self._nan_op_hash(op, rec)
-                self.nan_op_bits = float_bits(key)
+                self.nan_op_bits = bits
         count_before = h.count
         # What the runtime drew for this operation, queued for the model's rand().
         if (kind == "del" and hdr["hash0"] != h.hash0) or (kind == "clear" and count_before):

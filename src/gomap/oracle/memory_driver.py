@@ -50,6 +50,9 @@ PAIRS: tuple[tuple[str, str], ...] = (
 KEY_KIND_PAIRS: tuple[tuple[str, str], ...] = (
     ("complex128", "int64"),  # complex(n, 0): two float64 hashes, needkeyupdate
     ("complex64", "int64"),  # complex(n, 0) of float32s: hashed as two float32s
+    ("chan int64", "int64"),  # channel n (made before measuring): hashed by address
+    ("any", "int64"),  # any(int(n)), boxed before measuring: only the data word scanned
+    ("int64", "any"),  # interface elems: the GC's bitmap leaves out the type word
     ("*int64", "int64"),  # pointer n (made before measuring): hashed by address; fast64ptr
 )
 """More key kinds the memory harnesses are built for (outside the matrix)."""

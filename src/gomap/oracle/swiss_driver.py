@@ -59,7 +59,15 @@ from gomap.oracle.common import (
     with_final_dump,
 )
 from gomap.oracle.harness import run_harness
-from gomap.oracle.keys import decode_key, float32_bits, float_bits, key_repr
+from gomap.oracle.keys import (
+    decode_key,
+    encode_key,
+    float32_bits,
+    float_bits,
+    json_nan_bits,
+    key_repr,
+    nan_bits,
+)
 from gomap.swiss.group import CTRL_DELETED, CTRL_EMPTY, GROUP_SLOTS
 from gomap.versions import GoBehaviour, go_behaviour
 
@@ -73,7 +81,7 @@ __all__ = [
 ]
 
 _FAST_PATHS = {("int64", "int64"): "fast64", ("string", "int64"): "faststr",
-               ("pointer", "int64"): "fast64ptr"}
+               ("pointer", "int64"): "fast64ptr", ("chan", "int64"): "fast64ptr"}
 
 MAP_FIELDS = ("used", "seed", "global_depth", "global_shift", "dir_len", "clear_seq",
               "tombstone_possible", "writing", "small")
@@ -98,6 +106,8 @@ def _key_encoder(key_type: str) -> Callable[[Any], Any]:
         return lambda k: [f"{float_bits(k.real):016x}", f"{float_bits(k.imag):016x}"]
     if key_type in ("struct", "array"):
         return list
+    if key_type == "any":
+        return lambda k: encode_key("any", k)
     return lambda k: k
 
 
@@ -198,9 +208,9 @@ class SwissReplay:
             return 0
         return int(self.rt_tables[t]["index"]) << (64 - gd)
 
-    def _nan_hash(self, key: float) -> int:
+    def _nan_hash(self, key: Any) -> int:
         self.nan_hashes += 1
-        bits = float_bits(key)
+        bits = nan_bits(key) or -1  # a NaN's bits are never 0
         if self.nan_op is not None and self.nan_op[0] == bits:
             return self.nan_op[1]
         place = self.nan_places.get(bits)
@@ -215,8 +225,8 @@ class SwissReplay:
             for s, (k, c) in enumerate(zip(grp["keys"], grp["ctrl"], strict=True)):
                 if k is None:
                     continue
-                bits = int(k, 16)
-                if _is_nan_bits(bits):
+                bits = json_nan_bits(self.key_type, k)
+                if bits is not None:
                     if bits in self.nan_places:
                         raise OracleError(f"op #{rec['i']}: two NaN keys with payload "
                                           f"{bits:016x}; the driver needs distinct payloads")
@@ -278,7 +288,7 @@ class SwissReplay:
                 self.rt_tables[int(n)] = hdr
         self.rt_global_depth = rm["global_depth"]
         self.nan_op = None
-        if self.key_type == "float64" and full:
+        if self.key_type in ("float64", "any") and full:
             self._learn_nans(rec)
         self.tables_changed.clear()
         self.pruned = False
@@ -311,8 +321,7 @@ class SwissReplay:
                 if old != hash_:
                     raise OracleError(f"op #{i}: the runtime hashed {key_repr(self.key_type, key)}"
                                       f" to {hash_}, earlier to {old} (same seed)")
-            elif key != key and kind == "set":
-                bits = float_bits(key)
+            elif (bits := nan_bits(key)) is not None and kind == "set":
                 self.nan_op = (bits, self._nan_set_hash(bits, rec))
         try:
             d = self._apply(i, op, rec, m)

@@ -12,6 +12,8 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from gomap.gokeys import IfaceKey
+
 Op = list[Any]
 
 NAN_BASE = 0x7FF8_0000_0000_0000
@@ -52,15 +54,27 @@ class KeyMaker:
             if i in edges:
                 return edges[i]
             return complex((i - 1000) * 0.5, (i % 7) * 0.25)
+        if t == "any":
+            # int64 n, string and float64 n by turns: IfaceKey(5) and IfaceKey(5.0)
+            # are different keys (dynamic types differ); -0.0 is the key 0.0.
+            n, kind = divmod(i, 3)
+            if kind == 0:
+                return IfaceKey(n - 500, "int64")
+            if kind == 1:
+                return IfaceKey(f"k{n:x}", "string")
+            return IfaceKey(-0.0 if n == 1 else float(n - 500), "float64")
+        if t == "chan":
+            return i  # channel number i of the run (the harness makes it once)
         if t == "pointer":
             return i  # object number i of the run (the harness allocates it once)
         raise ValueError(f"unknown key type {t!r}")
 
-    def nan(self) -> float:
-        """A NaN with a payload no other NaN of this script has."""
+    def nan(self) -> Any:
+        """A NaN with a payload no other NaN of this script has (in an interface for any)."""
         self.nan_counter += 1
         bits = NAN_BASE | self.nan_counter
-        return float(struct.unpack("<d", bits.to_bytes(8, "little"))[0])
+        nan = float(struct.unpack("<d", bits.to_bytes(8, "little"))[0])
+        return IfaceKey(nan, "float64") if self.key_type == "any" else nan
 
 
 class ScriptBuilder:
@@ -146,7 +160,7 @@ def random_script(key_type: str, n_ops: int, seed: int) -> list[Op]:
             s.delete(k)
         else:
             s.get(k)
-        if key_type == "float64" and rng.random() < 0.003:
+        if key_type in ("float64", "any") and rng.random() < 0.003:
             s.set_nan()
         if rng.random() < 0.0005:
             s.clear()
@@ -269,7 +283,7 @@ def shape_nan_growth(key_type: str, seed: int, n: int = 1500) -> list[Op]:
     s = ScriptBuilder(key_type, seed)
     for i in range(n):
         s.set(i)
-        if key_type == "float64" and i % 7 == 0:
+        if key_type in ("float64", "any") and i % 7 == 0:
             s.set_nan()
         if i == n // 2:
             s.start_iter()
@@ -320,7 +334,7 @@ def shape_small_to_table(key_type: str, seed: int) -> list[Op]:
             s.remake(hint)
         base = rnd * 100
         for i in range(8):
-            if key_type == "float64" and i == 3:
+            if key_type in ("float64", "any") and i == 3:
                 s.set_nan()
             else:
                 s.set(base + i)
@@ -465,7 +479,7 @@ def shape_nan_split(key_type: str, seed: int) -> list[Op]:
     limit and insert NaNs (other key types: new keys) until one splits again, with
     lookups and deletes of NaNs (never found) in between."""
     s = ScriptBuilder(key_type, seed)
-    nan = key_type == "float64"
+    nan = key_type in ("float64", "any")
     extra = 10**6
 
     def new_key() -> None:
@@ -609,7 +623,7 @@ def shape_clone(key_type: str, seed: int) -> list[Op]:
         while n < target:
             s.set(n)
             n += 1
-        if key_type == "float64" and target in (53, 105):
+        if key_type in ("float64", "any") and target in (53, 105):
             s.set_nan()
             s.set_nan()
         s.clone()

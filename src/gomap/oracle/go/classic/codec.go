@@ -315,3 +315,75 @@ var complex64Codec = codec[complex64]{
 		return append(buf, '"', ']')
 	},
 }
+
+// any keys carry their dynamic type: ["i", n] is an int64, ["s", "..."] a string,
+// ["f", "<16 hex digits>"] a float64 (as float64 keys are written).
+func parseAny(raw json.RawMessage) (any, error) {
+	l, err := parseList(raw, 2)
+	if err != nil {
+		return nil, err
+	}
+	tag, err := parseString(l[0])
+	if err != nil {
+		return nil, err
+	}
+	switch tag {
+	case "i":
+		return parseInt(l[1], 64)
+	case "s":
+		return parseString(l[1])
+	case "f":
+		return float64Codec.parse(l[1])
+	}
+	return nil, fmt.Errorf(`want ["i", n], ["s", "..."] or ["f", "<hex>"], got %s`, raw)
+}
+
+func appendAny(buf []byte, v any) []byte {
+	switch x := v.(type) {
+	case int64:
+		buf = append(buf, `["i",`...)
+		buf = strconv.AppendInt(buf, x, 10)
+	case string:
+		buf = append(buf, `["s",`...)
+		buf = appendString(buf, x)
+	case float64:
+		buf = append(buf, `["f",`...)
+		buf = float64Codec.write(buf, &x)
+	default:
+		panic(fmt.Sprintf("any key of type %T", v))
+	}
+	return append(buf, ']')
+}
+
+var anyCodec = codec[any]{
+	parse: parseAny,
+	write: func(buf []byte, v *any) []byte { return appendAny(buf, *v) },
+}
+
+// chan keys: channel n of the script (make(chan int64)), made once (so "the same
+// key" is the same channel) and never freed; written as n.
+var (
+	chanRegistry = map[int64]chan int64{}
+	chanNumber   = map[chan int64]int64{}
+)
+
+func chanFor(n int64) chan int64 {
+	c := chanRegistry[n]
+	if c == nil {
+		c = make(chan int64)
+		chanRegistry[n] = c
+		chanNumber[c] = n
+	}
+	return c
+}
+
+var chanCodec = codec[chan int64]{
+	parse: func(raw json.RawMessage) (chan int64, error) {
+		n, err := parseInt(raw, 64)
+		if err != nil {
+			return nil, err
+		}
+		return chanFor(n), nil
+	},
+	write: func(buf []byte, v *chan int64) []byte { return strconv.AppendInt(buf, chanNumber[*v], 10) },
+}

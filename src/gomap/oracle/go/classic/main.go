@@ -14,7 +14,7 @@ import (
 
 func main() {
 	fs := flag.NewFlagSet("harness", flag.ContinueOnError)
-	kt := fs.String("key", "", "key type: int64, string, float64, struct, array, bigkey, complex64, complex128, pointer")
+	kt := fs.String("key", "", "key type: int64, string, float64, struct, array, bigkey, complex64, complex128, pointer, chan, any")
 	et := fs.String("elem", "", "elem type: int64, bigelem")
 	fullEvery := fs.Int("full-every", 1000, "full dump on every line index divisible by N (0: never)")
 	checkTouched := fs.Bool("check-touched", false, "testing aid: snapshot the whole map around every op and fail if a changed chain was not emitted (slow)")
@@ -90,6 +90,12 @@ var runners = map[string]runner{
 	},
 	"complex64/int64": func(i io.Reader, o io.Writer, n options) error {
 		return run[complex64, int64, complex64, int64](complex64Codec, int64Codec, i, o, n)
+	},
+	"any/int64": func(i io.Reader, o io.Writer, n options) error {
+		return run[any, int64, any, int64](anyCodec, int64Codec, i, o, n)
+	},
+	"chan/int64": func(i io.Reader, o io.Writer, n options) error {
+		return run[chan int64, int64, chan int64, int64](chanCodec, int64Codec, i, o, n)
 	},
 	"pointer/int64": func(i io.Reader, o io.Writer, n options) error {
 		return run[*ptrTarget, int64, *ptrTarget, int64](pointerCodec, int64Codec, i, o, n)

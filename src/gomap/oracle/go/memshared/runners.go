@@ -59,6 +59,15 @@ var runners = map[string]runner{
 	"complex64|int64": func(i io.Reader, o io.Writer) error {
 		return run[complex64, int64](complex64Key, i, o)
 	},
+	"chan int64|int64": func(i io.Reader, o io.Writer) error {
+		prepareKeys = prepareChans
+		return run[chan int64, int64](chanKey, i, o)
+	},
+	"int64|any": func(i io.Reader, o io.Writer) error { return run[int64, any](intKey, i, o) },
+	"any|int64": func(i io.Reader, o io.Writer) error {
+		prepareKeys = prepareAnys
+		return run[any, int64](anyKey, i, o)
+	},
 	"*int64|int64": func(i io.Reader, o io.Writer) error {
 		prepareKeys = preparePointers
 		return run[*int64, int64](pointerKey, i, o)
@@ -83,6 +92,33 @@ func preparePointers(ops []op) {
 }
 
 func pointerKey(o *op) *int64 { return pointers[o.n] }
+
+// Channel keys: key n is channel n (make(chan int64)), made once before measuring.
+var chans = map[int64]chan int64{}
+
+func prepareChans(ops []op) {
+	for i := range ops {
+		if _, ok := chans[ops[i].n]; !ok {
+			chans[ops[i].n] = make(chan int64)
+		}
+	}
+}
+
+func chanKey(o *op) chan int64 { return chans[o.n] }
+
+// Interface keys: key n is any(int(n)), boxed once before measuring (converting an
+// int to an interface allocates, outside 0..255).
+var anys = map[int64]any{}
+
+func prepareAnys(ops []op) {
+	for i := range ops {
+		if _, ok := anys[ops[i].n]; !ok {
+			anys[ops[i].n] = int(ops[i].n)
+		}
+	}
+}
+
+func anyKey(o *op) any { return anys[o.n] }
 
 // complex128 keys: key n is complex(n, 0).
 func complexKey(o *op) complex128 { return complex(float64(o.n), 0) }

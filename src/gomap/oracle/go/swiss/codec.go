@@ -322,7 +322,7 @@ var bigElemCodec = elemCodec[bigElem]{
 	digest: func(p unsafe.Pointer) uint64 { return foldDigest((*bigElem)(p)[:]) },
 }
 
-var errUsage = errors.New("usage: harness -key int64|string|float64|struct|array|bigkey -elem int64|bigelem [-full-every N] [-dir-limit N] [-scan probe|table] [-paranoid]")
+var errUsage = errors.New("usage: harness -key int64|string|float64|struct|array|bigkey|complex64|complex128|pointer|chan|any -elem int64|bigelem [-full-every N] [-dir-limit N] [-scan probe|table] [-paranoid]")
 
 // ptrTarget is what a pointer key points to: object n of the script, made once
 // (so "the same key" is the same address) and never freed.
@@ -423,4 +423,87 @@ var complex64Key = keyCodec[complex64]{
 		c := *(*complex64)(p)
 		return c != c
 	},
+}
+
+// any keys carry their dynamic type: ["i", n] is an int64, ["s", "..."] a string,
+// ["f", "<16 hex digits>"] a float64 (as float64 keys are written).
+func appendAnyKey(b []byte, v any) []byte {
+	switch x := v.(type) {
+	case int64:
+		b = strconv.AppendInt(append(b, `["i",`...), x, 10)
+	case string:
+		b = appendJSONString(append(b, `["s",`...), x)
+	case float64:
+		b = appendHex16(append(b, `["f",`...), math.Float64bits(x))
+	default:
+		panic(fmt.Sprintf("any key of type %T", v))
+	}
+	return append(b, ']')
+}
+
+var anyKey = keyCodec[any]{
+	parse: func(raw []byte) (any, error) {
+		l, err := parseList(raw, 2)
+		if err != nil {
+			return nil, err
+		}
+		tag, err := parseString(l[0])
+		if err != nil {
+			return nil, err
+		}
+		switch tag {
+		case "i":
+			return parseInt(l[1], 64)
+		case "s":
+			return parseString(l[1])
+		case "f":
+			return float64Key.parse(l[1])
+		}
+		return nil, fmt.Errorf(`want ["i", n], ["s", "..."] or ["f", "<hex>"], got %s`, raw)
+	},
+	append: func(b []byte, p unsafe.Pointer) []byte { return appendAnyKey(b, *(*any)(p)) },
+	digest: func(p unsafe.Pointer) uint64 {
+		var buf [64]byte
+		d := uint64(14695981039346656037) // FNV-1a of the key's encoding
+		for _, c := range appendAnyKey(buf[:0], *(*any)(p)) {
+			d = (d ^ uint64(c)) * 1099511628211
+		}
+		return d
+	},
+	isNaN: func(p unsafe.Pointer) bool {
+		v := *(*any)(p)
+		return v != v
+	},
+}
+
+// chan keys: channel n of the script (make(chan int64)), made once (so "the same
+// key" is the same channel) and never freed; written as n.
+var (
+	chanRegistry = map[int64]chan int64{}
+	chanNumber   = map[chan int64]int64{}
+)
+
+func chanFor(n int64) chan int64 {
+	c := chanRegistry[n]
+	if c == nil {
+		c = make(chan int64)
+		chanRegistry[n] = c
+		chanNumber[c] = n
+	}
+	return c
+}
+
+var chanKey = keyCodec[chan int64]{
+	parse: func(raw []byte) (chan int64, error) {
+		n, err := parseInt(raw, 64)
+		if err != nil {
+			return nil, err
+		}
+		return chanFor(n), nil
+	},
+	append: func(b []byte, p unsafe.Pointer) []byte {
+		return strconv.AppendInt(b, chanNumber[*(*chan int64)(p)], 10)
+	},
+	digest: func(p unsafe.Pointer) uint64 { return uint64(chanNumber[*(*chan int64)(p)]) },
+	isNaN:  never,
 }

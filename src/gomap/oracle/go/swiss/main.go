@@ -108,6 +108,10 @@ func dispatchKey[V any](kt string, ec elemCodec[V], opt options, in io.Reader, o
 		return run(arrayKeyCodec, ec, opt, in, out)
 	case "bigkey":
 		return run(bigKeyCodec, ec, opt, in, out)
+	case "chan":
+		return run(chanKey, ec, opt, in, out)
+	case "any":
+		return run(anyKey, ec, opt, in, out)
 	case "complex64":
 		return run(complex64Key, ec, opt, in, out)
 	case "complex128":
