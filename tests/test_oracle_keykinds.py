@@ -100,3 +100,20 @@ def test_an_interface_is_scanned_by_its_data_word_only() -> None:
 
     assert pointer_offsets(parse_go_type("any")) == (8,)
     assert pointer_offsets(parse_go_type("struct{a any; b string}")) == (8, 16)
+
+
+@pytest.mark.parametrize("impl,go", [("classic", "1.23.9"), ("swiss", "1.27.3")])
+def test_interface_keys_compare_by_dynamic_type_and_store_the_new_key(impl: str,
+                                                                        go: str) -> None:
+    """any(0.0), any(int64(0)), then any(-0.0): two keys (the dynamic types differ),
+    and the update stores -0.0 (compared bit for bit in the dumps)."""
+    from gomap.gokeys import IfaceKey
+
+    require_go(go)
+    replay = replay_classic if impl == "classic" else replay_swiss
+    script = [["make", 0], ["set", IfaceKey(0.0, "float64"), 1],
+              ["set", IfaceKey(0, "int64"), 2], ["set", IfaceKey(-0.0, "float64"), 3],
+              ["get", IfaceKey(0.0, "float64")], ["dump"]]
+    r = replay(script, "any", "int64", go=go)
+    assert r.ok, str(r.divergence)
+    assert r.compared > 0
