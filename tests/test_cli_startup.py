@@ -61,6 +61,7 @@ def test_simulate_ops_imports_no_optional_subsystem(tmp_path: Path, ops_file: st
     modules = _run(tmp_path, *argv)
     assert "gomap.sim.simulator" in modules  # the probe really simulated
     assert _heavy(modules) == []
+    assert "gomap.gomap" not in modules  # GoMap: loaded on first use
     assert json.loads((tmp_path / "r.json").read_text())["entries"] == 199
 
 
@@ -94,9 +95,10 @@ def test_other_commands_still_registered(tmp_path: Path) -> None:
 def test_import_gomap_is_light_and_complete() -> None:
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
     code = ("import sys, gomap; heavy = [m for m in sys.modules if m.startswith(('rich', "
-            "'redis', 'gomap.trace', 'gomap.audit'))]; "
+            "'redis', 'gomap.trace', 'gomap.audit', 'gomap.gomap'))]; "
             "assert not heavy, heavy; "
-            "print(all(hasattr(gomap, n) for n in gomap.__all__))")
+            "print(all(hasattr(gomap, n) for n in gomap.__all__) "
+            "and gomap.GoMap is sys.modules['gomap.gomap'].GoMap)")
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
