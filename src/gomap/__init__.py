@@ -6,6 +6,8 @@ differential oracle in :mod:`gomap.oracle`. :class:`GoMap` puts either behind a
 Python ``MutableMapping`` with Go's semantics.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from gomap.errors import (
     ConcurrentMapIterationWriteError,
     ConcurrentMapReadWriteError,
@@ -13,8 +15,10 @@ from gomap.errors import (
     InvariantError,
     MapFatalError,
 )
-from gomap.gomap import GoMap
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
+
+if TYPE_CHECKING:
+    from gomap.gomap import GoMap
 
 __version__ = "0.1.0"
 
@@ -30,3 +34,16 @@ __all__ = [
     "Rand",
     "default_rand",
 ]
+
+
+if not TYPE_CHECKING:  # (hidden from mypy, which then still checks other names)
+
+    def __getattr__(name: str) -> Any:
+        """``GoMap`` is imported on first use: the ``gomap`` command's simulate and
+        compare never build one, and every process pays for what it imports."""
+        if name == "GoMap":
+            from gomap.gomap import GoMap
+
+            globals()["GoMap"] = GoMap
+            return GoMap
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

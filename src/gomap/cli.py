@@ -17,21 +17,47 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from gomap.engines import DEFAULT_ENGINE, ENGINES, engine_names, get_engine
 
+if TYPE_CHECKING:
+    from rich.console import Console
 
-class _Console(Console):
+# Start-up: every gomap process pays for what it imports, so this module imports rich
+# and each subcommand's package only where that command runs (tests/test_cli_startup.py).
+
+
+def _stdout_console(quiet: bool) -> Console:
     """rich's Console, but a closed stdout (``| head``) ends the command through
     ``main``'s BrokenPipeError handler (exit 141, quietly) instead of rich's exit 1."""
+    from rich.console import Console
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(quiet=quiet)
+
+
+class _QuietConsole:
+    """The console of a ``--quiet`` simulate/compare, which prints nothing: rich's
+    Console is built (and rich imported) only if something asks for it."""
+
+    def __init__(self) -> None:
+        self._real: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._real is None:
+            self._real = _stdout_console(quiet=True)
+        return getattr(self._real, name)
+
+
+def _stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 class UsageError(Exception):
@@ -169,6 +195,8 @@ def _announce_build(command: str, harness: str) -> Any:
 
 
 def _verify(args: argparse.Namespace, console: Console) -> int:
+    from rich.table import Table
+
     from gomap.oracle import workloads
     from gomap.oracle.harness import build_harness
     from gomap.oracle.keys import ALL_KEY_TYPES, ELEM_TYPES, KEY_TYPES
@@ -370,9 +398,12 @@ def _workload(args: argparse.Namespace, key_type: str, runs: int = 1
 
 def _load_types(args: argparse.Namespace) -> None:
     """``--types DIR|FILE.go`` (repeatable): register the named types of those packages."""
+    paths = getattr(args, "types", None) or []
+    if not paths:
+        return
     from gomap.layout.named import NamedTypeError, load_types
 
-    for path in getattr(args, "types", None) or []:
+    for path in paths:
         try:
             load_types(path)
         except NamedTypeError as e:
@@ -423,7 +454,7 @@ def _progress_console(args: argparse.Namespace) -> Console | None:
     (not a terminal, --no-progress, --quiet)."""
     if getattr(args, "no_progress", False) or getattr(args, "quiet", False):
         return None
-    err = Console(stderr=True)
+    err = _stderr_console()
     return err if err.is_terminal else None
 
 
@@ -555,7 +586,7 @@ def _say(args: argparse.Namespace, console: Console) -> Any:
     if getattr(args, "quiet", False):
         return lambda *a, **k: None
     if getattr(args, "json", None) == "-":
-        return Console(stderr=True).print
+        return _stderr_console().print
     return console.print
 
 
@@ -563,7 +594,7 @@ def _report_console(args: argparse.Namespace, console: Console) -> Console | Non
     if getattr(args, "quiet", False):
         return None
     if getattr(args, "json", None) == "-":
-        return Console(stderr=True)
+        return _stderr_console()
     return console
 
 
@@ -822,7 +853,10 @@ def _sim_args(p: argparse.ArgumentParser) -> None:
     _common_args(p)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser. ``command``: the subcommand about to be parsed; when
+    it is one of :data:`CORE_COMMANDS` the other subcommands are left out, so their
+    packages (the audit log's redis client, the tracer, the linter...) stay unimported."""
     from gomap import __version__
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(
@@ -896,6 +930,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common_args(v)
     v.set_defaults(func=_verify)
 
+    if command in CORE_COMMANDS:
+        return p  # the other subcommands' packages are not imported (start-up)
     from gomap.trace.command import register as register_trace  # trace, viz
 
     register_trace(sub)
@@ -914,6 +950,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+CORE_COMMANDS = frozenset({"demo", "simulate", "compare", "verify"})
+"""The subcommands :func:`build_parser` defines itself; the others (trace, viz, lint,
+audit, record) are registered by their own packages, imported only when needed."""
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand named on a command line: its first argument that is not an
+    option (the top-level options, --help and --version, take no value)."""
+    for a in argv:
+        if a in ("-h", "--help"):
+            return None  # the top-level help lists every subcommand
+        if not a.startswith("-"):
+            return a
+    return None
+
+
 def _use_backend(backend: str | None) -> None:
     """``--backend``: every engine of this run on that backend (as ``GOMAP_BACKEND``)."""
     if backend is None:
@@ -928,9 +980,12 @@ def _use_backend(backend: str | None) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``gomap`` command; return its exit code (see the module docstring)."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_of(argv))
     args = parser.parse_args(argv)
-    console = _Console(quiet=bool(getattr(args, "quiet", False)))
+    quiet = bool(getattr(args, "quiet", False))
+    console: Any = (_QuietConsole() if quiet and args.command in ("simulate", "compare")
+                    else _stdout_console(quiet))
     try:
         _use_backend(getattr(args, "backend", None))
         return int(args.func(args, console))

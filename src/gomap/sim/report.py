@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-from rich.console import Console, Group
-from rich.markup import escape
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from gomap.engines import get_engine
 from gomap.sim.simulator import SimReport
+
+if TYPE_CHECKING:  # rich is imported where a report is drawn (--quiet runs skip it)
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
 
 
 def human(n: int | float | None) -> str:
@@ -61,6 +60,8 @@ def layout_line(r: SimReport) -> str:
 
 def summary_table(reports: list[SimReport]) -> Table:
     """Final figures, one column per report."""
+    from rich.table import Table
+
     t = Table(show_header=len(reports) > 1, header_style="bold")
     t.add_column("")
     for r in reports:
@@ -97,6 +98,8 @@ def _tomb(r: SimReport) -> str:
 
 
 def events_table(r: SimReport, limit: int = 14) -> Table:
+    from rich.table import Table
+
     t = Table(title=f"growth events ({sum(r.event_counts.values()):,})", title_justify="left")
     for col in ("#", "event", "started at op", "ended at op", "detail"):
         t.add_column(col, justify="right" if col != "event" and col != "detail" else "left")
@@ -149,6 +152,9 @@ def _ratio(r: SimReport) -> str:
 
 
 def rebuild_panel(r: SimReport) -> Panel:
+    from rich.panel import Panel
+    from rich.text import Text
+
     rb = r.rebuild or {}
     body = Text()
     body.append(f"now:     {human(r.live_bytes)} for {r.entries:,} entries\n")
@@ -161,6 +167,11 @@ def rebuild_panel(r: SimReport) -> Panel:
 
 
 def render(console: Console, r: SimReport, spread: dict[str, Any] | None = None) -> None:
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.text import Text
+
     title = escape(f"map[{r.key}]{r.value}")
     head = (f"[bold]{title}[/] on [bold]{r.impl}[/] ({run_label(r)}) — "
             f"{escape(r.workload or 'ops')}: {r.ops:,} operations"
@@ -180,6 +191,8 @@ def render(console: Console, r: SimReport, spread: dict[str, Any] | None = None)
 
 
 def spread_table(spread: dict[str, Any]) -> Table:
+    from rich.table import Table
+
     seeds = spread["seeds"]
     t = Table(title=f"across {len(seeds)} hash seeds ({seeds[0]}..{seeds[-1]})",
               title_justify="left")
@@ -194,6 +207,11 @@ def spread_table(spread: dict[str, Any]) -> Table:
 
 
 def render_compare(console: Console, reports: list[SimReport]) -> None:
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
     r0 = reports[0]
     console.print(Panel(
         Text.from_markup(f"[bold]{escape(f'map[{r0.key}]{r0.value}')}[/] — "
