@@ -31,7 +31,7 @@ def test_demo_runs_and_explains_that_the_map_never_shrinks(impl: str) -> None:
 
 
 def test_verify_rejects_an_unknown_key_type_with_exit_2() -> None:
-    assert main(["verify", "--key", "complex64"]) == 2
+    assert main(["verify", "--key", "float16"]) == 2  # no such Go type
 
 
 def test_verify_rejects_bad_ops_with_exit_2() -> None:
