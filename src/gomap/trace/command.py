@@ -64,10 +64,17 @@ def register(sub: Any) -> None:
 
 
 def _guard(fn: Any) -> Any:
-    """Exit 3 with the toolchain message when the Go toolchain is missing."""
+    """Exit 3 with the toolchain message when the Go toolchain is missing; a bad ops
+    line is bad input (exit 2, ``file:line: message``)."""
     def run(args: argparse.Namespace, console: Console) -> int:
+        from gomap.sim.ops import OpsFileError
+
         try:
             return int(fn(args, console))
+        except OpsFileError as e:  # a bad line met while reading (the C reader streams)
+            from gomap.cli import UsageError
+
+            raise UsageError(str(e), located=True) from None
         except ToolchainMissing as e:
             from gomap.cli import _err
 
