@@ -8,7 +8,6 @@ toolchain the oracle uses; one analyzer run covers the whole corpus.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -19,7 +18,9 @@ import pytest
 from gomap.cli import main
 from gomap.lint import CHECKS, LintError, lint
 from gomap.lint.report import sarif
-from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
+from gomap.oracle.toolchain import GO_VERSIONS, find_go
+
+from .oracle_support import require_go
 
 pytestmark = pytest.mark.oracle
 
@@ -31,12 +32,7 @@ EXPECT = re.compile(r"^// expect: (.*)$", re.M)
 
 @pytest.fixture(scope="module", autouse=True)
 def _go() -> None:
-    try:
-        find_go(GO_VERSIONS["lint"])
-    except GoToolchainMissing as e:
-        if os.environ.get("GOMAP_REQUIRE_ORACLE"):
-            raise
-        pytest.skip(str(e))
+    require_go(GO_VERSIONS["lint"])
 
 
 def corpus_files(kind: str) -> list[Path]:

@@ -16,7 +16,9 @@ import pytest
 
 from gomap.lint import lint
 from gomap.lint.report import sarif
-from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
+from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing
+
+from .oracle_support import require_go
 
 pytestmark = pytest.mark.oracle
 
@@ -26,12 +28,7 @@ REAL = Path(__file__).parent / "lint_real"
 
 @pytest.fixture(scope="module", autouse=True)
 def _go() -> None:
-    try:
-        find_go(GO_VERSIONS["lint"])
-    except GoToolchainMissing as e:
-        if os.environ.get("GOMAP_REQUIRE_ORACLE"):
-            raise
-        pytest.skip(str(e))
+    require_go(GO_VERSIONS["lint"])
 
 
 def _write(tmp: Path, files: dict[str, str]) -> Path:

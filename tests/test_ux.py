@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from .oracle_support import require_go
+
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
@@ -593,12 +595,8 @@ SESSIONS = Path(__file__).parent / "data" / "gotypes" / "sessions"
 
 def _need_go() -> None:
     from gomap.layout.named import tool_version
-    from gomap.oracle.toolchain import GoToolchainMissing, find_go
 
-    try:
-        find_go(tool_version())
-    except GoToolchainMissing:
-        pytest.skip("the Go toolchain that reads named types is not installed")
+    require_go(tool_version())  # the toolchain that reads named types
 
 
 @pytest.mark.parametrize("name, size, align, ptr_bytes", [
