@@ -96,9 +96,9 @@ def import_graph() -> dict[str, set[str]]:
                 targets = [target] + [f"{target}.{a.name}" for a in node.names]
             for t in targets:
                 u = _unit(t)
-                if u is not None and u != src_unit and (PKG / u).exists() or (
-                    u is not None and u != src_unit and (PKG / f"{u}.py").exists()
-                ):
+                if u is None or u == src_unit:
+                    continue
+                if (PKG / u).is_dir() or (PKG / f"{u}.py").exists():
                     graph[src_unit].add(u)
     return graph
 
