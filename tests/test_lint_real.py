@@ -93,6 +93,8 @@ def test_first_build_notice_and_toolchain_message(monkeypatch: pytest.MonkeyPatc
     from gomap.lint import runner
 
     def fake_build(impl: str, **kw: Any) -> Path:
+        assert kw["source"] == runner.ANALYZER_DIR
+        assert (kw["source"] / "main.go").is_file()
         kw["on_build"]("1.27.3")
         return Path("/nonexistent")
 
