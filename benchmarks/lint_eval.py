@@ -5,9 +5,14 @@
     python benchmarks/lint_eval.py --run --mirror DIR   # re-run the linter on the corpus
     python benchmarks/lint_eval.py --run --mirror DIR --label before --analyzer BIN
 
+Labels: ``before`` (the analyzer when issue 20 was filed), ``round1`` (after its first
+round of work), ``after`` (now); new corpus entries have no ``before`` output.
+
 The corpus (``benchmarks/lint_eval/corpus.json``) names public repositories and
 commits: current projects (``kind: current``) and the versions just before a fix of
-a map race (``kind: bug``, with the racing lines the fix touched). The verdicts
+a map race (``kind: bug``, with the racing lines the fix touched; ``fix: null`` for a
+crash reported with the runtime's trace and not fixed yet; an entry whose fix turned
+out not to be about a map says why under ``not_a_map_race`` and counts no bug). The verdicts
 (``verdicts.json``) classify every finding by hand: true / false / debatable, with
 the reason. The linter's findings are stored per label (``outputs/<label>/``), with
 file paths relative to the repository, so the figures can be recomputed without
@@ -127,7 +132,8 @@ def evaluate(label: str) -> dict[str, Any]:
             continue
         row: dict[str, Any] = {"repo": e["repo"], "commit": e["commit"][:12], "kind": e["kind"],
                                "findings": 0, "true": 0, "false": 0, "debatable": 0,
-                               "bugs": len(e.get("bugs", [])), "found": 0}
+                               "bugs": len(e.get("bugs", [])), "found": 0,
+                               "not_a_map_race": "not_a_map_race" in e}
         for f in found:
             if f["check"] not in RACE_CHECKS:
                 continue
@@ -161,7 +167,8 @@ def markdown(res: dict[str, Any]) -> str:
     lines = ["| repository | commit | kind | GM001–3 findings | true | false | debatable "
              "| known bugs found |", "|---|---|---|---|---|---|---|---|"]
     for r in res["rows"]:
-        bugs = f"{r['found']} of {r['bugs']}" if r["bugs"] else ""
+        bugs = f"{r['found']} of {r['bugs']}" if r["bugs"] else (
+            "none (not a map race)" if r["not_a_map_race"] else "")
         lines.append(f"| {r['repo']} | `{r['commit'][:7]}` | {r['kind']} | {r['findings']} | "
                      f"{r['true'] if r['kind'] == 'current' else ''} | "
                      f"{r['false'] if r['kind'] == 'current' else ''} | "
@@ -177,6 +184,9 @@ def summary(res: dict[str, Any]) -> str:
         out.append(f"  {c}: precision {prec} ({p.get('true', 0)} true, {p.get('false', 0)} "
                    f"false, {p.get('debatable', 0)} debatable); recall {rec} "
                    f"({p.get('bugs_found', 0)} of {p.get('bugs', 0)} known bugs)")
+    bugs = sum(p.get("bugs", 0) for p in res["checks"].values())
+    found = sum(p.get("bugs_found", 0) for p in res["checks"].values())
+    out.append(f"  known bugs, all checks: {found} of {bugs}")
     for u in res["unclassified"]:
         out.append(f"  unclassified: {u}")
     return "\n".join(out)
@@ -186,12 +196,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", action="store_true", help="re-run the linter on the corpus")
     ap.add_argument("--mirror", type=Path, help="folder of the repositories' git directories")
-    ap.add_argument("--label", action="append", help="output set(s): before, after (default both)")
+    ap.add_argument("--label", action="append",
+                    help="output set(s): before, round1, after (default: all three)")
     ap.add_argument("--analyzer", help="with --run: this analyzer binary instead of gomap's")
     ap.add_argument("--markdown", action="store_true", help="print the table for LINT.md")
     ap.add_argument("--json", metavar="FILE", help="write the figures as JSON")
     args = ap.parse_args()
-    labels = args.label or ["before", "after"]
+    labels = args.label or ["before", "round1", "after"]
     if args.run:
         if args.mirror is None:
             ap.error("--run needs --mirror DIR")

@@ -93,6 +93,8 @@ def test_first_build_notice_and_toolchain_message(monkeypatch: pytest.MonkeyPatc
     from gomap.lint import runner
 
     def fake_build(impl: str, **kw: Any) -> Path:
+        assert kw["source"] == runner.ANALYZER_DIR
+        assert (kw["source"] / "main.go").is_file()
         kw["on_build"]("1.27.3")
         return Path("/nonexistent")
 
@@ -322,10 +324,14 @@ var mu sync.Mutex
 
 type DB struct{ users map[string]int }
 
-func (d *DB) Delete(name string) {
-	mu.Lock()
-	delete(d.users, name)
-	mu.Unlock()
+func (d *DB) Prune(min int) {
+	for name, n := range d.users {
+		if n < min {
+			mu.Lock()
+			delete(d.users, name)
+			mu.Unlock()
+		}
+	}
 }
 
 func (d *DB) Exists(name string) bool {
@@ -336,17 +342,26 @@ func (d *DB) Exists(name string) bool {
 
 
 def test_map_written_under_its_lock_is_shared_by_the_api(tmp_path: Path) -> None:
-    """A library map written under its mutex and read without it by another exported
-    method: callers may run the two at once (the dovecot-xaps-daemon bug's shape)."""
+    """A library map written under its mutex by a method that also ranges over it
+    unlocked, and read unlocked by another exported method: callers may run the two
+    at once (the dovecot-xaps-daemon bug's shape)."""
     found = _lint_pkg(tmp_path / "a", {"db.go": API})
-    assert ("db.go", 11, "GM001") in found
+    assert ("db.go", 13, "GM001") in found
+    assert ("db.go", 10, "GM002") in found
+    whole = API.replace("\tfor name, n := range d.users {", "\tmu.Lock()\n\tdefer mu.Unlock()\n"
+                        "\tfor name, n := range d.users {").replace(
+        "\t\t\tmu.Lock()\n", "").replace("\t\t\tmu.Unlock()\n", "")
     read = "\t_, ok := d.users[name]"
-    locked = API.replace(read, "\tmu.Lock()\n\tdefer mu.Unlock()\n" + read)
+    locked = whole.replace(read, "\tmu.Lock()\n\tdefer mu.Unlock()\n" + read)
     assert _lint_pkg(tmp_path / "b", {"db.go": locked}) == set()
     # a local mutex guards nothing shared
     local = API.replace("var mu sync.Mutex\n", "").replace(
-        "\tmu.Lock()", "\tvar mu sync.Mutex\n\tmu.Lock()")
+        "\t\t\tmu.Lock()", "\t\t\tvar mu sync.Mutex\n\t\t\tmu.Lock()")
     assert _lint_pkg(tmp_path / "c", {"db.go": local}) == set()
+    # phases: every write locked in one function (run by parallel workers), the reads
+    # unlocked in another (a later sequential phase), no function mixing the two: the
+    # toolchain's shape (cmd/compile's gcsymset, cmd/link's dwsectCUSize), not reported
+    assert _lint_pkg(tmp_path / "d", {"db.go": whole}) == set()
 
 
 @pytest.mark.parametrize("folder,file,line,check", [
@@ -354,6 +369,9 @@ def test_map_written_under_its_lock_is_shared_by_the_api(tmp_path: Path) -> None
     ("cexporter", "unactual_labels_garbage_collector.go", 36, "GM001"),
     ("grouped_process_exporter", "proc_io.go", 78, "GM002"),
     ("dovecot-xaps-daemon", "database.go", 258, "GM001"),
+    ("flexlm_exporter", "lmstat_linux.go", 147, "GM001"),
+    ("flexlm_exporter", "lmstat_linux.go", 215, "GM001"),
+    ("opencensus-go", "prometheus.go", 206, "GM002"),
 ])
 def test_real_races_before_their_fix(folder: str, file: str, line: int, check: str) -> None:
     """Unmodified files of public projects just before a map-race fix (tests/lint_real)."""
@@ -392,6 +410,8 @@ func (c *conn) Close() (n int) {
 	})
 	return n
 }
+
+func (c *conn) Run() { go c.Add(1) }
 """
     assert _lint_pkg(tmp_path / "a", {"p.go": src}) == set()
     bare = src.replace("withLock(c, func() {", "func() {").replace(

@@ -1,7 +1,7 @@
 """`gomap lint`: find the map hazards in Go code (see docs/LINT.md).
 
 The analysis runs in a small Go program on Go's own parser and type checker
-(``gomap/oracle/go/lint``); this package builds and runs it, filters and formats
+(``gomap/lint/go``); this package builds and runs it, filters and formats
 its findings.
 """
 

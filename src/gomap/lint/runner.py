@@ -1,6 +1,6 @@
 """Running the Go analyzer and turning its JSON into findings.
 
-The analyzer (``gomap/oracle/go/lint``, a Go program on go/parser and go/types) is
+The analyzer (``gomap/lint/go``, a Go program on go/parser and go/types) is
 built once with the Go 1.27 toolchain gomap installs for the oracle and cached like
 the oracle harnesses (:func:`gomap.oracle.harness.build_harness`). It prints one
 JSON document; this module filters it (``--enable/--disable``, ``//gomap:ignore``
@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from gomap.lint.checks import CHECKS
+
+ANALYZER_DIR = Path(__file__).parent / "go"
+"""The analyzer's Go sources (package ``main`` and its ``go.mod``)."""
 
 IGNORE_RE = re.compile(r"//\s*gomap:ignore\s+([A-Za-z0-9_,]+)(.*)$")
 """A suppression comment: ``//gomap:ignore GM001[,GM002] reason``."""
@@ -98,7 +101,8 @@ def analyzer_binary(*, install_go: bool = False) -> Path:
 
     version = GO_VERSIONS["lint"]
     try:
-        return build_harness("lint", install_go=install_go, on_build=_building)
+        return build_harness("lint", install_go=install_go, on_build=_building,
+                             source=ANALYZER_DIR)
     except HarnessError as e:
         raise LintError(str(e)) from None
     except GoToolchainMissing:

@@ -36,8 +36,10 @@ class HarnessError(RuntimeError):
     """The Go harness failed to build or run; the message carries Go's own output."""
 
 
-def harness_sources(impl: str) -> Path:
-    src = GO_DIR / impl
+def harness_sources(impl: str, source: Path | None = None) -> Path:
+    """The folder of ``impl``'s Go sources: ``source`` when given, else the oracle's
+    own ``gomap/oracle/go/<impl>``."""
+    src = GO_DIR / impl if source is None else Path(source)
     if not (src / "main.go").is_file():
         raise HarnessError(f"no Go harness for impl {impl!r} in {src}")
     return src
@@ -64,15 +66,21 @@ have none: no design check and no default ``GOEXPERIMENT``)."""
 def build_harness(impl: str, *, install_go: bool = False,
                   go: str | GoBehaviour | None = None, go_version: str | None = None,
                   goexperiment: str | None = None,
-                  on_build: Callable[[str], None] | None = None) -> Path:
+                  on_build: Callable[[str], None] | None = None,
+                  source: Path | None = None) -> Path:
     """Build (or reuse) the harness binary for ``impl``; return its path.
 
     ``go`` (or ``go_version``) builds with another Go release than
     ``GO_VERSIONS[impl]``; for a map harness the release must have that map design,
     and the classic map of Go 1.24/1.25 is built with ``GOEXPERIMENT=noswissmap``.
     ``goexperiment`` sets ``GOEXPERIMENT`` explicitly. ``on_build(version)`` is
-    called before an actual build (not when the cached binary is reused)."""
-    src = harness_sources(impl)
+    called before an actual build (not when the cached binary is reused).
+    ``source`` is the folder of Go sources to build (a ``main`` package and its
+    ``go.mod``); by default the oracle's ``gomap/oracle/go/<impl>``. Other
+    programs built the same way, such as ``gomap lint``'s analyzer in
+    ``gomap/lint/go``, pass their own folder; ``impl`` then names the binary and
+    picks the Go release from ``GO_VERSIONS``."""
+    src = harness_sources(impl, source)
     design = _MAP_DESIGN.get(impl)
     release = go_behaviour(go if go is not None else (go_version or GO_VERSIONS[impl]), design)
     if goexperiment is not None:

@@ -810,6 +810,13 @@ func (a *analysis) checkRaces() {
 			eff[i] = a.effLocks(x)
 		}
 		guard := a.lockedWrite(accs, eff)
+		var mixed map[*fnode]bool
+		if guard != nil {
+			mixed = a.mixedLocking(accs, eff, guard)
+		}
+		apiRace := func(x, y *access) bool {
+			return guard != nil && (mixed[x.fn] || mixed[y.fn]) && a.apiShared(x, y)
+		}
 		for i, w := range accs {
 			if w.kind != aWrite || w.fresh || a.quietAcc(w) {
 				continue
@@ -822,8 +829,9 @@ func (a *analysis) checkRaces() {
 					continue
 				}
 				api := false
-				if !a.concurrent(w, b) {
-					if api = guard != nil && a.apiShared(w, b); !api {
+				if !a.concurrent(w, b) || a.setupBeforeStart(w, b, eff[i]) ||
+					a.setupBeforeStart(b, w, eff[j]) {
+					if api = apiRace(w, b); !api {
 						continue
 					}
 				}
@@ -857,8 +865,9 @@ func (a *analysis) checkRaces() {
 					continue
 				}
 				other := ""
-				if !a.concurrent(w, r) {
-					if guard == nil || !a.apiShared(w, r) {
+				if !a.concurrent(w, r) || a.setupBeforeStart(w, r, eff[j]) ||
+					a.setupBeforeStart(r, w, eff[i]) {
+					if !apiRace(w, r) {
 						continue
 					}
 					other = fmt.Sprintf("another call of the package's API (the map is written "+
@@ -1614,6 +1623,88 @@ func (a *analysis) ownsLock(x *access, k types.Object) bool {
 	a.guardedStruct(f) // fills a.owners
 	st := a.owners[f]
 	return st != nil && a.owners[v] == st
+}
+
+// mixedLocking: the functions that access the map both under its guard and without
+// it, in their own body or through the package functions they call (up to two calls
+// deep). Such a function runs while others use the map (that is why it locks), so
+// its unlocked access is a lock forgotten, not a phase of the program: the API rule
+// reports only pairs with one access in such a function. Code ordered by phases (a
+// compiler's parallel back end locks, its sequential phases do not) keeps the locked
+// and the unlocked functions apart.
+func (a *analysis) mixedLocking(accs []*access, eff []lockState, guard types.Object) map[*fnode]bool {
+	locked, unlocked := map[*fnode]bool{}, map[*fnode]bool{}
+	for i, x := range accs {
+		if x.fresh || x.fn.inTest {
+			continue
+		}
+		if _, ok := eff[i][guard]; ok {
+			locked[x.fn] = true
+		} else {
+			unlocked[x.fn] = true
+		}
+	}
+	reach := map[*fnode]bool{}
+	frontier := []*fnode{}
+	for f := range locked {
+		reach[f] = true
+		frontier = append(frontier, f)
+	}
+	for depth := 0; depth < 2; depth++ {
+		var next []*fnode
+		for _, f := range frontier {
+			for _, c := range f.calls {
+				if !c.from.inTest && !reach[c.from] {
+					reach[c.from] = true
+					next = append(next, c.from)
+				}
+			}
+		}
+		frontier = next
+	}
+	out := map[*fnode]bool{}
+	for f := range unlocked {
+		if reach[f] {
+			out[f] = true
+		}
+	}
+	return out
+}
+
+// setupBeforeStart: x is an access, with no lock held, in an exported method of a
+// struct type that has no mutex field, run only by the package's callers, and y runs
+// only in goroutines that exported methods of that type start (go d.readLoop() in
+// d.Run()). A type with no lock at all is configured, then started
+// (d.RegisterHandler(...) before d.Run()): the order is set by its callers, in
+// another package, and is taken to be kept.
+func (a *analysis) setupBeforeStart(x, y *access, lx lockState) bool {
+	if x.mode != receiver || len(lx) != 0 || x.fn.decl == nil || x.fn.decl.Recv == nil ||
+		!x.fn.decl.Name.IsExported() || x.fn.recvT != x.recvT || x.fn.inTest {
+		return false
+	}
+	f, ok := x.obj.(*types.Var)
+	if !ok || !f.IsField() || a.guardedStruct(f) {
+		return false
+	}
+	for id := range x.fn.ctx {
+		if id != mainCtx {
+			return false
+		}
+	}
+	started := false
+	for id := range a.recvCtx(y) {
+		if id == mainCtx {
+			return false
+		}
+		for _, s := range a.funcs[id].spawns {
+			if s.kind != "" || s.from.recvT != x.recvT || s.from.decl == nil ||
+				!s.from.decl.Name.IsExported() {
+				return false
+			}
+		}
+		started = true
+	}
+	return started
 }
 
 // apiShared: two accesses of a map its package writes under a mutex, both in code the
