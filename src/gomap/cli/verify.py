@@ -56,7 +56,7 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
     failed = False
     for impl in impls:
         spec = get_engine(impl)
-        shape_fns = spec.shapes()
+        shape_fns = workloads.engine_shapes(impl)
         shapes = [] if args.no_shapes else [s for s in shape_fns if s != "big_b"]
         if args.big:
             shapes.append("big_b")
