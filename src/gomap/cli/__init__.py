@@ -22,10 +22,10 @@ from gomap.cli._common import (
     EXIT_CODES,
     WARN_AFTER_SECONDS,
     Eta,
+    QuietConsole,
     UsageError,
-    _err,
-    _QuietConsole,
-    _stdout_console,
+    error,
+    stdout_console,
 )
 from gomap.engines import ENGINES
 
@@ -133,17 +133,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_command_of(argv))
     args = parser.parse_args(argv)
     quiet = bool(getattr(args, "quiet", False))
-    console: Any = (_QuietConsole() if quiet and args.command in ("simulate", "compare")
-                    else _stdout_console(quiet))
+    console: Any = (QuietConsole() if quiet and args.command in ("simulate", "compare")
+                    else stdout_console(quiet))
     try:
         _use_backend(getattr(args, "backend", None))
         return int(args.func(args, console))
     except UsageError as e:
         msg = str(e)
-        _err(msg if e.located else f"gomap {args.command}: {msg}")
+        error(msg if e.located else f"gomap {args.command}: {msg}")
         return 2
     except KeyboardInterrupt:
-        _err(f"gomap {args.command}: interrupted (Ctrl-C); what it was writing is "
+        error(f"gomap {args.command}: interrupted (Ctrl-C); what it was writing is "
              "incomplete")
         return 130
     except BrokenPipeError:

@@ -18,7 +18,7 @@ from gomap.errors import RequestError
 if TYPE_CHECKING:
     from rich.console import Console
 
-def _stdout_console(quiet: bool) -> Console:
+def stdout_console(quiet: bool) -> Console:
     """rich's Console, but a closed stdout (``| head``) ends the command through
     ``main``'s BrokenPipeError handler (exit 141, quietly) instead of rich's exit 1."""
     from rich.console import Console
@@ -31,7 +31,7 @@ def _stdout_console(quiet: bool) -> Console:
     return _Console(quiet=quiet)
 
 
-class _QuietConsole:
+class QuietConsole:
     """The console of a ``--quiet`` simulate/compare, which prints nothing: rich's
     Console is built (and rich imported) only if something asks for it."""
 
@@ -40,11 +40,11 @@ class _QuietConsole:
 
     def __getattr__(self, name: str) -> Any:
         if self._real is None:
-            self._real = _stdout_console(quiet=True)
+            self._real = stdout_console(quiet=True)
         return getattr(self._real, name)
 
 
-def _stderr_console() -> Console:
+def stderr_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
@@ -72,7 +72,7 @@ EXAMPLES = """examples:
   gomap verify --impl both --ops 20000"""
 
 
-def _err(msg: str) -> None:
+def error(msg: str) -> None:
     """An error line on stderr, unwrapped, without markup."""
     sys.stderr.write(msg.rstrip("\n") + "\n")
     sys.stderr.flush()
@@ -121,25 +121,25 @@ class Eta:
                       f"far); Ctrl-C stops it and prints what was done (a partial report)")
 
 
-def _announce_build(command: str, harness: str) -> Any:
+def announce_build(command: str, harness: str) -> Any:
     """``on_build`` for :func:`gomap.oracle.harness.build_harness`: one stderr line, so
     a first run is not silent while Go builds the harness."""
     def say(version: str) -> None:
-        _err(f"gomap {command}: building the {harness} harness with Go {version} (once; "
+        error(f"gomap {command}: building the {harness} harness with Go {version} (once; "
              f"it is cached, the next run starts at once)")
     return say
 
 
-def _progress_console(args: argparse.Namespace) -> Console | None:
+def progress_console(args: argparse.Namespace) -> Console | None:
     """The stderr console progress goes to, or None when progress is not shown
     (not a terminal, --no-progress, --quiet)."""
     if getattr(args, "no_progress", False) or getattr(args, "quiet", False):
         return None
-    err = _stderr_console()
+    err = stderr_console()
     return err if err.is_terminal else None
 
 
-def _bar(err: Console) -> Any:
+def progress_bar(err: Console) -> Any:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -154,7 +154,7 @@ def _bar(err: Console) -> Any:
                     TimeRemainingColumn(), console=err, transient=True)
 
 
-def _check_output(flag: str, path: str | None, allow_stdout: bool = False) -> None:
+def check_output(flag: str, path: str | None, allow_stdout: bool = False) -> None:
     """Refuse an output path that cannot be written, before the run starts."""
     if path is None:
         return
@@ -172,32 +172,32 @@ def _check_output(flag: str, path: str | None, allow_stdout: bool = False) -> No
         raise UsageError(f"{flag} {path}: Permission denied")
 
 
-def _say(args: argparse.Namespace, console: Console) -> Any:
+def report_printer(args: argparse.Namespace, console: Console) -> Any:
     """Where the human-readable report goes: stdout, stderr when stdout carries the
     JSON (``--json -``), nowhere with --quiet."""
     if getattr(args, "quiet", False):
         return lambda *a, **k: None
     if getattr(args, "json", None) == "-":
-        return _stderr_console().print
+        return stderr_console().print
     return console.print
 
 
-def _report_console(args: argparse.Namespace, console: Console) -> Console | None:
+def report_console(args: argparse.Namespace, console: Console) -> Console | None:
     if getattr(args, "quiet", False):
         return None
     if getattr(args, "json", None) == "-":
-        return _stderr_console()
+        return stderr_console()
     return console
 
 
-def _warn_console(args: argparse.Namespace) -> Any:
+def warn_console(args: argparse.Namespace) -> Any:
     """Where warnings go: stderr, unless --quiet."""
     if getattr(args, "quiet", False):
         return lambda msg: None
-    return _err
+    return error
 
 
-def _count(text: str) -> int:
+def count(text: str) -> int:
     """A count written as patterns write numbers: 20000, 20_000, 2e4, 20k, 1M."""
     from gomap.sim.workloads import WorkloadError, _number
 
@@ -209,7 +209,7 @@ def _count(text: str) -> int:
         ) from None
 
 
-def _count_arg(text: str) -> int:
+def count_arg(text: str) -> int:
     """A size hint as Go reads a constant: 1000, 1_000, 1e6, 0x400 (0..math.MaxInt)."""
     from gomap.sim.ops import make_hint, parse_go_literal
 
@@ -219,7 +219,7 @@ def _count_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(str(e).replace("make: ", "")) from None
 
 
-def _common_args(p: argparse.ArgumentParser) -> None:
+def quiet_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true",
                    help="print no report or progress (errors and the files asked for only)")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from gomap.cli._common import UsageError, _common_args, _count
+from gomap.cli._common import UsageError, count, quiet_arg
 from gomap.engines import DEFAULT_ENGINE, engine_names
 
 if TYPE_CHECKING:
@@ -28,8 +28,8 @@ def register(add: Any) -> None:
     d = add("demo", "run a built-in workload and show what happens inside", "gomap demo -n 5000")
     d.add_argument("--impl", choices=engine_names(), default=DEFAULT_ENGINE,
                    help=f"the engine (default {DEFAULT_ENGINE}, as for simulate)")
-    d.add_argument("-n", type=_count, default=20_000,
+    d.add_argument("-n", type=count, default=20_000,
                    help="entries to insert (default 20000; 2e4, 20k as in patterns)")
     d.add_argument("--seed", type=int, default=1)
-    _common_args(d)
+    quiet_arg(d)
     d.set_defaults(func=_demo)

