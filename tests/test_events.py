@@ -27,9 +27,9 @@ def _emitted(impl: str, key_type: str, elem: str = "int64") -> dict[str, int]:
 
     # the oracle's key names are Go's type names for these three
     layout_opts = spec.layout_options(map_layout(key_type, elem))
-    from gomap.oracle.workloads import CLONE_SHAPES
+    from gomap.oracle.workloads import CLONE_SHAPES, engine_shapes
 
-    for name, shape in {**spec.shapes(), **CLONE_SHAPES}.items():
+    for name, shape in {**engine_shapes(impl), **CLONE_SHAPES}.items():
         if name == "big_b":
             continue
         r = Replayer(new=lambda hint: spec.new(hint, subscribers=[check], **layout_opts))

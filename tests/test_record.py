@@ -393,7 +393,7 @@ def test_cli_ops_out_map_filter_and_simulate(bpf: None, tmp_path: Path) -> None:
 
 
 def test_not_root_is_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gomap.record.command import _record
+    from gomap.cli.record import _record
     from gomap.record.session import RecordError, record
 
     monkeypatch.setattr(os, "geteuid", lambda: 1000)

@@ -158,14 +158,6 @@ class EngineSpec:
         """The state-oracle replay function ``(script, key_type, elem_type, ...)``."""
         return _load(self.replay_ref)
 
-    def shapes(self) -> dict[str, Callable[[str, int], list[Any]]]:
-        """The named oracle shapes that run on this engine (by name)."""
-        from gomap.oracle import workloads
-
-        out = dict(workloads.SHAPES)
-        out.update(workloads.ENGINE_SHAPES.get(self.name, {}))
-        return out
-
     def growth_label(self, event: str, details: Mapping[str, Any]) -> str | None:
         """The report's label for a growth event, or None if ``event`` is not one."""
         label = self.growth_labels.get(event)

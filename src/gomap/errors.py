@@ -46,3 +46,16 @@ class InvariantError(AssertionError):
 
     def __init__(self, message: str) -> None:
         super().__init__("invariant failed: " + message)
+
+
+class RequestError(ValueError):
+    """Bad input for a run (a :class:`gomap.sim.request.SimRequest`, an audit query,
+    an output path): the message says what is wrong and what works.
+
+    ``located``: the message already starts with ``file:line:`` (a bad line of an
+    ops file). The command line prints it as is, else after ``gomap COMMAND:``, and
+    exits 2 (it calls this error ``UsageError``)."""
+
+    def __init__(self, message: str, located: bool = False) -> None:
+        super().__init__(message)
+        self.located = located

@@ -186,8 +186,8 @@ class HashTrieMap(SyncMap):
 
     version = "1.24"
 
-    def __init__(self, version: str = "1.24", *, hasher: Hasher | None = None,
-                 rand: Rand | None = None, seed: int | None = None) -> None:
+    def __init__(self, *, hasher: Hasher | None = None, rand: Rand | None = None,
+                 seed: int | None = None) -> None:
         r = rand if rand is not None else default_rand(seed)
         self.hasher: Hasher = hasher if hasher is not None else DefaultHasher(
             r, stable=seed is not None)

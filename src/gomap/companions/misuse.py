@@ -60,8 +60,8 @@ def racing_workload(m: MutableMapping[Any, Any], *, threads: int = 4, n: int = 2
 MAPS: dict[str, Callable[[], MutableMapping[Any, Any]]] = {
     "GoMap (swiss)": lambda: GoMap(impl="swiss"),
     "GoMap (classic)": lambda: GoMap(impl="classic"),
-    "SyncMap 1.24": lambda: SyncMap(),
-    "SyncMap 1.23": lambda: SyncMap(version="1.23"),
+    "SyncMap 1.24": lambda: SyncMap.new(),
+    "SyncMap 1.23": lambda: SyncMap.new(version="1.23"),
     "ShardedMap(8)": lambda: ShardedMap(shards=8),
     "COWMap": COWMap,
     "LockedMap": LockedMap,

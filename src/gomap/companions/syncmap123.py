@@ -115,7 +115,7 @@ class SyncMap123(SyncMap):
 
     version = "1.23"
 
-    def __init__(self, version: str = "1.23") -> None:
+    def __init__(self) -> None:
         self.mu = threading.Lock()
         self._atomic = threading.Lock()
         self.read: readOnly | None = None  # atomic.Pointer[readOnly]; nil until first write

@@ -1,10 +1,12 @@
 """Go memory layout on linux/amd64: type sizes (:mod:`gomap.layout.types`), map
-bucket/group layouts (:mod:`gomap.layout.maplayout`) and the allocator's size
-classes (:mod:`gomap.layout.sizeclasses`)."""
+bucket/group layouts (:mod:`gomap.layout.maplayout`), what the map type descriptor
+says about a bucket (:mod:`gomap.layout.maptype`) and the allocator's size classes
+(:mod:`gomap.layout.sizeclasses`)."""
 
 from typing import TYPE_CHECKING, Any
 
 from gomap.layout.maplayout import MapLayout, map_layout
+from gomap.layout.maptype import BucketLayout
 from gomap.layout.sizeclasses import CLASS_TO_SIZE, PAGE_SIZE, malloc_size, roundupsize
 from gomap.layout.types import GoType, GoTypeError, parse_go_type
 
@@ -24,6 +26,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "CLASS_TO_SIZE",
     "PAGE_SIZE",
+    "BucketLayout",
     "GoType",
     "GoTypeError",
     "MapLayout",

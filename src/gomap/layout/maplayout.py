@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gomap.layout.maptype import BucketLayout
 from gomap.layout.sizeclasses import malloc_size, scan_size
 from gomap.layout.types import (
     GoType,
@@ -159,10 +160,8 @@ class MapLayout:
         return malloc_size(self.group_size * ngroups, not self.group_pointers,
                            self.malloc_header)
 
-    def classic_bucket_layout(self) -> object:
-        """The engine-facing :class:`gomap.classic.BucketLayout`."""
-        from gomap.classic.hmap import BucketLayout
-
+    def classic_bucket_layout(self) -> BucketLayout:
+        """The classic engine's :class:`~gomap.layout.maptype.BucketLayout`."""
         return BucketLayout(
             bucket_size=self.bucket_size,
             pointers=self.bucket_pointers,

@@ -3,11 +3,13 @@ laid out by the Go toolchain itself.
 
 gomap's parser (:mod:`gomap.layout.types`) reads type literals. A named type is read by
 a small Go program, ``oracle/go/typeinfo`` (built and cached like the oracle's
-harnesses, with the pinned Go release of the Swiss engine), which loads the package
-with Go's own type checker (``go/types`` with ``types.SizesFor("gc", "amd64")``) and
-writes the type's underlying type as a literal. gomap lays that literal out and checks
-its size and alignment against the type checker's; the figures are cached (by Go
-release, and for a package by a digest of its files).
+harnesses, with the pinned Go release of the Swiss engine; the oracle runs it behind
+the :class:`TypeChecker` interface, so layout imports no other part of gomap), which
+loads the package with Go's own type checker (``go/types`` with
+``types.SizesFor("gc", "amd64")``) and writes the type's underlying type as a literal.
+gomap lays that literal out and checks its size and alignment against the type
+checker's; the figures are cached (by Go release, and for a package by a digest of
+its files).
 
 * Standard-library types resolve by themselves when first named: ``--key time.Time``,
   ``GoMap(key_type="netip.Addr")``.
@@ -20,11 +22,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
 import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from gomap.layout.types import GoType, GoTypeError
 
@@ -39,25 +42,59 @@ class NamedTypeError(GoTypeError):
     """A named type that could not be read: the message says why and what works."""
 
 
-def tool_version() -> str:
-    """The Go release the typeinfo program is built with (the Swiss engine's pinned one)."""
-    from gomap.oracle.toolchain import GO_VERSIONS
+class TypeChecker(Protocol):
+    """What reads named types: Go's type checker, run as the ``typeinfo`` program
+    (``-std NAME`` or ``-pkg DIR``; one JSON row per type on stdout). The oracle
+    implements it (:class:`gomap.oracle.typeinfo.TypeInfo`), since it is the part of
+    gomap that builds and runs Go programs; this module only reads the answers."""
 
-    return GO_VERSIONS["swiss"]
+    missing: type[Exception]
+    """Raised by :meth:`run` when the Go toolchain is missing."""
+
+    def version(self) -> str:
+        """The Go release the type checker is built with (cache files name it)."""
+        ...
+
+    def cache_dir(self) -> Path:
+        """Where the figures are cached."""
+        ...
+
+    def run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        """Run the type checker with ``args``."""
+        ...
+
+
+TYPE_CHECKER = "gomap.oracle.typeinfo:TypeInfo"
+"""The default :class:`TypeChecker` (``module:class``), imported on first use of a
+named type; :func:`use_type_checker` replaces it."""
+
+_checker: TypeChecker | None = None
+
+
+def use_type_checker(checker: TypeChecker | None) -> None:
+    """Read named types with ``checker`` from now on (None: the default again)."""
+    global _checker
+    _checker = checker
+
+
+def type_checker() -> TypeChecker:
+    """The :class:`TypeChecker` in use."""
+    global _checker
+    if _checker is None:
+        module, name = TYPE_CHECKER.split(":")
+        _checker = getattr(importlib.import_module(module), name)()
+    return _checker
+
+
+def tool_version() -> str:
+    """The Go release the type checker is built with (the Swiss engine's pinned one)."""
+    return type_checker().version()
 
 
 def _run(args: list[str]) -> list[dict[str, Any]]:
-    """Run typeinfo (building it once); its rows. Raises GoToolchainMissing or
-    NamedTypeError (the package does not load)."""
-    from gomap.oracle.harness import build_harness
-    from gomap.oracle.toolchain import cache_dir, find_go
-
-    version = tool_version()
-    tool = find_go(version, needed_by="named Go types (time.Time, --types)",
-                   install_hint=f"python -m gomap.oracle.toolchain install {version}")
-    binary = build_harness("typeinfo", go_version=version)
-    p = subprocess.run([str(binary), *args], capture_output=True, text=True,
-                       env=tool.env(cache_dir()), timeout=300)
+    """Run the type checker; its rows. Raises its ``missing`` error (no Go toolchain)
+    or NamedTypeError (the package does not load)."""
+    p = type_checker().run(args)
     if p.returncode != 0:
         raise NamedTypeError(f"the Go type checker could not load it: "
                              f"{(p.stderr or p.stdout).strip()[:2000]}")
@@ -65,9 +102,7 @@ def _run(args: list[str]) -> list[dict[str, Any]]:
 
 
 def _cache_file(kind: str, key: str) -> Path:
-    from gomap.oracle.toolchain import cache_dir
-
-    return cache_dir() / "typeinfo" / f"{kind}-{tool_version()}-{key}.json"
+    return type_checker().cache_dir() / "typeinfo" / f"{kind}-{tool_version()}-{key}.json"
 
 
 def _cached(kind: str, key: str, compute: Any) -> list[dict[str, Any]]:
@@ -131,12 +166,11 @@ def load_types(path: str | os.PathLike[str]) -> list[str]:
 def _std(name: str) -> dict[str, Any] | None:
     if name in _STD_MISSES:
         return None
-    from gomap.oracle.toolchain import GoToolchainMissing
-
+    missing = type_checker().missing
     try:
         rows = _cached("std", hashlib.sha256(name.encode()).hexdigest()[:20],
                        lambda: _run(["-std", name]))
-    except GoToolchainMissing as e:
+    except missing as e:
         _STD_MISSES[name] = f"the Go toolchain that reads it is missing ({e})"
         return None
     except NamedTypeError as e:

@@ -726,3 +726,9 @@ harness cannot see)."""
 
 ENGINE_SHAPES: dict[str, dict[str, Callable[[str, int], list[Op]]]] = {"swiss": SWISS_SHAPES}
 """The shapes of one engine's own paths, by engine name (added to :data:`SHAPES`)."""
+
+
+def engine_shapes(engine: str) -> dict[str, Callable[[str, int], list[Op]]]:
+    """The named shapes that run on ``engine`` (by name): :data:`SHAPES` and the
+    engine's own (:data:`ENGINE_SHAPES`)."""
+    return {**SHAPES, **ENGINE_SHAPES.get(engine, {})}

@@ -2,7 +2,7 @@
 
 Registered in :mod:`gomap.cli` by :func:`register`; the workload options (``--ops``,
 ``--pattern``, ``--hint``, ``--key``, ``--value``) and their checks are the
-simulator's (``gomap.cli._workload``).
+simulator's (:class:`gomap.sim.request.SimRequest`).
 """
 
 from __future__ import annotations
@@ -15,17 +15,12 @@ from typing import Any
 
 from rich.console import Console
 
+from gomap.cli._common import UsageError, announce_build, count_arg, error
 from gomap.engines import DEFAULT_ENGINE, engine_names
 
 
 class ToolchainMissing(Exception):
     """--with-runtime without the Go toolchain: exit 3, the message says what to install."""
-
-
-def _count_arg(text: str) -> int:
-    from gomap.cli import _count_arg as count
-
-    return count(text)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -36,7 +31,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ops", metavar="FILE", help="an ops file (see docs/SIMULATE.md)")
     p.add_argument("--pattern", metavar="NAME[:k=v,...]",
                    help="a built-in workload (as for simulate), e.g. fill:n=1000")
-    p.add_argument("--hint", type=_count_arg, metavar="N",
+    p.add_argument("--hint", type=count_arg, metavar="N",
                    help="make(map[K]V, N); N may be written 1000000, 1_000_000 or 1e6")
     p.add_argument("--seed", type=int, default=1, help="hash seed (default 1)")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
@@ -72,22 +67,23 @@ def _guard(fn: Any) -> Any:
         try:
             return int(fn(args, console))
         except OpsFileError as e:  # a bad line met while reading (the C reader streams)
-            from gomap.cli import UsageError
-
             raise UsageError(str(e), located=True) from None
         except ToolchainMissing as e:
-            from gomap.cli import _err
-
-            _err(f"gomap {args.command}: {e}")  # an error: stderr, like every other
+            error(f"gomap {args.command}: {e}")  # an error: stderr, like every other
             return 3
     return run
 
 
 def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
-    from gomap.cli import UsageError, _check_types, _workload
+    from gomap.sim.request import SimRequest
 
-    _check_types(args.key, args.value, args)
-    factory, known, name = _workload(args, args.key)
+    def on_empty(msg: str) -> None:
+        error(f"gomap {args.command}: warning: {msg}")
+
+    req = SimRequest.from_options(key=args.key, value=args.value, types=args.types or (),
+                                  ops=args.ops, pattern=args.pattern, hint=args.hint,
+                                  seed=args.seed, header=False, on_empty=on_empty)
+    factory, known, name = req.workload.ops, req.workload.total, req.workload.name
     if known is None:
         # An ops file is read once, as a stream; the tracer may replay it (both
         # engines, the runtime), so keep its operations.
@@ -103,7 +99,6 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
     else:
         total = known
     if args.with_runtime:
-        from gomap.cli import _announce_build
         from gomap.oracle.harness import build_harness
         from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
         from gomap.trace.runtime import runtime_supported
@@ -116,7 +111,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
                 find_go(GO_VERSIONS[impl], needed_by=f"gomap {args.command} --with-runtime",
                         install_hint=f"python -m gomap.oracle.toolchain install "
                         f"{GO_VERSIONS[impl]}")
-                build_harness(impl, on_build=_announce_build(args.command, impl))
+                build_harness(impl, on_build=announce_build(args.command, impl))
             except GoToolchainMissing as e:
                 raise ToolchainMissing(str(e)) from None
     return factory, total, name
@@ -125,8 +120,6 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, int, str]:
 def _open(path: str) -> Any:
     """The output, as a binary file to use in a ``with``: ``-`` is standard output
     (left open at the end)."""
-    from gomap.cli import UsageError
-
     if path == "-":
         sys.stdout.flush()
         return contextlib.nullcontext(sys.stdout.buffer)
@@ -186,7 +179,6 @@ def _trace(args: argparse.Namespace, console: Console) -> int:
 
 
 def _viz(args: argparse.Namespace, console: Console) -> int:
-    from gomap.cli import UsageError
     from gomap.trace.viz import build_page
 
     factory, total, name = _prepare(args)

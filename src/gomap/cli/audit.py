@@ -16,6 +16,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from gomap.cli._common import UsageError
+
 
 def register(sub: Any) -> None:
     """Add ``audit show`` and ``audit stats`` to the ``gomap`` parser."""
@@ -54,7 +56,6 @@ def register(sub: Any) -> None:
 
 def _load(args: argparse.Namespace, **filters: Any) -> Any:
     from gomap.audit.query import AuditFormatError, load, parse_since
-    from gomap.cli import UsageError
 
     since = None
     if getattr(args, "since", None):
@@ -137,8 +138,6 @@ def _plot(st: dict[str, Any], path: str, title: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from gomap.cli import UsageError
 
     fig, ax = plt.subplots(figsize=(9, 3.5))
     rate = st["rate"]

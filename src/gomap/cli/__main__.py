@@ -1,0 +1,7 @@
+"""``python -m gomap.cli``: the ``gomap`` command."""
+
+import sys
+
+from gomap.cli import main
+
+sys.exit(main())
