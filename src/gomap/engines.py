@@ -19,10 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gomap.classic.hmap import GO_VERSION as CLASSIC_GO
-from gomap.swiss.map import GO_VERSION as SWISS_GO
 from gomap.swiss.map import KEY_KINDS as SWISS_KEY_KINDS
-from gomap.versions import releases_of
+from gomap.versions import pinned_release, releases_of
 
 HUGE_HINT = 3_400_000
 """Hints above this make a bucket array of 2^20+ buckets (classic, B >= 20) or close
@@ -33,6 +31,7 @@ on first touch), so a hint costs what is written, not what it reserves."""
 if TYPE_CHECKING:
     from gomap._engine import Engine
     from gomap.layout.maplayout import MapLayout
+    from gomap.versions import GoBehaviour
 
 
 def _load(ref: str) -> Any:
@@ -100,6 +99,23 @@ class EngineSpec:
     adopt_runtime: Callable[[Any, dict[str, Any]], None] = lambda e, rec: None
     """Take over what the runtime counts at random and the model cannot replay
     (classic: ``noverflow`` from B = 16, sampled by ``incrnoverflow``)."""
+    release_layout: Callable[[dict[str, Any], GoBehaviour], None] = lambda lay, go: None
+    """Amend a ``MapLayout.describe()`` dict for Go release ``go`` (classic: the
+    56-byte ``hmap`` with ``clearSeq`` of Go 1.24/1.25 noswissmap)."""
+    tracer_probe_ref: str = ""
+    """``module:Class`` of the tracer's probe (:mod:`gomap.trace.tracer`): reads the
+    engine's counters and per-op view deltas."""
+    viz_shadow_ref: str = ""
+    """``module:Class`` of the HTML view's page shadow (:mod:`gomap.trace.viz`)."""
+    runtime_replay_ref: str = ""
+    """``module:Class`` of the step-wise oracle replay (``(key_type, elem)``) that
+    ``gomap trace --runtime`` runs in lock-step with the real runtime."""
+    runtime_replay_engine: str = ""
+    """The attribute of that replay holding its model engine (``h`` / ``m``)."""
+    runtime_header_ref: str = ""
+    """``module:function``: a harness record → the tracer's counters for it."""
+    runtime_trace_args: tuple[str, ...] = ()
+    """Extra state-harness flags for a runtime trace (Swiss: no directory limit)."""
 
     @property
     def label(self) -> str:
@@ -154,6 +170,23 @@ class EngineSpec:
         """The engine options for a map of ``layout``."""
         return self.layout_option(layout)
 
+    def tracer_probe(self) -> Any:
+        """The tracer's probe class for this engine."""
+        return _load(self.tracer_probe_ref)
+
+    def viz_shadow(self) -> Any:
+        """The HTML view's page shadow class for this engine."""
+        return _load(self.viz_shadow_ref)
+
+    def runtime_replay(self) -> Any:
+        """The step-wise oracle replay class (``gomap trace --runtime``)."""
+        return _load(self.runtime_replay_ref)
+
+    def runtime_header(self, rec: dict[str, Any]) -> dict[str, int]:
+        """The runtime's counters in a harness record, named as the tracer names them."""
+        fn: Callable[[dict[str, Any]], dict[str, int]] = _load(self.runtime_header_ref)
+        return fn(rec)
+
     def replay(self) -> Callable[..., Any]:
         """The state-oracle replay function ``(script, key_type, elem_type, ...)``."""
         return _load(self.replay_ref)
@@ -207,11 +240,18 @@ def _classic_adopt(h: Any, rec: dict[str, Any]) -> None:
         h.noverflow = rec["noverflow"]  # counted at random by the runtime
 
 
+def _classic_release_layout(lay: dict[str, Any], go: GoBehaviour) -> None:
+    if go.hmap_clear_seq:
+        from gomap.layout.maplayout import HMAP_CLEARSEQ_SIZE
+
+        lay["classic"]["hmap_size"] = HMAP_CLEARSEQ_SIZE  # + clearSeq (Go 1.24+)
+
+
 ENGINES: dict[str, EngineSpec] = {
     "classic": EngineSpec(
         name="classic",
         design="buckets",
-        go_version=CLASSIC_GO,
+        go_version=pinned_release("classic"),
         go_files=("runtime/map.go", "runtime/map_fast32.go", "runtime/map_fast64.go",
                   "runtime/map_faststr.go"),
         factory="gomap.classic.hmap:HMap",
@@ -232,11 +272,17 @@ ENGINES: dict[str, EngineSpec] = {
         layout_text=_classic_layout_text,
         memory_probes=_classic_probes,
         adopt_runtime=_classic_adopt,
+        release_layout=_classic_release_layout,
+        tracer_probe_ref="gomap.trace.tracer:_ClassicProbe",
+        viz_shadow_ref="gomap.trace.viz:_ClassicShadow",
+        runtime_replay_ref="gomap.oracle.classic_driver:ClassicReplay",
+        runtime_replay_engine="h",
+        runtime_header_ref="gomap.trace.runtime:classic_header",
     ),
     "swiss": EngineSpec(
         name="swiss",
         design="Swiss tables",
-        go_version=SWISS_GO,
+        go_version=pinned_release("swiss"),
         go_files=("internal/runtime/maps/map.go", "internal/runtime/maps/table.go",
                   "internal/runtime/maps/group.go", "internal/runtime/maps/runtime.go",
                   "internal/runtime/maps/runtime_fast32.go",
@@ -259,6 +305,12 @@ ENGINES: dict[str, EngineSpec] = {
                        "split": "split", "directoryGrow": "directory grow"},
         layout_text=_swiss_layout_text,
         memory_probes=_swiss_probes,
+        tracer_probe_ref="gomap.trace.tracer:_SwissProbe",
+        viz_shadow_ref="gomap.trace.viz:_SwissShadow",
+        runtime_replay_ref="gomap.oracle.swiss_driver:SwissReplay",
+        runtime_replay_engine="m",
+        runtime_header_ref="gomap.trace.runtime:swiss_header",
+        runtime_trace_args=("-dir-limit", str(1 << 30)),
     ),
 }
 """Every engine, by name; the first is the oldest Go release."""
@@ -271,9 +323,10 @@ class UnknownEngineError(ValueError):
     """An engine name the registry does not know."""
 
 
-def engine_names() -> list[str]:
-    """The registered engine names, oldest Go release first."""
-    return list(ENGINES)
+def engine_names(newest_first: bool = False) -> list[str]:
+    """The registered engine names, oldest Go release first (or newest first)."""
+    names = list(ENGINES)
+    return names[::-1] if newest_first else names
 
 
 def get_engine(name: str) -> EngineSpec:

@@ -29,6 +29,7 @@ from pathlib import Path
 from gomap.companions.hashtriemap import GO_VERSION as HASHTRIE_GO
 from gomap.companions.syncmap123 import GO_VERSION as SYNCMAP123_GO
 from gomap.engines import harness_go_versions
+from gomap.versions import pinned_release
 
 GO_VERSIONS: dict[str, str] = {
     **harness_go_versions(),
@@ -39,7 +40,8 @@ GO_VERSIONS: dict[str, str] = {
 """The Go release each harness (``gomap/oracle/go/<name>``) builds with: the engines'
 state and memory harnesses take their engine's release from the registry
 (:mod:`gomap.engines`, the one version table); other harnesses add theirs here."""
-GO_VERSIONS["lint"] = "1.27.3"  # the analyzer of `gomap lint` (gomap.lint): go/types of Go 1.27
+# the analyzer of `gomap lint` (gomap.lint): go/types of its pinned release
+GO_VERSIONS["lint"] = pinned_release("lint")
 
 
 class GoToolchainMissing(RuntimeError):
