@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from gomap.engines import get_engine
-from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, SET, Op
+from gomap.sim.ops import CLEAR, DEL, GET, MAKE, RANGE, SET, Op
 from gomap.trace.tracer import COUNTERS, OpRecord, Tracer
 
 KEYS = ("int64", "string", "float64")
@@ -61,7 +61,7 @@ def _script(ops: list[Op]) -> tuple[list[list[Any]], list[tuple[int, int]]]:
         elif code == CLEAR:
             script.append(["clear"])
             counter.clear()
-        elif code == ITER:
+        elif code == RANGE:
             it_id += 1
             script.append(["iter", it_id])
             script.extend(["next", it_id] for _ in range(counter.count))
