@@ -131,13 +131,21 @@ class EngineSpec:
         ref = self.factory
         if backend is None and hint > HUGE_HINT and "GOMAP_BACKEND" not in os.environ:
             backend = "python"  # its untouched buckets / tables stay sparse
+        go = None
         if self.native_factory and resolve_backend(self.name, backend) == "native":
             ref = self.native_factory
-            options.pop("go", None)  # the pinned release's rules (backend_for checked it)
+            go = options.pop("go", None)  # the pinned release's rules (backend_for checked it)
         elif backend == "native":
             resolve_backend(self.name, backend)  # raises: no native engine for this one
         cls = _load(ref)
-        return cls(hint, **options)
+        eng = cls(hint, **options)
+        if go is not None:
+            from gomap.versions import go_behaviour
+
+            release = go_behaviour(go, self.name)
+            if release.release != self.go_version:
+                eng._go = release  # the release asked for (its snapshot says so)
+        return eng
 
     def backend_for(self, go: Any, backend: str | None) -> str | None:
         """The backend for a map of Go release ``go``: the native engine mirrors the
