@@ -462,3 +462,31 @@ def _random_sync_script(n: int) -> list[list[Any]]:
             ["compare_and_delete", k, v], ["range"], ["range", 2], ["dump"],
             ["clear"] if rng.random() < 0.05 else ["get", k]]))
     return out
+
+
+def test_companion_registry_describes_every_companion() -> None:
+    """Each CompanionSpec builds its companion; a verified one names a harness that
+    exists, builds with its pinned release and mirrors a file of that release."""
+    from pathlib import Path
+
+    import gomap.oracle
+    from gomap.companions.registry import get_companion, harness_go_versions, verify_groups
+    from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
+
+    go_dir = Path(gomap.oracle.__file__).parent / "go"
+    for name, spec in COMPANIONS.items():
+        assert get_companion(name) is spec
+        m = spec.new()
+        assert isinstance(m, ConcurrentMap) and len(m) == 0
+        if spec.harness:
+            assert (go_dir / spec.harness / "main.go").is_file()
+            assert spec.go_release and GO_VERSIONS[spec.harness] == spec.go_release
+            assert verify_groups()[spec.verify][spec.version] is spec
+            try:
+                goroot = find_go(spec.go_release).goroot
+            except GoToolchainMissing:
+                continue
+            assert (goroot / "src" / spec.go_source).is_file(), spec.go_source
+    assert set(harness_go_versions()) == {s.harness for s in COMPANIONS.values() if s.harness}
+    with pytest.raises(ValueError, match="unknown companion"):
+        get_companion("nosuch")
