@@ -40,6 +40,10 @@ def _load(ref: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
+_SHAPES_REF = "gomap.oracle.workloads:SHAPES"
+_ENGINE_SHAPES_REF = "gomap.oracle.workloads:ENGINE_SHAPES"
+
+
 @dataclass(frozen=True)
 class EngineSpec:
     """One engine, as the layers above it need to know it."""
@@ -200,11 +204,12 @@ class EngineSpec:
         return _load(self.replay_ref)
 
     def shapes(self) -> dict[str, Callable[[str, int], list[Any]]]:
-        """The named oracle shapes that run on this engine (by name)."""
-        from gomap.oracle import workloads
-
-        out = dict(workloads.SHAPES)
-        out.update(workloads.ENGINE_SHAPES.get(self.name, {}))
+        """The named oracle shapes that run on this engine (by name): the shared
+        ones, then the engine's own (:mod:`gomap.oracle.workloads`, named by
+        reference as the other oracle pieces are: the registry imports no layer
+        above it)."""
+        out: dict[str, Callable[[str, int], list[Any]]] = dict(_load(_SHAPES_REF))
+        out.update(_load(_ENGINE_SHAPES_REF).get(self.name, {}))
         return out
 
     def growth_label(self, event: str, details: Mapping[str, Any]) -> str | None:
