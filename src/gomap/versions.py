@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 __all__ = [
     "GO_RELEASES",
@@ -205,6 +206,7 @@ def _minor_key(minor: str) -> int:
     return int(minor.split(".")[1])
 
 
+@cache
 def _behaviour(release: str) -> GoBehaviour:
     minor = ".".join(release.split(".")[:2])
     n = _minor_key(minor)

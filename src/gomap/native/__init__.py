@@ -174,9 +174,9 @@ def _release_of(m: Any) -> Any:
 
 
 def _with_release(m: Any, snap: dict[str, Any]) -> dict[str, Any]:
-    b = getattr(m, "_go", None)
-    if b is not None:
-        snap["go"] = b.release
+    """``snap`` with ``go`` set to the release ``m`` models (the C snapshot need not
+    know it)."""
+    snap["go"] = _release_of(m).release
     return snap
 
 
