@@ -33,7 +33,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gomap.companions import COWMap, LockedMap, ShardedMap, SyncMap
+from gomap.companions import ShardedMap
+from gomap.companions.registry import COMPANIONS
 
 GIL_ENABLED: bool = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else True
 assert isinstance(GIL_ENABLED, bool), "could not tell whether the GIL is on"
@@ -66,12 +67,8 @@ class DictLock:
 
 
 KINDS: dict[str, Callable[[], Any]] = {
-    "SyncMap 1.23": lambda: SyncMap(version="1.23"),
-    "SyncMap 1.24": lambda: SyncMap(),
-    "ShardedMap(8)": lambda: ShardedMap(shards=8),
+    **{spec.label: spec.new for spec in COMPANIONS.values()},  # gomap.companions.registry
     "ShardedMap(64)": lambda: ShardedMap(shards=64),
-    "COWMap": COWMap,
-    "LockedMap": LockedMap,
     "dict + Lock": DictLock,
 }
 BASELINE = "dict + Lock"

@@ -3,11 +3,11 @@
     python benchmarks/bench_lint.py [--src DIR] [--json FILE]
 
 By default it checks ``GOROOT/src`` of the Go toolchain the analyzer is built with
-(Go 1.27.3: about two million lines). It reports wall time and process CPU time of
-the whole ``gomap lint`` run (analyzer and Python side; the analyzer is built
-beforehand and not timed), lines per second of wall and of CPU time, and the number
-of findings per check. The CPU figure is the one to compare between runs on a shared
-machine; wall time depends on what else runs.
+(its pinned release, ``pinned_release("lint")``: about two million lines). It reports
+wall time and process CPU time of the whole ``gomap lint`` run (analyzer and Python
+side; the analyzer is built beforehand and not timed), lines per second of wall and of
+CPU time, and the number of findings per check. The CPU figure is the one to compare
+between runs on a shared machine; wall time depends on what else runs.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _self_cpu() -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--src", help="the tree to check (default: GOROOT/src of Go 1.27.3)")
+    ap.add_argument("--src", help="the tree to check (default: GOROOT/src of the lint pin)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = ap.parse_args()
     src = args.src or str(find_go(GO_VERSIONS["lint"]).goroot / "src")

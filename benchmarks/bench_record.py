@@ -1,7 +1,7 @@
 """The slowdown of a map-heavy Go program under ``gomap record``, as ratios to the
 untraced run measured in the same session, with the event rate.
 
-    sudo python benchmarks/bench_record.py [--n 200000] [--repeat 3] [--go 1.27.3]
+    sudo python benchmarks/bench_record.py [--n 200000] [--repeat 3] [--go RELEASE]
                                            [--json FILE]
 
 ``benchmarks/record_go/heavy.go`` (two goroutines; per iteration one assign, one
@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from gomap.versions import pinned_release
 
 HERE = Path(__file__).parent
 
@@ -58,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=200_000, help="iterations per goroutine")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--go", default="1.27.3", help="Go release to build the program with")
+    ap.add_argument("--go", default=pinned_release("swiss"),
+                    help="Go release to build the program with (default: the Swiss engine's)")
     ap.add_argument("--json", metavar="FILE")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:

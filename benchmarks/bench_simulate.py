@@ -27,7 +27,7 @@ from gomap.engines import engine_names, get_engine
 from gomap.hashing import DefaultHasher, default_rand
 from gomap.layout.maplayout import map_layout
 from gomap.layout.types import parse_go_type
-from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, SET, KeyDomain, Op
+from gomap.sim.ops import CLEAR, DEL, GET, MAKE, RANGE, SET, KeyDomain, Op
 from gomap.sim.simulator import simulate
 from gomap.sim.workloads import parse_pattern
 
@@ -55,7 +55,7 @@ def bare_run(impl: str, ops: list[Op]) -> float:
             delete(arg)
         elif code == GET:
             lookup(arg)
-        elif code == ITER:
+        elif code == RANGE:
             it = eng.iterator()
             while it.next() is not None:
                 pass

@@ -9,7 +9,7 @@ from typing import Any
 
 from gomap import GoMap
 from gomap.audit.sinks import Sink
-from gomap.companions import COWMap, LockedMap, ShardedMap, SyncMap
+from gomap.companions.registry import COMPANIONS
 
 
 class ListSink(Sink):
@@ -47,9 +47,8 @@ def _maps() -> list[tuple[str, Any]]:
             out.append((f"GoMap-{impl}-{backend}",
                         lambda impl=impl, backend=backend: GoMap(impl=impl, backend=backend,
                                                                  seed=3)))
-    out += [("SyncMap-1.23", lambda: SyncMap("1.23")), ("SyncMap-1.24", lambda: SyncMap("1.24")),
-            ("ShardedMap", lambda: ShardedMap(4)), ("COWMap", COWMap), ("LockedMap", LockedMap),
-            ("LRUCache", lambda: cachetools.LRUCache(maxsize=100)),
+    out += [(spec.label, spec.new) for spec in COMPANIONS.values()]  # every companion
+    out += [("LRUCache", lambda: cachetools.LRUCache(maxsize=100)),
             ("TTLCache", lambda: cachetools.TTLCache(maxsize=100, ttl=600))]
     return out
 

@@ -11,17 +11,12 @@ from pathlib import Path
 import pytest
 
 from gomap.sim.ops import parse_go_literal
+from gomap.versions import GO_RELEASES
 
 GO_DIR = Path(__file__).parent / "record_go"
 BUILDS = {  # name: (Go release, GOEXPERIMENT, the engine it builds maps with)
-    "1.21": ("1.21.13", "", "classic"),
-    "1.22": ("1.22.10", "", "classic"),
-    "1.23": ("1.23.9", "", "classic"),
-    "1.24": ("1.24.11", "", "swiss"),
-    "1.24-noswissmap": ("1.24.11", "noswissmap", "classic"),
-    "1.25": ("1.25.5", "", "swiss"),
-    "1.26": ("1.26.6", "", "swiss"),
-    "1.27": ("1.27.3", "", "swiss"),
+    **{minor: (r.newest, "", r.designs[0]) for minor, r in GO_RELEASES.items()},
+    "1.24-noswissmap": (GO_RELEASES["1.24"].newest, "noswissmap", "classic"),
 }
 
 

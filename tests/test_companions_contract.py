@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, MutableMapping
+from functools import partial
 from typing import Any, ClassVar
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from gomap import GoMap
 from gomap.companions import ConcurrentMap, COWMap, LockedMap, ShardedMap, SyncMap
+from gomap.companions.registry import COMPANIONS
 
 from .test_contract import MapContract
 
@@ -328,28 +330,20 @@ class ConcurrentMapContract(MutableMappingContract, CompanionMapContract):
         m.check_invariants()
 
 
-class TestSyncMap124(ConcurrentMapContract):
-    factory = staticmethod(lambda: SyncMap(seed=1))
+def _contract_class(name: str, make: Callable[[], ConcurrentMap]) -> type:
+    return type(name, (ConcurrentMapContract,), {"factory": staticmethod(make)})
 
 
-class TestSyncMap123(ConcurrentMapContract):
-    factory = staticmethod(lambda: SyncMap(version="1.23"))
-
-
-class TestShardedMap8(ConcurrentMapContract):
-    factory = staticmethod(lambda: ShardedMap(shards=8, seed=1))
+# One contract class per registered companion (seeded where it takes gomap's hashing
+# hooks), plus the one-shard edge case of ShardedMap.
+for _spec in COMPANIONS.values():
+    _name = "Test" + "".join(p.capitalize() for p in _spec.name.replace(".", "").split("-"))
+    _kw = {"seed": 1} if _spec.seedable else {}
+    globals()[_name] = _contract_class(_name, partial(_spec.new, **_kw))
 
 
 class TestShardedMap1(ConcurrentMapContract):
     factory = staticmethod(lambda: ShardedMap(shards=1))
-
-
-class TestCOWMap(ConcurrentMapContract):
-    factory = staticmethod(lambda: COWMap())
-
-
-class TestLockedMap(ConcurrentMapContract):
-    factory = staticmethod(lambda: LockedMap())
 
 
 def test_syncmap_versions_and_bad_arguments() -> None:
@@ -442,8 +436,7 @@ def test_one_op_vocabulary_drives_every_companion_alike() -> None:
     from gomap.companions import ops
 
     script = [op for op in _random_sync_script(3000)]
-    kinds = [SyncMap(seed=1), SyncMap(version="1.23"), ShardedMap(shards=4), COWMap(),
-             LockedMap()]
+    kinds = [spec.new(**({"seed": 1} if spec.seedable else {})) for spec in COMPANIONS.values()]
     for i, op in enumerate(script):
         code = ops.from_script(op)
         results = [ops.apply(m, code) for m in kinds]
@@ -469,3 +462,31 @@ def _random_sync_script(n: int) -> list[list[Any]]:
             ["compare_and_delete", k, v], ["range"], ["range", 2], ["dump"],
             ["clear"] if rng.random() < 0.05 else ["get", k]]))
     return out
+
+
+def test_companion_registry_describes_every_companion() -> None:
+    """Each CompanionSpec builds its companion; a verified one names a harness that
+    exists, builds with its pinned release and mirrors a file of that release."""
+    from pathlib import Path
+
+    import gomap.oracle
+    from gomap.companions.registry import get_companion, harness_go_versions, verify_groups
+    from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
+
+    go_dir = Path(gomap.oracle.__file__).parent / "go"
+    for name, spec in COMPANIONS.items():
+        assert get_companion(name) is spec
+        m = spec.new()
+        assert isinstance(m, ConcurrentMap) and len(m) == 0
+        if spec.harness:
+            assert (go_dir / spec.harness / "main.go").is_file()
+            assert spec.go_release and GO_VERSIONS[spec.harness] == spec.go_release
+            assert verify_groups()[spec.verify][spec.version] is spec
+            try:
+                goroot = find_go(spec.go_release).goroot
+            except GoToolchainMissing:
+                continue
+            assert (goroot / "src" / spec.go_source).is_file(), spec.go_source
+    assert set(harness_go_versions()) == {s.harness for s in COMPANIONS.values() if s.harness}
+    with pytest.raises(ValueError, match="unknown companion"):
+        get_companion("nosuch")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from gomap.companions import COWMap, LockedMap, ShardedMap, SyncMap
+from gomap.companions import SyncMap
 from gomap.companions.lincheck import (
     ABSENT,
     Call,
@@ -24,14 +24,10 @@ from gomap.companions.lincheck import (
     check_key,
     run_random_histories,
 )
+from gomap.companions.registry import COMPANIONS
 
 FACTORIES: dict[str, Callable[[], Any]] = {
-    "syncmap-1.24": lambda: SyncMap(),
-    "syncmap-1.23": lambda: SyncMap(version="1.23"),
-    "sharded-8": lambda: ShardedMap(shards=8),
-    "cow": COWMap,
-    "locked": LockedMap,
-}
+    name: spec.new for name, spec in COMPANIONS.items() if spec.lincheck}
 HISTORIES = 1000
 
 

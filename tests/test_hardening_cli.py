@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from gomap.versions import pinned_release
+
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
@@ -197,7 +199,7 @@ def test_json_dash_writes_only_the_json_to_stdout() -> None:
 def test_every_json_report_names_the_gomap_and_go_versions(tmp_path: Path) -> None:
     import gomap as pkg
 
-    for impl, go in [("classic", "1.23.9"), ("swiss", "1.27.3")]:
+    for impl, go in [(impl, pinned_release(impl)) for impl in ("classic", "swiss")]:
         d = report(gomap("simulate", "--impl", impl, "--pattern", "fill:n=10", "--json", "-"))
         assert d["gomap_version"] == pkg.__version__ and d["go_version"] == go
 

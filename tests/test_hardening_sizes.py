@@ -165,12 +165,12 @@ def test_a_sparse_swiss_directory_grows_and_splits_like_a_dense_one(
 def test_a_sparse_hinted_map_is_byte_exact_with_the_runtime(impl: str) -> None:
     from gomap.oracle.memory_driver import replay_memory
     from gomap.oracle.toolchain import GO_VERSIONS
-    from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, SET
+    from gomap.sim.ops import CLEAR, DEL, GET, MAKE, RANGE, SET
 
     require_go(GO_VERSIONS[f"mem{impl}"])
     # 10^7: a 2^21-bucket array (classic) / 16384 tables (Swiss): both sparse.
     ops = [(MAKE, 10_000_000)] + [(SET, i * 7919) for i in range(1000)]
-    ops += [(DEL, i * 7919) for i in range(0, 1000, 3)] + [(ITER, None), (GET, 5), (CLEAR, None)]
+    ops += [(DEL, i * 7919) for i in range(0, 1000, 3)] + [(RANGE, None), (GET, 5), (CLEAR, None)]
     ops += [(SET, i) for i in range(100)]
     r = replay_memory(impl, "int64", "int64", [("sparse-hinted", ops)])
     assert r.ok, r.divergence

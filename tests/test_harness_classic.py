@@ -24,6 +24,7 @@ import pytest
 
 from gomap.oracle.harness import HarnessError, build_harness, run_harness
 from gomap.oracle.toolchain import GoToolchainMissing, find_go
+from gomap.versions import pinned_release
 
 pytestmark = pytest.mark.oracle
 
@@ -34,7 +35,7 @@ ELEM_TYPES = ["int64", "bigelem"]
 @pytest.fixture(scope="module", autouse=True)
 def _harness_built() -> None:
     try:
-        find_go("1.23.9")
+        find_go(pinned_release("classic"))
     except GoToolchainMissing as e:
         pytest.skip(str(e))
     build_harness("classic")

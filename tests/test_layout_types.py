@@ -21,6 +21,7 @@ import pytest
 from gomap.layout.maplayout import map_layout
 from gomap.layout.sizeclasses import growslice_ptrs, malloc_size, nextslicecap
 from gomap.layout.types import GoTypeError, mapfast, parse_go_type, parse_key_type
+from gomap.versions import pinned_release
 
 from .oracle_support import require_go
 
@@ -224,7 +225,8 @@ def test_append_grows_a_pointer_slice_like_growslice() -> None:
 
 
 @pytest.mark.oracle
-@pytest.mark.parametrize("impl,version", [("memclassic", "1.23.9"), ("memswiss", "1.27.3")])
+@pytest.mark.parametrize("impl,version", [("memclassic", pinned_release("classic")),
+                                          ("memswiss", pinned_release("swiss"))])
 def test_layouts_are_what_the_real_compiler_says(impl: str, version: str) -> None:
     require_go(version)
     from gomap.oracle.harness import build_harness

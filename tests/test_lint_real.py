@@ -17,8 +17,11 @@ import pytest
 from gomap.lint import lint
 from gomap.lint.report import sarif
 from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing
+from gomap.versions import pinned_release
 
 from .oracle_support import require_go
+
+LINT_GO = pinned_release("lint")
 
 pytestmark = pytest.mark.oracle
 
@@ -95,17 +98,18 @@ def test_first_build_notice_and_toolchain_message(monkeypatch: pytest.MonkeyPatc
     def fake_build(impl: str, **kw: Any) -> Path:
         assert kw["source"] == runner.ANALYZER_DIR
         assert (kw["source"] / "main.go").is_file()
-        kw["on_build"]("1.27.3")
+        kw["on_build"](LINT_GO)
         return Path("/nonexistent")
 
     monkeypatch.setattr(harness, "build_harness", fake_build)
     runner.analyzer_binary()
     err = capsys.readouterr().err
-    assert err.strip() == ("gomap lint: building the analyzer with Go 1.27.3, once, "
+    assert err.strip() == (f"gomap lint: building the analyzer with Go {LINT_GO}, once, "
                            "about a minute")
 
     def missing(impl: str, **kw: Any) -> Path:
-        raise GoToolchainMissing("Go 1.27.3 is needed for the oracle ... gomap verify --install-go")
+        raise GoToolchainMissing(f"Go {LINT_GO} is needed for the oracle ... gomap verify "
+                                 "--install-go")
 
     monkeypatch.setattr(harness, "build_harness", missing)
     with pytest.raises(GoToolchainMissing) as e:

@@ -16,6 +16,7 @@ from gomap.classic.iter import HIter
 from gomap.oracle import workloads
 from gomap.oracle.classic_driver import Result, default_backends, replay_classic
 from gomap.oracle.keys import KEY_TYPES
+from gomap.versions import pinned_release
 
 from .oracle_support import oracle_ops, random_scripts, require_go
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.oracle
 
 @pytest.fixture(autouse=True)
 def _go() -> None:
-    require_go("1.23.9")
+    require_go(pinned_release("classic"))
 
 
 def assert_exact(r: Result) -> None:

@@ -15,16 +15,20 @@ from gomap.oracle.classic_driver import replay_classic
 from gomap.oracle.memory_driver import SHRINK_SHAPES, replay_matrix_pair
 from gomap.oracle.swiss_driver import replay_swiss
 from gomap.oracle.workloads import shape_clone
+from gomap.versions import pinned_release
 
 from .oracle_support import require_go
+
+CLASSIC_GO = pinned_release("classic")
+SWISS_GO = pinned_release("swiss")
 
 pytestmark = pytest.mark.oracle
 
 STATE = [("classic", go, k) for go in ("1.21.13", "1.22.10", "1.24.11", "1.25.5")
          for k in ("int64",)] + [
-    ("classic", "1.23.9", k) for k in ("int64", "float64", "bigkey")] + [
+    ("classic", CLASSIC_GO, k) for k in ("int64", "float64", "bigkey")] + [
     ("swiss", "1.25.5", "int64"), ("swiss", "1.26.6", "int64"),
-    ("swiss", "1.27.3", "int64"), ("swiss", "1.27.3", "float64")]
+    ("swiss", SWISS_GO, "int64"), ("swiss", SWISS_GO, "float64")]
 
 
 @pytest.mark.parametrize("impl,go,key", STATE, ids=[f"{i}-{g}-{k}" for i, g, k in STATE])
@@ -41,7 +45,7 @@ MEMORY = [(impl, go, k, e) for impl, gos in (("classic", ("1.21.13", "1.22.10", 
                                                           "1.25.5")),
                                              ("swiss", ("1.24.11", "1.25.5", "1.26.6")))
           for go in gos for k, e in (("string", "int64"),)] + [
-    (impl, go, k, e) for impl, go in (("classic", "1.23.9"), ("swiss", "1.27.3"))
+    (impl, go, k, e) for impl, go in (("classic", CLASSIC_GO), ("swiss", SWISS_GO))
     for k, e in (("int64", "int64"), ("[17]int64", "int64"), ("string", "[8]string"))] + [
     ("classic", "1.21.13", "[17]int64", "int64")]
 
@@ -51,7 +55,7 @@ MEMORY = [(impl, go, k, e) for impl, gos in (("classic", ("1.21.13", "1.22.10", 
 def test_clone_and_rebuild_bytes_match_the_runtime(impl: str, go: str, key: str,
                                                    elem: str) -> None:
     require_go(go)
-    pinned = go in ("1.23.9", "1.27.3")
+    pinned = go in (CLASSIC_GO, SWISS_GO)
     # the other releases: a small clone, clones mid-growth, a drained rebuild
     shapes = list(SHRINK_SHAPES) if pinned else ["clone_small", "clone_growing",
                                                  "rebuild_drained"]
@@ -63,8 +67,8 @@ def test_clone_and_rebuild_bytes_match_the_runtime(impl: str, go: str, key: str,
     assert r.live_checks > 500 and r.scan_checks == r.live_checks
 
 
-@pytest.mark.parametrize("impl,go", [("classic", "1.23.9"), ("classic", "1.22.10"),
-                                     ("classic", "1.24.11"), ("swiss", "1.27.3")])
+@pytest.mark.parametrize("impl,go", [("classic", CLASSIC_GO), ("classic", "1.22.10"),
+                                     ("classic", "1.24.11"), ("swiss", SWISS_GO)])
 def test_string_edge_keys_match_the_runtime(impl: str, go: str) -> None:
     """The empty string, NULs, multi-byte UTF-8, 4 KiB and 64 KiB keys differing in
     their last byte: set, get, del, iterate, clone."""

@@ -15,14 +15,18 @@ import pytest
 from gomap.oracle.classic_driver import replay_classic
 from gomap.oracle.swiss_driver import replay_swiss
 from gomap.oracle.workloads import SWISS_SHAPES, random_script, shape_clone
+from gomap.versions import pinned_release
 
 from .oracle_support import require_go
 
+CLASSIC_GO = pinned_release("classic")
+SWISS_GO = pinned_release("swiss")
+
 pytestmark = pytest.mark.oracle
 
-RUNS = [("classic", go, k) for go in ("1.23.9", "1.22.10", "1.24.11")
+RUNS = [("classic", go, k) for go in (CLASSIC_GO, "1.22.10", "1.24.11")
         for k in ("complex64", "complex128", "pointer", "chan", "any")] + [
-    ("swiss", go, k) for go in ("1.27.3", "1.24.11")
+    ("swiss", go, k) for go in (SWISS_GO, "1.24.11")
     for k in ("complex64", "complex128", "pointer", "chan", "any")]
 
 
@@ -39,7 +43,7 @@ def test_key_kind_matches_the_runtime(impl: str, go: str, key: str) -> None:
                          for t in ("int64", "string", "float64")}
         nans = sum(1 for op in script if op[0] == "set" and op[1] != op[1])
         assert nans > 0  # NaNs inside interfaces: hashes rebuilt from their placement
-    if go in ("1.23.9", "1.27.3"):
+    if go in (CLASSIC_GO, SWISS_GO):
         r = replay(shape_clone(key, 1), key, "int64", go=go)
         assert r.ok, f"clone: {r.divergence}"
 
@@ -74,7 +78,7 @@ def test_pointer_keys_prune_from_go_1_27_only(go: str, other: str, key: str) -> 
     assert not wrong.ok
 
 
-@pytest.mark.parametrize("impl,go", [("classic", "1.23.9"), ("swiss", "1.27.3")])
+@pytest.mark.parametrize("impl,go", [("classic", CLASSIC_GO), ("swiss", SWISS_GO)])
 @pytest.mark.parametrize("key,elem", [("complex64", "int64"), ("complex128", "int64"),
                                       ("*int64", "int64"), ("chan int64", "int64"),
                                       ("any", "int64"), ("int64", "any")])
@@ -102,7 +106,7 @@ def test_an_interface_is_scanned_by_its_data_word_only() -> None:
     assert pointer_offsets(parse_go_type("struct{a any; b string}")) == (8, 16)
 
 
-@pytest.mark.parametrize("impl,go", [("classic", "1.23.9"), ("swiss", "1.27.3")])
+@pytest.mark.parametrize("impl,go", [("classic", CLASSIC_GO), ("swiss", SWISS_GO)])
 def test_interface_keys_compare_by_dynamic_type_and_store_the_new_key(impl: str,
                                                                         go: str) -> None:
     """any(0.0), any(int64(0)), then any(-0.0): two keys (the dynamic types differ),

@@ -11,13 +11,14 @@ from gomap.oracle import workloads
 from gomap.oracle.classic_driver import replay_classic
 from gomap.oracle.memory_driver import replay_matrix_pair
 from gomap.oracle.swiss_driver import replay_swiss
+from gomap.versions import pinned_release
 
 from .oracle_support import require_go
 
 pytestmark = pytest.mark.oracle
 
 
-@pytest.mark.parametrize("go", ["1.27.3", "1.25.5"])
+@pytest.mark.parametrize("go", [pinned_release("swiss"), "1.25.5"])
 def test_prune_thresholds_match_the_runtime(go: str) -> None:
     """Tables of 64 and 128 slots reaching pruneTombstones with 7 / 13-14 tombstones
     (both 10% thresholds, from each side): the model prunes exactly when Go does."""
@@ -29,7 +30,7 @@ def test_prune_thresholds_match_the_runtime(go: str) -> None:
 
 
 def test_swiss_growth_shapes_match_the_runtime() -> None:
-    require_go("1.27.3")
+    require_go(pinned_release("swiss"))
     for name in ("small_to_table", "grow_to_1024", "small_full_update"):
         fn = workloads.SWISS_SHAPES.get(name) or workloads.VERSION_SHAPES[name]
         r = replay_swiss(fn("int64", 1), "int64", "int64")
@@ -37,7 +38,7 @@ def test_swiss_growth_shapes_match_the_runtime() -> None:
 
 
 def test_classic_growth_and_clone_shapes_match_the_runtime() -> None:
-    require_go("1.23.9")
+    require_go(pinned_release("classic"))
     for name in ("churn_small", "steady_growth"):
         r = replay_classic(workloads.SHAPES[name]("int64", 1), "int64", "int64")
         assert r.ok, f"{name}: {r.divergence}"
@@ -51,7 +52,7 @@ def test_classic_growth_and_clone_shapes_match_the_runtime() -> None:
 def test_classic_overflow_memory_matches_the_runtime() -> None:
     """Pre-allocated overflow buckets and the unlinking of old chains show only in the
     bytes: the memory oracle on pointer-free and pointerful buckets."""
-    require_go("1.23.9")
+    require_go(pinned_release("classic"))
     for key, elem in (("int64", "int64"), ("string", "int64")):
         r = replay_matrix_pair("classic", key, elem, shapes=["fill", "churn", "mix"])
         assert r.ok, f"{key}->{elem}: {r.divergence}"

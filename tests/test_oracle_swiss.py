@@ -22,6 +22,7 @@ from gomap.oracle.keys import KEY_TYPES
 from gomap.oracle.swiss_driver import Result, replay_swiss, swiss_key_kind
 from gomap.swiss.group import CTRL_DELETED, CTRL_EMPTY
 from gomap.swiss.iter import Iter
+from gomap.versions import pinned_release
 
 from .oracle_support import oracle_ops, random_scripts, require_go
 
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.oracle
 
 @pytest.fixture(autouse=True)
 def _go() -> None:
-    require_go("1.27.3")
+    require_go(pinned_release("swiss"))
 
 
 def assert_exact(r: Result) -> None:

@@ -17,7 +17,7 @@ from gomap.oracle.toolchain import GO_VERSIONS
 from .oracle_support import oracle_ops, require_go
 
 pytestmark = pytest.mark.oracle
-VERSIONS = ["1.23", "1.24"]
+VERSIONS = sorted(drv.HARNESS)  # the SyncMap versions of gomap.companions.registry
 
 
 @pytest.fixture(autouse=True)

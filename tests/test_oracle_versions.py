@@ -23,7 +23,7 @@ from gomap.oracle.classic_driver import replay_classic
 from gomap.oracle.memory_driver import replay_matrix_pair
 from gomap.oracle.swiss_driver import replay_swiss
 from gomap.oracle.toolchain import find_go
-from gomap.versions import go_behaviour
+from gomap.versions import go_behaviour, pinned_release
 
 from .oracle_support import require_go
 
@@ -34,7 +34,7 @@ EXTRA = [("classic", "1.21.13"), ("classic", "1.22.10"), ("classic", "1.24.11"),
          ("swiss", "1.26.6")]
 """The releases beyond the pinned ones, with the map design each is run for
 (1.24 and 1.25 both: Swiss by default, classic under GOEXPERIMENT=noswissmap)."""
-PINNED = [("classic", "1.23.9"), ("swiss", "1.27.3")]
+PINNED = [(impl, pinned_release(impl)) for impl in ("classic", "swiss")]
 
 SHAPES = {
     "classic": ["steady_growth", "clear", "clear_during_growth_iter", "drain_refill"],

@@ -15,8 +15,8 @@ from gomap.sim.ops import (
     CLEAR,
     DEL,
     GET,
-    ITER,
     MAKE,
+    RANGE,
     SET,
     KeyDomain,
     KeyLiteralError,
@@ -74,10 +74,27 @@ def test_ops_file_format(tmp_path: Path) -> None:
         "clear\n"
     )
     ops = read_ops_file(p, dom("int64"))
-    assert ops == [(MAKE, 16), (SET, 1), (SET, 16), (GET, 1), (DEL, 1), (ITER, None),
+    assert ops == [(MAKE, 16), (SET, 1), (SET, 16), (GET, 1), (DEL, 1), (RANGE, None),
                    (CLEAR, None)]
     s = list(parse_ops_lines(['set "a # not a comment"  # comment', "del `b`"], dom("string")))
     assert s == [(SET, "a # not a comment"), (DEL, "b")]
+
+
+def test_one_ops_vocabulary():
+    """The ops file's words are aliases of gomap.ops' codes: every word of OPS's
+    file column parses to its code; the old name sim.ops.ITER is RANGE, with a warning."""
+    import gomap.ops
+    import gomap.sim.ops
+
+    for op in gomap.ops.OPS:
+        if not op.file_name:
+            continue
+        line = {"hint": "make 3", "key": f"{op.file_name} 7", "": op.file_name}[op.arg]
+        (parsed,) = parse_ops_lines([line], dom("int64"))
+        assert parsed[0] == op.code, op
+    assert gomap.ops.FILE_OP_NAMES[RANGE] == "iter" and gomap.ops.OP_NAMES[RANGE] == "range"
+    with pytest.warns(DeprecationWarning, match="RANGE"):
+        assert gomap.sim.ops.ITER == RANGE != gomap.ops.ITER
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gomap.layout.types import parse_key_type
-from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, SET, KeyDomain
+from gomap.sim.ops import CLEAR, DEL, GET, MAKE, RANGE, SET, KeyDomain
 from gomap.sim.simulator import simulate
 from gomap.sim.workloads import parse_pattern
 from gomap.trace.export import header, write_trace
@@ -75,7 +75,7 @@ def test_counters_and_page_steps_equal_the_engine_after_every_op(
     assert check_every_op(impl, pattern_ops(pattern, key), key, value) > 0
 
 
-OPS = st.lists(st.tuples(st.sampled_from([SET, SET, SET, DEL, DEL, GET, ITER, CLEAR]),
+OPS = st.lists(st.tuples(st.sampled_from([SET, SET, SET, DEL, DEL, GET, RANGE, CLEAR]),
                          st.integers(0, 40)), max_size=150)
 
 

@@ -14,7 +14,11 @@ from typing import Any
 
 import pytest
 
+from gomap.versions import pinned_release
+
 from .oracle_support import require_go
+
+CLASSIC_GO = pinned_release("classic")
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -61,10 +65,10 @@ def test_a_harness_build_is_announced_once_and_a_cached_one_is_not(
     from gomap.oracle.toolchain import find_go
 
     try:
-        find_go("1.23.9")
+        find_go(CLASSIC_GO)
     except Exception:
-        pytest.skip("Go 1.23.9 is not installed")
-    monkeypatch.setenv("GOMAP_GO_1_23", str(find_go("1.23.9").goroot))
+        pytest.skip(f"Go {CLASSIC_GO} is not installed")
+    monkeypatch.setenv("GOMAP_GO_1_23", str(find_go(CLASSIC_GO).goroot))
     monkeypatch.setenv("GOMAP_CACHE", str(tmp_path))
 
     def fake_go_build(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -74,9 +78,9 @@ def test_a_harness_build_is_announced_once_and_a_cached_one_is_not(
     monkeypatch.setattr(harness.subprocess, "run", fake_go_build)
     said: list[str] = []
     first = harness.build_harness("classic", on_build=said.append)
-    assert said == ["1.23.9"]
+    assert said == [CLASSIC_GO]
     assert harness.build_harness("classic", on_build=said.append) == first
-    assert said == ["1.23.9"]  # cached: nothing to say
+    assert said == [CLASSIC_GO]  # cached: nothing to say
 
 
 @pytest.mark.parametrize("argv, command", [

@@ -12,7 +12,13 @@ import pytest
 from gomap import GoMap
 from gomap.classic.hmap import HMap
 from gomap.swiss.map import SwissMap
-from gomap.versions import RELEASES, UnsupportedGoVersion, go_behaviour, parse_go_list
+from gomap.versions import (
+    RELEASES,
+    UnsupportedGoVersion,
+    go_behaviour,
+    parse_go_list,
+    pinned_release,
+)
 
 
 def fixed_rand(seq: list[int]):  # type: ignore[no-untyped-def]
@@ -54,7 +60,66 @@ def test_a_release_without_the_design_is_refused() -> None:
     assert GoMap(go="1.23").impl == "classic"
     assert GoMap(go="1.24").impl == "swiss"
     assert GoMap(go="1.24", impl="classic").go.release == "1.24.11"
-    assert GoMap().go.release == "1.27.3" and GoMap(impl="classic").go.release == "1.23.9"
+    assert GoMap().go.release == pinned_release("swiss")
+    assert GoMap(impl="classic").go.release == pinned_release("classic")
+
+
+@pytest.mark.parametrize("impl,go", [("swiss", "1.25"), ("swiss", "1.24.3"), ("swiss", None),
+                                     ("classic", "1.22"), ("classic", None)])
+def test_snapshot_names_the_release_asked_for(impl: str, go: str | None) -> None:
+    """snapshot()["go"] is the release modelled: the newest patch of a minor, an exact
+    patch release as given, the engine's pin by default."""
+    want = go_behaviour(go, impl).release
+    assert want == (pinned_release(impl) if go is None else want)
+    m = GoMap(impl=impl, go=go, backend="python")
+    m[1] = 2
+    assert m.snapshot()["go"] == m.engine.snapshot()["go"] == want
+    if go == "1.25":
+        assert want == "1.25.5" != pinned_release(impl)
+
+
+
+@pytest.mark.parametrize("impl,go", [("classic", "1.23.5"), ("swiss", "1.27.1"), ("swiss", "1.27")])
+def test_native_snapshot_names_the_release_asked_for(impl: str, go: str) -> None:
+    """The native engines run a release whose switches are their pin's; snapshot()
+    and the clone's snapshot name the release asked for, as the Python engines do."""
+    from gomap.native import AVAILABLE
+
+    if not AVAILABLE:
+        pytest.skip("the C extension is not built")
+    m = GoMap(impl=impl, go=go, backend="native")
+    m[1] = 2
+    want = go_behaviour(go, impl).release
+    assert m.backend == "native" and m.go.release == want
+    assert m.snapshot()["go"] == m.clone().snapshot()["go"] == want
+    py = GoMap(impl=impl, go=go, backend="python")
+    py[1] = 2
+    assert py.snapshot()["go"] == want
+
+def test_one_table_of_releases_pins_everything() -> None:
+    """Every pin is a row of GO_RELEASES: the engines' GO_VERSION, the narration's, the
+    companions' and the harnesses' toolchains."""
+    from gomap.classic.hmap import GO_VERSION as CLASSIC_GO
+    from gomap.companions.registry import COMPANIONS
+    from gomap.engines import ENGINES
+    from gomap.oracle.toolchain import GO_VERSIONS
+    from gomap.swiss.map import GO_VERSION as SWISS_GO
+    from gomap.trace.narration import GO_VERSION as NARRATION_GO
+    from gomap.versions import GO_RELEASES, RELEASES
+
+    assert (pinned_release("classic"), pinned_release("swiss")) == (CLASSIC_GO, SWISS_GO)
+    assert {n: "go" + pinned_release(n) for n in ENGINES} == NARRATION_GO
+    for name, spec in ENGINES.items():
+        assert spec.go_version == pinned_release(name)
+        assert GO_VERSIONS[spec.harness] == GO_VERSIONS[spec.memory_harness] == spec.go_version
+    for spec in COMPANIONS.values():
+        if spec.harness:
+            assert GO_VERSIONS[spec.harness] == spec.go_release == pinned_release(spec.pin)
+    assert GO_VERSIONS["lint"] == pinned_release("lint")
+    assert set(GO_VERSIONS.values()) <= {p for ps in RELEASES.values() for p in ps}
+    assert {m: r.patches for m, r in GO_RELEASES.items()} == RELEASES
+    with pytest.raises(KeyError, match="nothing is pinned"):
+        pinned_release("nosuchthing")
 
 
 def test_swiss_full_small_map_update_grows_before_go_1_27() -> None:

@@ -7,8 +7,8 @@ is one :class:`EngineSpec` in :data:`ENGINES` plus its package.
 
 >>> [spec.label for spec in ENGINES.values()]
 ['Go 1.23, buckets', 'Go 1.27, Swiss tables']
->>> get_engine("swiss").go_version
-'1.27.3'
+>>> get_engine("swiss").go_version == pinned_release("swiss")
+True
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gomap.classic.hmap import GO_VERSION as CLASSIC_GO
-from gomap.swiss.map import GO_VERSION as SWISS_GO
 from gomap.swiss.map import KEY_KINDS as SWISS_KEY_KINDS
-from gomap.versions import releases_of
+from gomap.versions import pinned_release, releases_of
 
 HUGE_HINT = 3_400_000
 """Hints above this make a bucket array of 2^20+ buckets (classic, B >= 20) or close
@@ -33,12 +31,15 @@ on first touch), so a hint costs what is written, not what it reserves."""
 if TYPE_CHECKING:
     from gomap._engine import Engine
     from gomap.layout.maplayout import MapLayout
+    from gomap.versions import GoBehaviour
 
 
 def _load(ref: str) -> Any:
     """``"package.module:attr"`` → the object (imported on first use)."""
     module, _, attr = ref.partition(":")
     return getattr(importlib.import_module(module), attr)
+
+
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,23 @@ class EngineSpec:
     adopt_runtime: Callable[[Any, dict[str, Any]], None] = lambda e, rec: None
     """Take over what the runtime counts at random and the model cannot replay
     (classic: ``noverflow`` from B = 16, sampled by ``incrnoverflow``)."""
+    release_layout: Callable[[dict[str, Any], GoBehaviour], None] = lambda lay, go: None
+    """Amend a ``MapLayout.describe()`` dict for Go release ``go`` (classic: the
+    56-byte ``hmap`` with ``clearSeq`` of Go 1.24/1.25 noswissmap)."""
+    tracer_probe_ref: str = ""
+    """``module:Class`` of the tracer's probe (:mod:`gomap.trace.tracer`): reads the
+    engine's counters and per-op view deltas."""
+    viz_shadow_ref: str = ""
+    """``module:Class`` of the HTML view's page shadow (:mod:`gomap.trace.viz`)."""
+    runtime_replay_ref: str = ""
+    """``module:Class`` of the step-wise oracle replay (``(key_type, elem)``) that
+    ``gomap trace --runtime`` runs in lock-step with the real runtime."""
+    runtime_replay_engine: str = ""
+    """The attribute of that replay holding its model engine (``h`` / ``m``)."""
+    runtime_header_ref: str = ""
+    """``module:function``: a harness record → the tracer's counters for it."""
+    runtime_trace_args: tuple[str, ...] = ()
+    """Extra state-harness flags for a runtime trace (Swiss: no directory limit)."""
 
     @property
     def label(self) -> str:
@@ -115,13 +133,21 @@ class EngineSpec:
         ref = self.factory
         if backend is None and hint > HUGE_HINT and "GOMAP_BACKEND" not in os.environ:
             backend = "python"  # its untouched buckets / tables stay sparse
+        go = None
         if self.native_factory and resolve_backend(self.name, backend) == "native":
             ref = self.native_factory
-            options.pop("go", None)  # the pinned release's rules (backend_for checked it)
+            go = options.pop("go", None)  # the pinned release's rules (backend_for checked it)
         elif backend == "native":
             resolve_backend(self.name, backend)  # raises: no native engine for this one
         cls = _load(ref)
-        return cls(hint, **options)
+        eng = cls(hint, **options)
+        if go is not None:
+            from gomap.versions import go_behaviour
+
+            release = go_behaviour(go, self.name)
+            if release.release != self.go_version:
+                eng._go = release  # the release asked for (its snapshot says so)
+        return eng
 
     def backend_for(self, go: Any, backend: str | None) -> str | None:
         """The backend for a map of Go release ``go``: the native engine mirrors the
@@ -153,6 +179,23 @@ class EngineSpec:
     def layout_options(self, layout: MapLayout) -> dict[str, Any]:
         """The engine options for a map of ``layout``."""
         return self.layout_option(layout)
+
+    def tracer_probe(self) -> Any:
+        """The tracer's probe class for this engine."""
+        return _load(self.tracer_probe_ref)
+
+    def viz_shadow(self) -> Any:
+        """The HTML view's page shadow class for this engine."""
+        return _load(self.viz_shadow_ref)
+
+    def runtime_replay(self) -> Any:
+        """The step-wise oracle replay class (``gomap trace --runtime``)."""
+        return _load(self.runtime_replay_ref)
+
+    def runtime_header(self, rec: dict[str, Any]) -> dict[str, int]:
+        """The runtime's counters in a harness record, named as the tracer names them."""
+        fn: Callable[[dict[str, Any]], dict[str, int]] = _load(self.runtime_header_ref)
+        return fn(rec)
 
     def replay(self) -> Callable[..., Any]:
         """The state-oracle replay function ``(script, key_type, elem_type, ...)``."""
@@ -199,11 +242,18 @@ def _classic_adopt(h: Any, rec: dict[str, Any]) -> None:
         h.noverflow = rec["noverflow"]  # counted at random by the runtime
 
 
+def _classic_release_layout(lay: dict[str, Any], go: GoBehaviour) -> None:
+    if go.hmap_clear_seq:
+        from gomap.layout.maplayout import HMAP_CLEARSEQ_SIZE
+
+        lay["classic"]["hmap_size"] = HMAP_CLEARSEQ_SIZE  # + clearSeq (Go 1.24+)
+
+
 ENGINES: dict[str, EngineSpec] = {
     "classic": EngineSpec(
         name="classic",
         design="buckets",
-        go_version=CLASSIC_GO,
+        go_version=pinned_release("classic"),
         go_files=("runtime/map.go", "runtime/map_fast32.go", "runtime/map_fast64.go",
                   "runtime/map_faststr.go"),
         factory="gomap.classic.hmap:HMap",
@@ -224,11 +274,17 @@ ENGINES: dict[str, EngineSpec] = {
         layout_text=_classic_layout_text,
         memory_probes=_classic_probes,
         adopt_runtime=_classic_adopt,
+        release_layout=_classic_release_layout,
+        tracer_probe_ref="gomap.trace.tracer:_ClassicProbe",
+        viz_shadow_ref="gomap.trace.viz:_ClassicShadow",
+        runtime_replay_ref="gomap.oracle.classic_driver:ClassicReplay",
+        runtime_replay_engine="h",
+        runtime_header_ref="gomap.trace.runtime:classic_header",
     ),
     "swiss": EngineSpec(
         name="swiss",
         design="Swiss tables",
-        go_version=SWISS_GO,
+        go_version=pinned_release("swiss"),
         go_files=("internal/runtime/maps/map.go", "internal/runtime/maps/table.go",
                   "internal/runtime/maps/group.go", "internal/runtime/maps/runtime.go",
                   "internal/runtime/maps/runtime_fast32.go",
@@ -251,6 +307,12 @@ ENGINES: dict[str, EngineSpec] = {
                        "split": "split", "directoryGrow": "directory grow"},
         layout_text=_swiss_layout_text,
         memory_probes=_swiss_probes,
+        tracer_probe_ref="gomap.trace.tracer:_SwissProbe",
+        viz_shadow_ref="gomap.trace.viz:_SwissShadow",
+        runtime_replay_ref="gomap.oracle.swiss_driver:SwissReplay",
+        runtime_replay_engine="m",
+        runtime_header_ref="gomap.trace.runtime:swiss_header",
+        runtime_trace_args=("-dir-limit", str(1 << 30)),
     ),
 }
 """Every engine, by name; the first is the oldest Go release."""
@@ -263,9 +325,10 @@ class UnknownEngineError(ValueError):
     """An engine name the registry does not know."""
 
 
-def engine_names() -> list[str]:
-    """The registered engine names, oldest Go release first."""
-    return list(ENGINES)
+def engine_names(newest_first: bool = False) -> list[str]:
+    """The registered engine names, oldest Go release first (or newest first)."""
+    names = list(ENGINES)
+    return names[::-1] if newest_first else names
 
 
 def get_engine(name: str) -> EngineSpec:

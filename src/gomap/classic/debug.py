@@ -12,7 +12,6 @@ from gomap.classic.hmap import (
     EMPTY_REST,
     EVACUATED_EMPTY,
     EVACUATED_Y,
-    GO_VERSION,
     HASH_WRITING,
     MIN_TOP_HASH,
     SAME_SIZE_GROW,
@@ -64,7 +63,7 @@ def snapshot(h: HMap) -> dict[str, Any]:
     nbuckets = 1 << h.B
     out: dict[str, Any] = {
         "impl": "classic",
-        "go": GO_VERSION,
+        "go": h.go.release,
         "entries": h.count,
         "seed": h.hash0,
         "writing": h.writing,

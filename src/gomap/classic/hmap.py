@@ -65,13 +65,13 @@ from gomap.events import EventSource, Observer
 from gomap.hashing import M32, DefaultHasher, Hasher, Rand, check_hashable, default_rand
 from gomap.layout.maptype import DEFAULT_LAYOUT, BucketLayout
 from gomap.layout.sizeclasses import roundupsize
-from gomap.versions import GoBehaviour, go_behaviour
+from gomap.versions import GoBehaviour, go_behaviour, pinned_release
 
 if TYPE_CHECKING:
     from gomap._engine import MapStats
     from gomap.classic.iter import HIter
 
-GO_VERSION = "1.23.9"
+GO_VERSION = pinned_release("classic")
 """The Go release whose ``runtime/map.go`` this engine mirrors."""
 
 # --- constants (runtime/map.go, internal/abi/map_noswiss.go) -------------------------

@@ -9,13 +9,17 @@
 All implement :class:`ConcurrentMap`: ``load``, ``store``, ``load_or_store``,
 ``load_and_delete``, ``delete``, ``swap``, ``compare_and_swap``,
 ``compare_and_delete``, ``range``, ``clear``, ``len`` and ``MutableMapping``.
-See docs/CONCURRENT.md for which to use when.
+See docs/CONCURRENT.md for which to use when. :mod:`gomap.companions.registry` lists
+them (:data:`COMPANIONS`: what each mirrors in Go, its oracle harness, which checks
+and demos run on it).
 """
 
 from gomap.companions.base import ConcurrentMap
 from gomap.companions.cow import COWMap
 from gomap.companions.locked import LockedMap
+from gomap.companions.registry import COMPANIONS, CompanionSpec, get_companion
 from gomap.companions.sharded import ShardedMap
 from gomap.companions.syncmap import SyncMap
 
-__all__ = ["COWMap", "ConcurrentMap", "LockedMap", "ShardedMap", "SyncMap"]
+__all__ = ["COMPANIONS", "COWMap", "CompanionSpec", "ConcurrentMap", "LockedMap", "ShardedMap",
+           "SyncMap", "get_companion"]

@@ -47,8 +47,9 @@ from typing import Any
 
 from gomap.companions.syncmap import SyncMap
 from gomap.hashing import M64, DefaultHasher, Hasher, Rand, default_rand
+from gomap.versions import pinned_release
 
-GO_VERSION = "1.27.3"
+GO_VERSION = pinned_release("hashtriemap")
 """The Go release whose ``internal/sync/hashtriemap.go`` this follows (and whose
 toolchain builds its oracle harness)."""
 

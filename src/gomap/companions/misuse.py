@@ -15,10 +15,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable, MutableMapping
+from functools import partial
 from typing import Any
 
 from gomap import GoMap, MapFatalError
-from gomap.companions import COWMap, LockedMap, ShardedMap, SyncMap
+from gomap.companions.registry import COMPANIONS
 
 
 def racing_workload(m: MutableMapping[Any, Any], *, threads: int = 4, n: int = 2000,
@@ -58,14 +59,12 @@ def racing_workload(m: MutableMapping[Any, Any], *, threads: int = 4, n: int = 2
 
 
 MAPS: dict[str, Callable[[], MutableMapping[Any, Any]]] = {
-    "GoMap (swiss)": lambda: GoMap(impl="swiss"),
-    "GoMap (classic)": lambda: GoMap(impl="classic"),
-    "SyncMap 1.24": lambda: SyncMap.new(),
-    "SyncMap 1.23": lambda: SyncMap.new(version="1.23"),
-    "ShardedMap(8)": lambda: ShardedMap(shards=8),
-    "COWMap": COWMap,
-    "LockedMap": LockedMap,
+    "GoMap (swiss)": partial(GoMap, impl="swiss"),
+    "GoMap (classic)": partial(GoMap, impl="classic"),
+    **{spec.label: spec.new for spec in COMPANIONS.values() if spec.misuse_demo},
 }
+"""Every map the demo races: a plain ``GoMap`` of each engine, then every companion
+of :mod:`gomap.companions.registry` that takes part in the demo."""
 
 
 def main() -> int:

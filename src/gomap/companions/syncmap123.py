@@ -45,8 +45,9 @@ from collections.abc import Callable
 from typing import Any
 
 from gomap.companions.syncmap import SyncMap
+from gomap.versions import pinned_release
 
-GO_VERSION = "1.23.9"
+GO_VERSION = pinned_release("syncmap123")
 """The Go release whose ``src/sync/map.go`` this follows (and whose toolchain builds
 its oracle harness)."""
 

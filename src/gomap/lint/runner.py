@@ -170,6 +170,7 @@ def drain_numbers(key_type: str, value_type: str) -> dict[str, Any] | None:
     Both engines: the Swiss map (Go >= 1.24) and the classic map (Go <= 1.23).
     ``None`` when gomap's layout cannot express the types.
     """
+    from gomap.engines import engine_names
     from gomap.layout.types import GoTypeError, parse_key_type
     from gomap.sim.ops import KeyDomain
     from gomap.sim.simulator import simulate
@@ -179,7 +180,7 @@ def drain_numbers(key_type: str, value_type: str) -> dict[str, Any] | None:
     out: dict[str, Any] = {"pattern": spec, "key": key_type, "value": value_type}
     try:
         domain = KeyDomain(parse_key_type(key_type))
-        for impl in ("swiss", "classic"):
+        for impl in engine_names(newest_first=True):
             w = parse_pattern(spec)
             r = simulate(impl, key_type, value_type, w.ops(domain), total=w.total,
                          workload=spec, samples=8)

@@ -160,6 +160,33 @@ class ArrayView:
             yield self[i]
 
 
+def _release_of(m: Any) -> Any:
+    """The Go release a native map models and its switches: the release it was made
+    for (:meth:`gomap.engines.EngineSpec.new` sets it when that is not the pinned
+    one, and the native engine runs it only when its switches are the pinned
+    release's), else the engine's pinned release (:func:`gomap.versions.pinned_release`)."""
+    b = getattr(m, "_go", None)
+    if b is None:
+        from gomap.versions import go_behaviour
+
+        b = go_behaviour(None, m.impl)
+    return b
+
+
+def _with_release(m: Any, snap: dict[str, Any]) -> dict[str, Any]:
+    """``snap`` with ``go`` set to the release ``m`` models (the C snapshot need not
+    know it)."""
+    snap["go"] = _release_of(m).release
+    return snap
+
+
+def _same_release(m: Any, new: Any) -> Any:
+    b = getattr(m, "_go", None)
+    if b is not None:
+        new._go = b
+    return new
+
+
 if _native is not None:
 
     class NativeHMap(_native.HMap, EventSource):
@@ -167,9 +194,22 @@ if _native is not None:
         (same constructor, operations, events, ``snapshot()``), state-exact with it.
         ``subscribers`` is the C engine's own list: ``subscribe`` appends to it."""
 
-        __slots__ = ()
+        __slots__ = ("_go",)
         impl = "classic"
         backend = "native"
+
+        @property
+        def go(self) -> Any:
+            """The Go release this map models (:func:`_release_of`)."""
+            return _release_of(self)
+
+        def snapshot(self) -> dict[str, Any]:
+            """See :meth:`gomap.classic.HMap.snapshot` (``go``: the release modelled)."""
+            return _with_release(self, super().snapshot())
+
+        def clone(self, *args: Any, **kw: Any) -> Any:
+            """See :meth:`gomap.classic.HMap.clone` (the clone models the same release)."""
+            return _same_release(self, super().clone(*args, **kw))
 
         @property
         def buckets(self) -> ArrayView | None:
@@ -219,16 +259,22 @@ if _native is not None:
         ``small`` are the C tables themselves (read-only from Python: ``ctrl``,
         ``keys``, ``elems`` are copies); ``subscribers`` is the C engine's own list."""
 
-        __slots__ = ()
+        __slots__ = ("_go",)
         impl = "swiss"
         backend = "native"
 
         @property
         def go(self) -> Any:
-            """The Go release this engine mirrors (the pinned one) and its switches."""
-            from gomap.versions import go_behaviour
+            """The Go release this map models (:func:`_release_of`)."""
+            return _release_of(self)
 
-            return go_behaviour(None, "swiss")
+        def snapshot(self) -> dict[str, Any]:
+            """See :meth:`gomap.swiss.SwissMap.snapshot` (``go``: the release modelled)."""
+            return _with_release(self, super().snapshot())
+
+        def clone(self, *args: Any, **kw: Any) -> Any:
+            """See :meth:`gomap.swiss.SwissMap.clone` (the clone models the same release)."""
+            return _same_release(self, super().clone(*args, **kw))
 
         def stats(self, deep: bool = False) -> Any:
             """Capacity and occupancy (see :func:`gomap.swiss.debug.stats`)."""

@@ -34,12 +34,14 @@ from typing import Any
 
 from gomap.companions import ops as sync_ops
 from gomap.companions.hashtriemap import HashTrieMap
+from gomap.companions.registry import verify_groups
 from gomap.companions.syncmap import SyncMap
 from gomap.companions.syncmap123 import SyncMap123
 from gomap.oracle.common import Divergence, OracleError, Result, lockstep
 from gomap.oracle.harness import build_harness, run_binary, run_harness
 
-HARNESS = {"1.23": "syncmap123", "1.24": "syncmap124"}
+HARNESS = {v: s.harness for v, s in sorted(verify_groups()["syncmap"].items())}
+"""The harness of each ``SyncMap`` version (from :mod:`gomap.companions.registry`)."""
 INT_TYPES = ("int", "int64", "uint64", "uintptr")
 
 

@@ -26,20 +26,19 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from gomap.companions.hashtriemap import GO_VERSION as HASHTRIE_GO
-from gomap.companions.syncmap123 import GO_VERSION as SYNCMAP123_GO
+from gomap.companions import registry as companions
 from gomap.engines import harness_go_versions
+from gomap.versions import pinned_release
 
 GO_VERSIONS: dict[str, str] = {
     **harness_go_versions(),
-    # sync.Map (gomap.oracle.syncmap_driver): Go 1.23's design, and the hash-trie of 1.24+
-    "syncmap123": SYNCMAP123_GO,
-    "syncmap124": HASHTRIE_GO,
+    **companions.harness_go_versions(),
+    "lint": pinned_release("lint"),  # the analyzer of `gomap lint`: go/types of its release
 }
-"""The Go release each harness (``gomap/oracle/go/<name>``) builds with: the engines'
-state and memory harnesses take their engine's release from the registry
-(:mod:`gomap.engines`, the one version table); other harnesses add theirs here."""
-GO_VERSIONS["lint"] = "1.27.3"  # the analyzer of `gomap lint` (gomap.lint): go/types of Go 1.27
+"""The Go release each harness (``gomap/oracle/go/<name>``) builds with, read from the
+registries: the engines' state and memory harnesses (:mod:`gomap.engines`), the
+verified companions' (:mod:`gomap.companions.registry`) and the lint analyzer's, each
+pinned in the one table of Go releases (:data:`gomap.versions.GO_RELEASES`)."""
 
 
 class GoToolchainMissing(RuntimeError):

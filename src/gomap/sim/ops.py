@@ -1,10 +1,10 @@
 """Operations, Go key literals, and the ops-file format.
 
 An operation (the vocabulary of :mod:`gomap.ops`) is a small tuple ``(code, arg)``:
-``(MAKE, hint)``, ``(SET, key)``,
-``(GET, key)``, ``(DEL, key)``, ``(CLEAR, None)``, ``(ITER, None)`` — ``ITER`` being a
-whole ``for k, v := range m`` loop. Workloads are iterables of operations, so a
-million-operation run never holds its script in memory.
+``(MAKE, hint)``, ``(SET, key)``, ``(GET, key)``, ``(DEL, key)``, ``(CLEAR, None)``,
+``(RANGE, None)`` — ``RANGE`` being a whole ``for k, v := range m`` loop, spelled
+``iter`` in the file (the aliases are in :data:`gomap.ops.OPS`). Workloads are
+iterables of operations, so a million-operation run never holds its script in memory.
 
 The ops file (documented in docs/SIMULATE.md)::
 
@@ -45,17 +45,36 @@ from typing import Any, NamedTuple
 
 from gomap.gokeys import IfaceKey, value_count
 from gomap.layout.types import INTEGER_RANGES, GoType
-from gomap.ops import CLEAR, CLONE, DEL, GET, MAKE, RANGE, REBUILD, SET, Op
+from gomap.ops import (  # noqa: F401 - the vocabulary of gomap.ops, re-exported
+    CLEAR,
+    CLONE,
+    DEL,
+    FILE_OP_NAMES,
+    GET,
+    MAKE,
+    OPS,
+    RANGE,
+    REBUILD,
+    SET,
+    Op,
+)
 
-ITER = RANGE
-"""The ops file's ``iter``: a whole ``range`` loop (:data:`gomap.ops.RANGE`)."""
-OP_NAMES = ("make", "set", "get", "del", "clear", "iter")
-"""The ops file's (and the memory harness's) spelling of ``MAKE`` … ``RANGE``."""
-FILE_OP_NAMES: dict[int, str] = {**dict(enumerate(OP_NAMES)), CLONE: "clone",
-                                 REBUILD: "rebuild"}
-"""Every operation of the ops file (and the memory harness) by code: ``OP_NAMES``
-plus ``clone`` and ``rebuild``, which replace the map."""
-_NO_ARG = {"clear": CLEAR, "iter": ITER, "clone": CLONE, "rebuild": REBUILD}
+OP_NAMES = tuple(FILE_OP_NAMES[c] for c in range(RANGE + 1))
+"""The ops file's (and the memory harness's) spelling of ``MAKE`` … ``RANGE``
+(``RANGE`` is ``iter``), indexed by code."""
+_NO_ARG = {op.file_name: op.code for op in OPS if op.file_name and not op.arg}
+
+
+def __getattr__(name: str) -> Any:
+    # ``gomap.sim.ops.ITER`` was the ops file's ``iter``, i.e. ``RANGE``; it is not
+    # ``gomap.ops.ITER`` (an iterator step). Old imports keep working.
+    if name == "ITER":
+        import warnings
+
+        warnings.warn("gomap.sim.ops.ITER is gomap.ops.RANGE (a whole range loop); "
+                      "import RANGE", DeprecationWarning, stacklevel=2)
+        return RANGE
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class OpsFileError(ValueError):
@@ -472,7 +491,7 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-_OP_CODES = {"set": SET, "get": GET, "del": DEL}
+_OP_CODES = {op.file_name: op.code for op in OPS if op.arg == "key"}
 
 
 def parse_ops_line(raw: str, lineno: int, first: bool, domain: KeyDomain, path: str = "<ops>"

@@ -21,7 +21,7 @@ from typing import Any
 
 from gomap.engines import EngineSpec, get_engine
 from gomap.hashing import DefaultHasher, Hasher, Rand, default_rand
-from gomap.layout.maplayout import HMAP_CLEARSEQ_SIZE, MapLayout, map_layout
+from gomap.layout.maplayout import MapLayout, map_layout
 from gomap.memory import AccountedEngine, accounted_engine
 from gomap.ops import CLONE, MAKE, REBUILD, SET, Op, Replayer
 from gomap.versions import GoBehaviour, go_behaviour
@@ -221,10 +221,9 @@ def simulate(
     eng = _new_engine(impl, hint, layout, hasher, rand, release)
     rep = SimReport(impl, layout.key.expr, layout.elem.expr, workload, hint=hint, seed=seed,
                     layout=layout.describe(), go=release.release)
-    if impl == "classic" and release.hmap_clear_seq:
-        rep.layout["classic"]["hmap_size"] = HMAP_CLEARSEQ_SIZE  # + clearSeq (Go 1.24+)
-    rep.backend = getattr(eng.engine, "backend", "python")
     spec = get_engine(impl)
+    spec.release_layout(rep.layout, release)
+    rep.backend = getattr(eng.engine, "backend", "python")
     rec = _Recorder(spec)
     eng.subscribe(rec, rec.events_wanted)
     raw, cnt = eng.engine, spec.count_attr

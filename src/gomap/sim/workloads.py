@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gomap.hashing import mix64
-from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, MAX_INT, SET, KeyDomain, Op
+from gomap.sim.ops import CLEAR, DEL, GET, MAKE, MAX_INT, RANGE, SET, KeyDomain, Op
 
 
 class WorkloadError(ValueError):
@@ -240,7 +240,7 @@ _GEN_CODES = {"fill": 0, "hinted": 0, "drain": 1, "default": 1, "churn": 2, "gro
 
 
 def _mix_bounds(p: dict[str, Any]) -> list[tuple[float, int]]:
-    kinds = [(SET, p["set"]), (GET, p["get"]), (DEL, p["del"]), (ITER, p["iter"]),
+    kinds = [(SET, p["set"]), (GET, p["get"]), (DEL, p["del"]), (RANGE, p["iter"]),
              (CLEAR, p["clear"])]
     total = sum(w for _, w in kinds)
     cum: list[tuple[float, int]] = []
@@ -365,7 +365,7 @@ def _mix(p: dict[str, Any], key: Callable[[int], Any], rng: random.Random) -> It
             if x < bound:
                 code = c
                 break
-        if code in (ITER, CLEAR):
+        if code in (RANGE, CLEAR):
             yield (code, None)
         else:
             yield (code, key(rr(space)))

@@ -21,7 +21,7 @@ from gomap.swiss.group import (
     MAX_TABLE_CAPACITY,
     Group,
 )
-from gomap.swiss.map import GO_VERSION, SwissMap
+from gomap.swiss.map import SwissMap
 from gomap.swiss.sparse import SparseDirectory
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def snapshot(m: SwissMap) -> dict[str, Any]:
         small = group_snapshot(g.ctrl, g.keys, g.elems, 0)
     return {
         "impl": "swiss",
-        "go": GO_VERSION,
+        "go": m.go.release,
         "entries": m.used,
         "seed": m.seed,
         "writing": m.writing,

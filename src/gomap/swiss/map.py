@@ -68,12 +68,12 @@ from gomap.swiss.group import (
 from gomap.swiss.iter import Iter
 from gomap.swiss.sparse import SPARSE_MIN_TABLES, SparseDirectory
 from gomap.swiss.table import Table, new_table
-from gomap.versions import GoBehaviour, go_behaviour
+from gomap.versions import GoBehaviour, go_behaviour, pinned_release
 
 if TYPE_CHECKING:
     from gomap._engine import MapStats
 
-GO_VERSION = "1.27.3"
+GO_VERSION = pinned_release("swiss")
 """The Go release whose ``internal/runtime/maps`` this engine mirrors by default
 (``go=`` picks another, 1.24 through 1.27: see :mod:`gomap.versions`)."""
 

@@ -20,8 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-CLASSIC_GO = "go1.23.9"
-SWISS_GO = "go1.27.3"
+from gomap.versions import pinned_release
+
+CLASSIC_GO = "go" + pinned_release("classic")
+SWISS_GO = "go" + pinned_release("swiss")
 
 GO_FILES = {"classic": "runtime/map.go", "swiss": "internal/runtime/maps/"}
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from gomap.engines import get_engine
-from gomap.sim.ops import CLEAR, DEL, GET, ITER, MAKE, SET, Op
+from gomap.sim.ops import CLEAR, DEL, GET, MAKE, RANGE, SET, Op
 from gomap.trace.tracer import COUNTERS, OpRecord, Tracer
 
 KEYS = ("int64", "string", "float64")
@@ -61,7 +61,7 @@ def _script(ops: list[Op]) -> tuple[list[list[Any]], list[tuple[int, int]]]:
         elif code == CLEAR:
             script.append(["clear"])
             counter.clear()
-        elif code == ITER:
+        elif code == RANGE:
             it_id += 1
             script.append(["iter", it_id])
             script.extend(["next", it_id] for _ in range(counter.count))
@@ -134,12 +134,16 @@ class _Done:
         return None
 
 
-def _header(impl: str, rec: dict[str, Any]) -> dict[str, int]:
-    """The runtime's counters in a record, named as the tracer names them."""
-    if impl == "classic":
-        h = rec["h"]
-        return {"count": h["count"], "B": h["B"], "noverflow": h["noverflow"],
-                "nevacuate": h["nevacuate"], "growing": int(bool(h["growing"]))}
+def classic_header(rec: dict[str, Any]) -> dict[str, int]:
+    """The runtime's counters in a classic harness record, named as the tracer names
+    them (:attr:`gomap.engines.EngineSpec.runtime_header_ref`)."""
+    h = rec["h"]
+    return {"count": h["count"], "B": h["B"], "noverflow": h["noverflow"],
+            "nevacuate": h["nevacuate"], "growing": int(bool(h["growing"]))}
+
+
+def swiss_header(rec: dict[str, Any]) -> dict[str, int]:
+    """The runtime's counters in a Swiss harness record, named as the tracer names them."""
     m = rec["m"]
     out = {"count": m["used"], "dir_len": m["dir_len"], "global_depth": m["global_depth"]}
     tabs = m.get("tables")
@@ -166,14 +170,8 @@ class RuntimeTracer(Tracer):
         self.key_type = key_type
         self.elem = VALUES[value_type]
         self.full_every = full_every
-        if impl == "classic":
-            from gomap.oracle.classic_driver import ClassicReplay
-
-            self.replay: Any = ClassicReplay(key_type, self.elem)
-        else:
-            from gomap.oracle.swiss_driver import SwissReplay
-
-            self.replay = SwissReplay(key_type, self.elem)
+        self.spec = get_engine(impl)
+        self.replay: Any = self.spec.runtime_replay()(key_type, self.elem)
         self.hasher = self.replay.hasher
         self._pending: list[tuple[int, list[Any], dict[str, Any]]] = []
         self.divergence: Any = None
@@ -194,17 +192,19 @@ class RuntimeTracer(Tracer):
     def _learn_hashes(self, chunk: list[tuple[int, list[Any], dict[str, Any]]]) -> None:
         """Teach the model the runtime's hash of the op's key before the tracer
         locates the key (the driver would learn it only while replaying)."""
-        eng = self.replay.h if self.impl == "classic" else self.replay.m
-        seed = eng.seed
+        seed = self._model().seed
         for _, op, rec in chunk:
             if op[0] in ("set", "get", "del") and rec.get("hash") is not None:
                 self.replay.hashes.setdefault((op[1], seed), rec["hash"])
+
+    def _model(self) -> Any:
+        """The replay's model engine."""
+        return getattr(self.replay, self.spec.runtime_replay_engine)
 
     def run(self, ops: Iterable[Op], hint: int = 0) -> Iterator[OpRecord]:
         """Yield one record per op (stops after the first divergence)."""
         from gomap.oracle.common import encode_script
         from gomap.oracle.harness import run_harness
-        from gomap.trace.tracer import _ClassicProbe, _SwissProbe
 
         oplist = list(ops)
         if not oplist or oplist[0][0] != MAKE:
@@ -212,8 +212,7 @@ class RuntimeTracer(Tracer):
         script, spans = _script(oplist)
         script.append(["dump"])
         args = ["-key", self.key_type, "-elem", self.elem, "-full-every", str(self.full_every)]
-        if self.impl == "swiss":
-            args += ["-dir-limit", str(1 << 30)]
+        args += self.spec.runtime_trace_args
         records = run_harness(self.impl, encode_script(script, self.key_type), args)
         try:
             recs = iter(records)
@@ -221,14 +220,13 @@ class RuntimeTracer(Tracer):
             d = self.replay.step(0, script[0], rec0)
             self.compared += 1
             self.divergence = d
-            engine = self.replay.h if self.impl == "classic" else self.replay.m
-            self.eng = _Shim(self, engine)  # type: ignore[assignment]
-            probe: Any = _ClassicProbe(self) if self.impl == "classic" else _SwissProbe(self)
+            self.eng = _Shim(self, self._model())  # type: ignore[assignment]
+            probe: Any = self.spec.tracer_probe()(self)
             self.probe = probe
             self.counters = probe.full_counters()
             probe.vals = tuple(self.counters[k] for k in COUNTERS[self.impl])
             rt = {"equal": d is None, "diff": None if d is None else str(d),
-                  "header": _header(self.impl, rec0)}
+                  "header": self.spec.runtime_header(rec0)}
             yield OpRecord(0, "make", oplist[0][1], [], self.counters, dict(self.counters),
                            None, probe.make_viz(), rt)
             for i in range(1, len(oplist)):
@@ -243,7 +241,7 @@ class RuntimeTracer(Tracer):
                 dv = self.divergence
                 yield rec._replace(runtime={"equal": dv is None,
                                             "diff": None if dv is None else str(dv),
-                                            "header": _header(self.impl, last)})
+                                            "header": self.spec.runtime_header(last)})
             # The closing full comparison of every bucket / group.
             dump = next(recs)
             d = self.replay.step(len(script) - 1, script[-1], dump)

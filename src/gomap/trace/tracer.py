@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from gomap.engines import get_engine
 from gomap.hashing import DefaultHasher, default_rand
 from gomap.layout.maplayout import map_layout
 from gomap.memory import AccountedEngine, accounted_engine
@@ -155,7 +156,7 @@ class Tracer:
         self._events = []
         self.eng = accounted_engine(self.impl, hint, self.layout, observer=self._on_event,
                                     hasher=self.hasher, rand=self.rand)
-        probe = _ClassicProbe(self) if self.impl == "classic" else _SwissProbe(self)
+        probe = get_engine(self.impl).tracer_probe()(self)
         self.probe = probe
         self.counters = probe.full_counters()
         names = COUNTERS[self.impl]

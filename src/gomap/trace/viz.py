@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 from importlib import resources
 from typing import Any
 
+from gomap.engines import get_engine
 from gomap.sim.ops import OP_NAMES, Op, go_quote
 from gomap.trace.narration import GO_VERSION, event_kinds
 from gomap.trace.tracer import COUNTERS, OpRecord, Tracer
@@ -279,7 +280,7 @@ def record_steps(impl: str, key_type: str, value_type: str, ops: Iterator[Op], k
         if shadow is None:
             assert tr.eng is not None
             eng: Any = tr.eng.engine
-            shadow = _ClassicShadow(eng, keys) if impl == "classic" else _SwissShadow(eng, keys)
+            shadow = get_engine(impl).viz_shadow()(eng, keys)
         deltas = shadow.deltas(rec)
         sid = keys.string
         evs = [[sid(e.event), sid(e.narration.get("title")), sid(e.narration.get("detail")),
