@@ -17,8 +17,7 @@ from gomap.layout.maplayout import map_layout
 from gomap.layout.types import GoTypeError, parse_go_type
 from gomap.memory import accounted_engine
 from gomap.swiss.sparse import SparseDirectory
-
-from .oracle_support import require_go
+from tests.support.oracle import require_go
 
 IMPLS = ["classic", "swiss"]
 INT64 = map_layout("int64", "int64")

@@ -14,23 +14,10 @@ from typing import Any
 
 import pytest
 
-from .oracle_support import require_go
+from tests.support.cli import gomap
+from tests.support.oracle import require_go
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-
-
-def gomap(*args: str, stdin: str | bytes | None = None, cwd: Path | None = None,
-          env: dict[str, str] | None = None, timeout: float = 300
-          ) -> subprocess.CompletedProcess[bytes]:
-    import gomap as pkg
-
-    src = str(Path(pkg.__file__).resolve().parents[1])  # the gomap under test, from any cwd
-    path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
-    full = {**os.environ, "COLUMNS": "100", "MPLBACKEND": "Agg", "PYTHONPATH": path,
-            **(env or {})}
-    data = stdin.encode() if isinstance(stdin, str) else stdin
-    return subprocess.run([sys.executable, "-m", "gomap", *args], input=data,
-                          capture_output=True, env=full, timeout=timeout, cwd=cwd)
 
 
 # --- -o - writes to standard output ---------------------------------------------------
@@ -58,13 +45,8 @@ def test_trace_hint_reads_go_constants_like_simulate(tmp_path: Path) -> None:
 def test_a_harness_build_is_announced_once_and_a_cached_one_is_not(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gomap.oracle import harness
-    from gomap.oracle.toolchain import find_go
-
-    try:
-        find_go("1.23.9")
-    except Exception:
-        pytest.skip("Go 1.23.9 is not installed")
-    monkeypatch.setenv("GOMAP_GO_1_23", str(find_go("1.23.9").goroot))
+    go = require_go("1.23.9")
+    monkeypatch.setenv("GOMAP_GO_1_23", str(go.goroot))
     monkeypatch.setenv("GOMAP_CACHE", str(tmp_path))
 
     def fake_go_build(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -683,8 +665,6 @@ def test_the_accounting_of_a_named_struct_matches_the_runtime(impl: str) -> None
     from gomap.layout import load_types
     from gomap.oracle.memory_driver import replay_matrix_pair
     from gomap.oracle.toolchain import GO_VERSIONS
-
-    from .oracle_support import require_go
 
     _need_go()
     require_go(GO_VERSIONS[f"mem{impl}"])

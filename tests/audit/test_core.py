@@ -27,7 +27,7 @@ from gomap.audit import (
 )
 from gomap.audit.record import CORE_FIELDS
 from gomap.companions import SyncMap
-from tests.audit_support import MAPS, ListSink
+from tests.support.audit import MAPS, ListSink
 
 
 def deletes(records: list[dict[str, Any]]) -> list[tuple[str, Any, bool]]:

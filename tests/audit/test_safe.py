@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from gomap import GoMap
 from gomap.audit import Auditor, VersionedMap, audited, delete_where
 from gomap.companions.lincheck import Call, check_history, versions_unique
-from tests.audit_support import MAPS, ListSink
+from tests.support.audit import MAPS, ListSink
 
 SAFE_MAPS = [*MAPS, ("VersionedMap", VersionedMap)]
 

@@ -26,8 +26,8 @@ from gomap.audit import (
 )
 from gomap.audit.query import AuditFormatError, load, read_jsonl
 from gomap.audit.sinks import rotated_files
-from tests.audit_support import ListSink
-from tests.redis_support import redis_server  # noqa: F401 (the fixture)
+from tests.support.audit import ListSink
+from tests.support.redis_server import redis_server  # noqa: F401 (the fixture)
 
 
 def _emit_n(a: Auditor, n: int, start: int = 0, name: str = "m") -> None:

@@ -23,8 +23,7 @@ from gomap.classic.hmap import (
     tophash,
 )
 from gomap.errors import InvariantError
-
-from .helpers import TableHasher, classic_hash, counter_rand
+from tests.support.hashers import TableHasher, classic_hash, counter_rand
 
 INT64_LAYOUT = BucketLayout(bucket_size=144, pointers=False)  # map[int64]int64
 

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from gomap.cli import main
 from gomap.engines import engine_names
-
-from .oracle_support import require_go
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
-    full_env = dict(os.environ, COLUMNS="120", **(env or {}))
-    return subprocess.run([sys.executable, "-m", "gomap.cli", *args], capture_output=True,
-                          text=True, env=full_env, timeout=600)
+from tests.support.cli import run
+from tests.support.oracle import require_go
 
 
 @pytest.mark.parametrize("impl", engine_names())

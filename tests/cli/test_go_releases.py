@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from gomap.cli import main
-
-from .oracle_support import require_go
-from .test_cli import run
+from tests.support.cli import run
+from tests.support.oracle import require_go
 
 CHURN = "churn:size=5000,cycles=8"
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-SRC = str(Path(__file__).resolve().parents[1] / "src")
+from tests.support import REPO
+
+SRC = str(REPO / "src")
 
 HEAVY = (
     "gomap.audit", "gomap.record", "gomap.lifecycle", "gomap.lint", "gomap.trace",

@@ -11,24 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import REPO
+from tests.support.cli import gomap, report
+
 os.environ.setdefault("MPLBACKEND", "Agg")
-
-
-def gomap(*args: str, stdin: str | bytes | None = None, cwd: Path | None = None
-          ) -> subprocess.CompletedProcess[bytes]:
-    import gomap as pkg
-
-    src = str(Path(pkg.__file__).resolve().parents[1])  # the gomap under test, from any cwd
-    path = os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])
-    env = dict(os.environ, COLUMNS="100", MPLBACKEND="Agg", PYTHONPATH=path)
-    data = stdin.encode() if isinstance(stdin, str) else stdin
-    return subprocess.run([sys.executable, "-m", "gomap", *args], input=data,
-                          capture_output=True, env=env, timeout=300, cwd=cwd)
-
-
-def report(p: subprocess.CompletedProcess[bytes]) -> dict:  # type: ignore[type-arg]
-    assert p.returncode == 0, p.stderr.decode()
-    return json.loads(p.stdout)  # type: ignore[no-any-return]
 
 
 OPS = "set 1\nset 2\nset 3\ndel 2\nget 1\n"
@@ -129,7 +115,7 @@ def test_a_huge_offending_line_is_echoed_once_and_truncated() -> None:
 def test_the_simulate_docs_ops_example_runs_as_written(tmp_path: Path) -> None:
     import shlex
 
-    doc = (Path(__file__).parent.parent / "docs" / "SIMULATE.md").read_text()
+    doc = (REPO / "docs" / "SIMULATE.md").read_text()
     start = doc.index("# my.ops — ")
     body = doc[start:doc.index("```", start)]
     cmd = body.splitlines()[0].split("— ", 1)[1].split("(")[0]

@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 
 from gomap import GoMap
 from gomap.companions import ConcurrentMap, COWMap, LockedMap, ShardedMap, SyncMap
-
-from .test_contract import MapContract
+from tests.support.contract import MapContract
 
 _MISSING = object()
 
@@ -415,7 +414,7 @@ def test_docstring_examples_run() -> None:
 
 
 def test_syncmap123_dirty_copy_failing_on_a_key_eq_rolls_back_its_expunges() -> None:
-    from .test_contract import Fragile
+    from tests.support.contract import Fragile
 
     m = SyncMap(version="1.23")
     x, a, b, c = Fragile(2), Fragile(0), Fragile(7), Fragile(1)  # a and b collide

@@ -21,8 +21,7 @@ import pytest
 from gomap.layout.maplayout import map_layout
 from gomap.layout.sizeclasses import growslice_ptrs, malloc_size, nextslicecap
 from gomap.layout.types import GoTypeError, mapfast, parse_go_type, parse_key_type
-
-from .oracle_support import require_go
+from tests.support.oracle import require_go
 
 # (type, unsafe.Sizeof, unsafe.Alignof, abi.Type.PtrBytes) on linux/amd64,
 # measured with `memclassic -layout` (Go 1.23.9) and `memswiss -layout` (Go 1.27.3).

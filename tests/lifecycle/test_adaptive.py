@@ -9,7 +9,7 @@ import pytest
 import tenacity
 
 from gomap.lifecycle import AdaptiveTTL, External, LifecycleEvent, Registry
-from tests.lifecycle_support import SimClock
+from tests.support.lifecycle import SimClock
 
 TTL, FAILS, WAIT, PER_SECOND, LOAD_END = 10.0, 2, 4.0, 20, 100
 

@@ -19,8 +19,8 @@ from gomap.lifecycle import (
     StaleTokenError,
     State,
 )
-from tests.lifecycle_support import SimClock
-from tests.redis_support import redis_server  # noqa: F401  (fixture)
+from tests.support.lifecycle import SimClock
+from tests.support.redis_server import redis_server  # noqa: F401  (fixture)
 
 
 class RedisClock:

@@ -16,7 +16,7 @@ from gomap import GoMap
 from gomap.audit import Auditor, JsonlSink, audited
 from gomap.companions import LockedMap, ShardedMap, SyncMap
 from gomap.lifecycle import Registry, State
-from tests.lifecycle_support import SimClock
+from tests.support.lifecycle import SimClock
 
 MAPS: dict[str, Callable[[], Any]] = {
     "dict": dict, "GoMap-classic": lambda: GoMap(impl="classic"),

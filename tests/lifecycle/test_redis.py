@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.lease_contention import run_trial
-from tests.redis_support import redis_server  # noqa: F401  (fixture)
+from tests.support.lease_contention import run_trial
+from tests.support.redis_server import redis_server  # noqa: F401  (fixture)
 
 
 def test_kill_takeover_and_restart(redis_server: Any, tmp_path: Path) -> None:  # noqa: F811

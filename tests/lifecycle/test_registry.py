@@ -1,6 +1,6 @@
 """The lifecycle registry in simulated time: states, callbacks exactly once, deadline
 order, levels L1/L2/L3, the event bus, metrics, and a randomized run against an
-independent reference (tests/lifecycle_support.py)."""
+independent reference (tests/support/lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from gomap.lifecycle import (
     Registry,
     State,
 )
-from tests.lifecycle_support import SimClock, run_random
+from tests.support.lifecycle import SimClock, run_random
 
 
 @pytest.fixture

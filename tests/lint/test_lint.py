@@ -19,13 +19,13 @@ from gomap.cli import main
 from gomap.lint import CHECKS, LintError, lint
 from gomap.lint.report import sarif
 from gomap.oracle.toolchain import GO_VERSIONS, find_go
-
-from .oracle_support import require_go
+from tests.support import DATA, REPO
+from tests.support.oracle import require_go
 
 pytestmark = pytest.mark.oracle
 
-CORPUS = Path(__file__).parent / "lint_corpus"
-SCHEMA = Path(__file__).parent / "data" / "sarif-2.1.0-required.schema.json"
+CORPUS = Path(__file__).parent / "corpus"
+SCHEMA = DATA / "sarif-2.1.0-required.schema.json"
 WANT = re.compile(r"// want ((?:GM\d{3} ?)+)")
 EXPECT = re.compile(r"^// expect: (.*)$", re.M)
 
@@ -441,7 +441,7 @@ def test_sarif_columns_count_characters(tmp_path: Path) -> None:
 
 def test_docs_show_every_check() -> None:
     """docs/LINT.md has a section per check with Go examples, bad and good."""
-    doc = (Path(__file__).parent.parent / "docs" / "LINT.md").read_text()
+    doc = (REPO / "docs" / "LINT.md").read_text()
     sections = re.split(r"^### ", doc, flags=re.M)[1:]
     by_id = {s.split()[0]: s for s in sections}
     assert set(by_id) == set(CHECKS)

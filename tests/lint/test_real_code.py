@@ -1,7 +1,7 @@
 """`gomap lint` on real code (issue 20): locations that name their files, SARIF related
 locations and code flows, the first-build notice, the toolchain message; concurrency
 entry points, happens-before across calls, aliasing, test files; and the regression
-extracts of real projects' map races under ``tests/lint_real/``.
+extracts of real projects' map races under ``tests/lint/real/``.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ import pytest
 from gomap.lint import lint
 from gomap.lint.report import sarif
 from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing
-
-from .oracle_support import require_go
+from tests.support import REPO
+from tests.support.oracle import require_go
 
 pytestmark = pytest.mark.oracle
 
-ROOT = Path(__file__).resolve().parent.parent
-REAL = Path(__file__).parent / "lint_real"
+ROOT = REPO
+REAL = Path(__file__).parent / "real"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -356,7 +356,7 @@ def test_map_written_under_its_lock_is_shared_by_the_api(tmp_path: Path) -> None
     ("dovecot-xaps-daemon", "database.go", 258, "GM001"),
 ])
 def test_real_races_before_their_fix(folder: str, file: str, line: int, check: str) -> None:
-    """Unmodified files of public projects just before a map-race fix (tests/lint_real)."""
+    """Unmodified files of public projects just before a map-race fix (tests/lint/real)."""
     res = lint([str(REAL / folder)], numbers=False, enable=["GM001", "GM002", "GM003"])
     assert (file, line, check) in _found(res)
 

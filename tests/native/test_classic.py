@@ -26,193 +26,19 @@ from hypothesis import strategies as st
 from gomap import GoMap
 from gomap.classic import BucketLayout, HMap
 from gomap.hashing import DefaultHasher, default_rand
+from tests.support.differential import (
+    ClassicSide,
+    Key,
+    collide_hasher,
+    outcome,
+    run_both_classic,
+)
+from tests.support.strategies import OPS
 
 native = pytest.importorskip("gomap.native")
 if not native.AVAILABLE:  # pragma: no cover
     pytest.skip("the C extension is not built", allow_module_level=True)
 NativeHMap = native.NativeHMap
-
-
-class Boom(Exception):
-    """Raised by the user code of these tests."""
-
-
-class Key:
-    """A user key with Python __hash__/__eq__ that can be told to raise."""
-
-    armed: int = -1  # raise on this many-th call from now (-1: never)
-    calls: list[str] = []  # noqa: RUF012 - shared on purpose: the call log
-
-    def __init__(self, v: int) -> None:
-        self.v = v
-
-    @staticmethod
-    def tick(what: str) -> None:
-        Key.calls.append(what)
-        if Key.armed == 0:
-            Key.armed = -1
-            raise Boom(what)
-        if Key.armed > 0:
-            Key.armed -= 1
-
-    def __hash__(self) -> int:
-        Key.tick(f"hash {self.v}")
-        return self.v % 3
-
-    def __eq__(self, other: object) -> bool:
-        Key.tick(f"eq {self.v}")
-        return isinstance(other, Key) and other.v == self.v
-
-    def __repr__(self) -> str:
-        return f"Key({self.v})"
-
-
-def collide_hasher(log: list[Any]) -> Any:
-    """A user hasher with few distinct hashes: long overflow chains, same-size growth."""
-
-    def hasher(key: Any, seed: int) -> int:
-        log.append(("hash", repr(key), seed))
-        if isinstance(key, float) and key != key:
-            return 0x9E3779B97F4A7C15 ^ seed
-        h = hash(key) & 0xFFFF
-        return (((h % 251) << 56) | (h // 10)) ^ seed  # runs of 10 keys share a bucket
-
-    return hasher
-
-
-def counting_rand(seed: int, log: list[Any], armed: list[int] | None = None) -> Any:
-    """A logged rand; ``armed[0] == 0`` makes the next draw raise (n > 0: n draws on)."""
-    r = default_rand(seed)
-
-    def rand() -> int:
-        if armed is not None and armed[0] >= 0:
-            armed[0] -= 1
-            if armed[0] < 0:
-                log.append(("rand", "boom"))
-                raise Boom("rand")
-        v = r()
-        log.append(("rand", v))
-        return v
-
-    return rand
-
-
-KEYS = st.one_of(
-    st.integers(-40, 400),
-    st.sampled_from([float("nan"), 0.0, -0.0, 1.5, -2.25, math.inf]),
-    st.text(alphabet="abcxyz", max_size=3),
-    st.tuples(st.integers(0, 5), st.text(alphabet="ab", max_size=1)),
-    st.integers(0, 12).map(Key),
-)
-
-OPS = st.lists(
-    st.one_of(
-        st.tuples(st.just("set"), KEYS, st.integers(0, 9)),
-        st.tuples(st.just("set"), st.integers(0, 2000), st.integers(0, 9)),
-        st.tuples(st.just("del"), KEYS),
-        st.tuples(st.just("get"), KEYS),
-        st.tuples(st.just("clear")),
-        st.tuples(st.just("iter")),
-        st.tuples(st.just("next"), st.integers(0, 3), st.integers(1, 20)),
-        st.tuples(st.just("drop"), st.integers(0, 3)),
-        st.tuples(st.just("arm"), st.integers(0, 6)),
-        st.tuples(st.just("armrand"), st.integers(0, 2)),
-        st.tuples(st.just("fill"), st.integers(1, 200)),
-    ),
-    max_size=60,
-)
-
-
-class Side:
-    """One backend's map, its hook log and its iterators."""
-
-    def __init__(self, cls: Any, seed: int, hasher_kind: str, hint: int,
-                 layout: BucketLayout, boom_observer: bool) -> None:
-        self.log: list[Any] = []
-        self.rand_armed = [-1]
-        rand = counting_rand(seed, self.log, self.rand_armed)
-        if hasher_kind == "stable":
-            hasher = DefaultHasher(rand, stable=True)
-        elif hasher_kind == "process":
-            hasher = DefaultHasher(rand)
-        else:
-            hasher = collide_hasher(self.log)
-        self.boom_observer = boom_observer
-        self.h = cls(hint, hasher=hasher, rand=rand, observer=self.observe, layout=layout)
-        self.iters: list[Any] = []
-
-    def observe(self, event: str, details: dict[str, Any]) -> None:
-        self.log.append((event, repr(details)))
-        if self.boom_observer and event in ("newoverflow", "emptyRest"):
-            raise Boom(event)
-
-    def run(self, op: tuple[Any, ...]) -> Any:
-        kind = op[0]
-        h = self.h
-        if kind == "set":
-            return h.assign(op[1], op[2])
-        if kind == "del":
-            return h.delete(op[1])
-        if kind == "get":
-            return h.lookup(op[1])
-        if kind == "clear":
-            return h.clear()
-        if kind == "iter":
-            self.iters.append(h.iterator())
-            return None
-        if kind == "next":
-            if not self.iters:
-                return None
-            it = self.iters[op[1] % len(self.iters)]
-            return [it.next() for _ in range(op[2])]
-        if kind == "armrand":  # a later rand() draw raises (iterator start, new seed, ...)
-            self.rand_armed[0] = op[1]
-            return None
-        if kind == "drop":
-            if self.iters:
-                self.iters.pop(op[1] % len(self.iters))
-            return None
-        if kind == "fill":
-            for k in range(op[1]):
-                h.assign(k * 7919 % 5003, k)
-            return None
-        raise AssertionError(op)
-
-
-def outcome(side: Side, op: tuple[Any, ...]) -> tuple[str, str]:
-    Key.calls = []
-    try:
-        r = side.run(op)
-    except Exception as e:  # the failure itself is compared
-        return ("raise", f"{type(e).__name__}: {e} | {Key.calls}")
-    return ("ok", f"{r!r} | {Key.calls}")
-
-
-def run_both(ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, hint: int,
-             layout: BucketLayout, boom_observer: bool = False) -> tuple[Side, Side]:
-    py = Side(HMap, seed, hasher_kind, hint, layout, boom_observer)
-    c = Side(NativeHMap, seed, hasher_kind, hint, layout, boom_observer)
-    assert repr(py.h.snapshot()) == repr(c.h.snapshot())
-    for step, op in enumerate(ops):
-        if op[0] == "arm":
-            armed = op[1]
-            Key.armed = armed
-            a = outcome(py, ("get", Key(1)))
-            Key.armed = armed
-            b = outcome(c, ("get", Key(1)))
-            Key.armed = -1
-            assert a == b, f"step {step} {op}"
-            continue
-        a = outcome(py, op)
-        b = outcome(c, op)
-        Key.armed = -1
-        assert a == b, f"step {step} {op}: results differ"
-        assert repr(py.h.snapshot()) == repr(c.h.snapshot()), f"step {step} {op}: state"
-        assert py.log == c.log, f"step {step} {op}: hook calls/events differ"
-        if a[0] == "ok" and not boom_observer:
-            py.h.check_invariants()  # (both: the checks call the hasher, which logs)
-            c.h.check_invariants()
-    return py, c
 
 
 LAYOUTS = [
@@ -233,13 +59,13 @@ LAYOUTS = [
 def test_random_scripts_reach_the_same_state(
     ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, hint: int, layout: BucketLayout
 ) -> None:
-    run_both(ops, seed, hasher_kind, hint, layout)
+    run_both_classic(ops, seed, hasher_kind, hint, layout)
 
 
 @settings(max_examples=30)
 @given(ops=OPS, seed=st.integers(0, 2**32))
 def test_a_raising_observer_leaves_the_same_state(ops: list[tuple[Any, ...]], seed: int) -> None:
-    run_both(ops, seed, "collide", 0, LAYOUTS[0], boom_observer=True)
+    run_both_classic(ops, seed, "collide", 0, LAYOUTS[0], boom_observer=True)
 
 
 @pytest.mark.parametrize("hasher_kind", ["stable", "collide"])
@@ -269,7 +95,7 @@ def test_long_scripts_with_growth_and_iterators(hasher_kind: str) -> None:
             ops.append(("drop", rng.randrange(4)))
         else:
             ops.append(("clear",))
-    py, _ = run_both(ops, 7, hasher_kind, 0, LAYOUTS[0])
+    py, _ = run_both_classic(ops, 7, hasher_kind, 0, LAYOUTS[0])
     seen = {entry[0] for entry in py.log}
     assert {"hashGrow", "growWork", "evacuate", "growDone", "iterInit", "emptyRest"} <= seen
     if hasher_kind == "collide":
@@ -284,8 +110,8 @@ def test_user_hash_and_eq_raising_leave_both_backends_alike() -> None:
         ops.append(("arm", rng.randrange(8)) if rng.random() < 0.3 else
                    ("set", Key(rng.randrange(40)), rng.randrange(9)) if rng.random() < 0.6 else
                    ("del", Key(rng.randrange(40))))
-    py = Side(HMap, 1, "stable", 0, LAYOUTS[0], False)
-    c = Side(NativeHMap, 1, "stable", 0, LAYOUTS[0], False)
+    py = ClassicSide(HMap, 1, "stable", 0, LAYOUTS[0], False)
+    c = ClassicSide(NativeHMap, 1, "stable", 0, LAYOUTS[0], False)
     raised = 0
     for step, op in enumerate(ops):
         if op[0] == "arm":
@@ -308,7 +134,7 @@ def test_user_hash_and_eq_raising_leave_both_backends_alike() -> None:
 def test_incrnoverflow_draws_at_B_16_alike() -> None:
     """From B 16 on, incrnoverflow counts at random: the same rand calls on both."""
     ops: list[tuple[Any, ...]] = [("set", i * 131072, i) for i in range(40)]  # one chain
-    py, c = run_both([], 5, "stable", 300_000, LAYOUTS[1])  # B = 16
+    py, c = run_both_classic([], 5, "stable", 300_000, LAYOUTS[1])  # B = 16
     for op in ops:
         assert outcome(py, op) == outcome(c, op)
     assert py.log == c.log

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +19,7 @@ from hypothesis import strategies as st
 
 from gomap.layout.types import parse_go_type
 from gomap.sim.ops import KeyDomain, OpsFileError, open_ops_reader, parse_ops_lines
+from tests.support.cli import gomap
 
 native = pytest.importorskip("gomap._native")
 if not hasattr(native, "OpsReader"):
@@ -193,15 +191,6 @@ def test_the_python_reader_reads_lines_as_given() -> None:
 
 
 # --- through the CLI ----------------------------------------------------------------------
-def gomap(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    import gomap as pkg
-
-    src = str(Path(pkg.__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
-    return subprocess.run([sys.executable, "-m", "gomap", *args], input=stdin,
-                          capture_output=True, env=env, timeout=300)
-
-
 def test_cli_reads_gzip_and_names_bad_lines(tmp_path: Path) -> None:
     f = tmp_path / "w.ops.gz"
     f.write_bytes(gzip.compress(b"set 1\nset 2\nput 3\n"))

@@ -9,8 +9,8 @@ fallback, user keys whose ``__hash__`` / ``__eq__`` log and raise), hashers that
 force collisions (long probe sequences, tombstones, pruning), hints that make
 directories, every key kind (access path) of the registry, growth, splits and
 directory growth under live iterators, and user code (``__eq__``, hashers,
-``rand``, subscribers) that raises mid-operation. The helpers are the classic
-differential test's (:mod:`tests.test_native`).
+``rand``, subscribers) that raises mid-operation. The helpers are the
+differential tests' (:mod:`tests.support.differential`).
 """
 
 from __future__ import annotations
@@ -25,89 +25,24 @@ from hypothesis import strategies as st
 
 from gomap import GoMap
 from gomap.engines import HUGE_HINT, get_engine
-from gomap.hashing import DefaultHasher, default_rand
+from gomap.hashing import default_rand
 from gomap.swiss import SwissMap
-
-from .test_native import OPS, Boom, Key, Side, collide_hasher, counting_rand, outcome
+from tests.support.differential import (
+    Boom,
+    Key,
+    SwissSide,
+    counting_rand,
+    outcome,
+    run_both_swiss,
+    same,
+)
+from tests.support.strategies import OPS
 
 native = pytest.importorskip("gomap.native")
 if not native.AVAILABLE:  # pragma: no cover
     pytest.skip("the C extension is not built", allow_module_level=True)
 NativeSwissMap = native.NativeSwissMap
 KEY_KINDS = get_engine("swiss").key_kinds
-
-
-def few_hashes(log: list[Any]) -> Any:
-    """A hasher with 61 distinct hashes (whole 64-bit collisions): one probe sequence
-    per hash, full groups, tombstones, pruning that must keep them."""
-
-    def hasher(key: Any, seed: int) -> int:
-        log.append(("hash", repr(key), seed))
-        if isinstance(key, float) and key != key:
-            return 0x9E3779B97F4A7C15 ^ seed
-        return ((hash(key) % 61) * 0x9E3779B97F4A7C15 ^ seed) & (2**64 - 1)
-
-    return hasher
-
-
-class SwissSide(Side):
-    """One backend's Swiss map (the classic test's Side: same ops, same logs)."""
-
-    def __init__(self, cls: Any, seed: int, hasher_kind: str, hint: int, key_kind: str,
-                 boom_observer: bool) -> None:
-        self.log: list[Any] = []
-        self.rand_armed = [-1]
-        rand = counting_rand(seed, self.log, self.rand_armed)
-        if hasher_kind == "stable":
-            hasher = DefaultHasher(rand, stable=True)
-        elif hasher_kind == "process":
-            hasher = DefaultHasher(rand)
-        elif hasher_kind == "few":
-            hasher = few_hashes(self.log)
-        else:
-            hasher = collide_hasher(self.log)
-        self.boom_observer = boom_observer
-        self.h = cls(hint, hasher=hasher, rand=rand, observer=self.observe, key_kind=key_kind)
-        self.iters: list[Any] = []
-
-    def observe(self, event: str, details: dict[str, Any]) -> None:
-        self.log.append((event, repr(details)))
-        if self.boom_observer and event in ("tombstone", "tableGrow", "split", "directoryGrow",
-                                            "smallToTable", "pruneTombstones", "iterInit"):
-            raise Boom(event)
-
-
-def same(py: SwissSide, c: SwissSide, where: str) -> None:
-    assert repr(py.h.snapshot()) == repr(c.h.snapshot()), f"{where}: state"
-    assert py.log == c.log, f"{where}: hook calls / events differ"
-
-
-def run_both(ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, hint: int,
-             key_kind: str = "generic", boom_observer: bool = False,
-             check_every: int = 1) -> tuple[SwissSide, SwissSide]:
-    py = SwissSide(SwissMap, seed, hasher_kind, hint, key_kind, boom_observer)
-    c = SwissSide(NativeSwissMap, seed, hasher_kind, hint, key_kind, boom_observer)
-    same(py, c, "make")
-    for step, op in enumerate(ops):
-        if op[0] == "arm":  # a user key whose __hash__ / __eq__ raises after n calls
-            Key.armed = op[1]
-            a = outcome(py, ("get", Key(1)))
-            Key.armed = op[1]
-            b = outcome(c, ("get", Key(1)))
-            Key.armed = -1
-            assert a == b, f"step {step} {op}"
-            continue
-        a = outcome(py, op)
-        b = outcome(c, op)
-        Key.armed = -1
-        assert a == b, f"step {step} {op}: results differ"
-        if step % check_every == 0 or step == len(ops) - 1:
-            same(py, c, f"step {step} {op}")
-            if a[0] == "ok" and not boom_observer:
-                py.h.check_invariants()  # both: the checks call the hasher, which logs
-                c.h.check_invariants()
-    same(py, c, "end")
-    return py, c
 
 
 @settings(max_examples=120, deadline=None)
@@ -121,7 +56,7 @@ def run_both(ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, hint: int,
 def test_random_scripts_reach_the_same_state(
     ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, hint: int, key_kind: str
 ) -> None:
-    run_both(ops, seed, hasher_kind, hint, key_kind)
+    run_both_swiss(ops, seed, hasher_kind, hint, key_kind)
 
 
 @settings(max_examples=40, deadline=None)
@@ -130,7 +65,7 @@ def test_random_scripts_reach_the_same_state(
 def test_a_raising_subscriber_leaves_the_same_state(
     ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, key_kind: str
 ) -> None:
-    run_both(ops, seed, hasher_kind, 0, key_kind, boom_observer=True)
+    run_both_swiss(ops, seed, hasher_kind, 0, key_kind, boom_observer=True)
 
 
 def long_script(rng: random.Random, nkeys: int, n: int) -> list[tuple[Any, ...]]:
@@ -172,7 +107,7 @@ def test_long_scripts_with_growth_splits_and_iterators(hasher_kind: str, key_kin
     ops += [("iter",), ("next", 0, 3)]
     ops += [("set", k, k) for k in range(nkeys)]  # grow, split, grow the directory
     ops += long_script(rng, nkeys, 6000 if hasher_kind == "stable" else 2500)
-    py, _ = run_both(ops, 7, hasher_kind, 0, key_kind, check_every=97)
+    py, _ = run_both_swiss(ops, 7, hasher_kind, 0, key_kind, check_every=97)
     seen = {entry[0] for entry in py.log}
     assert {"growToSmall", "smallToTable", "tableGrow", "iterInit", "tombstone", "clear",
             "seed"} <= seen
@@ -220,7 +155,7 @@ def test_raising_rand_leaves_both_backends_alike() -> None:
         ops.append(("armrand", rng.randrange(3)) if r < 0.1 else
                    ("iter",) if r < 0.2 else ("clear",) if r < 0.25 else
                    ("set", rng.randrange(30), 1) if r < 0.6 else ("del", rng.randrange(30)))
-    py, _ = run_both(ops, 11, "stable", 0)
+    py, _ = run_both_swiss(ops, 11, "stable", 0)
     assert ("rand", "boom") in py.log
 
 
@@ -231,7 +166,7 @@ def test_nan_and_signed_zero_keys() -> None:
     ops += [("next", 0, 50), ("set", 1, 1)] + [("set", i, i) for i in range(2, 2000)]
     ops += [("next", 1, 200), ("del", 0.0), ("get", -0.0), ("next", 2, 100), ("clear",),
             ("next", 3, 100)]
-    run_both(ops, 2, "stable", 0, check_every=50)
+    run_both_swiss(ops, 2, "stable", 0, check_every=50)
 
 
 def test_native_events_follow_the_declared_schema() -> None:
@@ -374,7 +309,7 @@ def test_tombstone_churn_prunes_alike(window: int) -> None:
             ops.append(("next", rng.randrange(3), 7))
     decisions = 0
     for hasher_kind, key_kind in (("stable", "fast64"), ("collide", "faststr")):
-        py, _ = run_both(ops, window, hasher_kind, 0, key_kind, check_every=499)
+        py, _ = run_both_swiss(ops, window, hasher_kind, 0, key_kind, check_every=499)
         decisions += sum(e[0] == "pruneTombstones" for e in py.log)
     assert decisions > 0
 

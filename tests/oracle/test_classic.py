@@ -16,8 +16,7 @@ from gomap.classic.iter import HIter
 from gomap.oracle import workloads
 from gomap.oracle.classic_driver import Result, default_backends, replay_classic
 from gomap.oracle.keys import KEY_TYPES
-
-from .oracle_support import oracle_ops, random_scripts, require_go
+from tests.support.oracle import assert_exact, oracle_ops, random_scripts, require_go
 
 pytestmark = pytest.mark.oracle
 
@@ -25,11 +24,6 @@ pytestmark = pytest.mark.oracle
 @pytest.fixture(autouse=True)
 def _go() -> None:
     require_go("1.23.9")
-
-
-def assert_exact(r: Result) -> None:
-    assert r.divergence is None, str(r.divergence)
-    assert r.chains_compared > 0 and r.full_checks > 0
 
 
 def test_the_oracle_checks_both_backends() -> None:

@@ -15,8 +15,7 @@ from gomap.oracle.classic_driver import replay_classic
 from gomap.oracle.memory_driver import SHRINK_SHAPES, replay_matrix_pair
 from gomap.oracle.swiss_driver import replay_swiss
 from gomap.oracle.workloads import shape_clone
-
-from .oracle_support import require_go
+from tests.support.oracle import require_go
 
 pytestmark = pytest.mark.oracle
 

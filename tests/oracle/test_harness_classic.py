@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from gomap.oracle.harness import HarnessError, build_harness, run_harness
-from gomap.oracle.toolchain import GoToolchainMissing, find_go
+from tests.support.oracle import require_go
 
 pytestmark = pytest.mark.oracle
 
@@ -33,10 +33,7 @@ ELEM_TYPES = ["int64", "bigelem"]
 
 @pytest.fixture(scope="module", autouse=True)
 def _harness_built() -> None:
-    try:
-        find_go("1.23.9")
-    except GoToolchainMissing as e:
-        pytest.skip(str(e))
+    require_go("1.23.9")
     build_harness("classic")
 
 

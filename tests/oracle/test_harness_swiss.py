@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from gomap.oracle.toolchain import GO_VERSIONS, GoToolchainMissing, find_go
+from gomap.oracle.toolchain import GO_VERSIONS
+from tests.support.oracle import require_go
 
 pytestmark = pytest.mark.oracle
 
@@ -29,10 +30,7 @@ M64 = (1 << 64) - 1
 
 @pytest.fixture(scope="module")
 def harness_bin() -> str:
-    try:
-        find_go(GO_VERSIONS["swiss"])
-    except GoToolchainMissing as e:
-        pytest.skip(str(e))
+    require_go(GO_VERSIONS["swiss"])
     from gomap.oracle.harness import build_harness
 
     return str(build_harness("swiss"))

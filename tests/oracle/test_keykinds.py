@@ -15,8 +15,7 @@ import pytest
 from gomap.oracle.classic_driver import replay_classic
 from gomap.oracle.swiss_driver import replay_swiss
 from gomap.oracle.workloads import SWISS_SHAPES, random_script, shape_clone
-
-from .oracle_support import require_go
+from tests.support.oracle import require_go
 
 pytestmark = pytest.mark.oracle
 

@@ -15,25 +15,12 @@ from __future__ import annotations
 import pytest
 
 from gomap.native import NATIVE_IMPLS
-from gomap.oracle.memory_driver import PAIRS, SHAPES, MemResult, replay_matrix_pair
+from gomap.oracle.memory_driver import PAIRS, replay_matrix_pair
 from gomap.oracle.toolchain import GO_VERSIONS
-
-from .conftest import IMPLS
-from .oracle_support import require_go
+from tests.support import IMPLS
+from tests.support.oracle import assert_memory_exact, require_go
 
 pytestmark = pytest.mark.oracle
-
-
-def assert_exact(r: MemResult) -> None:
-    assert r.divergence is None, str(r.divergence)
-    assert r.unknown_hashes == 0
-    assert len(r.maps) == len(SHAPES)
-    assert r.live_checks > len(SHAPES) * 100
-    for m in r.maps:
-        assert m.allocated_bytes == m.runtime_allocated_bytes > 0
-        assert m.allocations == m.runtime_allocations
-        assert m.live_bytes == m.runtime_live_bytes > 0
-        assert m.peak_live_bytes == m.runtime_peak_live_bytes
 
 
 # every engine on the Python reference, and each engine that has a native backend on it
@@ -52,7 +39,7 @@ def test_memory_matrix_matches_the_runtime(
     monkeypatch.setenv("GOMAP_BACKEND", backend)  # the accounted engines follow it
     require_go(GO_VERSIONS[f"mem{impl}"])
     r = replay_matrix_pair(impl, key, elem)
-    assert_exact(r)
+    assert_memory_exact(r)
     ev = r.events
     assert ev.get("range", 0) > 0 and ev.get("clear", 0) > 0
     if impl == "classic":

@@ -11,8 +11,7 @@ from gomap.oracle import workloads
 from gomap.oracle.classic_driver import replay_classic
 from gomap.oracle.memory_driver import replay_matrix_pair
 from gomap.oracle.swiss_driver import replay_swiss
-
-from .oracle_support import require_go
+from tests.support.oracle import require_go
 
 pytestmark = pytest.mark.oracle
 

@@ -22,8 +22,7 @@ from gomap.oracle.keys import KEY_TYPES
 from gomap.oracle.swiss_driver import Result, replay_swiss, swiss_key_kind
 from gomap.swiss.group import CTRL_DELETED, CTRL_EMPTY
 from gomap.swiss.iter import Iter
-
-from .oracle_support import oracle_ops, random_scripts, require_go
+from tests.support.oracle import assert_exact, oracle_ops, random_scripts, require_go
 
 pytestmark = pytest.mark.oracle
 
@@ -31,11 +30,6 @@ pytestmark = pytest.mark.oracle
 @pytest.fixture(autouse=True)
 def _go() -> None:
     require_go("1.27.3")
-
-
-def assert_exact(r: Result) -> None:
-    assert r.divergence is None, str(r.divergence)
-    assert r.groups_compared > 0 and r.full_checks > 0
 
 
 def ev(r: Result, name: str) -> int:

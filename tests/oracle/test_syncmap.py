@@ -13,8 +13,7 @@ from gomap.companions.hashtriemap import HashTrieMap, indirect
 from gomap.companions.syncmap123 import SyncMap123
 from gomap.oracle import syncmap_driver as drv
 from gomap.oracle.toolchain import GO_VERSIONS
-
-from .oracle_support import oracle_ops, require_go
+from tests.support.oracle import oracle_ops, require_go
 
 pytestmark = pytest.mark.oracle
 VERSIONS = ["1.23", "1.24"]
@@ -227,12 +226,7 @@ def test_harness_rejects_a_bad_script_line_with_its_number() -> None:
     ("1.23", "1.24.11"), ("1.23", "1.25.5"),
 ])
 def test_other_go_releases_match_where_installed(version: str, go: str) -> None:
-    from gomap.oracle.toolchain import GoToolchainMissing, find_go
-
-    try:
-        find_go(go)
-    except GoToolchainMissing:
-        pytest.skip(f"Go {go} not installed")
+    require_go(go)
     for script, every in [(drv.random_script(20_000, seed=77), 7),
                           *((fn(), 1) for fn in drv.SHAPES.values())]:
         r = drv.replay_syncmap(version, script, full_every=every, go=go)

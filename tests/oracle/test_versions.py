@@ -24,8 +24,7 @@ from gomap.oracle.memory_driver import replay_matrix_pair
 from gomap.oracle.swiss_driver import replay_swiss
 from gomap.oracle.toolchain import find_go
 from gomap.versions import go_behaviour
-
-from .oracle_support import require_go
+from tests.support.oracle import require_go
 
 pytestmark = pytest.mark.oracle
 

@@ -2,7 +2,7 @@
 
 The binary-reading tests need only the Go toolchains. The recording tests need root
 and tracefs uprobe events: they skip elsewhere, and fail under GOMAP_REQUIRE_BPF=1.
-Test programs (tests/record_go) are built once per toolchain and cached.
+Test programs (tests/record/go) are built once per toolchain and cached.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ import pytest
 from gomap.record.gobin import GoBinary, GoBinaryError
 from gomap.record.probes import GOID_OFFSET, plan
 from gomap.sim.ops import KeyDomain, parse_ops_lines, read_ops_header
-from tests.record_support import BUILDS, build, log_streams, ops_stream, require_bpf
+from tests.support import REPO
+from tests.support.record import BUILDS, build, log_streams, ops_stream, require_bpf
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 
 
 def _main_maps(out: Path) -> list[dict[str, object]]:

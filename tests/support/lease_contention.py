@@ -1,8 +1,8 @@
 """Processes contending for leases on a real redis-server, one of them SIGKILLed while
 it holds leases, the server restarted mid-run; the shared append log they write is then
-checked. Used by tests/test_lifecycle_redis.py (one trial) and runnable for many::
+checked. Used by tests/lifecycle/test_redis.py (one trial) and runnable for many::
 
-    python -m tests.lease_contention --trials 10      # prints one JSON line per trial
+    python -m tests.support.lease_contention --trials 10      # prints one JSON line per trial
 
 The protected resource is the append log itself: every write goes through a fence
 (the highest token accepted per resource, kept in the log directory) under one
@@ -192,16 +192,16 @@ def check(recs: list[dict[str, Any]], victim: str, killed_at: float,
 def run_trial(server: Any, d: Path, seed: int, *, duration: float = 7.0, ttl: float = 0.8,
               kill_at: float = 2.0, restart_at: float | None = 4.5,
               procs: int = 4) -> dict[str, Any]:
-    """Run ``procs`` workers on ``server`` (a tests.redis_support.RedisServer), SIGKILL
+    """Run ``procs`` workers on ``server`` (a tests.support.redis_server.RedisServer), SIGKILL
     worker 0 once it holds a lease after ``kill_at`` s, restart the server at
     ``restart_at`` s, and check the log."""
     import gomap
 
     env = dict(os.environ)
     src = str(Path(gomap.__file__).resolve().parent.parent)
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])  # the repository
     env["PYTHONPATH"] = os.pathsep.join([src, root, env.get("PYTHONPATH", "")])
-    ps = [subprocess.Popen([sys.executable, "-m", "tests.lease_contention", "worker",
+    ps = [subprocess.Popen([sys.executable, "-m", "tests.support.lease_contention", "worker",
                             server.url, str(d), f"w{i}", repr(duration), repr(ttl),
                             str(seed * 100 + i)], env=env, cwd=root)
           for i in range(procs)]
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trials", type=int, default=5)
     ap.add_argument("--no-restart", action="store_true")
     args = ap.parse_args(argv)
-    from tests.redis_support import RedisServer
+    from tests.support.redis_server import RedisServer
 
     for seed in range(1, args.trials + 1):
         server = RedisServer()

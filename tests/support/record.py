@@ -12,7 +12,7 @@ import pytest
 
 from gomap.sim.ops import parse_go_literal
 
-GO_DIR = Path(__file__).parent / "record_go"
+GO_DIR = Path(__file__).parents[1] / "record" / "go"
 BUILDS = {  # name: (Go release, GOEXPERIMENT, the engine it builds maps with)
     "1.21": ("1.21.13", "", "classic"),
     "1.22": ("1.22.10", "", "classic"),
@@ -55,16 +55,12 @@ def require_bpf() -> None:
 def build(name: str, source: str = "mapprog.go", strip: bool = False) -> Path:
     """A test program built with a release's toolchain, cached by source and release
     (skips, or fails under GOMAP_REQUIRE_BPF=1 / GOMAP_REQUIRE_ORACLE=1, without it)."""
-    from gomap.oracle.toolchain import GoToolchainMissing, cache_dir, find_go
+    from gomap.oracle.toolchain import cache_dir
+    from tests.support.oracle import require_go
 
     release, experiment, _ = BUILDS[name]
-    try:
-        go = find_go(release)
-    except GoToolchainMissing as e:
-        if "1" in (os.environ.get("GOMAP_REQUIRE_BPF"), os.environ.get("GOMAP_REQUIRE_ORACLE")):
-            pytest.fail(str(e))
-        pytest.skip(str(e))
-    path = GO_DIR / source  # a path relative to tests/record_go (or absolute)
+    go = require_go(release, required_by=("GOMAP_REQUIRE_BPF",))
+    path = GO_DIR / source  # a path relative to tests/record/go (or absolute)
     src = path.read_bytes()
     tag = hashlib.sha256(src + name.encode() + bytes(strip)).hexdigest()[:16]
     out = cache_dir() / "record-tests"

@@ -16,8 +16,8 @@ from gomap.sim.ops import KeyDomain
 from gomap.sim.workloads import parse_pattern
 from gomap.trace.runtime import RuntimeTracer, runtime_supported
 from gomap.trace.viz import KeyTable, build_page, record_steps
-from tests.oracle_support import require_go
-from tests.trace_support import PageTwin, expected_state, normalise_page_state
+from tests.support.oracle import require_go
+from tests.support.trace import PageTwin, expected_state, normalise_page_state
 
 pytestmark = pytest.mark.oracle
 
@@ -92,7 +92,7 @@ def test_cli_trace_with_runtime_marks_each_op(tmp_path: Path) -> None:
 def test_with_runtime_page_shows_the_runtime_beside_the_model(tmp_path: Path) -> None:
     require_go(GO_VERSIONS["classic"])
     require_go(GO_VERSIONS["swiss"])
-    from tests.browser_support import launch
+    from tests.support.browser import launch
 
     w = parse_pattern("fill:n=400")
     dom = KeyDomain(parse_key_type("int64"))

@@ -23,15 +23,15 @@ from gomap.trace.export import header, write_trace
 from gomap.trace.narration import TABLES
 from gomap.trace.tracer import Tracer
 from gomap.trace.viz import KeyTable, embed_json, record_steps
-from tests.trace_support import (
+from tests.support import DATA, REPO
+from tests.support.trace import (
     PageTwin,
     expected_state,
     normalise_page_state,
     snapshot_counters,
 )
 
-DATA = Path(__file__).parent / "data"
-DOCS = Path(__file__).parent.parent / "docs"
+DOCS = REPO / "docs"
 
 
 def pattern_ops(pattern: str, key: str = "int64") -> Any:
@@ -153,7 +153,7 @@ def test_prune_narration_states_the_ten_percent_rule_with_its_numbers() -> None:
 
 def test_every_narrated_event_names_a_go_function_that_exists_at_that_line() -> None:
     from gomap.oracle.toolchain import GO_VERSIONS, find_go
-    from tests.oracle_support import require_go
+    from tests.support.oracle import require_go
 
     for impl, rows in TABLES.items():
         require_go(GO_VERSIONS[impl])

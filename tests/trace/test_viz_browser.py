@@ -16,10 +16,11 @@ from gomap.sim.ops import KeyDomain
 from gomap.sim.workloads import parse_pattern
 from gomap.trace.tracer import Tracer
 from gomap.trace.viz import KeyTable, build_page, record_steps
-from tests.browser_support import launch
-from tests.trace_support import expected_state, normalise_page_state, snapshot_counters
+from tests.support import REPO
+from tests.support.browser import launch
+from tests.support.trace import expected_state, normalise_page_state, snapshot_counters
 
-DOCS_IMG = Path(__file__).parent.parent / "docs" / "img"
+DOCS_IMG = REPO / "docs" / "img"
 
 
 @pytest.fixture(scope="module")
