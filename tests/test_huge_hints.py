@@ -1,6 +1,7 @@
-"""Size limits follow Go, and a hint-sized map costs what is written into it
-(issue 8): Go's makemap / NewMap rules for huge hints, sparse bucket arrays and
-directories (untouched buckets and tables counted, not built), Go's type limits."""
+"""A hint-sized map costs what is written into it: Go's makemap / NewMap rules for
+huge hints, and sparse bucket arrays and directories (untouched buckets and tables
+counted, not built) that reach the same states as dense ones. (Go's type limits:
+layout/test_type_limits.py.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import gomap.swiss.map as swiss_mod
 from gomap import GoMap
 from gomap.classic.hmap import SparseBucketArray
 from gomap.layout.maplayout import map_layout
-from gomap.layout.types import GoTypeError, parse_go_type
 from gomap.memory import accounted_engine
 from gomap.swiss.sparse import SparseDirectory
 from tests.support.oracle import require_go
@@ -174,33 +174,3 @@ def test_a_sparse_hinted_map_is_byte_exact_with_the_runtime(impl: str) -> None:
     r = replay_memory(impl, "int64", "int64", [("sparse-hinted", ops)])
     assert r.ok, r.divergence
     assert r.maps[0].live_bytes == r.maps[0].runtime_live_bytes > 300_000_000
-
-
-# --- Go's type limits ----------------------------------------------------------------------
-@pytest.mark.parametrize("expr,msg", [
-    ("struct{a int; a string}", "a redeclared"),
-    ("[1152921504606846976]int64", "larger than address space"),
-    ("[9223372036854775808]byte", "invalid array length"),
-    ("struct{a [562949953421312]byte; b [562949953421312]byte}", "too large"),
-    ("map[[2147483648]byte]int", "map key type too large"),
-    ("map[int][140737488355328]byte", "map element type too large"),
-    ("chan [65536]byte", "channel element type too large"),
-])
-def test_types_go_build_rejects_are_rejected_with_gos_reason(expr: str, msg: str) -> None:
-    with pytest.raises(GoTypeError, match=msg):
-        parse_go_type(expr)
-
-
-def test_blank_fields_may_repeat_and_big_map_slots_are_checked_at_the_map() -> None:
-    assert parse_go_type("struct{_ int; _ string}").size == 24
-    with pytest.raises(GoTypeError, match="map key type too large"):
-        map_layout("[2147483648]byte", "int64")
-    with pytest.raises(GoTypeError, match="map element type too large"):
-        map_layout("int64", "[2147483648]byte")
-
-
-def test_the_cli_rejects_go_type_errors_with_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    from gomap.cli import main
-
-    assert main(["simulate", "--key", "struct{a int; a int}", "--pattern", "fill:n=1"]) == 2
-    assert "a redeclared" in capsys.readouterr().err

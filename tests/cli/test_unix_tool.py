@@ -1,5 +1,7 @@
-"""The gomap command behaves like a Unix tool, and its ops files read Go's literals
-(issue 8). Subprocess tests run ``python -m gomap`` exactly as a user would."""
+"""The gomap command behaves like a Unix tool: ops from pipes and stdin, errors to
+stderr and reports to stdout, a closed pipe, output paths, ``--json -``, ``--version``,
+``demo``. Subprocess tests run ``python -m gomap`` exactly as a user would. (Go's
+literals in ops files: sim/test_ops_literals.py; generator keys: sim/test_workload_keys.py.)"""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REPO
 from tests.support.cli import gomap, report
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -61,70 +62,6 @@ def test_a_utf8_byte_order_mark_is_skipped(tmp_path: Path) -> None:
 def test_invalid_utf8_on_stdin_names_the_line() -> None:
     p = gomap("simulate", "--ops", "-", stdin=b"set 1\nset \"\xff\"\n")
     assert p.returncode == 2 and p.stderr.decode().startswith("<stdin>:2: not UTF-8")
-
-
-# --- Go literals in ops files ------------------------------------------------------------
-@pytest.mark.parametrize("key,lines,entries", [
-    ("float64", ["NaN", "NaN", "+Inf", "-Inf", "math.NaN()", "math.Inf(1)", "math.Inf(-1)"], 5),
-    ("float64", ["0x1p-2", "0.25", "0x1.8p1", "3"], 2),
-    ("float64", ["0x10", "16", "1e1", "10.0"], 2),
-    ("int64", ["0x10", "16", "1e1", "10.0", "0b1010"], 2),
-    ("float32", ["0.1", "0.10000000000000001", "0.1000000001"], 1),
-    ("any", ["1", "1.0", "'1'", '"1"', "true", "1", "49"], 6),  # '1' is int32(49), not 49
-    ("struct{}", ["0", "0"], 1),
-])
-def test_ops_literals_follow_go(key: str, lines: list[str], entries: int) -> None:
-    ops = "".join(f"set {x}\n" for x in lines)
-    d = report(gomap("simulate", "--key", key, "--ops", "-", "--json", "-", stdin=ops))
-    assert d["entries"] == entries and d["ops"] == len(lines)
-
-
-@pytest.mark.parametrize("key,line,msg", [
-    ("float64", "1e309", "constant 1e309 overflows float64"),
-    ("float32", "1e39", "constant 1e39 overflows float32"),
-    ("int64", "1.5", "truncated to integer"),
-    ("int8", "300", "constant 300 overflows int8"),
-    ("int64", "NaN", "is not an integer"),
-    ("struct{}", "1", "has only one value"),
-    ("struct{_ int}", "2", "has only one value"),
-    ("any", "9223372036854775808", "overflows int"),
-])
-def test_ops_literals_go_rejects_are_rejected(key: str, line: str, msg: str) -> None:
-    p = gomap("simulate", "--key", key, "--ops", "-", stdin=f"set {line}\n")
-    assert p.returncode == 2
-    assert p.stderr.decode().startswith(f"<stdin>:1: {msg}") or msg in p.stderr.decode()
-
-
-def test_make_hints_are_go_constants() -> None:
-    d = report(gomap("simulate", "--ops", "-", "--json", "-", stdin="make 1e3\nset 1\n"))
-    assert d["hint"] == 1000
-    for bad, msg in [("make -1", "negative"), ("make 1.5", "integer"),
-                     ("make 9223372036854775808", "overflows int")]:
-        p = gomap("simulate", "--ops", "-", stdin=bad + "\n")
-        assert p.returncode == 2 and msg in p.stderr.decode(), bad
-
-
-def test_a_huge_offending_line_is_echoed_once_and_truncated() -> None:
-    line = "set " + "9" * 5000
-    p = gomap("simulate", "--key", "int64", "--ops", "-", stdin=line + "\n")
-    err = p.stderr.decode()
-    assert p.returncode == 2
-    assert len(err) < 1200 and "more characters" in err
-
-
-def test_the_simulate_docs_ops_example_runs_as_written(tmp_path: Path) -> None:
-    import shlex
-
-    doc = (REPO / "docs" / "SIMULATE.md").read_text()
-    start = doc.index("# my.ops — ")
-    body = doc[start:doc.index("```", start)]
-    cmd = body.splitlines()[0].split("— ", 1)[1].split("(")[0]
-    (tmp_path / "my.ops").write_text(body)
-    args = shlex.split(cmd)
-    assert args[:2] == ["gomap", "simulate"]
-    d = report(gomap(*args[1:], "--json", "-", cwd=tmp_path))
-    assert d["ops"] == len([ln for ln in body.splitlines()
-                            if ln.split("#")[0].strip() and not ln.startswith("make")])
 
 
 # --- a Unix tool ---------------------------------------------------------------------------
@@ -221,31 +158,3 @@ def test_demo_rejects_a_negative_count() -> None:
     for n in ("-5", "0"):
         p = gomap("demo", "-n", n)
         assert p.returncode == 2 and b"-n" in p.stderr
-
-
-# --- generators that cannot keep their promise -------------------------------------------
-@pytest.mark.parametrize("key,pattern,msg", [
-    ("int8", "fill:n=1000", "int8 has only 256 distinct values"),
-    ("bool", "fill:n=3", "bool has only 2 distinct values"),
-    ("struct{}", "fill:n=2", "has only one value"),
-    ("float64", "fill:n=10,keys=string:4", "not a string"),
-    ("string", "fill:n=2000,keys=string:2", "only 1,296 distinct strings"),
-    ("int16", "churn:size=1000,cycles=100", "int16 has only 65,536"),
-    ("int64", "fill:n=1e30", "math.MaxInt"),
-    ("int64", "fill:n=inf", "not a finite number"),
-])
-def test_generators_that_cannot_make_n_distinct_keys_say_so(key: str, pattern: str,
-                                                            msg: str) -> None:
-    p = gomap("simulate", "--key", key, "--pattern", pattern)
-    assert p.returncode == 2 and msg in p.stderr.decode(), p.stderr
-
-
-@pytest.mark.parametrize("key,n", [("int8", 256), ("int16", 5000), ("int32", 100000),
-                                   ("bool", 2), ("uint8", 200), ("float32", 50000),
-                                   ("struct{a int8; _ string}", 256)])
-def test_generated_keys_are_distinct_when_the_type_has_room(key: str, n: int) -> None:
-    d = report(gomap("simulate", "--key", key, "--pattern", f"fill:n={n}", "--json", "-"))
-    assert d["entries"] == n
-    d = report(gomap("simulate", "--key", key, "--pattern", f"fill:n={n},keys=seq",
-                     "--json", "-"))
-    assert d["entries"] == n
