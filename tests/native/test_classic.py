@@ -29,9 +29,12 @@ from gomap.hashing import DefaultHasher, default_rand
 from tests.support.differential import (
     ClassicSide,
     Key,
+    assert_stats_alike,
     collide_hasher,
+    long_script,
     outcome,
     run_both_classic,
+    run_both_raising,
 )
 from tests.support.strategies import OPS
 
@@ -76,25 +79,8 @@ def test_long_scripts_with_growth_and_iterators(hasher_kind: str) -> None:
     if hasher_kind == "collide":  # a sliding window: overflow everywhere, then sparse
         for k in range(300):
             ops += [("set", k, 1), ("del", k - 20)]
-    for _ in range(3000 if hasher_kind == "stable" else 1500):
-        r = rng.random()
-        k: Any = rng.randrange(nkeys)
-        if rng.random() < 0.03:
-            k = float("nan")
-        if r < 0.55:
-            ops.append(("set", k, rng.randrange(9)))
-        elif r < 0.8:
-            ops.append(("del", k))
-        elif r < 0.85:
-            ops.append(("get", k))
-        elif r < 0.87:
-            ops.append(("iter",))
-        elif r < 0.99:
-            ops.append(("next", rng.randrange(4), rng.randrange(1, 30)))
-        elif r < 0.995:
-            ops.append(("drop", rng.randrange(4)))
-        else:
-            ops.append(("clear",))
+    ops += long_script(rng, nkeys, 3000 if hasher_kind == "stable" else 1500, nan=0.03,
+                       signed_zeros=None, next_stop=30, drop=0.995)
     py, _ = run_both_classic(ops, 7, hasher_kind, 0, LAYOUTS[0])
     seen = {entry[0] for entry in py.log}
     assert {"hashGrow", "growWork", "evacuate", "growDone", "iterInit", "emptyRest"} <= seen
@@ -112,22 +98,7 @@ def test_user_hash_and_eq_raising_leave_both_backends_alike() -> None:
                    ("del", Key(rng.randrange(40))))
     py = ClassicSide(HMap, 1, "stable", 0, LAYOUTS[0], False)
     c = ClassicSide(NativeHMap, 1, "stable", 0, LAYOUTS[0], False)
-    raised = 0
-    for step, op in enumerate(ops):
-        if op[0] == "arm":
-            continue
-        n = rng.randrange(6) if rng.random() < 0.4 else -1
-        Key.armed = n
-        a = outcome(py, op)
-        Key.armed = n
-        b = outcome(c, op)
-        Key.armed = -1
-        raised += a[0] == "raise"
-        assert a == b, f"step {step}"
-        assert repr(py.h.snapshot()) == repr(c.h.snapshot()), f"step {step}"
-        assert py.log == c.log, f"step {step}: hook calls/events differ"
-        py.h.check_invariants()
-        c.h.check_invariants()
+    raised = run_both_raising(py, c, ops, rng)
     assert raised > 50
 
 
@@ -274,18 +245,8 @@ def test_native_events_follow_the_declared_schema() -> None:
 
 
 def test_stats_are_the_same_on_both_backends() -> None:
-    rng = random.Random(9)
-    py, c = HMap(0, rand=default_rand(1)), NativeHMap(0, rand=default_rand(1))
-    for step in range(5000):
-        k = rng.randrange(800)
-        for h in (py, c):
-            if step % 3:
-                h.assign(k, step)
-            else:
-                h.delete(k)
-        if step % 250 == 0:
-            assert py.stats(deep=True) == c.stats(deep=True)
-            assert py.stats() == c.stats()
+    assert_stats_alike(HMap(0, rand=default_rand(1)), NativeHMap(0, rand=default_rand(1)),
+                       5000, 800)
 
 
 @pytest.mark.parametrize(("key", "value", "pattern"), [

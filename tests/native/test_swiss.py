@@ -31,8 +31,10 @@ from tests.support.differential import (
     Boom,
     Key,
     SwissSide,
+    assert_stats_alike,
     counting_rand,
-    outcome,
+    long_script,
+    run_both_raising,
     run_both_swiss,
     same,
 )
@@ -66,32 +68,6 @@ def test_a_raising_subscriber_leaves_the_same_state(
     ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, key_kind: str
 ) -> None:
     run_both_swiss(ops, seed, hasher_kind, 0, key_kind, boom_observer=True)
-
-
-def long_script(rng: random.Random, nkeys: int, n: int) -> list[tuple[Any, ...]]:
-    ops: list[tuple[Any, ...]] = []
-    for _ in range(n):
-        r = rng.random()
-        k: Any = rng.randrange(nkeys)
-        if rng.random() < 0.02:
-            k = float("nan")
-        elif rng.random() < 0.02:
-            k = rng.choice([0.0, -0.0])
-        if r < 0.55:
-            ops.append(("set", k, rng.randrange(9)))
-        elif r < 0.8:
-            ops.append(("del", k))
-        elif r < 0.85:
-            ops.append(("get", k))
-        elif r < 0.87:
-            ops.append(("iter",))
-        elif r < 0.99:
-            ops.append(("next", rng.randrange(4), rng.randrange(1, 40)))
-        elif r < 0.997:
-            ops.append(("drop", rng.randrange(4)))
-        else:
-            ops.append(("clear",))
-    return ops
 
 
 @pytest.mark.parametrize(("hasher_kind", "key_kind"), [
@@ -129,19 +105,7 @@ def test_user_hash_and_eq_raising_leave_both_backends_alike() -> None:
     for key_kind in ("generic", "faststr"):
         py = SwissSide(SwissMap, 1, "stable", 0, key_kind, False)
         c = SwissSide(NativeSwissMap, 1, "stable", 0, key_kind, False)
-        raised = 0
-        for step, op in enumerate(ops):
-            n = rng.randrange(6) if rng.random() < 0.4 else -1
-            Key.armed = n
-            a = outcome(py, op)
-            Key.armed = n
-            b = outcome(c, op)
-            Key.armed = -1
-            raised += a[0] == "raise"
-            assert a == b, f"step {step}"
-            same(py, c, f"step {step}")
-            py.h.check_invariants()
-            c.h.check_invariants()
+        raised = run_both_raising(py, c, ops, rng)
         assert raised > 50
 
 
@@ -196,18 +160,8 @@ def test_native_events_follow_the_declared_schema() -> None:
 
 
 def test_stats_are_the_same_on_both_backends() -> None:
-    rng = random.Random(9)
-    py, c = SwissMap(0, rand=default_rand(1)), NativeSwissMap(0, rand=default_rand(1))
-    for step in range(6000):
-        k = rng.randrange(3000)
-        for m in (py, c):
-            if step % 3:
-                m.assign(k, step)
-            else:
-                m.delete(k)
-        if step % 250 == 0:
-            assert py.stats(deep=True) == c.stats(deep=True)
-            assert py.stats() == c.stats()
+    assert_stats_alike(SwissMap(0, rand=default_rand(1)),
+                       NativeSwissMap(0, rand=default_rand(1)), 6000, 3000)
 
 
 def test_iterator_fields_match() -> None:

@@ -11,6 +11,7 @@ tests inject (keys whose ``__hash__`` / ``__eq__`` raise, logging hashers and
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from gomap.hashing import DefaultHasher, default_rand
@@ -179,6 +180,38 @@ class SwissSide(Side):
         super().__init__(cls, seed, hasher_kind, hint, boom_observer, key_kind=key_kind)
 
 
+def long_script(rng: random.Random, nkeys: int, n: int, *, nan: float = 0.02,
+                signed_zeros: float | None = 0.02, next_stop: int = 40, drop: float = 0.997
+                ) -> list[tuple[Any, ...]]:
+    """``n`` random operations on keys below ``nkeys`` (a NaN key with probability
+    ``nan``, else ±0.0 with probability ``signed_zeros``): mostly assigns and deletes,
+    some lookups, iterators started, stepped (1 to ``next_stop - 1`` steps), dropped
+    (up to ``drop``) and clears."""
+    ops: list[tuple[Any, ...]] = []
+    for _ in range(n):
+        r = rng.random()
+        k: Any = rng.randrange(nkeys)
+        if rng.random() < nan:
+            k = float("nan")
+        elif signed_zeros is not None and rng.random() < signed_zeros:
+            k = rng.choice([0.0, -0.0])
+        if r < 0.55:
+            ops.append(("set", k, rng.randrange(9)))
+        elif r < 0.8:
+            ops.append(("del", k))
+        elif r < 0.85:
+            ops.append(("get", k))
+        elif r < 0.87:
+            ops.append(("iter",))
+        elif r < 0.99:
+            ops.append(("next", rng.randrange(4), rng.randrange(1, next_stop)))
+        elif r < drop:
+            ops.append(("drop", rng.randrange(4)))
+        else:
+            ops.append(("clear",))
+    return ops
+
+
 def outcome(side: Side, op: tuple[Any, ...]) -> tuple[str, str]:
     """What ``op`` did on ``side``: its result or its exception, and the user key calls."""
     Key.calls = []
@@ -219,6 +252,45 @@ def run_both(py: Side, c: Side, ops: list[tuple[Any, ...]], check_every: int = 1
                 py.h.check_invariants()  # both: the checks call the hasher, which logs
                 c.h.check_invariants()
     same(py, c, "end")
+
+
+def run_both_raising(py: Side, c: Side, ops: list[tuple[Any, ...]], rng: random.Random
+                     ) -> int:
+    """Run ``ops`` (``arm`` ops skipped) on both sides with a user key armed to raise
+    at a random call of 4 in 10 ops; the same outcome, state, logs and invariants after
+    every op. Returns how many ops raised."""
+    raised = 0
+    for step, op in enumerate(ops):
+        if op[0] == "arm":
+            continue
+        n = rng.randrange(6) if rng.random() < 0.4 else -1
+        Key.armed = n
+        a = outcome(py, op)
+        Key.armed = n
+        b = outcome(c, op)
+        Key.armed = -1
+        raised += a[0] == "raise"
+        assert a == b, f"step {step}"
+        same(py, c, f"step {step}")
+        py.h.check_invariants()
+        c.h.check_invariants()
+    return raised
+
+
+def assert_stats_alike(py: Any, c: Any, steps: int, nkeys: int) -> None:
+    """Assign (2 steps in 3) and delete random keys below ``nkeys`` on two maps; every
+    250 steps both report the same ``stats()``, shallow and deep."""
+    rng = random.Random(9)
+    for step in range(steps):
+        k = rng.randrange(nkeys)
+        for m in (py, c):
+            if step % 3:
+                m.assign(k, step)
+            else:
+                m.delete(k)
+        if step % 250 == 0:
+            assert py.stats(deep=True) == c.stats(deep=True)
+            assert py.stats() == c.stats()
 
 
 def run_both_classic(ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, hint: int,
