@@ -16,7 +16,11 @@ from gomap.classic.iter import HIter
 from gomap.oracle import workloads
 from gomap.oracle.classic_driver import Result, default_backends, replay_classic
 from gomap.oracle.keys import KEY_TYPES
-from tests.support.oracle import assert_exact, oracle_ops, random_scripts, require_go
+from tests.support.oracle import (
+    assert_exact,
+    assert_random_scripts_exact,
+    require_go,
+)
 
 pytestmark = pytest.mark.oracle
 
@@ -39,12 +43,7 @@ def test_the_oracle_checks_both_backends() -> None:
 
 @pytest.mark.parametrize("key_type", KEY_TYPES)
 def test_random_operations_match_the_runtime(key_type: str) -> None:
-    replayed = 0
-    for script in random_scripts(key_type):
-        r = replay_classic(script, key_type, "int64")
-        assert_exact(r)
-        replayed += r.ops - 1  # less the final ["dump"] the driver appends
-    assert replayed == oracle_ops()
+    assert_random_scripts_exact(replay_classic, key_type)
 
 
 @pytest.mark.parametrize("key_type", ["int64", "string"])

@@ -46,6 +46,17 @@ def assert_exact(r: Any) -> None:
     assert r.compared > 0 and r.full_checks > 0
 
 
+def assert_random_scripts_exact(replay: Any, key_type: str) -> None:
+    """``replay`` (``replay_classic`` / ``replay_swiss``) state-exact on all of
+    :func:`random_scripts` for ``key_type`` (``int64`` elems), every op replayed."""
+    replayed = 0
+    for script in random_scripts(key_type):
+        r = replay(script, key_type, "int64")
+        assert_exact(r)
+        replayed += r.ops - 1  # less the final ["dump"] the driver appends
+    assert replayed == oracle_ops()
+
+
 def assert_memory_exact(r: Any) -> None:
     """A heap replay (``MemResult``) equal to the runtime's figures for every shape."""
     from gomap.oracle.memory_driver import SHAPES
