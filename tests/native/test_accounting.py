@@ -26,10 +26,9 @@ from gomap.layout.maplayout import map_layout
 from gomap.memory import AccountedEngine, NativeClassicAccountant, NativeSwissAccountant
 from gomap.ops import CLEAR, DEL, DUMP, GET, ITER, MAKE, NEXT, RANGE, SET, STOP
 from gomap.sim.simulator import simulate
+from tests.support.differential import native_or_skip
 
-native = pytest.importorskip("gomap.native")
-if not native.AVAILABLE:  # pragma: no cover
-    pytest.skip("the C extension is not built", allow_module_level=True)
+native = native_or_skip()
 
 LAYOUTS = [
     ("int64", "int64"),        # pointer-free buckets: overflow lists

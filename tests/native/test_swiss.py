@@ -28,21 +28,22 @@ from gomap.engines import HUGE_HINT, get_engine
 from gomap.hashing import default_rand
 from gomap.swiss import SwissMap
 from tests.support.differential import (
+    SIMULATE_CASES,
     Boom,
     Key,
     SwissSide,
     assert_stats_alike,
     counting_rand,
     long_script,
+    native_or_skip,
     run_both_raising,
     run_both_swiss,
     same,
+    simulate_on_both_backends,
 )
 from tests.support.strategies import OPS
 
-native = pytest.importorskip("gomap.native")
-if not native.AVAILABLE:  # pragma: no cover
-    pytest.skip("the C extension is not built", allow_module_level=True)
+native = native_or_skip()
 NativeSwissMap = native.NativeSwissMap
 KEY_KINDS = get_engine("swiss").key_kinds
 
@@ -268,38 +269,13 @@ def test_tombstone_churn_prunes_alike(window: int) -> None:
     assert decisions > 0
 
 
-@pytest.mark.parametrize(("key", "value", "pattern"), [
-    ("int64", "int64", "fill:n=20000"),
-    ("int64", "int64", "churn:size=3000,cycles=4"),
-    ("int64", "int64", "mix:n=30000,space=4000,set=0.5,get=0.3,del=0.2"),
-    ("string", "[]byte", "churn:size=2000,cycles=3,keys=string:24"),
-    ("[17]int64", "int64", "mix:n=8000,space=900,set=0.6,get=0.2,del=0.2"),
-])
+@pytest.mark.parametrize(("key", "value", "pattern"), SIMULATE_CASES)
 def test_simulate_reports_are_the_same_on_both_backends(
     key: str, value: str, pattern: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The simulator's C loop and C accountant (native backend) against its Python
     loop and the Python accountant, whole report."""
-    from gomap.layout.types import parse_go_type
-    from gomap.ops import CLEAR, ITER, RANGE
-    from gomap.sim.ops import KeyDomain
-    from gomap.sim.simulator import simulate
-    from gomap.sim.workloads import parse_pattern
-
-    ops = list(parse_pattern(pattern).ops(KeyDomain(parse_go_type(key))))
-    # other kinds of op in between: the C loop hands them back to Python
-    ops[len(ops) // 3: len(ops) // 3] = [(RANGE,), (ITER, "a"), (CLEAR,)]
-    ops[len(ops) // 2: len(ops) // 2] = [(ITER, "b")]
-    reports = []
-    for backend in ("python", "native"):
-        monkeypatch.setenv("GOMAP_BACKEND", backend)
-        seen: list[int] = []
-        rep = simulate("swiss", key, value, ops, total=len(ops) - 1, samples=50,
-                       progress=seen.append, rebuild=True).as_dict()
-        rep.pop("seconds")
-        assert rep.pop("backend") == backend
-        reports.append((rep, seen))
-    assert reports[0] == reports[1]
+    simulate_on_both_backends("swiss", key, value, pattern, monkeypatch)
 
 
 def test_clone_is_the_same_on_both_backends() -> None:

@@ -17,6 +17,16 @@ from typing import Any
 from gomap.hashing import DefaultHasher, default_rand
 
 
+def native_or_skip() -> Any:
+    """``gomap.native``, or skip the whole module when the C extension is not built."""
+    import pytest
+
+    native = pytest.importorskip("gomap.native")
+    if not native.AVAILABLE:  # pragma: no cover
+        pytest.skip("the C extension is not built", allow_module_level=True)
+    return native
+
+
 class Boom(Exception):
     """Raised by the user code of these tests."""
 
@@ -291,6 +301,43 @@ def assert_stats_alike(py: Any, c: Any, steps: int, nkeys: int) -> None:
         if step % 250 == 0:
             assert py.stats(deep=True) == c.stats(deep=True)
             assert py.stats() == c.stats()
+
+
+SIMULATE_CASES = [
+    ("int64", "int64", "fill:n=20000"),
+    ("int64", "int64", "churn:size=3000,cycles=4"),
+    ("int64", "int64", "mix:n=30000,space=4000,set=0.5,get=0.3,del=0.2"),
+    ("string", "[]byte", "churn:size=2000,cycles=3,keys=string:24"),
+    ("[17]int64", "int64", "mix:n=8000,space=900,set=0.6,get=0.2,del=0.2"),
+]
+"""(key type, value type, pattern) cases for :func:`simulate_on_both_backends`."""
+
+
+def simulate_on_both_backends(impl: str, key: str, value: str, pattern: str,
+                              monkeypatch: Any) -> None:
+    """``gomap simulate``'s whole report for ``pattern`` (with a range, iterators and a
+    clear put in, which the C loop hands back to Python) is the same on the Python and
+    the native backend, progress calls included."""
+    from gomap.layout.types import parse_go_type
+    from gomap.ops import CLEAR, ITER, RANGE
+    from gomap.sim.ops import KeyDomain
+    from gomap.sim.simulator import simulate
+    from gomap.sim.workloads import parse_pattern
+
+    ops = list(parse_pattern(pattern).ops(KeyDomain(parse_go_type(key))))
+    # other kinds of op in between: the C loop hands them back to Python
+    ops[len(ops) // 3: len(ops) // 3] = [(RANGE,), (ITER, "a"), (CLEAR,)]
+    ops[len(ops) // 2: len(ops) // 2] = [(ITER, "b")]
+    reports = []
+    for backend in ("python", "native"):
+        monkeypatch.setenv("GOMAP_BACKEND", backend)
+        seen: list[int] = []
+        rep = simulate(impl, key, value, ops, total=len(ops) - 1, samples=50,
+                       progress=seen.append, rebuild=True).as_dict()
+        rep.pop("seconds")
+        assert rep.pop("backend") == backend
+        reports.append((rep, seen))
+    assert reports[0] == reports[1]
 
 
 def run_both_classic(ops: list[tuple[Any, ...]], seed: int, hasher_kind: str, hint: int,
