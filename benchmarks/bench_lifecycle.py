@@ -28,7 +28,7 @@ Lateness = the clock at ``on_expire`` - the deadline; reported p50 / p99 / max. 
 the process's RSS before and after registering (psutil), per handle, and tracemalloc's
 count on a 10^5 sample (the heap entry, the handle, its floats).
 
-``sim``: ``tests/lifecycle_support.run_random`` with ``--n`` handles (default 10^5):
+``sim``: ``tests/support/lifecycle.run_random`` with ``--n`` handles (default 10^5):
 random TTLs, renewals, releases, force releases in simulated time, every callback
 checked against an independent reference.
 """
@@ -251,7 +251,7 @@ def bench_real(n: int, spread: float) -> dict[str, Any]:
 
 def bench_sim(n: int, seed: int) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
-    from tests.lifecycle_support import run_random
+    from tests.support.lifecycle import run_random
 
     t0 = time.perf_counter()
     out = run_random(seed, n)

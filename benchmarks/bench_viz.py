@@ -31,7 +31,7 @@ from gomap.trace.viz import build_page
 
 
 def main() -> None:
-    from tests.browser_support import CHROMIUM_ARGS, chromium_path
+    from tests.support.browser import CHROMIUM_ARGS, chromium_path
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ops", default="10000,100000")

@@ -7,7 +7,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
-from gomap.engines import engine_names
+from tests.support import IMPLS
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -16,10 +16,6 @@ settings.register_profile(
     "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
-
-
-IMPLS = engine_names()
-"""Every engine in the registry (an engine that fails to import fails the run)."""
 
 
 @pytest.fixture(params=IMPLS)

@@ -14,8 +14,7 @@ from gomap import GoMap
 from gomap.classic.hmap import OLD_ITERATOR, evacuated
 from gomap.layout.maplayout import map_layout
 from gomap.memory import accounted_engine
-
-from .helpers import TableHasher, classic_hash, counter_rand
+from tests.support.hashers import TableHasher, classic_hash, counter_rand
 
 
 def live(m: GoMap) -> int:

@@ -30,7 +30,7 @@ from gomap.cli._common import (
 from gomap.engines import ENGINES
 
 # Start-up: every gomap process pays for what it imports, so this package imports rich
-# and each subcommand's library only where that command runs (tests/test_cli_startup.py).
+# and each subcommand's library only where that command runs (tests/cli/test_startup.py).
 # One module per command group (simulate.py: simulate and compare; verify.py; demo.py;
 # trace.py: trace and viz; lint.py; audit.py; record.py), each importing only
 # _common.py of the command line.

@@ -3,7 +3,7 @@ consoles, the count arguments, progress and the exit-code epilog.
 
 Every command module of :mod:`gomap.cli` imports this one and nothing else of the
 command line, so no command imports another. It imports rich only where asked
-(tests/test_cli_startup.py).
+(tests/cli/test_startup.py).
 """
 
 from __future__ import annotations

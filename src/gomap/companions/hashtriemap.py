@@ -2,7 +2,7 @@
 (Go 1.24 through 1.27), state-exact, thread-safe in Python. This model follows Go
 1.27.3; Go 1.24's file differs in code only by a panic message and a parameter
 name, and the oracle finds the model exact against Go 1.24.11, 1.25.5 and 1.26.6
-too (``tests/test_oracle_syncmap.py``, where those toolchains are installed).
+too (``tests/oracle/test_syncmap.py``, where those toolchains are installed).
 
 Since Go 1.24 ``sync.Map`` is a thin wrapper around ``HashTrieMap[any, any]``.
 The trie:

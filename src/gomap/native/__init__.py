@@ -4,7 +4,7 @@ The C code (``classic.c``, ``swiss.c``) mirrors the Python reference engines sta
 statement, with Go's layout: bucket arrays of 8-cell buckets with ``tophash``
 bytes and overflow pointers, the ``hmap`` fields as C integers, 64-bit hashes as
 ``uint64_t``, keys and elems as references to the Python objects. It is proven
-state-exact with the reference by the differential tests (``tests/test_native.py``)
+state-exact with the reference by the differential tests (``tests/native/test_classic.py``)
 and by the Go oracle run against it.
 
 ``swiss.c`` does the same for the Swiss engine of Go 1.27.3: groups of one
@@ -13,7 +13,7 @@ and by the Go oracle run against it.
 array) as Python objects so that iterators and the debug tools can hold stale
 ones, the directory of table references with shared entries, the small map's single
 group, tombstones, ``pruneTombstones``, grow / split / directory growth and Go's
-randomised iterator (``tests/test_native_swiss.py``). Both native engines mirror
+randomised iterator (``tests/native/test_swiss.py``). Both native engines mirror
 their pinned Go release only; other releases run on the Python engines
 (:meth:`gomap.engines.EngineSpec.backend_for`).
 

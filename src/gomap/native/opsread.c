@@ -14,7 +14,7 @@
  * (make, other literals, anything that is an error, any other byte) goes to
  * slow(line_bytes, lineno, first), the Python reader's own per-line parser, which
  * returns the operation, None for a blank line, or raises OpsFileError: the errors are
- * the Python reader's by construction. tests/test_opsread.py holds both readers equal. */
+ * the Python reader's by construction. tests/native/test_opsread.py holds both readers equal. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>

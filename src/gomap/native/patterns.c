@@ -7,7 +7,7 @@
  * the workload's random.Random(seed) (getstate()), on which this file runs CPython's
  * own algorithms: MT19937 (genrand_uint32), random(), getrandbits(k), _randbelow(n)
  * (getrandbits of n.bit_length() bits until below n), randrange(n) and shuffle.
- * tests/test_patterns_native.py holds the two sequences equal. */
+ * tests/native/test_patterns.py holds the two sequences equal. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>

@@ -37,7 +37,7 @@ _ANY_TYPES = {tag: t for t, tag in _ANY_TAGS.items()}
 KEY_TYPES = ("int64", "string", "float64", "struct", "array", "bigkey", "complex128", "pointer")
 """The key types every oracle shape runs on (``gomap verify``'s default)."""
 EXTRA_KEY_TYPES = ("complex64", "chan", "any")
-"""More key types the state harnesses take (run by tests/test_oracle_keykinds.py)."""
+"""More key types the state harnesses take (run by tests/oracle/test_keykinds.py)."""
 ALL_KEY_TYPES = KEY_TYPES + EXTRA_KEY_TYPES
 ELEM_TYPES = ("int64", "bigelem")
 

@@ -42,7 +42,7 @@ from gomap.record.tracefs import Probe
 SUPPORTED_MINORS = range(21, 28)
 GOID_OFFSET = {21: 152, 22: 152, 23: 160, 24: 160, 25: 152, 26: 152, 27: 152}
 """Offset of ``runtime.g.goid`` per Go minor (amd64), read from each release's DWARF
-(``tests/test_record.py`` checks it against the test binaries' DWARF)."""
+(``tests/record/test_record.py`` checks it against the test binaries' DWARF)."""
 KEY_BYTES = 128
 """Bytes of a string or generic key fetched by default (``--key-bytes``, up to 512):
 keys are read in two buckets, 32 bytes and this, each a probe event on the same

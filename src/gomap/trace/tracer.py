@@ -11,7 +11,7 @@ slot, with the Swiss probe sequence).
 The counters are kept cheaply: O(1) engine fields, plus tombstones (and Swiss
 ``growthLeft``) updated from the few buckets or tables an op can change — the key's
 chain (classic) or table (Swiss), and those named by the op's events — never by a
-scan of the map. ``tests/test_trace.py`` holds them equal to a full scan after
+scan of the map. ``tests/trace/test_tracer.py`` holds them equal to a full scan after
 every op.
 
 Caveat: locating the key hashes it once more with the engine's hasher; keys that

@@ -2,7 +2,7 @@ package main
 
 // The -layout report: unsafe.Sizeof / Alignof / abi.Type.PtrBytes of a list of
 // types, as this compiler lays them out. Shared by memclassic and memswiss (keep
-// the two copies equal); tests/test_layout_types.py records the figures.
+// the two copies equal); tests/layout/test_types.py records the figures.
 
 import (
 	"bufio"
