@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gomap.classic.hmap import GO_VERSION as CLASSIC_GO
+from gomap.events import growth_labels
 from gomap.swiss.map import GO_VERSION as SWISS_GO
 from gomap.swiss.map import KEY_KINDS as SWISS_KEY_KINDS
 from gomap.versions import releases_of
@@ -227,7 +228,7 @@ ENGINES: dict[str, EngineSpec] = {
         go_releases=releases_of("classic"),
         tombstone_note="deleted cells (emptyOne; reusable by inserts)",
         tracks_overflow=True,
-        growth_labels={"hashGrow": "grow"},
+        growth_labels=growth_labels("classic"),
         growth_end="growDone",
         layout_text=_classic_layout_text,
         memory_probes=_classic_probes,
@@ -255,8 +256,7 @@ ENGINES: dict[str, EngineSpec] = {
         go_releases=releases_of("swiss"),
         key_kinds=SWISS_KEY_KINDS,
         tombstone_note="ctrlDeleted slots; they use up growth until a rehash or prune",
-        growth_labels={"smallToTable": "small→table", "tableGrow": "table grow",
-                       "split": "split", "directoryGrow": "directory grow"},
+        growth_labels=growth_labels("swiss"),
         layout_text=_swiss_layout_text,
         memory_probes=_swiss_probes,
     ),
