@@ -246,3 +246,32 @@ def test_naming_an_undeclared_event_is_an_error_and_filtered_subscribers_unsubsc
         assert seen == ["clear"]
         with pytest.raises(ValueError, match="not subscribed"):
             m.unsubscribe(fn)
+
+
+def test_every_emit_site_of_the_python_engines_is_guarded_and_declared() -> None:
+    """Emit only when someone listens: each ``x._emit("name", {...})`` of an engine
+    package is the body of ``if x.subscribers:``, and names a declared event."""
+    import ast
+
+    import gomap
+
+    root = Path(gomap.__file__).parent
+    sites = 0
+    for engine in engine_names():
+        declared = set(events_of(engine))
+        for path in sorted((root / engine).glob("*.py")):
+            tree = ast.parse(path.read_text())
+            guarded: set[int] = set()
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.If) and isinstance(node.test, ast.Attribute)
+                        and node.test.attr == "subscribers"):
+                    guarded.update(id(s.value) for s in node.body if isinstance(s, ast.Expr))
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "_emit"):
+                    where = f"{path.name}:{node.lineno}"
+                    assert id(node) in guarded, f"{where}: _emit outside `if ….subscribers:`"
+                    name = node.args[0]
+                    assert isinstance(name, ast.Constant) and name.value in declared, where
+                    sites += 1
+    assert sites >= 30

@@ -33,8 +33,9 @@ Naming: an event is named after the Go function (or, for ``seed`` and
 
 Subscribers run synchronously inside the operation, after the state change the
 event reports; they must not call back into the map. An engine with no subscriber
-builds no details at all: every emit site is one line,
-``if self.subscribers: self._emit(name, {...})``.
+builds no details at all: every emit site is one guarded call,
+``if self.subscribers: self._emit(name, {...})`` (``tests/test_events.py`` holds
+every site of the Python engines to it).
 """
 
 from __future__ import annotations
@@ -553,7 +554,7 @@ class EventSource:
 
     ``subscribers`` is a plain list, so that an engine tests ``if self.subscribers``
     before it builds an event's details: with nobody listening an event costs one
-    truth test. Every emit site is that one line:
+    truth test. Every emit site is that one guarded call:
     ``if self.subscribers: self._emit(name, {...})``.
     """
 

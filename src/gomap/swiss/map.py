@@ -276,8 +276,10 @@ class SwissMap(EventSource):
             self.global_depth += 1
             self.global_shift -= 1
             self.dir_len = 2 * old_len
-            self._emit("directoryGrow", {"old_dir_len": old_len, "new_dir_len": self.dir_len,
-                                         "global_depth": self.global_depth})
+            if self.subscribers:
+                self._emit("directoryGrow", {"old_dir_len": old_len,
+                                             "new_dir_len": self.dir_len,
+                                             "global_depth": self.global_depth})
         elif old.local_depth == self.global_depth:
             # No room for another level in the directory: grow it.
             old_len = self.dir_len
