@@ -118,9 +118,12 @@ class ProbeSeq:
     """``probeSeq``: the triangular probe sequence over a table's groups.
 
     Offsets ``h1, h1+1, h1+1+2, h1+1+2+3, ...`` modulo the group count, which
-    visits every group exactly once when the count is a power of two. The hot paths
-    inline this (each marked ``# inlined:``); the named paths (``Table.get_with_key``,
-    ``Table.unchecked_put_slot``) use it.
+    visits every group exactly once when the count is a power of two. Every walk
+    of a table's groups uses it, as Go's do (``Table.get_with_key``,
+    ``put_slot``, ``unchecked_put_slot``, ``delete``, ``prune_tombstones``), but
+    for the three hot copies that inline it with the function they copy
+    (``SwissMap.get``, ``SwissMap.assign``, ``Table._reinsert``, each marked
+    ``# inlined:`` and held equal to the named path by ``tests/test_inlined_paths.py``).
     """
 
     __slots__ = ("index", "mask", "offset")

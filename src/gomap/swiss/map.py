@@ -324,7 +324,8 @@ class SwissMap(EventSource):
             return False, None
         hash = self.hasher(key, self.seed) & M64
         t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
-        # inlined: Table.get_without_key (the reference path: ReferenceSwissMap.lookup)
+        # inlined: Table.get_without_key and its ProbeSeq (offset, index) (the reference
+        # path: ReferenceSwissMap.lookup)
         ctrl = t.ctrl
         keys = t.keys
         mask = t.length_mask
@@ -374,7 +375,8 @@ class SwissMap(EventSource):
                 self.grow_to_table()
             t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
             if not self._tomb:
-                # inlined: Table.put_slot (the reference path: ReferenceSwissMap.assign).
+                # inlined: Table.put_slot and its ProbeSeq (the reference path:
+                # ReferenceSwissMap.assign).
                 # Fast path, exact while no table can hold a tombstone: the probe
                 # ends at the first group with an empty slot, which takes the key if
                 # growthLeft allows; otherwise table.put_slot rehashes.

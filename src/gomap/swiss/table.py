@@ -176,15 +176,13 @@ class Table:
         """
         ctrl = self.ctrl
         keys = self.keys
-        mask = self.length_mask
+        seq = ProbeSeq(hash >> 7, self.length_mask)  # makeProbeSeq(h1(hash), lengthMask)
         h2 = hash & 0x7F
-        offset = (hash >> 7) & mask
-        index = 0
         # As we look for a match, keep track of the first deleted slot we find,
         # which we'll use to insert the new entry if necessary.
         first_deleted = -1
         while True:
-            base = offset << 3
+            base = seq.offset << 3
             end = base + 8
             # Look for an existing slot containing this key.
             i = ctrl.find(h2, base, end)
@@ -226,8 +224,7 @@ class Table:
                     return True
                 self.rehash(m)
                 return False
-            index += 1
-            offset = (offset + index) & mask
+            seq.next()
 
     def unchecked_put_slot(self, hash: int, key: Any, elem: Any) -> None:
         """``uncheckedPutSlot``: insert a key known to be absent into a table that has
@@ -253,12 +250,10 @@ class Table:
         """``table.Delete``: remove ``key``; ``True`` if that left a tombstone."""
         ctrl = self.ctrl
         keys = self.keys
-        mask = self.length_mask
+        seq = ProbeSeq(hash >> 7, self.length_mask)  # makeProbeSeq(h1(hash), lengthMask)
         h2 = hash & 0x7F
-        offset = (hash >> 7) & mask
-        index = 0
         while True:
-            base = offset << 3
+            base = seq.offset << 3
             end = base + 8
             i = ctrl.find(h2, base, end)
             while i >= 0:
@@ -277,14 +272,13 @@ class Table:
                         return False
                     ctrl[i] = CTRL_DELETED
                     if m.subscribers:
-                        m._emit("tombstone", {"index": self.index, "group": offset,
+                        m._emit("tombstone", {"index": self.index, "group": seq.offset,
                                               "slot": i - base, "capacity": self.capacity})
                     return True
                 i = ctrl.find(h2, i + 1, end)
             if ctrl.find(CTRL_EMPTY, base, end) >= 0:
                 return False
-            index += 1
-            offset = (offset + index) & mask
+            seq.next()
 
     def prune_tombstones(self, m: SwissMap) -> None:
         """``pruneTombstones``: turn the tombstones no probe sequence needs back into
@@ -322,14 +316,12 @@ class Table:
                     # Never looked up, so its probe sequence may be broken.
                     continue
                 hash = hasher(key, seed) & M64
-                offset = (hash >> 7) & mask
-                step = 0
-                while offset != i:
-                    if has_free[offset]:
+                seq = ProbeSeq(hash >> 7, mask)
+                while seq.offset != i:
+                    if has_free[seq.offset]:
                         # Must be a tombstone, not empty: we haven't found the key.
-                        needed[offset] = True
-                    step += 1
-                    offset = (offset + step) & mask
+                        needed[seq.offset] = True
+                    seq.next()
             if ctrl.find(CTRL_EMPTY, base, base + GROUP_SLOTS) >= 0:
                 needed[i] = True
         # Only prune if that restores at least 10% of capacity.
@@ -411,9 +403,10 @@ class Table:
     def _reinsert(self, m: SwissMap, left: Table, right: Table, mask: int) -> None:
         """The loop of ``grow`` and ``split``: ``uncheckedPutSlot`` of every full slot,
         in slot order, re-hashing each key, into ``left`` (or into ``right`` when
-        ``hash & mask``). inlined: Table.unchecked_put_slot, for speed: the new
-        tables have no tombstones, so ``matchEmptyOrDeleted`` is ``matchEmpty``, and
-        they have room for all. ``m.INLINED = False`` runs the named function."""
+        ``hash & mask``). inlined: Table.unchecked_put_slot and its ProbeSeq, for
+        speed: the new tables have no tombstones, so ``matchEmptyOrDeleted`` is
+        ``matchEmpty``, and they have room for all. ``m.INLINED = False`` runs the
+        named function."""
         if not m.INLINED:
             self._reinsert_reference(m, left, right, mask)
             return
