@@ -96,7 +96,7 @@ def _go_source(release: str, file: str) -> str | None:
 def test_each_recorded_line_is_where_that_release_declares_the_function() -> None:
     """Every (release, file, line) of the table is the ``func`` line of the event's Go
     function in that release's sources, and the table is what the generator finds
-    there now (``python -m gomap.events --go-lines src/gomap/_go_lines.py``)."""
+    there now (``python scripts/gen_events.py``)."""
     from tests.oracle_support import require_go
 
     releases = {r for e in engine_names() for r in go_releases(e)}
@@ -116,7 +116,7 @@ def test_each_recorded_line_is_where_that_release_declares_the_function() -> Non
                 checked += 1
     assert checked > 100
     assert find_go_lines(_go_source) == GO_LINES, (
-        "stale: run python -m gomap.events --go-lines src/gomap/_go_lines.py")
+        "stale: run python scripts/gen_events.py")
 
 
 def test_the_docs_event_table_is_the_generated_one() -> None:
@@ -124,8 +124,7 @@ def test_the_docs_event_table_is_the_generated_one() -> None:
     start, end = text.find(DOC_BEGIN), text.find(DOC_END)
     assert 0 <= start < end, "docs/ARCHITECTURE.md lost its generated events table"
     assert text[start:end + len(DOC_END)] + "\n" == markdown(), (
-        "stale: paste the output of python -m gomap.events --markdown into "
-        "docs/ARCHITECTURE.md")
+        "stale: run python scripts/gen_events.py")
 
 
 def test_the_classifications_are_read_off_the_table() -> None:
