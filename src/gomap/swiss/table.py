@@ -176,13 +176,17 @@ class Table:
         """
         ctrl = self.ctrl
         keys = self.keys
-        seq = ProbeSeq(hash >> 7, self.length_mask)  # makeProbeSeq(h1(hash), lengthMask)
+        # inlined: ProbeSeq (offset, index), for speed (every assign once a table may
+        # hold tombstones)
+        mask = self.length_mask
         h2 = hash & 0x7F
+        offset = (hash >> 7) & mask
+        index = 0
         # As we look for a match, keep track of the first deleted slot we find,
         # which we'll use to insert the new entry if necessary.
         first_deleted = -1
         while True:
-            base = seq.offset << 3
+            base = offset << 3
             end = base + 8
             # Look for an existing slot containing this key.
             i = ctrl.find(h2, base, end)
@@ -224,7 +228,8 @@ class Table:
                     return True
                 self.rehash(m)
                 return False
-            seq.next()
+            index += 1
+            offset = (offset + index) & mask
 
     def unchecked_put_slot(self, hash: int, key: Any, elem: Any) -> None:
         """``uncheckedPutSlot``: insert a key known to be absent into a table that has
@@ -250,10 +255,13 @@ class Table:
         """``table.Delete``: remove ``key``; ``True`` if that left a tombstone."""
         ctrl = self.ctrl
         keys = self.keys
-        seq = ProbeSeq(hash >> 7, self.length_mask)  # makeProbeSeq(h1(hash), lengthMask)
+        # inlined: ProbeSeq (offset, index), for speed (every delete)
+        mask = self.length_mask
         h2 = hash & 0x7F
+        offset = (hash >> 7) & mask
+        index = 0
         while True:
-            base = seq.offset << 3
+            base = offset << 3
             end = base + 8
             i = ctrl.find(h2, base, end)
             while i >= 0:
@@ -272,13 +280,14 @@ class Table:
                         return False
                     ctrl[i] = CTRL_DELETED
                     if m.subscribers:
-                        m._emit("tombstone", {"index": self.index, "group": seq.offset,
+                        m._emit("tombstone", {"index": self.index, "group": offset,
                                               "slot": i - base, "capacity": self.capacity})
                     return True
                 i = ctrl.find(h2, i + 1, end)
             if ctrl.find(CTRL_EMPTY, base, end) >= 0:
                 return False
-            seq.next()
+            index += 1
+            offset = (offset + index) & mask
 
     def prune_tombstones(self, m: SwissMap) -> None:
         """``pruneTombstones``: turn the tombstones no probe sequence needs back into
