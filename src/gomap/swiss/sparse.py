@@ -17,7 +17,7 @@ be), ``d[i] = t``, ``len(d)``, :meth:`peek` (for readers: never builds),
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from gomap.swiss.group import GROUP_SLOTS, align_up_pow2
@@ -25,6 +25,17 @@ from gomap.swiss.table import Table, new_table
 
 SPARSE_MIN_TABLES = 1 << 12
 """Directories of at least this many tables at ``make`` are :class:`SparseDirectory` s."""
+
+
+def _each_once(entries: Iterable[tuple[int, Table]]) -> list[tuple[int, Table]]:
+    """The first ``(entry, table)`` of each run of entries sharing a table."""
+    out: list[tuple[int, Table]] = []
+    last = None
+    for i, t in entries:
+        if t is not last:
+            out.append((i, t))
+            last = t
+    return out
 
 
 class Directory(list[Table]):
@@ -38,13 +49,7 @@ class Directory(list[Table]):
     def entries(self) -> list[tuple[int, Table]]:
         """``(first entry, table)`` for each table once, in directory order (the
         entries of a table are consecutive: Go's ``lastTab`` skip)."""
-        out: list[tuple[int, Table]] = []
-        last = None
-        for i, t in enumerate(self):
-            if t is not last:
-                out.append((i, t))
-                last = t
-        return out
+        return _each_once(enumerate(self))
 
     def tables(self) -> list[Table]:
         """Each table once, in directory order."""
@@ -139,14 +144,7 @@ class SparseDirectory(dict[int, Table]):
 
     def entries(self) -> list[tuple[int, Table]]:
         """``(first entry, table)`` for each table built so far, in directory order."""
-        out: list[tuple[int, Table]] = []
-        last = None
-        for i in sorted(dict.keys(self)):
-            t = dict.__getitem__(self, i)
-            if t is not last:
-                out.append((i, t))
-                last = t
-        return out
+        return _each_once((i, dict.__getitem__(self, i)) for i in sorted(dict.keys(self)))
 
     def tables(self) -> list[Table]:
         """The tables built so far, each once, in directory order."""
