@@ -4,13 +4,27 @@ subscribers come and go independently."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from gomap import GoMap
+from gomap._go_lines import GO_LINES
 from gomap.engines import ENGINES, engine_names, get_engine
-from gomap.events import EVENTS, EventSchemaError, check_event, events_of
+from gomap.events import (
+    DOC_BEGIN,
+    DOC_END,
+    EVENTS,
+    EventSchemaError,
+    check_event,
+    events_of,
+    find_go_lines,
+    go_releases,
+    growth_labels,
+    local_events,
+    markdown,
+)
 from gomap.layout.maplayout import map_layout
 from gomap.ops import Replayer, from_script
 
@@ -53,11 +67,81 @@ def test_every_emitted_event_is_declared_and_every_declared_event_is_emitted(imp
 def test_every_event_names_its_go_function_and_file() -> None:
     for (engine, name), spec in EVENTS.items():
         assert engine in ENGINES
-        assert spec.go_function and spec.doc, name
+        assert spec.go_function and spec.doc and spec.title, name
         assert spec.go_file.endswith(".go") and spec.go_file.startswith(("runtime/", "internal/"))
         assert len(spec.field_names) == len(spec.fields), f"{name}: a field declared twice"
         for field, _ in spec.fields:
             assert field == "B" or field == field.lower(), f"{name}.{field}: not snake_case"
+        # the line of the function in the pinned release is recorded
+        pinned = get_engine(engine).go_version
+        for site in spec.sites:
+            assert pinned in site.lines, (engine, name, site)
+
+
+def test_the_line_table_covers_every_pinned_release_of_each_engine() -> None:
+    from gomap.versions import RELEASES, releases_of
+
+    for engine in engine_names():
+        want = {p for m in releases_of(engine) for p in RELEASES[m]}
+        assert set(go_releases(engine)) == want, engine
+
+
+def _go_source(release: str, file: str) -> str | None:
+    from gomap.oracle.toolchain import find_go
+
+    path = Path(find_go(release).goroot) / "src" / file
+    return path.read_text() if path.exists() else None
+
+
+def test_each_recorded_line_is_where_that_release_declares_the_function() -> None:
+    """Every (release, file, line) of the table is the ``func`` line of the event's Go
+    function in that release's sources, and the table is what the generator finds
+    there now (``python scripts/gen_events.py``)."""
+    from tests.oracle_support import require_go
+
+    releases = {r for e in engine_names() for r in go_releases(e)}
+    for r in sorted(releases):
+        require_go(r)
+    checked = 0
+    for spec in EVENTS.values():
+        for site in spec.sites:
+            recv, _, name = site.func.rpartition(".")
+            for release, (file, line) in GO_LINES[(site.file, site.func)].items():
+                text = _go_source(release, file)
+                assert text is not None, (release, file)
+                decl = text.splitlines()[line - 1]
+                assert decl.startswith("func ") and f" {name}(" in decl, (release, site, decl)
+                if recv:
+                    assert f" *{recv}) {name}(" in decl, (release, site, decl)
+                checked += 1
+    assert checked > 100
+    assert find_go_lines(_go_source) == GO_LINES, (
+        "stale: run python scripts/gen_events.py")
+
+
+def test_the_docs_event_table_is_the_generated_one() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "ARCHITECTURE.md").read_text()
+    start, end = text.find(DOC_BEGIN), text.find(DOC_END)
+    assert 0 <= start < end, "docs/ARCHITECTURE.md lost its generated events table"
+    assert text[start:end + len(DOC_END)] + "\n" == markdown(), (
+        "stale: run python scripts/gen_events.py")
+
+
+def test_the_classifications_are_read_off_the_table() -> None:
+    from gomap.oracle.swiss_driver import _TABLE_SET_EVENTS
+    from gomap.trace.narration import event_kinds
+    from gomap.trace.tracer import _CHAIN_EVENTS, _TABLE_EVENTS
+
+    assert {"emptyOne", "emptyRest", "seed", "newoverflow"} == _CHAIN_EVENTS
+    assert {"tombstone", "seed"} == _TABLE_EVENTS
+    assert {"smallToTable", "tableGrow", "split", "directoryGrow"} == _TABLE_SET_EVENTS
+    assert get_engine("classic").growth_labels == {"hashGrow": "grow"}
+    for engine in engine_names():
+        assert get_engine(engine).growth_labels == growth_labels(engine)
+        assert local_events(engine) == {n for n, s in events_of(engine).items()
+                                        if not s.structural}
+        assert event_kinds(engine) == {n: s.kind for n, s in events_of(engine).items()
+                                       if s.kind}
 
 
 def test_check_event_rejects_undeclared_events_and_wrong_fields() -> None:
@@ -161,3 +245,32 @@ def test_naming_an_undeclared_event_is_an_error_and_filtered_subscribers_unsubsc
         assert seen == ["clear"]
         with pytest.raises(ValueError, match="not subscribed"):
             m.unsubscribe(fn)
+
+
+def test_every_emit_site_of_the_python_engines_is_guarded_and_declared() -> None:
+    """Emit only when someone listens: each ``x._emit("name", {...})`` of an engine
+    package is the body of ``if x.subscribers:``, and names a declared event."""
+    import ast
+
+    import gomap
+
+    root = Path(gomap.__file__).parent
+    sites = 0
+    for engine in engine_names():
+        declared = set(events_of(engine))
+        for path in sorted((root / engine).glob("*.py")):
+            tree = ast.parse(path.read_text())
+            guarded: set[int] = set()
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.If) and isinstance(node.test, ast.Attribute)
+                        and node.test.attr == "subscribers"):
+                    guarded.update(id(s.value) for s in node.body if isinstance(s, ast.Expr))
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "_emit"):
+                    where = f"{path.name}:{node.lineno}"
+                    assert id(node) in guarded, f"{where}: _emit outside `if ….subscribers:`"
+                    name = node.args[0]
+                    assert isinstance(name, ast.Constant) and name.value in declared, where
+                    sites += 1
+    assert sites >= 30

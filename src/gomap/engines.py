@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gomap.events import growth_labels
 from gomap.swiss.map import KEY_KINDS as SWISS_KEY_KINDS
 from gomap.versions import pinned_release, releases_of
 
@@ -269,7 +270,7 @@ ENGINES: dict[str, EngineSpec] = {
         go_releases=releases_of("classic"),
         tombstone_note="deleted cells (emptyOne; reusable by inserts)",
         tracks_overflow=True,
-        growth_labels={"hashGrow": "grow"},
+        growth_labels=growth_labels("classic"),
         growth_end="growDone",
         layout_text=_classic_layout_text,
         memory_probes=_classic_probes,
@@ -303,8 +304,7 @@ ENGINES: dict[str, EngineSpec] = {
         go_releases=releases_of("swiss"),
         key_kinds=SWISS_KEY_KINDS,
         tombstone_note="ctrlDeleted slots; they use up growth until a rehash or prune",
-        growth_labels={"smallToTable": "small→table", "tableGrow": "table grow",
-                       "split": "split", "directoryGrow": "directory grow"},
+        growth_labels=growth_labels("swiss"),
         layout_text=_swiss_layout_text,
         memory_probes=_swiss_probes,
         tracer_probe_ref="gomap.trace.tracer:_SwissProbe",

@@ -167,7 +167,23 @@ class BucketArray(list[Bucket]):
 
     Index ``i < 2^B`` is main bucket ``i``; the rest are handed out in order by
     ``newoverflow`` (``nextOverflow``) and reused after ``clear``, as in Go.
+
+    :class:`SparseBucketArray` has the same interface, so that the engine never asks
+    which one it holds: ``arr[i]`` (bucket ``i``, made if need be), :meth:`peek`
+    (for readers: never makes one), :meth:`touched` (the indices that may hold
+    anything) and :meth:`is_untouched`.
     """
+
+    peek = list.__getitem__
+    """Bucket ``i`` (as ``arr[i]``: a dense array has no untouched bucket)."""
+
+    def touched(self, limit: int | None = None) -> range:
+        """The indices (below ``limit``) that may hold anything: all of them."""
+        return range(len(self) if limit is None else limit)
+
+    def is_untouched(self, i: int) -> bool:
+        """Whether bucket ``i`` was never touched (so is empty): never."""
+        return False
 
 
 SPARSE_MIN_BUCKETS = 1 << 20
@@ -214,17 +230,21 @@ class SparseBucketArray(dict[int, Bucket]):
         idx = sorted(dict.keys(self))
         return idx if limit is None else [i for i in idx if i < limit]
 
+    def is_untouched(self, i: int) -> bool:
+        """Whether bucket ``i`` was never touched (so is empty and not made)."""
+        return not dict.__contains__(self, i)
+
 
 EMPTY_BUCKET = Bucket()
 """The untouched bucket of a :class:`SparseBucketArray`, as readers see it (never
 written: writers materialise their own)."""
 
 
-def touched_indices(arr: BucketArray | SparseBucketArray, limit: int) -> Sequence[int]:
-    """The bucket indices below ``limit`` that may hold anything."""
-    if isinstance(arr, SparseBucketArray):
-        return arr.touched(limit)
-    return range(limit)
+def touched_indices(arr: Any, limit: int) -> Sequence[int]:
+    """The bucket indices below ``limit`` that may hold anything: ``arr.touched``,
+    or all of them for a plain sequence (a native engine's copied view)."""
+    touched = getattr(arr, "touched", None)
+    return range(limit) if touched is None else touched(limit)
 
 
 class HMap(EventSource):
@@ -634,7 +654,7 @@ class HMap(EventSource):
     def _clear(self) -> None:
         # Mark buckets empty, so existing iterators can be terminated (issue #59411).
         def mark_buckets_empty(arr: BucketArray | SparseBucketArray, nmain: int) -> None:
-            for i in touched_indices(arr, nmain):
+            for i in arr.touched(nmain):
                 b: Bucket | None = arr[i]
                 while b is not None:
                     b.tophash[:] = [EMPTY_REST] * BUCKET_CNT
@@ -659,12 +679,8 @@ class HMap(EventSource):
         # makeBucketArray(t, h.B, h.buckets) clears the array in place and recovers
         # the pre-allocated overflow buckets as if the array were new.
         arr = self.buckets
-        if isinstance(arr, SparseBucketArray):
-            for i in arr.touched():
-                arr[i].reset()
-        else:
-            for b in arr:
-                b.reset()
+        for i in arr.touched():  # an untouched bucket of a sparse array is empty already
+            arr[i].reset()
         base = bucket_shift(self.B)
         self.next_overflow = base if len(self.buckets) != base else None
         if self.subscribers:

@@ -28,6 +28,7 @@ from gomap.classic.hmap import (
     EVACUATED_Y,
     ITERATOR,
     OLD_ITERATOR,
+    BucketArray,
     HMap,
     SparseBucketArray,
     bucket_mask,
@@ -95,7 +96,7 @@ class HIter:
             raise StopIteration
         return kv
 
-    def _skip_untouched(self, arr: SparseBucketArray, bucket: int) -> int:
+    def _skip_untouched(self, arr: BucketArray | SparseBucketArray, bucket: int) -> int:
         """The next bucket from ``bucket`` on (in iteration order, wrapping once) that
         was ever touched: the untouched ones in between are empty, so visiting them
         would produce nothing and draw nothing."""
@@ -126,8 +127,7 @@ class HIter:
         while True:
             if b is None:
                 arr = self.buckets
-                if type(arr) is SparseBucketArray and not dict.__contains__(arr, bucket) and \
-                        not (h.oldbuckets is not None and it_B == h.B):
+                if arr.is_untouched(bucket) and not (h.oldbuckets is not None and it_B == h.B):
                     bucket = self._skip_untouched(arr, bucket)
                 if bucket == self.start_bucket and self.wrapped:
                     # end of iteration
@@ -140,16 +140,16 @@ class HIter:
                     # old bucket and only return the entries that will migrate here.
                     oldbucket = bucket & h.oldbucketmask()
                     old = h.oldbuckets
-                    b = old.peek(oldbucket) if type(old) is SparseBucketArray else old[oldbucket]
+                    b = old.peek(oldbucket)
                     if not evacuated(b):
                         check_bucket = bucket
                     else:
                         arr = self.buckets
-                        b = arr.peek(bucket) if type(arr) is SparseBucketArray else arr[bucket]
+                        b = arr.peek(bucket)
                         check_bucket = NO_CHECK
                 else:
                     arr = self.buckets
-                    b = arr.peek(bucket) if type(arr) is SparseBucketArray else arr[bucket]
+                    b = arr.peek(bucket)
                     check_bucket = NO_CHECK
                 bucket += 1
                 if bucket == 1 << it_B:

@@ -48,6 +48,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gomap.engines import get_engine
+from gomap.events import growth_labels
 from gomap.ops import Replayer, from_script
 from gomap.oracle.classic_driver import _Both, default_backends
 from gomap.oracle.common import (
@@ -89,7 +90,8 @@ TABLE_FIELDS = ("used", "capacity", "growth_left", "local_depth", "index")
 ITER_FIELDS = ("has_map", "entryOffset", "dirOffset", "clearSeq", "globalDepth", "dirIdx",
                "entryIdx", "tab")
 # Model events after which the model's set of tables (or its numbering) changed.
-_TABLE_SET_EVENTS = frozenset({"smallToTable", "tableGrow", "split", "directoryGrow"})
+# (From the event table: the Swiss growth events.)
+_TABLE_SET_EVENTS = frozenset(growth_labels("swiss"))
 
 
 def swiss_key_kind(key_type: str, elem_type: str) -> str:

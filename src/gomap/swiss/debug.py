@@ -22,7 +22,7 @@ from gomap.swiss.group import (
     Group,
 )
 from gomap.swiss.map import SwissMap
-from gomap.swiss.sparse import SparseDirectory
+from gomap.swiss.sparse import as_directory
 
 if TYPE_CHECKING:
     from gomap.swiss.table import Table
@@ -247,32 +247,10 @@ def check_invariants(m: SwissMap) -> None:
         _fail(f"dirLen {m.dir_len} != 1 << globalDepth {m.global_depth}")
     total = 0
     any_tombstone = False
-    d: Any = m.directory
-    if isinstance(d, SparseDirectory):
-        # Only the tables built so far; the untouched ones are empty by definition.
-        covered = d.untouched() << (m.global_depth - d.depth0)
-        for t in d.tables():
-            entries = 1 << (m.global_depth - t.local_depth)
-            where = f"table at directory index {t.index}"
-            if t.index % entries:
-                _fail(f"{where}: {entries} entries not aligned to their count")
-            for k in range(t.index, t.index + entries):
-                if dict.get(d, k) is not t:
-                    _fail(f"{where}: entry {k} of its {entries} entries holds another table")
-            check_table(m, t, where)
-            total += t.used
-            any_tombstone = any_tombstone or t.tombstones() > 0
-            covered += entries
-        if covered != m.dir_len:
-            _fail(f"tables cover {covered} directory entries, not {m.dir_len}")
-        if total != m.used:
-            _fail(f"tables hold {total} entries, but used is {m.used}")
-        if any_tombstone and not m.tombstone_possible:
-            _fail("a table holds tombstones but tombstonePossible is false")
-        return
-    i = 0
-    while i < m.dir_len:
-        t = m.directory[i]
+    d = as_directory(m.directory)
+    # The tables built (a sparse directory's untouched ones are empty by definition).
+    covered = d.untouched_entries()
+    for i, t in d.entries():
         where = f"table at directory index {i}"
         if t.index != i:
             _fail(f"{where}: its index is {t.index} (must be its first entry)")
@@ -282,14 +260,16 @@ def check_invariants(m: SwissMap) -> None:
         if i % entries:
             _fail(f"{where}: {entries} entries not aligned to their count")
         for k in range(i, i + entries):
-            if k >= m.dir_len or m.directory[k] is not t:
+            if k >= m.dir_len or d.peek(k) is not t:
                 _fail(f"{where}: entry {k} of its {entries} entries holds another table")
-        if i + entries < m.dir_len and m.directory[i + entries] is t:
+        if i + entries < m.dir_len and d.peek(i + entries) is t:
             _fail(f"{where}: appears in more than {entries} entries")
         check_table(m, t, where)
         total += t.used
         any_tombstone = any_tombstone or t.tombstones() > 0
-        i += entries
+        covered += entries
+    if covered != m.dir_len:
+        _fail(f"tables cover {covered} directory entries, not {m.dir_len}")
     if total != m.used:
         _fail(f"tables hold {total} entries, but used is {m.used}")
     if any_tombstone and not m._tomb:

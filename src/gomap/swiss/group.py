@@ -118,9 +118,12 @@ class ProbeSeq:
     """``probeSeq``: the triangular probe sequence over a table's groups.
 
     Offsets ``h1, h1+1, h1+1+2, h1+1+2+3, ...`` modulo the group count, which
-    visits every group exactly once when the count is a power of two. The hot paths
-    inline this (each marked ``# inlined:``); the named paths (``Table.get_with_key``,
-    ``Table.unchecked_put_slot``) use it.
+    visits every group exactly once when the count is a power of two. The walks
+    off the hot paths use it as Go's do (``Table.get_with_key``,
+    ``unchecked_put_slot``, ``prune_tombstones``); the hot ones inline its two
+    lines (``offset``, ``index``), each marked ``# inlined:`` (``SwissMap.get``,
+    ``SwissMap.assign``, ``Table.put_slot``, ``Table.delete``, ``Table._reinsert``):
+    an instance costs about 150 ns a probe in CPython, 5-20% of a delete.
     """
 
     __slots__ = ("index", "mask", "offset")

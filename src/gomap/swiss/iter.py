@@ -44,7 +44,7 @@ from gomap.swiss.group import (
     bitset_remove_below,
     match_full,
 )
-from gomap.swiss.sparse import SparseDirectory, UntouchedTable
+from gomap.swiss.sparse import Directory, SparseDirectory, UntouchedTable
 
 if TYPE_CHECKING:
     from gomap.swiss.map import SwissMap
@@ -157,14 +157,14 @@ class Iter:
             return False, None, None
         return True, new_key, new_elem
 
-    def _skip_untouched(self, d: SparseDirectory) -> None:
+    def _skip_untouched(self, d: Directory | SparseDirectory) -> None:
         """Advance ``dirIdx`` past the run of untouched tables starting at the
         current (aligned) position, to the next entry whose table exists."""
         m = self.m
         assert m is not None
         mask = m.dir_len - 1
         p = (self.dir_idx + self.dir_offset) & mask
-        idx = sorted(dict.keys(d))
+        idx = d.touched()
         j = bisect.bisect_left(idx, p)
         if idx:
             q = idx[j] if j < len(idx) else idx[0]
@@ -205,19 +205,19 @@ class Iter:
                 d = m.directory
                 # An untouched table of a sparse directory is empty: it is skipped
                 # whole (as its empty slots would be), never built.
-                new_tab = d.peek(dir_idx) if type(d) is SparseDirectory else d[dir_idx]
+                new_tab = d.peek(dir_idx)
                 if new_tab.index != dir_idx:
                     # Only on the first call: a random dirIdx in the middle of a
                     # run of entries sharing a table. Move the offset so we start
                     # at the table's first entry.
                     diff = dir_idx - new_tab.index
                     self.dir_offset = (self.dir_offset - diff) & M64
-                self.tab = new_tab
-                if type(new_tab) is UntouchedTable:
+                if isinstance(new_tab, UntouchedTable):
                     # Empty tables, each visited as an empty table would be (slot by
                     # slot, nothing found): jump to the next table that exists.
                     self._skip_untouched(d)
                     continue
+                self.tab = new_tab
 
             # N.B. use self.tab: the old table decides the keys if it has grown.
             tab = self.tab

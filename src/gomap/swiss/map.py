@@ -66,7 +66,7 @@ from gomap.swiss.group import (
     align_up_pow2,
 )
 from gomap.swiss.iter import Iter
-from gomap.swiss.sparse import SPARSE_MIN_TABLES, SparseDirectory
+from gomap.swiss.sparse import SPARSE_MIN_TABLES, Directory, SparseDirectory
 from gomap.swiss.table import Table, new_table
 from gomap.versions import GoBehaviour, go_behaviour, pinned_release
 
@@ -144,8 +144,9 @@ class SwissMap(EventSource):
     """``seed``: the hash seed, ``uintptr(rand())``."""
     small: Group | None
     """The single group of a small map (``dirPtr`` while ``dirLen == 0``)."""
-    directory: list[Table]
-    """``dirPtr[:dirLen]``: the tables, one entry per ``globalDepth``-bit prefix."""
+    directory: Directory | SparseDirectory
+    """``dirPtr[:dirLen]``: the tables, one entry per ``globalDepth``-bit prefix
+    (:mod:`gomap.swiss.sparse`: built, or built on first touch)."""
     dir_len: int
     """Directory length: 0 for a small (or not yet allocated) map."""
     global_depth: int
@@ -189,7 +190,7 @@ class SwissMap(EventSource):
         self._writing = threading.Lock()
         self.used = 0
         self.small = None
-        self.directory = []
+        self.directory = Directory()
         self.dir_len = 0
         self.global_depth = 0
         self.global_shift = 0  # Go's zero value until a directory exists
@@ -235,11 +236,10 @@ class SwissMap(EventSource):
         capacity = target_capacity // dir_size
         if dir_size >= SPARSE_MIN_TABLES:
             # Untouched tables are counted, not built (see SparseDirectory).
-            self.directory = SparseDirectory(dir_size, capacity, self)  # type: ignore[assignment]
+            self.directory = SparseDirectory(dir_size, capacity, self)
         else:
-            self.directory = [
-                new_table(capacity, i, self.global_depth) for i in range(dir_size)
-            ]
+            self.directory = Directory(
+                new_table(capacity, i, self.global_depth) for i in range(dir_size))
         self.dir_len = dir_size
         self._made(hint)
 
@@ -270,30 +270,14 @@ class SwissMap(EventSource):
     def install_table_split(self, old: Table, left: Table, right: Table) -> None:
         """``installTableSplit``: double the directory if ``old`` used every
         directory bit, then install the halves over ``old``'s range."""
-        if old.local_depth == self.global_depth and isinstance(self.directory, SparseDirectory):
+        if old.local_depth == self.global_depth:
+            # No room for another level in the directory: grow it (newDir[2i] =
+            # newDir[2i+1] = t; t.index updated once: Directory.grown).
             old_len = self.dir_len
             self.directory = self.directory.grown()
             self.global_depth += 1
             self.global_shift -= 1
             self.dir_len = 2 * old_len
-            self._emit("directoryGrow", {"old_dir_len": old_len, "new_dir_len": self.dir_len,
-                                         "global_depth": self.global_depth})
-        elif old.local_depth == self.global_depth:
-            # No room for another level in the directory: grow it.
-            old_len = self.dir_len
-            new_dir: list[Table] = []
-            for i in range(old_len):
-                t = self.directory[i]
-                new_dir.append(t)
-                new_dir.append(t)
-                # t may sit at several indices: update t.index once, the first
-                # time (its index must grow, so seeing the old one means first).
-                if t.index == i:
-                    t.index = 2 * i
-            self.directory = new_dir
-            self.global_depth += 1
-            self.global_shift -= 1
-            self.dir_len = len(new_dir)
             if self.subscribers:
                 self._emit("directoryGrow", {"old_dir_len": old_len,
                                              "new_dir_len": self.dir_len,
@@ -340,7 +324,8 @@ class SwissMap(EventSource):
             return False, None
         hash = self.hasher(key, self.seed) & M64
         t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
-        # inlined: Table.get_without_key (the reference path: ReferenceSwissMap.lookup)
+        # inlined: Table.get_without_key and its ProbeSeq (offset, index) (the reference
+        # path: ReferenceSwissMap.lookup)
         ctrl = t.ctrl
         keys = t.keys
         mask = t.length_mask
@@ -390,7 +375,8 @@ class SwissMap(EventSource):
                 self.grow_to_table()
             t = self.directory[0 if self.dir_len == 1 else hash >> self.global_shift]
             if not self._tomb:
-                # inlined: Table.put_slot (the reference path: ReferenceSwissMap.assign).
+                # inlined: Table.put_slot and its ProbeSeq (the reference path:
+                # ReferenceSwissMap.assign).
                 # Fast path, exact while no table can hold a tombstone: the probe
                 # ends at the first group with an empty slot, which takes the key if
                 # growthLeft allows; otherwise table.put_slot rehashes.
@@ -471,13 +457,8 @@ class SwissMap(EventSource):
             if self.dir_len == 0:
                 self.clear_small()
             else:
-                last_tab = None
-                d = self.directory
-                for t in d.tables() if isinstance(d, SparseDirectory) else d:
-                    if t is last_tab:
-                        continue
+                for t in self.directory.tables():  # each once (Go: skip t == lastTab)
                     t.clear()
-                    last_tab = t
                 self.used = 0
                 self._tomb = False
             self.clear_seq += 1
@@ -608,7 +589,7 @@ class SwissMap(EventSource):
                 continue
             key = g.keys[i]
             tab.unchecked_put_slot(hasher(key, seed) & M64, key, g.elems[i])
-        self.directory = [tab]
+        self.directory = Directory([tab])
         self.dir_len = 1
         self.small = None  # the group lives on only for iterators that hold it
         self.global_depth = 0
@@ -688,24 +669,7 @@ class SwissMap(EventSource):
         m._tomb = self._tomb
         m.clear_seq = self.clear_seq
         m.small = self.small.clone() if self.small is not None else None
-        d = self.directory
-        if isinstance(d, SparseDirectory):
-            sparse = SparseDirectory(d.n, d.capacity, m, d.depth0)
-            copies: dict[int, Table] = {}
-            for i in sorted(dict.keys(d)):
-                t = dict.__getitem__(d, i)
-                if id(t) not in copies:
-                    copies[id(t)] = t.clone()
-                dict.__setitem__(sparse, i, copies[id(t)])
-            m.directory = sparse
-        else:
-            new_dir: list[Table] = []
-            for i, t in enumerate(self.directory):
-                if i > 0 and t is self.directory[i - 1]:
-                    new_dir.append(new_dir[i - 1])
-                else:
-                    new_dir.append(t.clone())
-            m.directory = new_dir
+        m.directory = self.directory.cloned(m)  # each table once; shared entries stay shared
         if prepare is not None:
             prepare(m)
         if m.subscribers:

@@ -176,6 +176,8 @@ class Table:
         """
         ctrl = self.ctrl
         keys = self.keys
+        # inlined: ProbeSeq (offset, index), for speed (every assign once a table may
+        # hold tombstones)
         mask = self.length_mask
         h2 = hash & 0x7F
         offset = (hash >> 7) & mask
@@ -253,6 +255,7 @@ class Table:
         """``table.Delete``: remove ``key``; ``True`` if that left a tombstone."""
         ctrl = self.ctrl
         keys = self.keys
+        # inlined: ProbeSeq (offset, index), for speed (every delete)
         mask = self.length_mask
         h2 = hash & 0x7F
         offset = (hash >> 7) & mask
@@ -322,14 +325,12 @@ class Table:
                     # Never looked up, so its probe sequence may be broken.
                     continue
                 hash = hasher(key, seed) & M64
-                offset = (hash >> 7) & mask
-                step = 0
-                while offset != i:
-                    if has_free[offset]:
+                seq = ProbeSeq(hash >> 7, mask)
+                while seq.offset != i:
+                    if has_free[seq.offset]:
                         # Must be a tombstone, not empty: we haven't found the key.
-                        needed[offset] = True
-                    step += 1
-                    offset = (offset + step) & mask
+                        needed[seq.offset] = True
+                    seq.next()
             if ctrl.find(CTRL_EMPTY, base, base + GROUP_SLOTS) >= 0:
                 needed[i] = True
         # Only prune if that restores at least 10% of capacity.
@@ -411,9 +412,10 @@ class Table:
     def _reinsert(self, m: SwissMap, left: Table, right: Table, mask: int) -> None:
         """The loop of ``grow`` and ``split``: ``uncheckedPutSlot`` of every full slot,
         in slot order, re-hashing each key, into ``left`` (or into ``right`` when
-        ``hash & mask``). inlined: Table.unchecked_put_slot, for speed: the new
-        tables have no tombstones, so ``matchEmptyOrDeleted`` is ``matchEmpty``, and
-        they have room for all. ``m.INLINED = False`` runs the named function."""
+        ``hash & mask``). inlined: Table.unchecked_put_slot and its ProbeSeq, for
+        speed: the new tables have no tombstones, so ``matchEmptyOrDeleted`` is
+        ``matchEmpty``, and they have room for all. ``m.INLINED = False`` runs the
+        named function."""
         if not m.INLINED:
             self._reinsert_reference(m, left, right, mask)
             return

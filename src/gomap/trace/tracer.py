@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from gomap.engines import get_engine
+from gomap.events import local_events
 from gomap.hashing import DefaultHasher, default_rand
 from gomap.layout.maplayout import map_layout
 from gomap.memory import AccountedEngine, accounted_engine
@@ -49,8 +50,10 @@ _TRACED = frozenset(range(len(OP_NAMES)))
 """The ops the tracer follows: all of the ops file's but clone and rebuild."""
 
 
-_CHAIN_EVENTS = frozenset(("emptyOne", "emptyRest", "seed", "newoverflow"))
-_TABLE_EVENTS = frozenset(("tombstone", "seed"))
+# The events after which only the op's own chain / table needs recounting (from the
+# event table: those not structural).
+_CHAIN_EVENTS = local_events("classic")
+_TABLE_EVENTS = local_events("swiss")
 
 
 def _bucket_id(bk: Any) -> int:
