@@ -97,7 +97,7 @@ def test_each_recorded_line_is_where_that_release_declares_the_function() -> Non
     """Every (release, file, line) of the table is the ``func`` line of the event's Go
     function in that release's sources, and the table is what the generator finds
     there now (``python scripts/gen_events.py``)."""
-    from tests.oracle_support import require_go
+    from tests.support.oracle import require_go
 
     releases = {r for e in engine_names() for r in go_releases(e)}
     for r in sorted(releases):
