@@ -230,20 +230,9 @@ static inline int keq(PyObject *stored, PyObject *key) { return gomap_eq(stored,
 /* ---- events -----------------------------------------------------------------------
  * Every event the engine emits, by id; their names are interned once, so that a
  * filtered subscriber (gomap.events.EventFilter) costs one bit test per event. */
-enum { EV_makemap, EV_seed, EV_firstBucket, EV_newoverflow, EV_hashGrow, EV_growWork,
-       EV_evacuate, EV_growDone, EV_emptyOne, EV_emptyRest, EV_clear, EV_iterInit, EV_clone,
-       EV_N };
-static const char *ev_cnames[EV_N] = {"makemap", "seed", "firstBucket", "newoverflow",
-    "hashGrow", "growWork", "evacuate", "growDone", "emptyOne", "emptyRest", "clear",
-    "iterInit", "clone"};
-static PyObject *ev_names[EV_N];
-static uint64_t ev_bits[EV_N];  /* gomap.events.EVENT_BITS of each */
-
-#define EMIT(h, ev, ...)                                                            \
-    (!gomap_wants((h)->subscribers, ev_bits[ev])                                     \
-         ? 0                                                                        \
-         : gomap_emit((h)->subscribers, ev_names[ev], ev_bits[ev],                   \
-                      Py_BuildValue(__VA_ARGS__)))
+#define GOMAP_EVENTS_CLASSIC
+#include "events_gen.h" /* EV_*, EMIT_*: generated from gomap.events by gen_events.py */
+PyObject *gomap_classic_ev_names[EV_N];
 
 /* ---- heap accounting ------------------------------------------------------------------
  * gomap.memory.ClassicAccountant in C, for an accounted native map (_account()): the
@@ -526,8 +515,7 @@ static bmap *newoverflow(HMapObject *h, bmap *b) {
     set_overflow(b, ovf);
     if (ACCT(h, acct_newoverflow(h->acct, prealloc, h->pointers)) < 0)
         return NULL;
-    if (EMIT(h, EV_newoverflow, "{s:O,s:I}", "prealloc", prealloc ? Py_True : Py_False,
-             "noverflow", (unsigned)h->noverflow) < 0)
+    if (EMIT_newoverflow(h, prealloc, h->noverflow) < 0)
         return NULL;
     return ovf;
 }
@@ -554,7 +542,7 @@ static int advanceEvacuationMark(HMapObject *h, Py_ssize_t newbit) {
         barray_decref(old);
         if (h->acct != NULL)
             acct_free_old(h->acct);
-        return EMIT(h, EV_growDone, "{s:i}", "B", h->B);
+        return EMIT_growDone(h, h->B);
     }
     return 0;
 }
@@ -666,8 +654,7 @@ static int evacuate(HMapObject *h, Py_ssize_t oldbucket) {
         /* emitted before the clearing: a subscriber can still walk the chain */
         if (ACCT(h, acct_evacuate(h->acct, h, b0, cleared)) < 0)
             goto fail;
-        if (EMIT(h, EV_evacuate, "{s:n,s:n,s:n,s:O}", "oldbucket", oldbucket, "x", nplan - ny,
-                 "y", ny, "cleared", cleared ? Py_True : Py_False) < 0)
+        if (EMIT_evacuate(h, oldbucket, nplan - ny, ny, cleared) < 0)
             goto fail;
         if (cleared) {
             bucket_clear_cells(b0);
@@ -688,8 +675,7 @@ done:
 }
 
 static int growWork(HMapObject *h, uint64_t bucket) {
-    if (EMIT(h, EV_growWork, "{s:K,s:n}", "bucket", (unsigned long long)bucket, "nevacuate",
-             h->nevacuate) < 0)
+    if (EMIT_growWork(h, bucket, h->nevacuate) < 0)
         return -1;
     if (evacuate(h, (Py_ssize_t)(bucket & (uint64_t)(noldbuckets(h) - 1))) < 0)
         return -1;
@@ -721,8 +707,7 @@ static int hashGrow(HMapObject *h) {
     h->next_overflow = nextOverflow;
     if (ACCT(h, acct_hash_grow(h->acct, h)) < 0)
         return -1;
-    return EMIT(h, EV_hashGrow, "{s:i,s:O,s:n}", "B", h->B, "same_size",
-                bigger ? Py_False : Py_True, "count", h->count);
+    return EMIT_hashGrow(h, h->B, !bigger, h->count);
 }
 
 /* ---- reading ---------------------------------------------------------------------- */
@@ -805,7 +790,7 @@ static int hm__assign(HMapObject *h, uint64_t hash, PyObject *key, PyObject *ele
         h->buckets = barray_new(1);  /* newobject(t.Bucket) */
         if (h->buckets == NULL)
             return -1;
-        if (ACCT(h, acct_first_bucket(h->acct)) < 0 || EMIT(h, EV_firstBucket, "{}") < 0)
+        if (ACCT(h, acct_first_bucket(h->acct)) < 0 || EMIT_firstBucket(h) < 0)
             return -1;
     }
     uint8_t top = tophash(hash);
@@ -920,7 +905,7 @@ static int hm__delete(HMapObject *h, uint64_t hash, PyObject *key) {
     Py_CLEAR(b->elems[i]);
     uint8_t *th = b->tophash;
     th[i] = emptyOne;
-    if (EMIT(h, EV_emptyOne, "{s:K,s:i}", "bucket", (unsigned long long)bucket, "cell", i) < 0)
+    if (EMIT_emptyOne(h, bucket, i) < 0)
         return -1;
     int notLast;
     if (i == bucketCnt - 1) {
@@ -949,15 +934,14 @@ static int hm__delete(HMapObject *h, uint64_t hash, PyObject *key) {
             if (th[i] != emptyOne)
                 break;
         }
-        if (EMIT(h, EV_emptyRest, "{s:K,s:l}", "bucket", (unsigned long long)bucket, "run",
-                 run) < 0)
+        if (EMIT_emptyRest(h, bucket, run) < 0)
             return -1;
     }
     h->count--;
     if (h->count == 0) {
         if (draw_hash0(h) < 0)
             return -1;
-        if (EMIT(h, EV_seed, "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "delete") < 0)
+        if (EMIT_seed(h, h->hash0, "delete") < 0)
             return -1;
     }
     return 1;
@@ -1038,9 +1022,9 @@ static int hm__clear(HMapObject *h) {
     barray_decref(a);
     if (h->acct != NULL)
         acct_clear(h->acct);
-    if (EMIT(h, EV_clear, "{s:i}", "B", h->B) < 0)
+    if (EMIT_clear(h, h->B) < 0)
         return -1;
-    return EMIT(h, EV_seed, "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "clear");
+    return EMIT_seed(h, h->hash0, "clear");
 }
 
 static int hm_clear_(HMapObject *h) {
@@ -1136,9 +1120,9 @@ static int HMap_init(HMapObject *h, PyObject *args, PyObject *kwds) {
         if (h->buckets == NULL)
             return -1;
     }
-    if (EMIT(h, EV_seed, "{s:I,s:s}", "seed", (unsigned)h->hash0, "reason", "new") < 0)
+    if (EMIT_seed(h, h->hash0, "new") < 0)
         return -1;
-    return EMIT(h, EV_makemap, "{s:n,s:i}", "hint", hint, "B", B);
+    return EMIT_makemap(h, hint, B);
 }
 
 static int HMap_traverse_array(barray *a, visitproc visit, void *arg) {
@@ -1591,7 +1575,7 @@ static int clone_fill(HMapObject *h, HMapObject *d) {
         d->buckets = barray_new(1);
         if (d->buckets == NULL)
             return -1;
-        if (ACCT(d, acct_first_bucket(d->acct)) < 0 || EMIT(d, EV_firstBucket, "{}") < 0)
+        if (ACCT(d, acct_first_bucket(d->acct)) < 0 || EMIT_firstBucket(d) < 0)
             return -1;
         bmap *b = &d->buckets->b[0], *s0 = &h->buckets->b[0];
         memcpy(b->tophash, s0->tophash, bucketCnt);
@@ -1608,7 +1592,7 @@ static int clone_fill(HMapObject *h, HMapObject *d) {
             d->buckets = barray_new(1);
             if (d->buckets == NULL)
                 return -1;
-            if (ACCT(d, acct_first_bucket(d->acct)) < 0 || EMIT(d, EV_firstBucket, "{}") < 0)
+            if (ACCT(d, acct_first_bucket(d->acct)) < 0 || EMIT_firstBucket(d) < 0)
                 return -1;
         }
         Py_ssize_t ndst = (Py_ssize_t)1 << d->B, nsrc = (Py_ssize_t)1 << h->B;
@@ -1682,8 +1666,7 @@ static int clone_fill(HMapObject *h, HMapObject *d) {
                 a_alloc(a, a->elem_bytes);
         a_settle(a);
     }
-    return EMIT(d, EV_clone, "{s:n,s:n,s:n}", "count", moved + assigned, "key_allocs",
-                key_allocs, "elem_allocs", elem_allocs);
+    return EMIT_clone(d, moved + assigned, key_allocs, elem_allocs);
 }
 
 static PyObject *HMap_clone(HMapObject *h, PyObject *args, PyObject *kwds) {
@@ -1722,8 +1705,7 @@ static PyObject *HMap_clone(HMapObject *h, PyObject *args, PyObject *kwds) {
         Py_DECREF(r);
     }
     if (h->count == 0) {
-        if (EMIT(d, EV_clone, "{s:n,s:n,s:n}", "count", (Py_ssize_t)0, "key_allocs",
-                 (Py_ssize_t)0, "elem_allocs", (Py_ssize_t)0) < 0)
+        if (EMIT_clone(d, 0, 0, 0) < 0)
             goto fail;
         goto done;
     }
@@ -2037,9 +2019,7 @@ static int hiter_init_(HIterObject *it, HMapObject *h) {
     h->flags |= F_iterator | F_oldIterator;
     if (h->acct != NULL && !h->pointers)
         acct_create_overflow(h->acct);  /* the overflow lists keep overflow buckets alive */
-    return EMIT(h, EV_iterInit, "{s:K,s:K,s:i}", "start_bucket",
-                (unsigned long long)it->startBucket, "offset", (unsigned long long)it->offset,
-                "B", h->B);
+    return EMIT_iterInit(h, it->startBucket, it->offset, h->B);
 }
 
 static PyObject *HMap_iterator(HMapObject *h, PyObject *unused) {
@@ -2704,10 +2684,10 @@ static PyMethodDef classic_module_methods[] = {
     {NULL}};
 
 int gomap_classic_init(PyObject *module) {
-    for (int i = 0; i < EV_N; i++)
-        if ((ev_names[i] = gomap_intern(ev_cnames[i])) == NULL ||
-            gomap_event_bit(ev_cnames[i], &ev_bits[i]) < 0)
-            return -1;
+    static const char *const cnames[EV_N] = EV_CNAMES;
+    static const uint64_t bits[EV_N] = EV_BITS;
+    if (gomap_events_init(module, "classic", cnames, bits, EV_N, gomap_classic_ev_names) < 0)
+        return -1;
     if (PyModule_AddFunctions(module, classic_module_methods) < 0)
         return -1;
     PyObject *sc = PyImport_ImportModule("gomap.layout.sizeclasses");

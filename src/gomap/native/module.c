@@ -201,6 +201,47 @@ int gomap_event_bit(const char *name, uint64_t *bit) {
     return PyErr_Occurred() ? -1 : 0;
 }
 
+int gomap_events_init(PyObject *module, const char *engine, const char *const *cnames,
+                      const uint64_t *bits, int n, PyObject **names) {
+    PyObject *table = PyObject_GetAttrString(module, "EVENT_TABLE");
+    if (table == NULL) {  /* the first engine: make the dict */
+        PyErr_Clear();
+        table = PyDict_New();
+        if (table == NULL || PyModule_AddObjectRef(module, "EVENT_TABLE", table) < 0) {
+            Py_XDECREF(table);
+            return -1;
+        }
+    }
+    PyObject *rows = PyTuple_New(n);
+    if (rows == NULL) {
+        Py_DECREF(table);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        uint64_t bit;
+        if ((names[i] = gomap_intern(cnames[i])) == NULL || gomap_event_bit(cnames[i], &bit) < 0)
+            goto fail;
+        if (bit != bits[i]) {
+            PyErr_Format(PyExc_ImportError,
+                         "gomap._native was built from another gomap.events (the bit of "
+                         "%s event %s differs): rebuild it (pip install -e .)", engine, cnames[i]);
+            goto fail;
+        }
+        PyObject *row = Py_BuildValue("(OK)", names[i], (unsigned long long)bits[i]);
+        if (row == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(rows, i, row);
+    }
+    int rc = PyDict_SetItemString(table, engine, rows);
+    Py_DECREF(rows);
+    Py_DECREF(table);
+    return rc;
+fail:
+    Py_DECREF(rows);
+    Py_DECREF(table);
+    return -1;
+}
+
 int gomap_emit(PyObject *subs, PyObject *name, uint64_t bit, PyObject *details) {
     if (details == NULL)
         return -1;

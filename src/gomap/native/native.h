@@ -103,6 +103,13 @@ int gomap_emit(PyObject *subs, PyObject *name, uint64_t bit, PyObject *details);
  * set for a name that is not declared. */
 int gomap_event_bit(const char *name, uint64_t *bit);
 
+/* An engine's event table at import (its generated EV_CNAMES and EV_BITS, n events):
+ * intern the names into names[], check every bit against gomap.events.EVENT_BITS
+ * (ImportError: the extension was built from another events.py) and record the table
+ * in the module's EVENT_TABLE[engine] as ((name, bit), ...) by event id. */
+int gomap_events_init(PyObject *module, const char *engine, const char *const *cnames,
+                      const uint64_t *bits, int n, PyObject **names);
+
 /* ---- the simulator's loop (module.c) -----------------------------------------------
  * gomap_replay runs gomap.sim.simulate's loop over an iterator of gomap.ops tuples on
  * one engine, through these operations of it (see HMap._replay for the contract). */

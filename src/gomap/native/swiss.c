@@ -265,19 +265,9 @@ static inline int self_eq(PyObject *k) { return gomap_self_cmp(k, Py_EQ); }
  * Every event the engine emits, by id; their names are interned once, so that a
  * filtered subscriber (gomap.events.EventFilter) costs one bit test per event and
  * an event nobody wants builds no details (gomap_wants / gomap_emit, module.c). */
-enum { EV_seed, EV_makemap, EV_directoryGrow, EV_clear, EV_growToSmall, EV_smallToTable,
-       EV_tombstone, EV_pruneTombstones, EV_tableGrow, EV_split, EV_iterInit, EV_clone, EV_N };
-static const char *ev_cnames[EV_N] = {"seed", "makemap", "directoryGrow", "clear",
-    "growToSmall", "smallToTable", "tombstone", "pruneTombstones", "tableGrow", "split",
-    "iterInit", "clone"};
-static PyObject *ev_names[EV_N];
-static uint64_t ev_bits[EV_N];  /* gomap.events.EVENT_BITS of each */
-
-#define EMIT(m, ev, ...)                                                            \
-    (!gomap_wants((m)->subscribers, ev_bits[ev])                                     \
-         ? 0                                                                        \
-         : gomap_emit((m)->subscribers, ev_names[ev], ev_bits[ev],                   \
-                      Py_BuildValue(__VA_ARGS__)))
+#define GOMAP_EVENTS_SWISS
+#include "events_gen.h" /* EV_*, EMIT_*: generated from gomap.events by gen_events.py */
+PyObject *gomap_swiss_ev_names[EV_N];
 
 /* ---- heap accounting ------------------------------------------------------------------
  * gomap.memory.SwissAccountant in C, for an accounted native map (_account()): the same
@@ -413,8 +403,7 @@ static int install_table_split(SwissMapObject *m, TableObject *old, TableObject 
                 return -1;
             m->acct->live -= old_bytes;
         }
-        if (EMIT(m, EV_directoryGrow, "{s:n,s:n,s:i}", "old_dir_len", old_len, "new_dir_len",
-                 m->dir_len, "global_depth", m->global_depth) < 0)
+        if (EMIT_directoryGrow(m, old_len, m->dir_len, m->global_depth) < 0)
             return -1;
     }
     left->index = old->index;
@@ -602,9 +591,7 @@ static int table_delete(SwissMapObject *m, TableObject *t, uint64_t hash, PyObje
                 return 0;
             }
             ctrl_set(g, i, CTRL_DELETED);
-            if (EMIT(m, EV_tombstone, "{s:n,s:K,s:i,s:n}", "index", t->index, "group",
-                     (unsigned long long)offset, "slot", i, "capacity",
-                     t->capacity) < 0)
+            if (EMIT_tombstone(m, t->index, offset, i, t->capacity) < 0)
                 return -1;
             return 1;
         }
@@ -619,8 +606,7 @@ static int table_delete(SwissMapObject *m, TableObject *t, uint64_t hash, PyObje
 static int prune_tombstones(SwissMapObject *m, TableObject *t) {
     Py_ssize_t ts = tombstones(t);
     if (ts * 10 < t->capacity) {
-        return EMIT(m, EV_pruneTombstones, "{s:n,s:n,s:n,s:i}", "index", t->index, "capacity",
-                    t->capacity, "tombstones", ts, "pruned", 0);
+        return EMIT_pruneTombstones(m, t->index, t->capacity, ts, 0);
     }
     uint64_t mask = t->length_mask;
     Py_ssize_t ngroups = (Py_ssize_t)mask + 1;
@@ -672,8 +658,7 @@ static int prune_tombstones(SwissMapObject *m, TableObject *t) {
             cnt += __builtin_popcountll(matchEmptyOrDeleted(t->groups[g].ctrl));
     if (cnt * 10 < t->capacity) {
         PyMem_Free(has_free);
-        return EMIT(m, EV_pruneTombstones, "{s:n,s:n,s:n,s:i}", "index", t->index, "capacity",
-                    t->capacity, "tombstones", ts, "pruned", 0);
+        return EMIT_pruneTombstones(m, t->index, t->capacity, ts, 0);
     }
     for (Py_ssize_t g = 0; g < ngroups; g++) {
         if (needed[g])
@@ -686,8 +671,7 @@ static int prune_tombstones(SwissMapObject *m, TableObject *t) {
         }
     }
     PyMem_Free(has_free);
-    return EMIT(m, EV_pruneTombstones, "{s:n,s:n,s:n,s:n}", "index", t->index, "capacity",
-                t->capacity, "tombstones", ts, "pruned", cnt);
+    return EMIT_pruneTombstones(m, t->index, t->capacity, ts, cnt);
 fail:
     PyMem_Free(has_free);
     return -1;
@@ -773,9 +757,7 @@ static int table_grow(SwissMapObject *m, TableObject *t, Py_ssize_t new_capacity
             acct_drop_table(m->acct, t->capacity) < 0)
             return -1;
     }
-    return EMIT(m, EV_tableGrow, "{s:n,s:n,s:n,s:n,s:n}", "index", old_index, "old_capacity",
-                t->capacity, "new_capacity", new_capacity, "used", used, "dropped_tombstones",
-                tombstones(t));
+    return EMIT_tableGrow(m, old_index, t->capacity, new_capacity, used, tombstones(t));
 }
 
 /* split */
@@ -802,9 +784,8 @@ static int table_split(SwissMapObject *m, TableObject *t) {
         }
         if (rc == 0) {
             t->index = -1;
-            rc = EMIT(m, EV_split, "{s:n,s:i,s:n,s:n,s:n,s:n}", "index", old_index,
-                      "local_depth", local_depth, "left_index", left->index, "left_used",
-                      left->used, "right_index", right->index, "right_used", right->used);
+            rc = EMIT_split(m, old_index, local_depth, left->index, left->used, right->index,
+                            right->used);
         }
     }
     Py_DECREF(left);
@@ -834,7 +815,7 @@ static int grow_to_small(SwissMapObject *m) {
         acct_alloc(m->acct, b);
         m->acct->capacity = GROUP_SLOTS;
     }
-    return EMIT(m, EV_growToSmall, "{}");
+    return EMIT_growToSmall(m);
 }
 
 /* putSlotSmall: 1 done, 0 the group is full, -1 error */
@@ -917,7 +898,7 @@ static TableObject *grow_to_table(SwissMapObject *m) {
         a->live -= a->small_bytes;
         a->small_bytes = 0;
     }
-    if (EMIT(m, EV_smallToTable, "{s:n,s:n}", "used", tab->used, "capacity", tab->capacity) < 0) {
+    if (EMIT_smallToTable(m, tab->used, tab->capacity) < 0) {
         Py_DECREF(tab);
         return NULL;
     }
@@ -1186,8 +1167,7 @@ static int sm__delete(SwissMapObject *m, uint64_t hash, PyObject *key) {
         /* Reset the hash seed (go.dev/issue/25237). */
         if (draw_seed(m) < 0)
             return -1;
-        if (EMIT(m, EV_seed, "{s:K,s:s}", "seed", (unsigned long long)m->seed, "reason",
-                 "delete") < 0)
+        if (EMIT_seed(m, m->seed, "delete") < 0)
             return -1;
     }
     return 0;
@@ -1246,12 +1226,11 @@ static int sm__clear(SwissMapObject *m) {
         m->tomb = 0;
     }
     m->clear_seq++;
-    if (EMIT(m, EV_clear, "{s:O,s:n,s:n}", "small", m->dir_len == 0 ? Py_True : Py_False,
-             "used", used, "clear_seq", m->clear_seq) < 0)
+    if (EMIT_clear(m, m->dir_len == 0, used, m->clear_seq) < 0)
         return -1;
     if (draw_seed(m) < 0)
         return -1;
-    return EMIT(m, EV_seed, "{s:K,s:s}", "seed", (unsigned long long)m->seed, "reason", "clear");
+    return EMIT_seed(m, m->seed, "clear");
 }
 
 static int sm_clear(SwissMapObject *m) {
@@ -1276,14 +1255,13 @@ static int sm_clear(SwissMapObject *m) {
 
 /* ---- NewMap ------------------------------------------------------------------------ */
 static int made(SwissMapObject *m, uint64_t hint) {
-    return EMIT(m, EV_makemap, "{s:K,s:n,s:i}", "hint", (unsigned long long)hint, "dir_len",
-                m->dir_len, "global_depth", m->global_depth);
+    return EMIT_makemap(m, hint, m->dir_len, m->global_depth);
 }
 
 static int new_map(SwissMapObject *m, uint64_t hint) {
     if (draw_seed(m) < 0)
         return -1;
-    if (EMIT(m, EV_seed, "{s:K,s:s}", "seed", (unsigned long long)m->seed, "reason", "new") < 0)
+    if (EMIT_seed(m, m->seed, "new") < 0)
         return -1;
     if (hint <= GROUP_SLOTS)
         return made(m, hint);
@@ -1735,8 +1713,7 @@ static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *args, PyObject *kwd
     }
     /* the clone event (gomap.swiss.map.SwissMap.clone): cloneGroup's objects, when the
      * key / elem is indirect */
-    if (EMIT(c, EV_clone, "{s:n,s:n,s:n}", "count", c->used, "key_allocs", c->used,
-             "elem_allocs", c->used) < 0)
+    if (EMIT_clone(c, c->used, c->used, c->used) < 0)
         goto fail;
     return (PyObject *)c;
 fail:
@@ -2214,10 +2191,7 @@ static int siter_init(SwissIterObject *it, SwissMapObject *m) {
     Py_XINCREF(small_group);
     Py_XSETREF(it->small_group, small_group);
     it->clear_seq = m->clear_seq;
-    return EMIT(m, EV_iterInit, "{s:K,s:K,s:O,s:n}", "entry_offset",
-                (unsigned long long)it->entry_offset, "dir_offset",
-                (unsigned long long)it->dir_offset, "small", dir_idx < 0 ? Py_True : Py_False,
-                "dir_len", m->dir_len);
+    return EMIT_iterInit(m, it->entry_offset, it->dir_offset, dir_idx < 0, m->dir_len);
 }
 
 static PyObject *SwissMap_iterator(SwissMapObject *m, PyObject *unused) {
@@ -2743,10 +2717,10 @@ int gomap_swiss_init(PyObject *module) {
     Py_DECREF(sm);
     if (swiss_go_version == NULL)
         return -1;
-    for (int i = 0; i < EV_N; i++)
-        if ((ev_names[i] = gomap_intern(ev_cnames[i])) == NULL ||
-            gomap_event_bit(ev_cnames[i], &ev_bits[i]) < 0)
-            return -1;
+    static const char *const cnames[EV_N] = EV_CNAMES;
+    static const uint64_t bits[EV_N] = EV_BITS;
+    if (gomap_events_init(module, "swiss", cnames, bits, EV_N, gomap_swiss_ev_names) < 0)
+        return -1;
     if (PyType_Ready(&TableType) < 0 || PyType_Ready(&SwissMapType) < 0 ||
         PyType_Ready(&SwissIterType) < 0)
         return -1;
