@@ -291,7 +291,7 @@ static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, PyObject *
     if (m->dir_len == 0) {
         if (m->small == NULL && map_growToSmall(m) < 0)
             return -1;
-        /* Go 1.27: putSlotSmall first; a full group grows to a table and the new key
+        /* the pinned release: putSlotSmall first; a full group grows to a table and the new key
          * goes in with uncheckedPutSlotForAssign. */
         int r = map_putSlotSmall(m, hash, key, elem);
         if (r != 0)

@@ -116,7 +116,7 @@ static int SwissMap_init(SwissMapObject *m, PyObject *args, PyObject *kwds) {
     m->inited = 1;
     m->key_kind = kk;
     m->typed = kk != KK_generic;
-    m->prune = m->typed;  /* Go 1.27: every typed path prunes, pointer keys too */
+    m->prune = m->typed;  /* the pinned release: every typed path prunes, pointer keys too */
     m->fast_small = kk == KK_fast32 || kk == KK_fast64 || kk == KK_fast32ptr ||
                     kk == KK_fast64ptr;
     m->group_size = group_size;
@@ -711,7 +711,8 @@ PyTypeObject SwissMapType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "gomap._native.SwissMap",
     .tp_basicsize = sizeof(SwissMapObject),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
-    .tp_doc = "maps.Map: the Swiss-table Go map (Go 1.27 internal/runtime/maps) in C.",
+    .tp_doc = "maps.Map: the Swiss-table Go map (internal/runtime/maps, the release gomap.engines "
+              "pins) in C.",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)SwissMap_init,
     .tp_dealloc = (destructor)SwissMap_dealloc,
