@@ -44,3 +44,26 @@ def test_a_go_behaviour_gives_its_release() -> None:
 def test_go_must_be_a_release() -> None:
     with pytest.raises((TypeError, AttributeError)):
         native.NativeSwissMap(go=3)
+
+
+@pytest.mark.parametrize("engine", sorted(MAPS))
+def test_one_thread_is_one_thread_in_every_file(engine: str) -> None:
+    """Every C file of an engine sees the same thread tag: a map one thread makes,
+    fills, iterates and empties is not shared (its writes open no window); a second
+    thread's read makes it shared."""
+    import threading
+
+    m = MAPS[engine]()
+    for i in range(100):
+        m.assign(i, i)
+    it = m.iterator()
+    while it.next() is not None:
+        pass
+    for i in range(100):
+        m.delete(i)
+    m.clear()
+    assert m._shared is False
+    t = threading.Thread(target=m.lookup, args=(1,))
+    t.start()
+    t.join()
+    assert m._shared is True

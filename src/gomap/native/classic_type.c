@@ -682,6 +682,8 @@ OBJ_GETTER(subscribers)
 OBJ_GETTER(layout)
 OBJ_GETTER(go_release)
 
+static PyObject *get_shared(HMapObject *h, void *c) { return PyBool_FromLong(h->shared); }
+
 static PyGetSetDef HMap_getset[] = {
     {"count", (getter)get_count, NULL, "live cells == size of map", NULL},
     {"flags", (getter)get_flags, NULL, "iterator | oldIterator | sameSizeGrow", NULL},
@@ -702,6 +704,8 @@ static PyGetSetDef HMap_getset[] = {
      "not in Go: overflow buckets chained into the current array", NULL},
     {"seed", (getter)get_hash0, NULL, "the hash seed (hash0)", NULL},
     {"layout", (getter)get_layout, NULL, "the BucketLayout", NULL},
+    {"_shared", (getter)get_shared, NULL,
+     "whether a second thread has touched the map (its writes open a window)", NULL},
     {"go_release", (getter)get_go_release, NULL,
      "the Go release the map was made for (snapshot()['go'])", NULL},
     {"acct_live", (getter)get_acct_live, NULL, "accounted live bytes (None: not accounted)",

@@ -7,6 +7,8 @@
 
 #include <sched.h>
 
+__thread char gomap_thread_tag __attribute__((tls_model("initial-exec")));
+
 /* The window a write of a shared map opens while hashWriting is set (native.h). */
 void gomap_write_window(void) {
     Py_BEGIN_ALLOW_THREADS

@@ -92,8 +92,9 @@ int gomap_fastpath_init(PyObject *module); /* fastpath.c: install_gomap */
  * uses pays one pointer compare per operation. (A new thread whose thread-local block
  * reuses an ended thread's address counts as the same thread.) */
 /* The calling thread, cheaply: the address of a thread-local byte (initial-exec TLS:
- * one fs-relative address, no call). */
-static __thread char gomap_thread_tag __attribute__((tls_model("initial-exec"), unused));
+ * one fs-relative address, no call). One byte for the whole extension (module.c): every
+ * file of an engine must see the same address for the same thread. */
+extern __thread char gomap_thread_tag __attribute__((tls_model("initial-exec")));
 
 #define GOMAP_TOUCH(m)                                                         \
     do {                                                                       \

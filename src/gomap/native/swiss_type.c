@@ -659,6 +659,8 @@ SM_OBJ_GETTER(rand)
 SM_OBJ_GETTER(subscribers)
 SM_OBJ_GETTER(go_release)
 
+static PyObject *sm_get_shared(SwissMapObject *m, void *c) { return PyBool_FromLong(m->shared); }
+
 #define SACCT_GETTER(field)                                                \
     static PyObject *sm_get_acct_##field(SwissMapObject *m, void *c) {     \
         if (m->acct == NULL)                                               \
@@ -701,6 +703,8 @@ static PyGetSetDef SwissMap_getset[] = {
     {"rand", (getter)sm_get_rand, NULL, "the () -> uint64 random source", NULL},
     {"subscribers", (getter)sm_get_subscribers, NULL,
      "the list of (event, details) callables called at every event", NULL},
+    {"_shared", (getter)sm_get_shared, NULL,
+     "whether a second thread has touched the map (its writes open a window)", NULL},
     {"go_release", (getter)sm_get_go_release, NULL,
      "the Go release the map was made for (snapshot()['go'])", NULL},
     {NULL}};
