@@ -1,21 +1,36 @@
 """The native backend: the engines' state and operations in C (``gomap._native``).
 
-The C code (``classic.c``, ``swiss.c``) mirrors the Python reference engines statement by
-statement, with Go's layout: bucket arrays of 8-cell buckets with ``tophash``
-bytes and overflow pointers, the ``hmap`` fields as C integers, 64-bit hashes as
-``uint64_t``, keys and elems as references to the Python objects. It is proven
-state-exact with the reference by the differential tests (``tests/native/test_classic.py``)
-and by the Go oracle run against it.
+The C code mirrors the Python reference engines statement by statement, with Go's
+layout: bucket arrays of 8-cell buckets with ``tophash`` bytes and overflow pointers,
+the ``hmap`` fields as C integers, 64-bit hashes as ``uint64_t``, keys and elems as
+references to the Python objects. It is proven state-exact with the reference by the
+differential tests (``tests/native/test_classic.py``) and by the Go oracle run against it.
 
-``swiss.c`` does the same for the Swiss engine of Go 1.27.3: groups of one
-``uint64`` control word and 8 (key, elem) slots matched with bit tricks, tables
-(``used``, ``capacity``, ``growth_left``, ``local_depth``, ``index``, the group
-array) as Python objects so that iterators and the debug tools can hold stale
-ones, the directory of table references with shared entries, the small map's single
-group, tombstones, ``pruneTombstones``, grow / split / directory growth and Go's
-randomised iterator (``tests/native/test_swiss.py``). Both native engines mirror
-their pinned Go release only; other releases run on the Python engines
-(:meth:`gomap.engines.EngineSpec.backend_for`).
+The Swiss engine is done the same way: groups of one ``uint64`` control word and 8
+(key, elem) slots matched with bit tricks, tables (``used``, ``capacity``,
+``growth_left``, ``local_depth``, ``index``, the group array) as Python objects so
+that iterators and the debug tools can hold stale ones, the directory of table
+references with shared entries, the small map's single group, tombstones,
+``pruneTombstones``, grow / split / directory growth and Go's randomised iterator
+(``tests/native/test_swiss.py``). Both native engines mirror the Go release
+:mod:`gomap.engines` pins for them (and the releases whose switches are the same);
+other releases run on the Python engines (:meth:`gomap.engines.EngineSpec.backend_for`).
+
+The sources, one concern per file:
+
+- ``classic_map.c``: the classic algorithm beside Go's ``runtime/map.go``, in its order
+  and with its names; ``classic_acct.c`` its heap accountant; ``classic_type.c`` the
+  CPython glue (types, getters, views, ``snapshot()``, init); ``classic.h`` what they
+  share and the naming rule of the entry points.
+- ``swiss_table.c`` / ``swiss_map.c``: the Swiss algorithm beside Go's
+  ``internal/runtime/maps/table.go`` / ``map.go``; ``swiss_acct.c``, ``swiss_type.c``,
+  ``swiss.h`` likewise.
+- ``module.c``: the module, the hooks and the emit path both engines share, the
+  simulator's loop; ``fastpath.c``: GoMap's dunders in C for every native engine;
+  ``native.h``: what all of them share; ``opsread.c`` / ``patterns.c``: the ops-file
+  reader and the workload patterns in C.
+- ``events_gen.h``: generated at build time from :data:`gomap.events.EVENTS` by
+  ``gen_events.py`` (the event ids, names, bits and one emit macro per event).
 
 :func:`resolve_backend` decides which backend a map gets: an explicit
 ``backend=`` wins, then ``GOMAP_BACKEND`` (``native`` or ``python``), then native
@@ -164,12 +179,13 @@ def _release_of(m: Any) -> Any:
     """The Go release a native map models and its switches: the release it was made
     for (:meth:`gomap.engines.EngineSpec.new` sets it when that is not the pinned
     one, and the native engine runs it only when its switches are the pinned
-    release's), else the engine's pinned release (:func:`gomap.versions.pinned_release`)."""
+    release's), else the release the C map was made for (``go=``; by default the
+    engine's pin, :func:`gomap.versions.pinned_release`)."""
     b = getattr(m, "_go", None)
     if b is None:
         from gomap.versions import go_behaviour
 
-        b = go_behaviour(None, m.impl)
+        b = go_behaviour(m.go_release, m.impl)  # the C map's go= (default: the pin)
     return b
 
 
@@ -254,8 +270,9 @@ if _native is not None:
 
     class NativeSwissMap(_native.SwissMap, EventSource):
         """The Swiss engine in C: the contract of :class:`gomap.swiss.SwissMap`
-        (same constructor less ``go=``, operations, events, ``snapshot()``),
-        state-exact with it for the pinned release (Go 1.27.3). ``directory`` and
+        (same constructor, operations, events, ``snapshot()``), state-exact with it
+        for the pinned release (:mod:`gomap.engines`) and the releases whose switches
+        equal its (``go=``: ``snapshot()["go"]`` reports the release asked for). ``directory`` and
         ``small`` are the C tables themselves (read-only from Python: ``ctrl``,
         ``keys``, ``elems`` are copies); ``subscribers`` is the C engine's own list."""
 

@@ -1,10 +1,13 @@
-/* gomap._native: the C backend of gomap's engines (see classic.c). */
+/* gomap._native: the C backend of gomap's engines: the module, the hooks and the emit path both
+ * engines share, and the simulator's loop (see gomap/native/__init__.py for the files). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
 #include "native.h"
 
 #include <sched.h>
+
+__thread char gomap_thread_tag __attribute__((tls_model("initial-exec")));
 
 /* The window a write of a shared map opens while hashWriting is set (native.h). */
 void gomap_write_window(void) {
@@ -201,6 +204,47 @@ int gomap_event_bit(const char *name, uint64_t *bit) {
     return PyErr_Occurred() ? -1 : 0;
 }
 
+int gomap_events_init(PyObject *module, const char *engine, const char *const *cnames,
+                      const uint64_t *bits, int n, PyObject **names) {
+    PyObject *table = PyObject_GetAttrString(module, "EVENT_TABLE");
+    if (table == NULL) {  /* the first engine: make the dict */
+        PyErr_Clear();
+        table = PyDict_New();
+        if (table == NULL || PyModule_AddObjectRef(module, "EVENT_TABLE", table) < 0) {
+            Py_XDECREF(table);
+            return -1;
+        }
+    }
+    PyObject *rows = PyTuple_New(n);
+    if (rows == NULL) {
+        Py_DECREF(table);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        uint64_t bit;
+        if ((names[i] = gomap_intern(cnames[i])) == NULL || gomap_event_bit(cnames[i], &bit) < 0)
+            goto fail;
+        if (bit != bits[i]) {
+            PyErr_Format(PyExc_ImportError,
+                         "gomap._native was built from another gomap.events (the bit of "
+                         "%s event %s differs): rebuild it (pip install -e .)", engine, cnames[i]);
+            goto fail;
+        }
+        PyObject *row = Py_BuildValue("(OK)", names[i], (unsigned long long)bits[i]);
+        if (row == NULL)
+            goto fail;
+        PyTuple_SET_ITEM(rows, i, row);
+    }
+    int rc = PyDict_SetItemString(table, engine, rows);
+    Py_DECREF(rows);
+    Py_DECREF(table);
+    return rc;
+fail:
+    Py_DECREF(rows);
+    Py_DECREF(table);
+    return -1;
+}
+
 int gomap_emit(PyObject *subs, PyObject *name, uint64_t bit, PyObject *details) {
     if (details == NULL)
         return -1;
@@ -231,6 +275,68 @@ int gomap_emit(PyObject *subs, PyObject *name, uint64_t bit, PyObject *details) 
     return rc;
 }
 
+PyObject *gomap_pinned_release(const char *engine) {
+    PyObject *get = gomap_import_attr("gomap.engines", "get_engine");
+    if (get == NULL)
+        return NULL;
+    PyObject *spec = PyObject_CallFunction(get, "s", engine);
+    Py_DECREF(get);
+    if (spec == NULL)
+        return NULL;
+    PyObject *v = PyObject_GetAttrString(spec, "go_version");
+    Py_DECREF(spec);
+    return v;
+}
+
+PyObject *gomap_go_release(PyObject *go, PyObject *pinned) {
+    if (go == NULL || go == Py_None) {
+        Py_INCREF(pinned);
+        return pinned;
+    }
+    if (PyUnicode_Check(go)) {
+        Py_INCREF(go);
+        return go;
+    }
+    PyObject *r = PyObject_GetAttrString(go, "release");
+    if (r != NULL && !PyUnicode_Check(r)) {
+        PyErr_Format(PyExc_TypeError, "go must be a release string or a GoBehaviour, not %.100s",
+                     Py_TYPE(go)->tp_name);
+        Py_CLEAR(r);
+    }
+    return r;
+}
+
+int gomap_add_type(PyObject *module, const char *name, PyTypeObject *type) {
+    if (PyType_Ready(type) < 0)
+        return -1;
+    return PyModule_AddObjectRef(module, name, (PyObject *)type);
+}
+
+PyObject *gomap_import_attr(const char *module, const char *attr) {
+    PyObject *mod = PyImport_ImportModule(module);
+    if (mod == NULL)
+        return NULL;
+    PyObject *v = PyObject_GetAttrString(mod, attr);
+    Py_DECREF(mod);
+    return v;
+}
+
+static PyObject *op_codes[6];  /* the ints 0..5: gomap.ops codes, kept for the process */
+
+PyObject *gomap_op_pair(int code, PyObject *key) {
+    if (key == NULL)
+        return NULL;
+    PyObject *t = PyTuple_New(2);
+    if (t == NULL) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    Py_INCREF(op_codes[code]);
+    PyTuple_SET_ITEM(t, 0, op_codes[code]);
+    PyTuple_SET_ITEM(t, 1, key);
+    return t;
+}
+
 PyObject *gomap_intern(const char *s) {
     return PyUnicode_InternFromString(s);  /* the reference is kept: immortal enough */
 }
@@ -247,7 +353,7 @@ PyObject *gomap_intern(const char *s) {
 enum { OP_MAKE, OP_SET, OP_GET, OP_DEL, OP_CLEAR, OP_RANGE, OP_ITER, OP_NEXT, OP_STOP,
        OP_DUMP };
 
-PyObject *gomap_replay(PyObject *m, const gomap_replay_ops *ops, PyObject *const *args,
+PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const *args,
                        Py_ssize_t nargs) {
     if (nargs != 6) {
         PyErr_SetString(PyExc_TypeError,
@@ -296,7 +402,7 @@ PyObject *gomap_replay(PyObject *m, const gomap_replay_ops *ops, PyObject *const
             if (n == 2 || n == 3) {
                 PyObject *elem = n == 3 ? PyTuple_GET_ITEM(op, 2) : Py_None;
                 rc = ops->assign(m, PyTuple_GET_ITEM(op, 1), elem);
-                Py_ssize_t count = ops->count(m);
+                Py_ssize_t count = ops->len(m);
                 if (count > max_entries)
                     max_entries = count;
             } else {
@@ -304,9 +410,12 @@ PyObject *gomap_replay(PyObject *m, const gomap_replay_ops *ops, PyObject *const
             }
             break;
         case OP_GET:
-            if (n == 2)
-                rc = ops->lookup(m, PyTuple_GET_ITEM(op, 1));
-            else
+            if (n == 2) {
+                PyObject *e;
+                rc = ops->lookup(m, PyTuple_GET_ITEM(op, 1), &e);
+                if (rc == 1)
+                    Py_DECREF(e);
+            } else
                 code = -1;
             break;
         case OP_DEL:
@@ -402,10 +511,14 @@ static struct PyModuleDef native_module = {
 
 PyMODINIT_FUNC PyInit__native(void) {
     crc_init();
+    for (int i = 0; i < 6; i++)
+        if ((op_codes[i] = PyLong_FromLong(i)) == NULL)
+            return NULL;
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
     if (events_init() < 0 || gomap_classic_init(m) < 0 || gomap_swiss_init(m) < 0 ||
+        gomap_fastpath_init(m) < 0 ||
         gomap_opsread_init(m) < 0 || gomap_patterns_init(m) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -12,20 +12,74 @@ int gomap_swiss_init(PyObject *module);
 int gomap_opsread_init(PyObject *module);  /* opsread.c: OpsReader */
 int gomap_patterns_init(PyObject *module); /* patterns.c: PatternOps */
 
-/* What GoMap's C fast paths (the bottom of classic.c) need of a native engine other
- * than the classic HMap: lookup (1 found with a new reference in *pe, 0 absent, -1
- * error), assign, delete (0 / -1), len, and a lazy iterator yielding (key, elem)
- * (mode 0) or keys (mode 1) that runs Iter.Init at its first step. */
+/* A native engine's operations, as GoMap's C fast paths (fastpath.c) and the
+ * simulator's loop (gomap_replay, module.c) call them: lookup (1 found with a new
+ * reference in *pe, 0 absent, -1 error), assign, delete, clear (0 / -1), a whole range
+ * loop, len, a lazy iterator yielding (key, elem) (mode 0) or keys (mode 1) that runs
+ * Iter.Init at its first step, the accounted live bytes (NULL: not accounted) and where
+ * the number of the replayed op goes. GOMAP_ENGINE_OPS writes them for an engine. */
 typedef struct {
     PyTypeObject *type;
     int (*lookup)(PyObject *engine, PyObject *key, PyObject **pe);
     int (*assign)(PyObject *engine, PyObject *key, PyObject *elem);
     int (*del)(PyObject *engine, PyObject *key);
+    int (*clear)(PyObject *engine);
+    int (*range)(PyObject *engine);
     Py_ssize_t (*len)(PyObject *engine);
     PyObject *(*iter)(PyObject *engine, int mode);
+    const int64_t *(*live)(PyObject *engine);
+    Py_ssize_t *(*op)(PyObject *engine);
 } gomap_engine_ops;
 
-extern const gomap_engine_ops gomap_swiss_ops;
+/* Define `const gomap_engine_ops NAME` for the engine whose map is the C type T (the
+ * Python type TYPE, iterators of C type IT) from its functions: READY(T *) 0 or -1
+ * (raising) before any operation, LOOKUP(T *, key, PyObject **pe) as lookup above,
+ * ASSIGN, DELETE, CLEAR(T *, ...) its hm_/sm_ entry points, ITERATOR(T *) a new
+ * started iterator, ITERNEXT(IT *, &k, &e) its step (1 with new references, 0 done,
+ * -1), LAZY(T *, mode) the lazy iterator; COUNT, ACCT, OPNO name the fields of T
+ * holding the entry count, the accountant (with a field live) and the op number. */
+#define GOMAP_ENGINE_OPS(NAME, T, TYPE, IT, READY, LOOKUP, ASSIGN, DELETE, CLEAR, ITERATOR,  \
+                         ITERNEXT, LAZY, COUNT, ACCT, OPNO)                                 \
+    static int NAME##_lookup(PyObject *m, PyObject *key, PyObject **pe) {                  \
+        return READY((T *)m) < 0 ? -1 : LOOKUP((T *)m, key, pe);                           \
+    }                                                                                      \
+    static int NAME##_assign(PyObject *m, PyObject *key, PyObject *elem) {                 \
+        return READY((T *)m) < 0 ? -1 : ASSIGN((T *)m, key, elem);                         \
+    }                                                                                      \
+    static int NAME##_delete(PyObject *m, PyObject *key) {                                 \
+        return READY((T *)m) < 0 ? -1 : DELETE((T *)m, key);                               \
+    }                                                                                      \
+    static int NAME##_clear(PyObject *m) { return READY((T *)m) < 0 ? -1 : CLEAR((T *)m); } \
+    static int NAME##_range(PyObject *m) {                                                 \
+        if (READY((T *)m) < 0)                                                             \
+            return -1;                                                                     \
+        IT *it = (IT *)ITERATOR((T *)m);                                                   \
+        if (it == NULL)                                                                    \
+            return -1;                                                                     \
+        PyObject *k, *e;                                                                   \
+        int r;                                                                             \
+        while ((r = ITERNEXT(it, &k, &e)) > 0) {                                           \
+            Py_DECREF(k);                                                                  \
+            Py_DECREF(e);                                                                  \
+        }                                                                                  \
+        Py_DECREF(it);                                                                     \
+        return r;                                                                          \
+    }                                                                                      \
+    static Py_ssize_t NAME##_len(PyObject *m) { return ((T *)m)->COUNT; }                 \
+    static PyObject *NAME##_iter(PyObject *m, int mode) { return LAZY((T *)m, mode); }     \
+    static const int64_t *NAME##_live(PyObject *m) {                                       \
+        return ((T *)m)->ACCT == NULL ? NULL : &((T *)m)->ACCT->live;                      \
+    }                                                                                      \
+    static Py_ssize_t *NAME##_op(PyObject *m) { return &((T *)m)->OPNO; }                 \
+    const gomap_engine_ops NAME = {TYPE,          NAME##_lookup, NAME##_assign,            \
+                                   NAME##_delete, NAME##_clear,  NAME##_range,             \
+                                   NAME##_len,    NAME##_iter,   NAME##_live,              \
+                                   NAME##_op}
+
+extern const gomap_engine_ops gomap_classic_ops; /* classic_type.c */
+extern const gomap_engine_ops gomap_swiss_ops;   /* swiss_type.c */
+
+int gomap_fastpath_init(PyObject *module); /* fastpath.c: install_gomap */
 
 /* ---- Go's misuse detection across threads (not in Go, which needs no help: its writes
  * are not atomic). A native write holds the GIL from start to end, so no other thread
@@ -38,8 +92,9 @@ extern const gomap_engine_ops gomap_swiss_ops;
  * uses pays one pointer compare per operation. (A new thread whose thread-local block
  * reuses an ended thread's address counts as the same thread.) */
 /* The calling thread, cheaply: the address of a thread-local byte (initial-exec TLS:
- * one fs-relative address, no call). */
-static __thread char gomap_thread_tag __attribute__((tls_model("initial-exec"), unused));
+ * one fs-relative address, no call). One byte for the whole extension (module.c): every
+ * file of an engine must see the same address for the same thread. */
+extern __thread char gomap_thread_tag __attribute__((tls_model("initial-exec")));
 
 #define GOMAP_TOUCH(m)                                                         \
     do {                                                                       \
@@ -53,6 +108,28 @@ static __thread char gomap_thread_tag __attribute__((tls_model("initial-exec"), 
     } while (0)
 
 void gomap_write_window(void);
+
+/* Define `static inline int NAME(T *m, PyObject *key, uint64_t *hash)`: the start of a
+ * Go map write (mapassign, mapdelete) on m, whose hash function is HASH(m, key, &hash):
+ * "concurrent map writes" if a write is under way, the hash, the same check again (the
+ * hasher ran user code: "Set hashWriting after calling t.hasher, since t.hasher may
+ * panic"), then hashWriting (the field writing) set and, for a shared map, the write
+ * window opened. 0, or -1 with an exception set. */
+#define GOMAP_BEGIN_WRITE(NAME, T, HASH)                                       \
+    static inline int NAME(T *m, PyObject *key, uint64_t *hash) {              \
+        if (m->writing)                                                        \
+            goto busy;                                                         \
+        if (HASH(m, key, hash) < 0)                                            \
+            return -1;                                                         \
+        if (m->writing)                                                        \
+            goto busy;                                                         \
+        m->writing = 1;                                                        \
+        GOMAP_WRITE_WINDOW(m);                                                 \
+        return 0;                                                              \
+    busy:                                                                      \
+        gomap_concurrent_error("ConcurrentMapWriteError");                     \
+        return -1;                                                             \
+    }
 
 #define GOMAP_WRITE_WINDOW(m)                                                  \
     do {                                                                       \
@@ -103,21 +180,17 @@ int gomap_emit(PyObject *subs, PyObject *name, uint64_t bit, PyObject *details);
  * set for a name that is not declared. */
 int gomap_event_bit(const char *name, uint64_t *bit);
 
+/* An engine's event table at import (its generated EV_CNAMES and EV_BITS, n events):
+ * intern the names into names[], check every bit against gomap.events.EVENT_BITS
+ * (ImportError: the extension was built from another events.py) and record the table
+ * in the module's EVENT_TABLE[engine] as ((name, bit), ...) by event id. */
+int gomap_events_init(PyObject *module, const char *engine, const char *const *cnames,
+                      const uint64_t *bits, int n, PyObject **names);
+
 /* ---- the simulator's loop (module.c) -----------------------------------------------
  * gomap_replay runs gomap.sim.simulate's loop over an iterator of gomap.ops tuples on
- * one engine, through these operations of it (see HMap._replay for the contract). */
-typedef struct {
-    int (*assign)(PyObject *m, PyObject *key, PyObject *elem);  /* 0, or -1 */
-    int (*lookup)(PyObject *m, PyObject *key);                  /* 1 found, 0, or -1 */
-    int (*del)(PyObject *m, PyObject *key);                     /* 0, or -1 */
-    int (*clear)(PyObject *m);
-    int (*range)(PyObject *m);                                  /* a whole range loop */
-    Py_ssize_t (*count)(PyObject *m);
-    const int64_t *(*live)(PyObject *m);  /* the accounted live bytes, or NULL */
-    Py_ssize_t *(*op)(PyObject *m);       /* where the op number goes */
-} gomap_replay_ops;
-
-PyObject *gomap_replay(PyObject *m, const gomap_replay_ops *ops, PyObject *const *args,
+ * one engine, through its operations (see HMap._replay for the contract). */
+PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const *args,
                        Py_ssize_t nargs);
 
 /* a == b for two exact ints, as Python's `a == b` (in int64 range, without the generic
@@ -220,6 +293,34 @@ static inline int gomap_eq(PyObject *left, PyObject *right) {
  * iterator does). Steals k and e. */
 PyObject *gomap_iter_result(PyObject **result, int mode, PyObject *k, PyObject *e);
 
+/* What a lookup method returns for the look-up result r (k and e new references when
+ * r is 1, stolen; k may be NULL): (True, e), or (True, k, e) with with_key; (False,
+ * None[, None]) when absent (r 0); NULL on error (r -1). */
+static inline PyObject *gomap_lookup_result(int r, PyObject *k, PyObject *e, int with_key) {
+    if (r < 0)
+        return NULL;
+    if (r == 0)
+        return with_key ? PyTuple_Pack(3, Py_False, Py_None, Py_None)
+                        : PyTuple_Pack(2, Py_False, Py_None);
+    PyObject *t = with_key ? PyTuple_Pack(3, Py_True, k, e) : PyTuple_Pack(2, Py_True, e);
+    Py_XDECREF(k);
+    Py_DECREF(e);
+    return t;
+}
+
+/* What an iterator's next() returns for the step result r (k and e new references
+ * when r is 1, stolen): (k, e), None at the end (r 0), NULL on error (r -1). */
+static inline PyObject *gomap_iter_pair(int r, PyObject *k, PyObject *e) {
+    if (r < 0)
+        return NULL;
+    if (r == 0)
+        Py_RETURN_NONE;
+    PyObject *t = PyTuple_Pack(2, k, e);
+    Py_DECREF(k);
+    Py_DECREF(e);
+    return t;
+}
+
 /* The hooks a map is made with (HMap / SwissMap __init__): rand (None:
  * gomap.hashing.default_rand()), hasher (None: DefaultHasher(rand)), whether that is
  * the default hasher, computed in C then (*fast_hash 1, or 2 for the stable one,
@@ -229,6 +330,30 @@ PyObject *gomap_iter_result(PyObject **result, int mode, PyObject *k, PyObject *
 int gomap_init_hooks(PyObject *hasher, PyObject *rand, PyObject *observer,
                      PyObject *subscribers, PyObject **out_hasher, PyObject **out_rand,
                      PyObject **out_hrand, int *fast_hash, PyObject **out_subscribers);
+
+/* The Go release the registry pins for engine (gomap.engines.get_engine(engine)
+ * .go_version): a new reference, or NULL. The C code holds no release of its own. */
+PyObject *gomap_pinned_release(const char *engine);
+
+/* The Go release a map reports (snapshot()["go"], go_release): the release string of
+ * go (a version string, or a gomap.versions.GoBehaviour: its release), or pinned when
+ * go is None or NULL. A new reference, or NULL with an exception set. */
+PyObject *gomap_go_release(PyObject *go, PyObject *pinned);
+
+/* ---- module plumbing (module.c) ---------------------------------------------------- */
+/* PyType_Ready(type), then module.name = type; 0 or -1. */
+int gomap_add_type(PyObject *module, const char *name, PyTypeObject *type);
+/* module.attr, imported (a new reference, or NULL). */
+PyObject *gomap_import_attr(const char *module, const char *attr);
+/* The operation (code, key), a gomap.ops tuple; steals key (NULL: an error making it). */
+PyObject *gomap_op_pair(int code, PyObject *key);
+/* A getter of the object field `field` of the C type T: the object, or None. */
+#define GOMAP_OBJ_GETTER(fn, T, field)                          \
+    static PyObject *fn(T *self, void *closure) {               \
+        PyObject *o = self->field ? self->field : Py_None;      \
+        Py_INCREF(o);                                           \
+        return o;                                               \
+    }
 
 /* An interned str, kept for the life of the process (NULL on error). */
 PyObject *gomap_intern(const char *s);

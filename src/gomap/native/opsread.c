@@ -42,8 +42,6 @@ typedef struct {
     int npushed;
 } OpsReader;
 
-static PyObject *code_obj[6];
-
 static int fill(OpsReader *r) {
     /* more bytes after buf[end]: compact, grow when full; 0, or -1 with an exception */
     if (r->start > 0) {
@@ -124,20 +122,6 @@ static int next_line(OpsReader *r, const char **s, Py_ssize_t *n) {
     }
 }
 
-static PyObject *make_op(int code, PyObject *key) {
-    /* steals key */
-    if (key == NULL)
-        return NULL;
-    PyObject *t = PyTuple_New(2);
-    if (t == NULL) {
-        Py_DECREF(key);
-        return NULL;
-    }
-    Py_INCREF(code_obj[code]);
-    PyTuple_SET_ITEM(t, 0, code_obj[code]);
-    PyTuple_SET_ITEM(t, 1, key);
-    return t;
-}
 
 /* A plain decimal integer literal in [lo, hi] as a new int; NULL without an
  * exception when the text is anything else (the slow path decides). */
@@ -283,17 +267,17 @@ static PyObject *OpsReader_next(OpsReader *r) {
                 goto slow;
             }
             r->first = 0;
-            return make_op(code, key);
+            return gomap_op_pair(code, key);
         }
         if (w == 5 && (memcmp(t, "clear", 5) == 0) && alen == 0) {
             r->first = 0;
             Py_INCREF(Py_None);
-            return make_op(R_CLEAR, Py_None);
+            return gomap_op_pair(R_CLEAR, Py_None);
         }
         if (w == 4 && (memcmp(t, "iter", 4) == 0) && alen == 0) {
             r->first = 0;
             Py_INCREF(Py_None);
-            return make_op(R_RANGE, Py_None);
+            return gomap_op_pair(R_RANGE, Py_None);
         }
     slow: {
         PyObject *op = slow_line(r, s, n);
@@ -413,17 +397,5 @@ static PyTypeObject OpsReaderType = {
 };
 
 int gomap_opsread_init(PyObject *module) {
-    for (int i = 0; i < 6; i++) {
-        code_obj[i] = PyLong_FromLong(i);  /* kept for the life of the process */
-        if (code_obj[i] == NULL)
-            return -1;
-    }
-    if (PyType_Ready(&OpsReaderType) < 0)
-        return -1;
-    Py_INCREF(&OpsReaderType);
-    if (PyModule_AddObject(module, "OpsReader", (PyObject *)&OpsReaderType) < 0) {
-        Py_DECREF(&OpsReaderType);
-        return -1;
-    }
-    return 0;
+    return gomap_add_type(module, "OpsReader", &OpsReaderType);
 }

@@ -48,8 +48,6 @@ typedef struct {
     PyObject *pending;      /* churn: the SET after its DEL */
 } PatternOps;
 
-static PyObject *code_objs[6];
-
 static uint32_t genrand(PatternOps *g) {
     static const uint32_t mag01[2] = {0x0U, 0x9908b0dfU};
     uint32_t y, *mt = g->mt;
@@ -155,25 +153,12 @@ static PyObject *key_of(PatternOps *g, uint64_t i) {
     return PyLong_FromLongLong((long long)(off + (uint64_t)g->lo));
 }
 
-static PyObject *op2(int code, PyObject *key) {  /* steals key */
-    if (key == NULL)
-        return NULL;
-    PyObject *t = PyTuple_New(2);
-    if (t == NULL) {
-        Py_DECREF(key);
-        return NULL;
-    }
-    Py_INCREF(code_objs[code]);
-    PyTuple_SET_ITEM(t, 0, code_objs[code]);
-    PyTuple_SET_ITEM(t, 1, key);
-    return t;
-}
 
 static PyObject *PatternOps_next(PatternOps *g) {
     if (!g->started) {
         g->started = 1;
         PyObject *h = PyLong_FromLongLong(g->hint);
-        return op2(P_MAKE, h);
+        return gomap_op_pair(P_MAKE, h);
     }
     if (g->pending != NULL) {
         PyObject *p = g->pending;
@@ -183,11 +168,11 @@ static PyObject *PatternOps_next(PatternOps *g) {
     switch (g->gen) {
     case G_FILL:
         if (g->step < g->a)
-            return op2(P_SET, key_of(g, g->step++));
+            return gomap_op_pair(P_SET, key_of(g, g->step++));
         return NULL;
     case G_DRAIN:
         if (g->step < g->a)
-            return op2(P_SET, key_of(g, g->step++));
+            return gomap_op_pair(P_SET, key_of(g, g->step++));
         if (g->phase == 0) {  /* order = list(range(n)); rng.shuffle(order) */
             g->phase = 1;
             g->arr = PyMem_Malloc((g->a ? g->a : 1) * sizeof(uint64_t));
@@ -202,11 +187,11 @@ static PyObject *PatternOps_next(PatternOps *g) {
             }
         }
         if (g->phase_i < g->b)
-            return op2(P_DEL, key_of(g, g->arr[g->phase_i++]));
+            return gomap_op_pair(P_DEL, key_of(g, g->arr[g->phase_i++]));
         return NULL;
     case G_CHURN:
         if (g->step < g->a)
-            return op2(P_SET, key_of(g, g->step++));
+            return gomap_op_pair(P_SET, key_of(g, g->step++));
         if (g->arr == NULL) {
             g->arr = PyMem_Malloc((g->a ? g->a : 1) * sizeof(uint64_t));
             if (g->arr == NULL)
@@ -218,11 +203,11 @@ static PyObject *PatternOps_next(PatternOps *g) {
         if (g->phase_i < g->b * g->a) {
             g->phase_i++;
             uint64_t j = randbelow(g, g->a);
-            PyObject *del = op2(P_DEL, key_of(g, g->arr[j]));
+            PyObject *del = gomap_op_pair(P_DEL, key_of(g, g->arr[j]));
             if (del == NULL)
                 return NULL;
             g->arr[j] = g->nxt;
-            g->pending = op2(P_SET, key_of(g, g->nxt++));
+            g->pending = gomap_op_pair(P_SET, key_of(g, g->nxt++));
             if (g->pending == NULL) {
                 Py_DECREF(del);
                 return NULL;
@@ -240,7 +225,7 @@ static PyObject *PatternOps_next(PatternOps *g) {
             if (g->phase == 0) {
                 if (g->arr_len < g->a) {
                     g->arr[g->arr_len++] = g->nxt;
-                    return op2(P_SET, key_of(g, g->nxt++));
+                    return gomap_op_pair(P_SET, key_of(g, g->nxt++));
                 }
                 g->phase = 1;
             }
@@ -248,7 +233,7 @@ static PyObject *PatternOps_next(PatternOps *g) {
                 uint64_t j = randbelow(g, g->arr_len), t = g->arr[j];
                 g->arr[j] = g->arr[g->arr_len - 1];
                 g->arr[g->arr_len - 1] = t;
-                return op2(P_DEL, key_of(g, g->arr[--g->arr_len]));
+                return gomap_op_pair(P_DEL, key_of(g, g->arr[--g->arr_len]));
             }
             g->phase = 0;
             g->cycle++;
@@ -269,9 +254,9 @@ static PyObject *PatternOps_next(PatternOps *g) {
             }
             if (code == P_RANGE || code == P_CLEAR) {
                 Py_INCREF(Py_None);
-                return op2(code, Py_None);
+                return gomap_op_pair(code, Py_None);
             }
-            return op2(code, key_of(g, randbelow(g, g->c)));
+            return gomap_op_pair(code, key_of(g, randbelow(g, g->c)));
         }
     }
     return NULL;
@@ -371,17 +356,5 @@ static PyTypeObject PatternOpsType = {
 };
 
 int gomap_patterns_init(PyObject *module) {
-    for (int i = 0; i < 6; i++) {
-        code_objs[i] = PyLong_FromLong(i);  /* kept for the life of the process */
-        if (code_objs[i] == NULL)
-            return -1;
-    }
-    if (PyType_Ready(&PatternOpsType) < 0)
-        return -1;
-    Py_INCREF(&PatternOpsType);
-    if (PyModule_AddObject(module, "PatternOps", (PyObject *)&PatternOpsType) < 0) {
-        Py_DECREF(&PatternOpsType);
-        return -1;
-    }
-    return 0;
+    return gomap_add_type(module, "PatternOps", &PatternOpsType);
 }

@@ -1,0 +1,238 @@
+/* classic.h: what the classic engine's algorithm (classic_map.c), its heap accountant
+ * (classic_acct.c) and its CPython glue (classic_type.c) share: Go's constants and
+ * structs (bmap, the hmap, hiter), the small predicates of runtime/map.go, the events
+ * (generated from gomap.events) and the entry points of the algorithm.
+ *
+ * Naming, for every operation of the map:
+ * - Go's name (mapaccess2, mapassign, mapdelete, mapclear, mapiterinit, mapiternext,
+ *   makemap, mapclone2): the Go function, all of it: the concurrent-use checks, the
+ *   hash, setting and clearing hashWriting;
+ * - Go's name + _locked (mapassign_locked, ...): its body once the hash is computed and
+ *   hashWriting is set (static in classic_map.c);
+ * - hm_<op> (hm_assign, hm_delete, hm_clear, hm_iterinit): what the glue and the
+ *   simulator's loop call: the Go function plus what gomap.memory.AccountedEngine does
+ *   around it (the entry count and the peak, for an accounted map).
+ */
+#ifndef GOMAP_CLASSIC_H
+#define GOMAP_CLASSIC_H
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "native.h"
+
+#define bucketCnt 8
+enum { emptyRest = 0, emptyOne = 1, evacuatedX = 2, evacuatedY = 3, evacuatedEmpty = 4,
+       minTopHash = 5 };
+enum { F_iterator = 1, F_oldIterator = 2, F_hashWriting = 4, F_sameSizeGrow = 8 };
+#define loadFactorNum 13
+#define loadFactorDen 2
+#define noCheck UINT64_MAX
+
+typedef struct barray barray;
+
+typedef struct bmap {
+    uint8_t tophash[bucketCnt];
+    PyObject *keys[bucketCnt];
+    PyObject *elems[bucketCnt];
+    struct bmap *overflow;
+    barray *owner;    /* the array holding this bucket; NULL: allocated on its own */
+    Py_ssize_t refs;  /* references to a bucket allocated on its own */
+} bmap;
+
+struct barray {
+    Py_ssize_t refs;
+    Py_ssize_t n;     /* buckets allocated: 2^B main + pre-allocated overflow */
+    bmap b[];
+};
+
+void barray_decref(barray *a);
+void sep_decref(bmap *b);
+
+static inline void bucket_incref(bmap *b) {
+    if (b == NULL)
+        return;
+    if (b->owner != NULL)
+        b->owner->refs++;
+    else
+        b->refs++;
+}
+
+static inline void bucket_decref(bmap *b) {
+    if (b == NULL)
+        return;
+    if (b->owner != NULL)
+        barray_decref(b->owner);
+    else
+        sep_decref(b);
+}
+
+static inline int evacuated(const bmap *b) {
+    uint8_t h = b->tophash[0];
+    return h > emptyOne && h < minTopHash;
+}
+
+static inline uint8_t tophash(uint64_t hash) {
+    uint8_t top = (uint8_t)(hash >> 56);
+    if (top < minTopHash)
+        top += minTopHash;
+    return top;
+}
+
+static inline int overLoadFactor(Py_ssize_t count, int B) {
+    return count > bucketCnt &&
+           (uint64_t)count > (uint64_t)loadFactorNum * (((uint64_t)1 << B) / loadFactorDen);
+}
+
+static inline int tooManyOverflowBuckets(uint32_t noverflow, int B) {
+    if (B > 15)
+        B = 15;
+    return noverflow >= ((uint32_t)1 << B);
+}
+
+/* ---- the hmap --------------------------------------------------------------------- */
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t count;
+    int flags;          /* iterator | oldIterator | sameSizeGrow */
+    int writing;        /* hashWriting */
+    void *owner;        /* not in Go: the first thread state to touch it (GOMAP_TOUCH) */
+    int shared;         /* not in Go: another thread has touched it */
+    int B;
+    uint32_t noverflow;
+    Py_ssize_t overflow_used;  /* not in Go: overflow buckets chained into buckets */
+    uint32_t hash0;
+    PyObject *hash0_obj;
+    barray *buckets;
+    barray *oldbuckets;
+    Py_ssize_t nevacuate;
+    Py_ssize_t next_overflow;  /* -1: none */
+    PyObject *hasher;
+    PyObject *rand;
+    PyObject *subscribers;  /* a list of (event, details) callables */
+    PyObject *layout;
+    PyObject *go_release;  /* not in Go: the Go release the map was made for */
+    int fast_hash;       /* 0: call hasher; 1: the default hasher; 2: the default, stable */
+    PyObject *hrand;     /* the default hasher's rand (drawn from for NaN keys) */
+    Py_ssize_t bucket_size;
+    int pointers;
+    PyObject *weakrefs;
+    struct acct *acct;   /* the heap accountant, or NULL: not accounted */
+    Py_ssize_t op;       /* not in Go: the number of the op being replayed (_replay) */
+} HMapObject;
+
+/* stored == key, as the reference's `stored == key` */
+static inline int keq(PyObject *stored, PyObject *key) { return gomap_eq(stored, key); }
+
+/* ---- events -----------------------------------------------------------------------
+ * Every event the engine emits, by id; their names are interned once, so that a
+ * filtered subscriber (gomap.events.EventFilter) costs one bit test per event. */
+#define GOMAP_EVENTS_CLASSIC
+#include "events_gen.h" /* EV_*, EMIT_*: generated from gomap.events by gen_events.py */
+
+/* ---- heap accounting ------------------------------------------------------------------
+ * gomap.memory.ClassicAccountant in C, for an accounted native map (_account()): the
+ * same running totals, changed at the same points, in the same order. Where the Python
+ * accountant is a subscriber called at an event, the C one is called just before the
+ * event is emitted (a subscriber sees the event already accounted, as it does when
+ * the Python accountant is subscribed first); where AccountedEngine watches the entry
+ * count around an operation, the C operations do it themselves. The sizes that need
+ * the allocator's size classes come from Python (layout.bucket_array_bytes,
+ * growslice_ptrs), at growths and overflow-list appends only. */
+typedef struct acct {
+    int64_t live, allocated, allocations, peak, entries;
+    int64_t entry_bytes, key_bytes, elem_bytes;
+    int indirect_key, indirect_elem;
+    int64_t ovf_bytes, hmap_bytes, mapextra_size, slice_header_size;
+    int extra;
+    int64_t array_bytes, old_array_bytes, heap_ovf, old_heap_ovf, prealloc_used;
+    int has_list, has_old_list;        /* the overflow lists (pointer-free buckets) */
+    int64_t list_len, list_cap, list_bytes, old_list_bytes;
+    PyObject *retained;                /* keys whose indirect objects old cells hold */
+    int64_t orphans, grow_events, unlinked;
+    PyObject *array_bytes_fn;          /* layout.bucket_array_bytes */
+    PyObject *growslice_fn;            /* growslice_ptrs(n, cap) -> (cap, bytes) */
+} acct_t;
+
+static inline void a_alloc(acct_t *a, int64_t n) {
+    a->allocated += n;
+    a->allocations++;
+    a->live += n;
+}
+
+static inline void a_settle(acct_t *a) {
+    if (a->live > a->peak)
+        a->peak = a->live;
+}
+
+/* An accountant hook that fails (a user __hash__ raising in the retained set, a
+ * size-class call failing) fails the operation, as the Python accountant's does. */
+#define ACCT(h, call) ((h)->acct == NULL ? 0 : (call))
+
+static inline Py_ssize_t noldbuckets(HMapObject *h) {
+    int oldB = h->B;
+    if (!(h->flags & F_sameSizeGrow))
+        oldB--;
+    return (Py_ssize_t)1 << oldB;
+}
+
+/* ---- iteration -------------------------------------------------------------------- */
+typedef struct {
+    PyObject_HEAD
+    HMapObject *h;       /* NULL: nothing (more) to iterate */
+    HMapObject *pending; /* a lazy iterator's map before its first step */
+    int mode;            /* what tp_iternext yields: 0 (key, elem), 1 key */
+    int lazy;            /* a GoMap iteration: ends for good at an exception */
+    PyObject *result;    /* the last (key, elem) tuple, reused when nobody else holds it */
+    int B;
+    barray *buckets;     /* the array the iteration started on (a reference) */
+    bmap *bptr;          /* current bucket (a reference) */
+    uint64_t startBucket;
+    uint64_t offset;
+    int wrapped;
+    int i;
+    uint64_t bucket;
+    uint64_t checkBucket;
+} HIterObject;
+
+extern PyTypeObject HMapType;
+extern PyTypeObject HIterType;
+
+/* ---- the algorithm (classic_map.c, in runtime/map.go's order) */
+void barray_decref(barray *a);
+void sep_decref(bmap *b);
+int set_hash0(HMapObject *h, uint32_t v);
+int makemap(HMapObject *h, Py_ssize_t hint);
+int mapaccessK(HMapObject *h, PyObject *key, PyObject **pk, PyObject **pe);
+int mapaccess2(HMapObject *h, PyObject *key, PyObject **pk, PyObject **pe);
+int mapassign(HMapObject *h, PyObject *key, PyObject *elem);
+int hm_assign(HMapObject *h, PyObject *key, PyObject *elem);
+int mapdelete(HMapObject *h, PyObject *key);
+int hm_delete(HMapObject *h, PyObject *key);
+int mapiterinit(HIterObject *it, HMapObject *h);
+int hm_iterinit(HIterObject *it, HMapObject *h);
+int mapiternext(HIterObject *it, PyObject **pk, PyObject **pe);
+int mapclear(HMapObject *h);
+int hm_clear(HMapObject *h);
+int mapclone2(HMapObject *h, HMapObject *d, int ik, int ie, int nku);
+
+/* ---- what the algorithm asks of the glue (classic_type.c) */
+/* Go's roundupsize(size, noscan): the allocator's size class of a bucket array. */
+int classic_roundupsize(Py_ssize_t size, int noscan, Py_ssize_t *out);
+
+/* ---- the heap accountant (classic_acct.c) */
+int a_array_bytes(acct_t *a, Py_ssize_t n, int64_t *out);
+void acct_free(acct_t *a);
+int acct_first_bucket(acct_t *a);
+void acct_create_overflow(acct_t *a);
+int acct_newoverflow(acct_t *a, int prealloc, int pointers);
+int acct_hash_grow(acct_t *a, HMapObject *h);
+int acct_evacuate(acct_t *a, HMapObject *h, bmap *b0, int cleared);
+void acct_free_old(acct_t *a);
+void acct_clear(acct_t *a);
+void acct_inserted(acct_t *a);
+int acct_deleted(acct_t *a, PyObject *key);
+void acct_cleared(acct_t *a, Py_ssize_t n);
+
+#endif

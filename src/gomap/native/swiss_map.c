@@ -1,0 +1,604 @@
+/* The Swiss-table Go map in C: Go's internal/runtime/maps/map.go (the directory, the
+ * small map, growth by split), with the runtime's entry points (runtime_mapaccess2,
+ * mapassign, mapdelete, clear), in map.go's order and with its names, state-exact with
+ * the Python reference src/gomap/swiss/map.py. The tables are in swiss_table.c; the
+ * CPython glue in swiss_type.c; names in swiss.h.
+ *
+ * Names are Go's (and the reference's): Map, table, group, ctrl, h1/h2, probeSeq,
+ * matchH2 / matchEmpty / matchEmptyOrDeleted / matchFull, putSlot, rehash, grow,
+ * split, installTableSplit, pruneTombstones, Iter.Init / Iter.Next / grownKeyElem.
+ * Every operation follows the reference statement by statement, including the order
+ * in which it calls the user's code (hasher, rand, subscribers, __eq__), so that a
+ * failing callback leaves the same state in both backends.
+ *
+ * Layout: a group is Go's: one uint64 control word (byte j = slot j: 0x80 empty,
+ * 0xFE deleted, 0hhhhhhh full with H2) and 8 slots of (key, elem) object references.
+ * A table is a Python object (gomap._native.SwissTable) owning one array of groups,
+ * so that an iterator, the directory and the debug tools can all hold it (a stale
+ * table lives on for the iterators that walk it, as Go's GC keeps it). The small
+ * map's single group is a one-group table. The directory is an array of table
+ * references, one per entry (entries sharing a table hold one reference each).
+ *
+ * The bitset matches are exact (amd64's SIMD semantics): the portable Go version's
+ * false positives would call __eq__ once more, which user keys can observe.
+ *
+ * This engine follows the newest release the registry pins (gomap.engines): prune on
+ * every typed path (pointer keys too), Clear of an emptied map with tombstones, small
+ * maps updated in place. Releases whose switches differ run on the Python engine
+ * (gomap.engines.EngineSpec.backend_for).
+ */
+#include "swiss.h"
+
+static int set_seed(SwissMapObject *m, uint64_t v);
+static int draw_seed(SwissMapObject *m);
+static void map_directorySet(SwissMapObject *m, Py_ssize_t i, TableObject *nt);
+static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, PyObject *key,
+                                    PyObject *elem);
+static int map_putSlotSmall(SwissMapObject *m, uint64_t hash, PyObject *key,
+                            PyObject *elem);
+static int map_growToSmall(SwissMapObject *m);
+static TableObject *map_growToTable(SwissMapObject *m);
+static int map_Delete_locked(SwissMapObject *m, uint64_t hash, PyObject *key);
+static int map_deleteSmall(SwissMapObject *m, uint64_t hash, PyObject *key);
+static int map_Clear_locked(SwissMapObject *m);
+
+static int set_seed(SwissMapObject *m, uint64_t v) {
+    PyObject *o = PyLong_FromUnsignedLongLong(v);
+    if (o == NULL)
+        return -1;
+    m->seed = v;
+    Py_XSETREF(m->seed_obj, o);
+    return 0;
+}
+
+static int draw_seed(SwissMapObject *m) {
+    uint64_t r;
+    if (gomap_call_rand(m->rand, &r) < 0)
+        return -1;
+    return set_seed(m, r);
+}
+
+/* hasher(key, seed): the default hasher computed in C where it can be (the very
+ * same function as gomap.hashing.DefaultHasher), else the Python hasher. */
+int sm_hash(SwissMapObject *m, PyObject *key, uint64_t *out) {
+    if (m->fast_hash) {
+        int r = gomap_default_hash(m->fast_hash, m->hrand, m->seed, key, out);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+    }
+    return gomap_call_hasher(m->hasher, key, m->seed_obj, out);
+}
+
+/* NewMap's makemap event, once the map is made */
+static int made(SwissMapObject *m, uint64_t hint) {
+    return EMIT_makemap(m, hint, m->dir_len, m->global_depth);
+}
+
+
+int NewMap(SwissMapObject *m, uint64_t hint) {
+    if (draw_seed(m) < 0)
+        return -1;
+    if (EMIT_seed(m, m->seed, "new") < 0)
+        return -1;
+    if (hint <= GROUP_SLOTS)
+        return made(m, hint);
+    typedef unsigned __int128 u128;
+    uint64_t target_capacity = (uint64_t)((u128)hint * GROUP_SLOTS) / MAX_AVG_GROUP_LOAD;
+    if (target_capacity < hint)
+        return made(m, hint);
+    uint64_t dir_size = (target_capacity + MAX_TABLE_CAPACITY - 1) / MAX_TABLE_CAPACITY;
+    if (dir_size > ((uint64_t)1 << 63))
+        return made(m, hint);
+    dir_size = align_up_pow2(dir_size);
+    u128 groups = (u128)dir_size * MAX_TABLE_CAPACITY;
+    u128 bytes = groups * (u128)m->group_size;
+    if (groups > UINT64_MAX || bytes > UINT64_MAX || bytes > MAX_ALLOC)
+        return made(m, hint);
+    if (dir_size > ((uint64_t)1 << 24)) {
+        PyErr_Format(PyExc_MemoryError,
+                     "make(map, %llu): a directory of %llu tables is too large for the native "
+                     "engine; use backend='python' (its directory stays sparse)",
+                     (unsigned long long)hint, (unsigned long long)dir_size);
+        return -1;
+    }
+    int gd = 63 - __builtin_clzll(dir_size);
+    uint64_t capacity = target_capacity / dir_size;
+    TableObject **d = PyMem_Calloc((size_t)dir_size, sizeof(TableObject *));
+    if (d == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (uint64_t i = 0; i < dir_size; i++) {
+        d[i] = newTable(capacity, (Py_ssize_t)i, gd);
+        if (d[i] == NULL) {
+            for (uint64_t j = 0; j < i; j++)
+                Py_DECREF(d[j]);
+            PyMem_Free(d);
+            return -1;
+        }
+    }
+    m->global_depth = gd;
+    m->global_shift = 64 - gd;
+    m->directory = d;
+    m->dir_len = (Py_ssize_t)dir_size;
+    return made(m, hint);
+}
+
+static void map_directorySet(SwissMapObject *m, Py_ssize_t i, TableObject *nt) {
+    Py_INCREF(nt);
+    Py_XSETREF(m->directory[i], nt);
+}
+
+/* replaceTable */
+void map_replaceTable(SwissMapObject *m, TableObject *nt) {
+    Py_ssize_t entries = (Py_ssize_t)1 << (m->global_depth - nt->local_depth);
+    for (Py_ssize_t i = 0; i < entries; i++)
+        map_directorySet(m, nt->index + i, nt);
+}
+
+/* installTableSplit */
+int map_installTableSplit(SwissMapObject *m, TableObject *old, TableObject *left,
+                          TableObject *right) {
+    if (old->local_depth == m->global_depth) {
+        /* No room for another level in the directory: grow it. */
+        Py_ssize_t old_len = m->dir_len;
+        TableObject **nd = PyMem_Calloc((size_t)(2 * old_len), sizeof(TableObject *));
+        if (nd == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < old_len; i++) {
+            TableObject *t = m->directory[i];
+            nd[2 * i] = t;  /* the old entry's reference moves here */
+            Py_INCREF(t);
+            nd[2 * i + 1] = t;
+            if (t->index == i)
+                t->index = 2 * i;
+        }
+        PyMem_Free(m->directory);
+        m->directory = nd;
+        m->global_depth++;
+        m->global_shift--;
+        m->dir_len = 2 * old_len;
+        if (m->acct != NULL) {
+            int64_t old_bytes = m->acct->dir_bytes;
+            if (sacct_new_directory(m->acct, m->dir_len) < 0)
+                return -1;
+            m->acct->live -= old_bytes;
+        }
+        if (EMIT_directoryGrow(m, old_len, m->dir_len, m->global_depth) < 0)
+            return -1;
+    }
+    left->index = old->index;
+    map_replaceTable(m, left);
+    Py_ssize_t entries = (Py_ssize_t)1 << (m->global_depth - left->local_depth);
+    right->index = left->index + entries;
+    map_replaceTable(m, right);
+    return 0;
+}
+
+/* ---- the operations --------------------------------------------------------------- */
+/* getWithKeySmall / table.getWithKey through the map (Map.getWithKey): 1 found with
+ * new references in *pk, *pe; 0 absent; -1 error */
+int map_getWithKey(SwissMapObject *m, PyObject *key, PyObject **pk, PyObject **pe) {
+    GOMAP_TOUCH(m);
+    if (m->used == 0)
+        return 0;
+    if (m->writing) {
+        gomap_concurrent_error("ConcurrentMapReadWriteError");
+        return -1;
+    }
+    uint64_t hash;
+    if (sm_hash(m, key, &hash) < 0)
+        return -1;
+    TableObject *t;
+    if (m->dir_len == 0) {
+        t = m->small;
+        Py_INCREF(t);
+        group_t *g = &t->groups[0];
+        int i;
+        int r = group_find(g, h2(hash), key, &i);
+        if (r == 1) {
+            *pk = g->slots[i].key ? g->slots[i].key : Py_None;
+            *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
+            Py_INCREF(*pk);
+            Py_INCREF(*pe);
+        }
+        Py_DECREF(t);
+        return r;
+    }
+    t = map_directoryAt(m, hash);
+    Py_INCREF(t);
+    int r = table_getWithKey(t, hash, key, pk, pe);
+    if (r == 1) {
+        if (*pk == NULL)
+            *pk = Py_None;
+        if (*pe == NULL)
+            *pe = Py_None;
+        Py_INCREF(*pk);
+        Py_INCREF(*pe);
+    }
+    Py_DECREF(t);
+    return r;
+}
+
+/* mapaccess2 (and _fast32 / _fast64 / _faststr): 1 found (*pe a new reference), 0, -1 */
+int runtime_mapaccess2(SwissMapObject *m, PyObject *key, PyObject **pe) {
+    GOMAP_TOUCH(m);
+    if (m->used == 0) {
+        if (!m->typed && gomap_check_hashable(key) < 0)
+            return -1;
+        return 0;
+    }
+    if (m->writing) {
+        gomap_concurrent_error("ConcurrentMapReadWriteError");
+        return -1;
+    }
+    if (m->dir_len == 0) {
+        TableObject *t = m->small;
+        Py_INCREF(t);
+        group_t *g = &t->groups[0];
+        if (m->fast_small) {
+            for (int i = 0; i < GROUP_SLOTS; i++) {
+                if (ctrl_get(g, i) < CTRL_EMPTY && g->slots[i].key != NULL) {
+                    int r = keq(key, g->slots[i].key);
+                    if (r < 0) {
+                        Py_DECREF(t);
+                        return -1;
+                    }
+                    if (r) {
+                        *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
+                        Py_INCREF(*pe);
+                        Py_DECREF(t);
+                        return 1;
+                    }
+                }
+            }
+            Py_DECREF(t);
+            return 0;
+        }
+        uint64_t hash;
+        if (sm_hash(m, key, &hash) < 0) {
+            Py_DECREF(t);
+            return -1;
+        }
+        int i;
+        int r = group_find(g, h2(hash), key, &i);
+        if (r == 1) {
+            *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
+            Py_INCREF(*pe);
+        }
+        Py_DECREF(t);
+        return r;
+    }
+    uint64_t hash;
+    if (sm_hash(m, key, &hash) < 0)
+        return -1;
+    TableObject *t = map_directoryAt(m, hash);
+    Py_INCREF(t);
+    PyObject *k, *e;
+    int r = table_getWithKey(t, hash, key, &k, &e);
+    if (r == 1) {
+        *pe = e ? e : Py_None;
+        Py_INCREF(*pe);
+    }
+    Py_DECREF(t);
+    return r;
+}
+
+static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, PyObject *key,
+                                    PyObject *elem) {
+    if (m->dir_len == 0) {
+        if (m->small == NULL && map_growToSmall(m) < 0)
+            return -1;
+        /* the pinned release: putSlotSmall first; a full group grows to a table and the new key
+         * goes in with uncheckedPutSlotForAssign. */
+        int r = map_putSlotSmall(m, hash, key, elem);
+        if (r != 0)
+            return r < 0 ? -1 : 0;
+        TableObject *tab = map_growToTable(m);
+        if (tab == NULL)
+            return -1;
+        r = table_uncheckedPutSlot(tab, hash, key, elem);
+        Py_DECREF(tab);
+        if (r < 0)
+            return -1;
+        m->used++;
+        return 0;
+    }
+    TableObject *t = map_directoryAt(m, hash);
+    Py_INCREF(t);
+    if (!m->tomb) {
+        /* the inlined fast path, exact while no table can hold a tombstone */
+        uint8_t top = h2(hash);
+        group_t *g;
+        int i;
+        for (probeSeq seq = makeProbeSeq(h1(hash), t->length_mask);; probeSeq_next(&seq)) {
+            g = &t->groups[seq.offset];
+            int r = group_find(g, top, key, &i);
+            if (r < 0) {
+                Py_DECREF(t);
+                return -1;
+            }
+            if (r) {
+                slot_store(&g->slots[i], key, elem);
+                Py_DECREF(t);
+                return 0;
+            }
+            uint64_t em = matchEmpty(g->ctrl);
+            if (em) {
+                i = bitset_first(em);
+                break;
+            }
+        }
+        if (t->growth_left > 0) {
+            slot_store(&g->slots[i], key, elem);
+            ctrl_set(g, i, top);
+            t->growth_left--;
+            t->used++;
+            m->used++;
+            Py_DECREF(t);
+            return 0;
+        }
+    }
+    for (;;) {
+        int r = table_PutSlot(m, t, hash, key, elem, m->typed);
+        Py_DECREF(t);
+        if (r < 0)
+            return -1;
+        if (r == 1)
+            return 0;
+        t = map_directoryAt(m, hash);
+        Py_INCREF(t);
+    }
+}
+
+GOMAP_BEGIN_WRITE(sm_begin_write, SwissMapObject, sm_hash)
+
+int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem) {
+    GOMAP_TOUCH(m);
+    uint64_t hash;
+    if (sm_begin_write(m, key, &hash) < 0)
+        return -1;
+    Py_ssize_t n = m->used;
+    int r = runtime_mapassign_locked(m, hash, key, elem);
+    m->writing = 0;
+    sacct_t *a = m->acct;
+    if (a != NULL) {  /* AccountedEngine's assign: entries from len() around the op */
+        if (m->used != n) {
+            a->entries++;
+            if (a->entry_bytes) {
+                if (a->indirect_key)
+                    sacct_alloc(a, a->key_bytes);
+                if (a->indirect_elem)
+                    sacct_alloc(a, a->elem_bytes);
+            }
+        }
+        sacct_settle(a);
+    }
+    return r;
+}
+
+/* putSlotSmall: 1 done, 0 the group is full, -1 error */
+static int map_putSlotSmall(SwissMapObject *m, uint64_t hash, PyObject *key, PyObject *elem) {
+    TableObject *t = m->small;
+    Py_INCREF(t);
+    group_t *g = &t->groups[0];
+    int i;
+    int r = group_find(g, h2(hash), key, &i);
+    if (r < 0) {
+        Py_DECREF(t);
+        return -1;
+    }
+    if (r) {
+        slot_store(&g->slots[i], key, elem);
+        Py_DECREF(t);
+        return 1;
+    }
+    uint64_t em = matchEmpty(g->ctrl);
+    if (!em) {
+        Py_DECREF(t);
+        return 0;
+    }
+    i = bitset_first(em);
+    slot_store(&g->slots[i], key, elem);
+    ctrl_set(g, i, h2(hash));
+    m->used++;
+    Py_DECREF(t);
+    return 1;
+}
+
+/* ---- the small map ------------------------------------------------------------------- */
+static int map_growToSmall(SwissMapObject *m) {
+    TableObject *g = table_alloc(GROUP_SLOTS, 0, 0);
+    if (g == NULL)
+        return -1;
+    Py_XSETREF(m->small, g);
+    if (m->acct != NULL) {
+        int64_t b = sacct_gab(m->acct, 1);
+        if (b < 0)
+            return -1;
+        m->acct->small_bytes = b;
+        sacct_alloc(m->acct, b);
+        m->acct->capacity = GROUP_SLOTS;
+    }
+    return EMIT_growToSmall(m);
+}
+
+/* growToTable: a new reference to the new table, or NULL */
+static TableObject *map_growToTable(SwissMapObject *m) {
+    TableObject *small = m->small;
+    Py_INCREF(small);
+    TableObject *tab = newTable(2 * GROUP_SLOTS, 0, 0);
+    if (tab == NULL)
+        goto fail;
+    group_t *g = &small->groups[0];
+    for (int i = 0; i < GROUP_SLOTS; i++) {
+        if (ctrl_get(g, i) & CTRL_EMPTY)
+            continue;
+        PyObject *key = g->slots[i].key;
+        PyObject *elem = g->slots[i].elem;
+        if (key == NULL)
+            continue;
+        Py_INCREF(key);
+        Py_XINCREF(elem);
+        uint64_t hash;
+        int r = sm_hash(m, key, &hash);
+        if (r == 0)
+            r = table_uncheckedPutSlot(tab, hash, key, elem ? elem : Py_None);
+        Py_DECREF(key);
+        Py_XDECREF(elem);
+        if (r < 0)
+            goto fail;
+    }
+    TableObject **d = PyMem_Calloc(1, sizeof(TableObject *));
+    if (d == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_INCREF(tab);
+    d[0] = tab;
+    m->directory = d;
+    m->dir_len = 1;
+    Py_CLEAR(m->small);  /* the group lives on only for iterators that hold it */
+    m->global_depth = 0;
+    m->global_shift = 64;
+    Py_DECREF(small);
+    if (m->acct != NULL) {
+        sacct_t *a = m->acct;
+        a->grow_events++;
+        a->capacity = 0;
+        if (sacct_new_table(a, tab->capacity) < 0 || sacct_new_directory(a, 1) < 0) {
+            Py_DECREF(tab);
+            return NULL;
+        }
+        a->live -= a->small_bytes;
+        a->small_bytes = 0;
+    }
+    if (EMIT_smallToTable(m, tab->used, tab->capacity) < 0) {
+        Py_DECREF(tab);
+        return NULL;
+    }
+    return tab;
+fail:
+    Py_XDECREF(tab);
+    Py_DECREF(small);
+    return NULL;
+}
+
+static int map_Delete_locked(SwissMapObject *m, uint64_t hash, PyObject *key) {
+    if (m->dir_len == 0) {
+        if (map_deleteSmall(m, hash, key) < 0)
+            return -1;
+    } else {
+        TableObject *t = map_directoryAt(m, hash);
+        Py_INCREF(t);
+        int r = table_Delete(m, t, hash, key);
+        Py_DECREF(t);
+        if (r < 0)
+            return -1;
+        if (r)
+            m->tomb = 1;
+    }
+    if (m->used == 0) {
+        /* Reset the hash seed (go.dev/issue/25237). */
+        if (draw_seed(m) < 0)
+            return -1;
+        if (EMIT_seed(m, m->seed, "delete") < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int sm_delete(SwissMapObject *m, PyObject *key) {
+    GOMAP_TOUCH(m);
+    if (m->used == 0) {
+        if (!m->typed)
+            return gomap_check_hashable(key);
+        return 0;
+    }
+    uint64_t hash;
+    if (sm_begin_write(m, key, &hash) < 0)
+        return -1;
+    Py_ssize_t n = m->used;
+    int r = map_Delete_locked(m, hash, key);
+    m->writing = 0;
+    if (m->acct != NULL && m->used != n) {
+        m->acct->entries--;
+        m->acct->live -= m->acct->entry_bytes;
+    }
+    return r;
+}
+
+/* deleteSmall */
+static int map_deleteSmall(SwissMapObject *m, uint64_t hash, PyObject *key) {
+    TableObject *t = m->small;
+    Py_INCREF(t);
+    group_t *g = &t->groups[0];
+    int i;
+    int r = group_find(g, h2(hash), key, &i);
+    if (r < 0) {
+        Py_DECREF(t);
+        return -1;
+    }
+    if (r) {
+        m->used--;
+        Py_CLEAR(g->slots[i].key);
+        Py_CLEAR(g->slots[i].elem);
+        ctrl_set(g, i, CTRL_EMPTY);
+        Py_DECREF(t);
+        return 0;
+    }
+    Py_DECREF(t);
+    return 0;
+}
+
+static int map_Clear_locked(SwissMapObject *m) {
+    Py_ssize_t used = m->used;
+    if (m->dir_len == 0) {
+        /* clearSmall */
+        TableObject *t = m->small;
+        Py_INCREF(t);
+        t->groups[0].ctrl = CTRL_GROUP_EMPTY;
+        table_clear_slots(t);
+        Py_DECREF(t);
+        m->used = 0;
+    } else {
+        TableObject *last = NULL;
+        for (Py_ssize_t i = 0; i < m->dir_len; i++) {
+            TableObject *t = m->directory[i];
+            if (t == last)
+                continue;
+            table_Clear(t);
+            last = t;
+        }
+        m->used = 0;
+        m->tomb = 0;
+    }
+    m->clear_seq++;
+    if (EMIT_clear(m, m->dir_len == 0, used, m->clear_seq) < 0)
+        return -1;
+    if (draw_seed(m) < 0)
+        return -1;
+    return EMIT_seed(m, m->seed, "clear");
+}
+
+int sm_clear(SwissMapObject *m) {
+    GOMAP_TOUCH(m);
+    if (m->used == 0 && !m->tomb)
+        return 0;
+    if (m->writing) {
+        gomap_concurrent_error("ConcurrentMapWriteError");
+        return -1;
+    }
+    m->writing = 1;
+    GOMAP_WRITE_WINDOW(m);
+    Py_ssize_t n = m->used;
+    int r = map_Clear_locked(m);
+    m->writing = 0;
+    if (m->acct != NULL && m->used != n) {
+        m->acct->entries -= n - m->used;
+        m->acct->live -= (n - m->used) * m->acct->entry_bytes;
+    }
+    return r;
+}
