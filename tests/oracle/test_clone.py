@@ -48,6 +48,16 @@ def test_clone_state_matches_the_runtime(impl: str, go: str, key: str) -> None:
         assert r.clone_candidates == 0
 
 
+@pytest.mark.parametrize("go,model_go", [(SWISS_124, "1.25.5"), ("1.25.5", SWISS_124)])
+def test_swiss_clone_rule_is_needed_both_ways(go: str, model_go: str) -> None:
+    """``clone_copies_layout``: Go 1.24's clone (re-seeded, re-inserted) replayed by
+    the 1.25 model, and 1.25's (the layout copied) by the 1.24 model, diverge at a
+    clone."""
+    require_go(go)
+    r = replay_swiss(shape_clone("int64", 1), "int64", "int64", go=go, model_go=model_go)
+    assert r.divergence is not None and r.divergence.op == ["clone"]
+
+
 def test_go_1_24_swiss_clone_needs_the_searched_draws(monkeypatch: pytest.MonkeyPatch) -> None:
     """The draws found are not a formality: the model's clone with an entryOffset one
     past the one found inserts in another order, and the comparison catches it."""
@@ -92,7 +102,8 @@ def test_clone_and_rebuild_bytes_match_the_runtime(impl: str, go: str, key: str,
 
 
 @pytest.mark.parametrize("impl,go", [("classic", CLASSIC_GO), ("classic", "1.22.10"),
-                                     ("classic", "1.24.11"), ("swiss", SWISS_GO)])
+                                     ("classic", "1.24.11"), ("swiss", SWISS_124),
+                                     ("swiss", SWISS_GO)])
 def test_string_edge_keys_match_the_runtime(impl: str, go: str) -> None:
     """The empty string, NULs, multi-byte UTF-8, 4 KiB and 64 KiB keys differing in
     their last byte: set, get, del, iterate, clone."""
