@@ -2,7 +2,7 @@
 complex128 keys (±0 parts, infinities; hashed as two floats, stored anew on update) and pointer
 keys (object n of the run, hashed by address; Swiss: the fast64ptr path), on both
 engines, the pinned releases and classic 1.22 / 1.24 (Swiss 1.24 too); interface
-keys (``any`` holding int64, string and float64 values: 5 and 5.0 are different
+keys (``any`` holding int64, string, float64, struct and pointer values: 5 and 5.0 are different
 keys, -0.0 is the key 0.0, stored anew; NaNs inside, their random hashes rebuilt
 from where the runtime put them); channel keys (channel n of the run, hashed by
 address like pointers); and the pointer-key pruning rule of Go 1.27
@@ -39,7 +39,7 @@ def test_key_kind_matches_the_runtime(impl: str, go: str, key: str) -> None:
     if key == "any":  # every dynamic type was set, looked up and deleted
         kinds = {(op[0], op[1].type) for op in script if op[0] in ("set", "get", "del")}
         assert kinds == {(o, t) for o in ("set", "get", "del")
-                         for t in ("int64", "string", "float64")}
+                         for t in ("int64", "string", "float64", "struct", "pointer")}
         nans = sum(1 for op in script if op[0] == "set" and op[1] != op[1])
         assert nans > 0  # NaNs inside interfaces: hashes rebuilt from their placement
     if go in (CLASSIC_GO, SWISS_GO):

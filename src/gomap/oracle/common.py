@@ -62,6 +62,10 @@ class Result:
     seconds: float = 0.0
     max_B: int = 0
     max_global_depth: int = 0
+    clone_candidates: int = 0
+    """Swiss, Go 1.24: iterator draws the order filter left for ``mapclone2``."""
+    clone_trials: int = 0
+    """Swiss, Go 1.24: model clones run until one equalled the runtime's."""
     events: dict[str, int] = field(default_factory=dict)
     divergence: Divergence | None = None
     notes: list[str] = field(default_factory=list)

@@ -17,8 +17,9 @@ complex64  complex64                  complex           [real, imag], each 8 hex
 complex128 complex128                 complex           [real, imag], each as float64
 pointer    *T (object n of the run)   int n             n
 chan       chan int64 (channel n)     int n             n
-any        any (int64, string and     IfaceKey          ["i", n], ["s", "..."] or
-           float64 dynamic values)                      ["f", "<float64 bits>"]
+any        any (int64, string,        IfaceKey          ["i", n], ["s", "..."],
+           float64, struct, pointer                     ["f", "<float64 bits>"],
+           dynamic values)                              ["st", [a, "b"]] or ["p", n]
 =========  =========================  ================  =================================
 
 Elems: ``int64`` (int) or ``bigelem`` (``[20]int64``, indirect; int n = every element n).
@@ -31,7 +32,7 @@ from typing import Any
 
 from gomap.gokeys import IfaceKey
 
-_ANY_TAGS = {"int64": "i", "string": "s", "float64": "f"}
+_ANY_TAGS = {"int64": "i", "string": "s", "float64": "f", "struct": "st", "pointer": "p"}
 _ANY_TYPES = {tag: t for t, tag in _ANY_TAGS.items()}
 
 KEY_TYPES = ("int64", "string", "float64", "struct", "array", "bigkey", "complex128", "pointer")

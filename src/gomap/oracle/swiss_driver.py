@@ -168,6 +168,8 @@ class SwissReplay:
         self.nan_hashes = 0
         self.nan_rehash_inserts = 0
         self.max_global_depth = 0
+        self.clone_candidates = 0  # Go 1.24's mapclone2: draws tried by the model
+        self.clone_trials = 0
 
     # --- the hooks ------------------------------------------------------------------------
     def rand(self) -> int:
@@ -346,10 +348,10 @@ class SwissReplay:
             self.draws.append(rec["entryOffset"])
             self.draws.append(rec["dirOffset"])
         elif kind == "clone" and not self.go.clone_copies_layout:
-            # Go 1.24's mapclone2 re-inserts in the order of an iteration whose two
-            # random draws the harness cannot see.
-            raise OracleError(f"op #{i}: clone cannot be replayed on Go {self.go.release}: "
-                              f"mapclone2's iterator draws are not observable")
+            # Go 1.24's mapclone2: make(map, len) and a Put per entry in the order of
+            # an iteration whose two random draws the harness cannot see.
+            self._clone_by_iteration(i, rec, m)
+            return None
         elif kind not in _OP_KINDS:
             raise OracleError(f"unknown op {op!r}")
         rop = op
@@ -369,6 +371,54 @@ class SwissReplay:
             self.m = self.replayer.engine
             self.renumber = True
         return None
+
+    # --- Go 1.24's maps.Clone -----------------------------------------------------------
+    def _clone_by_iteration(self, i: int, rec: dict[str, Any], m: Any) -> None:
+        """Replay Go 1.24's ``mapclone2`` on the model: learn the keys' hashes under the
+        clone's new seed (the record carries them), then find iterator draws
+        (``entryOffset``, ``dirOffset``) whose insertion order rebuilds the runtime's
+        clone exactly, and go on with that clone.
+
+        Only ``entryOffset`` modulo each table's capacity and the table ``dirOffset``
+        starts in matter (``Iter.Next``), so the draws searched are ``entryOffset`` in
+        ``[0, max capacity)`` and one ``dirOffset`` per table (its first directory
+        index). :func:`_clone_order_filter` prunes that space with what the runtime's
+        clone shows of the insertion order; each remaining candidate runs the model's
+        own ``clone`` and is accepted only if the copy equals the runtime's in every
+        header, group, key and elem. Candidates that all match are equivalent (what
+        happens next depends only on the clone). If none matches, the first runs and
+        the comparison reports the divergence."""
+        seed = rec["m"]["seed"]
+        hashes = iter(rec.get("hashes", ()))
+        for grp in rec["groups"]:
+            for k, c in zip(grp["keys"], grp["ctrl"], strict=True):
+                if c & CTRL_EMPTY:
+                    continue
+                h = next(hashes, None)
+                if h is not None:
+                    self.hashes[(decode_key(self.key_type, k), seed)] = h
+        if not m.used:
+            cands: list[tuple[int, ...]] = [(seed,)]
+        else:
+            cands = [(seed, e, d) for d, e in _clone_order_filter(m, rec, self.enc)]
+        saved = (dict(self.events), self.unknown_hashes, self.nan_hashes)
+        self.clone_candidates += len(cands)
+        for n, draws in enumerate(cands):
+            self.events = dict(saved[0])
+            self.unknown_hashes, self.nan_hashes = saved[1], saved[2]
+            self.draws = deque(draws)
+            self.overdrawn = 0
+            dst = m.clone()
+            if n == len(cands) - 1 or (not self.draws and not self.overdrawn
+                                       and _same_state(dst, rec, self.enc)):
+                self.clone_trials += n + 1
+                break
+        else:  # no candidate at all: the filter found no order; let the comparison tell
+            self.draws = deque([seed, 0, 0][:3 if m.used else 1])
+            dst = m.clone()
+        self.replayer.engine = dst
+        self.m = dst
+        self.renumber = True
 
     def _iter_step(self, i: int, op: list[Any], rec: dict[str, Any], it: Any, kv: Any,
                    was_ended: bool) -> Divergence | None:
@@ -612,6 +662,133 @@ class SwissReplay:
         return None
 
 
+def _tables_in_order(m: Any) -> list[Any]:
+    """The distinct tables of a map in directory order (the small group: [None])."""
+    if m.dir_len == 0:
+        return [None]
+    tabs: list[Any] = []
+    for t in m.directory:
+        if not tabs or t is not tabs[-1]:
+            tabs.append(t)
+    return tabs
+
+
+def _slots(m: Any, t: Any) -> list[tuple[int, Any, int, Any]]:
+    """``(entry index, key, ctrl, elem)`` of every slot of table ``t`` (None: the
+    small group)."""
+    out = []
+    if t is None:
+        g = m.small
+        if g is None:
+            return []
+        for j in range(GROUP_SLOTS):
+            out.append((j, g.keys[j], g.ctrl[j], g.elems[j]))
+        return out
+    for gi in range(t.length_mask + 1):
+        ctrl, keys, elems, base = _group_slots(t, gi)
+        for j in range(GROUP_SLOTS):
+            out.append((gi * GROUP_SLOTS + j, keys[base + j], ctrl[base + j], elems[base + j]))
+    return out
+
+
+def _hashable(x: Any) -> Any:
+    return json.dumps(x) if isinstance(x, list) else x
+
+
+def _disallow(ok: bytearray, a: int, b: int) -> None:
+    """Keep in ``ok`` (indexed by rotation start ``s``) only the starts for which
+    position ``a`` comes before position ``b`` in the rotated order ``(p - s) mod n``."""
+    n = len(ok)
+    if a < b:
+        ok[a + 1:b + 1] = bytes(b - a)
+    else:
+        ok[:b + 1] = bytes(b + 1)
+        ok[a + 1:] = bytes(n - a - 1)
+
+
+def _clone_order_filter(m: Any, rec: dict[str, Any],
+                        enc: Callable[[Any], Any]) -> list[tuple[int, int]]:
+    """The (dirOffset, entryOffset) pairs that may have produced the runtime's clone
+    (Go 1.24 ``mapclone2``) of ``m``: those whose iteration order inserts, into every
+    group of a clone table that never rehashed during the clone, its keys in slot
+    order (a fresh table fills a group's slots in insertion order). Tables that grew
+    or split during the clone give no constraint. A necessary condition only: the
+    caller accepts a candidate only when the model's clone equals the runtime's."""
+    tabs = _tables_in_order(m)
+    where: dict[Any, tuple[int, int]] = {}  # key -> (table position, entry index)
+    caps = []
+    for p, t in enumerate(tabs):
+        caps.append(GROUP_SLOTS if t is None else t.capacity)
+        for idx, k, c, _ in _slots(m, t):
+            if not c & CTRL_EMPTY:
+                where[_hashable(enc(k))] = (p, idx)
+    # The clone's initial geometry (NewMap with hint len(m)): a table still at it
+    # never rehashed.
+    made: Any = get_engine("swiss").new(m.used, backend="python", hasher=lambda k, sd: 0,
+                                        rand=lambda: 0, key_kind=m.key_kind, go=m.go)
+    hint_cap = made.directory[0].capacity if made.dir_len else 0
+    hint_depth = made.global_depth
+    fresh = {n for n, hdr in enumerate(rec["m"]["tables"])
+             if hdr["capacity"] == hint_cap and hdr["local_depth"] == hint_depth}
+    ok_e = [bytearray(b"\x01" * c) for c in caps]
+    ok_d = bytearray(b"\x01" * len(tabs))
+    for grp in rec["groups"]:
+        if grp["t"] >= 0 and grp["t"] not in fresh:
+            continue
+        prev = None
+        for k, c in zip(grp["keys"], grp["ctrl"], strict=True):
+            if c & CTRL_EMPTY:
+                continue
+            cur = where.get(_hashable(k))
+            if cur is None:
+                return []  # a key the source does not hold: no order explains it
+            if prev is not None:
+                (pa, ia), (pb, ib) = prev, cur
+                if pa == pb:
+                    _disallow(ok_e[pa], ia, ib)
+                else:
+                    _disallow(ok_d, pa, pb)
+            prev = cur
+    max_cap = max(caps)
+    es = [e for e in range(max_cap) if all(ok[e % len(ok)] for ok in ok_e)]
+    ds = [0 if t is None else t.index for p, t in enumerate(tabs) if ok_d[p]]
+    return [(d, e) for d in ds for e in es]
+
+
+def _same_state(m: Any, rec: dict[str, Any], enc: Callable[[Any], Any]) -> bool:
+    """Whether model map ``m`` equals a full record: header, tables, every group."""
+    rm = rec["m"]
+    if (m.used, m.seed, m.global_depth, m.dir_len) != (rm["used"], rm["seed"],
+                                                     rm["global_depth"], rm["dir_len"]):
+        return False
+    tabs = [] if m.dir_len == 0 else _tables_in_order(m)
+    if len(tabs) != len(rm["tables"]):
+        return False
+    for t, hdr in zip(tabs, rm["tables"], strict=True):
+        if (t.used, t.capacity, t.growth_left, t.local_depth, t.index) != tuple(
+                hdr[f] for f in TABLE_FIELDS):
+            return False
+    for grp in rec["groups"]:
+        if grp["t"] < 0:
+            if m.dir_len or m.small is None:
+                return False
+            g = m.small
+            ctrl, keys, elems, base = g.ctrl, g.keys, g.elems, 0
+        else:
+            t = tabs[grp["t"]]
+            if grp["g"] > t.length_mask:
+                return False
+            ctrl, keys, elems, base = _group_slots(t, grp["g"])
+        for j in range(GROUP_SLOTS):
+            c = ctrl[base + j]
+            if c != grp["ctrl"][j]:
+                return False
+            if not c & CTRL_EMPTY and (enc(keys[base + j]) != grp["keys"][j]
+                                       or elems[base + j] != grp["elems"][j]):
+                return False
+    return True
+
+
 def _group_slots(tab: Any, g: int) -> tuple[Any, list[Any], list[Any], int]:
     """Group ``g`` of a table as ``(ctrl, keys, elems, base)``: the Python table's
     flat arrays, or one group copied out of a native table (whose ``ctrl`` /
@@ -691,6 +868,11 @@ def replay_swiss(
         result.notes.append(f"{replay.nan_hashes} NaN hashes rebuilt from the runtime's placement"
                             f" ({replay.nan_rehash_inserts} NaN inserts that grew or split"
                             " their table)")
+    if replay.clone_trials:
+        result.notes.append(f"Go 1.24 clones: {replay.clone_candidates} iterator-draw candidates"
+                            f" left by the order filter, {replay.clone_trials} model clones run")
+    result.clone_candidates = replay.clone_candidates
+    result.clone_trials = replay.clone_trials
     if result.ok:
         for r in replays:
             if r.m is not None:

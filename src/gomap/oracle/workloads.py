@@ -55,14 +55,19 @@ class KeyMaker:
                 return edges[i]
             return complex((i - 1000) * 0.5, (i % 7) * 0.25)
         if t == "any":
-            # int64 n, string and float64 n by turns: IfaceKey(5) and IfaceKey(5.0)
-            # are different keys (dynamic types differ); -0.0 is the key 0.0.
-            n, kind = divmod(i, 3)
+            # int64 n, string, float64 n, struct and pointer (object n) by turns:
+            # IfaceKey(5) and IfaceKey(5.0) are different keys (dynamic types
+            # differ); -0.0 is the key 0.0.
+            n, kind = divmod(i, 5)
             if kind == 0:
                 return IfaceKey(n - 500, "int64")
             if kind == 1:
                 return IfaceKey(f"k{n:x}", "string")
-            return IfaceKey(-0.0 if n == 1 else float(n - 500), "float64")
+            if kind == 2:
+                return IfaceKey(-0.0 if n == 1 else float(n - 500), "float64")
+            if kind == 3:
+                return IfaceKey(((n * 7919) % 2_000_000 - 1_000_000, f"s{n}"), "struct")
+            return IfaceKey(n, "pointer")
         if t == "chan":
             return i  # channel number i of the run (the harness makes it once)
         if t == "pointer":

@@ -317,7 +317,8 @@ var complex64Codec = codec[complex64]{
 }
 
 // any keys carry their dynamic type: ["i", n] is an int64, ["s", "..."] a string,
-// ["f", "<16 hex digits>"] a float64 (as float64 keys are written).
+// ["f", "<16 hex digits>"] a float64 (as float64 keys are written), ["st", [a, "b"]]
+// a structKey, ["p", n] a *ptrTarget (object n of the run).
 func parseAny(raw json.RawMessage) (any, error) {
 	l, err := parseList(raw, 2)
 	if err != nil {
@@ -334,8 +335,12 @@ func parseAny(raw json.RawMessage) (any, error) {
 		return parseString(l[1])
 	case "f":
 		return float64Codec.parse(l[1])
+	case "st":
+		return structCodec.parse(l[1])
+	case "p":
+		return pointerCodec.parse(l[1])
 	}
-	return nil, fmt.Errorf(`want ["i", n], ["s", "..."] or ["f", "<hex>"], got %s`, raw)
+	return nil, fmt.Errorf(`want ["i", n], ["s", "..."], ["f", "<hex>"], ["st", [a, "b"]] or ["p", n], got %s`, raw)
 }
 
 func appendAny(buf []byte, v any) []byte {
@@ -349,6 +354,12 @@ func appendAny(buf []byte, v any) []byte {
 	case float64:
 		buf = append(buf, `["f",`...)
 		buf = float64Codec.write(buf, &x)
+	case structKey:
+		buf = append(buf, `["st",`...)
+		buf = structCodec.write(buf, &x)
+	case *ptrTarget:
+		buf = append(buf, `["p",`...)
+		buf = pointerCodec.write(buf, &x)
 	default:
 		panic(fmt.Sprintf("any key of type %T", v))
 	}

@@ -426,7 +426,8 @@ var complex64Key = keyCodec[complex64]{
 }
 
 // any keys carry their dynamic type: ["i", n] is an int64, ["s", "..."] a string,
-// ["f", "<16 hex digits>"] a float64 (as float64 keys are written).
+// ["f", "<16 hex digits>"] a float64 (as float64 keys are written), ["st", [a, "b"]]
+// a structKey, ["p", n] a *ptrTarget (object n of the run).
 func appendAnyKey(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case int64:
@@ -435,6 +436,10 @@ func appendAnyKey(b []byte, v any) []byte {
 		b = appendJSONString(append(b, `["s",`...), x)
 	case float64:
 		b = appendHex16(append(b, `["f",`...), math.Float64bits(x))
+	case structKey:
+		b = structKeyCodec.append(append(b, `["st",`...), unsafe.Pointer(&x))
+	case *ptrTarget:
+		b = strconv.AppendInt(append(b, `["p",`...), x.n, 10)
 	default:
 		panic(fmt.Sprintf("any key of type %T", v))
 	}
@@ -458,8 +463,12 @@ var anyKey = keyCodec[any]{
 			return parseString(l[1])
 		case "f":
 			return float64Key.parse(l[1])
+		case "st":
+			return structKeyCodec.parse(l[1])
+		case "p":
+			return pointerKey.parse(l[1])
 		}
-		return nil, fmt.Errorf(`want ["i", n], ["s", "..."] or ["f", "<hex>"], got %s`, raw)
+		return nil, fmt.Errorf(`want ["i", n], ["s", "..."], ["f", "<hex>"], ["st", [a, "b"]] or ["p", n], got %s`, raw)
 	},
 	append: func(b []byte, p unsafe.Pointer) []byte { return appendAnyKey(b, *(*any)(p)) },
 	digest: func(p unsafe.Pointer) uint64 {

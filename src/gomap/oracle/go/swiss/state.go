@@ -102,7 +102,7 @@ func (s *state[K, V]) step(i int, line []byte) (err error) {
 	full := s.opt.fullEvery > 0 && i%s.opt.fullEvery == 0
 	var key K
 	var hash uintptr
-	keyOp, nan := false, false
+	keyOp, nan, cloned := false, false, false
 	var preTab *tableHeader // the key's table before a set
 	var preGrowthLeft uint16
 
@@ -185,7 +185,7 @@ func (s *state[K, V]) step(i int, line []byte) (err error) {
 			return err
 		}
 		s.m = maps.Clone(s.m)
-		full = true
+		full, cloned = true, true
 
 	case "iter", "next", "stop":
 		if err := nargs(op, 1); err != nil {
@@ -240,6 +240,10 @@ func (s *state[K, V]) step(i int, line []byte) (err error) {
 	if full {
 		b = append(b, `,"full":true,"groups":[`...)
 		b = s.appendAllGroups(b)
+		if cloned {
+			b = append(b, `],"hashes":[`...)
+			b = s.appendAllHashes(b)
+		}
 	} else {
 		b = append(b, `,"groups":[`...)
 		if keyOp && name != "get" {
@@ -537,6 +541,40 @@ func (s *state[K, V]) appendGroup(b []byte, t int, gi uint64, g unsafe.Pointer) 
 		}
 	}
 	return append(b, "]}"...)
+}
+
+// appendAllHashes writes the hash of the key in every full slot, in the order of
+// appendAllGroups (null for a NaN: f64hash would draw rand()). Go 1.24's
+// mapclone2 gives the clone a new seed, so the driver learns these hashes here.
+func (s *state[K, V]) appendAllHashes(b []byte) []byte {
+	seed := headerOf(s.m).seed
+	first := true
+	group := func(g unsafe.Pointer) {
+		for i := 0; i < groupSlots; i++ {
+			if ctrlAt(g, i)&ctrlEmpty != 0 {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			k := keyPtr(s.mt, g, i)
+			if s.kc.isNaN(k) {
+				b = append(b, "null"...)
+			} else {
+				b = strconv.AppendUint(b, uint64(s.mt.Hasher(k, seed)), 10)
+			}
+		}
+	}
+	if s.small != nil {
+		group(s.small)
+	}
+	for _, t := range s.tabs {
+		for gi := uint64(0); gi <= t.lengthMask; gi++ {
+			group(t.group(s.mt, gi))
+		}
+	}
+	return b
 }
 
 // appendAllGroups writes every group of the map and resets the digests.
