@@ -790,6 +790,13 @@ class NativeSwissAccountant(_NativeAccountant):
 
 
 # --- the accounted engine ------------------------------------------------------------
+def int64_keys(layout: MapLayout) -> bool:
+    """Whether every key of ``layout``'s key type is an int64 value (Go's signed
+    integers, and the unsigned ones narrower than 64 bits)."""
+    k = layout.key
+    return k.kind == "int" or (k.kind == "uint" and k.size < 8)
+
+
 class AccountedEngine:
     """An engine with its heap accounted (implements the Engine contract).
 
@@ -800,7 +807,8 @@ class AccountedEngine:
     """
 
     def __init__(self, impl: str, hint: int, layout: MapLayout,
-                 observer: Observer | None = None, **options: Any) -> None:
+                 observer: Observer | None = None, *, unbox_int_keys: bool = False,
+                 **options: Any) -> None:
         from gomap.engines import get_engine
 
         spec = get_engine(impl)
@@ -812,6 +820,12 @@ class AccountedEngine:
         subscribers: list[Observer] = [] if observer is None else [observer]
         self.engine: Any = spec.new(hint, subscribers=subscribers, **options)
         self.native = getattr(self.engine, "backend", "python") == "native"
+        # unbox_int_keys: the keys are Go integers of the layout's key type (the
+        # simulator's maps), which a native engine can keep as int64 in its buckets.
+        self.unbox_int_keys = unbox_int_keys
+        unbox = getattr(self.engine, "_unbox_int_keys", None)
+        if unbox_int_keys and unbox is not None and int64_keys(layout):
+            unbox()
         self.acct: Any = spec.accountant(layout, native=self.native)
         if getattr(self.acct, "native", False):
             # The C engine accounts its own operations: nothing to wrap.
@@ -879,6 +893,7 @@ class AccountedEngine:
         spec = get_engine(self.impl)
         new = AccountedEngine.__new__(AccountedEngine)
         new.impl, new.layout, new._options = self.impl, self.layout, dict(self._options)
+        new.unbox_int_keys = self.unbox_int_keys
         new.native = self.native
         acct: Any = spec.accountant(self.layout, native=self.native)
         new.acct = acct
@@ -911,14 +926,19 @@ class AccountedEngine:
             fn = getattr(e, name, None)
             if fn is not None:
                 opts[name] = fn
-        new = AccountedEngine(self.impl, len(e), self.layout, **opts)
+        new = AccountedEngine(self.impl, len(e), self.layout,
+                              unbox_int_keys=self.unbox_int_keys, **opts)
         it = self.iterator()
         assign = new.assign
         from gomap.ops import SET
 
         native_loop = getattr(new.engine, "_replay", None) \
             if getattr(new.acct, "native", False) else None
-        if order is None and native_loop is not None and hasattr(it, "__next__"):
+        copy_from = getattr(new.engine, "_copy_from", None) \
+            if getattr(new.acct, "native", False) else None
+        if order is None and copy_from is not None:
+            copy_from(it)  # the copy in C (from a native iterator: keys as stored)
+        elif order is None and native_loop is not None and hasattr(it, "__next__"):
             # The copy in C: the iterator's (k, e) pairs become (SET, k, e) for the
             # simulator's loop, which assigns and accounts as assign does.
             done = native_loop(map(operator.add, itertools.repeat((SET,)), cast(Any, it)), 0,

@@ -57,15 +57,18 @@ NATIVE_ACCOUNTANTS = {"classic": NativeClassicAccountant, "swiss": NativeSwissAc
 
 
 def pair(key_type: str, elem_type: str, hint: int, colliding: bool, seed: int,
-         impl: str = "classic") -> tuple[AccountedEngine, AccountedEngine]:
+         impl: str = "classic", unbox: bool = False) -> tuple[AccountedEngine, AccountedEngine]:
+    """The Python engine and the native one (``unbox``: its int keys kept as int64)."""
     out = []
     for backend in ("python", "native"):
         rand = default_rand(seed)
         hasher: Any = collide if colliding else DefaultHasher(rand, stable=True)
         out.append(AccountedEngine(impl, hint, map_layout(key_type, elem_type),
-                                   hasher=hasher, rand=rand, backend=backend))
+                                   hasher=hasher, rand=rand, backend=backend,
+                                   unbox_int_keys=unbox))
     py, nat = out
     assert not py.native and nat.native
+    assert getattr(nat.engine, "unboxed", False) == (unbox and key_type == "int64")
     assert isinstance(nat.acct, NATIVE_ACCOUNTANTS[impl])
     return py, nat
 
@@ -83,8 +86,8 @@ def figures(e: AccountedEngine) -> dict[str, Any]:
 
 
 def run_pair(key_type: str, elem_type: str, script: list[tuple[int, int]], hint: int,
-             colliding: bool, seed: int, impl: str = "classic") -> None:
-    py, nat = pair(key_type, elem_type, hint, colliding, seed, impl)
+             colliding: bool, seed: int, impl: str = "classic", unbox: bool = False) -> None:
+    py, nat = pair(key_type, elem_type, hint, colliding, seed, impl, unbox)
     assert figures(py) == figures(nat)
     iters: list[list[Any]] = []
     for n, (what, v) in enumerate(script):
@@ -135,6 +138,75 @@ def test_long_runs_through_many_growths_keep_the_same_figures(impl: str, key_typ
               for _ in range(6000)]
     run_pair(key_type, elem_type, script, 0, False, 7, impl)
     run_pair(key_type, elem_type, script[:2500], 0, True, 8, impl)
+
+
+UNBOXED_LAYOUTS = [layout for layout in LAYOUTS if layout[0] == "int64"]
+
+
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+@pytest.mark.parametrize(("key_type", "elem_type"), UNBOXED_LAYOUTS)
+@settings(max_examples=25, deadline=None)
+@given(script=script_st, hint=st.sampled_from([0, 0, 9, 100]), colliding=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_unboxed_int_keys_keep_the_python_engines_state_and_figures_after_every_op(
+        impl: str, key_type: str, elem_type: str, script: list[tuple[int, int]], hint: int,
+        colliding: bool, seed: int) -> None:
+    # The simulator's native maps keep Go integer keys as int64 in their buckets; the
+    # state (snapshot), every result and every figure stay the reference's.
+    run_pair(key_type, elem_type, script, hint, colliding, seed, impl, unbox=True)
+
+
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+@pytest.mark.parametrize(("key_type", "elem_type"), UNBOXED_LAYOUTS)
+def test_unboxed_long_runs_through_many_growths_keep_the_same_figures(
+        impl: str, key_type: str, elem_type: str) -> None:
+    rng = random.Random("unboxed" + key_type + elem_type)
+    script = [(rng.choice([0, 0, 0, 1, 5, 6, 8, 9, 10]), rng.randrange(3000))
+              for _ in range(6000)]
+    run_pair(key_type, elem_type, script, 0, False, 7, impl, unbox=True)
+    run_pair(key_type, elem_type, script[:2500], 0, True, 8, impl, unbox=True)
+
+
+# int64 values where hash(int) changes shape: around 2**61 - 1 (the modulus), -1 and -2
+# (which hash alike), and the ends of the range.
+HASH_EDGES = [0, 1, -1, -2, 2, 2**61 - 2, 2**61 - 1, 2**61, 2**62, -(2**61 - 1), -(2**61),
+              -(2**61) - 1, 2**63 - 1, -(2**63), -(2**63) + 1, 3 * (2**61 - 1), 12345678901]
+
+
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+def test_an_unboxed_key_hashes_as_the_python_int_it_is(impl: str) -> None:
+    py, nat = pair("int64", "int64", 0, False, 11, impl, unbox=True)
+    for n, v in enumerate(HASH_EDGES * 3):
+        for e in (py, nat):
+            e.assign(v ^ (n // len(HASH_EDGES)), n)
+        assert py.snapshot() == nat.snapshot()
+    for v in HASH_EDGES:
+        assert py.lookup(v) == nat.lookup(v)
+    nat.check_invariants()
+
+
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+def test_an_unboxed_map_refuses_keys_it_cannot_hold_and_stays_intact(impl: str) -> None:
+    _, nat = pair("int64", "int64", 0, False, 3, impl, unbox=True)
+    for v in range(100):
+        nat.assign(v, v)
+    before = nat.snapshot()
+    with pytest.raises(TypeError, match="Go integers"):
+        nat.assign("7", 1)
+    with pytest.raises(OverflowError, match="int64"):
+        nat.assign(2**63, 1)
+    with pytest.raises(OverflowError, match="int64"):
+        nat.delete(-(2**63) - 1)
+    assert nat.snapshot() == before
+    with pytest.raises(ValueError, match="empty map"):
+        _unbox_full(nat.engine)
+
+
+def _unbox_full(engine: Any) -> None:
+    """_unbox_int_keys on a boxed map holding entries (a ValueError)."""
+    boxed = type(engine)()
+    boxed.assign(1, 1)
+    boxed._unbox_int_keys()
 
 
 def test_a_raising_user_hash_fails_the_op_alike_and_keeps_the_figures_alike() -> None:

@@ -32,13 +32,24 @@ enum { F_iterator = 1, F_oldIterator = 2, F_hashWriting = 4, F_sameSizeGrow = 8 
 
 typedef struct barray barray;
 
+/* A key cell. A map's keys are Python objects (o), or, for a map of Go integer keys
+ * made unboxed (HMap._unbox_int_keys: the simulator's typed maps), the int64 itself
+ * (i), stored in the bucket as Go's map_fast64 stores it: no object per key, nothing
+ * the cyclic GC visits, and growth copies words. Every bucket of a map has the map's
+ * mode (bmap.ikey), so freeing one needs no map. */
+typedef union {
+    PyObject *o;
+    int64_t i;
+} gkey;
+
 typedef struct bmap {
     uint8_t tophash[bucketCnt];
-    PyObject *keys[bucketCnt];
+    gkey keys[bucketCnt];
     PyObject *elems[bucketCnt];
     struct bmap *overflow;
     barray *owner;    /* the array holding this bucket; NULL: allocated on its own */
-    Py_ssize_t refs;  /* references to a bucket allocated on its own */
+    int32_t refs;     /* references to a bucket allocated on its own */
+    int32_t ikey;     /* keys are unboxed int64 (gkey.i) */
 } bmap;
 
 struct barray {
@@ -46,6 +57,43 @@ struct barray {
     Py_ssize_t n;     /* buckets allocated: 2^B main + pre-allocated overflow */
     bmap b[];
 };
+
+/* ---- key cells: what a cell's mode changes (the rest of the engine is the same) */
+/* store key in cell i of b (a new reference to an object key) */
+static inline void kset(bmap *b, int i, gkey key) {
+    if (b->ikey) {
+        b->keys[i].i = key.i;
+    } else {
+        Py_INCREF(key.o);
+        Py_XSETREF(b->keys[i].o, key.o);
+    }
+}
+
+/* empty cell i of b */
+static inline void kclear(bmap *b, int i) {
+    if (b->ikey)
+        b->keys[i].i = 0;
+    else
+        Py_CLEAR(b->keys[i].o);
+}
+
+/* copy cell si of src to cell di of dst (growth, clone: both of one map's mode) */
+static inline void kcopy(bmap *dst, int di, const bmap *src, int si) {
+    if (dst->ikey) {
+        dst->keys[di].i = src->keys[si].i;
+    } else {
+        Py_XINCREF(src->keys[si].o);
+        Py_XSETREF(dst->keys[di].o, src->keys[si].o);
+    }
+}
+
+/* the key of cell i as a Python object (a new reference; NULL: no key, or an error) */
+static inline PyObject *kbox(const bmap *b, int i) {
+    if (b->ikey)
+        return PyLong_FromLongLong(b->keys[i].i);
+    Py_XINCREF(b->keys[i].o);
+    return b->keys[i].o;
+}
 
 void barray_decref(barray *a);
 void sep_decref(bmap *b);
@@ -120,10 +168,15 @@ typedef struct {
     PyObject *weakrefs;
     struct acct *acct;   /* the heap accountant, or NULL: not accounted */
     Py_ssize_t op;       /* not in Go: the number of the op being replayed (_replay) */
+    int ikey;            /* keys are unboxed int64 (gkey.i): HMap._unbox_int_keys */
 } HMapObject;
 
 /* stored == key, as the reference's `stored == key` */
 static inline int keq(PyObject *stored, PyObject *key) { return gomap_eq(stored, key); }
+
+/* key as the map stores it (borrowed for an object key). For an unboxed map the key
+ * must be an int in int64's range (TypeError / OverflowError otherwise). 0 or -1. */
+int hm_key(HMapObject *h, PyObject *key, gkey *out);
 
 /* ---- events -----------------------------------------------------------------------
  * Every event the engine emits, by id; their names are interned once, so that a
@@ -194,6 +247,7 @@ typedef struct {
     int i;
     uint64_t bucket;
     uint64_t checkBucket;
+    int ikey;            /* the map's keys are unboxed (mapiternext_k yields gkey.i) */
 } HIterObject;
 
 extern PyTypeObject HMapType;
@@ -204,7 +258,12 @@ void barray_decref(barray *a);
 void sep_decref(bmap *b);
 int set_hash0(HMapObject *h, uint32_t v);
 int makemap(HMapObject *h, Py_ssize_t hint);
+int hm_set_unboxed(HMapObject *h);
 int mapaccessK(HMapObject *h, PyObject *key, PyObject **pk, PyObject **pe);
+/* the simulator loop's entry points for an unboxed map: a key as stored (gkey) */
+int hm_lookup_k(HMapObject *h, gkey key, PyObject **pe);
+int hm_assign_k(HMapObject *h, gkey key, PyObject *elem);
+int hm_delete_k(HMapObject *h, gkey key);
 int mapaccess2(HMapObject *h, PyObject *key, PyObject **pk, PyObject **pe);
 int mapassign(HMapObject *h, PyObject *key, PyObject *elem);
 int hm_assign(HMapObject *h, PyObject *key, PyObject *elem);
@@ -213,6 +272,7 @@ int hm_delete(HMapObject *h, PyObject *key);
 int mapiterinit(HIterObject *it, HMapObject *h);
 int hm_iterinit(HIterObject *it, HMapObject *h);
 int mapiternext(HIterObject *it, PyObject **pk, PyObject **pe);
+int mapiternext_k(HIterObject *it, gkey *pk, PyObject **pe);
 int mapclear(HMapObject *h);
 int hm_clear(HMapObject *h);
 int mapclone2(HMapObject *h, HMapObject *d, int ik, int ie, int nku);
@@ -232,7 +292,7 @@ int acct_evacuate(acct_t *a, HMapObject *h, bmap *b0, int cleared);
 void acct_free_old(acct_t *a);
 void acct_clear(acct_t *a);
 void acct_inserted(acct_t *a);
-int acct_deleted(acct_t *a, PyObject *key);
+int acct_deleted(acct_t *a, int ikey, gkey key);
 void acct_cleared(acct_t *a, Py_ssize_t n);
 
 #endif

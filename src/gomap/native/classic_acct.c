@@ -112,8 +112,13 @@ int acct_evacuate(acct_t *a, HMapObject *h, bmap *b0, int cleared) {
         if (reachable && want_keys) {
             for (int i = 0; i < bucketCnt; i++) {
                 uint8_t t = b->tophash[i];
-                if (t >= evacuatedX && t <= evacuatedY && PySet_Add(a->retained, b->keys[i]) < 0)
-                    return -1;
+                if (t >= evacuatedX && t <= evacuatedY) {
+                    PyObject *k = kbox(b, i);
+                    int r = k == NULL ? -1 : PySet_Add(a->retained, k);
+                    Py_XDECREF(k);
+                    if (r < 0)
+                        return -1;
+                }
             }
         }
         first = 0;
@@ -160,13 +165,19 @@ void acct_inserted(acct_t *a) {
     }
 }
 
-int acct_deleted(acct_t *a, PyObject *key) {
+int acct_deleted(acct_t *a, int ikey, gkey key) {
     a->entries--;
     if (a->entry_bytes) {
         int held = 0;
         if (PySet_GET_SIZE(a->retained) > 0) {  /* `key in retained`, then discard */
-            held = PySet_Contains(a->retained, key);
-            if (held < 0 || (held && PySet_Discard(a->retained, key) < 0))
+            PyObject *k = ikey ? PyLong_FromLongLong(key.i) : (Py_INCREF(key.o), key.o);
+            if (k == NULL)
+                return -1;
+            held = PySet_Contains(a->retained, k);
+            if (held > 0 && PySet_Discard(a->retained, k) < 0)
+                held = -1;
+            Py_DECREF(k);
+            if (held < 0)
                 return -1;
         }
         if (held)

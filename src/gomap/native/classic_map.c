@@ -17,17 +17,18 @@
 #include "classic.h"
 
 static void bucket_clear_cells(bmap *b);
-static barray *barray_new(Py_ssize_t n);
-static bmap *sep_new(void);
+static barray *barray_new(Py_ssize_t n, int ikey);
+static bmap *sep_new(int ikey);
 static void set_overflow(bmap *b, bmap *ovf);
 static int draw_hash0(HMapObject *h);
 static int hm_hash(HMapObject *h, PyObject *key, uint64_t *out);
+static int hm_hash_k(HMapObject *h, gkey key, uint64_t *out);
 static int incrnoverflow(HMapObject *h);
 static bmap *newoverflow(HMapObject *h, bmap *b);
 static barray *makeBucketArray(HMapObject *h, int b, Py_ssize_t *nextOverflow);
-static int find(bmap *b, uint8_t top, PyObject *key, bmap **fb, int *fi);
-static int mapassign_locked(HMapObject *h, uint64_t hash, PyObject *key, PyObject *elem);
-static int mapdelete_locked(HMapObject *h, uint64_t hash, PyObject *key);
+static int find(bmap *b, uint8_t top, gkey key, bmap **fb, int *fi);
+static int mapassign_locked(HMapObject *h, uint64_t hash, gkey key, PyObject *elem);
+static int mapdelete_locked(HMapObject *h, uint64_t hash, gkey key);
 static void markBucketsEmpty(barray *a, Py_ssize_t nmain);
 static int mapclear_locked(HMapObject *h);
 static int hashGrow(HMapObject *h);
@@ -39,12 +40,12 @@ static int moveToBmap(HMapObject *d, bmap **dstp, int *posp, bmap *src, Py_ssize
 /* ---- buckets and arrays --------------------------------------------------------- */
 static void bucket_clear_cells(bmap *b) {
     for (int i = 0; i < bucketCnt; i++) {
-        Py_CLEAR(b->keys[i]);
+        kclear(b, i);
         Py_CLEAR(b->elems[i]);
     }
 }
 
-static barray *barray_new(Py_ssize_t n) {
+static barray *barray_new(Py_ssize_t n, int ikey) {
     barray *a = PyMem_Calloc(1, sizeof(barray) + (size_t)n * sizeof(bmap));
     if (a == NULL) {
         PyErr_NoMemory();
@@ -52,8 +53,10 @@ static barray *barray_new(Py_ssize_t n) {
     }
     a->refs = 1;
     a->n = n;
-    for (Py_ssize_t i = 0; i < n; i++)
+    for (Py_ssize_t i = 0; i < n; i++) {
         a->b[i].owner = a;
+        a->b[i].ikey = ikey;
+    }
     return a;
 }
 
@@ -71,13 +74,14 @@ void barray_decref(barray *a) {
     PyMem_Free(a);
 }
 
-static bmap *sep_new(void) {
+static bmap *sep_new(int ikey) {
     bmap *b = PyMem_Calloc(1, sizeof(bmap));
     if (b == NULL) {
         PyErr_NoMemory();
         return NULL;
     }
     b->refs = 1;
+    b->ikey = ikey;
     return b;
 }
 
@@ -128,6 +132,46 @@ static int hm_hash(HMapObject *h, PyObject *key, uint64_t *out) {
     return gomap_call_hasher(h->hasher, key, h->hash0_obj, out);
 }
 
+/* hasher(key, hash0) of a key as stored: an unboxed key hashes as the int it is (in
+ * C for the default hasher, which needs no object: gomap_i64_pyhash is hash(int)). */
+static int hm_hash_k(HMapObject *h, gkey key, uint64_t *out) {
+    if (!h->ikey)
+        return hm_hash(h, key.o, out);
+    if (h->fast_hash) {
+        uint64_t x = ((uint64_t)gomap_i64_pyhash(key.i) ^ (uint64_t)h->hash0) * GOMAP_K1;
+        *out = x ^ (x >> 32);
+        return 0;
+    }
+    PyObject *o = PyLong_FromLongLong(key.i);
+    if (o == NULL)
+        return -1;
+    int r = gomap_call_hasher(h->hasher, o, h->hash0_obj, out);
+    Py_DECREF(o);
+    return r;
+}
+
+int hm_key(HMapObject *h, PyObject *key, gkey *out) {
+    if (!h->ikey) {
+        out->o = key;
+        return 0;
+    }
+    if (!PyLong_Check(key)) {
+        PyErr_Format(PyExc_TypeError, "this map's keys are Go integers (unboxed int64), "
+                     "not %.100s", Py_TYPE(key)->tp_name);
+        return -1;
+    }
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(key, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow) {
+        PyErr_SetString(PyExc_OverflowError, "key out of this map's int64 range");
+        return -1;
+    }
+    out->i = v;
+    return 0;
+}
+
 static int incrnoverflow(HMapObject *h) {
     if (h->B < 16) {
         h->noverflow++;
@@ -151,7 +195,7 @@ static bmap *newoverflow(HMapObject *h, bmap *b) {
         ovf = &buckets->b[nxt];
         h->next_overflow = nxt + 1 < buckets->n ? nxt + 1 : -1;
     } else {
-        ovf = sep_new();
+        ovf = sep_new(h->ikey);
         if (ovf == NULL)
             return NULL;
     }
@@ -167,6 +211,28 @@ static bmap *newoverflow(HMapObject *h, bmap *b) {
     if (EMIT_newoverflow(h, prealloc, h->noverflow) < 0)
         return NULL;
     return ovf;
+}
+
+/* Make the empty map h store its keys unboxed (gkey.i) from now on: it and every
+ * bucket it holds (all of them empty). 0, or -1 (ValueError: h holds entries or is
+ * growing). */
+int hm_set_unboxed(HMapObject *h) {
+    if (h->ikey)
+        return 0;
+    if (h->count != 0 || h->oldbuckets != NULL) {
+        PyErr_SetString(PyExc_ValueError, "only an empty map that is not growing can store "
+                        "its keys unboxed");
+        return -1;
+    }
+    barray *a = h->buckets;
+    for (Py_ssize_t i = 0; a != NULL && i < a->n; i++)
+        for (bmap *b = &a->b[i]; b != NULL; b = b->overflow) {
+            for (int j = 0; j < bucketCnt; j++)
+                Py_CLEAR(b->keys[j].o);  /* (deleted and cleared cells hold none) */
+            b->ikey = 1;
+        }
+    h->ikey = 1;
+    return 0;
 }
 
 /* ---- allocation ------------------------------------------------------------------- */
@@ -204,7 +270,7 @@ static barray *makeBucketArray(HMapObject *h, int b, Py_ssize_t *nextOverflow) {
         if (upv != sz)
             nbuckets = upv / size;
     }
-    barray *a = barray_new(nbuckets);
+    barray *a = barray_new(nbuckets, h->ikey);
     if (a == NULL)
         return NULL;
     *nextOverflow = nbuckets != base ? base : -1;
@@ -228,13 +294,28 @@ static inline bmap *bucket_for_read(HMapObject *h, uint64_t hash) {
 
 /* _find: the bucket and cell of key in b's chain (*found = 0 when absent); -1 on error.
  * The bucket returned carries a reference the caller drops with bucket_decref. */
-static int find(bmap *b, uint8_t top, PyObject *key, bmap **fb, int *fi) {
+static int find(bmap *b, uint8_t top, gkey key, bmap **fb, int *fi) {
+    if (b->ikey) {  /* no user code runs: no bucket references needed */
+        for (; b != NULL; b = b->overflow) {
+            for (int i = 0; i < bucketCnt; i++) {
+                if (b->tophash[i] == top && b->keys[i].i == key.i) {
+                    bucket_incref(b);
+                    *fb = b;
+                    *fi = i;
+                    return 1;
+                }
+            }
+            if (memchr(b->tophash, emptyRest, bucketCnt) != NULL)
+                break;
+        }
+        return 0;
+    }
     bucket_incref(b);
     while (b != NULL) {
         for (int i = 0; i < bucketCnt; i++) {
             if (b->tophash[i] != top)
                 continue;
-            int r = keq(b->keys[i], key);
+            int r = keq(b->keys[i].o, key.o);
             if (r < 0) {
                 bucket_decref(b);
                 return -1;
@@ -256,25 +337,59 @@ static int find(bmap *b, uint8_t top, PyObject *key, bmap **fb, int *fi) {
     return 0;
 }
 
-/* mapaccessK: 1 found (key and elem as new references), 0 absent, -1 error; no
- * hashWriting check, no hashability check on an empty map (as Go's). */
-int mapaccessK(HMapObject *h, PyObject *key, PyObject **pk, PyObject **pe) {
+/* mapaccessK: 1 found (key as stored in *pk, elem in *pe: new references), 0 absent,
+ * -1 error; no hashWriting check, no hashability check on an empty map (as Go's). pk
+ * may be NULL. */
+static int mapaccessK_k(HMapObject *h, gkey key, gkey *pk, PyObject **pe) {
     if (h->count == 0)
         return 0;
     uint64_t hash;
-    if (hm_hash(h, key, &hash) < 0)
+    if (hm_hash_k(h, key, &hash) < 0)
         return -1;
     bmap *fb;
     int fi;
     int r = find(bucket_for_read(h, hash), tophash(hash), key, &fb, &fi);
     if (r == 1) {
-        *pk = fb->keys[fi];
+        if (pk != NULL) {
+            *pk = fb->keys[fi];
+            if (!fb->ikey)
+                Py_INCREF(pk->o);
+        }
         *pe = fb->elems[fi];
-        Py_INCREF(*pk);
         Py_INCREF(*pe);
         bucket_decref(fb);
     }
     return r;
+}
+
+int mapaccessK(HMapObject *h, PyObject *key, PyObject **pk, PyObject **pe) {
+    if (h->count == 0)
+        return 0;
+    gkey k, sk;
+    if (hm_key(h, key, &k) < 0)
+        return -1;
+    int r = mapaccessK_k(h, k, &sk, pe);
+    if (r == 1) {
+        *pk = h->ikey ? PyLong_FromLongLong(sk.i) : sk.o;
+        if (*pk == NULL) {
+            Py_CLEAR(*pe);
+            return -1;
+        }
+    }
+    return r;
+}
+
+/* the simulator's get on an unboxed map: mapaccess2's checks, then mapaccessK;
+ * 1 found (*pe a new reference), 0 absent, -1 error */
+int hm_lookup_k(HMapObject *h, gkey key, PyObject **pe) {
+    GOMAP_TOUCH(h);
+    if (h->count == 0)
+        return 0;
+    if (h->writing) {
+        gomap_concurrent_error("ConcurrentMapReadWriteError");
+        return -1;
+    }
+    return mapaccessK_k(h, key, NULL, pe);
 }
 
 
@@ -296,9 +411,9 @@ int mapaccess2(HMapObject *h, PyObject *key, PyObject **pk, PyObject **pe) {
 }
 
 /* ---- writing ---------------------------------------------------------------------- */
-static int mapassign_locked(HMapObject *h, uint64_t hash, PyObject *key, PyObject *elem) {
+static int mapassign_locked(HMapObject *h, uint64_t hash, gkey key, PyObject *elem) {
     if (h->buckets == NULL) {
-        h->buckets = barray_new(1);  /* newobject(t.Bucket) */
+        h->buckets = barray_new(1, h->ikey);  /* newobject(t.Bucket) */
         if (h->buckets == NULL)
             return -1;
         if (ACCT(h, acct_first_bucket(h->acct)) < 0 || EMIT_firstBucket(h) < 0)
@@ -319,12 +434,11 @@ static int mapassign_locked(HMapObject *h, uint64_t hash, PyObject *key, PyObjec
             for (int i = 0; i < bucketCnt; i++) {
                 if (th[i] != top)
                     continue;
-                int r = keq(b->keys[i], key);
+                int r = b->ikey ? b->keys[i].i == key.i : keq(b->keys[i].o, key.o);
                 if (r < 0)
                     return -1;
                 if (r) {
-                    Py_INCREF(key);
-                    Py_XSETREF(b->keys[i], key);
+                    kset(b, i, key);
                     Py_INCREF(elem);
                     Py_XSETREF(b->elems[i], elem);
                     return 0;
@@ -359,8 +473,7 @@ static int mapassign_locked(HMapObject *h, uint64_t hash, PyObject *key, PyObjec
             return -1;
         inserti = 0;
     }
-    Py_INCREF(key);
-    Py_XSETREF(insertb->keys[inserti], key);
+    kset(insertb, inserti, key);
     Py_INCREF(elem);
     Py_XSETREF(insertb->elems[inserti], elem);
     insertb->tophash[inserti] = top;
@@ -368,32 +481,50 @@ static int mapassign_locked(HMapObject *h, uint64_t hash, PyObject *key, PyObjec
     return 0;
 }
 
-GOMAP_BEGIN_WRITE(hm_begin_write, HMapObject, hm_hash)
+/* the start of a write: GOMAP_BEGIN_WRITE over the hash of a key as stored */
+static inline int hm_hash_kk(HMapObject *h, const gkey *key, uint64_t *out) {
+    return hm_hash_k(h, *key, out);
+}
+GOMAP_BEGIN_WRITE_T(hm_begin_write, HMapObject, const gkey *, hm_hash_kk)
 
-int mapassign(HMapObject *h, PyObject *key, PyObject *elem) {
+static int mapassign_k(HMapObject *h, gkey key, PyObject *elem) {
     GOMAP_TOUCH(h);
     uint64_t hash;
-    if (hm_begin_write(h, key, &hash) < 0)
+    if (hm_begin_write(h, &key, &hash) < 0)
         return -1;
     int r = mapassign_locked(h, hash, key, elem);
     h->writing = 0;
     return r;
 }
 
+int mapassign(HMapObject *h, PyObject *key, PyObject *elem) {
+    gkey k;
+    if (hm_key(h, key, &k) < 0)
+        return -1;
+    return mapassign_k(h, k, elem);
+}
+
 /* mapassign, and for an accounted map what AccountedEngine.assign adds around it */
-int hm_assign(HMapObject *h, PyObject *key, PyObject *elem) {
+int hm_assign_k(HMapObject *h, gkey key, PyObject *elem) {
     acct_t *a = h->acct;
     if (a == NULL)
-        return mapassign(h, key, elem);
+        return mapassign_k(h, key, elem);
     Py_ssize_t n = h->count;
-    int r = mapassign(h, key, elem);
+    int r = mapassign_k(h, key, elem);
     if (h->count != n)
         acct_inserted(a);
     a_settle(a);
     return r;
 }
 
-static int mapdelete_locked(HMapObject *h, uint64_t hash, PyObject *key) {
+int hm_assign(HMapObject *h, PyObject *key, PyObject *elem) {
+    gkey k;
+    if (hm_key(h, key, &k) < 0)
+        return -1;
+    return hm_assign_k(h, k, elem);
+}
+
+static int mapdelete_locked(HMapObject *h, uint64_t hash, gkey key) {
     uint64_t bucket = hash & (((uint64_t)1 << h->B) - 1);
     if (h->oldbuckets != NULL && growWork(h, bucket) < 0)
         return -1;
@@ -404,7 +535,7 @@ static int mapdelete_locked(HMapObject *h, uint64_t hash, PyObject *key) {
     if (r <= 0)
         return r;
     bucket_decref(b);  /* the map holds it: writes cannot drop it under us */
-    Py_CLEAR(b->keys[i]);
+    kclear(b, i);
     Py_CLEAR(b->elems[i]);
     uint8_t *th = b->tophash;
     th[i] = emptyOne;
@@ -450,36 +581,54 @@ static int mapdelete_locked(HMapObject *h, uint64_t hash, PyObject *key) {
     return 1;
 }
 
-int mapdelete(HMapObject *h, PyObject *key) {
+static int mapdelete_k(HMapObject *h, gkey key) {
     GOMAP_TOUCH(h);
     if (h->count == 0)
-        return gomap_check_hashable(key);
+        return h->ikey ? 0 : gomap_check_hashable(key.o);
     uint64_t hash;
-    if (hm_begin_write(h, key, &hash) < 0)
+    if (hm_begin_write(h, &key, &hash) < 0)
         return -1;
     int r = mapdelete_locked(h, hash, key);
     h->writing = 0;
     return r < 0 ? -1 : 0;
 }
 
-int hm_delete(HMapObject *h, PyObject *key) {
+int mapdelete(HMapObject *h, PyObject *key) {
+    gkey k;
+    if (h->count == 0 && h->ikey)  /* as Go's: an empty map checks only hashability */
+        return gomap_check_hashable(key);
+    if (hm_key(h, key, &k) < 0)
+        return -1;
+    return mapdelete_k(h, k);
+}
+
+int hm_delete_k(HMapObject *h, gkey key) {
     acct_t *a = h->acct;
     if (a == NULL)
-        return mapdelete(h, key);
+        return mapdelete_k(h, key);
     Py_ssize_t n = h->count;
-    int r = mapdelete(h, key);
+    int r = mapdelete_k(h, key);
     if (h->count != n) {
         if (r < 0) {  /* accounted even so, as AccountedEngine's finally does */
             PyObject *et, *ev, *tb;
             PyErr_Fetch(&et, &ev, &tb);
-            if (acct_deleted(a, key) < 0)
+            if (acct_deleted(a, h->ikey, key) < 0)
                 PyErr_Clear();
             PyErr_Restore(et, ev, tb);
-        } else if (acct_deleted(a, key) < 0) {
+        } else if (acct_deleted(a, h->ikey, key) < 0) {
             return -1;
         }
     }
     return r;
+}
+
+int hm_delete(HMapObject *h, PyObject *key) {
+    gkey k;
+    if (h->count == 0 && h->ikey)
+        return mapdelete(h, key);
+    if (hm_key(h, key, &k) < 0)
+        return -1;
+    return hm_delete_k(h, k);
 }
 
 /* ---- iteration -------------------------------------------------------------------- */
@@ -488,6 +637,7 @@ int mapiterinit(HIterObject *it, HMapObject *h) {
         return 0;  /* nothing to iterate; no random draw, no flag */
     Py_INCREF(h);
     it->h = h;
+    it->ikey = h->ikey;
     it->B = h->B;
     it->buckets = h->buckets;
     it->buckets->refs++;
@@ -518,14 +668,16 @@ int hm_iterinit(HIterObject *it, HMapObject *h) {
         const bmap *pb_ = (nb);                              \
         for (int j_ = 0; j_ < bucketCnt; j_++) {             \
             if (pb_->tophash[j_] >= minTopHash) {            \
-                __builtin_prefetch(pb_->keys[j_], 1);        \
+                if (!pb_->ikey)                              \
+                    __builtin_prefetch(pb_->keys[j_].o, 1);  \
                 __builtin_prefetch(pb_->elems[j_], 1);       \
             }                                                \
         }                                                    \
     } while (0)
 
-/* mapiternext: 1 with the key and elem (new references), 0 at the end, -1 on error. */
-int mapiternext(HIterObject *it, PyObject **pk, PyObject **pe) {
+/* mapiternext: 1 with the key as stored (*pk: a new reference to an object key) and
+ * the elem (a new reference), 0 at the end, -1 on error. */
+int mapiternext_k(HIterObject *it, gkey *pk, PyObject **pe) {
     HMapObject *h = it->h;
     if (h == NULL)
         return 0;
@@ -592,32 +744,42 @@ int mapiternext(HIterObject *it, PyObject **pk, PyObject **pe) {
                 i++;
                 continue;
             }
-            PyObject *k = b->keys[offi];
-            if (k == NULL) {  /* cannot happen in a consistent map */
-                PyErr_SetString(PyExc_AssertionError, "bad map state: a live cell without key");
-                goto error;
+            /* the key, held (an object key: a reference) for the checks below */
+            int ik = b->ikey;
+            gkey k = b->keys[offi];
+            if (!ik) {
+                if (k.o == NULL) {  /* cannot happen in a consistent map */
+                    PyErr_SetString(PyExc_AssertionError,
+                                    "bad map state: a live cell without key");
+                    goto error;
+                }
+                Py_INCREF(k.o);
             }
-            Py_INCREF(k);
+#define KDROP()               \
+    do {                      \
+        if (!ik)              \
+            Py_DECREF(k.o);   \
+    } while (0)
             if (checkBucket != noCheck && !(h->flags & F_sameSizeGrow)) {
-                int eq = gomap_self_cmp(k, Py_EQ);
+                int eq = ik ? 1 : gomap_self_cmp(k.o, Py_EQ);  /* an int equals itself */
                 if (eq < 0) {
-                    Py_DECREF(k);
+                    KDROP();
                     goto error;
                 }
                 if (eq) {
                     uint64_t hash;
-                    if (hm_hash(h, k, &hash) < 0) {
-                        Py_DECREF(k);
+                    if (hm_hash_k(h, k, &hash) < 0) {
+                        KDROP();
                         goto error;
                     }
                     if ((hash & (((uint64_t)1 << itB) - 1)) != checkBucket) {
-                        Py_DECREF(k);
+                        KDROP();
                         i++;
                         continue;
                     }
                 } else {
                     if ((checkBucket >> (itB - 1)) != (uint64_t)(top & 1)) {
-                        Py_DECREF(k);
+                        KDROP();
                         i++;
                         continue;
                     }
@@ -625,21 +787,22 @@ int mapiternext(HIterObject *it, PyObject **pk, PyObject **pe) {
             }
             int golden = top != evacuatedX && top != evacuatedY;
             if (!golden) {
-                int ne = gomap_self_cmp(k, Py_NE);
+                int ne = ik ? 0 : gomap_self_cmp(k.o, Py_NE);
                 if (ne < 0) {
-                    Py_DECREF(k);
+                    KDROP();
                     goto error;
                 }
                 golden = ne;
             }
             if (golden) {
-                *pk = k;
+                *pk = k;  /* the reference moves to the caller */
                 *pe = b->elems[offi] ? b->elems[offi] : Py_None;
                 Py_INCREF(*pe);
             } else {
-                PyObject *rk, *re;
-                int r = mapaccessK(h, k, &rk, &re);
-                Py_DECREF(k);
+                gkey rk;
+                PyObject *re;
+                int r = mapaccessK_k(h, k, &rk, &re);
+                KDROP();
                 if (r < 0)
                     goto error;
                 if (r == 0) {
@@ -649,6 +812,7 @@ int mapiternext(HIterObject *it, PyObject **pk, PyObject **pe) {
                 *pk = rk;
                 *pe = re;
             }
+#undef KDROP
             it->bucket = bucket;
             bucket_decref(it->bptr);
             it->bptr = b;
@@ -684,6 +848,19 @@ out_end:
     barray_decref(itbuckets);
     Py_DECREF(h);
     return result;
+}
+
+int mapiternext(HIterObject *it, PyObject **pk, PyObject **pe) {
+    gkey k;
+    int r = mapiternext_k(it, &k, pe);
+    if (r == 1) {
+        *pk = it->ikey ? PyLong_FromLongLong(k.i) : k.o;
+        if (*pk == NULL) {
+            Py_CLEAR(*pe);
+            return -1;
+        }
+    }
+    return r;
 }
 
 /* ---- clearing --------------------------------------------------------------------- */
@@ -812,13 +989,12 @@ static int evacuate(HMapObject *h, Py_ssize_t oldbucket) {
                 }
                 uint8_t useY = 0;
                 if (!same) {
-                    PyObject *k2 = b->keys[i];
                     uint64_t hash;
-                    if (hm_hash(h, k2, &hash) < 0)
+                    if (hm_hash_k(h, b->keys[i], &hash) < 0)
                         goto fail;
                     int nan = 0;
-                    if (it_flag) {
-                        nan = gomap_self_cmp(k2, Py_NE);
+                    if (it_flag && !b->ikey) {
+                        nan = gomap_self_cmp(b->keys[i].o, Py_NE);
                         if (nan < 0)
                             goto fail;
                     }
@@ -883,8 +1059,7 @@ static int evacuate(HMapObject *h, Py_ssize_t oldbucket) {
                 di = xi++;
             }
             dst->tophash[di] = plan[p].top;
-            Py_XINCREF(src->keys[i]);
-            Py_XSETREF(dst->keys[di], src->keys[i]);
+            kcopy(dst, di, src, i);
             Py_XINCREF(src->elems[i]);
             Py_XSETREF(dst->elems[di], src->elems[i]);
         }
@@ -953,8 +1128,7 @@ static int moveToBmap(HMapObject *d, bmap **dstp, int *posp, bmap *src, Py_ssize
             pos = 0;
         }
         dst->tophash[pos] = src->tophash[i];
-        Py_XINCREF(src->keys[i]);
-        Py_XSETREF(dst->keys[pos], src->keys[i]);
+        kcopy(dst, pos, src, i);
         Py_XINCREF(src->elems[i]);
         Py_XSETREF(dst->elems[pos], src->elems[i]);
         pos++;
@@ -971,7 +1145,7 @@ int mapclone2(HMapObject *h, HMapObject *d, int ik, int ie, int nku) {
     Py_ssize_t moved = 0, assigned = 0;
     if (h->B == 0 && !copy_keys && !ie) {
         /* Quick copy for small maps: the whole bucket, dead cells too. */
-        d->buckets = barray_new(1);
+        d->buckets = barray_new(1, d->ikey);
         if (d->buckets == NULL)
             return -1;
         if (ACCT(d, acct_first_bucket(d->acct)) < 0 || EMIT_firstBucket(d) < 0)
@@ -979,8 +1153,7 @@ int mapclone2(HMapObject *h, HMapObject *d, int ik, int ie, int nku) {
         bmap *b = &d->buckets->b[0], *s0 = &h->buckets->b[0];
         memcpy(b->tophash, s0->tophash, bucketCnt);
         for (int i = 0; i < bucketCnt; i++) {
-            Py_XINCREF(s0->keys[i]);
-            Py_XSETREF(b->keys[i], s0->keys[i]);
+            kcopy(b, i, s0, i);
             Py_XINCREF(s0->elems[i]);
             Py_XSETREF(b->elems[i], s0->elems[i]);
         }
@@ -988,7 +1161,7 @@ int mapclone2(HMapObject *h, HMapObject *d, int ik, int ie, int nku) {
         moved = h->count;
     } else {
         if (d->B == 0) {
-            d->buckets = barray_new(1);
+            d->buckets = barray_new(1, d->ikey);
             if (d->buckets == NULL)
                 return -1;
             if (ACCT(d, acct_first_bucket(d->acct)) < 0 || EMIT_firstBucket(d) < 0)
@@ -1028,14 +1201,17 @@ int mapclone2(HMapObject *h, HMapObject *d, int ik, int ie, int nku) {
                     for (int c = 0; c < bucketCnt; c++) {
                         if (src->tophash[c] <= emptyOne)
                             continue;
-                        PyObject *key = src->keys[c], *elem = src->elems[c];
-                        Py_INCREF(key);
+                        gkey key = src->keys[c];
+                        PyObject *elem = src->elems[c];
+                        if (!src->ikey)
+                            Py_INCREF(key.o);
                         Py_INCREF(elem);
                         uint64_t hash;
-                        int r = hm_hash(d, key, &hash);
+                        int r = hm_hash_k(d, key, &hash);
                         if (r == 0)
                             r = mapassign_locked(d, hash, key, elem);
-                        Py_DECREF(key);
+                        if (!src->ikey)
+                            Py_DECREF(key.o);
                         Py_DECREF(elem);
                         if (r < 0)
                             return -1;

@@ -88,7 +88,8 @@ static int HMap_traverse_array(barray *a, visitproc visit, void *arg) {
     for (Py_ssize_t i = 0; i < a->n; i++) {
         for (bmap *b = &a->b[i]; b != NULL; b = b->overflow) {
             for (int j = 0; j < bucketCnt; j++) {
-                Py_VISIT(b->keys[j]);
+                if (!b->ikey)
+                    Py_VISIT(b->keys[j].o);
                 Py_VISIT(b->elems[j]);
             }
             if (b->overflow != NULL && b->overflow->owner != NULL)
@@ -269,9 +270,13 @@ static PyObject *bucket_dict(bmap *b, int raw) {
             goto fail;
         PyList_SET_ITEM(th, i, t);
         int live = raw || b->tophash[i] >= minTopHash;
-        PyObject *k = live && b->keys[i] ? b->keys[i] : Py_None;
+        PyObject *k = live ? kbox(b, i) : NULL;
+        if (k == NULL) {
+            if (PyErr_Occurred())
+                goto fail;
+            k = Py_NewRef(Py_None);
+        }
         PyObject *e = live && b->elems[i] ? b->elems[i] : Py_None;
-        Py_INCREF(k);
         PyList_SET_ITEM(ks, i, k);
         Py_INCREF(e);
         PyList_SET_ITEM(es, i, e);
@@ -497,7 +502,7 @@ static PyObject *HMap_clone(HMapObject *h, PyObject *args, PyObject *kwds) {
     if (dst == NULL)
         goto done;
     HMapObject *d = (HMapObject *)dst;
-    if (set_hash0(d, h->hash0) < 0)
+    if (set_hash0(d, h->hash0) < 0 || (h->ikey && hm_set_unboxed(d) < 0))
         goto fail;
     if (prepare != Py_None) {
         PyObject *r = PyObject_CallOneArg(prepare, dst);
@@ -606,6 +611,67 @@ static int set_op(HMapObject *h, PyObject *v, void *c) {
     return 0;
 }
 
+/* _copy_from(it): `for k, v := range src { m[k] = v }` over a started iterator of a
+ * native classic map, assigning as the simulator's loop does (hm_assign): the copy of
+ * AccountedEngine.rebuild, without an object per key between two unboxed maps. The
+ * number of entries copied. */
+static PyObject *HMap_copy_from(HMapObject *h, PyObject *arg) {
+    Py_ssize_t n = 0;
+    if (Py_TYPE(arg) != &HIterType || ((HIterObject *)arg)->pending != NULL) {
+        /* any other iterator of (k, v) pairs */
+        PyObject *iter = PyObject_GetIter(arg), *kv;
+        if (iter == NULL)
+            return NULL;
+        while ((kv = PyIter_Next(iter)) != NULL) {
+            PyObject *k, *v;
+            int r = -1;
+            if (!PyArg_ParseTuple(kv, "OO;_copy_from: an iterator of (key, elem) pairs", &k,
+                                  &v) == 0)
+                r = hm_assign(h, k, v);
+            Py_DECREF(kv);
+            if (r < 0) {
+                Py_DECREF(iter);
+                return NULL;
+            }
+            n++;
+        }
+        Py_DECREF(iter);
+        return PyErr_Occurred() ? NULL : PyLong_FromSsize_t(n);
+    }
+    HIterObject *it = (HIterObject *)arg;
+    for (;;) {
+        gkey k;
+        PyObject *e;
+        int r = mapiternext_k(it, &k, &e);
+        if (r <= 0) {
+            if (r < 0)
+                return NULL;
+            break;
+        }
+        int src_ikey = it->ikey;
+        if (src_ikey == h->ikey) {
+            r = hm_assign_k(h, k, e);
+        } else {
+            PyObject *o = src_ikey ? PyLong_FromLongLong(k.i) : (Py_INCREF(k.o), k.o);
+            r = o == NULL ? -1 : hm_assign(h, o, e);
+            Py_XDECREF(o);
+        }
+        if (!src_ikey)
+            Py_DECREF(k.o);
+        Py_DECREF(e);
+        if (r < 0)
+            return NULL;
+        n++;
+    }
+    return PyLong_FromSsize_t(n);
+}
+
+static PyObject *HMap_unbox_int_keys(HMapObject *h, PyObject *unused) {
+    if (hm_set_unboxed(h) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef HMap_methods[] = {
     {"lookup", (PyCFunction)HMap_lookup, METH_O, "v, ok := m[key] (mapaccess2): (ok, v)."},
     {"lookup_key", (PyCFunction)HMap_lookup_key, METH_O,
@@ -634,6 +700,12 @@ static PyMethodDef HMap_methods[] = {
      "_sample(op): the simulator's timeline point after op number op (accounted maps)."},
     {"_acct_state", (PyCFunction)HMap_acct_state, METH_NOARGS,
      "The C accountant's totals and state as a dict, or None when not accounted."},
+    {"_copy_from", (PyCFunction)HMap_copy_from, METH_O,
+     "_copy_from(it): m[k] = v for every (k, v) the iterator yields (a started native "
+     "iterator: key by key as stored)."},
+    {"_unbox_int_keys", (PyCFunction)HMap_unbox_int_keys, METH_NOARGS,
+     "Store this empty map's keys as int64 in the buckets, as Go's map_fast64 does (the "
+     "simulator's maps of Go integer keys): keys must then be ints in int64's range."},
     {"_replay", (PyCFunction)(void (*)(void))HMap_replay, METH_FASTCALL,
      "_replay(ops, i, stop, peak, peak_op, max_entries): the simulator's loop in C."},
     {"clone", (PyCFunction)(void (*)(void))HMap_clone, METH_VARARGS | METH_KEYWORDS,
@@ -641,6 +713,7 @@ static PyMethodDef HMap_methods[] = {
     {NULL}};
 
 static PyObject *get_count(HMapObject *h, void *c) { return PyLong_FromSsize_t(h->count); }
+static PyObject *get_unboxed(HMapObject *h, void *c) { return PyBool_FromLong(h->ikey); }
 static PyObject *get_flags(HMapObject *h, void *c) { return PyLong_FromLong(h->flags); }
 static PyObject *get_B(HMapObject *h, void *c) { return PyLong_FromLong(h->B); }
 static PyObject *get_noverflow(HMapObject *h, void *c) {
@@ -718,6 +791,8 @@ static PyGetSetDef HMap_getset[] = {
     {"acct_entries", (getter)get_acct_entries, NULL, "entries the accountant counts", NULL},
     {"acct_overflow_buckets", (getter)get_acct_overflow_buckets, NULL,
      "overflow buckets chained in the current array (accounted)", NULL},
+    {"unboxed", (getter)get_unboxed, NULL,
+     "not in Go: the keys are stored as int64 in the buckets (_unbox_int_keys)", NULL},
     {"op", (getter)get_op, (setter)set_op,
      "not in Go: the number of the operation _replay is running", NULL},
     {NULL}};
@@ -934,9 +1009,19 @@ static inline int hm_lookup(HMapObject *h, PyObject *key, PyObject **pe) {
 
 static inline PyObject *hm_iterator(HMapObject *h) { return HMap_iterator(h, NULL); }
 
+static inline int hm_lookup_i(HMapObject *h, int64_t key, PyObject **pe) {
+    return hm_lookup_k(h, (gkey){.i = key}, pe);
+}
+static inline int hm_assign_i(HMapObject *h, int64_t key, PyObject *elem) {
+    return hm_assign_k(h, (gkey){.i = key}, elem);
+}
+static inline int hm_delete_i(HMapObject *h, int64_t key) {
+    return hm_delete_k(h, (gkey){.i = key});
+}
+
 GOMAP_ENGINE_OPS(gomap_classic_ops, HMapObject, &HMapType, HIterObject, hm_ready, hm_lookup,
                  hm_assign, hm_delete, hm_clear, hm_iterator, mapiternext, hiter_lazy, count,
-                 acct, op);
+                 acct, op, ikey, hm_lookup_i, hm_assign_i, hm_delete_i);
 
 static PyObject *HMap_replay(HMapObject *h, PyObject *const *args, Py_ssize_t nargs) {
     return gomap_replay((PyObject *)h, &gomap_classic_ops, args, nargs);

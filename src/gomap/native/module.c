@@ -353,6 +353,67 @@ PyObject *gomap_intern(const char *s) {
 enum { OP_MAKE, OP_SET, OP_GET, OP_DEL, OP_CLEAR, OP_RANGE, OP_ITER, OP_NEXT, OP_STOP,
        OP_DUMP };
 
+/* One operation of the loop on m: its code and key (borrowed), elem for a set. 1 done
+ * (rc the engine's result), 0 not one the loop runs. */
+static inline int replay_apply(PyObject *m, const gomap_engine_ops *ops, long code,
+                               PyObject *key, PyObject *elem, Py_ssize_t *max_entries,
+                               int *rc) {
+    switch (code) {
+    case OP_SET: {
+        *rc = ops->assign(m, key, elem);
+        Py_ssize_t count = ops->len(m);
+        if (count > *max_entries)
+            *max_entries = count;
+        return 1;
+    }
+    case OP_GET: {
+        PyObject *e;
+        *rc = ops->lookup(m, key, &e);
+        if (*rc == 1)
+            Py_DECREF(e);
+        return 1;
+    }
+    case OP_DEL:
+        *rc = ops->del(m, key);
+        return 1;
+    case OP_CLEAR:
+        *rc = ops->clear(m);
+        return 1;
+    case OP_RANGE:
+        *rc = ops->range(m);
+        return 1;
+    case OP_DUMP:
+        *rc = 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* The same for an int64 key of an unboxed map (set, get, del). */
+static inline int replay_apply_i(PyObject *m, const gomap_engine_ops *ops, int code,
+                                 int64_t key, Py_ssize_t *max_entries, int *rc) {
+    switch (code) {
+    case OP_SET: {
+        *rc = ops->assign_i(m, key, Py_None);
+        Py_ssize_t count = ops->len(m);
+        if (count > *max_entries)
+            *max_entries = count;
+        return 1;
+    }
+    case OP_GET: {
+        PyObject *e;
+        *rc = ops->lookup_i(m, key, &e);
+        if (*rc == 1)
+            Py_DECREF(e);
+        return 1;
+    }
+    case OP_DEL:
+        *rc = ops->del_i(m, key);
+        return 1;
+    }
+    return 0;
+}
+
 PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const *args,
                        Py_ssize_t nargs) {
     if (nargs != 6) {
@@ -373,20 +434,67 @@ PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const
         return NULL;
     }
     iternextfunc next = Py_TYPE(it)->tp_iternext;
+    /* An ops file read in C: its operations come unboxed, without a tuple each. */
+    int raw = gomap_is_opsreader(it);
+    int unboxed = ops->unboxed(m);
     const int64_t *live = ops->live(m);
     Py_ssize_t *opno = ops->op(m);
     PyObject *pending = NULL;
     int ended = 0;
     while (i < stop) {
-        PyObject *op = next(it);
-        if (op == NULL) {
-            if (PyErr_Occurred()) {
-                if (!PyErr_ExceptionMatches(PyExc_StopIteration))
-                    return NULL;
-                PyErr_Clear();
+        int rc = 0;
+        PyObject *op = NULL;
+        if (raw) {
+            int code;
+            int64_t ikey;
+            PyObject *obj;
+            int got = gomap_opsread_step(it, &code, &ikey, &obj);
+            if (got < 0)
+                return NULL;
+            if (got == 0) {
+                ended = 1;
+                break;
             }
-            ended = 1;
-            break;
+            if (got == GOMAP_RAW_OP) {
+                op = obj;
+            } else {
+                *opno = i + 1;
+                int done;
+                if (got == GOMAP_RAW_INT && unboxed) {
+                    done = replay_apply_i(m, ops, code, ikey, &max_entries, &rc);
+                } else {
+                    PyObject *key = got == GOMAP_RAW_INT ? PyLong_FromLongLong(ikey) : obj;
+                    if (key == NULL)
+                        return NULL;
+                    done = replay_apply(m, ops, code, key, Py_None, &max_entries, &rc);
+                    if (!done) {  /* (the reader gives only ops the loop runs) */
+                        pending = gomap_op_pair(code, key);
+                        if (pending == NULL)
+                            return NULL;
+                        break;
+                    }
+                    Py_DECREF(key);
+                }
+                if (rc < 0)
+                    return NULL;
+                i++;
+                if (live != NULL && *live > peak) {
+                    peak = *live;
+                    peak_op = i;
+                }
+                continue;
+            }
+        } else {
+            op = next(it);
+            if (op == NULL) {
+                if (PyErr_Occurred()) {
+                    if (!PyErr_ExceptionMatches(PyExc_StopIteration))
+                        return NULL;
+                    PyErr_Clear();
+                }
+                ended = 1;
+                break;
+            }
         }
         long code = -1;
         Py_ssize_t n = PyTuple_Check(op) ? PyTuple_GET_SIZE(op) : 0;
@@ -395,48 +503,15 @@ PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const
             if (code == -1 && PyErr_Occurred())
                 PyErr_Clear();
         }
-        int rc = 0;
         *opno = i + 1;
-        switch (code) {
-        case OP_SET:
-            if (n == 2 || n == 3) {
-                PyObject *elem = n == 3 ? PyTuple_GET_ITEM(op, 2) : Py_None;
-                rc = ops->assign(m, PyTuple_GET_ITEM(op, 1), elem);
-                Py_ssize_t count = ops->len(m);
-                if (count > max_entries)
-                    max_entries = count;
-            } else {
-                code = -1;
-            }
-            break;
-        case OP_GET:
-            if (n == 2) {
-                PyObject *e;
-                rc = ops->lookup(m, PyTuple_GET_ITEM(op, 1), &e);
-                if (rc == 1)
-                    Py_DECREF(e);
-            } else
-                code = -1;
-            break;
-        case OP_DEL:
-            if (n == 2)
-                rc = ops->del(m, PyTuple_GET_ITEM(op, 1));
-            else
-                code = -1;
-            break;
-        case OP_CLEAR:
-            rc = ops->clear(m);
-            break;
-        case OP_RANGE:
-            rc = ops->range(m);
-            break;
-        case OP_DUMP:
-            break;
-        default:
-            code = -1;
-        }
-        if (code == -1) {  /* not ours: Python applies it (or says what is wrong) */
-            pending = op;
+        /* set (code, key[, elem]); get and del (code, key); the rest (code, ...) */
+        int shaped = code == OP_SET ? (n == 2 || n == 3)
+                     : (code == OP_GET || code == OP_DEL) ? n == 2
+                                                           : 1;
+        if (!shaped || !replay_apply(m, ops, code, n >= 2 ? PyTuple_GET_ITEM(op, 1) : NULL,
+                                     n == 3 ? PyTuple_GET_ITEM(op, 2) : Py_None,
+                                     &max_entries, &rc)) {
+            pending = op;  /* not ours: Python applies it (or says what is wrong) */
             break;
         }
         Py_DECREF(op);

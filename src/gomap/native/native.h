@@ -10,6 +10,10 @@ uint64_t gomap_stable_bytes_hash(const unsigned char *s, size_t n);
 int gomap_classic_init(PyObject *module);
 int gomap_swiss_init(PyObject *module);
 int gomap_opsread_init(PyObject *module);  /* opsread.c: OpsReader */
+/* opsread.c: an OpsReader's next operation, unboxed where it can be (see OpsReader_step) */
+enum { GOMAP_RAW_INT = 1, GOMAP_RAW_OBJ = 2, GOMAP_RAW_OP = 3 };
+int gomap_is_opsreader(PyObject *o);
+int gomap_opsread_step(PyObject *reader, int *code, int64_t *ikey, PyObject **obj);
 int gomap_patterns_init(PyObject *module); /* patterns.c: PatternOps */
 
 /* A native engine's operations, as GoMap's C fast paths (fastpath.c) and the
@@ -29,6 +33,12 @@ typedef struct {
     PyObject *(*iter)(PyObject *engine, int mode);
     const int64_t *(*live)(PyObject *engine);
     Py_ssize_t *(*op)(PyObject *engine);
+    /* a map whose keys are stored unboxed (int64: its _unbox_int_keys): 1 or 0; and its
+     * lookup, assign and delete of such a key (on an unboxed map only) */
+    int (*unboxed)(PyObject *engine);
+    int (*lookup_i)(PyObject *engine, int64_t key, PyObject **pe);
+    int (*assign_i)(PyObject *engine, int64_t key, PyObject *elem);
+    int (*del_i)(PyObject *engine, int64_t key);
 } gomap_engine_ops;
 
 /* Define `const gomap_engine_ops NAME` for the engine whose map is the C type T (the
@@ -37,9 +47,12 @@ typedef struct {
  * ASSIGN, DELETE, CLEAR(T *, ...) its hm_/sm_ entry points, ITERATOR(T *) a new
  * started iterator, ITERNEXT(IT *, &k, &e) its step (1 with new references, 0 done,
  * -1), LAZY(T *, mode) the lazy iterator; COUNT, ACCT, OPNO name the fields of T
- * holding the entry count, the accountant (with a field live) and the op number. */
+ * holding the entry count, the accountant (with a field live) and the op number;
+ * UNBOXED the int field set when the keys are unboxed, LOOKUP_I, ASSIGN_I, DELETE_I as
+ * LOOKUP, ASSIGN, DELETE for an int64 key of an unboxed map. */
 #define GOMAP_ENGINE_OPS(NAME, T, TYPE, IT, READY, LOOKUP, ASSIGN, DELETE, CLEAR, ITERATOR,  \
-                         ITERNEXT, LAZY, COUNT, ACCT, OPNO)                                 \
+                         ITERNEXT, LAZY, COUNT, ACCT, OPNO, UNBOXED, LOOKUP_I, ASSIGN_I,     \
+                         DELETE_I)                                                          \
     static int NAME##_lookup(PyObject *m, PyObject *key, PyObject **pe) {                  \
         return READY((T *)m) < 0 ? -1 : LOOKUP((T *)m, key, pe);                           \
     }                                                                                      \
@@ -71,10 +84,21 @@ typedef struct {
         return ((T *)m)->ACCT == NULL ? NULL : &((T *)m)->ACCT->live;                      \
     }                                                                                      \
     static Py_ssize_t *NAME##_op(PyObject *m) { return &((T *)m)->OPNO; }                 \
-    const gomap_engine_ops NAME = {TYPE,          NAME##_lookup, NAME##_assign,            \
-                                   NAME##_delete, NAME##_clear,  NAME##_range,             \
-                                   NAME##_len,    NAME##_iter,   NAME##_live,              \
-                                   NAME##_op}
+    static int NAME##_unboxed(PyObject *m) { return ((T *)m)->UNBOXED; }                    \
+    static int NAME##_lookup_i(PyObject *m, int64_t key, PyObject **pe) {                  \
+        return READY((T *)m) < 0 ? -1 : LOOKUP_I((T *)m, key, pe);                         \
+    }                                                                                      \
+    static int NAME##_assign_i(PyObject *m, int64_t key, PyObject *elem) {                 \
+        return READY((T *)m) < 0 ? -1 : ASSIGN_I((T *)m, key, elem);                       \
+    }                                                                                      \
+    static int NAME##_delete_i(PyObject *m, int64_t key) {                                 \
+        return READY((T *)m) < 0 ? -1 : DELETE_I((T *)m, key);                             \
+    }                                                                                      \
+    const gomap_engine_ops NAME = {TYPE,           NAME##_lookup,   NAME##_assign,         \
+                                   NAME##_delete,  NAME##_clear,    NAME##_range,          \
+                                   NAME##_len,     NAME##_iter,     NAME##_live,           \
+                                   NAME##_op,      NAME##_unboxed,  NAME##_lookup_i,       \
+                                   NAME##_assign_i, NAME##_delete_i}
 
 extern const gomap_engine_ops gomap_classic_ops; /* classic_type.c */
 extern const gomap_engine_ops gomap_swiss_ops;   /* swiss_type.c */
@@ -115,8 +139,10 @@ void gomap_write_window(void);
  * hasher ran user code: "Set hashWriting after calling t.hasher, since t.hasher may
  * panic"), then hashWriting (the field writing) set and, for a shared map, the write
  * window opened. 0, or -1 with an exception set. */
-#define GOMAP_BEGIN_WRITE(NAME, T, HASH)                                       \
-    static inline int NAME(T *m, PyObject *key, uint64_t *hash) {              \
+#define GOMAP_BEGIN_WRITE(NAME, T, HASH) GOMAP_BEGIN_WRITE_T(NAME, T, PyObject *, HASH)
+/* The same, for keys of the C type KT (as the engine stores them: gkey). */
+#define GOMAP_BEGIN_WRITE_T(NAME, T, KT, HASH)                                 \
+    static inline int NAME(T *m, KT key, uint64_t *hash) {                     \
         if (m->writing)                                                        \
             goto busy;                                                         \
         if (HASH(m, key, hash) < 0)                                            \
@@ -219,6 +245,18 @@ PyObject *gomap_concurrent_error(const char *name);
 int gomap_self_cmp(PyObject *k, int op);
 
 #define GOMAP_K1 0xBF58476D1CE4E5B9ULL
+
+/* hash(v) of a Python int v in int64's range, as CPython computes it (v mod 2^61 - 1,
+ * with v's sign; -1 is -2): what the default hasher hashes for an unboxed key. */
+static inline int64_t gomap_i64_pyhash(int64_t v) {
+    const uint64_t P = ((uint64_t)1 << 61) - 1;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    uint64_t r = (u & P) + (u >> 61);
+    if (r >= P)
+        r -= P;
+    int64_t x = v < 0 ? -(int64_t)r : (int64_t)r;
+    return x == -1 ? -2 : x;
+}
 
 /* DefaultHasher's hash of key computed in C, for the key types it treats specially
  * (int, str, float; NaN draws from hrand): 1 done, 0 not one of those (call the

@@ -123,9 +123,11 @@ static int next_line(OpsReader *r, const char **s, Py_ssize_t *n) {
 }
 
 
-/* A plain decimal integer literal in [lo, hi] as a new int; NULL without an
- * exception when the text is anything else (the slow path decides). */
-static PyObject *int_key(OpsReader *r, const char *a, Py_ssize_t n) {
+/* A plain decimal integer literal in [lo, hi]: 1 with the value in *v (int64) , 2 with
+ * it in *u (above int64's range), 0 when the text is anything else (the slow path
+ * decides). */
+static int int_key(OpsReader *r, const char *a, Py_ssize_t n, int64_t *v,
+                   unsigned long long *u) {
     int neg = 0;
     if (*a == '+' || *a == '-') {
         neg = *a == '-';
@@ -133,19 +135,28 @@ static PyObject *int_key(OpsReader *r, const char *a, Py_ssize_t n) {
         n--;
     }
     if (n < 1 || n > 20 || (a[0] == '0' && n > 1))
-        return NULL;
+        return 0;
     unsigned long long mag = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         unsigned d = (unsigned char)a[i] - '0';
         if (d > 9 || mag > (ULLONG_MAX - d) / 10)
-            return NULL;
+            return 0;
         mag = mag * 10 + d;
     }
-    if (!neg || mag == 0)
-        return mag <= r->hi ? PyLong_FromUnsignedLongLong(mag) : NULL;
+    if (!neg || mag == 0) {
+        if (mag > r->hi)
+            return 0;
+        if (mag > (unsigned long long)INT64_MAX) {
+            *u = mag;
+            return 2;
+        }
+        *v = (int64_t)mag;
+        return 1;
+    }
     if (r->lo == 0 || mag > (unsigned long long)(-(r->lo + 1)) + 1)
-        return NULL;
-    return PyLong_FromLongLong(mag == (1ULL << 63) ? LLONG_MIN : -(long long)mag);
+        return 0;
+    *v = mag == (1ULL << 63) ? INT64_MIN : -(int64_t)mag;
+    return 1;
 }
 
 static PyObject *string_key(const char *a, Py_ssize_t n) {
@@ -177,9 +188,16 @@ static PyObject *slow_line(OpsReader *r, const char *s, Py_ssize_t n) {
 
 static inline int is_space(char c) { return c == ' ' || c == '\t'; }
 
-static PyObject *OpsReader_next(OpsReader *r) {
-    if (r->npushed > 0)
-        return r->pushed[--r->npushed];  /* the reference moves to the caller */
+/* The next operation, unboxed where it can be (the simulator's loop reads it so):
+ * GOMAP_RAW_INT (*code; *ikey the int key of a set/get/del), GOMAP_RAW_OBJ (*code; *obj
+ * the key, a new reference: a string, an int above int64, None for clear and iter),
+ * GOMAP_RAW_OP (*obj a whole operation tuple, a new reference: from the slow path, or
+ * given back), 0 at the end, -1 on error. */
+static int OpsReader_step(OpsReader *r, int *code_out, int64_t *ikey, PyObject **obj) {
+    if (r->npushed > 0) {
+        *obj = r->pushed[--r->npushed];  /* the reference moves to the caller */
+        return GOMAP_RAW_OP;
+    }
     const char *s;
     Py_ssize_t n;
     int got;
@@ -207,6 +225,8 @@ static PyObject *OpsReader_next(OpsReader *r) {
         }
         PyObject *key = NULL;
         int code = -1;
+        int64_t iv;
+        unsigned long long uv;
         if (!simple)
             goto slow;
         if (hash >= 0) {
@@ -257,41 +277,74 @@ static PyObject *OpsReader_next(OpsReader *r) {
             if (alen == 0)
                 goto slow;
             code = t[0] == 's' ? R_SET : t[0] == 'g' ? R_GET : R_DEL;
-            if (r->kind == KIND_INT)
-                key = int_key(r, a, alen);
-            else if (r->kind == KIND_STRING)
+            if (r->kind == KIND_INT) {
+                int k = int_key(r, a, alen, &iv, &uv);
+                if (k == 1) {
+                    r->first = 0;
+                    *code_out = code;
+                    *ikey = iv;
+                    return GOMAP_RAW_INT;
+                }
+                if (k == 2) {
+                    key = PyLong_FromUnsignedLongLong(uv);
+                    if (key == NULL)
+                        return -1;
+                }
+            } else if (r->kind == KIND_STRING) {
                 key = string_key(a, alen);
+            }
             if (key == NULL) {
                 if (PyErr_Occurred())
-                    return NULL;
+                    return -1;
                 goto slow;
             }
             r->first = 0;
-            return gomap_op_pair(code, key);
+            *code_out = code;
+            *obj = key;
+            return GOMAP_RAW_OBJ;
         }
         if (w == 5 && (memcmp(t, "clear", 5) == 0) && alen == 0) {
             r->first = 0;
-            Py_INCREF(Py_None);
-            return gomap_op_pair(R_CLEAR, Py_None);
+            *code_out = R_CLEAR;
+            *obj = Py_NewRef(Py_None);
+            return GOMAP_RAW_OBJ;
         }
         if (w == 4 && (memcmp(t, "iter", 4) == 0) && alen == 0) {
             r->first = 0;
-            Py_INCREF(Py_None);
-            return gomap_op_pair(R_RANGE, Py_None);
+            *code_out = R_RANGE;
+            *obj = Py_NewRef(Py_None);
+            return GOMAP_RAW_OBJ;
         }
     slow: {
         PyObject *op = slow_line(r, s, n);
         if (op == NULL)
-            return NULL;
+            return -1;
         if (op == Py_None) {
             Py_DECREF(op);
             continue;
         }
         r->first = 0;
-        return op;
+        *obj = op;
+        return GOMAP_RAW_OP;
     }
     }
-    return NULL;  /* the end (got 0), or an error (got -1) with the exception set */
+    return got;  /* the end (0), or an error (-1) with the exception set */
+}
+
+static PyObject *OpsReader_next(OpsReader *r) {
+    int code;
+    int64_t iv;
+    PyObject *obj;
+    switch (OpsReader_step(r, &code, &iv, &obj)) {
+    case GOMAP_RAW_INT:
+        return gomap_op_pair(code, PyLong_FromLongLong(iv));
+    case GOMAP_RAW_OBJ:
+        return gomap_op_pair(code, obj);
+    case GOMAP_RAW_OP:
+        return obj;
+    default:
+        return NULL;
+    }
 }
 
 static int OpsReader_init(OpsReader *r, PyObject *args, PyObject *kwds) {
@@ -395,6 +448,12 @@ static PyTypeObject OpsReaderType = {
     .tp_methods = OpsReader_methods,
     .tp_members = OpsReader_members,
 };
+
+int gomap_opsread_step(PyObject *reader, int *code, int64_t *ikey, PyObject **obj) {
+    return OpsReader_step((OpsReader *)reader, code, ikey, obj);
+}
+
+int gomap_is_opsreader(PyObject *o) { return Py_TYPE(o) == &OpsReaderType; }
 
 int gomap_opsread_init(PyObject *module) {
     return gomap_add_type(module, "OpsReader", &OpsReaderType);

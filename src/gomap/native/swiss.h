@@ -152,6 +152,7 @@ typedef struct {
     struct sacct *acct;        /* not in Go: the heap accountant (_account), or NULL */
     Py_ssize_t op;             /* not in Go: the number of the op being replayed (_replay) */
     PyObject *weakrefs;
+    int ikey;                  /* not in Go: keys stored unboxed (int64); 0 for now */
 } SwissMapObject;
 
 /* key == stored, as the reference's `key == stored` (its operand order) */

@@ -1057,9 +1057,29 @@ PyTypeObject SwissIterType = {
  * GoMap's fast paths (fastpath.c) */
 static inline PyObject *sm_iterator(SwissMapObject *m) { return SwissMap_iterator(m, NULL); }
 
+/* (not reached while no Swiss map is unboxed: the loop boxes the key) */
+static int sm_lookup_i(SwissMapObject *m, int64_t key, PyObject **pe) {
+    PyObject *k = PyLong_FromLongLong(key);
+    int r = k == NULL ? -1 : runtime_mapaccess2(m, k, pe);
+    Py_XDECREF(k);
+    return r;
+}
+static int sm_assign_i(SwissMapObject *m, int64_t key, PyObject *elem) {
+    PyObject *k = PyLong_FromLongLong(key);
+    int r = k == NULL ? -1 : sm_assign(m, k, elem);
+    Py_XDECREF(k);
+    return r;
+}
+static int sm_delete_i(SwissMapObject *m, int64_t key) {
+    PyObject *k = PyLong_FromLongLong(key);
+    int r = k == NULL ? -1 : sm_delete(m, k);
+    Py_XDECREF(k);
+    return r;
+}
+
 GOMAP_ENGINE_OPS(gomap_swiss_ops, SwissMapObject, &SwissMapType, SwissIterObject, sm_ready,
                  runtime_mapaccess2, sm_assign, sm_delete, sm_clear, sm_iterator, Iter_Next,
-                 siter_lazy, used, acct, op);
+                 siter_lazy, used, acct, op, ikey, sm_lookup_i, sm_assign_i, sm_delete_i);
 
 static PyObject *SwissMap_replay(SwissMapObject *m, PyObject *const *args, Py_ssize_t nargs) {
     if (sm_ready(m) < 0)

@@ -174,7 +174,7 @@ def _figures(eng: AccountedEngine, deep: bool = False) -> dict[str, Any]:
 def _new_engine(impl: str, hint: int, layout: MapLayout, hasher: Hasher, rand: Rand,
                 go: GoBehaviour | None = None) -> AccountedEngine:
     return accounted_engine(impl, hint, layout, hasher=hasher, rand=rand,
-                            go=go_behaviour(go, impl))
+                            go=go_behaviour(go, impl), unbox_int_keys=True)
 
 
 def simulate(
