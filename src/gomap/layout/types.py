@@ -446,6 +446,12 @@ def parse_key_type(expr: str) -> GoType:
     return t
 
 
+KEY_KINDS = ("generic", "fast32", "fast64", "faststr", "fast32ptr", "fast64ptr")
+"""Go's map access paths, one of which a key type selects (:func:`mapfast` picks it on
+amd64; ``fast32ptr`` is the 32-bit platforms' pointer key): the Swiss engine's
+``key_kind`` (:data:`gomap.swiss.map.KEY_KINDS`, the registry's ``key_kinds``)."""
+
+
 def mapfast(key: GoType, elem: GoType) -> str:
     """Which ``mapassign`` the compiler calls for ``map[key]elem``
     (``cmd/compile/internal/walk/walk.go: mapfast``): ``fast32``, ``fast64``,

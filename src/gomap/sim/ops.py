@@ -38,8 +38,6 @@ import math
 import re
 import sys
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -102,8 +100,10 @@ class KeyLiteralError(ValueError):
 
 
 # --- Go literals ------------------------------------------------------------------------
-_INT = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|0[0-7_]*|[1-9][0-9_]*)\Z")
-_FLOAT = re.compile(
+# The patterns are compiled on first use (re's cache keeps them): most runs read no
+# literal the C ops reader leaves to Python, and every process pays for its start-up.
+_INT = (r"[+-]?(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|0[0-7_]*|[1-9][0-9_]*)\Z")
+_FLOAT = (
     r"[+-]?(?:(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][+-]?[0-9_]+)?|[0-9][0-9_]*[eE][+-]?[0-9_]+"
     r"|[0-9][0-9_]*\.)\Z"
 )
@@ -163,7 +163,7 @@ class GoLiteral(NamedTuple):
     text: str
 
 
-_HEXFLOAT = re.compile(r"[+-]?0[xX]([0-9a-fA-F_]*)(?:\.([0-9a-fA-F_]*))?[pP]([+-]?[0-9_]+)\Z")
+_HEXFLOAT = (r"[+-]?0[xX]([0-9a-fA-F_]*)(?:\.([0-9a-fA-F_]*))?[pP]([+-]?[0-9_]+)\Z")
 _SPECIALS = {"nan": math.nan, "inf": math.inf, "+inf": math.inf,
              "-inf": -math.inf, "infinity": math.inf, "+infinity": math.inf,
              "-infinity": -math.inf}
@@ -181,7 +181,7 @@ def _too_large(digits: int) -> str:
             f"constants over {MAX_CONST_BITS} bits, and no Go integer type holds more than 64")
 """Exponents beyond this are clamped: the value overflows (or underflows) every Go
 type either way, and the exact number would cost memory for nothing."""
-_MATH_INF = re.compile(r"math\.Inf\(\s*([+-]?[0-9]+)\s*\)\Z")
+_MATH_INF = (r"math\.Inf\(\s*([+-]?[0-9]+)\s*\)\Z")
 
 
 def parse_go_literal(text: str) -> GoLiteral:
@@ -210,10 +210,10 @@ def parse_go_literal(text: str) -> GoLiteral:
         return GoLiteral("float", math.nan, t)
     if t.lower() in _SPECIALS:
         return GoLiteral("float", _SPECIALS[t.lower()], t)
-    mi = _MATH_INF.match(t)
+    mi = re.match(_MATH_INF, t)
     if mi:
         return GoLiteral("float", math.inf if int(mi.group(1)) >= 0 else -math.inf, t)
-    if _INT.match(t):
+    if re.match(_INT, t):
         sign = -1 if t[0] == "-" else 1
         d = t.lstrip("+-").replace("_", "")
         if d[:2] in ("0x", "0X"):
@@ -231,8 +231,10 @@ def parse_go_literal(text: str) -> GoLiteral:
         if v.bit_length() > MAX_CONST_BITS:
             raise ValueError(_too_large(len(d)))
         return GoLiteral("int", sign * v, t)
-    mh = _HEXFLOAT.match(t)
+    mh = re.match(_HEXFLOAT, t)
     if mh:
+        from fractions import Fraction
+
         whole, frac, exp = (g.replace("_", "") if g else "" for g in mh.groups())
         if not whole and not frac:
             raise ValueError(f"{t!r}: a hexadecimal float needs mantissa digits")
@@ -240,7 +242,10 @@ def parse_go_literal(text: str) -> GoLiteral:
         e2 = max(-_EXP_CLAMP, min(_EXP_CLAMP, int(exp) - 4 * len(frac)))
         q = Fraction(mant) * Fraction(2) ** e2
         return GoLiteral("float", -q if t[0] == "-" else q, t)
-    if _FLOAT.match(t) and any(ch.isdigit() for ch in t):
+    if re.match(_FLOAT, t) and any(ch.isdigit() for ch in t):
+        from decimal import Decimal, InvalidOperation
+        from fractions import Fraction
+
         try:
             dec = Decimal(t.replace("_", ""))
             if dec and abs(dec.adjusted()) > _EXP_CLAMP:  # far beyond any float: keep it small
@@ -274,7 +279,8 @@ def to_float64(lit: GoLiteral) -> float:
         raise ValueError(f"constant {lit.text} overflows float64") from None
 
 
-_F32_MAX = Fraction(2 ** 128 - 2 ** 104)
+_F32_MAX = 2 ** 128 - 2 ** 104
+"""The largest float32 (an int: it compares exactly with a Fraction)."""
 
 
 def to_float32(lit: GoLiteral) -> float:
@@ -283,6 +289,8 @@ def to_float32(lit: GoLiteral) -> float:
     v = lit.value
     if isinstance(v, float):
         return v
+    from fractions import Fraction
+
     q = Fraction(v)
     if q == 0:
         return 0.0
@@ -457,6 +465,8 @@ def _as_literal(v: Any) -> GoLiteral:
     if isinstance(v, int):
         return GoLiteral("int", v, str(v))
     if isinstance(v, float):
+        from fractions import Fraction
+
         exact: Any = v if not math.isfinite(v) else Fraction(v)
         return GoLiteral("float", exact, repr(v))
     if isinstance(v, str):
@@ -553,7 +563,7 @@ def make_hint(lit: GoLiteral) -> int:
     """The size hint of ``make N`` as Go's type checker reads a constant: an integer
     (``1e6`` is one) from 0 to ``math.MaxInt``."""
     v = lit.value
-    if lit.kind == "float" and isinstance(v, Fraction) and v.denominator == 1:
+    if lit.kind == "float" and getattr(v, "denominator", None) == 1:  # a whole Fraction
         v = int(v)
     elif lit.kind not in ("int", "rune"):
         raise ValueError(f"make needs an integer size hint, not {lit.text}")

@@ -160,7 +160,6 @@ def make_workload(key: str, *, ops: str | None = None, pattern: str | None = Non
         ops_file_lines,
         parse_ops_lines,
     )
-    from gomap.sim.workloads import WorkloadError, parse_pattern
 
     try:
         domain = KeyDomain(parse_key_type(key))
@@ -256,6 +255,8 @@ def make_workload(key: str, *, ops: str | None = None, pattern: str | None = Non
         return Workload(streamed, None, f"ops file {name}")
     if pattern is not None and not pattern.strip():
         raise RequestError("--pattern: the pattern is empty (e.g. --pattern fill:n=1000)")
+    from gomap.sim.workloads import WorkloadError, parse_pattern
+
     try:
         w = parse_pattern(pattern or "default")
         if hint is not None:

@@ -56,6 +56,7 @@ from gomap.errors import (
 )
 from gomap.events import EventSource, Observer
 from gomap.hashing import DefaultHasher, Hasher, Rand, check_hashable, default_rand
+from gomap.layout.types import KEY_KINDS as MAP_KEY_KINDS
 from gomap.swiss.group import (
     CTRL_EMPTY,
     GROUP_SLOTS,
@@ -77,7 +78,7 @@ GO_VERSION = pinned_release("swiss")
 """The Go release whose ``internal/runtime/maps`` this engine mirrors by default
 (``go=`` picks another, 1.24 through 1.27: see :mod:`gomap.versions`)."""
 
-KEY_KINDS = ("generic", "fast32", "fast64", "faststr", "fast32ptr", "fast64ptr")
+KEY_KINDS = MAP_KEY_KINDS
 """Which of Go's access paths the modelled key type takes (see :class:`SwissMap`)."""
 
 
