@@ -44,6 +44,25 @@ def _run(tmp_path: Path, *argv: str) -> set[str]:
     return set(data["modules"])
 
 
+SIMULATE_PATH_FORBIDDEN = (
+    # the Python reference engines: a native run needs neither (the registry names
+    # their factories by reference, the accountants and the native Swiss stats need
+    # no module of theirs)
+    "gomap.classic", "gomap.swiss",
+    # GoMap, the tracer's narration users, the upgrade explainer, the plots
+    "gomap.gomap", "gomap.sim.upgrade", "gomap.sim.plot",
+    # the standard library that only rare paths need: --seeds' median, exact float
+    # literals the C ops reader leaves to Python
+    "statistics", "fractions", "decimal",
+)
+"""Modules a ``gomap simulate`` of an ops file or a pattern on the native backend does
+not import (start-up: each costs compile or exec time in every process)."""
+
+
+def _under(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in names))
+
+
 def _heavy(modules: set[str]) -> list[str]:
     return sorted(m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY))
 
@@ -105,3 +124,25 @@ def test_import_gomap_is_light_and_complete() -> None:
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+@pytest.mark.parametrize("source", ["ops", "pattern"])
+def test_native_simulate_loads_no_python_engine(tmp_path: Path, ops_file: str, impl: str,
+                                                source: str) -> None:
+    """On the native backend, simulate (ops file or pattern, --json, --quiet) loads
+    neither Python engine, nor GoMap, nor the rare paths' modules."""
+    from gomap.native import AVAILABLE
+
+    if not AVAILABLE or os.environ.get("GOMAP_BACKEND", "").strip().lower() == "python":
+        pytest.skip("the native backend is not what runs here")
+    what = ["--ops", ops_file] if source == "ops" else ["--pattern", "fill:n=300"]
+    modules = _run(tmp_path, "simulate", "--quiet", "--impl", impl, "--key", "int64", *what,
+                   "--json", str(tmp_path / "r.json"))
+    assert "gomap.sim.simulator" in modules
+    assert _under(modules, SIMULATE_PATH_FORBIDDEN) == []
+    if source == "ops":
+        assert "gomap.sim.workloads" not in modules  # the patterns: not for an ops file
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["backend"] == "native"
+    assert report["entries"] == (199 if source == "ops" else 300)
