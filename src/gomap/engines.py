@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gomap.events import growth_labels
-from gomap.swiss.map import KEY_KINDS as SWISS_KEY_KINDS
+from gomap.layout.types import KEY_KINDS as SWISS_KEY_KINDS
 from gomap.versions import pinned_release, releases_of
 
 HUGE_HINT = 3_400_000

@@ -45,12 +45,12 @@ from __future__ import annotations
 
 import itertools
 import operator
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from gomap._engine import EngineIter, MapStats
-from gomap.classic.hmap import EVACUATED_X, EVACUATED_Y, SparseBucketArray
 from gomap.events import Observer
 from gomap.layout.maplayout import (
     HMAP_CLEARSEQ_SCAN,
@@ -69,8 +69,27 @@ from gomap.layout.maplayout import (
 )
 from gomap.layout.sizeclasses import growslice_ptrs, malloc_size
 from gomap.layout.types import parse_go_type, pointer_to
-from gomap.swiss.sparse import SparseDirectory
 from gomap.versions import go_behaviour
+
+if TYPE_CHECKING:
+    from gomap.classic.hmap import SparseBucketArray
+
+# The Python engines' modules (gomap.classic, gomap.swiss) are imported where a Python
+# engine is accounted, not here: a native run never loads them (start-up). A sparse
+# bucket array or directory exists only once its module is loaded (_loaded_type).
+
+
+def _loaded_type(module: str, name: str) -> Any:
+    """The class ``name`` of ``module`` if that module is loaded, else None (then
+    no object of it exists)."""
+    mod = sys.modules.get(module)
+    return None if mod is None else getattr(mod, name)
+
+
+def _sparse_directory(d: Any) -> bool:
+    """Whether ``d`` is a :class:`gomap.swiss.sparse.SparseDirectory`."""
+    sparse = _loaded_type("gomap.swiss.sparse", "SparseDirectory")
+    return sparse is not None and isinstance(d, sparse)
 
 
 class _SparsePrealloc:
@@ -236,7 +255,7 @@ def swiss_scan(layout: MapLayout, m: Any, small: bool, entries: int) -> int:
     if m.dir_len:
         n += layout.scan_of(_PTR, m.dir_len)
         d = m.directory
-        if isinstance(d, SparseDirectory):
+        if _sparse_directory(d):
             n += d.untouched() * (SWISS_TABLE_SCAN + layout.group_array_scan(
                 d.table_capacity() // 8))
             tables = list(d.tables())
@@ -325,8 +344,9 @@ class ClassicAccountant(_Accountant):
 
     def _prealloc_ids(self) -> Any:
         h = self.h
-        arr = h.buckets
-        if isinstance(arr, SparseBucketArray):
+        arr: Any = h.buckets
+        sparse = _loaded_type("gomap.classic.hmap", "SparseBucketArray")
+        if sparse is not None and isinstance(arr, sparse):
             return _SparsePrealloc(arr, 1 << h.B)
         return {_ident(b) for b in arr[1 << h.B:]}
 
@@ -403,6 +423,8 @@ class ClassicAccountant(_Accountant):
         want_keys = self.entry_bytes != 0
         if not cleared and not want_keys:
             return
+        from gomap.classic.hmap import EVACUATED_X, EVACUATED_Y  # (a Python engine's event)
+
         b: Any = self.h.oldbuckets[d["oldbucket"]]
         unlinked = 0
         reachable = not cleared
@@ -662,7 +684,7 @@ class SwissAccountant(_Accountant):
         if m.dir_len:
             self._new_directory(m.dir_len)
             d = m.directory
-            if isinstance(d, SparseDirectory):
+            if _sparse_directory(d):
                 # NewMap's tables, counted without being built: each is a table
                 # header and its groups, two allocations.
                 n, cap = d.untouched(), d.table_capacity()
@@ -674,7 +696,7 @@ class SwissAccountant(_Accountant):
                 self.table_bytes += n * each
                 self.capacity += n * cap
             seen: set[int] = set()
-            for t in d.tables() if isinstance(d, SparseDirectory) else d:
+            for t in d.tables() if _sparse_directory(d) else d:
                 if id(t) not in seen:
                     seen.add(id(t))
                     self._new_table(t.capacity)
@@ -717,7 +739,7 @@ class SwissAccountant(_Accountant):
         total = 0
         last = None
         d = m.directory
-        for t in d.tables() if isinstance(d, SparseDirectory) else d:
+        for t in d.tables() if _sparse_directory(d) else d:
             if t is not last:
                 total += t.tombstones()
                 last = t

@@ -13,7 +13,6 @@ each growth with the operation at which it started and ended, a sampled timeline
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -441,6 +440,8 @@ def rebuild_account(impl: str, layout: MapLayout, eng: AccountedEngine, hasher: 
 
 def seed_spread(reports: list[SimReport]) -> dict[str, Any]:
     """min / median / max of the figures that depend on the hash seed."""
+    import statistics  # (--seeds only: start-up)
+
     out: dict[str, Any] = {"seeds": [r.seed for r in reports]}
     for name in ("live_bytes", "peak_live_bytes", "allocated_bytes", "overflow_buckets",
                  "tombstones"):
