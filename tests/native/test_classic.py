@@ -120,7 +120,7 @@ def test_default_hasher_in_c_is_bit_identical() -> None:
 
     rng = random.Random(1)
     for _ in range(300):
-        b = bytes(rng.randrange(256) for _ in range(rng.randrange(40)))
+        b = bytes(rng.randrange(256) for _ in range(rng.randrange(200)))  # words and tails
         assert _native.stable_bytes_hash(b) == _stable_bytes_hash(b)
     keys: list[Any] = [0, -1, -2, 2**63, -(2**70), 1.5, -0.0, math.inf, "", "héllo", "\udcff",
                        True, None, (1, "a"), frozenset({1}), b"xy", 10**30]

@@ -6,6 +6,7 @@
 #include "native.h"
 
 #include <sched.h>
+#include <string.h>
 
 __thread char gomap_thread_tag __attribute__((tls_model("initial-exec")));
 
@@ -16,27 +17,47 @@ void gomap_write_window(void) {
     Py_END_ALLOW_THREADS
 }
 
-static uint32_t crc_table[256];
+/* zlib's CRC-32, sliced by 8 (crc_table[k][n]: the CRC of byte n followed by k zero
+ * bytes), little-endian words. */
+static uint32_t crc_table[8][256];
 
 static void crc_init(void) {
     for (uint32_t n = 0; n < 256; n++) {
         uint32_t c = n;
         for (int k = 0; k < 8; k++)
             c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        crc_table[n] = c;
+        crc_table[0][n] = c;
     }
+    for (uint32_t n = 0; n < 256; n++)
+        for (int k = 1; k < 8; k++)
+            crc_table[k][n] = (crc_table[k - 1][n] >> 8) ^ crc_table[0][crc_table[k - 1][n] & 0xFF];
 }
 
-/* zlib's crc32(crc, buf, len) */
-static uint32_t crc32_update(uint32_t crc, const unsigned char *s, size_t n) {
-    uint32_t c = crc ^ 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++)
-        c = crc_table[(c ^ s[i]) & 0xFF] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
+static inline uint32_t crc32_word(uint32_t c, uint64_t w) {
+    uint32_t lo = (uint32_t)w ^ c, hi = (uint32_t)(w >> 32);
+    return crc_table[7][lo & 0xFF] ^ crc_table[6][(lo >> 8) & 0xFF] ^
+           crc_table[5][(lo >> 16) & 0xFF] ^ crc_table[4][lo >> 24] ^
+           crc_table[3][hi & 0xFF] ^ crc_table[2][(hi >> 8) & 0xFF] ^
+           crc_table[1][(hi >> 16) & 0xFF] ^ crc_table[0][hi >> 24];
 }
 
+/* zlib.crc32(s) | zlib.crc32(s, 0x9E3779B9) << 32, both CRCs in one pass */
 uint64_t gomap_stable_bytes_hash(const unsigned char *s, size_t n) {
-    return (uint64_t)crc32_update(0, s, n) | ((uint64_t)crc32_update(0x9E3779B9u, s, n) << 32);
+    uint32_t a = 0xFFFFFFFFu, b = 0x9E3779B9u ^ 0xFFFFFFFFu;
+    size_t i = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        a = crc32_word(a, w);
+        b = crc32_word(b, w);
+    }
+#endif
+    for (; i < n; i++) {
+        a = crc_table[0][(a ^ s[i]) & 0xFF] ^ (a >> 8);
+        b = crc_table[0][(b ^ s[i]) & 0xFF] ^ (b >> 8);
+    }
+    return (uint64_t)(a ^ 0xFFFFFFFFu) | ((uint64_t)(b ^ 0xFFFFFFFFu) << 32);
 }
 
 static PyObject *stable_bytes_hash(PyObject *mod, PyObject *arg) {
@@ -434,8 +455,11 @@ PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const
         return NULL;
     }
     iternextfunc next = Py_TYPE(it)->tp_iternext;
-    /* An ops file read in C: its operations come unboxed, without a tuple each. */
-    int raw = gomap_is_opsreader(it);
+    /* An ops file read in C, a built-in pattern generated in C: their operations come
+     * unboxed, without a tuple each. */
+    gomap_raw_step raw = gomap_opsread_raw(it);
+    if (raw == NULL)
+        raw = gomap_patterns_raw(it);
     int unboxed = ops->unboxed(m);
     const int64_t *live = ops->live(m);
     Py_ssize_t *opno = ops->op(m);
@@ -448,7 +472,7 @@ PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const
             int code;
             int64_t ikey;
             PyObject *obj;
-            int got = gomap_opsread_step(it, &code, &ikey, &obj);
+            int got = raw(it, &code, &ikey, &obj);
             if (got < 0)
                 return NULL;
             if (got == 0) {

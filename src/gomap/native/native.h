@@ -3,6 +3,7 @@
 #define GOMAP_NATIVE_H
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 
 /* zlib.crc32(b) | zlib.crc32(b, 0x9E3779B9) << 32: gomap.hashing._stable_bytes_hash */
 uint64_t gomap_stable_bytes_hash(const unsigned char *s, size_t n);
@@ -10,10 +11,16 @@ uint64_t gomap_stable_bytes_hash(const unsigned char *s, size_t n);
 int gomap_classic_init(PyObject *module);
 int gomap_swiss_init(PyObject *module);
 int gomap_opsread_init(PyObject *module);  /* opsread.c: OpsReader */
-/* opsread.c: an OpsReader's next operation, unboxed where it can be (see OpsReader_step) */
+/* A source of operations the simulator's loop reads without a tuple or an object per
+ * operation (an OpsReader, a PatternOps): step(src, &code, &ikey, &obj) gives the next
+ * one, GOMAP_RAW_INT (code, ikey: the int key of a set/get/del), GOMAP_RAW_OBJ (code,
+ * obj: its key, a new reference: a string, an int above int64, None for clear and
+ * iter), GOMAP_RAW_OP (obj: a whole operation tuple, a new reference), 0 at the end,
+ * -1 on error. gomap_*_raw(o): o's step, or NULL when o is not one of theirs. */
 enum { GOMAP_RAW_INT = 1, GOMAP_RAW_OBJ = 2, GOMAP_RAW_OP = 3 };
-int gomap_is_opsreader(PyObject *o);
-int gomap_opsread_step(PyObject *reader, int *code, int64_t *ikey, PyObject **obj);
+typedef int (*gomap_raw_step)(PyObject *src, int *code, int64_t *ikey, PyObject **obj);
+gomap_raw_step gomap_opsread_raw(PyObject *o);   /* opsread.c */
+gomap_raw_step gomap_patterns_raw(PyObject *o);  /* patterns.c */
 int gomap_patterns_init(PyObject *module); /* patterns.c: PatternOps */
 
 /* A native engine's operations, as GoMap's C fast paths (fastpath.c) and the
@@ -309,6 +316,13 @@ static inline int gomap_eq(PyObject *left, PyObject *right) {
         if (t == &PyUnicode_Type) {
             if (left == right)
                 return 1;
+            if (PyUnicode_IS_READY(left) && PyUnicode_IS_READY(right)) {  /* unicode_eq */
+                Py_ssize_t n = PyUnicode_GET_LENGTH(left);
+                int kind = PyUnicode_KIND(left);
+                return n == PyUnicode_GET_LENGTH(right) && kind == PyUnicode_KIND(right) &&
+                       memcmp(PyUnicode_DATA(left), PyUnicode_DATA(right),
+                              (size_t)n * (size_t)kind) == 0;
+            }
             return PyObject_RichCompareBool(left, right, Py_EQ);
         }
         if (t == &PyFloat_Type)

@@ -449,11 +449,13 @@ static PyTypeObject OpsReaderType = {
     .tp_members = OpsReader_members,
 };
 
-int gomap_opsread_step(PyObject *reader, int *code, int64_t *ikey, PyObject **obj) {
+static int opsread_step(PyObject *reader, int *code, int64_t *ikey, PyObject **obj) {
     return OpsReader_step((OpsReader *)reader, code, ikey, obj);
 }
 
-int gomap_is_opsreader(PyObject *o) { return Py_TYPE(o) == &OpsReaderType; }
+gomap_raw_step gomap_opsread_raw(PyObject *o) {
+    return Py_TYPE(o) == &OpsReaderType ? opsread_step : NULL;
+}
 
 int gomap_opsread_init(PyObject *module) {
     return gomap_add_type(module, "OpsReader", &OpsReaderType);

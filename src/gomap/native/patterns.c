@@ -45,7 +45,8 @@ typedef struct {
     int phase;
     uint64_t *arr;          /* drain: the order; churn, growshrink: the live key numbers */
     uint64_t arr_len;
-    PyObject *pending;      /* churn: the SET after its DEL */
+    int has_pending;        /* churn: the SET after its DEL, of key number pending_ki */
+    uint64_t pending_ki;
 } PatternOps;
 
 static uint32_t genrand(PatternOps *g) {
@@ -154,30 +155,66 @@ static PyObject *key_of(PatternOps *g, uint64_t i) {
 }
 
 
-static PyObject *PatternOps_next(PatternOps *g) {
+/* A key number's key as an int64 (without an object): 1, or 0 when it is a string or
+ * above int64's range (key_of makes it). */
+static int key_raw(PatternOps *g, uint64_t i, int64_t *out) {
+    if (g->as_str || g->kmode == K_STRING)
+        return 0;
+    if (g->kmode == K_RAW) {
+        uint64_t v = g->seq ? i : mix64(i ^ g->salt) >> 1;
+        if (v > (uint64_t)INT64_MAX)
+            return 0;
+        *out = (int64_t)v;
+        return 1;
+    }
+    uint64_t j = i;
+    if (!g->seq) {
+        int bits = g->size > 1 ? 64 - __builtin_clzll(g->size - 1) : 1;
+        j = permute_bits(i, bits, g->salt);
+        while (j >= g->size)
+            j = permute_bits(j, bits, g->salt);
+    }
+    uint64_t off = (j - (uint64_t)g->lo) % g->span;
+    *out = (int64_t)(off + (uint64_t)g->lo);
+    return 1;
+}
+
+enum { GEN_END = 0, GEN_KEY = 1, GEN_NOKEY = 2, GEN_MAKE = 3 };
+
+/* The generator's next operation: GEN_KEY (*code, and *ki the number of its key:
+ * key_of), GEN_NOKEY (*code: clear, iter), GEN_MAKE (the first), GEN_END, -1 on error. */
+static int gen_next(PatternOps *g, int *code, uint64_t *ki) {
     if (!g->started) {
         g->started = 1;
-        PyObject *h = PyLong_FromLongLong(g->hint);
-        return gomap_op_pair(P_MAKE, h);
+        return GEN_MAKE;
     }
-    if (g->pending != NULL) {
-        PyObject *p = g->pending;
-        g->pending = NULL;
-        return p;
+    if (g->has_pending) {  /* churn: the SET after its DEL */
+        g->has_pending = 0;
+        *code = P_SET;
+        *ki = g->pending_ki;
+        return GEN_KEY;
     }
+#define KEY(c, i)          \
+    do {                   \
+        *code = (c);       \
+        *ki = (i);         \
+        return GEN_KEY;    \
+    } while (0)
     switch (g->gen) {
     case G_FILL:
         if (g->step < g->a)
-            return gomap_op_pair(P_SET, key_of(g, g->step++));
-        return NULL;
+            KEY(P_SET, g->step++);
+        return GEN_END;
     case G_DRAIN:
         if (g->step < g->a)
-            return gomap_op_pair(P_SET, key_of(g, g->step++));
+            KEY(P_SET, g->step++);
         if (g->phase == 0) {  /* order = list(range(n)); rng.shuffle(order) */
             g->phase = 1;
             g->arr = PyMem_Malloc((g->a ? g->a : 1) * sizeof(uint64_t));
-            if (g->arr == NULL)
-                return PyErr_NoMemory();
+            if (g->arr == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
             for (uint64_t i = 0; i < g->a; i++)
                 g->arr[i] = i;
             for (uint64_t i = g->a > 0 ? g->a - 1 : 0; i >= 1; i--) {
@@ -187,45 +224,43 @@ static PyObject *PatternOps_next(PatternOps *g) {
             }
         }
         if (g->phase_i < g->b)
-            return gomap_op_pair(P_DEL, key_of(g, g->arr[g->phase_i++]));
-        return NULL;
+            KEY(P_DEL, g->arr[g->phase_i++]);
+        return GEN_END;
     case G_CHURN:
         if (g->step < g->a)
-            return gomap_op_pair(P_SET, key_of(g, g->step++));
+            KEY(P_SET, g->step++);
         if (g->arr == NULL) {
             g->arr = PyMem_Malloc((g->a ? g->a : 1) * sizeof(uint64_t));
-            if (g->arr == NULL)
-                return PyErr_NoMemory();
+            if (g->arr == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
             for (uint64_t i = 0; i < g->a; i++)
                 g->arr[i] = i;
             g->nxt = g->a;
         }
         if (g->phase_i < g->b * g->a) {
             g->phase_i++;
-            uint64_t j = randbelow(g, g->a);
-            PyObject *del = gomap_op_pair(P_DEL, key_of(g, g->arr[j]));
-            if (del == NULL)
-                return NULL;
+            uint64_t j = randbelow(g, g->a), del = g->arr[j];
             g->arr[j] = g->nxt;
-            g->pending = gomap_op_pair(P_SET, key_of(g, g->nxt++));
-            if (g->pending == NULL) {
-                Py_DECREF(del);
-                return NULL;
-            }
-            return del;
+            g->has_pending = 1;
+            g->pending_ki = g->nxt++;
+            KEY(P_DEL, del);
         }
-        return NULL;
+        return GEN_END;
     case G_GROWSHRINK:
         if (g->arr == NULL) {
             g->arr = PyMem_Malloc((g->a ? g->a : 1) * sizeof(uint64_t));
-            if (g->arr == NULL)
-                return PyErr_NoMemory();
+            if (g->arr == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
         }
         while (g->cycle < g->c) {
             if (g->phase == 0) {
                 if (g->arr_len < g->a) {
                     g->arr[g->arr_len++] = g->nxt;
-                    return gomap_op_pair(P_SET, key_of(g, g->nxt++));
+                    KEY(P_SET, g->nxt++);
                 }
                 g->phase = 1;
             }
@@ -233,33 +268,76 @@ static PyObject *PatternOps_next(PatternOps *g) {
                 uint64_t j = randbelow(g, g->arr_len), t = g->arr[j];
                 g->arr[j] = g->arr[g->arr_len - 1];
                 g->arr[g->arr_len - 1] = t;
-                return gomap_op_pair(P_DEL, key_of(g, g->arr[--g->arr_len]));
+                KEY(P_DEL, g->arr[--g->arr_len]);
             }
             g->phase = 0;
             g->cycle++;
         }
-        return NULL;
+        return GEN_END;
     case G_MIX:
         if (g->step >= g->a)
-            return NULL;
+            return GEN_END;
         g->step++;
         {
             double x = rand_random(g);
-            int code = g->cum_code[g->ncum - 1];
+            int c = g->cum_code[g->ncum - 1];
             for (int i = 0; i < g->ncum; i++) {
                 if (x < g->cum[i]) {
-                    code = g->cum_code[i];
+                    c = g->cum_code[i];
                     break;
                 }
             }
-            if (code == P_RANGE || code == P_CLEAR) {
-                Py_INCREF(Py_None);
-                return gomap_op_pair(code, Py_None);
+            if (c == P_RANGE || c == P_CLEAR) {
+                *code = c;
+                return GEN_NOKEY;
             }
-            return gomap_op_pair(code, key_of(g, randbelow(g, g->c)));
+            KEY(c, randbelow(g, g->c));
         }
     }
-    return NULL;
+#undef KEY
+    return GEN_END;
+}
+
+/* The next operation, unboxed where it can be (as the ops reader's OpsReader_step:
+ * GOMAP_RAW_INT, GOMAP_RAW_OBJ, GOMAP_RAW_OP, 0 at the end, -1 on error). */
+static int PatternOps_step(PatternOps *g, int *code, int64_t *ikey, PyObject **obj) {
+    uint64_t ki;
+    switch (gen_next(g, code, &ki)) {
+    case GEN_MAKE:
+        *obj = gomap_op_pair(P_MAKE, PyLong_FromLongLong(g->hint));
+        return *obj == NULL ? -1 : GOMAP_RAW_OP;
+    case GEN_NOKEY:
+        *obj = Py_NewRef(Py_None);
+        return GOMAP_RAW_OBJ;
+    case GEN_KEY:
+        if (key_raw(g, ki, ikey))
+            return GOMAP_RAW_INT;
+        *obj = key_of(g, ki);
+        return *obj == NULL ? -1 : GOMAP_RAW_OBJ;
+    case GEN_END:
+        return 0;
+    }
+    return -1;
+}
+
+static PyObject *PatternOps_next(PatternOps *g) {
+    int code;
+    int64_t iv;
+    PyObject *obj;
+    switch (PatternOps_step(g, &code, &iv, &obj)) {
+    case GOMAP_RAW_INT:
+        return gomap_op_pair(code, PyLong_FromLongLong(iv));
+    case GOMAP_RAW_OBJ:
+        return gomap_op_pair(code, obj);
+    case GOMAP_RAW_OP:
+        return obj;
+    default:
+        return NULL;
+    }
+}
+
+static int patterns_step(PyObject *src, int *code, int64_t *ikey, PyObject **obj) {
+    return PatternOps_step((PatternOps *)src, code, ikey, obj);
 }
 
 /* PatternOps(gen, hint, a, b, c, cum, state, kmode, as_str, seq, length, salt, size, lo,
@@ -315,7 +393,7 @@ static int PatternOps_init(PatternOps *g, PyObject *args, PyObject *kwds) {
     }
     PyMem_Free(g->arr);
     g->arr = NULL;
-    Py_CLEAR(g->pending);
+    g->has_pending = 0;
     g->gen = gen;
     g->hint = hint;
     g->a = a;
@@ -336,7 +414,6 @@ static int PatternOps_init(PatternOps *g, PyObject *args, PyObject *kwds) {
 }
 
 static void PatternOps_dealloc(PatternOps *g) {
-    Py_CLEAR(g->pending);
     PyMem_Free(g->arr);
     PyMem_Free(g->sbuf);
     Py_TYPE(g)->tp_free((PyObject *)g);
@@ -354,6 +431,10 @@ static PyTypeObject PatternOpsType = {
     .tp_iter = PyObject_SelfIter,
     .tp_iternext = (iternextfunc)PatternOps_next,
 };
+
+gomap_raw_step gomap_patterns_raw(PyObject *o) {
+    return Py_TYPE(o) == &PatternOpsType ? patterns_step : NULL;
+}
 
 int gomap_patterns_init(PyObject *module) {
     return gomap_add_type(module, "PatternOps", &PatternOpsType);
