@@ -944,6 +944,8 @@ class AccountedEngine:
         the keys in the order the loop produces them (default: this map's iterator)."""
         e = self.engine
         opts = dict(self._options)
+        if self.native:  # every bucket of the new map is written: no sparse Python engine
+            opts.setdefault("backend", "native")
         for name in ("hasher", "rand"):
             fn = getattr(e, name, None)
             if fn is not None:
