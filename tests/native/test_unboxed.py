@@ -148,23 +148,32 @@ def test_copy_from_copies_between_any_modes(impl: str, src_unboxed: bool,
             make(impl, True, 11)._copy_from(iter([(2**64, 1)]))
 
 
-def test_a_swiss_iterator_walking_a_table_older_than_the_unboxing() -> None:
-    # An iterator over a map of string keys, kept while the map is emptied, turned
-    # unboxed and refilled: the old tables keep their object keys (and their mode).
-    m = make("swiss", False, 12)
-    for v in range(100):
-        m.assign(str(v), v)
-    it = m.iterator()
-    first = it.next()
-    assert first is not None
-    for v in range(100):
-        m.delete(str(v))
-    m._unbox_int_keys()
-    for v in range(300):
-        m.assign(v, v)
-    rest = drain(it)
-    assert all(type(k) is int and k == e for k, e in rest)
-    assert len({k for k, _ in rest}) == len(rest)
+@pytest.mark.parametrize("impl", ["classic", "swiss"])
+@pytest.mark.parametrize("old_keys", ["strings", "ints"])
+def test_an_iterator_walking_storage_older_than_the_unboxing(impl: str, old_keys: str) -> None:
+    # An iterator kept while its map is emptied, turned unboxed and refilled (growing
+    # meanwhile): the tables / buckets it still walks keep their object keys and their
+    # mode; it yields keys as they are, boxed, and copies from it alike.
+    for copy in (False, True):
+        m = make(impl, False, 12)
+        old = [str(v) if old_keys == "strings" else v for v in range(100)]
+        for k in old:
+            m.assign(k, k)
+        it = m.iterator()
+        assert it.next() is not None
+        for k in old:
+            m.delete(k)
+        m._unbox_int_keys()
+        for v in range(300):
+            m.assign(v, v)
+        if copy:
+            dst = make(impl, True, 13)
+            dst._copy_from(it)
+            rest = drain(dst.iterator())
+        else:
+            rest = drain(it)
+        assert all(type(k) is int and k == e for k, e in rest)
+        assert len({k for k, _ in rest}) == len(rest)
 
 
 @pytest.mark.parametrize("impl", ["classic", "swiss"])

@@ -243,7 +243,7 @@ typedef struct {
     int i;
     uint64_t bucket;
     uint64_t checkBucket;
-    int ikey;            /* the map's keys are unboxed (mapiternext_k yields gkey.i) */
+    int ikey;            /* the key mapiternext_k yielded last is unboxed (gkey.i) */
 } HIterObject;
 
 extern PyTypeObject HMapType;
