@@ -32,15 +32,11 @@ enum { F_iterator = 1, F_oldIterator = 2, F_hashWriting = 4, F_sameSizeGrow = 8 
 
 typedef struct barray barray;
 
-/* A key cell. A map's keys are Python objects (o), or, for a map of Go integer keys
- * made unboxed (HMap._unbox_int_keys: the simulator's typed maps), the int64 itself
- * (i), stored in the bucket as Go's map_fast64 stores it: no object per key, nothing
- * the cyclic GC visits, and growth copies words. Every bucket of a map has the map's
- * mode (bmap.ikey), so freeing one needs no map. */
-typedef union {
-    PyObject *o;
-    int64_t i;
-} gkey;
+/* A key cell (gkey, native.h). A map's keys are Python objects (o), or, for a map of Go
+ * integer keys made unboxed (HMap._unbox_int_keys: the simulator's typed maps), the
+ * int64 itself (i), stored in the bucket as Go's map_fast64 stores it: no object per
+ * key, nothing the cyclic GC visits, and growth copies words. Every bucket of a map has
+ * the map's mode (bmap.ikey), so freeing one needs no map. */
 
 typedef struct bmap {
     uint8_t tophash[bucketCnt];
@@ -247,7 +243,7 @@ typedef struct {
     int i;
     uint64_t bucket;
     uint64_t checkBucket;
-    int ikey;            /* the map's keys are unboxed (mapiternext_k yields gkey.i) */
+    int ikey;            /* the key mapiternext_k yielded last is unboxed (gkey.i) */
 } HIterObject;
 
 extern PyTypeObject HMapType;

@@ -675,8 +675,26 @@ int hm_iterinit(HIterObject *it, HMapObject *h) {
         }                                                    \
     } while (0)
 
-/* mapiternext: 1 with the key as stored (*pk: a new reference to an object key) and
- * the elem (a new reference), 0 at the end, -1 on error. */
+/* k, a key of a bucket of mode ik, in h's mode: 1 (*out), 0 h holds no such key, -1
+ * error. The modes differ only for a bucket an iterator kept walking while its emptied
+ * map turned unboxed: its object keys are int64 to h when they are ints in range. */
+static int hm_key_from(HMapObject *h, int ik, gkey k, gkey *out) {
+    if (ik == h->ikey) {
+        *out = k;
+        return 1;
+    }
+    if (ik || !PyLong_Check(k.o))  /* (ik: not reached, a map never turns back) */
+        return 0;
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(k.o, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    out->i = v;
+    return !overflow;
+}
+
+/* mapiternext: 1 with the key as stored (*pk: a new reference to an object key; its
+ * mode in it->ikey) and the elem (a new reference), 0 at the end, -1 on error. */
 int mapiternext_k(HIterObject *it, gkey *pk, PyObject **pe) {
     HMapObject *h = it->h;
     if (h == NULL)
@@ -768,11 +786,13 @@ int mapiternext_k(HIterObject *it, gkey *pk, PyObject **pe) {
                 }
                 if (eq) {
                     uint64_t hash;
-                    if (hm_hash_k(h, k, &hash) < 0) {
+                    gkey hk;
+                    int c = hm_key_from(h, ik, k, &hk);
+                    if (c < 0 || (c > 0 && hm_hash_k(h, hk, &hash) < 0)) {
                         KDROP();
                         goto error;
                     }
-                    if ((hash & (((uint64_t)1 << itB) - 1)) != checkBucket) {
+                    if (c == 0 || (hash & (((uint64_t)1 << itB) - 1)) != checkBucket) {
                         KDROP();
                         i++;
                         continue;
@@ -796,12 +816,15 @@ int mapiternext_k(HIterObject *it, gkey *pk, PyObject **pe) {
             }
             if (golden) {
                 *pk = k;  /* the reference moves to the caller */
+                it->ikey = ik;
                 *pe = b->elems[offi] ? b->elems[offi] : Py_None;
                 Py_INCREF(*pe);
             } else {
-                gkey rk;
+                gkey rk, hk;
                 PyObject *re;
-                int r = mapaccessK_k(h, k, &rk, &re);
+                int r = hm_key_from(h, ik, k, &hk);
+                if (r > 0)
+                    r = mapaccessK_k(h, hk, &rk, &re);
                 KDROP();
                 if (r < 0)
                     goto error;
@@ -810,6 +833,7 @@ int mapiternext_k(HIterObject *it, gkey *pk, PyObject **pe) {
                     continue;
                 }
                 *pk = rk;
+                it->ikey = h->ikey;
                 *pe = re;
             }
 #undef KDROP

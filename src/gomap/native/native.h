@@ -23,6 +23,15 @@ gomap_raw_step gomap_opsread_raw(PyObject *o);   /* opsread.c */
 gomap_raw_step gomap_patterns_raw(PyObject *o);  /* patterns.c */
 int gomap_patterns_init(PyObject *module); /* patterns.c: PatternOps */
 
+/* A key as a native engine stores it: a Python object (o), or, in a map made unboxed
+ * (_unbox_int_keys: the simulator's maps of Go integer keys), the int64 itself (i), as
+ * Go's map_fast64 stores it. Which one is the mode of the map, and of every bucket
+ * (classic) or table (swiss) holding keys, so that freeing one needs no map. */
+typedef union {
+    PyObject *o;
+    int64_t i;
+} gkey;
+
 /* A native engine's operations, as GoMap's C fast paths (fastpath.c) and the
  * simulator's loop (gomap_replay, module.c) call them: lookup (1 found with a new
  * reference in *pe, 0 absent, -1 error), assign, delete, clear (0 / -1), a whole range

@@ -33,8 +33,10 @@
 #define CTRL_GROUP_EMPTY BITSET_MSB /* ctrlGroup.setEmpty: every byte 0x80 */
 #define MAX_ALLOC ((uint64_t)1 << 48)
 
+/* A slot: its key as stored (gkey, native.h: an object, or in a table of an unboxed
+ * map the int64 itself) and its elem. */
 typedef struct {
-    PyObject *key;
+    gkey key;
     PyObject *elem;
 } slot_t;
 
@@ -109,7 +111,41 @@ typedef struct {
     Py_ssize_t index;   /* -1: stale */
     uint64_t length_mask;
     group_t *groups;
+    int ikey;           /* not in Go: its keys are unboxed int64 (gkey.i), as its map's */
 } TableObject;
+
+/* ---- key slots: what a table's mode changes (the rest of the engine is the same) */
+/* empty the key of s, in a table of mode ikey */
+static inline void kclear(int ikey, slot_t *s) {
+    if (ikey)
+        s->key.i = 0;
+    else
+        Py_CLEAR(s->key.o);
+}
+
+/* the key of s as a Python object (a new reference; Py_None for an empty object slot;
+ * NULL on error) */
+static inline PyObject *kbox(int ikey, const slot_t *s) {
+    if (ikey)
+        return PyLong_FromLongLong(s->key.i);
+    PyObject *o = s->key.o ? s->key.o : Py_None;
+    Py_INCREF(o);
+    return o;
+}
+
+/* a key of mode ikey as a Python object (a new reference, or NULL) */
+static inline PyObject *gkey_box(int ikey, gkey k) {
+    if (ikey)
+        return PyLong_FromLongLong(k.i);
+    Py_INCREF(k.o);
+    return k.o;
+}
+
+/* drop a reference held on a key of mode ikey (nothing for an unboxed key) */
+static inline void gkey_drop(int ikey, gkey k) {
+    if (!ikey)
+        Py_DECREF(k.o);
+}
 
 static inline Py_ssize_t max_growth_left(const TableObject *t) {
     if (t->capacity <= GROUP_SLOTS)
@@ -152,8 +188,19 @@ typedef struct {
     struct sacct *acct;        /* not in Go: the heap accountant (_account), or NULL */
     Py_ssize_t op;             /* not in Go: the number of the op being replayed (_replay) */
     PyObject *weakrefs;
-    int ikey;                  /* not in Go: keys stored unboxed (int64); 0 for now */
+    int ikey;                  /* not in Go: keys stored unboxed (gkey.i): _unbox_int_keys */
 } SwissMapObject;
+
+/* key as the map stores it (borrowed for an object key). For an unboxed map (ikey) the
+ * key must be an int in int64's range (TypeError / OverflowError otherwise). 0 or -1. */
+int sm_key_mode(int ikey, PyObject *key, gkey *out);
+static inline int sm_key(SwissMapObject *m, PyObject *key, gkey *out) {
+    if (!m->ikey) {
+        out->o = key;
+        return 0;
+    }
+    return sm_key_mode(1, key, out);
+}
 
 /* key == stored, as the reference's `key == stored` (its operand order) */
 static inline int keq(PyObject *key, PyObject *stored) { return gomap_eq(key, stored); }
@@ -201,11 +248,43 @@ static inline TableObject *map_directoryAt(SwissMapObject *m, uint64_t hash) {
     return m->directory[m->dir_len == 1 ? 0 : (Py_ssize_t)(hash >> (m->global_shift & 63))];
 }
 
-static inline void slot_store(slot_t *s, PyObject *key, PyObject *elem) {
-    Py_INCREF(key);
-    Py_XSETREF(s->key, key);
+/* store key and elem in s, in a table of mode ikey (new references to objects) */
+static inline void slot_store(int ikey, slot_t *s, gkey key, PyObject *elem) {
+    if (ikey) {
+        s->key.i = key.i;
+    } else {
+        Py_INCREF(key.o);
+        Py_XSETREF(s->key.o, key.o);
+    }
     Py_INCREF(elem);
     Py_XSETREF(s->elem, elem);
+}
+
+/* the slot of key in group g of a table of unboxed keys: its index, or -1 (no user
+ * code runs: nothing to re-read) */
+static inline int group_find_i(const group_t *g, uint8_t top, int64_t key) {
+    uint64_t match = matchH2(g->ctrl, top);
+    while (match) {
+        int i = bitset_first(match);
+        if (g->slots[i].key.i == key)
+            return i;
+        match &= match - 1;
+    }
+    return -1;
+}
+
+/* The probe of one group (group_find_o, swiss_table.c, for object keys): 1 with the
+ * slot of key in *slot, 0 absent, -1 error. ikey: the table's mode. */
+int group_find_o(group_t *g, uint8_t top, PyObject *key, int *slot);
+static inline int group_find(group_t *g, int ikey, uint8_t top, gkey key, int *slot) {
+    if (ikey) {
+        int i = group_find_i(g, top, key.i);
+        if (i < 0)
+            return 0;
+        *slot = i;
+        return 1;
+    }
+    return group_find_o(g, top, key.o, slot);
 }
 
 /* ---- iteration ------------------------------------------------------------------------ */
@@ -232,36 +311,45 @@ extern PyTypeObject SwissMapType;
 extern PyTypeObject SwissIterType;
 
 /* ---- the tables (swiss_table.c, in table.go's order) */
-TableObject *newTable(uint64_t capacity, Py_ssize_t index, int local_depth);
+/* (keys as stored: gkey in the table's mode, t->ikey) */
+TableObject *newTable(uint64_t capacity, Py_ssize_t index, int local_depth, int ikey);
 void table_clear_slots(TableObject *t);
-int group_find(group_t *g, uint8_t top, PyObject *key, int *slot);
-int table_getWithKey(TableObject *t, uint64_t hash, PyObject *key, PyObject **pk,
-                     PyObject **pe);
-int table_PutSlot(SwissMapObject *m, TableObject *t, uint64_t hash, PyObject *key,
+int table_getWithKey(TableObject *t, uint64_t hash, gkey key, gkey *pk, PyObject **pe);
+int table_PutSlot(SwissMapObject *m, TableObject *t, uint64_t hash, gkey key,
                   PyObject *elem, int typed);
-int table_uncheckedPutSlot(TableObject *t, uint64_t hash, PyObject *key, PyObject *elem);
-int table_Delete(SwissMapObject *m, TableObject *t, uint64_t hash, PyObject *key);
+int table_uncheckedPutSlot(TableObject *t, uint64_t hash, gkey key, PyObject *elem);
+int table_Delete(SwissMapObject *m, TableObject *t, uint64_t hash, gkey key);
 void table_Clear(TableObject *t);
 TableObject *table_clone(TableObject *t);
 int Iter_Init(SwissIterObject *it, SwissMapObject *m);
+/* Iter.Next: 1 with the key as stored (*pk; *pik its mode: a new reference to an object
+ * key), the elem (a new reference); 0 at the end; -1 error */
+int Iter_Next_k(SwissIterObject *it, gkey *pk, int *pik, PyObject **pe);
 int Iter_Next(SwissIterObject *it, PyObject **pk, PyObject **pe);
 
 /* ---- the map (swiss_map.c, in map.go's order) */
 int sm_hash(SwissMapObject *m, PyObject *key, uint64_t *out);
+int sm_hash_k(SwissMapObject *m, gkey key, uint64_t *out);
 int NewMap(SwissMapObject *m, uint64_t hint);
+int sm_set_unboxed(SwissMapObject *m);
 void map_replaceTable(SwissMapObject *m, TableObject *nt);
 int map_installTableSplit(SwissMapObject *m, TableObject *old, TableObject *left,
                           TableObject *right);
 int map_getWithKey(SwissMapObject *m, PyObject *key, PyObject **pk, PyObject **pe);
+int map_getWithKey_k(SwissMapObject *m, int kik, gkey key, gkey *pk, PyObject **pe);
 int runtime_mapaccess2(SwissMapObject *m, PyObject *key, PyObject **pe);
 int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem);
 int sm_delete(SwissMapObject *m, PyObject *key);
+/* the simulator loop's entry points for an unboxed map: a key as stored (gkey) */
+int runtime_mapaccess2_k(SwissMapObject *m, gkey key, PyObject **pe);
+int sm_assign_k(SwissMapObject *m, gkey key, PyObject *elem);
+int sm_delete_k(SwissMapObject *m, gkey key);
 int sm_clear(SwissMapObject *m);
 
 /* ---- what the algorithm asks of the glue (swiss_type.c) */
 /* A new table object (a Python object: iterators, the directory and the debug tools
  * hold it) of capacity slots, all empty. */
-TableObject *table_alloc(Py_ssize_t capacity, Py_ssize_t index, int local_depth);
+TableObject *table_alloc(Py_ssize_t capacity, Py_ssize_t index, int local_depth, int ikey);
 
 /* ---- the heap accountant (swiss_acct.c) */
 int64_t sacct_gab(sacct_t *a, Py_ssize_t ngroups);

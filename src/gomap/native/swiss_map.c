@@ -12,7 +12,11 @@
  * failing callback leaves the same state in both backends.
  *
  * Layout: a group is Go's: one uint64 control word (byte j = slot j: 0x80 empty,
- * 0xFE deleted, 0hhhhhhh full with H2) and 8 slots of (key, elem) object references.
+ * 0xFE deleted, 0hhhhhhh full with H2) and 8 slots of (key, elem) object references;
+ * in a map made unboxed (_unbox_int_keys: the simulator's maps of Go integer keys) a
+ * slot's key is the int64 itself, as Go's map_fast64 stores it (gkey, native.h; the
+ * mode is the map's and every table's: TableObject.ikey), boxed wherever a key leaves
+ * the engine.
  * A table is a Python object (gomap._native.SwissTable) owning one array of groups,
  * so that an iterator, the directory and the debug tools can all hold it (a stale
  * table lives on for the iterators that walk it, as Go's GC keeps it). The small
@@ -32,14 +36,13 @@
 static int set_seed(SwissMapObject *m, uint64_t v);
 static int draw_seed(SwissMapObject *m);
 static void map_directorySet(SwissMapObject *m, Py_ssize_t i, TableObject *nt);
-static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, PyObject *key,
+static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, gkey key,
                                     PyObject *elem);
-static int map_putSlotSmall(SwissMapObject *m, uint64_t hash, PyObject *key,
-                            PyObject *elem);
+static int map_putSlotSmall(SwissMapObject *m, uint64_t hash, gkey key, PyObject *elem);
 static int map_growToSmall(SwissMapObject *m);
 static TableObject *map_growToTable(SwissMapObject *m);
-static int map_Delete_locked(SwissMapObject *m, uint64_t hash, PyObject *key);
-static int map_deleteSmall(SwissMapObject *m, uint64_t hash, PyObject *key);
+static int map_Delete_locked(SwissMapObject *m, uint64_t hash, gkey key);
+static int map_deleteSmall(SwissMapObject *m, uint64_t hash, gkey key);
 static int map_Clear_locked(SwissMapObject *m);
 
 static int set_seed(SwissMapObject *m, uint64_t v) {
@@ -67,6 +70,47 @@ int sm_hash(SwissMapObject *m, PyObject *key, uint64_t *out) {
             return r < 0 ? -1 : 0;
     }
     return gomap_call_hasher(m->hasher, key, m->seed_obj, out);
+}
+
+/* hasher(key, seed) of a key as the map stores it: an unboxed key hashes as the int it
+ * is (in C for the default hasher, which needs no object: gomap_i64_pyhash is
+ * hash(int)), as classic's hm_hash_k. */
+int sm_hash_k(SwissMapObject *m, gkey key, uint64_t *out) {
+    if (!m->ikey)
+        return sm_hash(m, key.o, out);
+    if (m->fast_hash) {
+        uint64_t x = ((uint64_t)gomap_i64_pyhash(key.i) ^ m->seed) * GOMAP_K1;
+        *out = x ^ (x >> 32);
+        return 0;
+    }
+    PyObject *o = PyLong_FromLongLong(key.i);
+    if (o == NULL)
+        return -1;
+    int r = gomap_call_hasher(m->hasher, o, m->seed_obj, out);
+    Py_DECREF(o);
+    return r;
+}
+
+int sm_key_mode(int ikey, PyObject *key, gkey *out) {
+    if (!ikey) {
+        out->o = key;
+        return 0;
+    }
+    if (!PyLong_Check(key)) {
+        PyErr_Format(PyExc_TypeError, "this map's keys are Go integers (unboxed int64), "
+                     "not %.100s", Py_TYPE(key)->tp_name);
+        return -1;
+    }
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(key, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow) {
+        PyErr_SetString(PyExc_OverflowError, "key out of this map's int64 range");
+        return -1;
+    }
+    out->i = v;
+    return 0;
 }
 
 /* NewMap's makemap event, once the map is made */
@@ -109,7 +153,7 @@ int NewMap(SwissMapObject *m, uint64_t hint) {
         return -1;
     }
     for (uint64_t i = 0; i < dir_size; i++) {
-        d[i] = newTable(capacity, (Py_ssize_t)i, gd);
+        d[i] = newTable(capacity, (Py_ssize_t)i, gd, m->ikey);
         if (d[i] == NULL) {
             for (uint64_t j = 0; j < i; j++)
                 Py_DECREF(d[j]);
@@ -177,19 +221,48 @@ int map_installTableSplit(SwissMapObject *m, TableObject *old, TableObject *left
     return 0;
 }
 
+/* Make the empty map m store its keys unboxed (gkey.i) from now on: it and every table
+ * it holds (all of them empty; a stale table an iterator still walks keeps its mode).
+ * 0, or -1 (ValueError: m holds entries, or a write is under way). */
+int sm_set_unboxed(SwissMapObject *m) {
+    if (m->ikey)
+        return 0;
+    if (m->used != 0 || m->writing) {
+        PyErr_SetString(PyExc_ValueError, "only an empty map can store its keys unboxed");
+        return -1;
+    }
+    TableObject *last = NULL;
+    for (Py_ssize_t i = -1; i < m->dir_len; i++) {
+        TableObject *t = i < 0 ? m->small : m->directory[i];
+        if (t == NULL || t == last)
+            continue;
+        last = t;
+        table_clear_slots(t);  /* (deleted slots hold no key: a no-op) */
+        t->ikey = 1;
+    }
+    m->ikey = 1;
+    return 0;
+}
+
 /* ---- the operations --------------------------------------------------------------- */
-/* getWithKeySmall / table.getWithKey through the map (Map.getWithKey): 1 found with
- * new references in *pk, *pe; 0 absent; -1 error */
-int map_getWithKey(SwissMapObject *m, PyObject *key, PyObject **pk, PyObject **pe) {
+/* Map.getWithKey's checks: 0 go on, 1 absent (an empty map), -1 error */
+static inline int getWithKey_checks(SwissMapObject *m) {
     GOMAP_TOUCH(m);
     if (m->used == 0)
-        return 0;
+        return 1;
     if (m->writing) {
         gomap_concurrent_error("ConcurrentMapReadWriteError");
         return -1;
     }
+    return 0;
+}
+
+/* getWithKeySmall / table.getWithKey through the map (Map.getWithKey) once checked, for
+ * a key in the map's mode: 1 found with the key as stored in *pk (a new reference to an
+ * object key) and the elem in *pe (a new reference); 0 absent; -1 error */
+static int getWithKey_k(SwissMapObject *m, gkey key, gkey *pk, PyObject **pe) {
     uint64_t hash;
-    if (sm_hash(m, key, &hash) < 0)
+    if (sm_hash_k(m, key, &hash) < 0)
         return -1;
     TableObject *t;
     if (m->dir_len == 0) {
@@ -197,11 +270,15 @@ int map_getWithKey(SwissMapObject *m, PyObject *key, PyObject **pk, PyObject **p
         Py_INCREF(t);
         group_t *g = &t->groups[0];
         int i;
-        int r = group_find(g, h2(hash), key, &i);
+        int r = group_find(g, t->ikey, h2(hash), key, &i);
         if (r == 1) {
-            *pk = g->slots[i].key ? g->slots[i].key : Py_None;
+            *pk = g->slots[i].key;
+            if (!t->ikey) {
+                if (pk->o == NULL)
+                    pk->o = Py_None;
+                Py_INCREF(pk->o);
+            }
             *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
-            Py_INCREF(*pk);
             Py_INCREF(*pe);
         }
         Py_DECREF(t);
@@ -211,11 +288,127 @@ int map_getWithKey(SwissMapObject *m, PyObject *key, PyObject **pk, PyObject **p
     Py_INCREF(t);
     int r = table_getWithKey(t, hash, key, pk, pe);
     if (r == 1) {
-        if (*pk == NULL)
-            *pk = Py_None;
+        if (!t->ikey) {
+            if (pk->o == NULL)
+                pk->o = Py_None;
+            Py_INCREF(pk->o);
+        }
         if (*pe == NULL)
             *pe = Py_None;
-        Py_INCREF(*pk);
+        Py_INCREF(*pe);
+    }
+    Py_DECREF(t);
+    return r;
+}
+
+/* Map.getWithKey: 1 found with new references in *pk, *pe (the key boxed); 0 absent;
+ * -1 error */
+int map_getWithKey(SwissMapObject *m, PyObject *key, PyObject **pk, PyObject **pe) {
+    int c = getWithKey_checks(m);
+    if (c != 0)
+        return c < 0 ? -1 : 0;
+    gkey k, sk;
+    if (sm_key(m, key, &k) < 0)
+        return -1;
+    int r = getWithKey_k(m, k, &sk, pe);
+    if (r == 1) {
+        *pk = m->ikey ? PyLong_FromLongLong(sk.i) : sk.o;
+        if (*pk == NULL) {
+            Py_CLEAR(*pe);
+            return -1;
+        }
+    }
+    return r;
+}
+
+/* Map.getWithKey of a key as a table of mode kik stores it (an iterator's): as
+ * getWithKey_k (*pk in the map's mode). A key of a table older than the map's mode
+ * (one an iterator kept walking while the emptied map turned unboxed) is looked up as
+ * an int64 when it is an int in range, and is absent otherwise. */
+int map_getWithKey_k(SwissMapObject *m, int kik, gkey key, gkey *pk, PyObject **pe) {
+    int c = getWithKey_checks(m);
+    if (c != 0)
+        return c < 0 ? -1 : 0;
+    if (kik == m->ikey)
+        return getWithKey_k(m, key, pk, pe);
+    gkey k;
+    if (kik) {  /* (not reached: a map turns unboxed, never back) */
+        k.o = PyLong_FromLongLong(key.i);
+        if (k.o == NULL)
+            return -1;
+        int r = getWithKey_k(m, k, pk, pe);
+        Py_DECREF(k.o);
+        return r;
+    }
+    if (!PyLong_Check(key.o))
+        return 0;
+    int overflow;
+    k.i = PyLong_AsLongLongAndOverflow(key.o, &overflow);
+    if (k.i == -1 && PyErr_Occurred())
+        return -1;
+    return overflow ? 0 : getWithKey_k(m, k, pk, pe);
+}
+
+/* mapaccess2 (and _fast32 / _fast64 / _faststr) once checked, for a key in the map's
+ * mode: 1 found (*pe a new reference), 0, -1 */
+static int mapaccess2_k(SwissMapObject *m, gkey key, PyObject **pe) {
+    if (m->dir_len == 0) {
+        TableObject *t = m->small;
+        group_t *g = &t->groups[0];
+        if (t->ikey && m->fast_small) {  /* no user code runs */
+            for (int i = 0; i < GROUP_SLOTS; i++) {
+                if (ctrl_get(g, i) < CTRL_EMPTY && g->slots[i].key.i == key.i) {
+                    *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
+                    Py_INCREF(*pe);
+                    return 1;
+                }
+            }
+            return 0;
+        }
+        Py_INCREF(t);
+        if (m->fast_small) {
+            for (int i = 0; i < GROUP_SLOTS; i++) {
+                if (ctrl_get(g, i) < CTRL_EMPTY && g->slots[i].key.o != NULL) {
+                    int r = keq(key.o, g->slots[i].key.o);
+                    if (r < 0) {
+                        Py_DECREF(t);
+                        return -1;
+                    }
+                    if (r) {
+                        *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
+                        Py_INCREF(*pe);
+                        Py_DECREF(t);
+                        return 1;
+                    }
+                }
+            }
+            Py_DECREF(t);
+            return 0;
+        }
+        uint64_t hash;
+        if (sm_hash_k(m, key, &hash) < 0) {
+            Py_DECREF(t);
+            return -1;
+        }
+        int i;
+        int r = group_find(g, t->ikey, h2(hash), key, &i);
+        if (r == 1) {
+            *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
+            Py_INCREF(*pe);
+        }
+        Py_DECREF(t);
+        return r;
+    }
+    uint64_t hash;
+    if (sm_hash_k(m, key, &hash) < 0)
+        return -1;
+    TableObject *t = map_directoryAt(m, hash);
+    Py_INCREF(t);
+    gkey k;
+    PyObject *e;
+    int r = table_getWithKey(t, hash, key, &k, &e);
+    if (r == 1) {
+        *pe = e ? e : Py_None;
         Py_INCREF(*pe);
     }
     Py_DECREF(t);
@@ -234,59 +427,25 @@ int runtime_mapaccess2(SwissMapObject *m, PyObject *key, PyObject **pe) {
         gomap_concurrent_error("ConcurrentMapReadWriteError");
         return -1;
     }
-    if (m->dir_len == 0) {
-        TableObject *t = m->small;
-        Py_INCREF(t);
-        group_t *g = &t->groups[0];
-        if (m->fast_small) {
-            for (int i = 0; i < GROUP_SLOTS; i++) {
-                if (ctrl_get(g, i) < CTRL_EMPTY && g->slots[i].key != NULL) {
-                    int r = keq(key, g->slots[i].key);
-                    if (r < 0) {
-                        Py_DECREF(t);
-                        return -1;
-                    }
-                    if (r) {
-                        *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
-                        Py_INCREF(*pe);
-                        Py_DECREF(t);
-                        return 1;
-                    }
-                }
-            }
-            Py_DECREF(t);
-            return 0;
-        }
-        uint64_t hash;
-        if (sm_hash(m, key, &hash) < 0) {
-            Py_DECREF(t);
-            return -1;
-        }
-        int i;
-        int r = group_find(g, h2(hash), key, &i);
-        if (r == 1) {
-            *pe = g->slots[i].elem ? g->slots[i].elem : Py_None;
-            Py_INCREF(*pe);
-        }
-        Py_DECREF(t);
-        return r;
-    }
-    uint64_t hash;
-    if (sm_hash(m, key, &hash) < 0)
+    gkey k;
+    if (sm_key(m, key, &k) < 0)
         return -1;
-    TableObject *t = map_directoryAt(m, hash);
-    Py_INCREF(t);
-    PyObject *k, *e;
-    int r = table_getWithKey(t, hash, key, &k, &e);
-    if (r == 1) {
-        *pe = e ? e : Py_None;
-        Py_INCREF(*pe);
-    }
-    Py_DECREF(t);
-    return r;
+    return mapaccess2_k(m, k, pe);
 }
 
-static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, PyObject *key,
+/* the simulator's get on an unboxed map: runtime_mapaccess2 for a key as stored */
+int runtime_mapaccess2_k(SwissMapObject *m, gkey key, PyObject **pe) {
+    GOMAP_TOUCH(m);
+    if (m->used == 0)
+        return 0;
+    if (m->writing) {
+        gomap_concurrent_error("ConcurrentMapReadWriteError");
+        return -1;
+    }
+    return mapaccess2_k(m, key, pe);
+}
+
+static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, gkey key,
                                     PyObject *elem) {
     if (m->dir_len == 0) {
         if (m->small == NULL && map_growToSmall(m) < 0)
@@ -311,17 +470,18 @@ static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, PyObject *
     if (!m->tomb) {
         /* the inlined fast path, exact while no table can hold a tombstone */
         uint8_t top = h2(hash);
+        int ik = t->ikey;
         group_t *g;
         int i;
         for (probeSeq seq = makeProbeSeq(h1(hash), t->length_mask);; probeSeq_next(&seq)) {
             g = &t->groups[seq.offset];
-            int r = group_find(g, top, key, &i);
+            int r = group_find(g, ik, top, key, &i);
             if (r < 0) {
                 Py_DECREF(t);
                 return -1;
             }
             if (r) {
-                slot_store(&g->slots[i], key, elem);
+                slot_store(ik, &g->slots[i], key, elem);
                 Py_DECREF(t);
                 return 0;
             }
@@ -332,7 +492,7 @@ static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, PyObject *
             }
         }
         if (t->growth_left > 0) {
-            slot_store(&g->slots[i], key, elem);
+            slot_store(ik, &g->slots[i], key, elem);
             ctrl_set(g, i, top);
             t->growth_left--;
             t->used++;
@@ -353,12 +513,17 @@ static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, PyObject *
     }
 }
 
-GOMAP_BEGIN_WRITE(sm_begin_write, SwissMapObject, sm_hash)
+/* the start of a write: GOMAP_BEGIN_WRITE over the hash of a key as stored */
+static inline int sm_hash_kk(SwissMapObject *m, const gkey *key, uint64_t *out) {
+    return sm_hash_k(m, *key, out);
+}
+GOMAP_BEGIN_WRITE_T(sm_begin_write, SwissMapObject, const gkey *, sm_hash_kk)
 
-int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem) {
+/* mapassign, and for an accounted map what AccountedEngine.assign adds around it */
+int sm_assign_k(SwissMapObject *m, gkey key, PyObject *elem) {
     GOMAP_TOUCH(m);
     uint64_t hash;
-    if (sm_begin_write(m, key, &hash) < 0)
+    if (sm_begin_write(m, &key, &hash) < 0)
         return -1;
     Py_ssize_t n = m->used;
     int r = runtime_mapassign_locked(m, hash, key, elem);
@@ -379,19 +544,27 @@ int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem) {
     return r;
 }
 
+int sm_assign(SwissMapObject *m, PyObject *key, PyObject *elem) {
+    gkey k;
+    if (sm_key(m, key, &k) < 0)
+        return -1;
+    return sm_assign_k(m, k, elem);
+}
+
 /* putSlotSmall: 1 done, 0 the group is full, -1 error */
-static int map_putSlotSmall(SwissMapObject *m, uint64_t hash, PyObject *key, PyObject *elem) {
+static int map_putSlotSmall(SwissMapObject *m, uint64_t hash, gkey key, PyObject *elem) {
     TableObject *t = m->small;
     Py_INCREF(t);
     group_t *g = &t->groups[0];
+    int ik = t->ikey;
     int i;
-    int r = group_find(g, h2(hash), key, &i);
+    int r = group_find(g, ik, h2(hash), key, &i);
     if (r < 0) {
         Py_DECREF(t);
         return -1;
     }
     if (r) {
-        slot_store(&g->slots[i], key, elem);
+        slot_store(ik, &g->slots[i], key, elem);
         Py_DECREF(t);
         return 1;
     }
@@ -401,7 +574,7 @@ static int map_putSlotSmall(SwissMapObject *m, uint64_t hash, PyObject *key, PyO
         return 0;
     }
     i = bitset_first(em);
-    slot_store(&g->slots[i], key, elem);
+    slot_store(ik, &g->slots[i], key, elem);
     ctrl_set(g, i, h2(hash));
     m->used++;
     Py_DECREF(t);
@@ -410,7 +583,7 @@ static int map_putSlotSmall(SwissMapObject *m, uint64_t hash, PyObject *key, PyO
 
 /* ---- the small map ------------------------------------------------------------------- */
 static int map_growToSmall(SwissMapObject *m) {
-    TableObject *g = table_alloc(GROUP_SLOTS, 0, 0);
+    TableObject *g = table_alloc(GROUP_SLOTS, 0, 0, m->ikey);
     if (g == NULL)
         return -1;
     Py_XSETREF(m->small, g);
@@ -429,24 +602,27 @@ static int map_growToSmall(SwissMapObject *m) {
 static TableObject *map_growToTable(SwissMapObject *m) {
     TableObject *small = m->small;
     Py_INCREF(small);
-    TableObject *tab = newTable(2 * GROUP_SLOTS, 0, 0);
+    int ik = small->ikey;
+    TableObject *tab = newTable(2 * GROUP_SLOTS, 0, 0, ik);
     if (tab == NULL)
         goto fail;
     group_t *g = &small->groups[0];
     for (int i = 0; i < GROUP_SLOTS; i++) {
         if (ctrl_get(g, i) & CTRL_EMPTY)
             continue;
-        PyObject *key = g->slots[i].key;
+        gkey key = g->slots[i].key;
         PyObject *elem = g->slots[i].elem;
-        if (key == NULL)
-            continue;
-        Py_INCREF(key);
+        if (!ik) {
+            if (key.o == NULL)
+                continue;
+            Py_INCREF(key.o);
+        }
         Py_XINCREF(elem);
         uint64_t hash;
-        int r = sm_hash(m, key, &hash);
+        int r = sm_hash_k(m, key, &hash);
         if (r == 0)
             r = table_uncheckedPutSlot(tab, hash, key, elem ? elem : Py_None);
-        Py_DECREF(key);
+        gkey_drop(ik, key);
         Py_XDECREF(elem);
         if (r < 0)
             goto fail;
@@ -486,7 +662,7 @@ fail:
     return NULL;
 }
 
-static int map_Delete_locked(SwissMapObject *m, uint64_t hash, PyObject *key) {
+static int map_Delete_locked(SwissMapObject *m, uint64_t hash, gkey key) {
     if (m->dir_len == 0) {
         if (map_deleteSmall(m, hash, key) < 0)
             return -1;
@@ -510,15 +686,16 @@ static int map_Delete_locked(SwissMapObject *m, uint64_t hash, PyObject *key) {
     return 0;
 }
 
-int sm_delete(SwissMapObject *m, PyObject *key) {
+/* mapdelete, and for an accounted map what AccountedEngine.delete adds around it */
+int sm_delete_k(SwissMapObject *m, gkey key) {
     GOMAP_TOUCH(m);
     if (m->used == 0) {
-        if (!m->typed)
-            return gomap_check_hashable(key);
+        if (!m->typed && !m->ikey)
+            return gomap_check_hashable(key.o);
         return 0;
     }
     uint64_t hash;
-    if (sm_begin_write(m, key, &hash) < 0)
+    if (sm_begin_write(m, &key, &hash) < 0)
         return -1;
     Py_ssize_t n = m->used;
     int r = map_Delete_locked(m, hash, key);
@@ -530,20 +707,31 @@ int sm_delete(SwissMapObject *m, PyObject *key) {
     return r;
 }
 
+int sm_delete(SwissMapObject *m, PyObject *key) {
+    gkey k;
+    if (m->used == 0 && m->ikey) {  /* as Go's: an empty map checks only hashability */
+        GOMAP_TOUCH(m);
+        return m->typed ? 0 : gomap_check_hashable(key);
+    }
+    if (sm_key(m, key, &k) < 0)
+        return -1;
+    return sm_delete_k(m, k);
+}
+
 /* deleteSmall */
-static int map_deleteSmall(SwissMapObject *m, uint64_t hash, PyObject *key) {
+static int map_deleteSmall(SwissMapObject *m, uint64_t hash, gkey key) {
     TableObject *t = m->small;
     Py_INCREF(t);
     group_t *g = &t->groups[0];
     int i;
-    int r = group_find(g, h2(hash), key, &i);
+    int r = group_find(g, t->ikey, h2(hash), key, &i);
     if (r < 0) {
         Py_DECREF(t);
         return -1;
     }
     if (r) {
         m->used--;
-        Py_CLEAR(g->slots[i].key);
+        kclear(t->ikey, &g->slots[i]);
         Py_CLEAR(g->slots[i].elem);
         ctrl_set(g, i, CTRL_EMPTY);
         Py_DECREF(t);

@@ -18,44 +18,45 @@ static int table_grow(SwissMapObject *m, TableObject *t, Py_ssize_t new_capacity
 static int table_split(SwissMapObject *m, TableObject *t);
 static void next_dir_idx(SwissIterObject *it, SwissMapObject *m, TableObject *tab);
 static int Iter_grownKeyElem(SwissIterObject *it, SwissMapObject *m, TableObject *tab,
-                             PyObject *key, slot_t *s, PyObject **pk, PyObject **pe);
-static int siter_next_small(SwissIterObject *it, SwissMapObject *m, PyObject **pk,
+                             gkey key, slot_t *s, gkey *pk, int *pik, PyObject **pe);
+static int siter_next_small(SwissIterObject *it, SwissMapObject *m, gkey *pk, int *pik,
                             PyObject **pe);
-static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk,
+static int siter_next_core(SwissIterObject *it, SwissMapObject *m, gkey *pk, int *pik,
                            PyObject **pe);
 
-/* newTable: at least one group, rounded up to a power of two */
-TableObject *newTable(uint64_t capacity, Py_ssize_t index, int local_depth) {
+/* newTable: at least one group, rounded up to a power of two (ikey: the map's mode) */
+TableObject *newTable(uint64_t capacity, Py_ssize_t index, int local_depth, int ikey) {
     if (capacity < GROUP_SLOTS)
         capacity = GROUP_SLOTS;
     if (capacity > MAX_TABLE_CAPACITY) {
         PyErr_SetString(PyExc_ValueError, "initial table capacity too large");
         return NULL;
     }
-    return table_alloc((Py_ssize_t)align_up_pow2(capacity), index, local_depth);
+    return table_alloc((Py_ssize_t)align_up_pow2(capacity), index, local_depth, ikey);
 }
 
 void table_clear_slots(TableObject *t) {
     if (t->groups == NULL)
         return;
     Py_ssize_t ngroups = t->capacity / GROUP_SLOTS;
+    int ik = t->ikey;
     for (Py_ssize_t g = 0; g < ngroups; g++) {
         for (int j = 0; j < GROUP_SLOTS; j++) {
-            Py_CLEAR(t->groups[g].slots[j].key);
+            kclear(ik, &t->groups[g].slots[j]);
             Py_CLEAR(t->groups[g].slots[j].elem);
         }
     }
 }
 
 /* The probe of one group every lookup, insert and delete makes (g.ctrls().matchH2(h2),
- * then the key compares): 1 with the slot of key in *slot, 0 absent, -1 error. The
- * match is re-read after each compare, as the reference does (ctrl.find(h2, i + 1,
- * end)): a user __eq__ runs in between. */
-int group_find(group_t *g, uint8_t top, PyObject *key, int *slot) {
+ * then the key compares), for object keys (group_find, swiss.h): 1 with the slot of
+ * key in *slot, 0 absent, -1 error. The match is re-read after each compare, as the
+ * reference does (ctrl.find(h2, i + 1, end)): a user __eq__ runs in between. */
+int group_find_o(group_t *g, uint8_t top, PyObject *key, int *slot) {
     uint64_t match = matchH2(g->ctrl, top);
     while (match) {
         int i = bitset_first(match);
-        PyObject *sk = g->slots[i].key;
+        PyObject *sk = g->slots[i].key.o;
         if (sk != NULL) {
             int r = keq(key, sk);
             if (r != 0) {
@@ -72,11 +73,12 @@ int group_find(group_t *g, uint8_t top, PyObject *key, int *slot) {
 /* The probe every look-up and delete makes (as CPython's do_lookup serves every key
  * kind): the group and slot of key along its probe sequence, 1 found (*pg, *pi), 0
  * absent (an empty slot ends the sequence), -1 error. */
-static int table_find(TableObject *t, uint64_t hash, PyObject *key, group_t **pg, int *pi) {
+static int table_find(TableObject *t, uint64_t hash, gkey key, group_t **pg, int *pi) {
     uint8_t top = h2(hash);
+    int ik = t->ikey;
     for (probeSeq seq = makeProbeSeq(h1(hash), t->length_mask);; probeSeq_next(&seq)) {
         group_t *g = &t->groups[seq.offset];
-        int r = group_find(g, top, key, pi);
+        int r = group_find(g, ik, top, key, pi);
         if (r != 0) {
             *pg = g;
             return r;
@@ -87,9 +89,8 @@ static int table_find(TableObject *t, uint64_t hash, PyObject *key, group_t **pg
 }
 
 /* table.getWithKey: 1 found (*pk, *pe borrowed from the slot, valid until user code
- * runs), 0 absent, -1 error. The caller holds a reference to t. */
-int table_getWithKey(TableObject *t, uint64_t hash, PyObject *key, PyObject **pk,
-                     PyObject **pe) {
+ * runs; *pk in t's mode), 0 absent, -1 error. The caller holds a reference to t. */
+int table_getWithKey(TableObject *t, uint64_t hash, gkey key, gkey *pk, PyObject **pe) {
     group_t *g;
     int i;
     int r = table_find(t, hash, key, &g, &i);
@@ -102,19 +103,20 @@ int table_getWithKey(TableObject *t, uint64_t hash, PyObject *key, PyObject **pk
 
 /* table.PutSlot / the mapassign loops: 1 done, 0 rehashed (look the table up again),
  * -1 error. The caller holds a reference to t. */
-int table_PutSlot(SwissMapObject *m, TableObject *t, uint64_t hash, PyObject *key,
+int table_PutSlot(SwissMapObject *m, TableObject *t, uint64_t hash, gkey key,
                   PyObject *elem, int typed) {
     uint8_t top = h2(hash);
+    int ik = t->ikey;
     group_t *fd_group = NULL;  /* the first deleted slot we find */
     int fd_slot = -1;
     for (probeSeq seq = makeProbeSeq(h1(hash), t->length_mask);; probeSeq_next(&seq)) {
         group_t *g = &t->groups[seq.offset];
         int i;
-        int r = group_find(g, top, key, &i);
+        int r = group_find(g, ik, top, key, &i);
         if (r < 0)
             return -1;
         if (r) {
-            slot_store(&g->slots[i], key, elem);  /* NeedKeyUpdate */
+            slot_store(ik, &g->slots[i], key, elem);  /* NeedKeyUpdate */
             return 1;
         }
         uint64_t em = matchEmpty(g->ctrl);
@@ -148,7 +150,7 @@ int table_PutSlot(SwissMapObject *m, TableObject *t, uint64_t hash, PyObject *ke
                     return -1;
             }
             if (t->growth_left > 0) {
-                slot_store(&sg->slots[slot], key, elem);
+                slot_store(t->ikey, &sg->slots[slot], key, elem);
                 ctrl_set(sg, slot, top);
                 t->growth_left--;
                 t->used++;
@@ -163,8 +165,7 @@ int table_PutSlot(SwissMapObject *m, TableObject *t, uint64_t hash, PyObject *ke
 }
 
 /* uncheckedPutSlot: a key known to be absent, into a table with room and no tombstones */
-int table_uncheckedPutSlot(TableObject *t, uint64_t hash, PyObject *key,
-                           PyObject *elem) {
+int table_uncheckedPutSlot(TableObject *t, uint64_t hash, gkey key, PyObject *elem) {
     if (t->growth_left == 0) {
         PyErr_SetString(PyExc_AssertionError, "invariant failed: growthLeft is unexpectedly 0");
         return -1;
@@ -174,10 +175,7 @@ int table_uncheckedPutSlot(TableObject *t, uint64_t hash, PyObject *key,
         uint64_t match = matchEmptyOrDeleted(g->ctrl);
         if (match) {
             int i = bitset_first(match);
-            Py_INCREF(key);
-            Py_XSETREF(g->slots[i].key, key);
-            Py_INCREF(elem);
-            Py_XSETREF(g->slots[i].elem, elem);
+            slot_store(t->ikey, &g->slots[i], key, elem);
             t->growth_left--;
             t->used++;
             ctrl_set(g, i, h2(hash));
@@ -187,7 +185,7 @@ int table_uncheckedPutSlot(TableObject *t, uint64_t hash, PyObject *key,
 }
 
 /* table.Delete: 1 if that left a tombstone, 0 otherwise, -1 error */
-int table_Delete(SwissMapObject *m, TableObject *t, uint64_t hash, PyObject *key) {
+int table_Delete(SwissMapObject *m, TableObject *t, uint64_t hash, gkey key) {
     group_t *g;
     int i;
     int r = table_find(t, hash, key, &g, &i);
@@ -195,7 +193,7 @@ int table_Delete(SwissMapObject *m, TableObject *t, uint64_t hash, PyObject *key
         return r;
     t->used--;
     m->used--;
-    Py_CLEAR(g->slots[i].key);
+    kclear(t->ikey, &g->slots[i]);
     Py_CLEAR(g->slots[i].elem);
     if (matchEmpty(g->ctrl)) {
         ctrl_set(g, i, CTRL_EMPTY);
@@ -228,22 +226,25 @@ static int table_pruneTombstones(SwissMapObject *m, TableObject *t) {
         for (int j = 0; j < GROUP_SLOTS; j++) {
             if (ctrl_get(&t->groups[gi], j) & CTRL_EMPTY)
                 continue;
-            PyObject *key = t->groups[gi].slots[j].key;
-            if (key == NULL)
-                continue;
-            Py_INCREF(key);
-            int eq = self_eq(key);
-            if (eq < 0) {
-                Py_DECREF(key);
-                goto fail;
-            }
-            if (!eq) {
-                Py_DECREF(key);
-                continue;
+            int ik = t->ikey;
+            gkey key = t->groups[gi].slots[j].key;
+            if (!ik) {  /* (an int equals itself) */
+                if (key.o == NULL)
+                    continue;
+                Py_INCREF(key.o);
+                int eq = self_eq(key.o);
+                if (eq < 0) {
+                    Py_DECREF(key.o);
+                    goto fail;
+                }
+                if (!eq) {
+                    Py_DECREF(key.o);
+                    continue;
+                }
             }
             uint64_t hash;
-            int r = sm_hash(m, key, &hash);
-            Py_DECREF(key);
+            int r = sm_hash_k(m, key, &hash);
+            gkey_drop(ik, key);
             if (r < 0)
                 goto fail;
             for (probeSeq seq = makeProbeSeq(h1(hash), mask); seq.offset != (uint64_t)gi;
@@ -310,15 +311,19 @@ static int table_reinsert(SwissMapObject *m, TableObject *old, TableObject *left
             if (ctrl_get(&old->groups[gi], j) & CTRL_EMPTY)
                 continue;
             slot_t *s = &old->groups[gi].slots[j];
-            PyObject *key = s->key;
-            if (key == NULL) {
-                PyErr_SetString(PyExc_AssertionError, "bad map state: a full slot without key");
-                return -1;
+            int ik = old->ikey;  /* (the map's mode, as left's and right's) */
+            gkey key = s->key;
+            if (!ik) {
+                if (key.o == NULL) {
+                    PyErr_SetString(PyExc_AssertionError,
+                                    "bad map state: a full slot without key");
+                    return -1;
+                }
+                Py_INCREF(key.o);
             }
-            Py_INCREF(key);
             uint64_t hash;
-            if (sm_hash(m, key, &hash) < 0) {
-                Py_DECREF(key);
+            if (sm_hash_k(m, key, &hash) < 0) {
+                gkey_drop(ik, key);
                 return -1;
             }
             TableObject *t = (hash & mask) ? right : left;
@@ -329,7 +334,10 @@ static int table_reinsert(SwissMapObject *m, TableObject *old, TableObject *left
             group_t *g = &t->groups[seq.offset];
             int i = bitset_first(em);
             ctrl_set(g, i, h2(hash));
-            Py_XSETREF(g->slots[i].key, key);  /* the reference taken above */
+            if (ik)
+                g->slots[i].key.i = key.i;
+            else
+                Py_XSETREF(g->slots[i].key.o, key.o);  /* the reference taken above */
             PyObject *elem = s->elem ? s->elem : Py_None;
             Py_INCREF(elem);
             Py_XSETREF(g->slots[i].elem, elem);
@@ -342,7 +350,7 @@ static int table_reinsert(SwissMapObject *m, TableObject *old, TableObject *left
 
 /* grow */
 static int table_grow(SwissMapObject *m, TableObject *t, Py_ssize_t new_capacity) {
-    TableObject *nt = newTable((uint64_t)new_capacity, t->index, t->local_depth);
+    TableObject *nt = newTable((uint64_t)new_capacity, t->index, t->local_depth, t->ikey);
     if (nt == NULL)
         return -1;
     if (table_reinsert(m, t, nt, nt, 0) < 0) {
@@ -366,10 +374,10 @@ static int table_grow(SwissMapObject *m, TableObject *t, Py_ssize_t new_capacity
 /* split */
 static int table_split(SwissMapObject *m, TableObject *t) {
     int local_depth = t->local_depth + 1;
-    TableObject *left = newTable(MAX_TABLE_CAPACITY, -1, local_depth);
+    TableObject *left = newTable(MAX_TABLE_CAPACITY, -1, local_depth, t->ikey);
     if (left == NULL)
         return -1;
-    TableObject *right = newTable(MAX_TABLE_CAPACITY, -1, local_depth);
+    TableObject *right = newTable(MAX_TABLE_CAPACITY, -1, local_depth, t->ikey);
     if (right == NULL) {
         Py_DECREF(left);
         return -1;
@@ -398,14 +406,15 @@ static int table_split(SwissMapObject *m, TableObject *t) {
 
 /* table.clone: a copy of the groups (keys and elems are shared) */
 TableObject *table_clone(TableObject *t) {
-    TableObject *c = table_alloc(t->capacity, t->index, t->local_depth);
+    TableObject *c = table_alloc(t->capacity, t->index, t->local_depth, t->ikey);
     if (c == NULL)
         return NULL;
     Py_ssize_t ngroups = t->capacity / GROUP_SLOTS;
     for (Py_ssize_t g = 0; g < ngroups; g++) {
         c->groups[g].ctrl = t->groups[g].ctrl;
         for (int j = 0; j < GROUP_SLOTS; j++) {
-            Py_XINCREF(t->groups[g].slots[j].key);
+            if (!t->ikey)
+                Py_XINCREF(t->groups[g].slots[j].key.o);
             c->groups[g].slots[j].key = t->groups[g].slots[j].key;
             Py_XINCREF(t->groups[g].slots[j].elem);
             c->groups[g].slots[j].elem = t->groups[g].slots[j].elem;
@@ -457,7 +466,8 @@ int Iter_Init(SwissIterObject *it, SwissMapObject *m) {
         uint64_t full_ = matchFull(pg_->ctrl);                                          \
         while (full_) {                                                                 \
             int j_ = bitset_first(full_);                                               \
-            __builtin_prefetch(pg_->slots[j_].key);                                     \
+            if (!(tab)->ikey)                                                           \
+                __builtin_prefetch(pg_->slots[j_].key.o);                               \
             __builtin_prefetch(pg_->slots[j_].elem);                                    \
             full_ &= full_ - 1;                                                         \
         }                                                                               \
@@ -472,20 +482,26 @@ static void next_dir_idx(SwissIterObject *it, SwissMapObject *m, TableObject *ta
     it->entry_idx = 0;
 }
 
-/* grownKeyElem: 1 with new references in *pk, *pe; 0 gone; -1 error.
- * key is held by the caller. */
+/* grownKeyElem: 1 with the key as stored (*pk, in the mode *pik: a new reference to an
+ * object key) and the elem (a new reference in *pe); 0 gone; -1 error. key, of tab's
+ * mode, is held by the caller. */
 static int Iter_grownKeyElem(SwissIterObject *it, SwissMapObject *m, TableObject *tab,
-                             PyObject *key, slot_t *s, PyObject **pk, PyObject **pe) {
-    int r = map_getWithKey(m, key, pk, pe);
-    if (r != 0)
+                             gkey key, slot_t *s, gkey *pk, int *pik, PyObject **pe) {
+    int kik = tab->ikey;
+    int r = map_getWithKey_k(m, kik, key, pk, pe);
+    if (r != 0) {
+        *pik = m->ikey;
         return r;
+    }
     if (it->clear_seq == m->clear_seq) {
-        int eq = self_eq(key);
+        int eq = kik ? 1 : self_eq(key.o);  /* (an int equals itself) */
         if (eq < 0)
             return -1;
         if (!eq) {
             *pk = key;
-            Py_INCREF(key);
+            if (!kik)
+                Py_INCREF(key.o);
+            *pik = kik;
             *pe = s->elem ? s->elem : Py_None;
             Py_INCREF(*pe);
             return 1;
@@ -494,54 +510,70 @@ static int Iter_grownKeyElem(SwissIterObject *it, SwissMapObject *m, TableObject
     return 0;
 }
 
+/* the key of slot s of a table of mode ik, held (a reference to an object key; an
+ * object slot without one reads as None) */
+static inline gkey slot_key_held(int ik, const slot_t *s) {
+    gkey key = s->key;
+    if (!ik) {
+        if (key.o == NULL)
+            key.o = Py_None;
+        Py_INCREF(key.o);
+    }
+    return key;
+}
+
 /* the dirIdx < 0 branch of Next: the map was small at Init */
-static int siter_next_small(SwissIterObject *it, SwissMapObject *m, PyObject **pk,
+static int siter_next_small(SwissIterObject *it, SwissMapObject *m, gkey *pk, int *pik,
                             PyObject **pe) {
     TableObject *gt = it->small_group;
     Py_INCREF(gt);
     group_t *g = &gt->groups[0];
+    int kik = gt->ikey;
     while (it->entry_idx < GROUP_SLOTS) {
         int k = (int)(((uint64_t)it->entry_idx + it->entry_offset) & (GROUP_SLOTS - 1));
         if (ctrl_get(g, k) & CTRL_EMPTY) {
             it->entry_idx++;
             continue;
         }
-        PyObject *key = g->slots[k].key ? g->slots[k].key : Py_None;
-        Py_INCREF(key);
+        gkey key = slot_key_held(kik, &g->slots[k]);
         if (m->dir_len > 0) {
-            PyObject *nk, *ne;
-            int r = map_getWithKey(m, key, &nk, &ne);
+            gkey nk;
+            PyObject *ne;
+            int r = map_getWithKey_k(m, kik, key, &nk, &ne);
             if (r < 0) {
-                Py_DECREF(key);
+                gkey_drop(kik, key);
                 Py_DECREF(gt);
                 return -1;
             }
             if (r == 0) {
                 int keep = 0;
                 if (it->clear_seq == m->clear_seq) {
-                    int eq = self_eq(key);
+                    int eq = kik ? 1 : self_eq(key.o);
                     if (eq < 0) {
-                        Py_DECREF(key);
+                        gkey_drop(kik, key);
                         Py_DECREF(gt);
                         return -1;
                     }
                     keep = !eq;
                 }
                 if (!keep) {
-                    Py_DECREF(key);
+                    gkey_drop(kik, key);
                     it->entry_idx++;
                     continue;
                 }
                 *pk = key;
+                *pik = kik;
                 *pe = g->slots[k].elem ? g->slots[k].elem : Py_None;
                 Py_INCREF(*pe);
             } else {
-                Py_DECREF(key);
+                gkey_drop(kik, key);
                 *pk = nk;
+                *pik = m->ikey;
                 *pe = ne;
             }
         } else {
             *pk = key;
+            *pik = kik;
             *pe = g->slots[k].elem ? g->slots[k].elem : Py_None;
             Py_INCREF(*pe);
         }
@@ -553,8 +585,8 @@ static int siter_next_small(SwissIterObject *it, SwissMapObject *m, PyObject **p
     return 0;
 }
 
-/* Iter.Next: 1 with new references in *pk, *pe; 0 at the end; -1 error */
-static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk,
+/* Iter.Next: as Iter_Next_k */
+static int siter_next_core(SwissIterObject *it, SwissMapObject *m, gkey *pk, int *pik,
                            PyObject **pe) {
     GOMAP_TOUCH(m);
     if (m->writing) {
@@ -562,7 +594,7 @@ static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk
         return -1;
     }
     if (it->dir_idx < 0)
-        return siter_next_small(it, m, pk, pe);
+        return siter_next_small(it, m, pk, pik, pe);
     if (it->global_depth != m->global_depth) {
         int orders = m->global_depth - it->global_depth;
         it->dir_idx <<= orders;
@@ -583,6 +615,7 @@ static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk
         }
         TableObject *tab = it->tab;
         Py_INCREF(tab);
+        int kik = tab->ikey;
         int64_t entry_mask = tab->capacity - 1;
         if (it->entry_idx > entry_mask) {
             next_dir_idx(it, m, tab);
@@ -598,11 +631,10 @@ static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk
         group_t *g = &tab->groups[it->group];
         if (!(ctrl_get(g, slot_idx) & CTRL_EMPTY)) {
             slot_t *s = &g->slots[slot_idx];
-            PyObject *key = s->key ? s->key : Py_None;
+            gkey key = slot_key_held(kik, s);
             if (tab->index == -1) {
-                Py_INCREF(key);
-                int r = Iter_grownKeyElem(it, m, tab, key, s, pk, pe);
-                Py_DECREF(key);
+                int r = Iter_grownKeyElem(it, m, tab, key, s, pk, pik, pe);
+                gkey_drop(kik, key);
                 if (r < 0) {
                     Py_DECREF(tab);
                     return -1;
@@ -613,8 +645,8 @@ static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk
                     return 1;
                 }
             } else {
-                *pk = key;
-                Py_INCREF(key);
+                *pk = key;  /* the reference moves to the caller */
+                *pik = kik;
                 *pe = s->elem ? s->elem : Py_None;
                 Py_INCREF(*pe);
                 it->entry_idx++;
@@ -649,12 +681,13 @@ static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk
                 slot_idx = i;
             }
             slot_t *s = &g->slots[slot_idx];
-            PyObject *key = s->key ? s->key : Py_None;
-            PyObject *rk, *re;
+            gkey key = slot_key_held(kik, s);
+            gkey rk;
+            int rik;
+            PyObject *re;
             if (tab->index == -1) {
-                Py_INCREF(key);
-                int r = Iter_grownKeyElem(it, m, tab, key, s, &rk, &re);
-                Py_DECREF(key);
+                int r = Iter_grownKeyElem(it, m, tab, key, s, &rk, &rik, &re);
+                gkey_drop(kik, key);
                 if (r < 0) {
                     Py_DECREF(tab);
                     return -1;
@@ -670,8 +703,8 @@ static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk
                     continue;
                 }
             } else {
-                rk = key;
-                Py_INCREF(rk);
+                rk = key;  /* the reference moves to the caller */
+                rik = kik;
                 re = s->elem ? s->elem : Py_None;
                 Py_INCREF(re);
             }
@@ -683,6 +716,7 @@ static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk
                 it->entry_idx += i - slot_idx;
             }
             *pk = rk;
+            *pik = rik;
             *pe = re;
             Py_DECREF(tab);
             return 1;
@@ -693,12 +727,27 @@ static int siter_next_core(SwissIterObject *it, SwissMapObject *m, PyObject **pk
     return 0;
 }
 
-int Iter_Next(SwissIterObject *it, PyObject **pk, PyObject **pe) {
+int Iter_Next_k(SwissIterObject *it, gkey *pk, int *pik, PyObject **pe) {
     SwissMapObject *m = it->m;
     if (m == NULL)
         return 0;
     Py_INCREF(m);
-    int r = siter_next_core(it, m, pk, pe);
+    int r = siter_next_core(it, m, pk, pik, pe);
     Py_DECREF(m);
+    return r;
+}
+
+/* Iter.Next: 1 with new references in *pk, *pe (the key boxed); 0 at the end; -1 error */
+int Iter_Next(SwissIterObject *it, PyObject **pk, PyObject **pe) {
+    gkey k;
+    int ik;
+    int r = Iter_Next_k(it, &k, &ik, pe);
+    if (r == 1) {
+        *pk = ik ? PyLong_FromLongLong(k.i) : k.o;
+        if (*pk == NULL) {
+            Py_CLEAR(*pe);
+            return -1;
+        }
+    }
     return r;
 }

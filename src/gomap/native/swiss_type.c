@@ -11,11 +11,13 @@ PyObject *gomap_swiss_ev_names[EV_N];
 static const char  *key_kind_names[KK_N] = {"generic", "fast32", "fast64", "faststr",
                                            "fast32ptr", "fast64ptr"};
 
-/* Table(capacity, index, local_depth) + reset: capacity is a power of two >= 8 */
-TableObject *table_alloc(Py_ssize_t capacity, Py_ssize_t index, int local_depth) {
+/* Table(capacity, index, local_depth) + reset: capacity is a power of two >= 8; ikey:
+ * its keys are unboxed (its map's mode) */
+TableObject *table_alloc(Py_ssize_t capacity, Py_ssize_t index, int local_depth, int ikey) {
     TableObject *t = PyObject_GC_New(TableObject, &TableType);
     if (t == NULL)
         return NULL;
+    t->ikey = ikey;
     Py_ssize_t ngroups = capacity / GROUP_SLOTS;
     t->groups = PyMem_Calloc((size_t)ngroups, sizeof(group_t));
     if (t->groups == NULL) {
@@ -42,7 +44,8 @@ static int Table_traverse(TableObject *t, visitproc visit, void *arg) {
     Py_ssize_t ngroups = t->capacity / GROUP_SLOTS;
     for (Py_ssize_t g = 0; g < ngroups; g++) {
         for (int j = 0; j < GROUP_SLOTS; j++) {
-            Py_VISIT(t->groups[g].slots[j].key);
+            if (!t->ikey)
+                Py_VISIT(t->groups[g].slots[j].key.o);
             Py_VISIT(t->groups[g].slots[j].elem);
         }
     }
@@ -242,7 +245,7 @@ static PyObject *SwissMap_clear(SwissMapObject *m, PyObject *unused) {
 }
 
 /* ---- snapshot (as gomap.swiss.debug.snapshot) ----------------------------------------- */
-static PyObject *group_snapshot(group_t *g) {
+static PyObject *group_snapshot(const TableObject *t, group_t *g) {
     PyObject *c = PyList_New(GROUP_SLOTS), *ks = PyList_New(GROUP_SLOTS),
              *es = PyList_New(GROUP_SLOTS);
     if (c == NULL || ks == NULL || es == NULL)
@@ -254,9 +257,10 @@ static PyObject *group_snapshot(group_t *g) {
             goto fail;
         PyList_SET_ITEM(c, j, o);
         int full = !(b & CTRL_EMPTY);
-        PyObject *k = full && g->slots[j].key ? g->slots[j].key : Py_None;
+        PyObject *k = full ? kbox(t->ikey, &g->slots[j]) : Py_NewRef(Py_None);
+        if (k == NULL)
+            goto fail;
         PyObject *e = full && g->slots[j].elem ? g->slots[j].elem : Py_None;
-        Py_INCREF(k);
         PyList_SET_ITEM(ks, j, k);
         Py_INCREF(e);
         PyList_SET_ITEM(es, j, e);
@@ -275,7 +279,7 @@ static PyObject *table_snapshot(TableObject *t) {
     if (gl == NULL)
         return NULL;
     for (Py_ssize_t g = 0; g < ngroups; g++) {
-        PyObject *d = group_snapshot(&t->groups[g]);
+        PyObject *d = group_snapshot(t, &t->groups[g]);
         if (d == NULL) {
             Py_DECREF(gl);
             return NULL;
@@ -321,7 +325,7 @@ static PyObject *SwissMap_snapshot(SwissMapObject *m, PyObject *unused) {
         PyList_SET_ITEM(directory, i, o);
     }
     if (m->dir_len == 0 && m->small != NULL) {
-        small = group_snapshot(&m->small->groups[0]);
+        small = group_snapshot(m->small, &m->small->groups[0]);
         if (small == NULL)
             goto fail;
     } else {
@@ -403,6 +407,7 @@ static PyObject *SwissMap_clone(SwissMapObject *m, PyObject *args, PyObject *kwd
     c->fast_small = m->fast_small;
     c->group_size = m->group_size;
     c->fast_hash = m->fast_hash;
+    c->ikey = m->ikey;  /* (the tables' copies keep theirs) */
     Py_XINCREF(m->hasher);
     c->hasher = m->hasher;
     Py_XINCREF(m->go_release);
@@ -451,6 +456,68 @@ fail:
 
 static PyObject *SwissMap_iterator(SwissMapObject *m, PyObject *unused);
 static PyObject *SwissMap_replay(SwissMapObject *m, PyObject *const *args, Py_ssize_t nargs);
+
+/* _copy_from(it): `for k, v := range src { m[k] = v }` over a started iterator of a
+ * native Swiss map, assigning as the simulator's loop does (sm_assign): the copy of
+ * AccountedEngine.rebuild, without an object per key between two unboxed maps (as
+ * classic's HMap._copy_from). The number of entries copied. */
+static PyObject *SwissMap_copy_from(SwissMapObject *m, PyObject *arg) {
+    if (sm_ready(m) < 0)
+        return NULL;
+    Py_ssize_t n = 0;
+    if (Py_TYPE(arg) != &SwissIterType || ((SwissIterObject *)arg)->pending != NULL) {
+        /* any other iterator of (k, v) pairs */
+        PyObject *iter = PyObject_GetIter(arg), *kv;
+        if (iter == NULL)
+            return NULL;
+        while ((kv = PyIter_Next(iter)) != NULL) {
+            PyObject *k, *v;
+            int r = -1;
+            if (PyArg_ParseTuple(kv, "OO;_copy_from: an iterator of (key, elem) pairs", &k,
+                                 &v))
+                r = sm_assign(m, k, v);
+            Py_DECREF(kv);
+            if (r < 0) {
+                Py_DECREF(iter);
+                return NULL;
+            }
+            n++;
+        }
+        Py_DECREF(iter);
+        return PyErr_Occurred() ? NULL : PyLong_FromSsize_t(n);
+    }
+    SwissIterObject *it = (SwissIterObject *)arg;
+    for (;;) {
+        gkey k;
+        int kik;
+        PyObject *e;
+        int r = Iter_Next_k(it, &k, &kik, &e);
+        if (r <= 0) {
+            if (r < 0)
+                return NULL;
+            break;
+        }
+        if (kik == m->ikey) {
+            r = sm_assign_k(m, k, e);
+        } else {
+            PyObject *o = gkey_box(kik, k);
+            r = o == NULL ? -1 : sm_assign(m, o, e);
+            Py_XDECREF(o);
+        }
+        gkey_drop(kik, k);
+        Py_DECREF(e);
+        if (r < 0)
+            return NULL;
+        n++;
+    }
+    return PyLong_FromSsize_t(n);
+}
+
+static PyObject *SwissMap_unbox_int_keys(SwissMapObject *m, PyObject *unused) {
+    if (sm_ready(m) < 0 || sm_set_unboxed(m) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
 
 /* _account(...): account this map's heap from now on, in C (gomap.memory's
  * NativeSwissAccountant hands over the sizes); counts NewMap's allocations now. */
@@ -595,6 +662,12 @@ static PyMethodDef SwissMap_methods[] = {
      "The C accountant's figures (None when not accounted)."},
     {"_replay", (PyCFunction)(void (*)(void))SwissMap_replay, METH_FASTCALL,
      "_replay(ops, i, stop, peak, peak_op, max_entries): the simulator's loop in C."},
+    {"_copy_from", (PyCFunction)SwissMap_copy_from, METH_O,
+     "_copy_from(it): m[k] = v for every (k, v) the iterator yields (a started native "
+     "iterator: key by key as stored)."},
+    {"_unbox_int_keys", (PyCFunction)SwissMap_unbox_int_keys, METH_NOARGS,
+     "Store this empty map's keys as int64 in its groups, as Go's map_fast64 does (the "
+     "simulator's maps of Go integer keys): keys must then be ints in int64's range."},
     {"lookup", (PyCFunction)SwissMap_lookup, METH_O,
      "v, ok := m[key] (mapaccess2 and its typed variants): (ok, v)."},
     {"get_with_key", (PyCFunction)SwissMap_get_with_key, METH_O,
@@ -674,6 +747,7 @@ SACCT_GETTER(peak)
 SACCT_GETTER(entries)
 
 static PyObject *sm_get_op(SwissMapObject *m, void *c) { return PyLong_FromSsize_t(m->op); }
+static PyObject *sm_get_unboxed(SwissMapObject *m, void *c) { return PyBool_FromLong(m->ikey); }
 
 static PyGetSetDef SwissMap_getset[] = {
     {"acct_live", (getter)sm_get_acct_live, NULL, "accounted live bytes (or None)", NULL},
@@ -683,6 +757,8 @@ static PyGetSetDef SwissMap_getset[] = {
     {"acct_entries", (getter)sm_get_acct_entries, NULL, "accounted entries", NULL},
     {"op", (getter)sm_get_op, NULL, "not in Go: the number of the operation _replay is running",
      NULL},
+    {"unboxed", (getter)sm_get_unboxed, NULL,
+     "not in Go: the keys are stored as int64 in the groups (_unbox_int_keys)", NULL},
     {"used", (getter)sm_get_used, NULL, "number of entries", NULL},
     {"seed", (getter)sm_get_seed, NULL, "the hash seed", NULL},
     {"dir_len", (getter)sm_get_dir_len, NULL, "directory length (0: small map)", NULL},
@@ -745,10 +821,18 @@ static PyObject *tb_slots(TableObject *t, int elems) {
         return NULL;
     for (Py_ssize_t i = 0; i < t->capacity; i++) {
         slot_t *s = &t->groups[i >> 3].slots[i & 7];
-        PyObject *o = elems ? s->elem : s->key;
-        if (o == NULL)
-            o = Py_None;
-        Py_INCREF(o);
+        PyObject *o;
+        if (elems || !t->ikey) {
+            o = elems ? s->elem : s->key.o;
+            o = Py_NewRef(o == NULL ? Py_None : o);
+        } else {  /* an unboxed key: the int it is where the slot is full, else None */
+            o = ctrl_get(&t->groups[i >> 3], (int)(i & 7)) & CTRL_EMPTY ? Py_NewRef(Py_None)
+                                                                       : kbox(1, s);
+            if (o == NULL) {
+                Py_DECREF(l);
+                return NULL;
+            }
+        }
         PyList_SET_ITEM(l, i, o);
     }
     return l;
@@ -784,14 +868,21 @@ static PyObject *Table_get_with_key(TableObject *t, PyObject *const *args, Py_ss
     uint64_t hash = PyLong_AsUnsignedLongLongMask(args[0]);
     if (hash == (uint64_t)-1 && PyErr_Occurred())
         return NULL;
+    gkey key, k;
+    if (sm_key_mode(t->ikey, args[1], &key) < 0)
+        return NULL;
     Py_INCREF(t);
-    PyObject *k, *e;
-    int r = table_getWithKey(t, hash, args[1], &k, &e);
+    PyObject *e;
+    int r = table_getWithKey(t, hash, key, &k, &e);
     PyObject *out = NULL;
-    if (r == 0)
+    if (r == 0) {
         out = PyTuple_Pack(3, Py_False, Py_None, Py_None);
-    else if (r == 1)
-        out = PyTuple_Pack(3, Py_True, k ? k : Py_None, e ? e : Py_None);
+    } else if (r == 1) {
+        PyObject *ko = t->ikey ? PyLong_FromLongLong(k.i) : Py_NewRef(k.o ? k.o : Py_None);
+        if (ko != NULL)
+            out = PyTuple_Pack(3, Py_True, ko, e ? e : Py_None);
+        Py_XDECREF(ko);
+    }
     Py_DECREF(t);
     return out;
 }
@@ -814,9 +905,14 @@ static PyObject *Table_group_slots(TableObject *t, PyObject *arg) {
     }
     for (int j = 0; j < GROUP_SLOTS; j++) {
         c[j] = (char)ctrl_get(gr, j);
-        PyObject *k = gr->slots[j].key ? gr->slots[j].key : Py_None;
+        PyObject *k = !t->ikey || !(ctrl_get(gr, j) & CTRL_EMPTY) ? kbox(t->ikey, &gr->slots[j])
+                                                                   : Py_NewRef(Py_None);
+        if (k == NULL) {
+            Py_DECREF(ks);
+            Py_DECREF(es);
+            return NULL;
+        }
         PyObject *e = gr->slots[j].elem ? gr->slots[j].elem : Py_None;
-        Py_INCREF(k);
         PyList_SET_ITEM(ks, j, k);
         Py_INCREF(e);
         PyList_SET_ITEM(es, j, e);
@@ -1057,24 +1153,14 @@ PyTypeObject SwissIterType = {
  * GoMap's fast paths (fastpath.c) */
 static inline PyObject *sm_iterator(SwissMapObject *m) { return SwissMap_iterator(m, NULL); }
 
-/* (not reached while no Swiss map is unboxed: the loop boxes the key) */
-static int sm_lookup_i(SwissMapObject *m, int64_t key, PyObject **pe) {
-    PyObject *k = PyLong_FromLongLong(key);
-    int r = k == NULL ? -1 : runtime_mapaccess2(m, k, pe);
-    Py_XDECREF(k);
-    return r;
+static inline int sm_lookup_i(SwissMapObject *m, int64_t key, PyObject **pe) {
+    return runtime_mapaccess2_k(m, (gkey){.i = key}, pe);
 }
-static int sm_assign_i(SwissMapObject *m, int64_t key, PyObject *elem) {
-    PyObject *k = PyLong_FromLongLong(key);
-    int r = k == NULL ? -1 : sm_assign(m, k, elem);
-    Py_XDECREF(k);
-    return r;
+static inline int sm_assign_i(SwissMapObject *m, int64_t key, PyObject *elem) {
+    return sm_assign_k(m, (gkey){.i = key}, elem);
 }
-static int sm_delete_i(SwissMapObject *m, int64_t key) {
-    PyObject *k = PyLong_FromLongLong(key);
-    int r = k == NULL ? -1 : sm_delete(m, k);
-    Py_XDECREF(k);
-    return r;
+static inline int sm_delete_i(SwissMapObject *m, int64_t key) {
+    return sm_delete_k(m, (gkey){.i = key});
 }
 
 GOMAP_ENGINE_OPS(gomap_swiss_ops, SwissMapObject, &SwissMapType, SwissIterObject, sm_ready,
