@@ -62,17 +62,18 @@ PATTERNS = [
 ]
 
 
+# (int8 holds 256 keys: only the mix, over 200 of them)
+PATTERN_CASES = [(key, spec) for key in KEY_TYPES for spec in PATTERNS
+                 if key != "int8" or spec.startswith("mix:")]
+
+
 @pytest.mark.parametrize("impl", IMPLS)
-@pytest.mark.parametrize("key", KEY_TYPES)
-@pytest.mark.parametrize("spec", PATTERNS)
+@pytest.mark.parametrize(("key", "spec"), PATTERN_CASES)
 def test_a_pattern_generated_in_c_and_replayed_raw_gives_the_boxed_loops_report(
         impl: str, key: str, spec: str, monkeypatch: pytest.MonkeyPatch) -> None:
     dom = KeyDomain(parse_go_type(key))
     pat = parse_pattern(spec)
-    try:
-        raw = pat.ops(dom, native=True)
-    except Exception as exc:  # a pattern this key type cannot hold: both refuse it
-        pytest.skip(f"{spec} on {key}: {exc}")
+    raw = pat.ops(dom, native=True)
     assert type(raw).__name__ == "PatternOps"
     want = report(impl, key, pat.ops(dom, native=True), True, monkeypatch, seed=3)
     got = report(impl, key, raw, False, monkeypatch, seed=3)
