@@ -123,7 +123,7 @@ static int next_line(OpsReader *r, const char **s, Py_ssize_t *n) {
 }
 
 
-/* A plain decimal integer literal in [lo, hi]: 1 with the value in *v (int64) , 2 with
+/* A plain decimal integer literal in [lo, hi]: 1 with the value in *v (int64), 2 with
  * it in *u (above int64's range), 0 when the text is anything else (the slow path
  * decides). */
 static int int_key(OpsReader *r, const char *a, Py_ssize_t n, int64_t *v,
