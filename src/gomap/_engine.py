@@ -54,6 +54,27 @@ class MapStats:
     ``dir_len``, ``tables``."""
 
 
+def directory_stats(m: Any) -> MapStats:
+    """A Swiss map's :class:`MapStats`, from what both Swiss engines (the Python one
+    and the native one) expose: ``used``, ``dir_len``, ``small`` and ``directory``, a
+    sequence of tables (a table spans consecutive entries) with ``capacity`` and
+    ``tombstones()``. Tombstones come from each table's counters, so the figures cost
+    one pass over the directory."""
+    capacity = tombstones = tables = 0
+    last = None
+    for t in m.directory:
+        if t is not last:
+            capacity += t.capacity
+            tombstones += t.tombstones()
+            tables += 1
+            last = t
+    if m.dir_len == 0 and m.small is not None:
+        capacity = 8  # the small map's one group of 8 slots
+    return MapStats(entries=m.used, capacity=capacity, overflow_buckets=None,
+                    tombstones=tombstones, growing=False,
+                    shape={"dir_len": m.dir_len, "tables": tables})
+
+
 class EngineIter(Protocol):
     """One Go iterator (``hiter`` / ``maps.Iter``), stepped by :meth:`next`."""
 

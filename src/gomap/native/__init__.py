@@ -295,24 +295,11 @@ if _native is not None:
 
         def stats(self, deep: bool = False) -> Any:
             """Capacity and occupancy, as :func:`gomap.swiss.debug.stats` computes
-            them (its loop, written here: a native run need not load the Python
-            engine; tombstones come from each table's counters, so ``deep`` changes
-            nothing)."""
-            from gomap._engine import MapStats
+            them (:func:`gomap._engine.directory_stats`, which needs no Python engine;
+            ``deep`` changes nothing)."""
+            from gomap._engine import directory_stats
 
-            capacity = tombstones = tables = 0
-            last = None
-            for t in self.directory:
-                if t is not last:
-                    capacity += t.capacity
-                    tombstones += t.tombstones()
-                    tables += 1
-                    last = t
-            if self.dir_len == 0 and self.small is not None:
-                capacity = 8  # GROUP_SLOTS: the small map's one group
-            return MapStats(entries=self.used, capacity=capacity, overflow_buckets=None,
-                            tombstones=tombstones, growing=False,
-                            shape={"dir_len": self.dir_len, "tables": tables})
+            return directory_stats(self)
 
         def check_invariants(self) -> None:
             """Raise InvariantError if the state is inconsistent (the reference's

@@ -170,9 +170,14 @@ typedef struct {
 /* stored == key, as the reference's `stored == key` */
 static inline int keq(PyObject *stored, PyObject *key) { return gomap_eq(stored, key); }
 
-/* key as the map stores it (borrowed for an object key). For an unboxed map the key
- * must be an int in int64's range (TypeError / OverflowError otherwise). 0 or -1. */
-int hm_key(HMapObject *h, PyObject *key, gkey *out);
+/* key as the map stores it (gomap_key_in) */
+static inline int hm_key(HMapObject *h, PyObject *key, gkey *out) {
+    if (!h->ikey) {
+        out->o = key;
+        return 0;
+    }
+    return gomap_key_in(1, key, out);
+}
 
 /* ---- events -----------------------------------------------------------------------
  * Every event the engine emits, by id; their names are interned once, so that a

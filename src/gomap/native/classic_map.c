@@ -137,39 +137,7 @@ static int hm_hash(HMapObject *h, PyObject *key, uint64_t *out) {
 static int hm_hash_k(HMapObject *h, gkey key, uint64_t *out) {
     if (!h->ikey)
         return hm_hash(h, key.o, out);
-    if (h->fast_hash) {
-        uint64_t x = ((uint64_t)gomap_i64_pyhash(key.i) ^ (uint64_t)h->hash0) * GOMAP_K1;
-        *out = x ^ (x >> 32);
-        return 0;
-    }
-    PyObject *o = PyLong_FromLongLong(key.i);
-    if (o == NULL)
-        return -1;
-    int r = gomap_call_hasher(h->hasher, o, h->hash0_obj, out);
-    Py_DECREF(o);
-    return r;
-}
-
-int hm_key(HMapObject *h, PyObject *key, gkey *out) {
-    if (!h->ikey) {
-        out->o = key;
-        return 0;
-    }
-    if (!PyLong_Check(key)) {
-        PyErr_Format(PyExc_TypeError, "this map's keys are Go integers (unboxed int64), "
-                     "not %.100s", Py_TYPE(key)->tp_name);
-        return -1;
-    }
-    int overflow;
-    long long v = PyLong_AsLongLongAndOverflow(key, &overflow);
-    if (v == -1 && PyErr_Occurred())
-        return -1;
-    if (overflow) {
-        PyErr_SetString(PyExc_OverflowError, "key out of this map's int64 range");
-        return -1;
-    }
-    out->i = v;
-    return 0;
+    return gomap_hash_i64(h->fast_hash, h->hash0, h->hasher, h->hash0_obj, key.i, out);
 }
 
 static int incrnoverflow(HMapObject *h) {

@@ -616,28 +616,11 @@ static int set_op(HMapObject *h, PyObject *v, void *c) {
  * AccountedEngine.rebuild, without an object per key between two unboxed maps. The
  * number of entries copied. */
 static PyObject *HMap_copy_from(HMapObject *h, PyObject *arg) {
-    Py_ssize_t n = 0;
     if (Py_TYPE(arg) != &HIterType || ((HIterObject *)arg)->pending != NULL) {
-        /* any other iterator of (k, v) pairs */
-        PyObject *iter = PyObject_GetIter(arg), *kv;
-        if (iter == NULL)
-            return NULL;
-        while ((kv = PyIter_Next(iter)) != NULL) {
-            PyObject *k, *v;
-            int r = -1;
-            if (!PyArg_ParseTuple(kv, "OO;_copy_from: an iterator of (key, elem) pairs", &k,
-                                  &v) == 0)
-                r = hm_assign(h, k, v);
-            Py_DECREF(kv);
-            if (r < 0) {
-                Py_DECREF(iter);
-                return NULL;
-            }
-            n++;
-        }
-        Py_DECREF(iter);
-        return PyErr_Occurred() ? NULL : PyLong_FromSsize_t(n);
+        Py_ssize_t n = gomap_copy_pairs((PyObject *)h, &gomap_classic_ops, arg);
+        return n < 0 ? NULL : PyLong_FromSsize_t(n);
     }
+    Py_ssize_t n = 0;
     HIterObject *it = (HIterObject *)arg;
     for (;;) {
         gkey k;
@@ -648,16 +631,15 @@ static PyObject *HMap_copy_from(HMapObject *h, PyObject *arg) {
                 return NULL;
             break;
         }
-        int src_ikey = it->ikey;
-        if (src_ikey == h->ikey) {
+        int kik = it->ikey;
+        if (kik == h->ikey) {
             r = hm_assign_k(h, k, e);
         } else {
-            PyObject *o = src_ikey ? PyLong_FromLongLong(k.i) : (Py_INCREF(k.o), k.o);
+            PyObject *o = gkey_box(kik, k);
             r = o == NULL ? -1 : hm_assign(h, o, e);
             Py_XDECREF(o);
         }
-        if (!src_ikey)
-            Py_DECREF(k.o);
+        gkey_drop(kik, k);
         Py_DECREF(e);
         if (r < 0)
             return NULL;

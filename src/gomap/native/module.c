@@ -69,6 +69,75 @@ static PyObject *stable_bytes_hash(PyObject *mod, PyObject *arg) {
     return PyLong_FromUnsignedLongLong(h);
 }
 
+/* ---- unboxed keys (native.h) ------------------------------------------------------- */
+int gomap_key_in(int ikey, PyObject *key, gkey *out) {
+    if (!ikey) {
+        out->o = key;
+        return 0;
+    }
+    if (!PyLong_Check(key)) {
+        PyErr_Format(PyExc_TypeError, "this map's keys are Go integers (unboxed int64), "
+                     "not %.100s", Py_TYPE(key)->tp_name);
+        return -1;
+    }
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(key, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow) {
+        PyErr_SetString(PyExc_OverflowError, "key out of this map's int64 range");
+        return -1;
+    }
+    out->i = v;
+    return 0;
+}
+
+int gomap_hash_i64_boxed(PyObject *hasher, PyObject *seed_obj, int64_t v, uint64_t *out) {
+    PyObject *o = PyLong_FromLongLong(v);
+    if (o == NULL)
+        return -1;
+    int r = gomap_call_hasher(hasher, o, seed_obj, out);
+    Py_DECREF(o);
+    return r;
+}
+
+Py_ssize_t gomap_copy_pairs(PyObject *m, const gomap_engine_ops *ops, PyObject *iterable) {
+    PyObject *iter = PyObject_GetIter(iterable), *kv;
+    if (iter == NULL)
+        return -1;
+    Py_ssize_t n = 0;
+    while ((kv = PyIter_Next(iter)) != NULL) {
+        PyObject *k, *v;
+        int r = -1;
+        if (PyArg_ParseTuple(kv, "OO;_copy_from: an iterator of (key, elem) pairs", &k, &v))
+            r = ops->assign(m, k, v);
+        Py_DECREF(kv);
+        if (r < 0) {
+            Py_DECREF(iter);
+            return -1;
+        }
+        n++;
+    }
+    Py_DECREF(iter);
+    return PyErr_Occurred() ? -1 : n;
+}
+
+PyObject *gomap_raw_next(gomap_raw_step step, PyObject *src) {
+    int code;
+    int64_t iv;
+    PyObject *obj;
+    switch (step(src, &code, &iv, &obj)) {
+    case GOMAP_RAW_INT:
+        return gomap_op_pair(code, PyLong_FromLongLong(iv));
+    case GOMAP_RAW_OBJ:
+        return gomap_op_pair(code, obj);
+    case GOMAP_RAW_OP:
+        return obj;
+    default:
+        return NULL;
+    }
+}
+
 /* ---- hooks ------------------------------------------------------------------------ */
 static int as_uint64(PyObject *r, const char *what, uint64_t *out) {
     /* steals r */

@@ -20,6 +20,8 @@ int gomap_opsread_init(PyObject *module);  /* opsread.c: OpsReader */
 enum { GOMAP_RAW_INT = 1, GOMAP_RAW_OBJ = 2, GOMAP_RAW_OP = 3 };
 typedef int (*gomap_raw_step)(PyObject *src, int *code, int64_t *ikey, PyObject **obj);
 gomap_raw_step gomap_opsread_raw(PyObject *o);   /* opsread.c */
+/* The next operation of src as a gomap.ops tuple (its tp_iternext; module.c). */
+PyObject *gomap_raw_next(gomap_raw_step step, PyObject *src);
 gomap_raw_step gomap_patterns_raw(PyObject *o);  /* patterns.c */
 int gomap_patterns_init(PyObject *module); /* patterns.c: PatternOps */
 
@@ -31,6 +33,26 @@ typedef union {
     PyObject *o;
     int64_t i;
 } gkey;
+
+/* key as a map of mode ikey stores it (borrowed for an object key). For an unboxed map
+ * the key must be an int in int64's range (TypeError / OverflowError otherwise). 0 or
+ * -1 (module.c). */
+int gomap_key_in(int ikey, PyObject *key, gkey *out);
+
+/* a key of mode ikey as a Python object (a new reference, or NULL) */
+static inline PyObject *gkey_box(int ikey, gkey k) {
+    if (ikey)
+        return PyLong_FromLongLong(k.i);
+    Py_INCREF(k.o);
+    return k.o;
+}
+
+/* drop a reference held on a key of mode ikey (nothing for an unboxed key) */
+static inline void gkey_drop(int ikey, gkey k) {
+    if (!ikey)
+        Py_DECREF(k.o);
+}
+
 
 /* A native engine's operations, as GoMap's C fast paths (fastpath.c) and the
  * simulator's loop (gomap_replay, module.c) call them: lookup (1 found with a new
@@ -118,6 +140,10 @@ typedef struct {
 
 extern const gomap_engine_ops gomap_classic_ops; /* classic_type.c */
 extern const gomap_engine_ops gomap_swiss_ops;   /* swiss_type.c */
+
+/* m[k] = v (ops->assign) for every (k, v) pair of iterable: what an engine's _copy_from
+ * does with an iterator other than its own (module.c). The pairs copied, or -1. */
+Py_ssize_t gomap_copy_pairs(PyObject *m, const gomap_engine_ops *ops, PyObject *iterable);
 
 int gomap_fastpath_init(PyObject *module); /* fastpath.c: install_gomap */
 
@@ -262,6 +288,9 @@ int gomap_self_cmp(PyObject *k, int op);
 
 #define GOMAP_K1 0xBF58476D1CE4E5B9ULL
 
+/* hasher(v, seed) of an unboxed key v, boxed for the Python hasher (module.c) */
+int gomap_hash_i64_boxed(PyObject *hasher, PyObject *seed_obj, int64_t v, uint64_t *out);
+
 /* hash(v) of a Python int v in int64's range, as CPython computes it (v mod 2^61 - 1,
  * with v's sign; -1 is -2): what the default hasher hashes for an unboxed key. */
 static inline int64_t gomap_i64_pyhash(int64_t v) {
@@ -272,6 +301,19 @@ static inline int64_t gomap_i64_pyhash(int64_t v) {
         r -= P;
     int64_t x = v < 0 ? -(int64_t)r : (int64_t)r;
     return x == -1 ? -2 : x;
+}
+
+/* hasher(v, seed) of an unboxed key v: the default hasher's (fast: the map's fast_hash)
+ * in C, as for the int v is; else v boxed for the Python hasher. 0 or -1. (Inline: it is
+ * on every operation of an unboxed map.) */
+static inline int gomap_hash_i64(int fast, uint64_t seed, PyObject *hasher, PyObject *seed_obj,
+                                 int64_t v, uint64_t *out) {
+    if (fast) {
+        uint64_t x = ((uint64_t)gomap_i64_pyhash(v) ^ seed) * GOMAP_K1;
+        *out = x ^ (x >> 32);
+        return 0;
+    }
+    return gomap_hash_i64_boxed(hasher, seed_obj, v, out);
 }
 
 /* DefaultHasher's hash of key computed in C, for the key types it treats specially

@@ -331,20 +331,13 @@ static int OpsReader_step(OpsReader *r, int *code_out, int64_t *ikey, PyObject *
     return got;  /* the end (0), or an error (-1) with the exception set */
 }
 
+
+static int opsread_step(PyObject *reader, int *code, int64_t *ikey, PyObject **obj) {
+    return OpsReader_step((OpsReader *)reader, code, ikey, obj);
+}
+
 static PyObject *OpsReader_next(OpsReader *r) {
-    int code;
-    int64_t iv;
-    PyObject *obj;
-    switch (OpsReader_step(r, &code, &iv, &obj)) {
-    case GOMAP_RAW_INT:
-        return gomap_op_pair(code, PyLong_FromLongLong(iv));
-    case GOMAP_RAW_OBJ:
-        return gomap_op_pair(code, obj);
-    case GOMAP_RAW_OP:
-        return obj;
-    default:
-        return NULL;
-    }
+    return gomap_raw_next(opsread_step, (PyObject *)r);
 }
 
 static int OpsReader_init(OpsReader *r, PyObject *args, PyObject *kwds) {
@@ -449,9 +442,6 @@ static PyTypeObject OpsReaderType = {
     .tp_members = OpsReader_members,
 };
 
-static int opsread_step(PyObject *reader, int *code, int64_t *ikey, PyObject **obj) {
-    return OpsReader_step((OpsReader *)reader, code, ikey, obj);
-}
 
 gomap_raw_step gomap_opsread_raw(PyObject *o) {
     return Py_TYPE(o) == &OpsReaderType ? opsread_step : NULL;

@@ -320,24 +320,12 @@ static int PatternOps_step(PatternOps *g, int *code, int64_t *ikey, PyObject **o
     return -1;
 }
 
-static PyObject *PatternOps_next(PatternOps *g) {
-    int code;
-    int64_t iv;
-    PyObject *obj;
-    switch (PatternOps_step(g, &code, &iv, &obj)) {
-    case GOMAP_RAW_INT:
-        return gomap_op_pair(code, PyLong_FromLongLong(iv));
-    case GOMAP_RAW_OBJ:
-        return gomap_op_pair(code, obj);
-    case GOMAP_RAW_OP:
-        return obj;
-    default:
-        return NULL;
-    }
-}
-
 static int patterns_step(PyObject *src, int *code, int64_t *ikey, PyObject **obj) {
     return PatternOps_step((PatternOps *)src, code, ikey, obj);
+}
+
+static PyObject *PatternOps_next(PatternOps *g) {
+    return gomap_raw_next(patterns_step, (PyObject *)g);
 }
 
 /* PatternOps(gen, hint, a, b, c, cum, state, kmode, as_str, seq, length, salt, size, lo,

@@ -133,20 +133,6 @@ static inline PyObject *kbox(int ikey, const slot_t *s) {
     return o;
 }
 
-/* a key of mode ikey as a Python object (a new reference, or NULL) */
-static inline PyObject *gkey_box(int ikey, gkey k) {
-    if (ikey)
-        return PyLong_FromLongLong(k.i);
-    Py_INCREF(k.o);
-    return k.o;
-}
-
-/* drop a reference held on a key of mode ikey (nothing for an unboxed key) */
-static inline void gkey_drop(int ikey, gkey k) {
-    if (!ikey)
-        Py_DECREF(k.o);
-}
-
 static inline Py_ssize_t max_growth_left(const TableObject *t) {
     if (t->capacity <= GROUP_SLOTS)
         return t->capacity - 1;
@@ -191,15 +177,13 @@ typedef struct {
     int ikey;                  /* not in Go: keys stored unboxed (gkey.i): _unbox_int_keys */
 } SwissMapObject;
 
-/* key as the map stores it (borrowed for an object key). For an unboxed map (ikey) the
- * key must be an int in int64's range (TypeError / OverflowError otherwise). 0 or -1. */
-int sm_key_mode(int ikey, PyObject *key, gkey *out);
+/* key as the map stores it (gomap_key_in) */
 static inline int sm_key(SwissMapObject *m, PyObject *key, gkey *out) {
     if (!m->ikey) {
         out->o = key;
         return 0;
     }
-    return sm_key_mode(1, key, out);
+    return gomap_key_in(1, key, out);
 }
 
 /* key == stored, as the reference's `key == stored` (its operand order) */

@@ -78,39 +78,7 @@ int sm_hash(SwissMapObject *m, PyObject *key, uint64_t *out) {
 int sm_hash_k(SwissMapObject *m, gkey key, uint64_t *out) {
     if (!m->ikey)
         return sm_hash(m, key.o, out);
-    if (m->fast_hash) {
-        uint64_t x = ((uint64_t)gomap_i64_pyhash(key.i) ^ m->seed) * GOMAP_K1;
-        *out = x ^ (x >> 32);
-        return 0;
-    }
-    PyObject *o = PyLong_FromLongLong(key.i);
-    if (o == NULL)
-        return -1;
-    int r = gomap_call_hasher(m->hasher, o, m->seed_obj, out);
-    Py_DECREF(o);
-    return r;
-}
-
-int sm_key_mode(int ikey, PyObject *key, gkey *out) {
-    if (!ikey) {
-        out->o = key;
-        return 0;
-    }
-    if (!PyLong_Check(key)) {
-        PyErr_Format(PyExc_TypeError, "this map's keys are Go integers (unboxed int64), "
-                     "not %.100s", Py_TYPE(key)->tp_name);
-        return -1;
-    }
-    int overflow;
-    long long v = PyLong_AsLongLongAndOverflow(key, &overflow);
-    if (v == -1 && PyErr_Occurred())
-        return -1;
-    if (overflow) {
-        PyErr_SetString(PyExc_OverflowError, "key out of this map's int64 range");
-        return -1;
-    }
-    out->i = v;
-    return 0;
+    return gomap_hash_i64(m->fast_hash, m->seed, m->hasher, m->seed_obj, key.i, out);
 }
 
 /* NewMap's makemap event, once the map is made */

@@ -464,28 +464,11 @@ static PyObject *SwissMap_replay(SwissMapObject *m, PyObject *const *args, Py_ss
 static PyObject *SwissMap_copy_from(SwissMapObject *m, PyObject *arg) {
     if (sm_ready(m) < 0)
         return NULL;
-    Py_ssize_t n = 0;
     if (Py_TYPE(arg) != &SwissIterType || ((SwissIterObject *)arg)->pending != NULL) {
-        /* any other iterator of (k, v) pairs */
-        PyObject *iter = PyObject_GetIter(arg), *kv;
-        if (iter == NULL)
-            return NULL;
-        while ((kv = PyIter_Next(iter)) != NULL) {
-            PyObject *k, *v;
-            int r = -1;
-            if (PyArg_ParseTuple(kv, "OO;_copy_from: an iterator of (key, elem) pairs", &k,
-                                 &v))
-                r = sm_assign(m, k, v);
-            Py_DECREF(kv);
-            if (r < 0) {
-                Py_DECREF(iter);
-                return NULL;
-            }
-            n++;
-        }
-        Py_DECREF(iter);
-        return PyErr_Occurred() ? NULL : PyLong_FromSsize_t(n);
+        Py_ssize_t n = gomap_copy_pairs((PyObject *)m, &gomap_swiss_ops, arg);
+        return n < 0 ? NULL : PyLong_FromSsize_t(n);
     }
+    Py_ssize_t n = 0;
     SwissIterObject *it = (SwissIterObject *)arg;
     for (;;) {
         gkey k;
@@ -869,7 +852,7 @@ static PyObject *Table_get_with_key(TableObject *t, PyObject *const *args, Py_ss
     if (hash == (uint64_t)-1 && PyErr_Occurred())
         return NULL;
     gkey key, k;
-    if (sm_key_mode(t->ikey, args[1], &key) < 0)
+    if (gomap_key_in(t->ikey, args[1], &key) < 0)
         return NULL;
     Py_INCREF(t);
     PyObject *e;

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gomap._engine import MapStats
+from gomap._engine import MapStats, directory_stats
 from gomap.errors import ConcurrentMapReadWriteError, ConcurrentMapWriteError, InvariantError
 from gomap.swiss.group import (
     CTRL_DELETED,
@@ -281,21 +281,7 @@ def check_invariants(m: SwissMap) -> None:
 def stats(m: SwissMap, deep: bool = False) -> MapStats:
     """Capacity and occupancy (see :class:`gomap._engine.MapStats`); tombstones come
     from each table's counters, so ``deep`` changes nothing."""
-    capacity = 0
-    tombstones = 0
-    tables = 0
-    last = None
-    for t in m.directory:
-        if t is not last:
-            capacity += t.capacity
-            tombstones += t.tombstones()
-            tables += 1
-            last = t
-    if m.dir_len == 0 and m.small is not None:
-        capacity = GROUP_SLOTS
-    return MapStats(entries=m.used, capacity=capacity, overflow_buckets=None,
-                    tombstones=tombstones, growing=False,
-                    shape={"dir_len": m.dir_len, "tables": tables})
+    return directory_stats(m)
 
 
 class ReferenceSwissMap(SwissMap):
