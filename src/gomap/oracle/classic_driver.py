@@ -41,6 +41,7 @@ from gomap.oracle.common import (
 )
 from gomap.oracle.harness import run_harness
 from gomap.oracle.keys import decode_key, encode_key, json_nan_bits, nan_bits
+from gomap.oracle.nans import ClassicNaNs
 from gomap.versions import GoBehaviour, go_behaviour
 
 # map[K]V bucket layouts on amd64 (size, pointers): 8 tophash bytes, 8 keys, 8 elems,
@@ -106,9 +107,7 @@ class ClassicReplay:
         self.spec = get_engine("classic")
         self.hashes: dict[tuple[Any, int], int] = {}
         self.draws: deque[int] = deque()
-        self.nan_places: dict[int, tuple[int, int]] = {}  # payload bits -> (bucket, tophash)
-        self.nan_op_hash: int | None = None
-        self.nan_op_bits = -1
+        self.nans = ClassicNaNs()  # where the runtime put each NaN key
         self.record: dict[str, Any] = {}
         self.h: Any = None  # gomap.classic.HMap or its native twin
         self.replayer = Replayer()
@@ -122,7 +121,7 @@ class ClassicReplay:
 
     def hasher(self, key: Any, seed: int) -> int:
         if nan_bits(key) is not None:
-            return self._nan_hash(key)
+            return self.nans.hash(key)
         try:
             return self.hashes[(key, seed)]
         except KeyError:
@@ -133,19 +132,9 @@ class ClassicReplay:
             self.unknown_hashes += 1
             return 0
 
-    def _nan_hash(self, key: Any) -> int:
-        bits = nan_bits(key) or -1  # a NaN's bits are never 0
-        if self.nan_op_hash is not None and bits == self.nan_op_bits:
-            return self.nan_op_hash
-        place = self.nan_places.get(bits)
-        if place is None:
-            return 0  # a NaN that did not move: its hash changes nothing
-        bucket, top = place
-        return (top << 56) | bucket
-
     # --- one record -----------------------------------------------------------------------
     def _learn_nans(self, rec: dict[str, Any]) -> None:
-        self.nan_places.clear()
+        places = []
         for ch in rec.get("chains") or ():
             if ch["arr"] != "new":
                 continue
@@ -154,17 +143,15 @@ class ClassicReplay:
                     if key is not None and top >= 5:
                         bits = json_nan_bits(self.key_type, key)
                         if bits is not None:
-                            self.nan_places[bits] = (ch["b"], top)
+                            places.append((bits, ch["b"], top))
+        self.nans.learn(places)
 
     def _nan_op_hash(self, op: list[Any], rec: dict[str, Any]) -> int | None:
         """The hash to give the model for a NaN key of a set/del/get."""
         h = self.h
         assert h is not None
         if op[0] == "set":
-            place = self.nan_places.get(nan_bits(op[1]) or -1)
-            if place is None:
-                raise OracleError(f"op #{rec['i']}: the runtime's new NaN key is not in its dump")
-            return (place[1] << 56) | place[0]
+            return self.nans.set_hash(nan_bits(op[1]) or -1, rec["i"])
         if op[0] == "del" and h.oldbuckets is not None:
             # The runtime evacuated the old bucket its random hash chose: find it.
             was = [i for i in range(h.noldbuckets()) if not evacuated(h.oldbuckets[i])]
@@ -172,10 +159,11 @@ class ClassicReplay:
             for ch in rec.get("chains") or ():
                 if ch["arr"] == "old" and 2 <= ch["chain"][0]["tophash"][0] <= 4:
                     now_evac.add(ch["b"])
-            newly = [i for i in was if i in now_evac]
-            other = [i for i in newly if i != h.nevacuate]
-            if other:
-                return other[0]
+            newly = {i for i in was if i in now_evac}
+            if rec["h"]["growing"]:
+                return ClassicNaNs.del_hash(h, newly)
+            # The growth ended with this delete: the old chains are gone from the
+            # record. Evacuating nevacuate first then reaches the rest.
             return h.nevacuate
         return 0
 
@@ -187,7 +175,7 @@ class ClassicReplay:
         hdr = rec["h"]
         if self.key_type in ("float64", "any"):
             self._learn_nans(rec)
-        self.nan_op_hash = None
+        self.nans.op = None
         if kind == "make":
             self.draws.append(hdr["hash0"])
             self.h = self.spec.new(
@@ -207,9 +195,8 @@ class ClassicReplay:
             key = op[1]
             if rec.get("hash") is not None:
                 self.hashes[(key, h.hash0)] = rec["hash"]
-            elif (bits := nan_bits(key)) is not None:
-                self.nan_op_hash = self._nan_op_hash(op, rec)
-                self.nan_op_bits = bits
+            elif nan_bits(key) is not None:
+                self.nans.op = (key, self._nan_op_hash(op, rec) or 0)
         count_before = h.count
         # What the runtime drew for this operation, queued for the model's rand().
         if (kind == "del" and hdr["hash0"] != h.hash0) or (kind == "clear" and count_before):

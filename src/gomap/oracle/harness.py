@@ -22,7 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -145,10 +145,12 @@ def run_harness_lines(
     *,
     install_go: bool = False,
     go: str | GoBehaviour | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Like :func:`run_harness`, for a harness whose script is plain text lines."""
+    """Like :func:`run_harness`, for a harness whose script is plain text lines.
+    ``env``: variables to set for the harness process (on top of ours)."""
     binary = build_harness(impl, install_go=install_go, go=go)
-    yield from _run(impl, binary, lines, list(args))
+    yield from _run(impl, binary, lines, list(args), env)
 
 
 def run_binary(impl: str, binary: Path, lines: Iterable[str], args: Iterable[str] = ()
@@ -157,8 +159,8 @@ def run_binary(impl: str, binary: Path, lines: Iterable[str], args: Iterable[str
     yield from _run(impl, binary, lines, list(args))
 
 
-def _run(impl: str, binary: Path, lines: Iterable[str], args: list[str]
-         ) -> Iterator[dict[str, Any]]:
+def _run(impl: str, binary: Path, lines: Iterable[str], args: list[str],
+         env: Mapping[str, str] | None = None) -> Iterator[dict[str, Any]]:
     work = cache_dir() / "runs"
     work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile("w+", dir=work) as fin, tempfile.TemporaryFile(
@@ -171,7 +173,7 @@ def _run(impl: str, binary: Path, lines: Iterable[str], args: list[str]
         fin.seek(0)
         proc = subprocess.Popen(
             [str(binary), *args], stdin=fin, stdout=subprocess.PIPE, stderr=ferr, text=True,
-            bufsize=1 << 20,
+            bufsize=1 << 20, env=None if env is None else {**os.environ, **env},
         )
         assert proc.stdout is not None
         try:

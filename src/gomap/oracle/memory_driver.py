@@ -18,17 +18,22 @@ operation, equal allocated bytes, equal allocation counts and equal live bytes
 
 from __future__ import annotations
 
+import os
+import random
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from gomap.engines import engine_names, get_engine
+from gomap.gokeys import IfaceKey
 from gomap.layout.maplayout import map_layout
 from gomap.layout.types import parse_go_type
 from gomap.memory import AccountedEngine, accounted_engine
-from gomap.ops import CLEAR, CLONE, DEL, GET, MAKE, REBUILD, SET, Op, Replayer
+from gomap.ops import CLEAR, CLONE, DEL, GET, MAKE, RANGE, REBUILD, SET, Op, Replayer
 from gomap.oracle.harness import run_harness_lines
+from gomap.oracle.keys import float_bits, nan_bits
+from gomap.oracle.nans import NAN_PLACES, ClassicNaNs, SwissNaNs
 from gomap.sim.ops import FILE_OP_NAMES as OP_NAMES
 from gomap.sim.ops import KeyDomain, go_quote
 from gomap.sim.workloads import KeySource, parse_pattern
@@ -141,11 +146,50 @@ class MemResult:
 
 
 def _literal(key: Any) -> str:
+    if isinstance(key, IfaceKey):
+        return _iface_literal(key)
     if isinstance(key, str):
         return go_quote(key)
     if isinstance(key, complex):  # the harness's complex keys are complex(n, 0)
         return str(int(key.real))
     return str(int(key))
+
+
+def _iface_literal(key: IfaceKey) -> str:
+    """An interface key as the memory harnesses' typed literal (``i:N``, ``s:"..."``,
+    ``f:<IEEE bits>``, ``t:N`` for ``structKey{N, "N"}``, ``p:N`` for pointer N)."""
+    t, v = key.type, key.value
+    if t == "int64":
+        return f"i:{int(v)}"
+    if t == "string":
+        return "s:" + go_quote(v)
+    if t == "float64":
+        return f"f:{float_bits(v):016x}"
+    if t == "struct" and isinstance(v, tuple) and len(v) == 2 and v[1] == str(v[0]):
+        return f"t:{int(v[0])}"
+    if t == "pointer":
+        return f"p:{int(v)}"
+    raise MemoryOracleError(f"the memory harnesses cannot build the interface key {key!r}: "
+                            f"they take int64, string, float64, struct (n, \"n\") and pointer "
+                            f"values")
+
+
+def harness_env(release: GoBehaviour) -> dict[str, str]:
+    """The memory harness's environment for ``release``.
+
+    From Go 1.26 the Green Tea GC scans a dense span of small objects with AVX-512
+    where the CPU has it (``scanSpan`` in runtime/mgcmark_greenteagc.go; VL, BW, DQ,
+    BITALG, VBMI, GFNI) and then counts each marked object whole, ``elemsize``, as
+    scan work; elsewhere (a sparse span, another CPU, Go ≤ 1.25) it counts the
+    object's pointerful prefix, as ``scan_bytes`` does. Which spans are dense
+    depends on every object in them, not on the map, so the oracle turns the
+    vector path off (``GODEBUG=cpu.avx512vl=off``) and compares the per-object
+    figure on every CPU.
+    """
+    if int(release.minor.split(".")[1]) < 26:
+        return {}
+    godebug = ",".join(filter(None, [os.environ.get("GODEBUG", ""), "cpu.avx512vl=off"]))
+    return {"GODEBUG": godebug}
 
 
 REPLACING = (CLONE, REBUILD)
@@ -198,11 +242,15 @@ class _Replay:
         self.unknown = 0
         self.engine: AccountedEngine | None = None
         self.replayer = Replayer()
+        # NaN keys: where the runtime put each (their runtime hashes are random)
+        self.nans: ClassicNaNs | SwissNaNs = NAN_PLACES[self.spec.name]()
 
     def rand(self) -> int:
         return self.seed
 
     def hasher(self, key: Any, seed: int) -> int:
+        if nan_bits(key) is not None:
+            return self.nans.hash(key)
         try:
             return self.hashes[(key, seed)]
         except KeyError:
@@ -216,6 +264,38 @@ class _Replay:
     def probes(self) -> dict[str, int]:
         assert self.engine is not None
         return self.spec.memory_probes(self.engine.engine)
+
+    def learn_nans(self, i: int, code: int, arg: Any, rec: dict[str, Any],
+                   events: dict[str, int]) -> None:
+        """Before op #``i``: where the runtime has its NaN keys after the op, and the
+        hash for the op's own NaN key."""
+        flat = rec.get("nans") or []
+        nans = self.nans
+        nans.op = None
+        if isinstance(nans, ClassicNaNs):
+            nans.learn(zip(flat[0::3], flat[1::3], flat[2::3], strict=True))
+        else:
+            nans.learn(((b, t - 1, g, sl, c) for b, t, g, sl, c in
+                        zip(flat[0::5], flat[1::5], flat[2::5], flat[3::5], flat[4::5],
+                            strict=True)), i)
+            tabs = rec.get("tables") or []
+            nans.tables = [{"index": x, "capacity": c, "local_depth": d}
+                           for x, c, d in zip(tabs[0::3], tabs[1::3], tabs[2::3], strict=True)]
+            nans.global_depth = rec.get("globalDepth", 0)
+        bits = nan_bits(arg) if code in (SET, DEL, GET) else None
+        if bits is None:
+            return
+        assert self.engine is not None
+        m = self.engine.engine
+        if code == SET:
+            events["NaN set"] = events.get("NaN set", 0) + 1
+            if isinstance(nans, ClassicNaNs):
+                nans.op = (arg, nans.set_hash(bits, i))
+            else:
+                nans.op = (arg, nans.set_hash(bits, m, rec.get("free") or (), i, events))
+        elif code == DEL and isinstance(nans, ClassicNaNs) and m.oldbuckets is not None:
+            events["NaN del during a growth"] = events.get("NaN del during a growth", 0) + 1
+            nans.op = (arg, ClassicNaNs.del_hash(m, set(rec.get("evac") or ())))
 
 
 def replay_memory(
@@ -260,7 +340,7 @@ def _replay_once(impl: str, key: str, elem: str,
     records = run_harness_lines(
         get_engine(impl).memory_harness, lines,
         ["-key", key, "-elem", elem, "-live-every", str(live_every)], install_go=install_go,
-        go=release,
+        go=release, env=harness_env(release),
     )
     rp = _Replay(impl, key, elem, model)
     n = 0
@@ -303,6 +383,9 @@ def _replay_map(rp: _Replay, name: str, ops: Sequence[Op], records: Any,
         elif code in REPLACING:
             old = rp.engine
             assert old is not None
+            if any(nan_bits(k) is not None for k in listed[i]):
+                raise MemoryOracleError(f"{name}: op #{i}: the memory oracle does not "
+                                        f"replay {OP_NAMES[code]} of a map holding NaN keys")
             for k, hsh in zip(listed[i], rec.get("hashes") or (), strict=True):
                 rp.hashes[(k, rp.seed)] = hsh
             before = old.acct.allocated, old.acct.allocations
@@ -332,6 +415,7 @@ def _replay_map(rp: _Replay, name: str, ops: Sequence[Op], records: Any,
             assert e is not None
             if rec["hash"] is not None:
                 rp.hashes[(arg, rp.model_seed())] = rec["hash"]
+            rp.learn_nans(i, code, arg, rec, result.events)
             rp.replayer.apply((code, arg), 0)
             rp.spec.adopt_runtime(e.engine, rec)
         e = rp.engine
@@ -448,8 +532,86 @@ SHRINK_SHAPES: dict[str, tuple[str, str]] = {
 advice against the runtime)."""
 
 
+_NAN = 0x7FF8_0000_0000_0000  # a quiet NaN; each NaN key gets its own payload below
+
+
+def iface_ops(seed: int, n: int = 2400, deletes: float = 0.12) -> list[Op]:
+    """Interface keys of five dynamic types (int64, string, float64, struct and
+    pointer values in turn) with NaN keys among them: a NaN set every 40 sets and at
+    every size where a set grows the map (the classic load-factor boundaries, the
+    Swiss small group, table growths and the first split), NaN lookups and deletes
+    (during classic growths too: their random hash picks the old bucket that is
+    evacuated), deletes of other keys, ranges, then a clear and a refill. Each NaN
+    has its own payload, so the driver can tell them apart in the runtime's dumps."""
+    from gomap.oracle.keys import bits_float
+
+    rng = random.Random(seed)
+    kinds = ("int64", "string", "float64", "struct", "pointer")
+
+    def key(j: int) -> IfaceKey:
+        t = kinds[j % 5]
+        v: Any = {"int64": j, "string": f"k{j}", "float64": j + 0.25,
+                  "struct": (j, str(j)), "pointer": j}[t]
+        return IfaceKey(v, t)
+
+    nan_count = 0
+    nan_keys: list[IfaceKey] = []
+
+    def nan() -> IfaceKey:
+        nonlocal nan_count
+        nan_count += 1
+        k = IfaceKey(bits_float(_NAN | nan_count), "float64")
+        nan_keys.append(k)
+        return k
+
+    classic_edges = {8, 13, 26, 52, 104, 208, 416, 832, 1664}
+    swiss_edges = {8, 14, 28, 56, 112, 224, 448, 896}
+    ops: list[Op] = [(MAKE, 0)]
+    live: list[IfaceKey] = []
+    size = 0  # entries in the map, NaNs included
+    for j in range(n):
+        if size in classic_edges or size in swiss_edges or j % 40 == 39:
+            ops.append((SET, nan()))
+            size += 1
+        k = key(j)
+        ops.append((SET, k))
+        live.append(k)
+        size += 1
+        r = rng.random()
+        if r < deletes and live:
+            ops.append((DEL, live.pop(rng.randrange(len(live)))))
+            size -= 1
+        elif r < deletes + 0.08 and nan_keys:
+            # another NaN with the bits of one in the map: not equal to it
+            twin = IfaceKey(bits_float(float_bits(rng.choice(nan_keys).value)), "float64")
+            ops.append((rng.choice((GET, DEL)), twin))
+        elif r < deletes + 0.09:
+            ops.append((RANGE, None))
+    ops.append((CLEAR, None))
+    for j in range(n, n + 60):
+        if j % 3 == 0:
+            ops.append((SET, nan()))
+        ops.append((SET, key(j)))
+    ops.append((DEL, IfaceKey(bits_float(float_bits(nan_keys[-1].value)), "float64")))
+    return ops
+
+
+IFACE_SHAPES: dict[str, tuple[int, float]] = {
+    "iface_nan_1": (1, 0.12), "iface_nan_2": (2, 0.12),
+    # no deletes: no tombstone moves the growths off the sizes where the NaN sets
+    # land, so NaN sets grow the classic map, grow Swiss tables and split them
+    "iface_nan_grow": (3, 0.0),
+}
+"""The interface-key shapes (``map[any]V`` only): seed, share of deletes."""
+
+
 def shape_ops(shape: str, key: str, elem: str) -> list[Op]:
     """The operations of one matrix shape for ``map[key]elem``."""
+    if shape in IFACE_SHAPES:
+        if key != "any":
+            raise MemoryOracleError(f"shape {shape!r} is for interface keys, not {key}")
+        seed, deletes = IFACE_SHAPES[shape]
+        return iface_ops(seed, deletes=deletes)
     if shape in SHRINK_SHAPES:
         how, phase = SHRINK_SHAPES[shape]
         return _shrink_ops(how, key, phase)

@@ -69,7 +69,8 @@ from gomap.oracle.keys import (
     key_repr,
     nan_bits,
 )
-from gomap.swiss.group import CTRL_DELETED, CTRL_EMPTY, GROUP_SLOTS
+from gomap.oracle.nans import SwissNaNs
+from gomap.swiss.group import CTRL_EMPTY, GROUP_SLOTS
 from gomap.versions import GoBehaviour, go_behaviour
 
 __all__ = [
@@ -113,10 +114,6 @@ def _key_encoder(key_type: str) -> Callable[[Any], Any]:
     return lambda k: k
 
 
-def _is_nan_bits(bits: int) -> bool:
-    return (bits >> 52) & 0x7FF == 0x7FF and bits & ((1 << 52) - 1) != 0
-
-
 def _slot_diff(model: list[Any], runtime: list[Any]) -> int:
     for j, (a, b) in enumerate(zip(model, runtime, strict=True)):
         if a != b:
@@ -158,15 +155,12 @@ class SwissReplay:
         self.renumber = True
         self.tables_changed: list[str] = []
         self.pruned = False  # the model pruned tombstones in this op
-        # NaN keys: where the runtime put each (payload bits -> (table, group, slot,
-        # ctrl)), as of the current full record; the hash for this op's NaN key.
-        self.nan_places: dict[int, tuple[int, int, int, int]] = {}
-        self.nan_op: tuple[int, int] | None = None
+        # NaN keys: where the runtime put each, as of the current full record.
+        self.nans = SwissNaNs()
+        self.nans.tables = self.rt_tables
         self.groups_compared = 0
         self.full_checks = 0
         self.unknown_hashes = 0
-        self.nan_hashes = 0
-        self.nan_rehash_inserts = 0
         self.max_global_depth = 0
         self.clone_candidates = 0  # Go 1.24's mapclone2: draws tried by the model
         self.clone_trials = 0
@@ -184,7 +178,7 @@ class SwissReplay:
         except KeyError:
             pass
         if key != key:
-            return self._nan_hash(key)
+            return self.nans.hash(key)
         # Never an operation's key under this seed, so not in the map: only an
         # iterator looking up a key from before the map re-seeded (it emptied) can
         # ask. Any hash finds nothing; a wrong guess elsewhere shows as a divergence.
@@ -205,77 +199,21 @@ class SwissReplay:
         self.events[event] = self.events.get(event, 0) + 1
 
     # --- NaN keys -------------------------------------------------------------------------
-    def _prefix(self, t: int) -> int:
-        """Hash bits that make the directory select runtime table ``t``."""
-        gd = self.rt_global_depth
-        if t < 0 or gd == 0:
-            return 0
-        return int(self.rt_tables[t]["index"]) << (64 - gd)
-
-    def _nan_hash(self, key: Any) -> int:
-        self.nan_hashes += 1
-        bits = nan_bits(key) or -1  # a NaN's bits are never 0
-        if self.nan_op is not None and self.nan_op[0] == bits:
-            return self.nan_op[1]
-        place = self.nan_places.get(bits)
-        if place is None:
-            return 0  # a lookup that cannot find a NaN anyway: any hash will do
-        t, g, _, ctrl = place
-        return self._prefix(t) | (g << 7) | ctrl
-
     def _learn_nans(self, rec: dict[str, Any]) -> None:
-        self.nan_places.clear()
+        places = []
         for grp in rec["groups"]:
             for s, (k, c) in enumerate(zip(grp["keys"], grp["ctrl"], strict=True)):
-                if k is None:
-                    continue
-                bits = json_nan_bits(self.key_type, k)
-                if bits is not None:
-                    if bits in self.nan_places:
-                        raise OracleError(f"op #{rec['i']}: two NaN keys with payload "
-                                          f"{bits:016x}; the driver needs distinct payloads")
-                    self.nan_places[bits] = (grp["t"], grp["g"], s, c)
+                if k is not None and (bits := json_nan_bits(self.key_type, k)) is not None:
+                    places.append((bits, grp["t"], grp["g"], s, c))
+        self.nans.learn(places, rec["i"])
 
     def _nan_set_hash(self, bits: int, rec: dict[str, Any]) -> int:
         """The hash that makes the model put this op's new NaN where the runtime did."""
-        m = self.m
-        assert m is not None
-        place = self.nan_places.get(bits)
-        if place is None:
-            raise OracleError(f"op #{rec['i']}: the runtime's new NaN key is not in its dump")
-        t, g, s, ctrl = place
-        if t < 0:
-            return ctrl  # the small group: no probing
-        base = self._prefix(t) | ctrl
-        if m.dir_len == 0:
-            # growToTable: the 8 old entries are re-inserted, then the NaN goes to the
-            # first free slot on its probe sequence: start it at its group.
-            return base | (g << 7)
-        old = m.directory[m.directory_index(base)]
-        hdr = self.rt_tables[t]
-        if old.capacity == hdr["capacity"] and old.local_depth == hdr["local_depth"]:
-            # Inserted without a rehash: the slot is the first free one of its group
-            # (the first tombstone met, or the first empty slot): start the probe there.
-            return base | (g << 7)
-        # The insert grew or split the table first (growthLeft was 0). The model must
-        # take the same decision on the old table: its probe must reach a group with an
-        # empty slot before any group with a tombstone. Then, in the new table, it
-        # must reach the NaN's group first among the groups with a free slot.
-        free = {grp["g"]: grp["g"] == g or any(c & CTRL_EMPTY for c in grp["ctrl"])
-                for grp in rec["groups"] if grp["t"] == t}
-        nmask = int(hdr["capacity"]) // GROUP_SLOTS - 1
-        self.nan_rehash_inserts += 1
-        name = "nan:insertSplit" if hdr["local_depth"] != old.local_depth else "nan:insertGrew"
-        self.events[name] = self.events.get(name, 0) + 1
-        for cand in range(nmask + 1):
-            off, step = cand, 0
-            while not free[off]:
-                step += 1
-                off = (off + step) & nmask
-            if off == g and _probe_ends_on_empty(old.ctrl, old.length_mask, cand):
-                return base | (cand << 7)
-        raise OracleError(f"op #{rec['i']}: no hash puts the new NaN key at table {t} "
-                          f"group {g} slot {s} after the rehash")
+        place = self.nans.places.get(bits)
+        t = place[0] if place is not None else None
+        free = [grp["g"] for grp in rec["groups"]
+                if grp["t"] == t and any(c & CTRL_EMPTY for c in grp["ctrl"])]
+        return self.nans.set_hash(bits, self.m, free, rec["i"], self.events)
 
     # --- one record -----------------------------------------------------------------------
     def step(self, i: int, op: list[Any], rec: dict[str, Any]) -> Divergence | None:
@@ -287,11 +225,12 @@ class SwissReplay:
         full = bool(rec.get("full"))
         if "dir" in rm:
             self.rt_tables = [dict(t) for t in rm["tables"]]
+            self.nans.tables = self.rt_tables
         else:
             for n, hdr in rm["tables_delta"].items():
                 self.rt_tables[int(n)] = hdr
-        self.rt_global_depth = rm["global_depth"]
-        self.nan_op = None
+        self.rt_global_depth = self.nans.global_depth = rm["global_depth"]
+        self.nans.op = None
         if self.key_type in ("float64", "any") and full:
             self._learn_nans(rec)
         self.tables_changed.clear()
@@ -326,7 +265,7 @@ class SwissReplay:
                     raise OracleError(f"op #{i}: the runtime hashed {key_repr(self.key_type, key)}"
                                       f" to {hash_}, earlier to {old} (same seed)")
             elif (bits := nan_bits(key)) is not None and kind == "set":
-                self.nan_op = (bits, self._nan_set_hash(bits, rec))
+                self.nans.op = (key, self._nan_set_hash(bits, rec))
         try:
             d = self._apply(i, op, rec, m)
         except OracleError:
@@ -401,11 +340,11 @@ class SwissReplay:
             cands: list[tuple[int, ...]] = [(seed,)]
         else:
             cands = [(seed, e, d) for d, e in _clone_order_filter(m, rec, self.enc)]
-        saved = (dict(self.events), self.unknown_hashes, self.nan_hashes)
+        saved = (dict(self.events), self.unknown_hashes, self.nans.hashes)
         self.clone_candidates += len(cands)
         for n, draws in enumerate(cands):
             self.events = dict(saved[0])
-            self.unknown_hashes, self.nan_hashes = saved[1], saved[2]
+            self.unknown_hashes, self.nans.hashes = saved[1], saved[2]
             self.draws = deque(draws)
             self.overdrawn = 0
             dst = m.clone()
@@ -800,21 +739,6 @@ def _group_slots(tab: Any, g: int) -> tuple[Any, list[Any], list[Any], int]:
     return tab.ctrl, tab.keys, tab.elems, g << 3
 
 
-def _probe_ends_on_empty(ctrl: bytearray, mask: int, h1: int) -> bool:
-    """Does the probe sequence from ``h1`` reach a group with an empty slot before
-    any group with a tombstone (so an insert there finds no tombstone to reuse)?"""
-    off = h1 & mask
-    for step in range(1, mask + 2):
-        base = off << 3
-        grp = ctrl[base:base + GROUP_SLOTS]
-        if CTRL_EMPTY in grp:
-            return True
-        if CTRL_DELETED in grp:
-            return False
-        off = (off + step) & mask
-    return False
-
-
 def replay_swiss(
     script: list[list[Any]],
     key_type: str = "int64",
@@ -864,9 +788,9 @@ def replay_swiss(
     result.unknown_hashes = replay.unknown_hashes
     result.max_global_depth = replay.max_global_depth
     result.events = dict(sorted(replay.events.items()))
-    if replay.nan_hashes:
-        result.notes.append(f"{replay.nan_hashes} NaN hashes rebuilt from the runtime's placement"
-                            f" ({replay.nan_rehash_inserts} NaN inserts that grew or split"
+    if replay.nans.hashes:
+        result.notes.append(f"{replay.nans.hashes} NaN hashes rebuilt from the runtime's placement"
+                            f" ({replay.nans.rehash_inserts} NaN inserts that grew or split"
                             " their table)")
     if replay.clone_trials:
         result.notes.append(f"Go 1.24 clones: {replay.clone_candidates} iterator-draw candidates"

@@ -14,7 +14,9 @@
 // a trailing " !" asks for a live-heap
 // measurement after that op. "make" starts a fresh map (the previous one is
 // dropped and collected first). KEY is a decimal integer, or for string keys a
-// Go quoted string.
+// Go quoted string, or for interface keys a typed literal (i:N, s:"...", f:<IEEE
+// bits in hex>, t:N, p:N; see parseKey). While a NaN key may be in the map, each
+// record also says where every NaN is (../memshared/nans.go).
 package main
 
 import (
@@ -59,6 +61,22 @@ func run[K comparable, V any](keyOf func(o *op) K, in io.Reader, out io.Writer) 
 	var mt *mapType
 	var zero V
 	key := new(K) // scratch: the hasher needs the key's address
+	if cap(nanBuf) > 0 {
+		var oldB uint8
+		var wasGrowing, wasSame bool
+		nanBefore = func(o *op, r *rec) {
+			trackNaNs(o)
+			wasGrowing = h != nil && h.oldbuckets != nil
+			if wasGrowing {
+				oldB, wasSame = h.B, h.flags&sameSizeGrow != 0
+			}
+			classicEvacBefore(h, mt, o)
+		}
+		nanAfter = func(o *op, r *rec) {
+			classicEvacAfter(h, mt, o, r, oldB, wasGrowing, wasSame)
+			classicNaNs(h, mt, r)
+		}
+	}
 	apply := func(o *op, r *rec) {
 		if o == nil {
 			m, h = nil, nil

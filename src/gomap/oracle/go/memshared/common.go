@@ -41,6 +41,10 @@ type op struct {
 	ln   uint32
 	blk  uint32
 	str  bool
+	// dyn: an interface key's dynamic type, from a typed literal (0: none; 'i' int64,
+	// 's' string, 'f' float64 given by its IEEE bits in n, 't' structKey{n, "n"},
+	// 'p' pointer object n).
+	dyn byte
 	// clone / rebuild: the keys listed after the op (listed[ks:ke]), whose hashes
 	// under the new map's seed are reported (hashes[ks:ke]).
 	ks, ke uint32
@@ -56,6 +60,17 @@ var (
 	orders []uint64
 )
 
+// The NaN placement dumps (see nans.go): sections of nanBuf, one range per record.
+const (
+	secNaNs   = iota // per NaN key in the map: bits, then where it is (per engine)
+	secTables        // Swiss: per table, index, capacity, localDepth
+	secFree          // Swiss, a NaN set: the groups of its table with an empty slot
+	secEvac          // classic, a NaN del during a growth: the old buckets it evacuated
+	nSections
+)
+
+var sectionNames = [nSections]string{"nans", "tables", "free", "evac"}
+
 // rec is what was measured for one op. Written out only after the whole run,
 // so that nothing but the map allocates while measuring.
 type rec struct {
@@ -68,6 +83,7 @@ type rec struct {
 	hash    uint64 // the map's hash of the op's key under the seed before the op
 	seed    uint64 // the map's seed after the op
 	probe   [6]int64
+	dump    [nSections][2]uint32 // ranges of nanBuf
 }
 
 var (
@@ -144,6 +160,7 @@ func readOps(in io.Reader) ([]op, error) {
 		prepareKeys(ops)
 		prepareKeys(listed)
 	}
+	allocNaNBuf(ops)
 	return ops, sc.Err()
 }
 
@@ -157,9 +174,9 @@ func splitKeys(s string) []string {
 			return out
 		}
 		end := strings.IndexByte(s, ' ')
-		if s[0] == '"' {
+		if q := strings.IndexByte(s, '"'); q >= 0 && (q == 0 || (q == 2 && s[1] == ':')) {
 			end = -1
-			for j := 1; j < len(s); j++ {
+			for j := q + 1; j < len(s); j++ {
 				if s[j] == '\\' {
 					j++
 				} else if s[j] == '"' {
@@ -176,8 +193,35 @@ func splitKeys(s string) []string {
 	}
 }
 
-// parseKey reads a decimal integer or a Go quoted string.
+// parseKey reads a decimal integer, a Go quoted string, or (interface keys) a typed
+// literal: i:N, s:"...", f:<16 hex digits of the IEEE bits>, t:N or p:N.
 func (o *op) parseKey(lit string) error {
+	if len(lit) > 2 && lit[1] == ':' && strings.IndexByte("isftp", lit[0]) >= 0 {
+		o.dyn = lit[0]
+		rest := lit[2:]
+		var err error
+		switch o.dyn {
+		case 's':
+			var s string
+			if s, err = strconv.Unquote(rest); err == nil {
+				o.str = true
+				o.intern(s)
+			}
+		case 'f':
+			var bits uint64
+			if bits, err = strconv.ParseUint(rest, 16, 64); err == nil {
+				o.n = int64(bits)
+			}
+		default:
+			if o.n, err = strconv.ParseInt(rest, 10, 64); err == nil {
+				o.intern(rest)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("key %s: a typed literal is i:N, s:\"...\", f:<hex bits>, t:N or p:N", lit)
+		}
+		return nil
+	}
 	if n, err := strconv.ParseInt(lit, 10, 64); err == nil {
 		o.n = n
 		o.intern(strconv.FormatInt(n, 10))
@@ -232,6 +276,13 @@ func measure(ops []op, apply func(o *op, r *rec), growing func() bool, liveEvery
 	var base, scanBase uint64
 	scanned := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}}
 	metrics.Read(scanned)
+	// heapScan runs the GC and returns the scannable heap it found (the cycle's
+	// heap scan work).
+	heapScan := func() uint64 {
+		runtime.GC()
+		metrics.Read(scanned)
+		return scanned[0].Value.Uint64()
+	}
 	prevTotal, prevMallocs := ms.TotalAlloc, ms.Mallocs
 	for i := range ops {
 		o, r := &ops[i], &recs[i]
@@ -239,29 +290,32 @@ func measure(ops []op, apply func(o *op, r *rec), growing func() bool, liveEvery
 		if o.kind == opMake {
 			sink = nil
 			apply(nil, nil) // drop the previous map
-			runtime.GC()
-			metrics.Read(scanned)
+			scanBase = heapScan()
 			runtime.ReadMemStats(&ms)
 			base = ms.HeapAlloc
-			scanBase = scanned[0].Value.Uint64()
 			prevTotal, prevMallocs = ms.TotalAlloc, ms.Mallocs
 		}
 		wasGrowing := o.kind != opMake && growing()
+		if nanBefore != nil {
+			nanBefore(o, r)
+		}
 		apply(o, r)
 		runtime.ReadMemStats(&ms)
 		r.alloc = ms.TotalAlloc - prevTotal
 		r.mallocs = ms.Mallocs - prevMallocs
+		if nanAfter != nil {
+			nanAfter(o, r) // walks the map: allocates nothing
+		}
 		last := i+1 == len(ops) || ops[i+1].kind == opMake
 		if o.live || r.alloc != 0 || last || wasGrowing || growing() ||
 			o.kind == opMake || o.kind == opDel || o.kind == opClear || o.kind == opIter ||
 			o.kind == opClone || o.kind == opRebuild ||
 			(liveEvery > 0 && i%liveEvery == 0) {
 			before := ms.TotalAlloc
-			runtime.GC()
-			metrics.Read(scanned)
+			scan := heapScan()
 			runtime.ReadMemStats(&ms)
 			r.live = int64(ms.HeapAlloc) - int64(base)
-			r.scan = int64(scanned[0].Value.Uint64()) - int64(scanBase)
+			r.scan = int64(scan) - int64(scanBase)
 			r.noise = ms.TotalAlloc - before // the runtime's own allocations during the GC
 		}
 		prevTotal, prevMallocs = ms.TotalAlloc, ms.Mallocs
@@ -330,6 +384,23 @@ func writeRecs(out io.Writer, ops []op, recs []rec, probeNames []string) error {
 				b = strconv.AppendUint(b, hashes[j], 10)
 			}
 			b = append(b, ']')
+		}
+		for sec, rg := range r.dump {
+			if rg[1] > rg[0] {
+				b = append(b, `,"`...)
+				b = append(b, sectionNames[sec]...)
+				b = append(b, `":[`...)
+				for j := rg[0]; j < rg[1]; j++ {
+					if j > rg[0] {
+						b = append(b, ',')
+					}
+					b = strconv.AppendUint(b, nanBuf[j], 10)
+				}
+				b = append(b, ']')
+			}
+		}
+		if nanOverflow {
+			return fmt.Errorf("the NaN placement buffer (%d words) is too small", cap(nanBuf))
 		}
 		if o.kind == opRebuild {
 			b = append(b, `,"order":[`...)

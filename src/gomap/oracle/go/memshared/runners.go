@@ -4,6 +4,9 @@ package main
 
 import (
 	"io"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -106,19 +109,59 @@ func prepareChans(ops []op) {
 
 func chanKey(o *op) chan int64 { return chans[o.n] }
 
-// Interface keys: key n is any(int(n)), boxed once before measuring (converting an
-// int to an interface allocates, outside 0..255).
-var anys = map[int64]any{}
+// Interface keys: a decimal key n is any(int(n)); a typed literal (op.dyn) is
+// any(int64(n)), any(string), any(float64) (a NaN by its bits: each is its own
+// key), any(structKey{n, "n"}) or any(pointer object n). Each is boxed once before
+// measuring (converting to an interface allocates).
+type anyID struct {
+	dyn byte
+	n   int64
+	s   string
+}
+
+var anys = map[anyID]any{}
+
+func anyIDOf(o *op) anyID {
+	id := anyID{dyn: o.dyn, n: o.n}
+	if o.dyn == 's' {
+		id.s = o.keyString()
+	}
+	return id
+}
 
 func prepareAnys(ops []op) {
 	for i := range ops {
-		if _, ok := anys[ops[i].n]; !ok {
-			anys[ops[i].n] = int(ops[i].n)
+		o := &ops[i]
+		id := anyIDOf(o)
+		if _, ok := anys[id]; ok {
+			continue
 		}
+		var v any
+		switch o.dyn {
+		case 0:
+			v = int(o.n)
+		case 'i':
+			v = o.n
+		case 's':
+			v = strings.Clone(id.s)
+		case 'f':
+			v = math.Float64frombits(uint64(o.n))
+		case 't':
+			v = structKey{int32(o.n), strconv.FormatInt(o.n, 10)}
+		case 'p':
+			p, ok := pointers[o.n]
+			if !ok {
+				p = new(int64)
+				*p = o.n
+				pointers[o.n] = p
+			}
+			v = p
+		}
+		anys[id] = v
 	}
 }
 
-func anyKey(o *op) any { return anys[o.n] }
+func anyKey(o *op) any { return anys[anyIDOf(o)] }
 
 // complex128 keys: key n is complex(n, 0).
 func complexKey(o *op) complex128 { return complex(float64(o.n), 0) }

@@ -60,6 +60,10 @@ func run[K comparable, V any](keyOf func(o *op) K, in io.Reader, out io.Writer) 
 	var mt *mapType
 	var zero V
 	key := new(K) // scratch: the hasher needs the key's address
+	if cap(nanBuf) > 0 {
+		nanBefore = func(o *op, r *rec) { trackNaNs(o) }
+		nanAfter = func(o *op, r *rec) { swissNaNs(h, mt, o, r) }
+	}
 	apply := func(o *op, r *rec) {
 		if o == nil {
 			m, h = nil, nil

@@ -19,3 +19,6 @@ type mapType struct {
 }
 
 func (mt *mapType) keyStride() uintptr { return mt.SlotSize }
+
+// keyOff is the offset of slot s's key in a group.
+func (mt *mapType) keyOff(s uintptr) uintptr { return 8 + s*mt.SlotSize }

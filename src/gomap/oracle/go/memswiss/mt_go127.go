@@ -22,3 +22,6 @@ type mapType struct {
 }
 
 func (mt *mapType) keyStride() uintptr { return mt.KeyStride }
+
+// keyOff is the offset of slot s's key in a group.
+func (mt *mapType) keyOff(s uintptr) uintptr { return mt.KeysOff + s*mt.KeyStride }
