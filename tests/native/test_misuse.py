@@ -78,10 +78,18 @@ def test_racing_writers_on_the_native_backend_are_caught_as_go_catches_them(
 
 @pytest.mark.parametrize("impl", ["classic", "swiss"])
 def test_a_reader_racing_a_writer_is_caught(impl: str) -> None:
+    """Caught as Go catches it: when the reader runs inside a write's window, which
+    is up to the scheduler (Go's detection is best-effort too). One race of 20,000
+    writes went uncaught about once in 12 on a loaded 2-core machine; up to 5
+    races, each on a new map, make a miss by chance about one in 250,000."""
     old = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
+    errors: list[str] = []
     try:
-        errors = _race(_native(impl), int, writers=1, n=20000, reader=True)
+        for _ in range(5):
+            errors = _race(_native(impl), int, writers=1, n=20000, reader=True)
+            if errors:
+                break
     finally:
         sys.setswitchinterval(old)
     assert "ConcurrentMapReadWriteError" in errors or "ConcurrentMapWriteError" in errors
