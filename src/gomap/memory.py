@@ -942,6 +942,33 @@ class AccountedEngine:
         this one's hasher and random source (the seed draw first, then the loop's),
         and accounted on its own; this map's accountant sees the ``range``. ``order``:
         the keys in the order the loop produces them (default: this map's iterator)."""
+        new = self._rebuild_target()
+        self._copy_into(new, self.iterator(), order)
+        return new
+
+    def rebuilt_memory(self) -> tuple[MemoryStats, int]:
+        """What :meth:`rebuild` would give — the new map's :meth:`memory` and its
+        capacity — without building the copy where the native engine can count it:
+        the new map is made (its seed drawn) and the loop runs, but each key is only
+        hashed and counted into its bucket or table (``_rebuild_census``). When the
+        counts show the inserts cannot grow the map, the new map is accounted as the
+        inserts would account it; otherwise the keys are copied. A classic map sized by
+        the hint ``len(m)`` never grows during the copy; a Swiss map does when a table
+        gets more keys than its ``growthLeft``, which happens to about half the tables
+        of a map just under 7/8 of a power-of-two capacity (those are copied). Proven
+        equal to :meth:`rebuild` by tests/test_rebuilt_memory.py."""
+        new = self._rebuild_target()
+        it = self.iterator()
+        census = getattr(new.engine, "_rebuild_census", None) \
+            if getattr(new.acct, "native", False) else None
+        if census is None or census(it) is None:
+            if census is not None:  # the census ran the loop: copy from a new one
+                it = self.iterator()
+            self._copy_into(new, it, None)
+        return new.memory(), new.stats().capacity
+
+    def _rebuild_target(self) -> AccountedEngine:
+        """``make(map[K]V, len(m))`` with this map's hasher and random source."""
         e = self.engine
         opts = dict(self._options)
         if self.native:  # every bucket of the new map is written: no sparse Python engine
@@ -950,9 +977,12 @@ class AccountedEngine:
             fn = getattr(e, name, None)
             if fn is not None:
                 opts[name] = fn
-        new = AccountedEngine(self.impl, len(e), self.layout,
-                              unbox_int_keys=self.unbox_int_keys, **opts)
-        it = self.iterator()
+        return AccountedEngine(self.impl, len(e), self.layout,
+                               unbox_int_keys=self.unbox_int_keys, **opts)
+
+    def _copy_into(self, new: AccountedEngine, it: Any, order: Iterable[Any] | None) -> None:
+        """``for k, v := range m { new[k] = v }`` from the started iterator ``it``."""
+        e = self.engine
         assign = new.assign
         from gomap.ops import SET
 
@@ -982,7 +1012,6 @@ class AccountedEngine:
                     raise KeyError(f"rebuild order: {k!r} is not in the map")
                 assign(k, v)
         new.acct.settle()
-        return new
 
     def iterator(self) -> EngineIter:
         it: EngineIter = self.engine.iterator()

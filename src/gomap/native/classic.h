@@ -277,6 +277,8 @@ int mapiternext_k(HIterObject *it, gkey *pk, PyObject **pe);
 int mapclear(HMapObject *h);
 int hm_clear(HMapObject *h);
 int mapclone2(HMapObject *h, HMapObject *d, int ik, int ie, int nku);
+/* not in Go: the rebuilt-map census (AccountedEngine.rebuilt_memory) */
+int hm_rebuild_census(HMapObject *h, HIterObject *it, Py_ssize_t *nkeys);
 
 /* ---- what the algorithm asks of the glue (classic_type.c) */
 /* Go's roundupsize(size, noscan): the allocator's size class of a bucket array. */

@@ -1235,3 +1235,86 @@ int mapclone2(HMapObject *h, HMapObject *d, int ik, int ie, int nku) {
     }
     return EMIT_clone(d, moved + assigned, key_allocs, elem_allocs);
 }
+
+/* ---- not in Go: the rebuilt-map census (gomap.memory.AccountedEngine.rebuilt_memory) ----
+ * h: an empty accounted map just made with hint len(src), never written here. For every
+ * key the started iterator of src yields, hash it under h and count it in its bucket.
+ * Inserts without deletes fill each chain in turn, so mapassign would chain
+ * Σ (c - 1) / 8 overflow buckets over the buckets with c >= 1 keys, whatever the order.
+ * While noverflow stays below 2^min(B, 15) (below B = 16 it is that count; from 16 on it
+ * is sampled, and drawn here as the copy would draw it), tooManyOverflowBuckets stays
+ * false, and the hint keeps overLoadFactor false: the inserts do not grow the map, and
+ * allocate exactly what is accounted here, as newoverflow and mapassign account it: the
+ * first overflow buckets from the pre-allocated pool, the rest on the heap, the
+ * overflow lists of pointer-free buckets, each entry's indirect objects. 1: accounted
+ * (*nkeys keys); 0: not (a B == 0 map, or a same-size growth: the caller copies, from a
+ * new iterator; after the draws of a sampled count, with later ones); -1: error. */
+int hm_rebuild_census(HMapObject *h, HIterObject *it, Py_ssize_t *nkeys) {
+    if (h->acct == NULL || h->count != 0 || h->buckets == NULL || h->oldbuckets != NULL)
+        return 0;
+    uint64_t nb = (uint64_t)1 << h->B;
+    uint32_t *counts = PyMem_Calloc((size_t)nb, sizeof(uint32_t));
+    if (counts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t n = 0;
+    for (;;) {
+        gkey k;
+        PyObject *e;
+        int r = mapiternext_k(it, &k, &e);
+        if (r <= 0) {
+            if (r < 0)
+                goto fail;
+            break;
+        }
+        int kik = it->ikey;
+        uint64_t hash;
+        if (kik == h->ikey) {
+            r = hm_hash_k(h, k, &hash);
+        } else {
+            PyObject *o = gkey_box(kik, k);
+            r = o == NULL ? -1 : hm_hash(h, o, &hash);
+            Py_XDECREF(o);
+        }
+        gkey_drop(kik, k);
+        Py_DECREF(e);
+        if (r < 0)
+            goto fail;
+        counts[hash & (nb - 1)]++;
+        n++;
+    }
+    int64_t novf = 0;
+    for (uint64_t i = 0; i < nb; i++)
+        if (counts[i] > 8)
+            novf += (counts[i] - 1) / 8;
+    PyMem_Free(counts);
+    if (h->B < 16) {
+        if (novf >= (int64_t)1 << h->B)
+            return 0;
+    } else if (novf >= (int64_t)1 << 15) {
+        /* From B = 16 noverflow counts an overflow bucket with probability 2^(15-B),
+         * drawn from the map's rand: draw as the copy's newoverflow calls would, in
+         * the same order (nothing else draws during the copy). */
+        uint32_t before = h->noverflow;
+        for (int64_t i = 0; i < novf; i++)
+            if (incrnoverflow(h) < 0)
+                return -1;
+        if (h->noverflow >= (uint32_t)1 << 15) {
+            h->noverflow = before;  /* the copy starts from an empty map */
+            return 0;
+        }
+    }
+    Py_ssize_t pool = h->next_overflow < 0 ? 0 : h->buckets->n - h->next_overflow;
+    for (int64_t i = 0; i < novf; i++)
+        if (acct_newoverflow(h->acct, i < pool, h->pointers) < 0)
+            return -1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        acct_inserted(h->acct);
+    a_settle(h->acct);
+    *nkeys = n;
+    return 1;
+fail:
+    PyMem_Free(counts);
+    return -1;
+}

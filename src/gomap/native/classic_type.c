@@ -648,6 +648,23 @@ static PyObject *HMap_copy_from(HMapObject *h, PyObject *arg) {
     return PyLong_FromSsize_t(n);
 }
 
+/* _rebuild_census(it): account, without inserting them, the keys a started native
+ * iterator yields, as m[k] = v would for each (hm_rebuild_census): the number of keys,
+ * or None when the inserts could grow the map (then nothing was accounted). */
+static PyObject *HMap_rebuild_census(HMapObject *h, PyObject *arg) {
+    if (Py_TYPE(arg) != &HIterType || ((HIterObject *)arg)->pending != NULL) {
+        PyErr_SetString(PyExc_TypeError, "_rebuild_census needs a started native iterator");
+        return NULL;
+    }
+    Py_ssize_t n = 0;
+    int r = hm_rebuild_census(h, (HIterObject *)arg, &n);
+    if (r < 0)
+        return NULL;
+    if (r == 0)
+        Py_RETURN_NONE;
+    return PyLong_FromSsize_t(n);
+}
+
 static PyObject *HMap_unbox_int_keys(HMapObject *h, PyObject *unused) {
     if (hm_set_unboxed(h) < 0)
         return NULL;
@@ -685,6 +702,10 @@ static PyMethodDef HMap_methods[] = {
     {"_copy_from", (PyCFunction)HMap_copy_from, METH_O,
      "_copy_from(it): m[k] = v for every (k, v) the iterator yields (a started native "
      "iterator: key by key as stored)."},
+    {"_rebuild_census", (PyCFunction)HMap_rebuild_census, METH_O,
+     "_rebuild_census(it): account this empty accounted map as if m[k] = v ran for every "
+     "(k, v) of the started native iterator it, without inserting: the key count, or None "
+     "when the inserts could grow the map (nothing accounted; copy instead)."},
     {"_unbox_int_keys", (PyCFunction)HMap_unbox_int_keys, METH_NOARGS,
      "Store this empty map's keys as int64 in the buckets, as Go's map_fast64 does (the "
      "simulator's maps of Go integer keys): keys must then be ints in int64's range."},

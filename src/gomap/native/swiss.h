@@ -314,6 +314,8 @@ int Iter_Next(SwissIterObject *it, PyObject **pk, PyObject **pe);
 /* ---- the map (swiss_map.c, in map.go's order) */
 int sm_hash(SwissMapObject *m, PyObject *key, uint64_t *out);
 int sm_hash_k(SwissMapObject *m, gkey key, uint64_t *out);
+/* not in Go: the rebuilt-map census (AccountedEngine.rebuilt_memory) */
+int sm_rebuild_census(SwissMapObject *m, SwissIterObject *it, Py_ssize_t *nkeys);
 int NewMap(SwissMapObject *m, uint64_t hint);
 int sm_set_unboxed(SwissMapObject *m);
 void map_replaceTable(SwissMapObject *m, TableObject *nt);

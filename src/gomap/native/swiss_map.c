@@ -758,3 +758,76 @@ int sm_clear(SwissMapObject *m) {
     }
     return r;
 }
+
+/* ---- not in Go: the rebuilt-map census (gomap.memory.AccountedEngine.rebuilt_memory) ----
+ * m: an empty accounted map just made with hint len(src) (a directory of tables), never
+ * written here. For every key the started iterator of src yields, hash it under m and
+ * count it in the table the directory picks. A table inserts without rehashing while
+ * growthLeft > 0, and each new key in a fresh table (no tombstones) takes one: when no
+ * table gets more keys than its growthLeft, the inserts allocate nothing but each
+ * entry's indirect objects, accounted here as mapassign accounts them. 1: accounted
+ * (*nkeys keys); 0: not (a small map, or a table that would grow or split: the caller
+ * copies, from a new iterator); -1: error. */
+int sm_rebuild_census(SwissMapObject *m, SwissIterObject *it, Py_ssize_t *nkeys) {
+    if (m->acct == NULL || m->used != 0 || m->dir_len == 0)
+        return 0;
+    Py_ssize_t *counts = PyMem_Calloc((size_t)m->dir_len, sizeof(Py_ssize_t));
+    if (counts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t n = 0;
+    for (;;) {
+        gkey k;
+        int kik;
+        PyObject *e;
+        int r = Iter_Next_k(it, &k, &kik, &e);
+        if (r <= 0) {
+            if (r < 0)
+                goto fail;
+            break;
+        }
+        uint64_t hash;
+        if (kik == m->ikey) {
+            r = sm_hash_k(m, k, &hash);
+        } else {
+            PyObject *o = gkey_box(kik, k);
+            r = o == NULL ? -1 : sm_hash(m, o, &hash);
+            Py_XDECREF(o);
+        }
+        gkey_drop(kik, k);
+        Py_DECREF(e);
+        if (r < 0)
+            goto fail;
+        counts[m->dir_len == 1 ? 0 : (Py_ssize_t)(hash >> (m->global_shift & 63))]++;
+        n++;
+    }
+    int fits = 1;
+    for (Py_ssize_t i = 0; i < m->dir_len;) {  /* a table covers consecutive entries */
+        TableObject *t = m->directory[i];
+        Py_ssize_t c = 0;
+        for (; i < m->dir_len && m->directory[i] == t; i++)
+            c += counts[i];
+        if (c > t->growth_left)
+            fits = 0;
+    }
+    PyMem_Free(counts);
+    if (!fits)
+        return 0;
+    sacct_t *a = m->acct;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        a->entries++;
+        if (a->entry_bytes) {
+            if (a->indirect_key)
+                sacct_alloc(a, a->key_bytes);
+            if (a->indirect_elem)
+                sacct_alloc(a, a->elem_bytes);
+        }
+    }
+    sacct_settle(a);
+    *nkeys = n;
+    return 1;
+fail:
+    PyMem_Free(counts);
+    return -1;
+}

@@ -496,6 +496,25 @@ static PyObject *SwissMap_copy_from(SwissMapObject *m, PyObject *arg) {
     return PyLong_FromSsize_t(n);
 }
 
+/* _rebuild_census(it): account, without inserting them, the keys a started native
+ * iterator yields, as m[k] = v would for each (sm_rebuild_census): the number of keys,
+ * or None when the inserts could grow a table (then nothing was accounted). */
+static PyObject *SwissMap_rebuild_census(SwissMapObject *m, PyObject *arg) {
+    if (sm_ready(m) < 0)
+        return NULL;
+    if (Py_TYPE(arg) != &SwissIterType || ((SwissIterObject *)arg)->pending != NULL) {
+        PyErr_SetString(PyExc_TypeError, "_rebuild_census needs a started native iterator");
+        return NULL;
+    }
+    Py_ssize_t n = 0;
+    int r = sm_rebuild_census(m, (SwissIterObject *)arg, &n);
+    if (r < 0)
+        return NULL;
+    if (r == 0)
+        Py_RETURN_NONE;
+    return PyLong_FromSsize_t(n);
+}
+
 static PyObject *SwissMap_unbox_int_keys(SwissMapObject *m, PyObject *unused) {
     if (sm_ready(m) < 0 || sm_set_unboxed(m) < 0)
         return NULL;
@@ -648,6 +667,10 @@ static PyMethodDef SwissMap_methods[] = {
     {"_copy_from", (PyCFunction)SwissMap_copy_from, METH_O,
      "_copy_from(it): m[k] = v for every (k, v) the iterator yields (a started native "
      "iterator: key by key as stored)."},
+    {"_rebuild_census", (PyCFunction)SwissMap_rebuild_census, METH_O,
+     "_rebuild_census(it): account this empty accounted map as if m[k] = v ran for every "
+     "(k, v) of the started native iterator it, without inserting: the key count, or None "
+     "when the inserts could grow a table (nothing accounted; copy instead)."},
     {"_unbox_int_keys", (PyCFunction)SwissMap_unbox_int_keys, METH_NOARGS,
      "Store this empty map's keys as int64 in its groups, as Go's map_fast64 does (the "
      "simulator's maps of Go integer keys): keys must then be ints in int64's range."},
