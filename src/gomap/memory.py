@@ -957,17 +957,23 @@ class AccountedEngine:
         gets more keys than its ``growthLeft``, which happens to about half the tables
         of a map just under 7/8 of a power-of-two capacity (those are copied). Proven
         equal to :meth:`rebuild` by tests/test_rebuilt_memory.py."""
-        new = self._rebuild_target()
+        # Not made unboxed: a classic census never writes its buckets, so their
+        # pages stay untouched (unboxing writes every bucket's mode).
+        new = self._rebuild_target(unbox=False)
         it = self.iterator()
         census = getattr(new.engine, "_rebuild_census", None) \
             if getattr(new.acct, "native", False) else None
         if census is None or census(it) is None:
             if census is not None:  # the census ran the loop: copy from a new one
                 it = self.iterator()
+            new.unbox_int_keys = self.unbox_int_keys
+            unbox = getattr(new.engine, "_unbox_int_keys", None)
+            if self.unbox_int_keys and unbox is not None and int64_keys(self.layout):
+                unbox()
             self._copy_into(new, it, None)
         return new.memory(), new.stats().capacity
 
-    def _rebuild_target(self) -> AccountedEngine:
+    def _rebuild_target(self, unbox: bool = True) -> AccountedEngine:
         """``make(map[K]V, len(m))`` with this map's hasher and random source."""
         e = self.engine
         opts = dict(self._options)
@@ -978,7 +984,7 @@ class AccountedEngine:
             if fn is not None:
                 opts[name] = fn
         return AccountedEngine(self.impl, len(e), self.layout,
-                               unbox_int_keys=self.unbox_int_keys, **opts)
+                               unbox_int_keys=unbox and self.unbox_int_keys, **opts)
 
     def _copy_into(self, new: AccountedEngine, it: Any, order: Iterable[Any] | None) -> None:
         """``for k, v := range m { new[k] = v }`` from the started iterator ``it``."""

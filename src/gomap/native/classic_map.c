@@ -1270,13 +1270,12 @@ int hm_rebuild_census(HMapObject *h, HIterObject *it, Py_ssize_t *nkeys) {
         }
         int kik = it->ikey;
         uint64_t hash;
-        if (kik == h->ikey) {
-            r = hm_hash_k(h, k, &hash);
-        } else {
-            PyObject *o = gkey_box(kik, k);
-            r = o == NULL ? -1 : hm_hash(h, o, &hash);
-            Py_XDECREF(o);
-        }
+        /* as hm_hash_k hashes it, whether h stores keys unboxed or not (the census
+         * target need not be: its buckets are never written) */
+        if (kik)
+            r = gomap_hash_i64(h->fast_hash, h->hash0, h->hasher, h->hash0_obj, k.i, &hash);
+        else
+            r = hm_hash(h, k.o, &hash);
         gkey_drop(kik, k);
         Py_DECREF(e);
         if (r < 0)

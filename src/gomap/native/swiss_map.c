@@ -788,13 +788,11 @@ int sm_rebuild_census(SwissMapObject *m, SwissIterObject *it, Py_ssize_t *nkeys)
             break;
         }
         uint64_t hash;
-        if (kik == m->ikey) {
-            r = sm_hash_k(m, k, &hash);
-        } else {
-            PyObject *o = gkey_box(kik, k);
-            r = o == NULL ? -1 : sm_hash(m, o, &hash);
-            Py_XDECREF(o);
-        }
+        /* as sm_hash_k hashes it, whether m stores keys unboxed or not */
+        if (kik)
+            r = gomap_hash_i64(m->fast_hash, m->seed, m->hasher, m->seed_obj, k.i, &hash);
+        else
+            r = sm_hash(m, k.o, &hash);
         gkey_drop(kik, k);
         Py_DECREF(e);
         if (r < 0)
