@@ -222,6 +222,17 @@ static inline void sacct_alloc(sacct_t *a, int64_t n) {
     a->live += n;
 }
 
+/* a new entry (AccountedEngine's assign: len() grew): its indirect key and elem objects */
+static inline void sacct_inserted(sacct_t *a) {
+    a->entries++;
+    if (a->entry_bytes) {
+        if (a->indirect_key)
+            sacct_alloc(a, a->key_bytes);
+        if (a->indirect_elem)
+            sacct_alloc(a, a->elem_bytes);
+    }
+}
+
 static inline void sacct_settle(sacct_t *a) {
     if (a != NULL && a->live > a->peak)
         a->peak = a->live;

@@ -498,15 +498,8 @@ int sm_assign_k(SwissMapObject *m, gkey key, PyObject *elem) {
     m->writing = 0;
     sacct_t *a = m->acct;
     if (a != NULL) {  /* AccountedEngine's assign: entries from len() around the op */
-        if (m->used != n) {
-            a->entries++;
-            if (a->entry_bytes) {
-                if (a->indirect_key)
-                    sacct_alloc(a, a->key_bytes);
-                if (a->indirect_elem)
-                    sacct_alloc(a, a->elem_bytes);
-            }
-        }
+        if (m->used != n)
+            sacct_inserted(a);
         sacct_settle(a);
     }
     return r;
@@ -812,17 +805,9 @@ int sm_rebuild_census(SwissMapObject *m, SwissIterObject *it, Py_ssize_t *nkeys)
     PyMem_Free(counts);
     if (!fits)
         return 0;
-    sacct_t *a = m->acct;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        a->entries++;
-        if (a->entry_bytes) {
-            if (a->indirect_key)
-                sacct_alloc(a, a->key_bytes);
-            if (a->indirect_elem)
-                sacct_alloc(a, a->elem_bytes);
-        }
-    }
-    sacct_settle(a);
+    for (Py_ssize_t i = 0; i < n; i++)
+        sacct_inserted(m->acct);
+    sacct_settle(m->acct);
     *nkeys = n;
     return 1;
 fail:
