@@ -172,3 +172,17 @@ def test_a_nan_put_elsewhere_diverges(impl: str, monkeypatch: pytest.MonkeyPatch
                             lambda self, key: placed(self, key) ^ (7 << 61))
     r = replay_matrix_pair(impl, "any", "int64", shapes=IFACE_SHAPES)
     assert not r.ok
+
+
+@pytest.mark.parametrize("impl,go", NAN_MEMORY_RUNS, ids=[f"{i}-{g}" for i, g in NAN_MEMORY_RUNS])
+def test_string_edges_match_the_runtime_bytes(impl: str, go: str) -> None:
+    """The memory oracle with string keys at their edges (empty, NULs, multi-byte
+    UTF-8, 4 KiB and 64 KiB keys differing in their last byte) set, looked up,
+    deleted and set again through growths, ranges and clones."""
+    from gomap.oracle.memory_driver import replay_matrix_pair
+
+    require_go(go)
+    r = replay_matrix_pair(impl, "string", "int64", shapes=["string_edges"], go=go)
+    assert r.ok, str(r.divergence)
+    assert r.unknown_hashes == 0 and r.scan_checks == r.live_checks > 20
+    assert r.events["clone"] == 3

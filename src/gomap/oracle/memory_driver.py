@@ -605,8 +605,36 @@ IFACE_SHAPES: dict[str, tuple[int, float]] = {
 """The interface-key shapes (``map[any]V`` only): seed, share of deletes."""
 
 
+STRING_EDGES = ("", "\x00", "\x00\x00", "é", "日本語", "\U0001F600", " ", "x" * 4096,
+                "x" * 4095 + "y", "z" * 65536, "z" * 65535 + "a")
+"""String keys at their edges: empty, NULs, multi-byte UTF-8, 4 KiB and 64 KiB keys
+that differ only in their last byte."""
+
+
+def string_edge_ops() -> list[Op]:
+    """``map[string]V`` with the keys of :data:`STRING_EDGES` set, looked up, deleted
+    and set again through growths, ranges and clones, among random keys (the keys'
+    bytes live in the harness's arena: only the map's allocations are measured)."""
+    k = KeySource("random", KeyDomain(parse_go_type("string")), 11).key
+    ops: list[Op] = [(MAKE, 0)]
+    n = 0
+    for _ in range(3):
+        ops.extend((SET, e) for e in STRING_EDGES)
+        for _ in range(200):
+            ops.append((SET, k(n)))
+            n += 1
+        ops.extend((GET, e) for e in STRING_EDGES)
+        ops += [(DEL, ""), (GET, ""), (DEL, "x" * 4096), (GET, "x" * 4095 + "y"),
+                (RANGE, None), (CLONE, None)]
+    return ops
+
+
 def shape_ops(shape: str, key: str, elem: str) -> list[Op]:
     """The operations of one matrix shape for ``map[key]elem``."""
+    if shape == "string_edges":
+        if key != "string":
+            raise MemoryOracleError(f"shape {shape!r} is for string keys, not {key}")
+        return string_edge_ops()
     if shape in IFACE_SHAPES:
         if key != "any":
             raise MemoryOracleError(f"shape {shape!r} is for interface keys, not {key}")
