@@ -845,9 +845,7 @@ class AccountedEngine:
         # unbox_int_keys: the keys are Go integers of the layout's key type (the
         # simulator's maps), which a native engine can keep as int64 in its buckets.
         self.unbox_int_keys = unbox_int_keys
-        unbox = getattr(self.engine, "_unbox_int_keys", None)
-        if unbox_int_keys and unbox is not None and int64_keys(layout):
-            unbox()
+        self._unbox()
         self.acct: Any = spec.accountant(layout, native=self.native)
         if getattr(self.acct, "native", False):
             # The C engine accounts its own operations: nothing to wrap.
@@ -967,11 +965,16 @@ class AccountedEngine:
             if census is not None:  # the census ran the loop: copy from a new one
                 it = self.iterator()
             new.unbox_int_keys = self.unbox_int_keys
-            unbox = getattr(new.engine, "_unbox_int_keys", None)
-            if self.unbox_int_keys and unbox is not None and int64_keys(self.layout):
-                unbox()
+            new._unbox()
             self._copy_into(new, it, None)
         return new.memory(), new.stats().capacity
+
+    def _unbox(self) -> None:
+        """Make the (empty) engine keep its keys as int64 when ``unbox_int_keys`` asks
+        it to and the layout's keys are Go integers (a native engine only)."""
+        unbox = getattr(self.engine, "_unbox_int_keys", None)
+        if self.unbox_int_keys and unbox is not None and int64_keys(self.layout):
+            unbox()
 
     def _rebuild_target(self, unbox: bool = True) -> AccountedEngine:
         """``make(map[K]V, len(m))`` with this map's hasher and random source."""

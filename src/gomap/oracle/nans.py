@@ -40,18 +40,17 @@ def probe_ends_on_empty(ctrl: Any, mask: int, h1: int) -> bool:
     return False
 
 
-class ClassicNaNs:
-    """Classic: a NaN at (bucket, tophash) of the new bucket array hashes to
-    ``tophash << 56 | bucket``; evacuation sends it by its tophash's low bit (Go's
-    rule for keys not equal to themselves) and re-hashes it, to its next place."""
+class _Places:
+    """Where the runtime put each NaN key (payload bits -> place, as of the last
+    report), the hash of the operation's own NaN key, and a place's hash."""
 
     def __init__(self) -> None:
-        self.places: dict[int, tuple[int, int]] = {}  # bits -> (bucket, tophash)
+        self.places: dict[int, tuple[int, ...]] = {}
         self.op: tuple[Any, int] | None = None  # this op's NaN key (the object), its hash
         self.hashes = 0
 
-    def learn(self, places: Iterable[tuple[int, int, int]]) -> None:
-        self.places = {bits: (b, top) for bits, b, top in places}
+    def place_hash(self, place: tuple[int, ...]) -> int:
+        raise NotImplementedError
 
     def hash(self, key: Any) -> int:
         self.hashes += 1
@@ -59,15 +58,34 @@ class ClassicNaNs:
             return self.op[1]
         place = self.places.get(nan_bits(key) or -1)  # a NaN's bits are never 0
         if place is None:
-            return 0  # a NaN that did not move: its hash changes nothing
-        return (place[1] << 56) | place[0]
+            # a NaN that did not move, or a lookup that cannot find a NaN anyway:
+            # its hash changes nothing
+            return 0
+        return self.place_hash(place)
 
-    def set_hash(self, bits: int, i: int) -> int:
-        """The hash of op #``i``'s new NaN key: its place after the op."""
+    def new_place(self, bits: int, i: int) -> tuple[int, ...]:
+        """Where op #``i``'s new NaN key went."""
         place = self.places.get(bits)
         if place is None:
             raise OracleError(f"op #{i}: the runtime's new NaN key is not in its dump")
-        return (place[1] << 56) | place[0]
+        return place
+
+
+class ClassicNaNs(_Places):
+    """Classic: a NaN at (bucket, tophash) of the new bucket array hashes to
+    ``tophash << 56 | bucket``; evacuation sends it by its tophash's low bit (Go's
+    rule for keys not equal to themselves) and re-hashes it, to its next place."""
+
+    def learn(self, places: Iterable[tuple[int, int, int]]) -> None:
+        self.places = {bits: (b, top) for bits, b, top in places}
+
+    def place_hash(self, place: tuple[int, ...]) -> int:
+        bucket, top = place
+        return (top << 56) | bucket
+
+    def set_hash(self, bits: int, i: int) -> int:
+        """The hash of op #``i``'s new NaN key: its place after the op."""
+        return self.place_hash(self.new_place(bits, i))
 
     @staticmethod
     def del_hash(h: Any, newly: set[int]) -> int:
@@ -86,21 +104,19 @@ class ClassicNaNs:
         return int(h.nevacuate)
 
 
-class SwissNaNs:
+class SwissNaNs(_Places):
     """Swiss: a NaN at (table, group, slot, ctrl) hashes to H2 = ctrl, H1 = group (so
     the probe starts there) and, on top, the table's first directory index (so the
     directory picks the table and a split sends the key to the same half). A NaN
-    whose own insert made its table grow or split needs more (:meth:`set_hash`)."""
+    whose own insert made its table grow or split needs more (:meth:`set_hash`).
+    A place: (table number, -1 for the small group; group; slot; ctrl)."""
 
     def __init__(self) -> None:
-        # bits -> (table number, -1 for the small group; group; slot; ctrl)
-        self.places: dict[int, tuple[int, int, int, int]] = {}
-        self.op: tuple[Any, int] | None = None  # this op's NaN key (the object), its hash
+        super().__init__()
         # the runtime's tables, numbered as ``places`` numbers them: index,
         # capacity, local_depth
         self.tables: Sequence[Mapping[str, Any]] = []
         self.global_depth = 0
-        self.hashes = 0
         self.rehash_inserts = 0
 
     def learn(self, places: Iterable[tuple[int, int, int, int, int]], i: int) -> None:
@@ -118,13 +134,7 @@ class SwissNaNs:
             return 0
         return int(self.tables[t]["index"]) << (64 - gd)
 
-    def hash(self, key: Any) -> int:
-        self.hashes += 1
-        if self.op is not None and key is self.op[0]:
-            return self.op[1]
-        place = self.places.get(nan_bits(key) or -1)  # a NaN's bits are never 0
-        if place is None:
-            return 0  # a lookup that cannot find a NaN anyway: any hash will do
+    def place_hash(self, place: tuple[int, ...]) -> int:
         t, g, _, ctrl = place
         return self.prefix(t) | (g << 7) | ctrl
 
@@ -133,10 +143,7 @@ class SwissNaNs:
         """The hash that makes model ``m`` put op #``i``'s new NaN where the runtime
         did. ``free_groups``: the groups of its table, after the op, with an empty or
         deleted slot (needed only when the insert grew or split the table)."""
-        place = self.places.get(bits)
-        if place is None:
-            raise OracleError(f"op #{i}: the runtime's new NaN key is not in its dump")
-        t, g, s, ctrl = place
+        t, g, s, ctrl = self.new_place(bits, i)
         if t < 0:
             return ctrl  # the small group: no probing
         base = self.prefix(t) | ctrl
