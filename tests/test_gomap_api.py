@@ -147,3 +147,56 @@ def test_every_public_method_has_a_docstring() -> None:
         doc = getattr(GoMap, name).__doc__ or ""
         assert "Concurrent" in doc, name  # names the misuse error it may raise
     assert gomap.GoMap.__doc__
+
+
+@pytest.mark.parametrize("backend", ["native", "python"])
+def test_a_subclass_overriding_the_dunders_is_called(backend: str) -> None:
+    """GoMap's own m[k], m[k] = v, del m[k], len, in and iter run in C type slots on
+    the native backend; a subclass that overrides them gets its overrides, and one that
+    does not behaves as GoMap."""
+    calls: list[str] = []
+
+    class Logged(GoMap):
+        def __setitem__(self, key: Any, value: Any) -> None:
+            calls.append("set")
+            super().__setitem__(key, value)
+
+        def __getitem__(self, key: Any) -> Any:
+            calls.append("get")
+            return super().__getitem__(key)
+
+        def __delitem__(self, key: Any) -> None:
+            calls.append("del")
+            super().__delitem__(key)
+
+        def __len__(self) -> int:
+            calls.append("len")
+            return super().__len__()
+
+        def __contains__(self, key: object) -> bool:
+            calls.append("in")
+            return super().__contains__(key)
+
+        def __iter__(self) -> Any:
+            calls.append("iter")
+            return super().__iter__()
+
+    class Plain(GoMap):
+        pass
+
+    for cls in (Logged, Plain, GoMap):
+        calls.clear()
+        m = cls(seed=1, backend=backend)
+        m[1] = "a"
+        m[2] = "b"
+        assert m[1] == "a" and 2 in m and 3 not in m and len(m) == 2
+        del m[1]
+        with pytest.raises(KeyError):
+            del m[1]
+        with pytest.raises(KeyError):
+            m[1]
+        assert list(m) == [2] and dict(m.items()) == {2: "b"}
+        if cls is Logged:
+            assert {"set", "get", "del", "len", "in", "iter"} <= set(calls)
+        else:
+            assert calls == []

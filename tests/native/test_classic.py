@@ -89,6 +89,26 @@ def test_long_scripts_with_growth_and_iterators(hasher_kind: str) -> None:
         assert any(e[0] == "hashGrow" and "'same_size': True" in e[1] for e in py.log)
 
 
+@pytest.mark.parametrize("n", [53, 105, 209, 417])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_iterator_protocol_walks_a_growth_in_progress_alike(n: int, seed: int) -> None:
+    """``next(it)`` (the native tp_iternext, with its in-bucket fast step) against the
+    reference while a growth is under way: an iterator started just after ``hashGrow``
+    walks old buckets that are not evacuated (``checkBucket``) and evacuated ones,
+    while sets and deletes go on evacuating between its steps."""
+    rng = random.Random(seed)
+    ops: list[tuple[Any, ...]] = [("set", k, k) for k in range(n)]  # n - 1 = 6.5 * 2^B
+    ops += [("iter",)]
+    for _ in range(60):
+        ops.append(("next", 0, rng.choice([1, 3, 5, 7])))
+        ops.append(("set", n + rng.randrange(n), 0) if rng.random() < 0.5
+                   else ("del", rng.randrange(2 * n)))
+    ops.append(("next", 0, 2 * n + 1))
+    py, _ = run_both_classic(ops, seed, "stable", 0, LAYOUTS[0])
+    seen = {entry[0] for entry in py.log}
+    assert {"hashGrow", "evacuate", "iterInit"} <= seen
+
+
 def test_user_hash_and_eq_raising_leave_both_backends_alike() -> None:
     """The contract test's Fragile keys, with the state compared after every op."""
     rng = random.Random(3)

@@ -154,6 +154,8 @@ class Side:
             if not self.iters:
                 return None
             it = self.iters[op[1] % len(self.iters)]
+            if op[2] % 2:  # the iterator protocol (the native tp_iternext's fast step)
+                return [next(it, None) for _ in range(op[2])]
             return [it.next() for _ in range(op[2])]
         if kind == "armrand":  # a later rand() draw raises (iterator start, new seed, ...)
             self.rand_armed[0] = op[1]

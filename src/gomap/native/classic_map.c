@@ -628,21 +628,6 @@ int hm_iterinit(HIterObject *it, HMapObject *h) {
     return r;
 }
 
-/* The iterator's prefetch distance, in main buckets (measured: 4 beats 1 and 2 on a
- * map of 10^6 int keys; benchmarks/bench_map.py). */
-#define ITER_AHEAD 4
-#define PREFETCH_CELLS(nb)                                   \
-    do {                                                     \
-        const bmap *pb_ = (nb);                              \
-        for (int j_ = 0; j_ < bucketCnt; j_++) {             \
-            if (pb_->tophash[j_] >= minTopHash) {            \
-                if (!pb_->ikey)                              \
-                    __builtin_prefetch(pb_->keys[j_].o, 1);  \
-                __builtin_prefetch(pb_->elems[j_], 1);       \
-            }                                                \
-        }                                                    \
-    } while (0)
-
 /* k, a key of a bucket of mode ik, in h's mode: 1 (*out), 0 h holds no such key, -1
  * error. The modes differ only for a bucket an iterator kept walking while its emptied
  * map turned unboxed: its object keys are int64 to h when they are ints in range. */
@@ -970,6 +955,14 @@ static int evacuate(HMapObject *h, Py_ssize_t oldbucket) {
         plan_t stackplan[64];
         plan_t *plan = stackplan;
         Py_ssize_t nplan = 0, cap = 64;
+        if (!same && !b0->ikey) {
+            /* Not in Go: the hashes below read each key object, scattered in memory;
+             * fetch them all first, so that their misses overlap. */
+            for (bmap *b = b0; b != NULL; b = b->overflow)
+                for (int i = 0; i < bucketCnt; i++)
+                    if (b->tophash[i] >= minTopHash)
+                        __builtin_prefetch(b->keys[i].o);
+        }
         for (bmap *b = b0; b != NULL; b = b->overflow) {
             for (int i = 0; i < bucketCnt; i++) {
                 uint8_t top = b->tophash[i];

@@ -931,6 +931,15 @@ __attribute__((flatten)) static PyObject *HIter_iternext(HIterObject *it) {
         }
     }
     PyObject *k, *e;
+    gkey fk;
+    if (mapiternext_inbucket(it, &fk, &e)) {
+        k = it->ikey ? PyLong_FromLongLong(fk.i) : fk.o;
+        if (k == NULL) {
+            Py_DECREF(e);
+            return NULL;
+        }
+        return gomap_iter_result(&it->result, it->mode, k, e);
+    }
     int r = hiter_step(it, &k, &e);
     if (r <= 0) {
         if (r < 0 && it->lazy)

@@ -169,6 +169,45 @@ static PyObject *gm_pairs(PyObject *self, PyObject *const *args, Py_ssize_t narg
     return it;
 }
 
+/* The type slots behind m[k], m[k] = v, del m[k], len(m), k in m and iter(m). Set on
+ * GoMap itself once its dunders are the C methods above, they spare each operation the
+ * generic slot's look-up of the dunder and the method call (slot_mp_ass_subscript and
+ * the like); they run the same functions. A subclass gets the generic slots again
+ * (Python sets them when the class is made), and so does GoMap if a dunder is
+ * reassigned. */
+static PyObject *gm_slot_getitem(PyObject *self, PyObject *key) {
+    return gm_getitem(self, &key, 1);
+}
+
+static int gm_slot_ass(PyObject *self, PyObject *key, PyObject *value) {
+    PyObject *args[2] = {key, value};
+    PyObject *r = value == NULL ? gm_delitem(self, args, 1) : gm_setitem(self, args, 2);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
+static Py_ssize_t gm_slot_len(PyObject *self) {
+    PyObject *r = gm_len(self, NULL, 0);
+    if (r == NULL)
+        return -1;
+    Py_ssize_t n = PyLong_AsSsize_t(r);
+    Py_DECREF(r);
+    return n;
+}
+
+static int gm_slot_contains(PyObject *self, PyObject *key) {
+    PyObject *r = gm_contains(self, &key, 1);
+    if (r == NULL)
+        return -1;
+    int t = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return t;
+}
+
+static PyObject *gm_slot_iter(PyObject *self) { return gm_iter(self, NULL, 0); }
+
 #define GM_DEF(name, fn, doc) {name, (PyCFunction)(void (*)(void))fn, METH_FASTCALL, doc}
 static PyMethodDef gomap_defs[FB_N] = {
     GM_DEF("__getitem__", gm_getitem, "m[key]"),
@@ -235,6 +274,18 @@ static PyObject *install_gomap(PyObject *mod, PyObject *args) {
         if (r < 0)
             return NULL;
     }
+    PyTypeObject *t = (PyTypeObject *)cls;
+    if (t->tp_as_mapping == NULL || t->tp_as_sequence == NULL) {
+        PyErr_SetString(PyExc_TypeError, "install_gomap: GoMap has no mapping slots");
+        return NULL;
+    }
+    t->tp_as_mapping->mp_subscript = gm_slot_getitem;
+    t->tp_as_mapping->mp_ass_subscript = gm_slot_ass;
+    t->tp_as_mapping->mp_length = gm_slot_len;
+    t->tp_as_sequence->sq_length = gm_slot_len;
+    t->tp_as_sequence->sq_contains = gm_slot_contains;
+    t->tp_iter = gm_slot_iter;
+    PyType_Modified(t);
     Py_RETURN_NONE;
 }
 

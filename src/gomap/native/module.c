@@ -206,36 +206,6 @@ int gomap_self_cmp(PyObject *k, int op) {
     return ok;
 }
 
-PyObject *gomap_iter_result(PyObject **result, int mode, PyObject *k, PyObject *e) {
-    if (mode == 1) {
-        Py_DECREF(e);
-        return k;
-    }
-    PyObject *t = *result;
-    if (t != NULL && Py_REFCNT(t) == 1) {
-        Py_INCREF(t);
-        PyObject *ok = PyTuple_GET_ITEM(t, 0), *oe = PyTuple_GET_ITEM(t, 1);
-        PyTuple_SET_ITEM(t, 0, k);
-        PyTuple_SET_ITEM(t, 1, e);
-        Py_DECREF(ok);
-        Py_DECREF(oe);
-        if (!PyObject_GC_IsTracked(t))
-            PyObject_GC_Track(t);
-        return t;
-    }
-    t = PyTuple_New(2);
-    if (t == NULL) {
-        Py_DECREF(k);
-        Py_DECREF(e);
-        return NULL;
-    }
-    PyTuple_SET_ITEM(t, 0, k);
-    PyTuple_SET_ITEM(t, 1, e);
-    Py_XSETREF(*result, t);
-    Py_INCREF(t);
-    return t;
-}
-
 int gomap_init_hooks(PyObject *hasher, PyObject *rand, PyObject *observer,
                      PyObject *subscribers, PyObject **out_hasher, PyObject **out_rand,
                      PyObject **out_hrand, int *fast_hash, PyObject **out_subscribers) {

@@ -394,7 +394,36 @@ static inline int gomap_eq(PyObject *left, PyObject *right) {
 /* What a native iterator's tp_iternext yields for a (k, e) it owns: k (mode 1), or
  * the pair, in the tuple *result when nobody else holds it (as dict's items
  * iterator does). Steals k and e. */
-PyObject *gomap_iter_result(PyObject **result, int mode, PyObject *k, PyObject *e);
+static inline PyObject *gomap_iter_result(PyObject **result, int mode, PyObject *k,
+                                          PyObject *e) {
+    if (mode == 1) {
+        Py_DECREF(e);
+        return k;
+    }
+    PyObject *t = *result;
+    if (t != NULL && Py_REFCNT(t) == 1) {
+        Py_INCREF(t);
+        PyObject *ok = PyTuple_GET_ITEM(t, 0), *oe = PyTuple_GET_ITEM(t, 1);
+        PyTuple_SET_ITEM(t, 0, k);
+        PyTuple_SET_ITEM(t, 1, e);
+        Py_DECREF(ok);
+        Py_DECREF(oe);
+        if (!PyObject_GC_IsTracked(t))
+            PyObject_GC_Track(t);
+        return t;
+    }
+    t = PyTuple_New(2);
+    if (t == NULL) {
+        Py_DECREF(k);
+        Py_DECREF(e);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(t, 0, k);
+    PyTuple_SET_ITEM(t, 1, e);
+    Py_XSETREF(*result, t);
+    Py_INCREF(t);
+    return t;
+}
 
 /* What a lookup method returns for the look-up result r (k and e new references when
  * r is 1, stolen; k may be NULL): (True, e), or (True, k, e) with with_key; (False,

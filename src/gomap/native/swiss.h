@@ -243,14 +243,28 @@ static inline TableObject *map_directoryAt(SwissMapObject *m, uint64_t hash) {
     return m->directory[m->dir_len == 1 ? 0 : (Py_ssize_t)(hash >> (m->global_shift & 63))];
 }
 
-/* store key and elem in s, in a table of mode ikey (new references to objects) */
-static inline void slot_store(int ikey, slot_t *s, gkey key, PyObject *elem) {
-    if (ikey) {
+/* A table is tracked by the cycle collector only once it holds an object that may be
+ * part of a cycle (as CPython's dicts: MAINTAIN_TRACKING): a table of ints and strings
+ * costs no collection a traversal of its slots. Every store into a slot goes through
+ * table_track_for, or copies the tracking of the table its entries come from. */
+static inline void table_track_for(TableObject *t, PyObject *o) {
+    if (PyObject_GC_IsTracked((PyObject *)t) || !PyObject_IS_GC(o))
+        return;
+    if (PyTuple_CheckExact(o) && !PyObject_GC_IsTracked(o))
+        return;  /* a tuple of atoms, untracked by the collector itself */
+    PyObject_GC_Track(t);
+}
+
+/* store key and elem in s, a slot of t (new references to objects) */
+static inline void slot_store(TableObject *t, slot_t *s, gkey key, PyObject *elem) {
+    if (t->ikey) {
         s->key.i = key.i;
     } else {
+        table_track_for(t, key.o);
         Py_INCREF(key.o);
         Py_XSETREF(s->key.o, key.o);
     }
+    table_track_for(t, elem);
     Py_INCREF(elem);
     Py_XSETREF(s->elem, elem);
 }
@@ -300,6 +314,101 @@ typedef struct {
     TableObject *small_group;
     int64_t entry_idx;
 } SwissIterObject;
+
+/* Not in Go: fetch the key and elem objects of the group after gi ahead of use.
+ * Go's iteration order is hash order, unrelated to where the objects live in memory,
+ * which is what iteration over a large map pays for. */
+#define PREFETCH_GROUPS 2  /* how many groups ahead */
+
+/* (a macro: gcc -O2 dropped the calls of a static function holding only these
+ * loads and prefetches) */
+#define PREFETCH_GROUP_AHEAD(tab, gi)                                                   \
+    do {                                                                                \
+        group_t *pg_ = &(tab)->groups[(uint64_t)((gi) + PREFETCH_GROUPS) &             \
+                                      (tab)->length_mask];                              \
+        uint64_t full_ = matchFull(pg_->ctrl);                                          \
+        while (full_) {                                                                 \
+            int j_ = bitset_first(full_);                                               \
+            if (!(tab)->ikey)                                                           \
+                __builtin_prefetch(pg_->slots[j_].key.o);                               \
+            __builtin_prefetch(pg_->slots[j_].elem);                                    \
+            full_ &= full_ - 1;                                                         \
+        }                                                                               \
+    } while (0)
+
+/* Iter.Next's step within one table, without its guards: the next full entry of the
+ * table the iterator stands in, when that table has not grown (so no grownKeyElem: no
+ * user code runs), the map has not grown in depth since the last step and no write is
+ * under way (Iter_Next_k raises). It moves entryIdx and the group exactly as Iter.Next
+ * does (its first branch, then its group-match loop). 1 with the key as stored (its
+ * mode in *pik) and the elem; 0 when Iter_Next_k must take the step: no table yet, the
+ * table's end (nextDirIdx), a grown table, a small map. */
+static inline int siter_next_fast(SwissIterObject *it, gkey *pk, int *pik, PyObject **pe) {
+    SwissMapObject *m = it->m;
+    TableObject *tab = it->tab;
+    if (m == NULL || tab == NULL || m->writing || it->dir_idx < 0 || tab->index == -1 ||
+        it->global_depth != m->global_depth)
+        return 0;
+    int64_t entry_mask = tab->capacity - 1;
+    if (it->entry_idx > entry_mask)
+        return 0;
+    GOMAP_TOUCH(m);
+    uint64_t entry_idx = ((uint64_t)it->entry_idx + it->entry_offset) & (uint64_t)entry_mask;
+    int slot_idx = (int)(entry_idx & (GROUP_SLOTS - 1));
+    if (slot_idx == 0 || it->group < 0) {
+        it->group = (int64_t)(entry_idx >> 3);
+        PREFETCH_GROUP_AHEAD(tab, it->group);
+    }
+    group_t *g = &tab->groups[it->group];
+    slot_t *s;
+    if (!(ctrl_get(g, slot_idx) & CTRL_EMPTY)) {
+        s = &g->slots[slot_idx];
+        it->entry_idx++;
+    } else {
+        it->entry_idx++;
+        for (;;) {
+            if (it->entry_idx > entry_mask)
+                return 0;
+            entry_idx = ((uint64_t)it->entry_idx + it->entry_offset) & (uint64_t)entry_mask;
+            slot_idx = (int)(entry_idx & (GROUP_SLOTS - 1));
+            if (slot_idx == 0 || it->group < 0) {
+                it->group = (int64_t)(entry_idx >> 3);
+                PREFETCH_GROUP_AHEAD(tab, it->group);
+            }
+            g = &tab->groups[it->group];
+            uint64_t group_match = matchFull(g->ctrl);
+            if (slot_idx != 0)
+                group_match = bitset_remove_below(group_match, slot_idx);
+            if (group_match == 0) {
+                it->entry_idx += GROUP_SLOTS - slot_idx;
+                continue;
+            }
+            int i = bitset_first(group_match);
+            it->entry_idx += i - slot_idx;
+            if (it->entry_idx > entry_mask)
+                continue;
+            slot_idx = i;
+            s = &g->slots[slot_idx];
+            group_match &= group_match - 1;
+            if (group_match == 0)
+                it->entry_idx += GROUP_SLOTS - slot_idx;
+            else
+                it->entry_idx += bitset_first(group_match) - slot_idx;
+            break;
+        }
+    }
+    gkey key = s->key;
+    if (!tab->ikey) {
+        if (key.o == NULL)
+            key.o = Py_None;
+        Py_INCREF(key.o);
+    }
+    *pk = key;
+    *pik = tab->ikey;
+    *pe = s->elem ? s->elem : Py_None;
+    Py_INCREF(*pe);
+    return 1;
+}
 
 extern PyTypeObject TableType;
 extern PyTypeObject SwissMapType;

@@ -449,7 +449,7 @@ static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, gkey key,
                 return -1;
             }
             if (r) {
-                slot_store(ik, &g->slots[i], key, elem);
+                slot_store(t, &g->slots[i], key, elem);
                 Py_DECREF(t);
                 return 0;
             }
@@ -460,7 +460,7 @@ static int runtime_mapassign_locked(SwissMapObject *m, uint64_t hash, gkey key,
             }
         }
         if (t->growth_left > 0) {
-            slot_store(ik, &g->slots[i], key, elem);
+            slot_store(t, &g->slots[i], key, elem);
             ctrl_set(g, i, top);
             t->growth_left--;
             t->used++;
@@ -525,7 +525,7 @@ static int map_putSlotSmall(SwissMapObject *m, uint64_t hash, gkey key, PyObject
         return -1;
     }
     if (r) {
-        slot_store(ik, &g->slots[i], key, elem);
+        slot_store(t, &g->slots[i], key, elem);
         Py_DECREF(t);
         return 1;
     }
@@ -535,7 +535,7 @@ static int map_putSlotSmall(SwissMapObject *m, uint64_t hash, gkey key, PyObject
         return 0;
     }
     i = bitset_first(em);
-    slot_store(ik, &g->slots[i], key, elem);
+    slot_store(t, &g->slots[i], key, elem);
     ctrl_set(g, i, h2(hash));
     m->used++;
     Py_DECREF(t);

@@ -116,7 +116,7 @@ int table_PutSlot(SwissMapObject *m, TableObject *t, uint64_t hash, gkey key,
         if (r < 0)
             return -1;
         if (r) {
-            slot_store(ik, &g->slots[i], key, elem);  /* NeedKeyUpdate */
+            slot_store(t, &g->slots[i], key, elem);  /* NeedKeyUpdate */
             return 1;
         }
         uint64_t em = matchEmpty(g->ctrl);
@@ -150,7 +150,7 @@ int table_PutSlot(SwissMapObject *m, TableObject *t, uint64_t hash, gkey key,
                     return -1;
             }
             if (t->growth_left > 0) {
-                slot_store(t->ikey, &sg->slots[slot], key, elem);
+                slot_store(t, &sg->slots[slot], key, elem);
                 ctrl_set(sg, slot, top);
                 t->growth_left--;
                 t->used++;
@@ -175,7 +175,7 @@ int table_uncheckedPutSlot(TableObject *t, uint64_t hash, gkey key, PyObject *el
         uint64_t match = matchEmptyOrDeleted(g->ctrl);
         if (match) {
             int i = bitset_first(match);
-            slot_store(t->ikey, &g->slots[i], key, elem);
+            slot_store(t, &g->slots[i], key, elem);
             t->growth_left--;
             t->used++;
             ctrl_set(g, i, h2(hash));
@@ -303,10 +303,26 @@ static int table_rehash(SwissMapObject *m, TableObject *t) {
 
 /* the loop of grow and split: every full slot, in slot order, re-hashed, into left
  * (or right when hash & mask) */
+/* how many groups ahead table_reinsert fetches the key objects */
+#define REINSERT_AHEAD 2
+
 static int table_reinsert(SwissMapObject *m, TableObject *old, TableObject *left,
                           TableObject *right, uint64_t mask) {
     Py_ssize_t ngroups = old->capacity / GROUP_SLOTS;
+    if (PyObject_GC_IsTracked((PyObject *)old)) {  /* (table_track_for) */
+        if (!PyObject_GC_IsTracked((PyObject *)left))
+            PyObject_GC_Track(left);
+        if (!PyObject_GC_IsTracked((PyObject *)right))
+            PyObject_GC_Track(right);
+    }
     for (Py_ssize_t gi = 0; gi < ngroups; gi++) {
+        if (!old->ikey && gi + REINSERT_AHEAD < ngroups) {
+            /* Not in Go: the hash reads each key object, scattered in memory; fetch
+             * those of a group further on before they are needed. */
+            const group_t *pg = &old->groups[gi + REINSERT_AHEAD];
+            for (uint64_t full = matchFull(pg->ctrl); full; full &= full - 1)
+                __builtin_prefetch(pg->slots[bitset_first(full)].key.o);
+        }
         for (int j = 0; j < GROUP_SLOTS; j++) {
             if (ctrl_get(&old->groups[gi], j) & CTRL_EMPTY)
                 continue;
@@ -409,6 +425,8 @@ TableObject *table_clone(TableObject *t) {
     TableObject *c = table_alloc(t->capacity, t->index, t->local_depth, t->ikey);
     if (c == NULL)
         return NULL;
+    if (PyObject_GC_IsTracked((PyObject *)t))  /* (table_track_for) */
+        PyObject_GC_Track(c);
     Py_ssize_t ngroups = t->capacity / GROUP_SLOTS;
     for (Py_ssize_t g = 0; g < ngroups; g++) {
         c->groups[g].ctrl = t->groups[g].ctrl;
@@ -451,27 +469,6 @@ int Iter_Init(SwissIterObject *it, SwissMapObject *m) {
     it->clear_seq = m->clear_seq;
     return EMIT_iterInit(m, it->entry_offset, it->dir_offset, dir_idx < 0, m->dir_len);
 }
-
-/* Not in Go: fetch the key and elem objects of the group after gi ahead of use.
- * Go's iteration order is hash order, unrelated to where the objects live in memory,
- * which is what iteration over a large map pays for. */
-#define PREFETCH_GROUPS 2  /* how many groups ahead */
-
-/* (a macro: gcc -O2 dropped the calls of a static function holding only these
- * loads and prefetches) */
-#define PREFETCH_GROUP_AHEAD(tab, gi)                                                   \
-    do {                                                                                \
-        group_t *pg_ = &(tab)->groups[(uint64_t)((gi) + PREFETCH_GROUPS) &             \
-                                      (tab)->length_mask];                              \
-        uint64_t full_ = matchFull(pg_->ctrl);                                          \
-        while (full_) {                                                                 \
-            int j_ = bitset_first(full_);                                               \
-            if (!(tab)->ikey)                                                           \
-                __builtin_prefetch(pg_->slots[j_].key.o);                               \
-            __builtin_prefetch(pg_->slots[j_].elem);                                    \
-            full_ &= full_ - 1;                                                         \
-        }                                                                               \
-    } while (0)
 
 /* nextDirIdx */
 static void next_dir_idx(SwissIterObject *it, SwissMapObject *m, TableObject *tab) {

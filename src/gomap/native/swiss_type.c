@@ -34,8 +34,7 @@ TableObject *table_alloc(Py_ssize_t capacity, Py_ssize_t index, int local_depth,
     t->local_depth = local_depth;
     t->index = index;
     t->growth_left = max_growth_left(t);
-    PyObject_GC_Track(t);
-    return t;
+    return t;  /* untracked until it holds what may be in a cycle (table_track_for) */
 }
 
 static int Table_traverse(TableObject *t, visitproc visit, void *arg) {
@@ -1056,6 +1055,16 @@ static PyObject *SwissIter_iternext(SwissIterObject *it) {
         }
     }
     PyObject *k, *e;
+    gkey fk;
+    int fik;
+    if (siter_next_fast(it, &fk, &fik, &e)) {
+        k = fik ? PyLong_FromLongLong(fk.i) : fk.o;
+        if (k == NULL) {
+            Py_DECREF(e);
+            return NULL;
+        }
+        return gomap_iter_result(&it->result, it->mode, k, e);
+    }
     int r = Iter_Next(it, &k, &e);
     if (r <= 0) {
         if (r < 0 && it->lazy)
