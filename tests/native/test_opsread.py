@@ -66,11 +66,20 @@ KEY_TEXT = st.one_of(
     st.text(st.sampled_from('ab#"`\\ \t'), max_size=6).map(lambda s: f"`{s}`"),
     st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=5)
     .map(lambda s: f'"{s}"'),
+    # long enough that the C reader's eight-bytes-at-a-time scans meet the special
+    # bytes (comments, quotes, control and non-ASCII bytes) past the first word
+    st.text(st.sampled_from('abcdefgh#"\'`\\ \t\x7f\x1fé'), min_size=8, max_size=40)
+    .map(lambda s: f'"{s}"'),
+    st.text(st.sampled_from('abcdefgh#"`\\ \t\x7f'), min_size=8, max_size=40)
+    .map(lambda s: f"`{s}`"),
+    st.tuples(st.integers(-2**63, 2**64).map(str),
+              st.sampled_from(["", " ", "#c", " # c", "\x7f", "é", "\x00", "x", "\r1"]))
+    .map("".join),
     st.sampled_from(['"\\x41"', '"\\u00e9"', '"\\U0001F600"', '"\\101"', '"\\q"', '"a\\"',
                      '"a', 'a"', '""', '``', '"\\"#"', "`#`"]),
 )
 SPACE = st.sampled_from(["", " ", "  ", "\t", " \t ", "\x0b", "\x0c", "\x85", "\u00a0",
-                         "\u3000", "\x1f"])
+                         "\u3000", "\x1f", " " * 9, " " * 13 + "\t", " " * 17 + "#"])
 LINE = st.one_of(
     st.tuples(st.sampled_from(["set", "get", "del"]), SPACE, KEY_TEXT, SPACE)
     .map(lambda t: f"{t[0]} {t[1]}{t[2]}{t[3]}"),

@@ -83,12 +83,36 @@ static int fill(OpsReader *r) {
     return 0;
 }
 
+/* Eight bytes at a time (SWAR): each test is exact about whether some byte of the word
+ * matches (not about which). */
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+static inline uint64_t load8(const char *p) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+static inline uint64_t has_zero(uint64_t w) { return (w - ONES) & ~w & HIGHS; }
+static inline uint64_t has_byte(uint64_t w, unsigned char c) { return has_zero(w ^ (ONES * c)); }
+static inline uint64_t has_less(uint64_t w, unsigned char n) {  /* some byte < n (n <= 128) */
+    return (w - ONES * n) & ~w & HIGHS;
+}
+static inline uint64_t has_more(uint64_t w, unsigned char n) {  /* some byte > n (n <= 127) */
+    return ((w + ONES * (127 - n)) | w) & HIGHS;
+}
+
 /* The next line (without its terminator) in *s, *n: 1, 0 at the end, -1 on error. */
 static int next_line(OpsReader *r, const char **s, Py_ssize_t *n) {
     Py_ssize_t scanned = 0;  /* bytes of the current line already known not to end it */
     for (;;) {
         const char *b = r->buf + r->start;
         Py_ssize_t avail = r->end - r->start, i = scanned;
+        while (i + 8 <= avail) {
+            uint64_t w = load8(b + i);
+            if (has_byte(w, '\n') | has_byte(w, '\r'))
+                break;
+            i += 8;
+        }
         while (i < avail && b[i] != '\n' && b[i] != '\r')
             i++;
         if (i < avail) {
@@ -137,11 +161,18 @@ static int int_key(OpsReader *r, const char *a, Py_ssize_t n, int64_t *v,
     if (n < 1 || n > 20 || (a[0] == '0' && n > 1))
         return 0;
     unsigned long long mag = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
+    Py_ssize_t safe = n < 19 ? n : 19;  /* 19 digits cannot overflow 64 bits */
+    for (Py_ssize_t i = 0; i < safe; i++) {
         unsigned d = (unsigned char)a[i] - '0';
-        if (d > 9 || mag > (ULLONG_MAX - d) / 10)
+        if (d > 9)
             return 0;
         mag = mag * 10 + d;
+    }
+    if (n == 20) {
+        unsigned d = (unsigned char)a[19] - '0';
+        if (d > 9 || __builtin_mul_overflow(mag, 10ULL, &mag) ||
+            __builtin_add_overflow(mag, (unsigned long long)d, &mag))
+            return 0;
     }
     if (!neg || mag == 0) {
         if (mag > r->hi)
@@ -210,7 +241,16 @@ static int OpsReader_step(OpsReader *r, int *code_out, int64_t *ikey, PyObject *
         /* printable ASCII and tabs only; where the first # is */
         Py_ssize_t hash = -1, quotes_before = 0, len = n;
         int simple = 1;
-        for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t plain = 0;  /* s[:plain] is printable ASCII without # */
+        while (plain + 8 <= n) {
+            uint64_t w = load8(s + plain);
+            if (has_less(w, 0x20) | has_more(w, 0x7e) | has_byte(w, '#'))
+                break;
+            if (has_byte(w, '"') | has_byte(w, '\'') | has_byte(w, '`'))
+                quotes_before = 1;  /* (before any #: there is none up to here) */
+            plain += 8;
+        }
+        for (Py_ssize_t i = plain; i < n; i++) {
             unsigned char c = (unsigned char)s[i];
             if ((c < 0x20 && c != '\t') || c > 0x7e) {
                 simple = 0;
