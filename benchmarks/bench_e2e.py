@@ -32,10 +32,12 @@ module from source in every process instead (as a shell with
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -187,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     keys = [k.strip() for k in args.keys.split(",") if k.strip()]
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     tmp = Path(tempfile.mkdtemp(prefix="gomap-e2e-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # ops files, Go builds
     rows: list[dict[str, Any]] = []
 
     t_start, _, _ = min(run_timed(gomap_cmd("--pattern", "fill:n=1"), GOMAP_ENV)

@@ -17,8 +17,10 @@ report (checked, not assumed).
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -100,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     domain = KeyDomain(parse_go_type("int64"))
     tmp = Path(tempfile.mkdtemp(prefix="gomap-bench-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # ops files, Go builds
     impls = engine_names() if args.impl == "both" else [args.impl]
     rows = []
     print(f"{'impl':8} {'workload':8} {'ops':>9} {'python':>9} {'native':>9} {'go':>7} "
