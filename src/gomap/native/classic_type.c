@@ -591,12 +591,10 @@ static PyObject *HMap_sample(HMapObject *h, PyObject *arg) {
         PyErr_SetString(PyExc_RuntimeError, "_sample: the map is not accounted");
         return NULL;
     }
-    return Py_BuildValue("{s:n,s:L,s:L,s:n,s:n,s:O,s:n,s:O}", "op", op, "live_bytes",
-                         (long long)h->acct->live, "allocated_bytes",
-                         (long long)h->acct->allocated, "entries", h->count, "capacity",
-                         h->buckets == NULL ? (Py_ssize_t)0 : (Py_ssize_t)bucketCnt << h->B,
-                         "tombstones", Py_None, "overflow_buckets", h->overflow_used,
-                         "growing", h->oldbuckets != NULL ? Py_True : Py_False);
+    return gomap_sample_point(
+        op, (long long)h->acct->live, (long long)h->acct->allocated, h->count,
+        h->buckets == NULL ? (Py_ssize_t)0 : (Py_ssize_t)bucketCnt << h->B, -1,
+        h->overflow_used, h->oldbuckets != NULL);
 }
 
 static PyObject *get_op(HMapObject *h, void *c) { return PyLong_FromSsize_t(h->op); }
@@ -1030,10 +1028,22 @@ static inline int hm_assign_i(HMapObject *h, int64_t key, PyObject *elem) {
 static inline int hm_delete_i(HMapObject *h, int64_t key) {
     return hm_delete_k(h, (gkey){.i = key});
 }
+/* not in Go: the bucket (and, during a growth, the old bucket) of key, fetched */
+static inline void hm_prefetch_i(HMapObject *h, int64_t key) {
+    if (!h->ikey || !h->fast_hash || h->buckets == NULL)
+        return;
+    uint64_t hash;
+    gomap_hash_i64(1, h->hash0, NULL, NULL, key, &hash);
+    const char *b = (const char *)&h->buckets->b[hash & (((uint64_t)1 << h->B) - 1)];
+    __builtin_prefetch(b);
+    __builtin_prefetch(b + 64);
+    if (h->oldbuckets != NULL)
+        __builtin_prefetch(&h->oldbuckets->b[hash & (uint64_t)(noldbuckets(h) - 1)]);
+}
 
 GOMAP_ENGINE_OPS(gomap_classic_ops, HMapObject, &HMapType, HIterObject, hm_ready, hm_lookup,
                  hm_assign, hm_delete, hm_clear, hm_iterator, mapiternext, hiter_lazy, count,
-                 acct, op, ikey, hm_lookup_i, hm_assign_i, hm_delete_i);
+                 acct, op, ikey, hm_lookup_i, hm_assign_i, hm_delete_i, hm_prefetch_i);
 
 static PyObject *HMap_replay(HMapObject *h, PyObject *const *args, Py_ssize_t nargs) {
     return gomap_replay((PyObject *)h, &gomap_classic_ops, args, nargs);

@@ -504,6 +504,13 @@ PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const
     Py_ssize_t *opno = ops->op(m);
     PyObject *pending = NULL;
     int ended = 0;
+    /* The raw path reads one operation ahead, so that the memory the next integer-key
+     * operation touches first is fetched while this one runs (ops->prefetch_i): it
+     * reads ahead only within this call's [i, stop), and a read-ahead that failed
+     * raises once the operation before it is done. */
+    int ahead = 0, ahead_got = 0, ahead_code = 0;
+    int64_t ahead_ikey = 0;
+    PyObject *ahead_obj = NULL;
     while (i < stop) {
         int rc = 0;
         PyObject *op = NULL;
@@ -511,12 +518,41 @@ PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const
             int code;
             int64_t ikey;
             PyObject *obj;
-            int got = raw(it, &code, &ikey, &obj);
+            int got;
+            if (ahead) {
+                ahead = 0;
+                got = ahead_got;
+                code = ahead_code;
+                ikey = ahead_ikey;
+                obj = ahead_obj;
+            } else {
+                got = raw(it, &code, &ikey, &obj);
+            }
             if (got < 0)
-                return NULL;
+                return NULL;  /* (a read-ahead's exception is still set) */
             if (got == 0) {
                 ended = 1;
                 break;
+            }
+            if (got == GOMAP_RAW_INT && unboxed && i + 1 < stop) {
+                PyObject *exc_t, *exc_v, *exc_tb;
+                ahead_got = raw(it, &ahead_code, &ahead_ikey, &ahead_obj);
+                ahead = 1;
+                if (ahead_got == GOMAP_RAW_INT)
+                    ops->prefetch_i(m, ahead_ikey);
+                else if (ahead_got < 0) {  /* raised after this operation is done */
+                    PyErr_Fetch(&exc_t, &exc_v, &exc_tb);
+                    *opno = i + 1;
+                    replay_apply_i(m, ops, code, ikey, &max_entries, &rc);
+                    if (rc < 0) {
+                        Py_XDECREF(exc_t);
+                        Py_XDECREF(exc_v);
+                        Py_XDECREF(exc_tb);
+                        return NULL;
+                    }
+                    PyErr_Restore(exc_t, exc_v, exc_tb);
+                    return NULL;
+                }
             }
             if (got == GOMAP_RAW_OP) {
                 op = obj;
@@ -525,6 +561,11 @@ PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const
                 int done;
                 if (got == GOMAP_RAW_INT && unboxed) {
                     done = replay_apply_i(m, ops, code, ikey, &max_entries, &rc);
+                    if (rc < 0 && ahead) {
+                        ahead = 0;
+                        if (ahead_got > 0 && ahead_got != GOMAP_RAW_INT)
+                            Py_XDECREF(ahead_obj);
+                    }
                 } else {
                     PyObject *key = got == GOMAP_RAW_INT ? PyLong_FromLongLong(ikey) : obj;
                     if (key == NULL)
@@ -642,6 +683,29 @@ static PyMethodDef module_methods[] = {
      "The C twin of gomap.hashing._stable_bytes_hash (for tests)."},
     {NULL}};
 
+static const char *const sample_names[8] = {"op", "live_bytes", "allocated_bytes", "entries",
+                                            "capacity", "tombstones", "overflow_buckets",
+                                            "growing"};
+static PyObject *sample_keys[8];
+
+PyObject *gomap_sample_point(Py_ssize_t op, long long live, long long allocated,
+                             Py_ssize_t entries, Py_ssize_t capacity, Py_ssize_t tombstones,
+                             Py_ssize_t overflow, int growing) {
+    PyObject *vals[8] = {
+        PyLong_FromSsize_t(op), PyLong_FromLongLong(live), PyLong_FromLongLong(allocated),
+        PyLong_FromSsize_t(entries), PyLong_FromSsize_t(capacity),
+        tombstones < 0 ? Py_NewRef(Py_None) : PyLong_FromSsize_t(tombstones),
+        overflow < 0 ? Py_NewRef(Py_None) : PyLong_FromSsize_t(overflow),
+        Py_NewRef(growing ? Py_True : Py_False)};
+    PyObject *d = PyDict_New();
+    for (int i = 0; i < 8; i++) {
+        if (d != NULL && (vals[i] == NULL || PyDict_SetItem(d, sample_keys[i], vals[i]) < 0))
+            Py_CLEAR(d);
+        Py_XDECREF(vals[i]);
+    }
+    return d;
+}
+
 static struct PyModuleDef native_module = {
     PyModuleDef_HEAD_INIT, "gomap._native",
     "The C backend of gomap's engines: state-exact twins of the Python reference engines.",
@@ -651,6 +715,9 @@ PyMODINIT_FUNC PyInit__native(void) {
     crc_init();
     for (int i = 0; i < 6; i++)
         if ((op_codes[i] = PyLong_FromLong(i)) == NULL)
+            return NULL;
+    for (int i = 0; i < 8; i++)
+        if ((sample_keys[i] = PyUnicode_InternFromString(sample_names[i])) == NULL)
             return NULL;
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)

@@ -77,6 +77,10 @@ typedef struct {
     int (*lookup_i)(PyObject *engine, int64_t key, PyObject **pe);
     int (*assign_i)(PyObject *engine, int64_t key, PyObject *elem);
     int (*del_i)(PyObject *engine, int64_t key);
+    /* not in Go: fetch the memory an operation on the int64 key of an unboxed map will
+     * touch first (its bucket, its group), where the hash is the map's own C one; no
+     * effect on the map. The simulator's loop calls it one operation ahead. */
+    void (*prefetch_i)(PyObject *engine, int64_t key);
 } gomap_engine_ops;
 
 /* Define `const gomap_engine_ops NAME` for the engine whose map is the C type T (the
@@ -87,10 +91,11 @@ typedef struct {
  * -1), LAZY(T *, mode) the lazy iterator; COUNT, ACCT, OPNO name the fields of T
  * holding the entry count, the accountant (with a field live) and the op number;
  * UNBOXED the int field set when the keys are unboxed, LOOKUP_I, ASSIGN_I, DELETE_I as
- * LOOKUP, ASSIGN, DELETE for an int64 key of an unboxed map. */
+ * LOOKUP, ASSIGN, DELETE for an int64 key of an unboxed map, PREFETCH_I(T *, key) its
+ * prefetch_i. */
 #define GOMAP_ENGINE_OPS(NAME, T, TYPE, IT, READY, LOOKUP, ASSIGN, DELETE, CLEAR, ITERATOR,  \
                          ITERNEXT, LAZY, COUNT, ACCT, OPNO, UNBOXED, LOOKUP_I, ASSIGN_I,     \
-                         DELETE_I)                                                          \
+                         DELETE_I, PREFETCH_I)                                              \
     static int NAME##_lookup(PyObject *m, PyObject *key, PyObject **pe) {                  \
         return READY((T *)m) < 0 ? -1 : LOOKUP((T *)m, key, pe);                           \
     }                                                                                      \
@@ -132,11 +137,12 @@ typedef struct {
     static int NAME##_delete_i(PyObject *m, int64_t key) {                                 \
         return READY((T *)m) < 0 ? -1 : DELETE_I((T *)m, key);                             \
     }                                                                                      \
+    static void NAME##_prefetch_i(PyObject *m, int64_t key) { PREFETCH_I((T *)m, key); }    \
     const gomap_engine_ops NAME = {TYPE,           NAME##_lookup,   NAME##_assign,         \
                                    NAME##_delete,  NAME##_clear,    NAME##_range,          \
                                    NAME##_len,     NAME##_iter,     NAME##_live,           \
                                    NAME##_op,      NAME##_unboxed,  NAME##_lookup_i,       \
-                                   NAME##_assign_i, NAME##_delete_i}
+                                   NAME##_assign_i, NAME##_delete_i, NAME##_prefetch_i}
 
 extern const gomap_engine_ops gomap_classic_ops; /* classic_type.c */
 extern const gomap_engine_ops gomap_swiss_ops;   /* swiss_type.c */
@@ -479,6 +485,13 @@ int gomap_add_type(PyObject *module, const char *name, PyTypeObject *type);
 PyObject *gomap_import_attr(const char *module, const char *attr);
 /* The operation (code, key), a gomap.ops tuple; steals key (NULL: an error making it). */
 PyObject *gomap_op_pair(int code, PyObject *key);
+/* One point of the simulator's timeline (gomap.sim.simulator.simulate's sample()):
+ * {"op", "live_bytes", "allocated_bytes", "entries", "capacity", "tombstones",
+ * "overflow_buckets", "growing"}, the keys interned once; tombstones and overflow are
+ * a count, or -1 for None. A new reference, or NULL. */
+PyObject *gomap_sample_point(Py_ssize_t op, long long live, long long allocated,
+                             Py_ssize_t entries, Py_ssize_t capacity, Py_ssize_t tombstones,
+                             Py_ssize_t overflow, int growing);
 /* A getter of the object field `field` of the C type T: the object, or None. */
 #define GOMAP_OBJ_GETTER(fn, T, field)                          \
     static PyObject *fn(T *self, void *closure) {               \

@@ -632,10 +632,8 @@ static PyObject *SwissMap_sample(SwissMapObject *m, PyObject *arg) {
     }
     Py_ssize_t cap, ts, n;
     sm_shape(m, &cap, &ts, &n);
-    return Py_BuildValue("{s:n,s:L,s:L,s:n,s:n,s:n,s:O,s:O}", "op", op, "live_bytes",
-                         (long long)m->acct->live, "allocated_bytes",
-                         (long long)m->acct->allocated, "entries", m->used, "capacity", cap,
-                         "tombstones", ts, "overflow_buckets", Py_None, "growing", Py_False);
+    return gomap_sample_point(op, (long long)m->acct->live, (long long)m->acct->allocated,
+                              m->used, cap, ts, -1, 0);
 }
 
 static PyObject *SwissMap_acct_state(SwissMapObject *m, PyObject *unused) {
@@ -1177,10 +1175,22 @@ static inline int sm_assign_i(SwissMapObject *m, int64_t key, PyObject *elem) {
 static inline int sm_delete_i(SwissMapObject *m, int64_t key) {
     return sm_delete_k(m, (gkey){.i = key});
 }
+/* not in Go: the first group key's probe reads, fetched */
+static inline void sm_prefetch_i(SwissMapObject *m, int64_t key) {
+    if (!m->ikey || !m->fast_hash || m->dir_len <= 0)
+        return;
+    uint64_t hash;
+    gomap_hash_i64(1, m->seed, NULL, NULL, key, &hash);
+    TableObject *t = map_directoryAt(m, hash);
+    const char *g = (const char *)&t->groups[h1(hash) & t->length_mask];
+    __builtin_prefetch(g);
+    __builtin_prefetch(g + 64);
+}
 
 GOMAP_ENGINE_OPS(gomap_swiss_ops, SwissMapObject, &SwissMapType, SwissIterObject, sm_ready,
                  runtime_mapaccess2, sm_assign, sm_delete, sm_clear, sm_iterator, Iter_Next,
-                 siter_lazy, used, acct, op, ikey, sm_lookup_i, sm_assign_i, sm_delete_i);
+                 siter_lazy, used, acct, op, ikey, sm_lookup_i, sm_assign_i, sm_delete_i,
+                 sm_prefetch_i);
 
 static PyObject *SwissMap_replay(SwissMapObject *m, PyObject *const *args, Py_ssize_t nargs) {
     if (sm_ready(m) < 0)
