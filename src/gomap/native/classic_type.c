@@ -1028,22 +1028,35 @@ static inline int hm_assign_i(HMapObject *h, int64_t key, PyObject *elem) {
 static inline int hm_delete_i(HMapObject *h, int64_t key) {
     return hm_delete_k(h, (gkey){.i = key});
 }
-/* not in Go: the bucket (and, during a growth, the old bucket) of key, fetched */
-static inline void hm_prefetch_i(HMapObject *h, int64_t key) {
-    if (!h->ikey || !h->fast_hash || h->buckets == NULL)
-        return;
-    uint64_t hash;
-    gomap_hash_i64(1, h->hash0, NULL, NULL, key, &hash);
+/* not in Go: the bucket (and, during a growth, the old bucket) of hash, fetched */
+static inline void hm_prefetch_hash(HMapObject *h, uint64_t hash) {
     const char *b = (const char *)&h->buckets->b[hash & (((uint64_t)1 << h->B) - 1)];
     __builtin_prefetch(b);
     __builtin_prefetch(b + 64);
     if (h->oldbuckets != NULL)
         __builtin_prefetch(&h->oldbuckets->b[hash & (uint64_t)(noldbuckets(h) - 1)]);
 }
+static inline void hm_prefetch_i(HMapObject *h, int64_t key) {
+    if (!h->ikey || !h->fast_hash || h->buckets == NULL)
+        return;
+    uint64_t hash;
+    gomap_hash_i64(1, h->hash0, NULL, NULL, key, &hash);
+    hm_prefetch_hash(h, hash);
+}
+static inline void hm_prefetch_o(HMapObject *h, PyObject *key) {
+    if (h->ikey || !h->fast_hash || h->buckets == NULL || !PyUnicode_CheckExact(key))
+        return;
+    uint64_t hash;
+    if (gomap_default_hash(h->fast_hash, h->hrand, h->hash0, key, &hash) == 1)
+        hm_prefetch_hash(h, hash);
+    else
+        PyErr_Clear();
+}
 
 GOMAP_ENGINE_OPS(gomap_classic_ops, HMapObject, &HMapType, HIterObject, hm_ready, hm_lookup,
                  hm_assign, hm_delete, hm_clear, hm_iterator, mapiternext, hiter_lazy, count,
-                 acct, op, ikey, hm_lookup_i, hm_assign_i, hm_delete_i, hm_prefetch_i);
+                 acct, op, ikey, hm_lookup_i, hm_assign_i, hm_delete_i, hm_prefetch_i,
+                 hm_prefetch_o);
 
 static PyObject *HMap_replay(HMapObject *h, PyObject *const *args, Py_ssize_t nargs) {
     return gomap_replay((PyObject *)h, &gomap_classic_ops, args, nargs);

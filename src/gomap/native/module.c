@@ -508,9 +508,9 @@ PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const
      * operation touches first is fetched while this one runs (ops->prefetch_i): it
      * reads ahead only within this call's [i, stop), and a read-ahead that failed
      * raises once the operation before it is done. */
-    int ahead = 0, ahead_got = 0, ahead_code = 0;
+    int ahead = 0, ahead_got = 0, ahead_code = 0, ahead_raised = 0;
     int64_t ahead_ikey = 0;
-    PyObject *ahead_obj = NULL;
+    PyObject *ahead_obj = NULL, *ahead_et = NULL, *ahead_ev = NULL, *ahead_etb = NULL;
     while (i < stop) {
         int rc = 0;
         PyObject *op = NULL;
@@ -529,29 +529,25 @@ PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const
                 got = raw(it, &code, &ikey, &obj);
             }
             if (got < 0)
-                return NULL;  /* (a read-ahead's exception is still set) */
+                return NULL;
             if (got == 0) {
                 ended = 1;
                 break;
             }
-            if (got == GOMAP_RAW_INT && unboxed && i + 1 < stop) {
-                PyObject *exc_t, *exc_v, *exc_tb;
+            if (got != GOMAP_RAW_OP && (code == OP_SET || code == OP_GET || code == OP_DEL) &&
+                i + 1 < stop) {  /* (an op this loop applies itself: no hand-back) */
                 ahead_got = raw(it, &ahead_code, &ahead_ikey, &ahead_obj);
                 ahead = 1;
-                if (ahead_got == GOMAP_RAW_INT)
-                    ops->prefetch_i(m, ahead_ikey);
-                else if (ahead_got < 0) {  /* raised after this operation is done */
-                    PyErr_Fetch(&exc_t, &exc_v, &exc_tb);
-                    *opno = i + 1;
-                    replay_apply_i(m, ops, code, ikey, &max_entries, &rc);
-                    if (rc < 0) {
-                        Py_XDECREF(exc_t);
-                        Py_XDECREF(exc_v);
-                        Py_XDECREF(exc_tb);
-                        return NULL;
-                    }
-                    PyErr_Restore(exc_t, exc_v, exc_tb);
-                    return NULL;
+                if (ahead_got == GOMAP_RAW_INT) {
+                    if (unboxed)
+                        ops->prefetch_i(m, ahead_ikey);
+                } else if (ahead_got == GOMAP_RAW_OBJ) {
+                    if (!unboxed)
+                        ops->prefetch_o(m, ahead_obj);
+                } else if (ahead_got < 0) {  /* raised: after this operation is done */
+                    ahead = 0;
+                    ahead_raised = 1;
+                    PyErr_Fetch(&ahead_et, &ahead_ev, &ahead_etb);
                 }
             }
             if (got == GOMAP_RAW_OP) {
@@ -561,26 +557,37 @@ PyObject *gomap_replay(PyObject *m, const gomap_engine_ops *ops, PyObject *const
                 int done;
                 if (got == GOMAP_RAW_INT && unboxed) {
                     done = replay_apply_i(m, ops, code, ikey, &max_entries, &rc);
-                    if (rc < 0 && ahead) {
-                        ahead = 0;
-                        if (ahead_got > 0 && ahead_got != GOMAP_RAW_INT)
-                            Py_XDECREF(ahead_obj);
-                    }
                 } else {
                     PyObject *key = got == GOMAP_RAW_INT ? PyLong_FromLongLong(ikey) : obj;
-                    if (key == NULL)
-                        return NULL;
-                    done = replay_apply(m, ops, code, key, Py_None, &max_entries, &rc);
-                    if (!done) {  /* (the reader gives only ops the loop runs) */
-                        pending = gomap_op_pair(code, key);
-                        if (pending == NULL)
-                            return NULL;
-                        break;
+                    if (key == NULL) {
+                        rc = -1;
+                    } else {
+                        done = replay_apply(m, ops, code, key, Py_None, &max_entries, &rc);
+                        if (!done) {  /* (the reader gives only ops the loop runs; no
+                                       * read-ahead behind such an op) */
+                            pending = gomap_op_pair(code, key);
+                            if (pending == NULL)
+                                return NULL;
+                            break;
+                        }
+                        Py_DECREF(key);
                     }
-                    Py_DECREF(key);
                 }
-                if (rc < 0)
+                if (rc < 0 || ahead_raised) {
+                    if (ahead) {  /* an error of this op: the read-ahead op is dropped */
+                        ahead = 0;
+                        if (ahead_got == GOMAP_RAW_OBJ || ahead_got == GOMAP_RAW_OP)
+                            Py_XDECREF(ahead_obj);
+                    }
+                    if (rc < 0) {
+                        Py_XDECREF(ahead_et);
+                        Py_XDECREF(ahead_ev);
+                        Py_XDECREF(ahead_etb);
+                    } else {
+                        PyErr_Restore(ahead_et, ahead_ev, ahead_etb);
+                    }
                     return NULL;
+                }
                 i++;
                 if (live != NULL && *live > peak) {
                     peak = *live;

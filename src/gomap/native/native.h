@@ -81,6 +81,9 @@ typedef struct {
      * touch first (its bucket, its group), where the hash is the map's own C one; no
      * effect on the map. The simulator's loop calls it one operation ahead. */
     void (*prefetch_i)(PyObject *engine, int64_t key);
+    /* the same for a str key of a map of object keys (the default hasher's C hash,
+     * which draws nothing for a str) */
+    void (*prefetch_o)(PyObject *engine, PyObject *key);
 } gomap_engine_ops;
 
 /* Define `const gomap_engine_ops NAME` for the engine whose map is the C type T (the
@@ -91,11 +94,11 @@ typedef struct {
  * -1), LAZY(T *, mode) the lazy iterator; COUNT, ACCT, OPNO name the fields of T
  * holding the entry count, the accountant (with a field live) and the op number;
  * UNBOXED the int field set when the keys are unboxed, LOOKUP_I, ASSIGN_I, DELETE_I as
- * LOOKUP, ASSIGN, DELETE for an int64 key of an unboxed map, PREFETCH_I(T *, key) its
- * prefetch_i. */
+ * LOOKUP, ASSIGN, DELETE for an int64 key of an unboxed map, PREFETCH_I(T *, key) and
+ * PREFETCH_O(T *, key) its prefetch_i and prefetch_o. */
 #define GOMAP_ENGINE_OPS(NAME, T, TYPE, IT, READY, LOOKUP, ASSIGN, DELETE, CLEAR, ITERATOR,  \
                          ITERNEXT, LAZY, COUNT, ACCT, OPNO, UNBOXED, LOOKUP_I, ASSIGN_I,     \
-                         DELETE_I, PREFETCH_I)                                              \
+                         DELETE_I, PREFETCH_I, PREFETCH_O)                                  \
     static int NAME##_lookup(PyObject *m, PyObject *key, PyObject **pe) {                  \
         return READY((T *)m) < 0 ? -1 : LOOKUP((T *)m, key, pe);                           \
     }                                                                                      \
@@ -138,11 +141,13 @@ typedef struct {
         return READY((T *)m) < 0 ? -1 : DELETE_I((T *)m, key);                             \
     }                                                                                      \
     static void NAME##_prefetch_i(PyObject *m, int64_t key) { PREFETCH_I((T *)m, key); }    \
+    static void NAME##_prefetch_o(PyObject *m, PyObject *key) { PREFETCH_O((T *)m, key); }  \
     const gomap_engine_ops NAME = {TYPE,           NAME##_lookup,   NAME##_assign,         \
                                    NAME##_delete,  NAME##_clear,    NAME##_range,          \
                                    NAME##_len,     NAME##_iter,     NAME##_live,           \
                                    NAME##_op,      NAME##_unboxed,  NAME##_lookup_i,       \
-                                   NAME##_assign_i, NAME##_delete_i, NAME##_prefetch_i}
+                                   NAME##_assign_i, NAME##_delete_i, NAME##_prefetch_i,     \
+                                   NAME##_prefetch_o}
 
 extern const gomap_engine_ops gomap_classic_ops; /* classic_type.c */
 extern const gomap_engine_ops gomap_swiss_ops;   /* swiss_type.c */

@@ -1175,22 +1175,34 @@ static inline int sm_assign_i(SwissMapObject *m, int64_t key, PyObject *elem) {
 static inline int sm_delete_i(SwissMapObject *m, int64_t key) {
     return sm_delete_k(m, (gkey){.i = key});
 }
-/* not in Go: the first group key's probe reads, fetched */
-static inline void sm_prefetch_i(SwissMapObject *m, int64_t key) {
-    if (!m->ikey || !m->fast_hash || m->dir_len <= 0)
-        return;
-    uint64_t hash;
-    gomap_hash_i64(1, m->seed, NULL, NULL, key, &hash);
+/* not in Go: the first group a probe for hash reads, fetched */
+static inline void sm_prefetch_hash(SwissMapObject *m, uint64_t hash) {
     TableObject *t = map_directoryAt(m, hash);
     const char *g = (const char *)&t->groups[h1(hash) & t->length_mask];
     __builtin_prefetch(g);
     __builtin_prefetch(g + 64);
 }
+static inline void sm_prefetch_i(SwissMapObject *m, int64_t key) {
+    if (!m->ikey || !m->fast_hash || m->dir_len <= 0)
+        return;
+    uint64_t hash;
+    gomap_hash_i64(1, m->seed, NULL, NULL, key, &hash);
+    sm_prefetch_hash(m, hash);
+}
+static inline void sm_prefetch_o(SwissMapObject *m, PyObject *key) {
+    if (m->ikey || !m->fast_hash || m->dir_len <= 0 || !PyUnicode_CheckExact(key))
+        return;
+    uint64_t hash;
+    if (gomap_default_hash(m->fast_hash, m->hrand, m->seed, key, &hash) == 1)
+        sm_prefetch_hash(m, hash);
+    else
+        PyErr_Clear();
+}
 
 GOMAP_ENGINE_OPS(gomap_swiss_ops, SwissMapObject, &SwissMapType, SwissIterObject, sm_ready,
                  runtime_mapaccess2, sm_assign, sm_delete, sm_clear, sm_iterator, Iter_Next,
                  siter_lazy, used, acct, op, ikey, sm_lookup_i, sm_assign_i, sm_delete_i,
-                 sm_prefetch_i);
+                 sm_prefetch_i, sm_prefetch_o);
 
 static PyObject *SwissMap_replay(SwissMapObject *m, PyObject *const *args, Py_ssize_t nargs) {
     if (sm_ready(m) < 0)
