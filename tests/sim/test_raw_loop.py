@@ -153,3 +153,24 @@ def test_clone_and_rebuild_of_an_unboxed_map_give_the_boxed_report(
     got = report(impl, "int64", open_ops_reader(f, dom, "native"), False, monkeypatch)
     assert got == want
     assert got["rebuild"] == want["rebuild"]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize(("key", "good"), [("int64", "set {}"), ("string", 'set "k{}"')])
+@pytest.mark.parametrize("bad_at", [2, 57, 600])
+def test_a_bad_line_read_ahead_is_raised_after_the_op_before_it(
+        impl: str, key: str, good: str, bad_at: int, tmp_path: Path) -> None:
+    """The C loop reads one operation ahead (to fetch its bucket early): a bad line met
+    by that read-ahead raises the reader's error, naming that line, once the operation
+    before it is done, at the start of the file, mid-chunk and across a sample."""
+    from gomap.sim.ops import OpsFileError
+
+    lines = [good.format(i) for i in range(1, 1000)]
+    lines[bad_at - 1] = "set 1 2 3" if key == "int64" else 'set "open'
+    f = tmp_path / "bad.ops"
+    f.write_text("\n".join(lines) + "\n")
+    dom = KeyDomain(parse_go_type(key))
+    with pytest.raises(OpsFileError) as e:
+        simulate(impl, key, "int64", open_ops_reader(f, dom, "native"), samples=50)
+    assert e.value.lineno == bad_at
+    assert str(e.value).startswith(f"{f}:{bad_at}: ")
