@@ -336,6 +336,21 @@ typedef struct {
         }                                                                               \
     } while (0)
 
+/* Iter.Next's position in tab: the group of the entry at it->entryIdx (plus the
+ * entry offset, masked), its slot in *slot_idx; on a step onto a new group (its slot
+ * 0, or the table's first step) it->group moves there and the objects PREFETCH_GROUPS
+ * groups on are fetched. (Iter_Next_k spells it out, as Go does.) */
+static inline group_t *siter_group_at(SwissIterObject *it, TableObject *tab,
+                                      int64_t entry_mask, int *slot_idx) {
+    uint64_t entry_idx = ((uint64_t)it->entry_idx + it->entry_offset) & (uint64_t)entry_mask;
+    *slot_idx = (int)(entry_idx & (GROUP_SLOTS - 1));
+    if (*slot_idx == 0 || it->group < 0) {
+        it->group = (int64_t)(entry_idx >> 3);
+        PREFETCH_GROUP_AHEAD(tab, it->group);
+    }
+    return &tab->groups[it->group];
+}
+
 /* Iter.Next's step within one table, without its guards: the next full entry of the
  * table the iterator stands in, when that table has not grown (so no grownKeyElem: no
  * user code runs), the map has not grown in depth since the last step and no write is
@@ -353,13 +368,8 @@ static inline int siter_next_fast(SwissIterObject *it, gkey *pk, int *pik, PyObj
     if (it->entry_idx > entry_mask)
         return 0;
     GOMAP_TOUCH(m);
-    uint64_t entry_idx = ((uint64_t)it->entry_idx + it->entry_offset) & (uint64_t)entry_mask;
-    int slot_idx = (int)(entry_idx & (GROUP_SLOTS - 1));
-    if (slot_idx == 0 || it->group < 0) {
-        it->group = (int64_t)(entry_idx >> 3);
-        PREFETCH_GROUP_AHEAD(tab, it->group);
-    }
-    group_t *g = &tab->groups[it->group];
+    int slot_idx;
+    group_t *g = siter_group_at(it, tab, entry_mask, &slot_idx);
     slot_t *s;
     if (!(ctrl_get(g, slot_idx) & CTRL_EMPTY)) {
         s = &g->slots[slot_idx];
@@ -369,13 +379,7 @@ static inline int siter_next_fast(SwissIterObject *it, gkey *pk, int *pik, PyObj
         for (;;) {
             if (it->entry_idx > entry_mask)
                 return 0;
-            entry_idx = ((uint64_t)it->entry_idx + it->entry_offset) & (uint64_t)entry_mask;
-            slot_idx = (int)(entry_idx & (GROUP_SLOTS - 1));
-            if (slot_idx == 0 || it->group < 0) {
-                it->group = (int64_t)(entry_idx >> 3);
-                PREFETCH_GROUP_AHEAD(tab, it->group);
-            }
-            g = &tab->groups[it->group];
+            g = siter_group_at(it, tab, entry_mask, &slot_idx);
             uint64_t group_match = matchFull(g->ctrl);
             if (slot_idx != 0)
                 group_match = bitset_remove_below(group_match, slot_idx);
