@@ -71,11 +71,7 @@ def bench(factory: Callable[[], Any], keys: list[int], repeat: int) -> dict[str,
 
     out["get"] = _best(do_get, repeat) / n * 1e9
 
-    def do_iter() -> None:
-        for _k, _v in m.items():
-            pass
-
-    out["iterate"] = _best(do_iter, repeat) / n * 1e9
+    out["iterate"] = _best(_iterate_all(m), repeat) / n * 1e9
 
     def do_delete() -> None:
         mm = do_set()
